@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/**/*.test.js) with node's test runner.
+// --unit skips the integration suites (files under dist/test/ and *.it.test.js).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const unitOnly = process.argv.includes('--unit');
+const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const files = [];
+(function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.js')) files.push(p);
+  }
+})('dist');
+let selected = files.sort();
+if (unitOnly) selected = selected.filter((f) => !f.endsWith('.it.test.js'));
+if (filter.length) selected = selected.filter((f) => filter.some((x) => f.includes(x)));
+if (!selected.length) {
+  console.error('no test files found under dist/: run "npm run build" first');
+  process.exit(1);
+}
+const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', ...selected];
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, INFERSCALE_TEST: '1' } });
+process.exit(r.status ?? 1);

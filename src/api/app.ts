@@ -1,0 +1,92 @@
+import { Hono, type Context } from 'hono';
+import { timingSafeEqual } from 'node:crypto';
+import { InferscaleError, toInferscaleError } from '../core/errors.js';
+import type { DeploymentService } from '../service/deployments.js';
+import type { Store } from '../store/store.js';
+import type { GpuDevice } from '../placement/inventory.js';
+
+export interface ApiDeps {
+  deployments: DeploymentService;
+  store: Store;
+  adminToken: string;
+  inventory: readonly GpuDevice[];
+  /** extra routes (autoscaling, cost, ...) mounted by other modules */
+  extend?: (app: Hono) => void;
+}
+
+/** The one error boundary of the REST API: InferscaleError -> status + {"error":{code,message,field}}. */
+export function errorResponse(c: Context, e: unknown): Response {
+  const err = toInferscaleError(e);
+  if (err.code === 'internal') console.error(e);
+  const headers: Record<string, string> = {};
+  if (err.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(err.details.retryAfterSeconds));
+  return c.json({ error: { code: err.code, message: err.message, field: err.details.field ?? null, details: err.details } }, err.status as 400, headers);
+}
+
+function tokenOk(presented: string | undefined, token: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InferscaleError('invalid_argument', 'body: not valid JSON', { field: 'body' });
+  }
+}
+
+export function createApi(deps: ApiDeps): Hono {
+  const { deployments: svc } = deps;
+  const app = new Hono().basePath('/api/v1');
+  app.onError((e, c) => errorResponse(c, e));
+  app.notFound((c) => errorResponse(c, new InferscaleError('not_found', `no API route ${c.req.method} ${c.req.path}`)));
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/api/v1/health') return next();
+    const h = c.req.header('authorization');
+    const presented = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+    if (!tokenOk(presented, deps.adminToken)) throw new InferscaleError('unauthorized', 'admin token missing or wrong: set INFERSCALE_TOKEN or run on the server machine (the CLI reads it from the data dir)');
+    return next();
+  });
+
+  app.get('/deployments', (c) => c.json({ deployments: svc.list().map((d) => svc.view(d)) }));
+  app.post('/deployments', async (c) => c.json(svc.create(await jsonBody(c)), 201));
+  app.get('/deployments/:name', (c) => c.json(svc.view(svc.get(c.req.param('name')))));
+  app.patch('/deployments/:name', async (c) => c.json(svc.update(c.req.param('name'), await jsonBody(c))));
+  app.delete('/deployments/:name', (c) => {
+    svc.delete(c.req.param('name'));
+    return c.json({ deleted: c.req.param('name') }, 202);
+  });
+  app.post('/deployments/:name/scale', async (c) => c.json(svc.scale(c.req.param('name'), await jsonBody(c))));
+  app.get('/deployments/:name/logs', async (c) => {
+    const tail = c.req.query('tail') === undefined ? 100 : Number(c.req.query('tail'));
+    return c.json({ lines: await svc.logs(c.req.param('name'), tail) });
+  });
+  app.get('/deployments/:name/events', (c) => {
+    const d = svc.get(c.req.param('name'));
+    const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
+    const kind = c.req.query('kind');
+    return c.json({ events: deps.store.listEvents(d.id, { limit, kind }).map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+  });
+  app.post('/deployments/:name/reveal-api-key', (c) => c.json({ name: c.req.param('name'), apiKey: svc.revealKey(c.req.param('name')) }));
+  app.post('/deployments/:name/rotate-api-key', (c) => c.json({ name: c.req.param('name'), apiKey: svc.rotateKey(c.req.param('name')) }));
+
+  app.get('/limits/gpu', (c) => c.json({ limits: svc.gpuLimits() }));
+  app.put('/limits/gpu/:type', async (c) => {
+    const body = (await jsonBody(c)) as { max?: unknown };
+    if (body.max !== null && typeof body.max !== 'number') throw new InferscaleError('invalid_argument', 'max: must be a number (or null to remove the quota)', { field: 'max' });
+    return c.json({ limits: svc.setGpuQuota(c.req.param('type'), body.max as number | null) });
+  });
+  app.get('/gpus', (c) => {
+    const holders = new Map<number, string>();
+    for (const r of deps.store.listLiveReplicas()) for (const g of r.gpus) holders.set(g, r.id);
+    return c.json({ gpus: deps.inventory.map((g) => ({ ...g, heldBy: holders.get(g.index) ?? null })) });
+  });
+  deps.extend?.(app);
+  return app;
+}

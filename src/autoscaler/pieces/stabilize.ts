@@ -1,0 +1,55 @@
+/**
+ * Stabilization over recommendations, as durations (Kubernetes HPA `stabilizeRecommendationWithBehaviors`):
+ * scale up only to the lowest recommendation of the last `upMs`, scale down only to the highest of the
+ * last `downMs`. A delay of 0 reacts at once. Knative and Ray use their own schemes (see baselines/).
+ */
+export interface Recommendation {
+  at: number;
+  replicas: number;
+}
+
+/** Adds `rec` and drops those older than `keepMs` before `rec.at`. Returns a new array. */
+export function recordRecommendation(
+  recs: readonly Recommendation[],
+  rec: Recommendation,
+  keepMs: number,
+): Recommendation[] {
+  const cutoff = rec.at - keepMs;
+  const out = recs.filter((r) => r.at >= cutoff && r.at < rec.at);
+  out.push(rec);
+  return out;
+}
+
+/** Lowest recommendation at or after `now - windowMs` (the current one included), or `fallback`. */
+export function minSince(recs: readonly Recommendation[], now: number, windowMs: number, fallback: number): number {
+  let out = fallback;
+  for (const r of recs) if (r.at >= now - windowMs && r.at <= now) out = Math.min(out, r.replicas);
+  return out;
+}
+
+/** Highest recommendation at or after `now - windowMs` (the current one included), or `fallback`. */
+export function maxSince(recs: readonly Recommendation[], now: number, windowMs: number, fallback: number): number {
+  let out = fallback;
+  for (const r of recs) if (r.at >= now - windowMs && r.at <= now) out = Math.max(out, r.replicas);
+  return out;
+}
+
+/**
+ * HPA's rule: `recommendation` is this tick's raw recommendation and must already be in `recs` or be
+ * passed here; `current` is the replica count in force. Returns the stabilized count.
+ */
+export function stabilize(
+  recs: readonly Recommendation[],
+  now: number,
+  current: number,
+  recommendation: number,
+  upMs: number,
+  downMs: number,
+): number {
+  const up = minSince(recs, now, upMs, recommendation);
+  const down = maxSince(recs, now, downMs, recommendation);
+  let out = current;
+  if (out < up) out = up;
+  if (out > down) out = down;
+  return out;
+}

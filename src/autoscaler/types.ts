@@ -1,0 +1,102 @@
+/**
+ * The contract between the autoscaling policies and whatever feeds them: the live controller (fed by the
+ * gateway every second) and the simulator (fed by its virtual clock). Policies are pure: they take a
+ * PolicyInput and their previous state and return a decision and their next state. They never read a clock.
+ */
+
+/** One observation of a deployment's load, taken every `sampleIntervalMs` (1 s live). */
+export interface LoadSample {
+  /** ms timestamp of the end of the sample interval */
+  at: number;
+  /** requests in flight at the replicas (being served), averaged over the interval */
+  ongoing: number;
+  /** requests waiting: in the gateway queue plus the engines' own waiting queues, at sample time */
+  queued: number;
+  /** requests that arrived during the interval */
+  arrivals: number;
+  /** p95 time to first token of requests that got their first token during the interval, if any */
+  ttftP95Ms?: number;
+}
+
+/** A bucketed point of long-term demand history (e.g. 5 min buckets), kept in the store across restarts. */
+export interface DemandPoint {
+  /** ms timestamp of the bucket start */
+  at: number;
+  /** average concurrent requests (ongoing + queued) over the bucket */
+  concurrency: number;
+  /** arrivals per second over the bucket */
+  rate: number;
+}
+
+export interface ReplicaCounts {
+  /** ready replicas taking traffic */
+  ready: number;
+  /** replicas on their way: pending placement, or started and still loading */
+  starting: number;
+  /** replicas being drained before they stop (not capacity any more) */
+  draining: number;
+  /** the replica count the controller currently wants (last decision applied) */
+  desired: number;
+}
+
+export interface PolicyInput {
+  now: number;
+  /** recent samples, oldest first; the feeder keeps at least the longest window a policy needs (1 h) */
+  samples: readonly LoadSample[];
+  replicas: ReplicaCounts;
+  /** measured cold-start time of this deployment (median of recent replica starts), or a default */
+  coldStartMs: number;
+  /** requests held at the gateway because there is no replica (scale-from-zero signal) */
+  heldAtZero: number;
+  /** long-term demand history for forecasting, oldest first (may be empty) */
+  history: readonly DemandPoint[];
+  /** the most replicas that quota and GPU inventory allow for this deployment, if bounded */
+  placeableReplicas?: number;
+}
+
+export interface PolicyResult<S> {
+  desired: number;
+  /** one human-readable line with the numbers behind the decision */
+  reason: string;
+  state: S;
+}
+
+export interface ScalingPolicy<S = unknown> {
+  readonly name: string;
+  /** how often this policy expects to be asked, ms (ours 1 s; HPA 15 s; KEDA 30 s; KPA 2 s) */
+  readonly tickMs: number;
+  init(now: number): S;
+  decide(input: PolicyInput, state: S): PolicyResult<S>;
+}
+
+/** A "weekdays 08:00-18:00 at least 3" rule: raises the floor inside the window. */
+export interface ScheduleRule {
+  /** days of week the window starts on, 0 = Sunday */
+  days: number[];
+  /** minutes after midnight, start inclusive, end exclusive; end < start wraps past midnight */
+  startMinute: number;
+  endMinute: number;
+  minReplicas: number;
+  /** the original text, for display */
+  text: string;
+}
+
+export interface AutoscaleSpec {
+  minReplicas: number;
+  maxReplicas: number;
+  targetOngoingRequests: number;
+  /** optional SLO: p95 time to first token, ms */
+  ttftP95Ms?: number;
+  /** optional target of queued requests per replica */
+  targetQueueLength?: number;
+  upscaleDelayMs: number;
+  downscaleDelayMs: number;
+  /** runaway-billing guard: replicas added per minute at most */
+  maxScaleUpPerMinute: number;
+  /** idle time (no request at all) before going to zero; only when minReplicas is 0 */
+  scaleToZeroAfterMs: number;
+  schedules: ScheduleRule[];
+  /** IANA time zone for schedules and forecast seasonality; default UTC */
+  timeZone: string;
+  forecast: boolean;
+}

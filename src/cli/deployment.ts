@@ -1,0 +1,229 @@
+import { Command, Option } from 'commander';
+import { ApiClient, ApiError, clientConfig } from './client.js';
+import { keyValues, output, table, type OutputFormat } from './format.js';
+import type { DeploymentView } from '../service/views.js';
+
+const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
+const client = () => new ApiClient(clientConfig());
+
+function intArg(name: string) {
+  return (v: string) => {
+    if (!/^-?\d+$/.test(v.trim())) throw new ApiError(400, 'invalid_argument', `${name}: must be an integer, got "${v}"`);
+    return Number(v);
+  };
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+function labels(list: string[] | undefined): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new ApiError(400, 'invalid_argument', `label: expected key=value, got "${kv}"`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+export function showDeployment(d: DeploymentView): string {
+  const pairs: [string, unknown][] = [
+    ['ID', d.id],
+    ['Name', d.name],
+    ['Zone', d.zone],
+    ['Status', d.status],
+    ['Status Details', d.statusDetails],
+    ['Model', d.modelName],
+    ['Engine', d.engine],
+    ['Engine Params', d.engineParams],
+    ['GPU Type', d.gpuType],
+    ['GPU Count', d.gpuCount],
+    ['Replicas', `${d.readyReplicas}/${d.replicas} ready`],
+    ['Total GPUs', d.totalGpus],
+    ['Deployment URL', d.url],
+    ['Labels', Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(', ')],
+    ['Created', d.createdAt],
+    ['Updated', d.updatedAt],
+  ];
+  if (d.apiKey) pairs.push(['API Key', d.apiKey]);
+  let out = keyValues(pairs);
+  if (d.replicaDetails.length) {
+    out +=
+      '\n\n' +
+      table(
+        ['REPLICA', 'STATE', 'GPUS', 'PID', 'PORT', 'STARTED', 'COLD START', 'REASON'],
+        d.replicaDetails.map((r) => [r.id, r.state, r.gpus.join(',') || '-', r.pid, r.port, r.startedAt, r.coldStartMs === null ? '-' : `${(r.coldStartMs / 1000).toFixed(1)}s`, r.stateReason]),
+      );
+  }
+  return out;
+}
+
+/** Polls until the deployment reaches its desired state, printing each phase change to stderr. */
+async function waitFor(name: string, timeoutMs: number, gone = false): Promise<DeploymentView | undefined> {
+  const c = client();
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    let d: DeploymentView;
+    try {
+      d = await c.call<DeploymentView>('GET', `/deployments/${name}`);
+    } catch (e) {
+      if (gone && e instanceof ApiError && e.status === 404) {
+        process.stderr.write(`${name}: deleted\n`);
+        return undefined;
+      }
+      throw e;
+    }
+    const line = `${d.status}: ${d.statusDetails}`;
+    if (line !== last) process.stderr.write(`${name}: ${line}\n`);
+    last = line;
+    if (!gone && (d.status === 'ready' || (d.status === 'stopped' && d.replicas === 0))) return d;
+    if (!gone && d.status === 'error') throw new ApiError(500, 'deployment_error', `deployment ${name} failed: ${d.statusDetails}`);
+    if (Date.now() > deadline) throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (status ${d.status}: ${d.statusDetails})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export function deploymentCommand(): Command {
+  const cmd = new Command('deployment').alias('deployments').description('create, list, show, scale, update and delete deployments');
+
+  cmd
+    .command('create <name>')
+    .description('create a deployment (prints its URL and API key)')
+    .requiredOption('--model-name <model>', 'model to serve')
+    .option('--engine <engine>', 'sim | llamacpp | vllm | sglang | command', 'sim')
+    .option('--engine-params <params>', 'engine flags, e.g. "--ttft-ms 50 --itl-ms 10"')
+    .option('--inference-engine-params <params>', 'alias of --engine-params')
+    .option('--gpu-type <type>', 'GPU type (default: the only type on this server)')
+    .option('--gpu-count <n>', 'GPUs per replica, 1-8, fixed after creation', intArg('gpu-count'))
+    .option('--replicas <n>', 'replicas (0 allowed)', intArg('replicas'))
+    .option('-z, --zone <zone>', 'zone', 'local')
+    .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
+    .option('--label <key=value>', 'label (repeatable)', collect)
+    .option('--wait', 'wait until ready, showing progress')
+    .option('--wait-timeout <seconds>', 'give up waiting after this long', intArg('wait-timeout'), 600)
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const d = await client().call<DeploymentView>('POST', '/deployments', {
+        name,
+        modelName: o.modelName,
+        engine: o.engine,
+        engineParams: o.engineParams ?? o.inferenceEngineParams,
+        gpuType: o.gpuType,
+        gpuCount: o.gpuCount,
+        replicas: o.replicas,
+        zone: o.zone,
+        maxOngoingRequests: o.maxOngoingRequests,
+        labels: labels(o.label),
+      });
+      let final = d;
+      if (o.wait) final = { ...((await waitFor(name, o.waitTimeout * 1000)) ?? d), apiKey: d.apiKey };
+      output(o.output as OutputFormat, final, () => showDeployment(final));
+    });
+
+  cmd
+    .command('list')
+    .description('list deployments')
+    .addOption(fmtOpt())
+    .action(async (o) => {
+      const { deployments } = await client().call<{ deployments: DeploymentView[] }>('GET', '/deployments');
+      output(o.output, deployments, () =>
+        table(
+          ['NAME', 'ZONE', 'STATUS', 'MODEL', 'ENGINE', 'GPU TYPE', 'GPU COUNT', 'REPLICAS', 'TOTAL GPUS', 'URL'],
+          deployments.map((d) => [d.name, d.zone, d.status, d.modelName, d.engine, d.gpuType, d.gpuCount, `${d.readyReplicas}/${d.replicas}`, d.totalGpus, d.url]),
+        ),
+      );
+    });
+
+  cmd
+    .command('show <name>')
+    .description('show a deployment and its replicas (never its key)')
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const d = await client().call<DeploymentView>('GET', `/deployments/${name}`);
+      output(o.output, d, () => showDeployment(d));
+    });
+
+  cmd
+    .command('scale <name> <replicas>')
+    .description('set the number of replicas (0 stops GPU use and keeps URL and key)')
+    .option('--wait', 'wait until the new count is ready')
+    .option('--wait-timeout <seconds>', 'give up waiting after this long', intArg('wait-timeout'), 600)
+    .addOption(fmtOpt())
+    .action(async (name: string, replicas: string, o) => {
+      const n = intArg('replicas')(replicas);
+      let d = await client().call<DeploymentView>('POST', `/deployments/${name}/scale`, { replicas: n });
+      if (o.wait) d = (await waitFor(name, o.waitTimeout * 1000)) ?? d;
+      output(o.output, d, () => showDeployment(d));
+    });
+
+  cmd
+    .command('update <name>')
+    .description('change engine params (rolls replicas one at a time), model name, labels or gateway limits')
+    .option('--engine-params <params>', 'new engine flags')
+    .option('--model-name <model>', 'model to serve')
+    .option('--gpu-count <n>', 'not allowed: fixed at creation', intArg('gpu-count'))
+    .option('--max-ongoing-requests <n>', 'per-replica cap', intArg('max-ongoing-requests'))
+    .option('--label <key=value>', 'replace labels (repeatable)', collect)
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const d = await client().call<DeploymentView>('PATCH', `/deployments/${name}`, {
+        engineParams: o.engineParams,
+        modelName: o.modelName,
+        gpuCount: o.gpuCount,
+        maxOngoingRequests: o.maxOngoingRequests,
+        labels: labels(o.label),
+      });
+      output(o.output, d, () => showDeployment(d));
+    });
+
+  cmd
+    .command('delete <names...>')
+    .description('delete deployments (their URL and API key are lost)')
+    .option('--wait', 'wait until replicas are stopped and the deployment is gone')
+    .action(async (names: string[], o) => {
+      for (const name of names) {
+        await client().call('DELETE', `/deployments/${name}`);
+        if (o.wait) await waitFor(name, 600_000, true);
+        else process.stdout.write(`${name}: deleting\n`);
+      }
+    });
+
+  cmd
+    .command('logs <name>')
+    .description('show the last lines of the replicas\' logs')
+    .option('--tail <n>', 'lines', intArg('tail'), 10)
+    .action(async (name: string, o) => {
+      const { lines } = await client().call<{ lines: string[] }>('GET', `/deployments/${name}/logs?tail=${o.tail}`);
+      if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+    });
+
+  for (const [verb, help] of [
+    ['reveal-api-key', 'print the deployment\'s API key'],
+    ['rotate-api-key', 'replace the API key (the old one stops working at once)'],
+  ] as const) {
+    cmd
+      .command(`${verb} <name>`)
+      .description(help)
+      .addOption(fmtOpt())
+      .action(async (name: string, o) => {
+        const r = await client().call<{ name: string; apiKey: string }>('POST', `/deployments/${name}/${verb}`);
+        output(o.output, r, () => r.apiKey);
+      });
+  }
+
+  cmd
+    .command('events <name>')
+    .description('scaling decisions and replica events, oldest first')
+    .option('--limit <n>', 'how many', intArg('limit'), 50)
+    .option('--kind <kind>', 'only this kind (autoscale, scale, replica, status, ...)')
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const q = `?limit=${o.limit}${o.kind ? `&kind=${encodeURIComponent(o.kind)}` : ''}`;
+      const { events } = await client().call<{ events: { at: string; kind: string; message: string }[] }>('GET', `/deployments/${name}/events${q}`);
+      output(o.output, events, () => table(['TIME', 'KIND', 'MESSAGE'], events.map((e) => [e.at, e.kind, e.message])));
+    });
+  return cmd;
+}

@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { resolveDataDir } from '../config/paths.js';
+import { startServer } from '../server/server.js';
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('run the API, gateway and controller on this machine')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', '8080')
+    .option('--data-dir <dir>', 'state directory (default $INFERSCALE_DATA_DIR or ~/.inferscale)')
+    .option('--virtual-gpus <n>', 'offer N virtual GPU slots instead of detecting NVIDIA GPUs')
+    .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
+    .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
+    .action(async (o) => {
+      const num = (name: string, v: string | undefined, min: number, max: number) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}: must be an integer between ${min} and ${max}, got "${v}"`);
+        return n;
+      };
+      const s = await startServer({
+        host: o.host,
+        port: num('--port', o.port, 0, 65535),
+        dataDir: resolveDataDir(o.dataDir),
+        virtualGpus: num('--virtual-gpus', o.virtualGpus, 0, 1024),
+        virtualGpuType: o.virtualGpuType,
+        stopReplicasOnExit: !!o.stopReplicasOnExit,
+      });
+      let closing = false;
+      const stop = (sig: string) => {
+        if (closing) return;
+        closing = true;
+        console.log(`${sig}: stopping server${o.stopReplicasOnExit ? ' and replicas' : '; replicas keep running and are adopted at the next start'}`);
+        void s.close().then(() => process.exit(0));
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

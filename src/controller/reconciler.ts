@@ -1,0 +1,338 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { ACTIVE_STATES, type Replica } from '../domain/types.js';
+import { deriveStatus } from '../domain/status.js';
+import type { DeploymentRow, Store } from '../store/store.js';
+import type { GpuDevice } from '../placement/inventory.js';
+import { placeReplica } from '../placement/placement.js';
+import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
+import { engineDriver } from '../engines/registry.js';
+import { planReplicas } from './plan.js';
+
+/** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
+export interface RouteSink {
+  /** `comingReplicas`: pending and starting replicas, capacity on its way */
+  sync(d: DeploymentRow, replicas: readonly Replica[], comingReplicas?: number): void;
+  /** a replica taken out of rotation after failures passed its health check again */
+  readmit(replicaId: string): void;
+  remove(deploymentId: string): void;
+  /** requests in flight at a replica, counted by the gateway */
+  inflight(replicaId: string): number;
+  /** true when the gateway took a replica out of rotation after repeated failures */
+  ejected(replicaId: string): boolean;
+}
+
+export interface ReconcilerOptions {
+  store: Store;
+  provider: ReplicaProvider;
+  clock: Clock;
+  inventory: readonly GpuDevice[];
+  routes: RouteSink;
+  log: (line: string) => void;
+  tickMs?: number;
+  /** a replica not healthy after this long is failed and replaced */
+  startupTimeoutMs?: number;
+  /** grace between SIGTERM and SIGKILL */
+  stopGraceMs?: number;
+}
+
+const HEALTH_EVERY_MS = 2000;
+const HEALTH_FAILURES = 3;
+
+/**
+ * Converges replicas to each deployment's desired state: places and starts pending replicas, marks
+ * them ready when healthy, replaces failed ones with backoff, drains and stops the ones scaled away,
+ * and deletes deployments marked for deletion. State changes go to the store first, then to the routes.
+ */
+export class Reconciler {
+  private timer?: { cancel(): void };
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private readonly drainingSince = new Map<string, number>();
+  private readonly stopping = new Set<string>();
+  private readonly lastHealth = new Map<string, number>();
+  private readonly healthFailures = new Map<string, number>();
+  private readonly backoff = new Map<string, { failures: number; until: number }>();
+  private readonly pendingReason = new Map<string, string>();
+  private readonly tickMs: number;
+
+  constructor(private readonly o: ReconcilerOptions) {
+    this.tickMs = o.tickMs ?? 500;
+    o.provider.onExit((info) => this.onExit(info));
+  }
+
+  /** Adopts replicas left running by an earlier server, then starts the loop. */
+  start(): void {
+    const now = this.o.clock.now();
+    for (const r of this.o.store.listLiveReplicas()) {
+      if (r.state === 'pending') continue;
+      const handle = this.handle(r);
+      if (handle && this.o.provider.adopt(handle)) {
+        if (r.state === 'draining') this.drainingSince.set(r.id, now);
+        this.o.log(`adopted replica ${r.id} (pid ${r.pid}, port ${r.port}, ${r.state})`);
+      } else {
+        this.o.store.updateReplica(r.id, { state: 'failed', stateReason: 'process gone after server restart', stoppedAt: now, gpus: [] });
+        this.o.store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} was gone after the server restarted; replacing it`);
+      }
+    }
+    for (const d of this.o.store.listDeployments()) this.o.routes.sync(d, this.o.store.listReplicas(d.id, ['ready', 'draining']));
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for a pass in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    while (this.running) await this.o.clock.sleep(10);
+  }
+
+  /** Runs a reconcile pass soon (coalesced), e.g. after an API change. */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = this.o.clock.setTimeout(() => void this.tick(), ms);
+  }
+
+  /** One pass over every deployment. Exposed for tests. */
+  async tick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      for (const d of this.o.store.listDeployments()) {
+        try {
+          await this.reconcile(d);
+        } catch (e) {
+          this.o.log(`reconcile ${d.name}: ${(e as Error).stack ?? e}`);
+        }
+      }
+    } finally {
+      this.running = false;
+      const again = this.again;
+      this.again = false;
+      this.schedule(again ? 0 : this.tickMs);
+    }
+  }
+
+  private async reconcile(d: DeploymentRow): Promise<void> {
+    const { store, clock } = this.o;
+    const now = clock.now();
+    const all = store.listReplicas(d.id);
+    const live = all.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
+    const active = live.filter((r) => ACTIVE_STATES.includes(r.state));
+    const desired = d.deleting ? 0 : d.replicas;
+
+    const bo = this.backoff.get(d.id);
+    const plan = planReplicas({
+      desired,
+      generation: d.generation,
+      active: d.deleting ? active.map((r) => ({ ...r, generation: d.generation })) : active,
+      inflight: (id) => this.o.routes.inflight(id),
+      mayCreate: !bo || bo.until <= now,
+    });
+    for (let i = 0; i < plan.create; i++) this.createReplica(d, now);
+    for (const r of plan.remove) this.removeReplica(d, r, now, plan.reason);
+
+    for (const r of store.listReplicas(d.id, ['pending', 'starting', 'ready', 'draining'])) {
+      if (r.state === 'pending') await this.startPending(d, r);
+      else if (r.state === 'starting') await this.checkStarting(d, r, now);
+      else if (r.state === 'ready') await this.checkReady(d, r, now);
+      else if (r.state === 'draining') await this.checkDraining(d, r, now);
+    }
+
+    const after = store.listReplicas(d.id);
+    const routed = after.filter((r) => r.state === 'ready' || r.state === 'draining');
+    if (d.deleting && after.every((r) => r.state === 'stopped' || r.state === 'failed')) {
+      store.deleteDeployment(d.id);
+      this.o.routes.remove(d.id);
+      this.o.log(`deployment ${d.name} deleted`);
+      return;
+    }
+    const everReady = d.everReady || after.some((r) => r.state === 'ready');
+    const st = deriveStatus({ desired, replicas: after.filter((r) => r.state !== 'stopped' && !(r.state === 'failed' && (r.stoppedAt ?? 0) < now - 300_000)), everReady, generation: d.generation, deleting: d.deleting });
+    const fresh = store.getDeployment(d.id);
+    if (!fresh || fresh.updatedAt !== d.updatedAt) {
+      // changed by the API during this pass: the next pass derives the status from the new desired state
+      this.kick();
+      return;
+    }
+    if (st.status !== d.status || st.details !== d.statusDetails || everReady !== d.everReady) {
+      store.updateDeployment(d.id, { status: st.status, statusDetails: st.details, everReady });
+      if (st.status !== d.status) store.addEvent(d.id, now, 'status', `${d.status} -> ${st.status}: ${st.details}`);
+    }
+    const coming = after.filter((r) => r.state === 'pending' || r.state === 'starting').length;
+    this.o.routes.sync({ ...d, status: st.status, everReady }, routed, coming);
+    if (this.o.store.listReplicas(d.id, ['stopped', 'failed']).length > 60) store.pruneReplicas(d.id);
+  }
+
+  private createReplica(d: DeploymentRow, now: number): void {
+    const r: Replica = {
+      id: `${d.name}-${randomBytes(3).toString('hex')}`,
+      deploymentId: d.id,
+      state: 'pending',
+      stateReason: 'waiting for placement',
+      gpus: [],
+      pid: null,
+      port: null,
+      generation: d.generation,
+      createdAt: now,
+      startedAt: null,
+      readyAt: null,
+      stoppedAt: null,
+      coldStartMs: null,
+      exitInfo: '',
+    };
+    this.o.store.insertReplica(r);
+    this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id} created (pending)`);
+  }
+
+  private removeReplica(d: DeploymentRow, r: Replica, now: number, why: string): void {
+    const { store } = this.o;
+    if (r.state === 'ready') {
+      store.updateReplica(r.id, { state: 'draining', stateReason: 'scaled away: finishing in-flight requests' });
+      this.drainingSince.set(r.id, now);
+      store.addEvent(d.id, now, 'replica', `replica ${r.id} draining (${why})`);
+      return;
+    }
+    store.updateReplica(r.id, { state: 'draining', stateReason: 'scaled away before ready' });
+    this.drainingSince.set(r.id, now - d.drainTimeoutMs - 1);
+    store.addEvent(d.id, now, 'replica', `replica ${r.id} stopped before ready (${why})`);
+  }
+
+  private heldGpus(): Set<number> {
+    const held = new Set<number>();
+    for (const r of this.o.store.listLiveReplicas()) for (const g of r.gpus) held.add(g);
+    return held;
+  }
+
+  private async startPending(d: DeploymentRow, r: Replica): Promise<void> {
+    const { store, clock } = this.o;
+    const placed = placeReplica(this.o.inventory, this.heldGpus(), d.gpuType, d.gpuCount);
+    if (!placed.ok) {
+      if (this.pendingReason.get(r.id) !== placed.reason) {
+        this.pendingReason.set(r.id, placed.reason);
+        store.updateReplica(r.id, { stateReason: placed.reason });
+        store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} pending: ${placed.reason}`);
+      }
+      return;
+    }
+    this.pendingReason.delete(r.id);
+    const startedAt = clock.now();
+    store.updateReplica(r.id, { state: 'starting', stateReason: 'starting engine', gpus: placed.gpus, startedAt });
+    try {
+      const h = await this.o.provider.start(r.id, d.name, engineDriver(d.engine), {
+        modelName: d.modelName,
+        engineParams: d.engineParams,
+        gpus: placed.gpus,
+        gpuCount: d.gpuCount,
+      });
+      store.updateReplica(r.id, { pid: h.pid, port: h.port, stateReason: 'loading model' });
+      store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`);
+    } catch (e) {
+      this.fail(d, r, `could not start: ${(e as Error).message}`);
+    }
+  }
+
+  private async checkStarting(d: DeploymentRow, r: Replica, now: number): Promise<void> {
+    const h = this.handle(r);
+    if (!h) return;
+    const p = await this.o.provider.probe(h, engineDriver(d.engine));
+    const cur = this.o.store.listReplicas(d.id).find((x) => x.id === r.id);
+    if (!cur || cur.state !== 'starting') return;
+    const t = this.o.clock.now();
+    if (p === 'ready') {
+      const coldStartMs = t - (r.startedAt ?? t);
+      this.o.store.updateReplica(r.id, { state: 'ready', stateReason: '', readyAt: t, coldStartMs });
+      this.o.store.addEvent(d.id, t, 'replica', `replica ${r.id} ready after ${(coldStartMs / 1000).toFixed(1)} s cold start`);
+      this.backoff.delete(d.id);
+    } else if (p === 'gone') {
+      this.fail(d, r, 'process exited while starting');
+    } else if (now - (r.startedAt ?? now) > (this.o.startupTimeoutMs ?? 600_000)) {
+      await this.o.provider.stop(h, 1000);
+      this.fail(d, r, `not healthy after ${Math.round((this.o.startupTimeoutMs ?? 600_000) / 1000)} s`);
+    }
+  }
+
+  private async checkReady(d: DeploymentRow, r: Replica, now: number): Promise<void> {
+    if (now - (this.lastHealth.get(r.id) ?? 0) < HEALTH_EVERY_MS && !this.o.routes.ejected(r.id)) return;
+    this.lastHealth.set(r.id, now);
+    const h = this.handle(r);
+    if (!h) return;
+    const p = await this.o.provider.probe(h, engineDriver(d.engine));
+    if (p === 'ready') {
+      this.healthFailures.delete(r.id);
+      this.o.routes.readmit(r.id);
+      return;
+    }
+    const n = (this.healthFailures.get(r.id) ?? 0) + 1;
+    this.healthFailures.set(r.id, n);
+    if (p === 'gone' || n >= HEALTH_FAILURES) {
+      await this.o.provider.stop(h, 1000);
+      this.fail(d, r, p === 'gone' ? 'process exited' : `health check failed ${n} times`);
+    }
+  }
+
+  private async checkDraining(d: DeploymentRow, r: Replica, now: number): Promise<void> {
+    if (this.stopping.has(r.id)) return;
+    const since = this.drainingSince.get(r.id) ?? now;
+    if (!this.drainingSince.has(r.id)) this.drainingSince.set(r.id, now);
+    const inflight = this.o.routes.inflight(r.id);
+    if (inflight > 0 && now - since < d.drainTimeoutMs) return;
+    this.stopping.add(r.id);
+    const h = this.handle(r);
+    try {
+      if (h) await this.o.provider.stop(h, this.o.stopGraceMs ?? 10_000);
+    } finally {
+      this.stopping.delete(r.id);
+    }
+    const t = this.o.clock.now();
+    this.o.store.updateReplica(r.id, { state: 'stopped', stateReason: inflight > 0 ? `drain timeout with ${inflight} in flight` : 'drained', stoppedAt: t, gpus: [] });
+    this.o.store.addEvent(d.id, t, 'replica', `replica ${r.id} stopped${inflight > 0 ? ` after drain timeout (${inflight} in flight)` : ' after draining'}`);
+    this.drainingSince.delete(r.id);
+    this.forget(r.id);
+  }
+
+  private fail(d: DeploymentRow, r: Replica, why: string): void {
+    const now = this.o.clock.now();
+    this.o.store.updateReplica(r.id, { state: 'failed', stateReason: why, stoppedAt: now, gpus: [], exitInfo: why });
+    this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id} failed: ${why}; replacing it`);
+    const prev = this.backoff.get(d.id);
+    const failures = (prev?.failures ?? 0) + 1;
+    this.backoff.set(d.id, { failures, until: now + Math.min(60_000, 500 * 2 ** (failures - 1)) });
+    this.forget(r.id);
+    this.kick();
+  }
+
+  private forget(id: string): void {
+    this.lastHealth.delete(id);
+    this.healthFailures.delete(id);
+    this.pendingReason.delete(id);
+  }
+
+  private onExit(info: ExitInfo): void {
+    if (this.stopped) return;
+    const r = this.o.store.listLiveReplicas().find((x) => x.id === info.replicaId);
+    if (!r || this.stopping.has(r.id)) return;
+    const d = this.o.store.getDeployment(r.deploymentId);
+    if (!d) return;
+    if (r.state === 'starting' || r.state === 'ready' || r.state === 'draining') {
+      this.fail(d, r, `process exited (${info.signal ? `signal ${info.signal}` : `code ${info.code}`})`);
+    }
+  }
+
+  private handle(r: Replica): ReplicaHandle | undefined {
+    if (r.port === null) return undefined;
+    return { replicaId: r.id, pid: r.pid, port: r.port, url: `http://127.0.0.1:${r.port}` };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Every error a user can see is an InferscaleError with a stable `code`. The HTTP status for each code
+ * lives in exactly one table (`httpStatusFor`), used by the API and the gateway error boundaries.
+ */
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'already_exists'
+  | 'quota_exceeded'
+  | 'insufficient_capacity'
+  | 'immutable_field'
+  | 'conflict'
+  | 'autoscaling_enabled'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'deployment_stopped'
+  | 'deployment_starting'
+  | 'no_ready_replica'
+  | 'queue_full'
+  | 'queue_timeout'
+  | 'upstream_error'
+  | 'payload_too_large'
+  | 'unsupported'
+  | 'internal';
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_argument: 400,
+  not_found: 404,
+  already_exists: 409,
+  quota_exceeded: 409,
+  insufficient_capacity: 409,
+  immutable_field: 400,
+  conflict: 409,
+  autoscaling_enabled: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  deployment_stopped: 503,
+  deployment_starting: 503,
+  no_ready_replica: 503,
+  queue_full: 503,
+  queue_timeout: 503,
+  upstream_error: 502,
+  payload_too_large: 413,
+  unsupported: 400,
+  internal: 500,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+export interface ErrorDetails {
+  /** The request field the error is about, e.g. "replicas". */
+  field?: string;
+  /** Seconds after which a retry may succeed (becomes the Retry-After header). */
+  retryAfterSeconds?: number;
+  [key: string]: unknown;
+}
+
+export class InferscaleError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'InferscaleError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return httpStatusFor(this.code);
+  }
+}
+
+export const invalid = (field: string, message: string): InferscaleError =>
+  new InferscaleError('invalid_argument', `${field}: ${message}`, { field });
+
+export const notFound = (what: string, name: string): InferscaleError =>
+  new InferscaleError('not_found', `${what} "${name}" not found`, { name });
+
+/** Turns anything thrown into an InferscaleError (unknown errors become `internal`). */
+export function toInferscaleError(err: unknown): InferscaleError {
+  if (err instanceof InferscaleError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new InferscaleError('internal', message);
+}

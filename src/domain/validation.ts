@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { InferscaleError } from '../core/errors.js';
+import { ENGINES } from './types.js';
+
+/** DNS label: lowercase letters, digits and '-', starts with a letter, ends alphanumeric, 1-63 chars. */
+const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const name = z
+  .string()
+  .regex(NAME_RE, 'must be a DNS label: 1-63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit');
+const labelKey = z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'label keys are 1-63 of a-z 0-9 . _ -');
+
+export const MAX_REPLICAS = 64;
+
+export const createSchema = z.strictObject({
+  name,
+  modelName: z.string().min(1, 'is required').max(256, 'must be at most 256 characters'),
+  engine: z.enum(ENGINES, { error: `must be one of ${ENGINES.join(', ')}` }).default('sim'),
+  engineParams: z.string().max(4096, 'must be at most 4096 characters').default(''),
+  gpuType: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be 1-32 of a-z 0-9 . _ - (e.g. a100, h100, rtx4090)').optional(),
+  gpuCount: z.number().int('must be an integer').min(1, 'must be between 1 and 8').max(8, 'must be between 1 and 8').default(1),
+  replicas: z.number().int('must be an integer').min(0, `must be between 0 and ${MAX_REPLICAS}`).max(MAX_REPLICAS, `must be between 0 and ${MAX_REPLICAS}`).default(1),
+  zone: z.string().default('local'),
+  maxOngoingRequests: z.number().int().min(1, 'must be between 1 and 10000').max(10000, 'must be between 1 and 10000').default(64),
+  maxQueuedRequests: z.number().int().min(0, 'must be between 0 and 100000').max(100000, 'must be between 0 and 100000').default(1000),
+  queueTimeoutMs: z.number().int().min(100, 'must be between 100 and 3600000').max(3_600_000, 'must be between 100 and 3600000').default(300_000),
+  drainTimeoutMs: z.number().int().min(0, 'must be between 0 and 3600000').max(3_600_000, 'must be between 0 and 3600000').default(120_000),
+  labels: z.record(labelKey, z.string().max(63, 'label values are at most 63 characters')).default({}),
+});
+export type CreateInput = z.infer<typeof createSchema>;
+
+export const updateSchema = z.strictObject({
+  engineParams: createSchema.shape.engineParams.unwrap().optional(),
+  modelName: createSchema.shape.modelName.optional(),
+  maxOngoingRequests: createSchema.shape.maxOngoingRequests.unwrap().optional(),
+  maxQueuedRequests: createSchema.shape.maxQueuedRequests.unwrap().optional(),
+  queueTimeoutMs: createSchema.shape.queueTimeoutMs.unwrap().optional(),
+  drainTimeoutMs: createSchema.shape.drainTimeoutMs.unwrap().optional(),
+  labels: createSchema.shape.labels.unwrap().optional(),
+  gpuCount: z.unknown().optional(),
+  gpuType: z.unknown().optional(),
+});
+export type UpdateInput = z.infer<typeof updateSchema>;
+
+export const scaleSchema = z.strictObject({ replicas: createSchema.shape.replicas.unwrap() });
+
+/** Parses `input` with `schema`, turning the first problem into an invalid_argument naming the field. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? String(issue.keys?.[0]) : 'body';
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown field "${issue.keys.join('", "')}"`;
+  else if (issue.code === 'invalid_type') message = `${issue.message.replace(/^Invalid input: /, '')}`;
+  throw new InferscaleError('invalid_argument', `${field}: ${message}`, { field });
+}

@@ -1,0 +1,34 @@
+import type { EngineName } from '../domain/types.js';
+
+/** What a provider needs to start one replica of an engine. */
+export interface EngineLaunch {
+  modelName: string;
+  engineParams: string;
+  host: string;
+  port: number;
+  /** GPU indices this replica holds (becomes CUDA_VISIBLE_DEVICES) */
+  gpus: number[];
+  gpuCount: number;
+}
+
+export interface EngineCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * One engine (sim, llama.cpp, vLLM, SGLang, a custom command) behind one interface: it validates its
+ * parameters up front (so bad params fail the create, not the replica), says how to start a replica
+ * and where its health endpoint is.
+ */
+export interface EngineDriver {
+  readonly name: EngineName;
+  /** Throws invalid_argument naming the parameter and its limits. */
+  validateParams(params: string): void;
+  command(launch: EngineLaunch): EngineCommand;
+  readonly healthPath: string;
+  readonly metricsPath?: string;
+  /** one line per accepted parameter, for --engine-parameter-help */
+  paramHelp(): string[];
+}

@@ -1,0 +1,33 @@
+import client from 'prom-client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
+
+/**
+ * The gateway's Prometheus metrics, in their own registry (so several servers in one test process do not
+ * collide). Per-replica children are created once and cached on the route, off the request path.
+ */
+export class GatewayMetrics {
+  readonly registry = new client.Registry();
+  readonly requests = new client.Counter({ name: 'inferscale_gateway_requests_total', help: 'Requests answered by the gateway, by deployment, replica and HTTP status code.', labelNames: ['deployment', 'replica', 'code'], registers: [this.registry] });
+  readonly ongoing = new client.Gauge({ name: 'inferscale_gateway_requests_ongoing', help: 'Requests being served by replicas.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly queued = new client.Gauge({ name: 'inferscale_gateway_requests_queued', help: 'Requests waiting in the gateway queue.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly replicaInflight = new client.Gauge({ name: 'inferscale_gateway_replica_requests_inflight', help: 'Requests in flight per replica.', labelNames: ['deployment', 'replica'], registers: [this.registry] });
+  readonly queueWait = new client.Histogram({ name: 'inferscale_gateway_queue_wait_seconds', help: 'Time requests waited in the gateway queue.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly ttft = new client.Histogram({ name: 'inferscale_gateway_time_to_first_token_seconds', help: 'Time from request arrival to the first response byte of a streamed completion.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly latency = new client.Histogram({ name: 'inferscale_gateway_request_duration_seconds', help: 'Time from request arrival to the end of the response.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly promptTokens = new client.Counter({ name: 'inferscale_gateway_prompt_tokens_total', help: 'Prompt tokens, from usage.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly completionTokens = new client.Counter({ name: 'inferscale_gateway_completion_tokens_total', help: 'Completion tokens, from usage or counted in the stream.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly retries = new client.Counter({ name: 'inferscale_gateway_retries_total', help: 'Requests retried on another replica after a connection failure before any byte was sent.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly replicas = new client.Gauge({ name: 'inferscale_deployment_replicas', help: 'Replicas by state.', labelNames: ['deployment', 'state'], registers: [this.registry] });
+  readonly desired = new client.Gauge({ name: 'inferscale_deployment_desired_replicas', help: 'Desired replicas.', labelNames: ['deployment'], registers: [this.registry] });
+
+  /** Drops the series of a deleted deployment and of its replicas. */
+  forget(deployment: string, replicas: readonly string[], codes: readonly string[]): void {
+    for (const m of [this.ongoing, this.queued, this.queueWait, this.promptTokens, this.completionTokens, this.retries, this.desired]) m.remove({ deployment });
+    for (const state of ['pending', 'starting', 'ready', 'draining']) this.replicas.remove({ deployment, state });
+    for (const replica of replicas) {
+      for (const m of [this.replicaInflight, this.ttft, this.latency]) m.remove({ deployment, replica });
+      for (const code of codes) this.requests.remove({ deployment, replica, code });
+    }
+  }
+}

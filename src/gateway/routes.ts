@@ -1,0 +1,181 @@
+import { Pool } from 'undici';
+import type { Clock } from '../core/clock.js';
+import type { Replica } from '../domain/types.js';
+import type { DeploymentRow } from '../store/store.js';
+import type { RouteSink } from '../controller/reconciler.js';
+import { Admission } from './admission.js';
+import type { RoutableReplica } from './balancer.js';
+import type { GatewayMetrics } from './metrics.js';
+
+const EJECT_AFTER_FAILURES = 3;
+const DEFAULT_COLD_START_S = 30;
+
+/** A replica as the gateway sees it: where it is, how busy, and whether it may take new requests. */
+export class ReplicaRoute implements RoutableReplica {
+  inflight = 0;
+  routable = false;
+  ready = false;
+  draining = false;
+  ejected = false;
+  consecutiveFailures = 0;
+  readonly pool: Pool;
+  readonly codes = new Set<string>();
+
+  constructor(readonly id: string, readonly url: string, readonly deployment: string) {
+    this.pool = new Pool(url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+  }
+
+  update(state: Replica['state']): void {
+    this.ready = state === 'ready';
+    this.draining = state === 'draining';
+    this.routable = this.ready && !this.ejected;
+  }
+
+  recordFailure(): void {
+    if (++this.consecutiveFailures >= EJECT_AFTER_FAILURES) {
+      this.ejected = true;
+      this.routable = false;
+    }
+  }
+
+  recordSuccess(): void {
+    this.consecutiveFailures = 0;
+  }
+}
+
+/** Per-deployment signals drained by the autoscaler's loop once a second. */
+export interface WindowStats {
+  arrivals: number;
+  ttftMs: number[];
+  /** sum of ongoing (in replicas) over samples and sample count, for the average */
+  lastActivityAt: number;
+}
+
+export class DeploymentRoute {
+  keyHash: Buffer;
+  status: DeploymentRow['status'];
+  /** whether requests at zero are held (autoscaling down to zero) rather than refused */
+  holdAtZero = false;
+  coldStartSeconds = DEFAULT_COLD_START_S;
+  readonly replicas = new Map<string, ReplicaRoute>();
+  readonly admission: Admission<ReplicaRoute>;
+  readonly stats: WindowStats;
+  /** called when a request arrives while nothing is ready and the deployment may wake */
+  onWake?: () => void;
+  comingReplicas = 0;
+  maxBodyBytes = 8 * 1024 * 1024;
+
+  constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock) {
+    this.keyHash = d.apiKeyHash;
+    this.status = d.status;
+    this.stats = { arrivals: 0, ttftMs: [], lastActivityAt: clock.now() };
+    this.admission = new Admission<ReplicaRoute>({
+      clock,
+      maxOngoingPerReplica: d.maxOngoingRequests,
+      maxQueued: d.maxQueuedRequests,
+      queueTimeoutMs: d.queueTimeoutMs,
+      retryAfterSeconds: () => Math.max(1, Math.ceil(this.coldStartSeconds)),
+      whenEmpty: () => (this.holdAtZero ? 'hold' : 'reject'),
+      onWake: () => this.onWake?.(),
+      comingReplicas: () => this.comingReplicas,
+    });
+  }
+}
+
+/**
+ * The gateway's live view of every deployment, fed by the reconciler (RouteSink). Looked up by name on
+ * each request; replica objects keep their in-flight counts across syncs.
+ */
+export class RouteTable implements RouteSink {
+  private readonly byName = new Map<string, DeploymentRoute>();
+  private readonly byId = new Map<string, DeploymentRoute>();
+  private readonly replicaIndex = new Map<string, ReplicaRoute>();
+  /** set by the server: hooks a deployment's wake-up signal to the autoscaler */
+  wakeHandler?: (deploymentId: string) => void;
+  coldStartSeconds?: (deploymentId: string) => number;
+
+  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics) {}
+
+  get(name: string): DeploymentRoute | undefined {
+    return this.byName.get(name);
+  }
+
+  getById(id: string): DeploymentRoute | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): IterableIterator<DeploymentRoute> {
+    return this.byId.values();
+  }
+
+  sync(d: DeploymentRow, replicas: readonly Replica[], comingReplicas = 0): void {
+    let route = this.byId.get(d.id);
+    if (!route) {
+      route = new DeploymentRoute(d.id, d.name, d, this.clock);
+      route.onWake = () => this.wakeHandler?.(d.id);
+      this.byId.set(d.id, route);
+      this.byName.set(d.name, route);
+    }
+    route.keyHash = d.apiKeyHash;
+    route.status = d.status;
+    route.holdAtZero = !!d.autoscale && d.autoscale.minReplicas === 0 && !d.deleting;
+    route.comingReplicas = comingReplicas;
+    route.coldStartSeconds = this.coldStartSeconds?.(d.id) ?? route.coldStartSeconds;
+    const seen = new Set<string>();
+    for (const r of replicas) {
+      if (r.port === null) continue;
+      seen.add(r.id);
+      let rr = route.replicas.get(r.id);
+      if (!rr) {
+        rr = new ReplicaRoute(r.id, `http://127.0.0.1:${r.port}`, d.name);
+        route.replicas.set(r.id, rr);
+        this.replicaIndex.set(r.id, rr);
+      }
+      rr.update(r.state);
+    }
+    for (const [id, rr] of route.replicas) {
+      if (seen.has(id)) continue;
+      route.replicas.delete(id);
+      this.replicaIndex.delete(id);
+      rr.routable = false;
+      void rr.pool.close().catch(() => undefined);
+    }
+    route.admission.setReplicas([...route.replicas.values()]);
+    this.metrics.desired.set({ deployment: d.name }, d.replicas);
+  }
+
+  /** Marks a replica healthy again after the reconciler's probe (ends an ejection). */
+  readmit(replicaId: string): void {
+    const rr = this.replicaIndex.get(replicaId);
+    if (!rr || !rr.ejected) return;
+    rr.ejected = false;
+    rr.consecutiveFailures = 0;
+    rr.routable = rr.ready;
+  }
+
+  remove(deploymentId: string): void {
+    const route = this.byId.get(deploymentId);
+    if (!route) return;
+    this.byId.delete(deploymentId);
+    this.byName.delete(route.name);
+    const codes = new Set<string>();
+    for (const rr of route.replicas.values()) {
+      this.replicaIndex.delete(rr.id);
+      for (const c of rr.codes) codes.add(c);
+      void rr.pool.close().catch(() => undefined);
+    }
+    this.metrics.forget(route.name, [...route.replicas.keys(), 'none'], [...codes]);
+  }
+
+  inflight(replicaId: string): number {
+    return this.replicaIndex.get(replicaId)?.inflight ?? 0;
+  }
+
+  ejected(replicaId: string): boolean {
+    return this.replicaIndex.get(replicaId)?.ejected ?? false;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.replicaIndex.values()].map((r) => r.pool.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../../core/clock.js';
+import type { EngineDriver } from '../../engines/types.js';
+import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../types.js';
+import { freePort } from './ports.js';
+import { tailFile } from './logs.js';
+
+export interface LocalProviderOptions {
+  clock: Clock;
+  logDir: string;
+  host?: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Replicas as local processes. Each one runs detached in its own process group with its output
+ * appended to `<logDir>/<deployment>/<replica>.log`, so it outlives a server restart and is adopted
+ * by the next server instead of being restarted.
+ */
+export class LocalProvider implements ReplicaProvider {
+  private readonly host: string;
+  private readonly listeners: ((i: ExitInfo) => void)[] = [];
+  /** replicas we started or adopted and still watch, by pid */
+  private readonly watched = new Map<number, string>();
+  private pollTimer?: { cancel(): void };
+
+  constructor(private readonly opts: LocalProviderOptions) {
+    this.host = opts.host ?? '127.0.0.1';
+  }
+
+  async start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Parameters<ReplicaProvider['start']>[3]): Promise<ReplicaHandle> {
+    const port = await freePort(this.host);
+    const cmd = driver.command({ ...launch, host: this.host, port });
+    const dir = join(this.opts.logDir, deploymentName);
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(join(dir, `${replicaId}.log`), 'a');
+    try {
+      const child = spawn(cmd.command, cmd.args, {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, ...cmd.env, INFERSCALE_REPLICA_ID: replicaId },
+      });
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.once('spawn', () => resolve(child.pid!));
+        child.once('error', reject);
+      });
+      child.once('exit', (code, signal) => {
+        this.watched.delete(pid);
+        this.emit({ replicaId, code, signal });
+      });
+      child.unref();
+      this.watched.set(pid, replicaId);
+      return { replicaId, pid, port, url: `http://${this.host}:${port}` };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async probe(h: ReplicaHandle, driver: EngineDriver): Promise<ProbeResult> {
+    if (h.pid !== null && !alive(h.pid)) return 'gone';
+    try {
+      const res = await fetch(h.url + driver.healthPath, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      return res.ok ? 'ready' : 'starting';
+    } catch {
+      return h.pid !== null && alive(h.pid) ? 'starting' : 'gone';
+    }
+  }
+
+  async stop(h: ReplicaHandle, graceMs: number): Promise<void> {
+    const pid = h.pid;
+    if (pid === null || !alive(pid)) return;
+    this.watched.delete(pid);
+    const signal = (s: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, s);
+      } catch {
+        try {
+          process.kill(pid, s);
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    signal('SIGTERM');
+    const deadline = this.opts.clock.now() + graceMs;
+    while (alive(pid) && this.opts.clock.now() < deadline) await this.opts.clock.sleep(50);
+    if (alive(pid)) signal('SIGKILL');
+    while (alive(pid)) await this.opts.clock.sleep(20);
+  }
+
+  adopt(h: ReplicaHandle): boolean {
+    if (h.pid === null || !alive(h.pid)) return false;
+    this.watched.set(h.pid, h.replicaId);
+    this.ensurePolling();
+    return true;
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.listeners.push(listener);
+  }
+
+  logs(deploymentName: string, replicaId: string, lines: number): Promise<string[]> {
+    return tailFile(join(this.opts.logDir, deploymentName, `${replicaId}.log`), lines);
+  }
+
+  /** Adopted processes are not our children: poll them for exit. */
+  private ensurePolling(): void {
+    if (this.pollTimer) return;
+    const tick = () => {
+      for (const [pid, replicaId] of this.watched) {
+        if (!alive(pid)) {
+          this.watched.delete(pid);
+          this.emit({ replicaId, code: null, signal: null });
+        }
+      }
+      this.pollTimer = this.opts.clock.setTimeout(tick, 1000);
+    };
+    this.pollTimer = this.opts.clock.setTimeout(tick, 1000);
+  }
+
+  close(): void {
+    this.pollTimer?.cancel();
+  }
+
+  private emit(info: ExitInfo): void {
+    for (const l of this.listeners) l(info);
+  }
+}

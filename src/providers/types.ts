@@ -1,0 +1,37 @@
+import type { EngineLaunch, EngineDriver } from '../engines/types.js';
+
+/** Where a replica runs and how to reach it. */
+export interface ReplicaHandle {
+  replicaId: string;
+  pid: number | null;
+  port: number;
+  /** base URL of the engine, e.g. http://127.0.0.1:41234 */
+  url: string;
+}
+
+export type ProbeResult = 'ready' | 'starting' | 'gone';
+
+export interface ExitInfo {
+  replicaId: string;
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * The small interface every place replicas run behind (local processes today; Kubernetes pods and
+ * simulated replicas fit it too). Contract:
+ * - `start` returns once the replica is launched, not once it is ready; readiness comes from `probe`.
+ * - `probe` never throws: a replica that cannot be reached while its process lives is 'starting'.
+ * - `stop` is idempotent: stopping a replica that is already gone resolves.
+ * - `adopt` tells whether a replica started by an earlier server process still runs.
+ * - `onExit` reports replicas that ended on their own (crash, kill) after `start` or `adopt`.
+ */
+export interface ReplicaProvider {
+  start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Omit<EngineLaunch, 'port' | 'host'>): Promise<ReplicaHandle>;
+  probe(handle: ReplicaHandle, driver: EngineDriver): Promise<ProbeResult>;
+  stop(handle: ReplicaHandle, graceMs: number): Promise<void>;
+  adopt(handle: ReplicaHandle): boolean;
+  onExit(listener: (info: ExitInfo) => void): void;
+  /** last `lines` log lines of a replica */
+  logs(deploymentName: string, replicaId: string, lines: number): Promise<string[]>;
+}

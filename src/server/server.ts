@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { getRequestListener } from '@hono/node-server';
+import { systemClock, type Clock } from '../core/clock.js';
+import { dataFiles } from '../config/paths.js';
+import { openDb } from '../store/db.js';
+import { Store } from '../store/store.js';
+import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
+import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
+import { LocalProvider } from '../providers/local/provider.js';
+import { Reconciler } from '../controller/reconciler.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
+import { RouteTable } from '../gateway/routes.js';
+import { Gateway } from '../gateway/gateway.js';
+import { DeploymentService } from '../service/deployments.js';
+import { createApi } from '../api/app.js';
+import { estimateColdStartSeconds } from './coldstart.js';
+
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  dataDir: string;
+  /** virtual GPU slots to offer; default: detected NVIDIA GPUs, else 8 virtual ones */
+  virtualGpus?: number;
+  virtualGpuType?: string;
+  clock?: Clock;
+  log?: (line: string) => void;
+  /** stop every replica process when the server stops (default: leave them for the next server to adopt) */
+  stopReplicasOnExit?: boolean;
+  /** reconcile period, ms */
+  tickMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  adminToken: string;
+  store: Store;
+  deployments: DeploymentService;
+  reconciler: Reconciler;
+  routes: RouteTable;
+  inventory: GpuDevice[];
+  close(): Promise<void>;
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock;
+  const log = o.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
+  const files = dataFiles(o.dataDir);
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const adminToken = readOrCreateSecretFile(files.adminToken, generateToken);
+  const keys = KeyBox.fromFile(files.secretKey);
+  const store = new Store(openDb(files.db));
+
+  let inventory: GpuDevice[];
+  if (o.virtualGpus !== undefined) inventory = virtualGpus(o.virtualGpus, o.virtualGpuType ?? 'vgpu');
+  else {
+    inventory = await detectNvidiaGpus();
+    if (inventory.length === 0) {
+      inventory = virtualGpus(8, o.virtualGpuType ?? 'vgpu');
+      log('no NVIDIA GPU found: offering 8 virtual GPUs of type "vgpu" (set --virtual-gpus N --virtual-gpu-type NAME)');
+    }
+  }
+
+  const metrics = new GatewayMetrics();
+  const routes = new RouteTable(clock, metrics);
+  routes.coldStartSeconds = (id) => estimateColdStartSeconds(store.recentColdStarts(id));
+  const provider = new LocalProvider({ clock, logDir: files.logs });
+  let baseUrl = '';
+  const reconciler = new Reconciler({ store, provider, clock, inventory, routes, log, tickMs: o.tickMs });
+  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick() });
+  const gateway = new Gateway({ routes, metrics, clock });
+  const api = createApi({ deployments, store, adminToken, inventory });
+  const apiListener = getRequestListener(api.fetch);
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (gateway.handle(req, res)) return;
+    const url = req.url ?? '/';
+    if (url.startsWith('/api/')) {
+      void apiListener(req, res);
+      return;
+    }
+    if (url === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    if (url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'not_found', message: `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1` } }));
+  };
+
+  const server: Server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, handler);
+  server.maxConnections = 20_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const host = o.host ?? '127.0.0.1';
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
+  reconciler.start();
+  log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
+
+  return {
+    url: baseUrl,
+    port,
+    adminToken,
+    store,
+    deployments,
+    reconciler,
+    routes,
+    inventory,
+    async close() {
+      await reconciler.stop();
+      provider.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (o.stopReplicasOnExit) {
+        await Promise.all(
+          store.listLiveReplicas().map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, port: r.port, url: '' }, 2000) : undefined)),
+        );
+      }
+      await routes.close();
+      store.db.close();
+    },
+  };
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { InferscaleError, invalid, notFound } from '../core/errors.js';
+import type { DeploymentRow, Store } from '../store/store.js';
+import { createSchema, parseInput, scaleSchema, updateSchema } from '../domain/validation.js';
+import type { GpuDevice } from '../placement/inventory.js';
+import { maxReplicasWithinQuota, quotaViolation } from '../placement/placement.js';
+import { engineDriver } from '../engines/registry.js';
+import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
+import type { ReplicaProvider } from '../providers/types.js';
+import { deploymentView, type DeploymentView } from './views.js';
+
+export interface DeploymentServiceOptions {
+  store: Store;
+  clock: Clock;
+  inventory: readonly GpuDevice[];
+  keys: KeyBox;
+  provider: ReplicaProvider;
+  baseUrl: () => string;
+  /** asks the reconciler to converge soon */
+  kick: () => void;
+}
+
+export interface GpuLimit {
+  gpuType: string;
+  used: number;
+  max: number;
+  quota: number | null;
+  inventory: number;
+}
+
+/**
+ * The application service behind the REST API and the CLI: validates, checks quota, writes the desired
+ * state, records an event and kicks the reconciler. Every check happens before any write, so a refused
+ * request changes nothing.
+ */
+export class DeploymentService {
+  constructor(private readonly o: DeploymentServiceOptions) {}
+
+  private get store(): Store {
+    return this.o.store;
+  }
+
+  view(d: DeploymentRow, apiKey?: string): DeploymentView {
+    return deploymentView(d, this.store.listReplicas(d.id), this.o.baseUrl(), apiKey);
+  }
+
+  get(name: string): DeploymentRow {
+    const d = this.store.getDeploymentByName(name);
+    if (!d || d.deleting) throw notFound('deployment', name);
+    return d;
+  }
+
+  list(): DeploymentRow[] {
+    return this.store.listDeployments();
+  }
+
+  create(input: unknown): DeploymentView {
+    const c = parseInput(createSchema, input);
+    if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
+    const gpuType = c.gpuType ?? this.defaultGpuType();
+    engineDriver(c.engine).validateParams(c.engineParams);
+    if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
+    this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas);
+    const now = this.o.clock.now();
+    const apiKey = generateApiKey();
+    const d: DeploymentRow = {
+      id: randomUUID(),
+      name: c.name,
+      modelName: c.modelName,
+      engine: c.engine,
+      engineParams: c.engineParams,
+      gpuType,
+      gpuCount: c.gpuCount,
+      replicas: c.replicas,
+      zone: c.zone,
+      status: c.replicas === 0 ? 'stopped' : 'creating',
+      statusDetails: c.replicas === 0 ? 'created at zero replicas' : 'waiting for the controller',
+      maxOngoingRequests: c.maxOngoingRequests,
+      maxQueuedRequests: c.maxQueuedRequests,
+      queueTimeoutMs: c.queueTimeoutMs,
+      drainTimeoutMs: c.drainTimeoutMs,
+      autoscale: null,
+      labels: c.labels,
+      apiKeyHash: hashKey(apiKey),
+      apiKeySealed: this.o.keys.seal(apiKey),
+      generation: 1,
+      everReady: false,
+      deleting: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.store.transaction(() => {
+      this.store.insertDeployment(d);
+      this.store.addEvent(d.id, now, 'created', `created: ${c.replicas} x ${c.gpuCount} ${gpuType}, engine ${c.engine}, model ${c.modelName}`);
+    });
+    this.o.kick();
+    return this.view(d, apiKey);
+  }
+
+  scale(name: string, input: unknown, by: 'user' | 'autoscaler' = 'user', reason?: string): DeploymentView {
+    const d = this.get(name);
+    const { replicas } = parseInput(scaleSchema, input);
+    if (by === 'user' && d.autoscale) {
+      throw new InferscaleError(
+        'autoscaling_enabled',
+        `deployment "${name}" is autoscaled (min ${d.autoscale.minReplicas}, max ${d.autoscale.maxReplicas}); change the bounds with "inferscale deployment autoscale ${name} --min N --max M" or turn autoscaling off with "inferscale deployment autoscale ${name} --off" first`,
+      );
+    }
+    if (replicas === d.replicas) return this.view(d);
+    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, d.gpuCount * replicas);
+    const now = this.o.clock.now();
+    this.store.transaction(() => {
+      this.store.updateDeployment(d.id, { replicas, updatedAt: now, status: 'scaling', statusDetails: `scaling ${d.replicas} -> ${replicas}` });
+      this.store.addEvent(d.id, now, by === 'user' ? 'scale' : 'autoscale', `${by === 'user' ? 'scaled' : 'autoscaled'} ${d.replicas} -> ${replicas}${reason ? `: ${reason}` : ''}`);
+    });
+    this.o.kick();
+    return this.view(this.get(name));
+  }
+
+  update(name: string, input: unknown): DeploymentView {
+    const d = this.get(name);
+    const u = parseInput(updateSchema, input);
+    if (u.gpuCount !== undefined && u.gpuCount !== d.gpuCount) {
+      throw new InferscaleError('immutable_field', `gpuCount: the GPU count of a deployment is fixed at creation (${d.gpuCount}); create a new deployment to use ${String(u.gpuCount)} GPUs per replica`, { field: 'gpuCount' });
+    }
+    if (u.gpuType !== undefined && u.gpuType !== d.gpuType) {
+      throw new InferscaleError('immutable_field', `gpuType: the GPU type of a deployment is fixed at creation (${d.gpuType}); create a new deployment to change it`, { field: 'gpuType' });
+    }
+    if (u.engineParams !== undefined) engineDriver(d.engine).validateParams(u.engineParams);
+    const patch: Partial<DeploymentRow> = {};
+    const rolling = (u.engineParams !== undefined && u.engineParams !== d.engineParams) || (u.modelName !== undefined && u.modelName !== d.modelName);
+    for (const k of ['engineParams', 'modelName', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const) {
+      if (u[k] !== undefined) (patch as Record<string, unknown>)[k] = u[k];
+    }
+    if (rolling) {
+      patch.generation = d.generation + 1;
+      patch.status = 'updating';
+      patch.statusDetails = 'rolling replicas one at a time';
+    }
+    const now = this.o.clock.now();
+    patch.updatedAt = now;
+    this.store.transaction(() => {
+      this.store.updateDeployment(d.id, patch);
+      this.store.addEvent(d.id, now, 'update', `updated ${Object.keys(patch).filter((k) => k !== 'updatedAt' && k !== 'generation').join(', ')}${rolling ? ': rolling replicas one at a time' : ''}`);
+    });
+    this.o.kick();
+    return this.view(this.get(name));
+  }
+
+  delete(name: string): void {
+    const d = this.get(name);
+    const now = this.o.clock.now();
+    this.store.transaction(() => {
+      this.store.updateDeployment(d.id, { deleting: true, replicas: 0, status: 'deleting', statusDetails: 'stopping replicas', updatedAt: now });
+      this.store.addEvent(d.id, now, 'delete', 'deletion requested: draining replicas; URL and key are gone');
+    });
+    this.o.kick();
+  }
+
+  revealKey(name: string): string {
+    return this.o.keys.open(this.get(name).apiKeySealed);
+  }
+
+  rotateKey(name: string): string {
+    const d = this.get(name);
+    const key = generateApiKey();
+    const now = this.o.clock.now();
+    this.store.transaction(() => {
+      this.store.updateDeployment(d.id, { apiKeyHash: hashKey(key), apiKeySealed: this.o.keys.seal(key), updatedAt: now });
+      this.store.addEvent(d.id, now, 'key', 'API key rotated; the old key no longer works');
+    });
+    this.o.kick();
+    return key;
+  }
+
+  async logs(name: string, tail: number): Promise<string[]> {
+    const d = this.get(name);
+    if (!Number.isInteger(tail) || tail < 1 || tail > 10000) throw invalid('tail', 'must be between 1 and 10000');
+    const replicas = this.store.listReplicas(d.id).filter((r) => r.startedAt !== null).slice(-8);
+    const out: string[] = [];
+    for (const r of replicas) for (const line of await this.o.provider.logs(d.name, r.id, tail)) out.push(`[${r.id}] ${line}`);
+    return out.slice(-tail);
+  }
+
+  gpuLimits(): GpuLimit[] {
+    const quotas = this.store.getQuotas();
+    const types = new Set([...this.o.inventory.map((g) => g.type), ...Object.keys(quotas)]);
+    return [...types].sort().map((gpuType) => {
+      const inventory = this.o.inventory.filter((g) => g.type === gpuType).length;
+      const used = this.store.listDeployments().filter((d) => d.gpuType === gpuType).reduce((s, d) => s + d.gpuCount * d.replicas, 0);
+      const quota = quotas[gpuType] ?? null;
+      return { gpuType, used, max: quota ?? inventory, quota, inventory };
+    });
+  }
+
+  setGpuQuota(gpuType: string, max: number | null): GpuLimit[] {
+    if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
+    if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000)) throw invalid('max', 'must be an integer between 0 and 100000');
+    this.store.setQuota(gpuType, max);
+    return this.gpuLimits();
+  }
+
+  /** The most replicas `d` could have within quota and inventory (the autoscaler's placeable bound). */
+  placeableReplicas(d: DeploymentRow): number {
+    const q = this.quotaInput(d, d.gpuType);
+    return Math.min(maxReplicasWithinQuota(q, d.gpuCount), Math.floor(q.inventory / d.gpuCount));
+  }
+
+  private quotaInput(d: DeploymentRow | undefined, gpuType: string) {
+    const quota = this.store.getQuotas()[gpuType];
+    const inventory = this.o.inventory.filter((g) => g.type === gpuType).length;
+    const usedByOthers = this.store
+      .listDeployments()
+      .filter((x) => x.gpuType === gpuType && x.id !== d?.id)
+      .reduce((s, x) => s + x.gpuCount * x.replicas, 0);
+    return { gpuType, quota, inventory, usedByOthers };
+  }
+
+  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number): void {
+    const q = this.quotaInput(d, gpuType);
+    if (q.inventory === 0 && wanted > 0) {
+      const types = [...new Set(this.o.inventory.map((g) => g.type))];
+      throw new InferscaleError('insufficient_capacity', `gpuType: no ${gpuType} GPU on this server (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });
+    }
+    const v = quotaViolation({ ...q, wanted });
+    if (v) throw new InferscaleError('quota_exceeded', v, { field: 'replicas', gpuType, wanted, limit: q.quota ?? q.inventory, used: q.usedByOthers });
+  }
+
+  private defaultGpuType(): string {
+    const types = [...new Set(this.o.inventory.map((g) => g.type))];
+    if (types.length === 1) return types[0];
+    if (types.length === 0) throw invalid('gpuType', 'this server has no GPU; start it with --virtual-gpus N');
+    throw invalid('gpuType', `is required on a machine with several GPU types (${types.join(', ')})`);
+  }
+}

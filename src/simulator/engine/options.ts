@@ -1,0 +1,70 @@
+/** Options of one simulation run and what it returns per deployment. */
+import type { SimEngineParams } from '../../engines/sim/params.js';
+import type { Timeline } from './replica.js';
+
+export interface SimOptions {
+  /** the engine's service model (shared with the engine simulator) */
+  engine: SimEngineParams;
+  /** time from starting a replica until it takes traffic, ms */
+  coldStartMs: number;
+  /** GPUs per replica (billing multiplier) */
+  gpuCount: number;
+  /** Admission's per-replica cap; default engine.maxNumSeqs */
+  maxOngoingPerReplica?: number;
+  /** gateway queue bound */
+  maxQueued: number;
+  /** how long a request may wait at the gateway, ms */
+  queueTimeoutMs: number;
+  /** requests with TTFT at or under this meet the SLO, ms */
+  sloTtftMs: number;
+  seed: number;
+  /** requests arriving while no replica is ready fail at once (SkyServe has no buffering) */
+  rejectWhenNoneReady?: boolean;
+  /** a request held at zero asks the policy at once (the live controller's wake); default true */
+  wakeOnHeld?: boolean;
+  /**
+   * While a deployment is at zero with nothing in flight, ask the policy every `idleProbeMs` instead of every
+   * tick (a request arriving ends the idle stretch at once). 0 = ask every tick (exact, slower).
+   */
+  idleProbeMs?: number;
+  /** start with the policy's first decision already warm (as if it ran before the trace); default true */
+  warmStart?: boolean;
+  /**
+   * Ask policies at most this often, ms (default 1000 = the sample interval: their input changes once a
+   * second, so Ray's 100 ms loop is asked every second); 0 = exactly every policy.tickMs.
+   */
+  tickFloorMs?: number;
+}
+
+export const DEFAULT_SIM_OPTIONS = {
+  coldStartMs: 60_000,
+  gpuCount: 1,
+  maxQueued: 10_000,
+  queueTimeoutMs: 120_000,
+  sloTtftMs: 2_000,
+  seed: 1,
+  idleProbeMs: 30_000,
+} as const;
+
+export interface DeploymentResult {
+  name: string;
+  requests: number;
+  /** per request (in trace order): TTFT ms, Infinity when it failed */
+  ttftMs: Float64Array;
+  /** per request: arrival to last token, ms, Infinity when it failed */
+  e2eMs: Float64Array;
+  failedQueueTimeout: number;
+  failedQueueFull: number;
+  failedRejected: number;
+  /** GPU-milliseconds billed (replica lifetime x gpuCount) */
+  gpuMs: number;
+  /** replicas started (each pays a cold start) */
+  coldStarts: number;
+  /** decisions that changed the replica count */
+  scalingActions: number;
+  /** requests that waited for a replica because none was ready */
+  heldAtZero: number;
+  timeline: Timeline;
+  /** end of the simulated time, trace ms */
+  endMs: number;
+}

@@ -1,0 +1,134 @@
+/**
+ * The replicas of one simulated deployment and the controller's way of changing them: scale-up starts
+ * replicas that become routable after the cold start; scale-down stops starting replicas first (newest
+ * first), then drains ready replicas with the fewest requests in flight (they finish what they have, then
+ * stop). Billing runs from a replica's start to its stop, times gpuCount.
+ */
+import type { EventClock } from './event-clock.js';
+import { DRAINING, READY, SimReplica, STARTING, STOPPED, Timeline } from './replica.js';
+
+export const EV_READY_KIND = 2;
+
+export class ReplicaSet {
+  readonly timeline = new Timeline();
+  /** routable replicas, the list Admission routes over */
+  private readonly readyList: SimReplica[] = [];
+  private readonly startingList: SimReplica[] = [];
+  ready = 0;
+  starting = 0;
+  draining = 0;
+  desired = 0;
+  gpuMs = 0;
+  coldStarts = 0;
+  scalingActions = 0;
+  private nextId = 0;
+  onReadyChange: (list: SimReplica[]) => void = () => {};
+
+  constructor(
+    private readonly clock: EventClock,
+    private readonly t0: number,
+    private readonly gpuCount: number,
+    private readonly coldStartMs: () => number = () => 0,
+  ) {}
+
+  /** replicas that exist (starting, ready or draining) */
+  get live(): number {
+    return this.ready + this.starting + this.draining;
+  }
+
+  /** Applies a desired count; `warm` starts replicas ready at once (the state before the trace). */
+  apply(desiredRaw: number, now: number, warm: boolean, coldStartMs = this.coldStartMs()): void {
+    const desired = desiredRaw > 0 && Number.isFinite(desiredRaw) ? Math.floor(desiredRaw) : 0;
+    this.desired = desired;
+    const capacity = this.ready + this.starting;
+    if (desired === capacity) return;
+    if (!warm) this.scalingActions++;
+    if (desired > capacity) {
+      for (let k = capacity; k < desired; k++) this.startOne(now, warm, coldStartMs);
+    } else {
+      let remove = capacity - desired;
+      while (remove > 0 && this.startingList.length > 0) {
+        const r = this.startingList.pop() as SimReplica;
+        r.readyEvent?.cancel();
+        r.readyEvent = null;
+        this.starting--;
+        this.stopBilling(r, now);
+        remove--;
+      }
+      while (remove > 0 && this.readyList.length > 0) {
+        let best = this.readyList.length - 1;
+        for (let j = best - 1; j >= 0; j--) if (this.readyList[j].inflight < this.readyList[best].inflight) best = j;
+        const r = this.readyList[best];
+        this.readyList.splice(best, 1);
+        r.routable = false;
+        r.state = DRAINING;
+        this.ready--;
+        this.draining++;
+        if (r.inflight === 0) this.stop(r, now);
+        remove--;
+      }
+      this.onReadyChange(this.readyList);
+    }
+    this.record(now);
+  }
+
+  /** A starting replica finished loading. */
+  readyUp(r: SimReplica, now: number): void {
+    if (r.state !== STARTING) return;
+    r.readyEvent = null;
+    const i = this.startingList.indexOf(r);
+    if (i >= 0) this.startingList.splice(i, 1);
+    r.state = READY;
+    r.routable = true;
+    this.starting--;
+    this.ready++;
+    this.readyList.push(r);
+    this.onReadyChange(this.readyList);
+    this.record(now);
+  }
+
+  /** A draining replica with nothing left in flight stops. */
+  stop(r: SimReplica, now: number): void {
+    if (r.state !== DRAINING) return;
+    this.draining--;
+    this.stopBilling(r, now);
+    this.record(now);
+  }
+
+  /** End of the simulation: everything stops (billing ends) at `end`. */
+  stopAll(end: number): void {
+    for (const r of this.readyList) this.stopBilling(r, end);
+    for (const r of this.startingList) this.stopBilling(r, end);
+    this.readyList.length = 0;
+    this.startingList.length = 0;
+    this.ready = 0;
+    this.starting = 0;
+    this.record(end);
+  }
+
+  private startOne(now: number, warm: boolean, coldStartMs: number): void {
+    const r = new SimReplica(`r${this.nextId++}`, now);
+    if (warm) {
+      r.state = READY;
+      r.routable = true;
+      this.ready++;
+      this.readyList.push(r);
+      this.onReadyChange(this.readyList);
+      return;
+    }
+    this.coldStarts++;
+    this.starting++;
+    this.startingList.push(r);
+    r.readyEvent = this.clock.push(now + coldStartMs, EV_READY_KIND, r, 0);
+  }
+
+  private stopBilling(r: SimReplica, now: number): void {
+    r.state = STOPPED;
+    r.stoppedAt = now;
+    this.gpuMs += (now - r.startedAt) * this.gpuCount;
+  }
+
+  private record(now: number): void {
+    this.timeline.record(now - this.t0, this.ready, this.starting);
+  }
+}
