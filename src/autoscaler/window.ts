@@ -100,8 +100,10 @@ export class DemandHistory {
     if (this.open && this.open.start !== start) {
       if (start < this.open.start) return undefined; // late sample for a closed bucket: ignored
       closed = point(this.open, this.sampleIntervalMs);
-      this.points = this.points.filter((p) => p.at >= start - this.maxAgeMs);
       this.points.push(closed);
+      let drop = 0;
+      while (drop < this.points.length && this.points[drop].at < start - this.maxAgeMs) drop++;
+      if (drop) this.points.splice(0, drop);
       this.open = undefined;
     }
     if (!this.open) this.open = { start, load: 0, arrivals: 0, n: 0 };

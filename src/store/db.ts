@@ -5,7 +5,18 @@ import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
-/** Opens (creating) the SQLite file in WAL mode and applies pending migrations in one transaction each. */
+/**
+ * Schema migrations per module ("core", "models", "history", ...): each module owns an ordered list of
+ * SQL scripts; `schema_migrations` records how many of each were applied. Never edit a shipped script:
+ * append a new one.
+ */
+const registry = new Map<string, readonly string[]>([['core', MIGRATIONS]]);
+
+export function registerMigrations(module: string, scripts: readonly string[]): void {
+  registry.set(module, scripts);
+}
+
+/** Opens (creating) the SQLite file in WAL mode and applies pending migrations, one transaction each. */
 export function openDb(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -18,11 +29,14 @@ export function openDb(path: string): Db {
 }
 
 export function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+  for (const [module, scripts] of registry) {
+    const row = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').get(module) as { version: number } | undefined;
+    for (let v = row?.version ?? 0; v < scripts.length; v++) {
+      db.transaction(() => {
+        db.exec(scripts[v]);
+        db.prepare('INSERT INTO schema_migrations (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version').run(module, v + 1);
+      })();
+    }
   }
 }

@@ -1,4 +1,4 @@
-/** Schema migrations, applied in order; the index + 1 is the schema version (PRAGMA user_version). Never edit a shipped one. */
+/** The core schema migrations (module "core" in schema_migrations), applied in order. Never edit a shipped one. */
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE deployments (

@@ -1,0 +1,200 @@
+/**
+ * The simulator's programmatic API: run policies over a trace and summarise. `simulate` runs several
+ * policies and the references; `simulateOne` runs one policy and also returns the ready-replica timeline
+ * and raw totals (for the fidelity test against the live system).
+ */
+import { DEFAULT_AUTOSCALE } from '../autoscaler/spec.js';
+import type { AutoscaleSpec, ScalingPolicy } from '../autoscaler/types.js';
+import { DEFAULT_SIM_PARAMS, type SimEngineParams } from '../engines/sim/params.js';
+import { DeploymentSim } from './engine/deployment-sim.js';
+import { DEFAULT_SIM_OPTIONS, type DeploymentResult, type SimOptions } from './engine/options.js';
+import { policyFor, POLICY_NAMES, type PolicyName } from './policies.js';
+import { computeReferences, foresightSchedule, idealLoad, type IdealLoad } from './references.js';
+import { PlotCollector, type PlotData } from './report/plots.js';
+import { summarize, type PolicyReport } from './report/summary.js';
+import { splitByDeployment, type Trace } from './traces/trace.js';
+
+export interface SimulateOptions {
+  trace: Trace;
+  /** default: all */
+  policies?: readonly PolicyName[];
+  engine?: SimEngineParams;
+  /** the autoscale spec under test (ours), whose target and max the baselines share */
+  spec?: AutoscaleSpec;
+  /** minimum replicas for the baselines; default each project's own */
+  baselineMinReplicas?: number;
+  coldStartMs?: number;
+  gpuCount?: number;
+  /** USD per GPU-hour; default 2.00 (an on-demand A100 40/80 GB at the large clouds is ~$2-4) */
+  pricePerGpuHour?: number;
+  sloTtftMs?: number;
+  seed?: number;
+  maxQueued?: number;
+  queueTimeoutMs?: number;
+  maxOngoingPerReplica?: number;
+  idleProbeMs?: number;
+  tickFloorMs?: number;
+  /** points per plot series (HTML report); default 600 */
+  plotPoints?: number;
+}
+
+export interface SimulationReport {
+  trace: { name: string; description: string; requests: number; deployments: number; durationS: number };
+  settings: Record<string, unknown>;
+  references: {
+    workBound: { gpuHours: number; costUsd: number };
+    foresight: { gpuHours: number; costUsd: number; peakReplicas: number };
+  };
+  policies: PolicyReport[];
+  /** plot series for the HTML report (left out of the JSON output) */
+  plots?: PlotData;
+  /** wall-clock seconds per policy (left out of the JSON output, which must be reproducible) */
+  timings?: Record<string, number>;
+}
+
+export const DEFAULT_PRICE_PER_GPU_HOUR = 2;
+
+interface Prepared {
+  parts: Trace[];
+  loads: IdealLoad[];
+  sim: SimOptions;
+  spec: AutoscaleSpec;
+  price: number;
+}
+
+function prepare(o: SimulateOptions): Prepared {
+  const engine = o.engine ?? DEFAULT_SIM_PARAMS;
+  const parts = splitByDeployment(o.trace);
+  const sim: SimOptions = {
+    engine,
+    coldStartMs: o.coldStartMs ?? DEFAULT_SIM_OPTIONS.coldStartMs,
+    gpuCount: o.gpuCount ?? DEFAULT_SIM_OPTIONS.gpuCount,
+    maxOngoingPerReplica: o.maxOngoingPerReplica,
+    maxQueued: o.maxQueued ?? DEFAULT_SIM_OPTIONS.maxQueued,
+    queueTimeoutMs: o.queueTimeoutMs ?? DEFAULT_SIM_OPTIONS.queueTimeoutMs,
+    sloTtftMs: o.sloTtftMs ?? DEFAULT_SIM_OPTIONS.sloTtftMs,
+    seed: o.seed ?? DEFAULT_SIM_OPTIONS.seed,
+    idleProbeMs: o.idleProbeMs ?? DEFAULT_SIM_OPTIONS.idleProbeMs,
+    tickFloorMs: o.tickFloorMs,
+  };
+  return { parts, loads: parts.map((p) => idealLoad(p, engine)), sim, spec: o.spec ?? DEFAULT_AUTOSCALE, price: o.pricePerGpuHour ?? DEFAULT_PRICE_PER_GPU_HOUR };
+}
+
+type PolicyChoice = PolicyName | ScalingPolicy<unknown> | ((part: Trace) => ScalingPolicy<unknown>);
+
+function runPolicy(prep: Prepared, choice: PolicyChoice, baselineMin: number | undefined): DeploymentResult[] {
+  return prep.parts.map((part, k) => {
+    const policy =
+      typeof choice === 'string' ? policyFor(choice, part, prep.loads[k], { spec: prep.spec, baselineMinReplicas: baselineMin })
+        : typeof choice === 'function' ? choice(part)
+          : choice;
+    const sim = { ...prep.sim, rejectWhenNoneReady: policy.name === 'skyserve' };
+    return new DeploymentSim(part, policy, sim).run();
+  });
+}
+
+export function simulate(o: SimulateOptions): SimulationReport {
+  const prep = prepare(o);
+  const { sim, price } = prep;
+  const refs = computeReferences(o.trace, sim.engine, sim.coldStartMs, sim.gpuCount);
+  const names = o.policies ?? POLICY_NAMES;
+  const policies: PolicyReport[] = [];
+  const timings: Record<string, number> = {};
+  const plots = new PlotCollector(o.trace.durationMs, o.plotPoints ?? 600);
+  plots.setLoad(prep.loads.map((load) => foresightSchedule(load, sim.engine.maxNumSeqs, sim.coldStartMs, sim.gpuCount).needed));
+  for (const name of names) {
+    const t = performance.now();
+    const res = runPolicy(prep, name, o.baselineMinReplicas);
+    timings[name] = (performance.now() - t) / 1000;
+    const s = summarize(name, res, sim.sloTtftMs, price, refs);
+    policies.push(s.report);
+    plots.addPolicy(name, res, s.ttftCdf);
+  }
+  return {
+    trace: {
+      name: o.trace.name,
+      description: o.trace.description,
+      requests: o.trace.at.length,
+      deployments: o.trace.deployments.length,
+      durationS: o.trace.durationMs / 1000,
+    },
+    settings: {
+      engine: sim.engine,
+      autoscale: prep.spec,
+      baselineMinReplicas: o.baselineMinReplicas ?? 'each project default',
+      coldStartS: sim.coldStartMs / 1000,
+      gpuCount: sim.gpuCount,
+      pricePerGpuHour: price,
+      sloTtftMs: sim.sloTtftMs,
+      seed: sim.seed,
+      maxOngoingPerReplica: sim.maxOngoingPerReplica ?? sim.engine.maxNumSeqs,
+      maxQueued: sim.maxQueued,
+      queueTimeoutS: sim.queueTimeoutMs / 1000,
+      idleProbeS: (sim.idleProbeMs ?? 0) / 1000,
+    },
+    references: {
+      workBound: { gpuHours: refs.workBound.gpuHours, costUsd: refs.workBound.gpuHours * price },
+      foresight: { gpuHours: refs.foresight.gpuHours, costUsd: refs.foresight.gpuHours * price, peakReplicas: refs.foresight.peakReplicas },
+    },
+    policies,
+    plots: plots.result(),
+    timings,
+  };
+}
+
+export interface SimulateOneResult {
+  report: PolicyReport;
+  gpuSeconds: number;
+  /** median end-to-end latency of served requests, ms */
+  p50LatencyMs: number;
+  ttftP50Ms: number;
+  /** ready (and starting) replicas over time, summed over deployments; t in ms from the trace start */
+  readyTimeline: { t: number[]; ready: number[]; starting: number[] };
+  deployments: DeploymentResult[];
+}
+
+/** One policy (by name, an instance for a single-deployment trace, or a factory per deployment). */
+export function simulateOne(trace: Trace, policy: PolicyChoice, o: Omit<SimulateOptions, 'trace' | 'policies'> = {}): SimulateOneResult {
+  const prep = prepare({ ...o, trace });
+  if (typeof policy === 'object' && prep.parts.length > 1) {
+    throw new TypeError('simulateOne: pass a policy name or a factory for a multi-deployment trace (one policy instance per deployment)');
+  }
+  const refs = computeReferences(trace, prep.sim.engine, prep.sim.coldStartMs, prep.sim.gpuCount);
+  const res = runPolicy(prep, policy, o.baselineMinReplicas);
+  const name = typeof policy === 'string' ? policy : typeof policy === 'function' ? 'custom' : policy.name;
+  const report = summarize(name, res, prep.sim.sloTtftMs, prep.price, refs).report;
+  let gpuMs = 0;
+  for (const r of res) gpuMs += r.gpuMs;
+  return { report, gpuSeconds: gpuMs / 1000, p50LatencyMs: report.e2eP50Ms, ttftP50Ms: report.ttftP50Ms, readyTimeline: mergeTimelines(res), deployments: res };
+}
+
+function mergeTimelines(res: DeploymentResult[]): { t: number[]; ready: number[]; starting: number[] } {
+  if (res.length === 1) {
+    const tl = res[0].timeline;
+    return { t: [...tl.t], ready: [...tl.ready], starting: [...tl.starting] };
+  }
+  const points: { t: number; k: number; ready: number; starting: number }[] = [];
+  res.forEach((r, k) => r.timeline.t.forEach((t, i) => points.push({ t, k, ready: r.timeline.ready[i], starting: r.timeline.starting[i] })));
+  points.sort((a, b) => a.t - b.t || a.k - b.k);
+  const curReady = new Float64Array(res.length);
+  const curStarting = new Float64Array(res.length);
+  let sr = 0;
+  let ss = 0;
+  const out = { t: [] as number[], ready: [] as number[], starting: [] as number[] };
+  for (const p of points) {
+    sr += p.ready - curReady[p.k];
+    ss += p.starting - curStarting[p.k];
+    curReady[p.k] = p.ready;
+    curStarting[p.k] = p.starting;
+    const n = out.t.length;
+    if (n > 0 && out.t[n - 1] === p.t) {
+      out.ready[n - 1] = sr;
+      out.starting[n - 1] = ss;
+    } else {
+      out.t.push(p.t);
+      out.ready.push(sr);
+      out.starting.push(ss);
+    }
+  }
+  return out;
+}
