@@ -88,7 +88,10 @@ function runPolicy(prep: Prepared, choice: PolicyChoice, baselineMin: number | u
       typeof choice === 'string' ? policyFor(choice, part, prep.loads[k], { spec: prep.spec, baselineMinReplicas: baselineMin })
         : typeof choice === 'function' ? choice(part)
           : choice;
-    const sim = { ...prep.sim, rejectWhenNoneReady: policy.name === 'skyserve' };
+    // warm start: the replicas the load of the first second needs are up, as if the deployment ran before
+    const first = prep.loads[k].peakPerSecond[0] ?? 0;
+    const initialReplicas = Math.ceil(first / prep.sim.engine.maxNumSeqs);
+    const sim = { ...prep.sim, rejectWhenNoneReady: policy.name === 'skyserve', initialReplicas };
     return new DeploymentSim(part, policy, sim).run();
   });
 }

@@ -85,7 +85,8 @@ export class DeploymentSim {
     const tickMs = Math.max(1, policy.tickMs, o.tickFloorMs ?? SAMPLE_MS);
     const probeMs = o.idleProbeMs ?? 0;
     this.policyState = policy.init(t0);
-    this.decide(t0, o.warmStart !== false);
+    this.set.apply(o.initialReplicas ?? 0, t0, true);
+    this.decide(t0, true);
     let nextSample = t0 + SAMPLE_MS;
     let nextTick = t0 + tickMs;
     let ai = 0;

@@ -27,8 +27,11 @@ export interface SimOptions {
    * tick (a request arriving ends the idle stretch at once). 0 = ask every tick (exact, slower).
    */
   idleProbeMs?: number;
-  /** start with the policy's first decision already warm (as if it ran before the trace); default true */
-  warmStart?: boolean;
+  /**
+   * Replicas already running (warm) when the trace starts, as if the deployment served the load before it;
+   * the policy's first decision at the start is applied warm too. Default 0.
+   */
+  initialReplicas?: number;
   /**
    * Ask policies at most this often, ms (default 1000 = the sample interval: their input changes once a
    * second, so Ray's 100 ms loop is asked every second); 0 = exactly every policy.tickMs.
