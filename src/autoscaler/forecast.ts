@@ -2,16 +2,17 @@
  * Demand forecast from 5-minute DemandPoints, with daily and weekly seasonality.
  *
  * Method: seasonal naive blend, scaled by the recent level.
- *   seasonal(t) = 0.75 * value(t - 7 d) + 0.25 * value(t - 1 d) when last week is known, else value(t - 1 d)
- *                 (t - 14 d joins t - 7 d when known); lags are taken at the same local wall-clock time, so
- *                 "09:00 yesterday" stays 09:00 across a daylight-saving change.
+ *   seasonal(t) = mean of value(t - 7 d) and value(t - 14 d) where known (the same weekday: a Monday
+ *                 morning follows last Monday, not Sunday), else value(t - 1 d) (the first week); lags are
+ *                 taken at the same local wall-clock time, so 09:00 stays 09:00 across a daylight-saving
+ *                 change.
  *   level      = (actual + 1) / (seasonal + 1) over the last 30 minutes, clamped to [0.5, 2]
  *   forecast(t) = seasonal(t) * level
  * Why not Holt-Winters: with two seasonal periods it needs double-seasonal smoothing (Taylor 2003), three
  * to four fitted smoothing constants and state that must survive restarts; a bad fit on a short or
  * irregular history silently over-provisions GPUs. The seasonal naive blend has no parameters to fit,
- * works from one day of history, is explainable in a reason string, and the level term absorbs both
- * growth and the bias of blending a weekday with a weekend day. Its use here is a floor for pre-warming
+ * works from one day of history, is explainable in a reason string, and the level term absorbs growth
+ * since last week (within 0.5x to 2x). Its use here is a floor for pre-warming
  * a cold start ahead, where the reactive terms correct any error within seconds.
  */
 import { tzOffsetMs } from './timezone.js';
@@ -60,11 +61,9 @@ function sameLocalTime(t: number, days: number, tz: string): number {
 
 function seasonal(history: readonly DemandPoint[], t: number, r: Resolved): number | undefined {
   const lag = (days: number) => valueAt(history, sameLocalTime(t, days, r.tz), r.bucketMs);
-  const day = lag(1);
   const weeks = [lag(7), lag(14)].filter((v): v is number => v !== undefined);
-  const week = weeks.length ? weeks.reduce((a, b) => a + b, 0) / weeks.length : undefined;
-  if (week !== undefined && day !== undefined) return 0.75 * week + 0.25 * day;
-  return week ?? day;
+  if (weeks.length) return weeks.reduce((a, b) => a + b, 0) / weeks.length;
+  return lag(1);
 }
 
 function levelRatio(history: readonly DemandPoint[], now: number, windowMs: number, r: Resolved): number {

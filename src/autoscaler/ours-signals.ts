@@ -75,7 +75,7 @@ export function terms(spec: AutoscaleSpec, d: Demand, ttft: number | undefined, 
   const load = ceilReplicas(d.load / spec.targetOngoingRequests);
   const parts = [`ongoing ${num(d.ongoing)}`, `queued ${num(d.queued)}`];
   if (d.held > 0) parts.push(`held ${num(d.held)}`);
-  const text = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load}`];
+  const text = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load} replicas`];
 
   let slo = 0;
   if (spec.ttftP95Ms !== undefined && ttft !== undefined) {

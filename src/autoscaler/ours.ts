@@ -83,6 +83,8 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
       } else if (now - prev.since < spec.downscaleDelayMs) {
         notes.push(`scale-down to ${downTarget} held: ${formatDuration(spec.downscaleDelayMs)} of history needed`);
       } else reactive = downTarget;
+    } else if (upT.replicas < current && downTarget >= current) {
+      notes.push(`holding ${current}: ${downTarget} recommended within the last ${formatDuration(spec.downscaleDelayMs)}`);
     }
   }
   if (input.heldAtZero > 0 && reactive < 1) reactive = 1;

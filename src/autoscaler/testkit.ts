@@ -21,7 +21,9 @@ export function samples(from: number, to: number, f: (t: number) => Partial<Load
   return out;
 }
 
-export function input(p: Partial<PolicyInput> & { now: number; replicas?: Partial<ReplicaCounts> }): PolicyInput {
+export type InputParts = Omit<Partial<PolicyInput>, 'replicas'> & { now: number; replicas?: Partial<ReplicaCounts> };
+
+export function input(p: InputParts): PolicyInput {
   const replicas: ReplicaCounts = { ready: 0, starting: 0, draining: 0, desired: 0, ...p.replicas };
   return { samples: [], coldStartMs: 3 * MIN, heldAtZero: 0, history: [], ...p, replicas };
 }

@@ -1,5 +1,12 @@
 import client from 'prom-client';
 
+export interface LiveDeployment {
+  name: string;
+  ongoing: number;
+  queued: number;
+  replicas: Iterable<{ id: string; inflight: number }>;
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
 
 /**
@@ -9,7 +16,9 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 1
 export class GatewayMetrics {
   readonly registry = new client.Registry();
   readonly requests = new client.Counter({ name: 'inferscale_gateway_requests_total', help: 'Requests answered by the gateway, by deployment, replica and HTTP status code.', labelNames: ['deployment', 'replica', 'code'], registers: [this.registry] });
-  readonly ongoing = new client.Gauge({ name: 'inferscale_gateway_requests_ongoing', help: 'Requests being served by replicas.', labelNames: ['deployment'], registers: [this.registry] });
+  /** set by the route table: the live per-deployment state read at scrape time (nothing per request) */
+  live?: () => Iterable<LiveDeployment>;
+  readonly ongoing = new client.Gauge({ name: 'inferscale_gateway_requests_ongoing', help: 'Requests being served by replicas.', labelNames: ['deployment'], registers: [this.registry], collect: () => this.collectLive() });
   readonly queued = new client.Gauge({ name: 'inferscale_gateway_requests_queued', help: 'Requests waiting in the gateway queue.', labelNames: ['deployment'], registers: [this.registry] });
   readonly replicaInflight = new client.Gauge({ name: 'inferscale_gateway_replica_requests_inflight', help: 'Requests in flight per replica.', labelNames: ['deployment', 'replica'], registers: [this.registry] });
   readonly queueWait = new client.Histogram({ name: 'inferscale_gateway_queue_wait_seconds', help: 'Time requests waited in the gateway queue.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
@@ -20,6 +29,14 @@ export class GatewayMetrics {
   readonly retries = new client.Counter({ name: 'inferscale_gateway_retries_total', help: 'Requests retried on another replica after a connection failure before any byte was sent.', labelNames: ['deployment'], registers: [this.registry] });
   readonly replicas = new client.Gauge({ name: 'inferscale_deployment_replicas', help: 'Replicas by state.', labelNames: ['deployment', 'state'], registers: [this.registry] });
   readonly desired = new client.Gauge({ name: 'inferscale_deployment_desired_replicas', help: 'Desired replicas.', labelNames: ['deployment'], registers: [this.registry] });
+
+  private collectLive(): void {
+    for (const d of this.live?.() ?? []) {
+      this.ongoing.set({ deployment: d.name }, d.ongoing);
+      this.queued.set({ deployment: d.name }, d.queued);
+      for (const r of d.replicas) this.replicaInflight.set({ deployment: d.name, replica: r.id }, r.inflight);
+    }
+  }
 
   /** Drops the series of a deleted deployment and of its replicas. */
   forget(deployment: string, replicas: readonly string[], codes: readonly string[]): void {

@@ -94,7 +94,10 @@ export class RouteTable implements RouteSink {
   wakeHandler?: (deploymentId: string) => void;
   coldStartSeconds?: (deploymentId: string) => number;
 
-  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics) {}
+  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics) {
+    metrics.live = () =>
+      [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() }));
+  }
 
   get(name: string): DeploymentRoute | undefined {
     return this.byName.get(name);
@@ -137,6 +140,7 @@ export class RouteTable implements RouteSink {
       if (seen.has(id)) continue;
       route.replicas.delete(id);
       this.replicaIndex.delete(id);
+      this.metrics.replicaInflight.remove({ deployment: d.name, replica: id });
       rr.routable = false;
       void rr.pool.close().catch(() => undefined);
     }

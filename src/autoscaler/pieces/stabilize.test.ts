@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { maxSince, minSince, recordRecommendation, stabilize } from './stabilize.js';
+
+describe('stabilization over recommendations', () => {
+  const recs = [
+    { at: 0, replicas: 5 },
+    { at: 100_000, replicas: 3 },
+    { at: 200_000, replicas: 2 },
+  ];
+  it('keeps recommendations for the window only', () => {
+    const out = recordRecommendation(recs, { at: 300_000, replicas: 1 }, 150_000);
+    assert.deepEqual(out.map((r) => r.at), [200_000, 300_000]);
+  });
+  it('down: the highest recommendation of the window; up: the lowest', () => {
+    const all = recordRecommendation(recs, { at: 250_000, replicas: 1 }, 1e9);
+    assert.equal(maxSince(all, 250_000, 300_000, 1), 5);
+    assert.equal(maxSince(all, 250_000, 100_000, 1), 2);
+    assert.equal(minSince(all, 250_000, 300_000, 9), 1);
+    // HPA: scaling down from 5 with a 300 s window still sees the 5 -> stays
+    assert.equal(stabilize(all, 250_000, 5, 1, 0, 300_000), 5);
+    // with a 160 s window the highest recent is 3, with 100 s it is 2
+    assert.equal(stabilize(all, 250_000, 5, 1, 0, 160_000), 3);
+    assert.equal(stabilize(all, 250_000, 5, 1, 0, 100_000), 2);
+    // up with a 0 s window follows the current recommendation at once
+    const up = recordRecommendation(all, { at: 260_000, replicas: 8 }, 1e9);
+    assert.equal(stabilize(up, 260_000, 5, 8, 0, 300_000), 8);
+    // up with a 60 s window: the lowest of the last minute (1) is below current: hold
+    assert.equal(stabilize(up, 260_000, 5, 8, 60_000, 300_000), 5);
+  });
+});

@@ -1,0 +1,157 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { chat, steadyLoad, parseMetrics, sumMetric } from '../test/load.js';
+
+// The gateway against real engine-simulator replica processes.
+let t: TestServer;
+before(async () => {
+  t = await startTestServer({ virtualGpus: 32 });
+});
+after(async () => {
+  await t.close();
+});
+
+async function deploy(name: string, replicas: number, extra: Record<string, unknown> = {}, params = '--startup-seconds 0.1 --ttft-ms 5 --itl-ms 20') {
+  const r = await t.api('POST', '/deployments', { name, modelName: 'm', replicas, engineParams: params, ...extra });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  await waitFor(async () => (await t.api('GET', `/deployments/${name}`)).body.readyReplicas === replicas, { what: `${name} ready` });
+  return { url: `${t.url}/d/${name}/v1`, key: r.body.apiKey as string };
+}
+const metrics = async () => parseMetrics(await (await fetch(`${t.url}/metrics`)).text());
+
+test('least outstanding routing spreads concurrent streams evenly over replicas', async () => {
+  const { url, key } = await deploy('spread', 2);
+  const results = await Promise.all(Array.from({ length: 10 }, () => chat(url, key, { stream: true, maxTokens: 20 })));
+  assert.ok(results.every((r) => r.ok), JSON.stringify(results.find((r) => !r.ok)));
+  const m = await metrics();
+  const per = (await t.api('GET', '/deployments/spread')).body.replicaDetails.map((r: any) =>
+    sumMetric(m, 'inferscale_gateway_requests_total', (l) => l.includes(`replica="${r.id}"`)),
+  );
+  assert.deepEqual(per.sort(), [5, 5]);
+});
+
+test('the queue bound and timeout hold: 503 with a stable code and Retry-After, never a hang', async () => {
+  const { url, key } = await deploy('tight', 1, { maxOngoingRequests: 1, maxQueuedRequests: 2, queueTimeoutMs: 300 });
+  const long = chat(url, key, { stream: true, maxTokens: 60 });
+  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_ongoing', (l) => l.includes('tight')) === 1);
+  const queued = [chat(url, key), chat(url, key)];
+  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_queued', (l) => l.includes('tight')) === 2);
+  const res = await fetch(`${url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+  });
+  assert.equal(res.status, 503);
+  assert.ok(Number(res.headers.get('retry-after')) >= 1);
+  const body = await res.json();
+  assert.equal(body.error.code, 'queue_full');
+  assert.equal(body.error.type, 'server_error');
+  const timedOut = await Promise.all(queued);
+  for (const r of timedOut) {
+    assert.equal(r.status, 503);
+    assert.equal(JSON.parse(r.body).error.code, 'queue_timeout');
+  }
+  assert.ok((await long).ok);
+});
+
+test('a client that disconnects aborts the upstream request', async () => {
+  const { url, key } = await deploy('abort', 1);
+  const ac = new AbortController();
+  const res = await fetch(`${url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'm', stream: true, max_tokens: 500, messages: [{ role: 'user', content: 'x' }] }),
+    signal: ac.signal,
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  ac.abort();
+  const port = (await t.api('GET', '/deployments/abort')).body.replicaDetails[0].port;
+  await waitFor(async () => {
+    const m = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    return sumMetric(m, 'inferscale_sim_aborted_total') === 1 && sumMetric(m, 'vllm:num_requests_running') === 0;
+  }, { what: 'the replica saw the abort and freed its slot' });
+});
+
+test('a replica killed mid-run loses only its started requests; later requests go elsewhere', async () => {
+  const { url, key } = await deploy('crash', 2, { maxOngoingRequests: 4 });
+  const victim = (await t.api('GET', '/deployments/crash')).body.replicaDetails[0];
+  const inflight = Array.from({ length: 6 }, () => chat(url, key, { stream: true, maxTokens: 100 }));
+  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_replica_requests_inflight', (l) => l.includes(victim.id)) >= 1);
+  const onVictim = sumMetric(await metrics(), 'inferscale_gateway_replica_requests_inflight', (l) => l.includes(victim.id));
+  process.kill(victim.pid, 'SIGKILL');
+  const after = await Promise.all(Array.from({ length: 8 }, () => chat(url, key, { maxTokens: 2 })));
+  assert.ok(after.every((r) => r.ok), `requests sent after the kill: ${JSON.stringify(after.filter((r) => !r.ok))}`);
+  const first = await Promise.all(inflight);
+  const failed = first.filter((r) => !r.ok).length;
+  assert.ok(failed <= onVictim, `${failed} failed, ${onVictim} were on the killed replica`);
+  await waitFor(async () => (await t.api('GET', '/deployments/crash')).body.readyReplicas === 2, { what: 'replacement ready' });
+});
+
+test('scaling down under steady streaming load fails zero requests', async () => {
+  const { url, key } = await deploy('drain', 3, { maxOngoingRequests: 8 });
+  let release!: () => void;
+  const stop = new Promise<void>((r) => (release = r));
+  const load = steadyLoad(6, () => chat(url, key, { stream: true, maxTokens: 15 }), stop);
+  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_total', (l) => l.includes('"drain"')) >= 20);
+  const scaled = await t.api('POST', '/deployments/drain/scale', { replicas: 1 });
+  assert.equal(scaled.status, 200);
+  await waitFor(async () => {
+    const d = (await t.api('GET', '/deployments/drain')).body;
+    return d.replicaDetails.filter((r: any) => r.state !== 'failed').length === 1;
+  }, { what: 'two replicas drained and stopped', timeoutMs: 20_000 });
+  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_total', (l) => l.includes('"drain"')) >= 60);
+  release();
+  const results = await load;
+  const bad = results.filter((r) => !r.ok);
+  assert.equal(bad.length, 0, `failed: ${JSON.stringify(bad.slice(0, 3))}`);
+  assert.ok(results.length >= 40);
+  const events = (await t.api('GET', '/deployments/drain/events')).body.events.map((e: any) => e.message).join('\n');
+  assert.match(events, /stopped after draining/);
+});
+
+test('bad requests get OpenAI-shaped 4xx errors', async () => {
+  const { url, key } = await deploy('bad', 1);
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body });
+  const cases: [Promise<Response>, number, string][] = [
+    [post('/chat/completions', '{not json'), 400, 'invalid_argument'],
+    [post('/chat/completions', 'x'.repeat(9 * 1024 * 1024)), 413, 'payload_too_large'],
+    [post('/images/generations', '{}'), 404, 'not_found'],
+    [fetch(`${url}/chat/completions`, { method: 'POST', body: '{}' }), 401, 'unauthorized'],
+    [fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"messages":[]}' }), 400, 'invalid_argument'],
+    [fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"model":"nope","messages":[]}' }), 404, 'not_found'],
+  ];
+  for (const [p, status, code] of cases) {
+    const r = await p;
+    assert.equal(r.status, status, code);
+    const b = await r.json();
+    assert.equal(b.error.code, code);
+    assert.equal(typeof b.error.message, 'string');
+    assert.ok(['invalid_request_error', 'authentication_error'].includes(b.error.type));
+  }
+  const models = await (await fetch(`${t.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
+  assert.deepEqual(models.data.map((m: any) => m.id), ['bad']);
+});
+
+test('/metrics passes promtool check metrics', (ctx) => {
+  if (spawnSync('promtool', ['--version']).error) {
+    ctx.skip('promtool not installed (Debian package "prometheus"; .ci/run installs it)');
+    return;
+  }
+  return fetch(`${t.url}/metrics`)
+    .then((r) => r.text())
+    .then((text) => {
+      assert.match(text, /inferscale_gateway_time_to_first_token_seconds_bucket/);
+      const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
+      writeFileSync(join(dir, 'm.txt'), text);
+      const out = spawnSync('sh', ['-c', `promtool check metrics < ${join(dir, 'm.txt')}`], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stdout + out.stderr);
+      void execFileSync;
+    });
+});
