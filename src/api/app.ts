@@ -4,12 +4,14 @@ import { InferscaleError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
+import type { AutoscalerLoop } from '../controller/autoscaler-loop.js';
 
 export interface ApiDeps {
   deployments: DeploymentService;
   store: Store;
   adminToken: string;
   inventory: readonly GpuDevice[];
+  autoscaler?: AutoscalerLoop;
   /** extra routes (autoscaling, cost, ...) mounted by other modules */
   extend?: (app: Hono) => void;
 }
@@ -56,7 +58,12 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/deployments', (c) => c.json({ deployments: svc.list().map((d) => svc.view(d)) }));
   app.post('/deployments', async (c) => c.json(svc.create(await jsonBody(c)), 201));
-  app.get('/deployments/:name', (c) => c.json(svc.view(svc.get(c.req.param('name')))));
+  app.get('/deployments/:name', (c) => {
+    const d = svc.get(c.req.param('name'));
+    return c.json({ ...svc.view(d), autoscaler: d.autoscale && deps.autoscaler ? deps.autoscaler.status(d.id) : null });
+  });
+  app.put('/deployments/:name/autoscale', async (c) => c.json(svc.setAutoscale(c.req.param('name'), await jsonBody(c))));
+  app.delete('/deployments/:name/autoscale', (c) => c.json(svc.disableAutoscale(c.req.param('name'))));
   app.patch('/deployments/:name', async (c) => c.json(svc.update(c.req.param('name'), await jsonBody(c))));
   app.delete('/deployments/:name', (c) => {
     svc.delete(c.req.param('name'));

@@ -50,7 +50,7 @@ export function readSignals(input: PolicyInput, ttftSince: number): Signals {
   let immediate = false;
   if (last && (last.queued > 0 || heldAtZero > 0)) {
     const latest = demand(last.ongoing, last.queued, heldAtZero);
-    if (latest.load > short.load) {
+    if (latest.load > short.load + 1e-9) {
       short = latest;
       immediate = true;
     }
@@ -75,7 +75,7 @@ export function terms(spec: AutoscaleSpec, d: Demand, ttft: number | undefined, 
   const load = ceilReplicas(d.load / spec.targetOngoingRequests);
   const parts = [`ongoing ${num(d.ongoing)}`, `queued ${num(d.queued)}`];
   if (d.held > 0) parts.push(`held ${num(d.held)}`);
-  const text = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load} replicas`];
+  const text = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load} replica${load === 1 ? '' : 's'}`];
 
   let slo = 0;
   if (spec.ttftP95Ms !== undefined && ttft !== undefined) {

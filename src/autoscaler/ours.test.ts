@@ -22,8 +22,15 @@ describe('our policy: one decision', () => {
     assert.equal(r.desired, 4);
     assert.equal(
       r.reason,
-      'load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas (latest sample: requests waiting); ready 2 + starting 2; desired 4',
+      'load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ready 2 + starting 2; desired 4',
     );
+  });
+  it('reacts to the latest sample at once when requests wait', () => {
+    const now = 20 * SEC;
+    const s = samples(0, now, (t) => ({ ongoing: 4, queued: t === now ? 12 : 0, arrivals: 1 }));
+    const r = once({}, { now, samples: s, replicas: { ready: 1, desired: 1 } });
+    assert.equal(r.desired, 4, '(4 + 12) / 4, where the 10 s average would say 2');
+    assert.match(r.reason, /load 16 \(ongoing 4, queued 12\) \/ target 4 = 4 replicas \(latest sample: requests waiting\)/);
   });
   it('holds with no samples and nothing held', () => {
     const r = once({ minReplicas: 1 }, { now: 5000, replicas: { ready: 1, desired: 1 } });

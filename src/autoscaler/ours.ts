@@ -13,7 +13,7 @@ import { forecastPeak } from './forecast.js';
 import { capToPlaceable, ceilReplicas } from './pieces/clamp.js';
 import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-limit.js';
 import { lastActivityAt, scaleToZeroGate } from './pieces/scale-to-zero.js';
-import { maxSince, minSince, type Recommendation } from './pieces/stabilize.js';
+import { recordRun, runExtreme, type Recommendation } from './pieces/stabilize.js';
 import { readSignals, terms } from './ours-signals.js';
 import { scheduleFloor } from './schedule.js';
 import type { AutoscaleSpec, PolicyInput, PolicyResult, ScalingPolicy } from './types.js';
@@ -21,9 +21,9 @@ import { formatDuration, formatRate, num } from './units.js';
 import { DEMAND_BUCKET_MS } from './window.js';
 
 export interface OurState {
-  /** this tick's and past raw recommendations: from the short window (up) and the long window (down) */
-  up: Recommendation[];
-  down: Recommendation[];
+  /** raw recommendations as runs: from the short window (up) and the long window (down) */
+  up: readonly Recommendation[];
+  down: readonly Recommendation[];
   /** replicas added, for the per-minute limit */
   additions: ScaleEvent[];
   lastScaleUpAt: number;
@@ -67,16 +67,16 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
   const upT = terms(spec, sig.short, sig.ttftP95Ms, ready);
   const downT = terms(spec, sig.long, sig.ttftP95Ms, ready);
   const keep = Math.max(spec.upscaleDelayMs, spec.downscaleDelayMs) + 1;
-  state.up = [...prev.up.filter((r) => r.at > now - keep && r.at < now), { at: now, replicas: upT.replicas }];
-  state.down = [...prev.down.filter((r) => r.at > now - keep && r.at < now), { at: now, replicas: downT.replicas }];
-  const upTarget = minSince(state.up, now, spec.upscaleDelayMs, upT.replicas);
+  state.up = recordRun(prev.up, now, upT.replicas, keep);
+  state.down = recordRun(prev.down, now, downT.replicas, keep);
+  const upTarget = runExtreme(state.up, now, spec.upscaleDelayMs, 'min', upT.replicas);
   let reactive = current;
   if (!sig.hasSamples && input.heldAtZero <= 0) {
     notes.push('no samples yet');
   } else if (upTarget > current) {
     reactive = upTarget;
   } else {
-    const downTarget = Math.max(maxSince(state.down, now, spec.downscaleDelayMs, downT.replicas), upT.replicas);
+    const downTarget = Math.max(runExtreme(state.down, now, spec.downscaleDelayMs, 'max', downT.replicas), upT.replicas);
     if (downTarget < current) {
       if (now - prev.lastScaleUpAt < spec.downscaleDelayMs) {
         notes.push(`scale-down to ${downTarget} held: scaled up ${formatDuration(now - prev.lastScaleUpAt)} ago`);

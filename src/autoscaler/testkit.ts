@@ -119,3 +119,37 @@ export function desiredAt(steps: readonly Step[], at: number): number {
   for (const s of steps) if (s.at <= at) d = s.desired;
   return d;
 }
+
+export interface DriveOptions {
+  start?: number;
+  durationMs: number;
+  /** the sample taken at second t */
+  load: (t: number) => Partial<LoadSample>;
+  /** replica counts at t, given the last desired count (fixed counts make exact assertions easy) */
+  replicas: (t: number, desired: number) => Partial<ReplicaCounts>;
+  held?: (t: number) => number;
+  initialDesired?: number;
+}
+
+/** Drives a policy with scripted replica counts (no replica model): for exact baseline behaviour. */
+export function drive(policy: ScalingPolicy<any>, o: DriveOptions): Step[] {
+  const start = o.start ?? 0;
+  let state = policy.init(start);
+  let desired = o.initialDesired ?? 0;
+  const all: LoadSample[] = [];
+  const steps: Step[] = [];
+  const step = Math.min(SEC, policy.tickMs);
+  for (let t = start + step; t <= start + o.durationMs; t += step) {
+    if (t % SEC === 0) all.push({ at: t, ongoing: 0, queued: 0, arrivals: 0, ...o.load(t) });
+    if ((t - start) % policy.tickMs !== 0) continue;
+    const replicas: ReplicaCounts = { ready: 0, starting: 0, draining: 0, desired, ...o.replicas(t, desired) };
+    const res = policy.decide(
+      { now: t, samples: all, replicas, coldStartMs: 3 * MIN, heldAtZero: o.held?.(t) ?? 0, history: [] },
+      state,
+    );
+    state = res.state;
+    desired = res.desired;
+    steps.push({ at: t, desired, ready: replicas.ready, starting: replicas.starting, reason: res.reason });
+  }
+  return steps;
+}

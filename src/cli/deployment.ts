@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from './client.js';
 import { keyValues, output, table, type OutputFormat } from './format.js';
 import type { DeploymentView } from '../service/views.js';
+import { autoscaleCommand, showAutoscaler } from './autoscale.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -142,8 +143,8 @@ export function deploymentCommand(): Command {
     .description('show a deployment and its replicas (never its key)')
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
-      const d = await client().call<DeploymentView>('GET', `/deployments/${name}`);
-      output(o.output, d, () => showDeployment(d));
+      const d = await client().call<DeploymentView & { autoscaler: any }>('GET', `/deployments/${name}`);
+      output(o.output, d, () => `${showDeployment(d)}\n\n${showAutoscaler(d)}`);
     });
 
   cmd
@@ -225,5 +226,6 @@ export function deploymentCommand(): Command {
       const { events } = await client().call<{ events: { at: string; kind: string; message: string }[] }>('GET', `/deployments/${name}/events${q}`);
       output(o.output, events, () => table(['TIME', 'KIND', 'MESSAGE'], events.map((e) => [e.at, e.kind, e.message])));
     });
+  cmd.addCommand(autoscaleCommand());
   return cmd;
 }

@@ -3,6 +3,7 @@ import { deploymentCommand } from './deployment.js';
 import { limitsCommand } from './limits.js';
 import { serverCommand } from './server.js';
 import { ApiError } from './client.js';
+import { InferscaleError } from '../core/errors.js';
 import { extraCommands } from './extra.js';
 
 const program = new Command('inferscale')
@@ -18,7 +19,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode);
-  const msg = e instanceof ApiError ? `error (${e.code}): ${e.message}` : `error: ${(e as Error).message}`;
+  const code = e instanceof ApiError || e instanceof InferscaleError ? ` (${e.code})` : '';
+  const msg = `error${code}: ${(e as Error).message}`;
   process.stderr.write(msg + '\n');
   process.exit(1);
 }

@@ -34,6 +34,8 @@ export interface ReconcilerOptions {
   startupTimeoutMs?: number;
   /** grace between SIGTERM and SIGKILL */
   stopGraceMs?: number;
+  /** the stored model file a replica loads (model store); throws when the model cannot be served now */
+  modelPath?: (d: DeploymentRow) => string | undefined;
 }
 
 const HEALTH_EVERY_MS = 2000;
@@ -233,6 +235,7 @@ export class Reconciler {
     try {
       const h = await this.o.provider.start(r.id, d.name, engineDriver(d.engine), {
         modelName: d.modelName,
+        modelPath: this.o.modelPath?.(d),
         engineParams: d.engineParams,
         gpus: placed.gpus,
         gpuCount: d.gpuCount,

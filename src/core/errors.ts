@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'payload_too_large'
   | 'unsupported'
+  | 'model_in_use'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -42,6 +43,7 @@ const STATUS: Record<ErrorCode, number> = {
   upstream_error: 502,
   payload_too_large: 413,
   unsupported: 400,
+  model_in_use: 409,
   internal: 500,
 };
 

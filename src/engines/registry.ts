@@ -4,6 +4,8 @@ import { splitArgs } from '../core/argv.js';
 import type { EngineName } from '../domain/types.js';
 import type { EngineDriver } from './types.js';
 import { parseSimEngineParams, SIM_PARAM_HELP } from './sim/params.js';
+import { llamaCppDriver } from './llamacpp/driver.js';
+import { commandDriver, sglangDriver, vllmDriver } from './command/drivers.js';
 
 const SIM_MAIN = fileURLToPath(new URL('./sim/main.js', import.meta.url));
 
@@ -25,6 +27,7 @@ const simDriver: EngineDriver = {
 };
 
 const drivers = new Map<EngineName, EngineDriver>([['sim', simDriver]]);
+for (const d of [llamaCppDriver, vllmDriver, sglangDriver, commandDriver]) drivers.set(d.name, d);
 
 /** Registers an engine driver (llama.cpp, vLLM, ... slot in here). */
 export function registerEngine(d: EngineDriver): void {

@@ -3,6 +3,8 @@ import type { EngineName } from '../domain/types.js';
 /** What a provider needs to start one replica of an engine. */
 export interface EngineLaunch {
   modelName: string;
+  /** the stored model file when the model is in the model store (`<dataDir>/models/<name>/<file>`) */
+  modelPath?: string;
   engineParams: string;
   host: string;
   port: number;

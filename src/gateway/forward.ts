@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ReplicaRoute } from './routes.js';
 
@@ -15,82 +16,123 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 const USAGE_RE = /"prompt_tokens"\s*:\s*(\d+)\s*,\s*"completion_tokens"\s*:\s*(\d+)/;
 const MAX_SCAN = 1 << 20;
+const CLIENT_GONE = new Error('client disconnected');
 
-/**
- * Sends one request to one replica and streams the answer back chunk by chunk, honouring the client's
- * backpressure. Never throws: the outcome says whether a retry elsewhere is safe (nothing was sent yet).
- */
-export async function forwardToReplica(a: {
-  req: IncomingMessage;
+export interface ForwardRequest {
   res: ServerResponse;
   replica: ReplicaRoute;
   path: string;
   body: Buffer;
   streaming: boolean;
-  signal: AbortSignal;
   clock: Clock;
   start: number;
-}): Promise<ForwardResult> {
-  const { res, clock } = a;
-  let upstream;
-  try {
-    upstream = await a.replica.pool.request({
-      path: a.path,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(a.body.length), accept: a.streaming ? 'text/event-stream' : 'application/json' },
-      body: a.body,
-      signal: a.signal,
-    });
-  } catch (e) {
-    if (a.signal.aborted) return { kind: 'aborted', status: 0 };
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    return { kind: RETRYABLE.has(code) ? 'refused' : 'failed', status: 502 };
+}
+
+/**
+ * Sends one request to one replica through undici's raw dispatch API (no stream objects, no promises
+ * on the request path) and copies the answer to the client chunk by chunk, pausing the upstream when
+ * the client is slow. Calls `done` exactly once; the outcome says whether a retry elsewhere is safe.
+ */
+export function forwardToReplica(f: ForwardRequest, done: (r: ForwardResult) => void): void {
+  new ProxyHandler(f, done).send();
+}
+
+class ProxyHandler implements Dispatcher.DispatchHandler {
+  private controller?: Dispatcher.DispatchController;
+  private status = 0;
+  private ttftMs?: number;
+  private events = 0;
+  private tail = '';
+  private scan: Buffer[] | null = null;
+  private scanned = 0;
+  private finished = false;
+  private clientGone = false;
+  private readonly onClose = () => {
+    if (this.f.res.writableFinished) return;
+    this.clientGone = true;
+    this.controller?.abort(CLIENT_GONE);
+  };
+
+  constructor(private readonly f: ForwardRequest, private readonly done: (r: ForwardResult) => void) {}
+
+  send(): void {
+    this.f.res.once('close', this.onClose);
+    this.f.replica.pool.dispatch(
+      {
+        path: this.f.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: this.f.streaming ? 'text/event-stream' : 'application/json' },
+        body: this.f.body,
+      },
+      this,
+    );
   }
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-  if (a.streaming) headers['x-accel-buffering'] = 'no';
-  res.writeHead(upstream.statusCode, headers);
-  if (a.streaming) res.flushHeaders();
-  let ttftMs: number | undefined;
-  let events = 0;
-  let tail = '';
-  let scanned = 0;
-  const scan: Buffer[] = [];
-  try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      if (ttftMs === undefined && a.streaming) ttftMs = clock.now() - a.start;
-      if (a.streaming) {
-        events += countEvents(chunk);
-        tail = (tail + chunk.toString('latin1')).slice(-512);
-      } else if (scanned < MAX_SCAN) {
-        scan.push(chunk);
-        scanned += chunk.length;
-      }
-      if (!res.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.once('drain', done);
-          res.once('close', done);
-        });
-      }
-      if (res.destroyed) break;
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(CLIENT_GONE);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    const out: Record<string, string | string[]> = {};
+    for (const k in headers) {
+      const v = headers[k];
+      if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
     }
-  } catch {
-    if (a.signal.aborted || res.destroyed) return { kind: 'aborted', status: upstream.statusCode, ttftMs };
-    res.destroy();
-    return { kind: 'failed', status: upstream.statusCode, ttftMs };
+    if (this.f.streaming) out['x-accel-buffering'] = 'no';
+    else this.scan = [];
+    this.f.res.writeHead(statusCode, out);
+    if (this.f.streaming) this.f.res.flushHeaders();
   }
-  if (res.destroyed) return { kind: 'aborted', status: upstream.statusCode, ttftMs };
-  res.end();
-  const text = a.streaming ? tail : Buffer.concat(scan).toString('utf8');
-  const m = USAGE_RE.exec(text);
-  const promptTokens = m ? Number(m[1]) : undefined;
-  const completionTokens = m ? Number(m[2]) : a.streaming ? Math.max(0, events - 2) : undefined;
-  return { kind: 'ok', status: upstream.statusCode, ttftMs, promptTokens, completionTokens };
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    const f = this.f;
+    if (this.f.streaming) {
+      if (this.ttftMs === undefined) this.ttftMs = f.clock.now() - f.start;
+      this.events += countEvents(chunk);
+      this.tail = chunk.length >= 512 ? chunk.toString('latin1', chunk.length - 512) : (this.tail + chunk.toString('latin1')).slice(-512);
+    } else if (this.scan && this.scanned < MAX_SCAN) {
+      this.scan.push(chunk);
+      this.scanned += chunk.length;
+    }
+    if (!f.res.write(chunk)) {
+      c.pause();
+      f.res.once('drain', () => c.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.f.res.end();
+    let usage: RegExpExecArray | null = null;
+    if (this.f.streaming) usage = USAGE_RE.exec(this.tail);
+    else if (this.scan) usage = USAGE_RE.exec(Buffer.concat(this.scan).toString('latin1'));
+    this.finish({
+      kind: 'ok',
+      status: this.status,
+      ttftMs: this.ttftMs,
+      promptTokens: usage ? Number(usage[1]) : undefined,
+      completionTokens: usage ? Number(usage[2]) : this.f.streaming ? Math.max(0, this.events - 1) : undefined,
+    });
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.clientGone) return this.finish({ kind: 'aborted', status: this.status, ttftMs: this.ttftMs });
+    if (this.status === 0) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      return this.finish({ kind: RETRYABLE.has(code) ? 'refused' : 'failed', status: 502 });
+    }
+    this.f.res.destroy();
+    this.finish({ kind: 'failed', status: this.status, ttftMs: this.ttftMs });
+  }
+
+  private finish(r: ForwardResult): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.f.res.off('close', this.onClose);
+    this.done(r);
+  }
 }
 
 /** Counts SSE events ("data:" at a line start) in a chunk, without decoding it. */

@@ -3,15 +3,13 @@ import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { keyMatches } from '../security/secrets.js';
 import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
-import type { GatewayMetrics } from './metrics.js';
 import { sendOpenAIError } from './openai-errors.js';
-import { forwardToReplica, type ForwardResult } from './forward.js';
+import { forwardToReplica } from './forward.js';
 
 const PASS_THROUGH = new Set(['chat/completions', 'completions', 'embeddings']);
 
 export interface GatewayOptions {
   routes: RouteTable;
-  metrics: GatewayMetrics;
   clock: Clock;
   maxBodyBytes?: number;
 }
@@ -80,70 +78,55 @@ export class Gateway {
       if (!route) throw this.authOrMissing(key, name);
     }
     this.authorize(route, key);
-    await this.dispatch(req, res, route, op, body, streaming);
+    this.dispatch(res, route, op, body, streaming);
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean): Promise<void> {
-    const start = this.o.clock.now();
-    const { metrics } = this.o;
-    route.stats.arrivals++;
-    route.stats.lastActivityAt = start;
-    const abort = new AbortController();
-    let clientGone = false;
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        abort.abort();
-      }
-    });
-    return new Promise<void>((resolve) => {
-      const attempt = (exclude: ReplicaRoute | undefined, retried: boolean) => {
-        route.admission.acquire((err, replica, waitedMs) => {
-          if (err || !replica) {
-            metrics.requests.inc({ deployment: route.name, replica: 'none', code: String(err!.status) });
-            if (!clientGone) sendOpenAIError(res, err!);
-            resolve();
-            return;
+  private dispatch(res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean): void {
+    const clock = this.o.clock;
+    const start = clock.now();
+    const stats = route.stats;
+    stats.arrivals++;
+    stats.lastActivityAt = start;
+    const path = `/v1/${op}`;
+    const attempt = (exclude: ReplicaRoute | undefined, retried: boolean) => {
+      route.admission.acquire((err, replica, waitedMs) => {
+        if (err || !replica) {
+          route.series.rejected.requests(String(err!.status)).inc();
+          if (!res.destroyed) sendOpenAIError(res, err!);
+          return;
+        }
+        if (res.destroyed) {
+          route.admission.release(replica);
+          return;
+        }
+        if (waitedMs) route.series.queueWait.observe(waitedMs / 1000);
+        forwardToReplica({ res, replica, path, body, streaming, clock, start }, (r) => {
+          route.admission.release(replica);
+          stats.lastActivityAt = clock.now();
+          if (r.kind === 'refused') {
+            replica.recordFailure();
+            if (!retried && !res.destroyed) {
+              route.series.retries.inc();
+              attempt(replica, true);
+              return;
+            }
+            if (!res.destroyed) sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} refused the connection`, { retryAfterSeconds: 1 }));
+          } else if (r.kind === 'ok') {
+            replica.recordSuccess();
           }
-          if (clientGone) {
-            route.admission.release(replica);
-            resolve();
-            return;
+          const s = replica.series;
+          s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : String(r.status)).inc();
+          if (r.ttftMs !== undefined) {
+            s.ttft.observe(r.ttftMs / 1000);
+            stats.ttftMs.push(r.ttftMs);
           }
-          if (waitedMs) metrics.queueWait.observe({ deployment: route.name }, waitedMs / 1000);
-          forwardToReplica({ req, res, replica, path: `/v1/${op}`, body, streaming, signal: abort.signal, clock: this.o.clock, start })
-            .then((r: ForwardResult) => {
-              route.admission.release(replica);
-              route.stats.lastActivityAt = this.o.clock.now();
-              if (r.kind === 'refused' && !retried && !clientGone) {
-                replica.recordFailure();
-                metrics.retries.inc({ deployment: route.name });
-                attempt(replica, true);
-                return;
-              }
-              if (r.kind === 'refused') {
-                replica.recordFailure();
-                if (!clientGone) sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} refused the connection`, { retryAfterSeconds: 1 }));
-              } else {
-                replica.recordSuccess();
-              }
-              const code = r.kind === 'refused' ? '502' : r.kind === 'aborted' && r.status === 0 ? '499' : String(r.status);
-              replica.codes.add(code);
-              metrics.requests.inc({ deployment: route.name, replica: replica.id, code });
-              const labels = { deployment: route.name, replica: replica.id };
-              if (r.ttftMs !== undefined) {
-                metrics.ttft.observe(labels, r.ttftMs / 1000);
-                route.stats.ttftMs.push(r.ttftMs);
-              }
-              metrics.latency.observe(labels, (this.o.clock.now() - start) / 1000);
-              if (r.promptTokens) metrics.promptTokens.inc({ deployment: route.name }, r.promptTokens);
-              if (r.completionTokens) metrics.completionTokens.inc({ deployment: route.name }, r.completionTokens);
-              resolve();
-            });
-        }, exclude);
-      };
-      attempt(undefined, false);
-    });
+          s.latency.observe((clock.now() - start) / 1000);
+          if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
+          if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
+        });
+      }, exclude);
+    };
+    attempt(undefined, false);
   }
 
   private models(res: ServerResponse, name: string | undefined, key: string | undefined): void {

@@ -1,5 +1,21 @@
 import client from 'prom-client';
 
+export interface ReplicaSeries {
+  ttft: client.Histogram.Internal<string>;
+  latency: client.Histogram.Internal<string>;
+  requests(code: string): client.Counter.Internal;
+  codes(): string[];
+}
+
+export interface DeploymentSeries {
+  queueWait: client.Histogram.Internal<string>;
+  promptTokens: client.Counter.Internal;
+  completionTokens: client.Counter.Internal;
+  retries: client.Counter.Internal;
+  /** requests answered without a replica (refused, timed out) */
+  rejected: ReplicaSeries;
+}
+
 export interface LiveDeployment {
   name: string;
   ongoing: number;
@@ -29,6 +45,33 @@ export class GatewayMetrics {
   readonly retries = new client.Counter({ name: 'inferscale_gateway_retries_total', help: 'Requests retried on another replica after a connection failure before any byte was sent.', labelNames: ['deployment'], registers: [this.registry] });
   readonly replicas = new client.Gauge({ name: 'inferscale_deployment_replicas', help: 'Replicas by state.', labelNames: ['deployment', 'state'], registers: [this.registry] });
   readonly desired = new client.Gauge({ name: 'inferscale_deployment_desired_replicas', help: 'Desired replicas.', labelNames: ['deployment'], registers: [this.registry] });
+
+  /** Per-replica children, created once per replica so the request path does no label hashing. */
+  replicaSeries(deployment: string, replica: string): ReplicaSeries {
+    const labels = { deployment, replica };
+    const byCode = new Map<string, client.Counter.Internal>();
+    return {
+      ttft: this.ttft.labels(labels),
+      latency: this.latency.labels(labels),
+      requests: (code: string) => {
+        let c = byCode.get(code);
+        if (!c) byCode.set(code, (c = this.requests.labels({ deployment, replica, code })));
+        return c;
+      },
+      codes: () => [...byCode.keys()],
+    };
+  }
+
+  deploymentSeries(deployment: string): DeploymentSeries {
+    const l = { deployment };
+    return {
+      queueWait: this.queueWait.labels(l),
+      promptTokens: this.promptTokens.labels(l),
+      completionTokens: this.completionTokens.labels(l),
+      retries: this.retries.labels(l),
+      rejected: this.replicaSeries(deployment, 'none'),
+    };
+  }
 
   private collectLive(): void {
     for (const d of this.live?.() ?? []) {

@@ -5,7 +5,7 @@ import type { DeploymentRow } from '../store/store.js';
 import type { RouteSink } from '../controller/reconciler.js';
 import { Admission } from './admission.js';
 import type { RoutableReplica } from './balancer.js';
-import type { GatewayMetrics } from './metrics.js';
+import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
 
 const EJECT_AFTER_FAILURES = 3;
 const DEFAULT_COLD_START_S = 30;
@@ -19,9 +19,10 @@ export class ReplicaRoute implements RoutableReplica {
   ejected = false;
   consecutiveFailures = 0;
   readonly pool: Pool;
-  readonly codes = new Set<string>();
+  readonly series: ReplicaSeries;
 
-  constructor(readonly id: string, readonly url: string, readonly deployment: string) {
+  constructor(readonly id: string, readonly url: string, readonly deployment: string, metrics: GatewayMetrics) {
+    this.series = metrics.replicaSeries(deployment, id);
     this.pool = new Pool(url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
   }
 
@@ -63,9 +64,10 @@ export class DeploymentRoute {
   /** called when a request arrives while nothing is ready and the deployment may wake */
   onWake?: () => void;
   comingReplicas = 0;
-  maxBodyBytes = 8 * 1024 * 1024;
+  readonly series: DeploymentSeries;
 
-  constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock) {
+  constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock, metrics: GatewayMetrics) {
+    this.series = metrics.deploymentSeries(name);
     this.keyHash = d.apiKeyHash;
     this.status = d.status;
     this.stats = { arrivals: 0, ttftMs: [], lastActivityAt: clock.now() };
@@ -114,7 +116,7 @@ export class RouteTable implements RouteSink {
   sync(d: DeploymentRow, replicas: readonly Replica[], comingReplicas = 0): void {
     let route = this.byId.get(d.id);
     if (!route) {
-      route = new DeploymentRoute(d.id, d.name, d, this.clock);
+      route = new DeploymentRoute(d.id, d.name, d, this.clock, this.metrics);
       route.onWake = () => this.wakeHandler?.(d.id);
       this.byId.set(d.id, route);
       this.byName.set(d.name, route);
@@ -130,7 +132,7 @@ export class RouteTable implements RouteSink {
       seen.add(r.id);
       let rr = route.replicas.get(r.id);
       if (!rr) {
-        rr = new ReplicaRoute(r.id, `http://127.0.0.1:${r.port}`, d.name);
+        rr = new ReplicaRoute(r.id, `http://127.0.0.1:${r.port}`, d.name, this.metrics);
         route.replicas.set(r.id, rr);
         this.replicaIndex.set(r.id, rr);
       }
@@ -165,9 +167,10 @@ export class RouteTable implements RouteSink {
     const codes = new Set<string>();
     for (const rr of route.replicas.values()) {
       this.replicaIndex.delete(rr.id);
-      for (const c of rr.codes) codes.add(c);
+      for (const c of rr.series.codes()) codes.add(c);
       void rr.pool.close().catch(() => undefined);
     }
+    for (const c of route.series.rejected.codes()) codes.add(c);
     this.metrics.forget(route.name, [...route.replicas.keys(), 'none'], [...codes]);
   }
 

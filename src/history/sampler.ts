@@ -46,7 +46,7 @@ export class HistorySampler {
   private timer?: Timer;
   private lastTick?: number;
   private lastPrune = -Infinity;
-  private running = false;
+  private current?: Promise<void>;
   private stopped = false;
   private readonly listeners: SampleListener[] = [];
   private readonly lastTokens = new Map<string, number>();
@@ -73,9 +73,11 @@ export class HistorySampler {
     this.schedule();
   }
 
-  stop(): void {
+  /** Stops the loop, waits for a pass in progress, and writes the open buckets. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    await this.current;
     this.o.history.flush();
   }
 
@@ -85,9 +87,12 @@ export class HistorySampler {
   }
 
   /** One sampling pass over every deployment. Exposed for tests. */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  tick(): Promise<void> {
+    if (!this.current) this.current = this.pass().finally(() => (this.current = undefined));
+    return this.current;
+  }
+
+  private async pass(): Promise<void> {
     try {
       const tokens = this.o.tokens ? await this.o.tokens().catch(() => new Map<string, number>()) : undefined;
       const now = this.o.clock.now();
@@ -115,8 +120,6 @@ export class HistorySampler {
       for (const fn of this.tickHooks) fn(now);
     } catch (e) {
       this.o.log?.(`history sampler: ${(e as Error).stack ?? e}`);
-    } finally {
-      this.running = false;
     }
   }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
 import { dataFiles } from '../config/paths.js';
 import { openDb } from '../store/db.js';
@@ -14,7 +15,11 @@ import { RouteTable } from '../gateway/routes.js';
 import { Gateway } from '../gateway/gateway.js';
 import { DeploymentService } from '../service/deployments.js';
 import { createApi } from '../api/app.js';
-import { estimateColdStartSeconds } from './coldstart.js';
+import { estimateColdStartMs } from '../autoscaler/coldstart.js';
+import { AutoscalerLoop, cachedDemand } from '../controller/autoscaler-loop.js';
+import { createObservability, type Observability } from '../dashboard/mount.js';
+import { ModelService } from '../models/service.js';
+import { mountModelRoutes } from '../models/routes.js';
 
 export interface ServerOptions {
   host?: string;
@@ -39,7 +44,12 @@ export interface RunningServer {
   deployments: DeploymentService;
   reconciler: Reconciler;
   routes: RouteTable;
+  autoscaler: AutoscalerLoop;
   inventory: GpuDevice[];
+  /** metrics history, its 1 s sampler, cost attribution (src/dashboard/mount.ts) */
+  observability: Observability;
+  /** the model store (src/models) */
+  models: ModelService;
   close(): Promise<void>;
 }
 
@@ -64,13 +74,24 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const metrics = new GatewayMetrics();
   const routes = new RouteTable(clock, metrics);
-  routes.coldStartSeconds = (id) => estimateColdStartSeconds(store.recentColdStarts(id));
+  routes.coldStartSeconds = (id) => estimateColdStartMs(store.recentColdStarts(id), 30_000) / 1000;
   const provider = new LocalProvider({ clock, logDir: files.logs });
   let baseUrl = '';
-  const reconciler = new Reconciler({ store, provider, clock, inventory, routes, log, tickMs: o.tickMs });
-  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick() });
-  const gateway = new Gateway({ routes, metrics, clock });
-  const api = createApi({ deployments, store, adminToken, inventory });
+  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
+  const reconciler = new Reconciler({ store, provider, clock, inventory, routes, log, tickMs: o.tickMs, modelPath: (d) => models.launchPath(d.engine, d.modelName) });
+  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models });
+  const gateway = new Gateway({ routes, clock });
+  const observability = createObservability({ store, routes, metrics, clock, inventory, log });
+  const autoscaler = new AutoscalerLoop({
+    store, routes, deployments, clock, log,
+    samples: observability.sampler,
+    demand: cachedDemand((id, since) => observability.history.demandHistory(id, since)),
+  });
+  const extendApi = (app: Hono) => {
+    observability.extendApi(app);
+    mountModelRoutes(app, models);
+  };
+  const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi });
   const apiListener = getRequestListener(api.fetch);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -92,6 +113,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       res.end('{"status":"ok"}');
       return;
     }
+    if (observability.handle(req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { code: 'not_found', message: `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1` } }));
   };
@@ -108,6 +130,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
   reconciler.start();
+  observability.start();
+  models.resumeInterrupted();
   log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
 
   return {
@@ -118,9 +142,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     deployments,
     reconciler,
     routes,
+    autoscaler,
     inventory,
+    observability,
+    models,
     async close() {
       await reconciler.stop();
+      await models.close();
+      await observability.stop();
       provider.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

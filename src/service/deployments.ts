@@ -9,6 +9,7 @@ import { engineDriver } from '../engines/registry.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import { deploymentView, type DeploymentView } from './views.js';
+import { buildAutoscaleSpec, describeSpec } from '../autoscaler/spec.js';
 
 export interface DeploymentServiceOptions {
   store: Store;
@@ -19,6 +20,8 @@ export interface DeploymentServiceOptions {
   baseUrl: () => string;
   /** asks the reconciler to converge soon */
   kick: () => void;
+  /** the model store: refuses a model an engine cannot serve (llamacpp needs a stored, ready model) */
+  models?: { assertUsable(engine: string, modelName: string): void };
 }
 
 export interface GpuLimit {
@@ -60,6 +63,7 @@ export class DeploymentService {
     if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
     const gpuType = c.gpuType ?? this.defaultGpuType();
     engineDriver(c.engine).validateParams(c.engineParams);
+    this.o.models?.assertUsable(c.engine, c.modelName);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
     this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas);
     const now = this.o.clock.now();
@@ -128,6 +132,7 @@ export class DeploymentService {
       throw new InferscaleError('immutable_field', `gpuType: the GPU type of a deployment is fixed at creation (${d.gpuType}); create a new deployment to change it`, { field: 'gpuType' });
     }
     if (u.engineParams !== undefined) engineDriver(d.engine).validateParams(u.engineParams);
+    if (u.modelName !== undefined) this.o.models?.assertUsable(d.engine, u.modelName);
     const patch: Partial<DeploymentRow> = {};
     const rolling = (u.engineParams !== undefined && u.engineParams !== d.engineParams) || (u.modelName !== undefined && u.modelName !== d.modelName);
     for (const k of ['engineParams', 'modelName', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const) {
@@ -156,6 +161,35 @@ export class DeploymentService {
       this.store.addEvent(d.id, now, 'delete', 'deletion requested: draining replicas; URL and key are gone');
     });
     this.o.kick();
+  }
+
+  /**
+   * Turns autoscaling on (or changes its spec, merged over the current one). The current replica count
+   * stays until the autoscaler's next decision, which moves it into [min, max] at once.
+   */
+  setAutoscale(name: string, input: unknown): DeploymentView {
+    const d = this.get(name);
+    const spec = buildAutoscaleSpec(input, d.autoscale ?? undefined);
+    const limit = this.placeableReplicas(d);
+    const now = this.o.clock.now();
+    this.store.transaction(() => {
+      this.store.updateDeployment(d.id, { autoscale: spec, updatedAt: now });
+      this.store.addEvent(d.id, now, 'autoscale-spec', `autoscaling ${d.autoscale ? 'changed' : 'on'}: ${describeSpec(spec).join('; ')}${spec.maxReplicas > limit ? ` (note: quota and GPUs place at most ${limit} replicas now)` : ''}`);
+    });
+    this.o.kick();
+    return this.view(this.get(name));
+  }
+
+  disableAutoscale(name: string): DeploymentView {
+    const d = this.get(name);
+    if (!d.autoscale) return this.view(d);
+    const now = this.o.clock.now();
+    this.store.transaction(() => {
+      this.store.updateDeployment(d.id, { autoscale: null, updatedAt: now });
+      this.store.addEvent(d.id, now, 'autoscale-spec', `autoscaling off: replicas stay at ${d.replicas} until scaled by hand`);
+    });
+    this.o.kick();
+    return this.view(this.get(name));
   }
 
   revealKey(name: string): string {

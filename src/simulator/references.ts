@@ -110,11 +110,15 @@ const MS_PER_HOUR = 3_600_000;
 
 /** Both references for a trace (multi-deployment traces: the sum over deployments). */
 export function computeReferences(trace: Trace, p: SimEngineParams, coldStartMs: number, gpuCount: number): References {
+  return referencesFromLoads(splitByDeployment(trace).map((part) => idealLoad(part, p)), p, coldStartMs, gpuCount);
+}
+
+/** The references from each deployment's ideal load. */
+export function referencesFromLoads(loads: readonly IdealLoad[], p: SimEngineParams, coldStartMs: number, gpuCount: number): References {
   let workMs = 0;
   let foresightMs = 0;
   let peakReplicas = 0;
-  for (const part of splitByDeployment(trace)) {
-    const load = idealLoad(part, p);
+  for (const load of loads) {
     workMs += (load.sequenceMs / p.maxNumSeqs) * gpuCount;
     const f = foresightSchedule(load, p.maxNumSeqs, coldStartMs, gpuCount);
     foresightMs += f.gpuMs;

@@ -4,14 +4,17 @@
  * and raw totals (for the fidelity test against the live system).
  */
 import { DEFAULT_AUTOSCALE } from '../autoscaler/spec.js';
-import type { AutoscaleSpec, ScalingPolicy } from '../autoscaler/types.js';
+import type { AutoscaleSpec } from '../autoscaler/types.js';
 import { DEFAULT_SIM_PARAMS, type SimEngineParams } from '../engines/sim/params.js';
-import { DeploymentSim } from './engine/deployment-sim.js';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_SIM_OPTIONS, type DeploymentResult, type SimOptions } from './engine/options.js';
-import { policyFor, POLICY_NAMES, type PolicyName } from './policies.js';
-import { computeReferences, foresightSchedule, idealLoad, type IdealLoad } from './references.js';
+import { SimPool } from './engine/pool.js';
+import { runDeployment, type PolicyChoice } from './engine/run-deployment.js';
+import { POLICY_NAMES, type PolicyName } from './policies.js';
+import { foresightSchedule, idealLoad, referencesFromLoads, type IdealLoad } from './references.js';
 import { PlotCollector, type PlotData } from './report/plots.js';
 import { summarize, type PolicyReport } from './report/summary.js';
+import { round } from './stats.js';
 import { splitByDeployment, type Trace } from './traces/trace.js';
 
 export interface SimulateOptions {
@@ -36,6 +39,8 @@ export interface SimulateOptions {
   tickFloorMs?: number;
   /** points per plot series (HTML report); default 600 */
   plotPoints?: number;
+  /** worker threads for multi-deployment traces; default: up to 4 for big ones, else 0 (in-process) */
+  workers?: number;
 }
 
 export interface SimulationReport {
@@ -80,38 +85,42 @@ function prepare(o: SimulateOptions): Prepared {
   return { parts, loads: parts.map((p) => idealLoad(p, engine)), sim, spec: o.spec ?? DEFAULT_AUTOSCALE, price: o.pricePerGpuHour ?? DEFAULT_PRICE_PER_GPU_HOUR };
 }
 
-type PolicyChoice = PolicyName | ScalingPolicy<unknown> | ((part: Trace) => ScalingPolicy<unknown>);
-
 function runPolicy(prep: Prepared, choice: PolicyChoice, baselineMin: number | undefined): DeploymentResult[] {
-  return prep.parts.map((part, k) => {
-    const policy =
-      typeof choice === 'string' ? policyFor(choice, part, prep.loads[k], { spec: prep.spec, baselineMinReplicas: baselineMin })
-        : typeof choice === 'function' ? choice(part)
-          : choice;
-    // warm start: the replicas the load of the first second needs are up, as if the deployment ran before
-    const first = prep.loads[k].peakPerSecond[0] ?? 0;
-    const initialReplicas = Math.ceil(first / prep.sim.engine.maxNumSeqs);
-    const sim = { ...prep.sim, rejectWhenNoneReady: policy.name === 'skyserve', initialReplicas };
-    return new DeploymentSim(part, policy, sim).run();
-  });
+  const setup = { spec: prep.spec, baselineMinReplicas: baselineMin };
+  return prep.parts.map((part, k) => runDeployment(part, prep.loads[k], choice, prep.sim, setup));
 }
 
-export function simulate(o: SimulateOptions): SimulationReport {
+/** Worker threads for a multi-deployment trace big enough to gain from them; 0 = in-process. */
+export function defaultWorkers(parts: readonly Trace[]): number {
+  let n = 0;
+  for (const p of parts) n += p.at.length;
+  return parts.length >= 8 && n >= 200_000 ? Math.min(4, availableParallelism()) : 0;
+}
+
+/** Runs the policies (in worker threads for big multi-deployment traces) and the references. */
+export async function simulate(o: SimulateOptions): Promise<SimulationReport> {
   const prep = prepare(o);
   const { sim, price } = prep;
-  const refs = computeReferences(o.trace, sim.engine, sim.coldStartMs, sim.gpuCount);
+  const refs = referencesFromLoads(prep.loads, sim.engine, sim.coldStartMs, sim.gpuCount);
   const names = o.policies ?? POLICY_NAMES;
   const policies: PolicyReport[] = [];
   const timings: Record<string, number> = {};
   const plots = new PlotCollector(o.trace.durationMs, o.plotPoints ?? 600);
   plots.setLoad(prep.loads.map((load) => foresightSchedule(load, sim.engine.maxNumSeqs, sim.coldStartMs, sim.gpuCount).needed));
-  for (const name of names) {
-    const t = performance.now();
-    const res = runPolicy(prep, name, o.baselineMinReplicas);
-    timings[name] = (performance.now() - t) / 1000;
-    const s = summarize(name, res, sim.sloTtftMs, price, refs);
-    policies.push(s.report);
-    plots.addPolicy(name, res, s.ttftCdf);
+  const workers = o.workers ?? defaultWorkers(prep.parts);
+  const pool = workers > 1 ? new SimPool(prep.parts, workers, sim.engine) : undefined;
+  const setup = { spec: prep.spec, baselineMinReplicas: o.baselineMinReplicas };
+  try {
+    for (const name of names) {
+      const t = performance.now();
+      const res = pool ? await pool.run(name, sim, setup, prep.parts.length) : runPolicy(prep, name, o.baselineMinReplicas);
+      timings[name] = (performance.now() - t) / 1000;
+      const s = summarize(name, res, sim.sloTtftMs, price, refs);
+      policies.push(s.report);
+      plots.addPolicy(name, res, s.ttftCdf);
+    }
+  } finally {
+    await pool?.close();
   }
   return {
     trace: {
@@ -119,7 +128,7 @@ export function simulate(o: SimulateOptions): SimulationReport {
       description: o.trace.description,
       requests: o.trace.at.length,
       deployments: o.trace.deployments.length,
-      durationS: o.trace.durationMs / 1000,
+      durationS: round(o.trace.durationMs / 1000, 3),
     },
     settings: {
       engine: sim.engine,
@@ -136,8 +145,12 @@ export function simulate(o: SimulateOptions): SimulationReport {
       idleProbeS: (sim.idleProbeMs ?? 0) / 1000,
     },
     references: {
-      workBound: { gpuHours: refs.workBound.gpuHours, costUsd: refs.workBound.gpuHours * price },
-      foresight: { gpuHours: refs.foresight.gpuHours, costUsd: refs.foresight.gpuHours * price, peakReplicas: refs.foresight.peakReplicas },
+      workBound: { gpuHours: round(refs.workBound.gpuHours, 4), costUsd: round(refs.workBound.gpuHours * price, 2) },
+      foresight: {
+        gpuHours: round(refs.foresight.gpuHours, 4),
+        costUsd: round(refs.foresight.gpuHours * price, 2),
+        peakReplicas: refs.foresight.peakReplicas,
+      },
     },
     policies,
     plots: plots.result(),
@@ -162,7 +175,7 @@ export function simulateOne(trace: Trace, policy: PolicyChoice, o: Omit<Simulate
   if (typeof policy === 'object' && prep.parts.length > 1) {
     throw new TypeError('simulateOne: pass a policy name or a factory for a multi-deployment trace (one policy instance per deployment)');
   }
-  const refs = computeReferences(trace, prep.sim.engine, prep.sim.coldStartMs, prep.sim.gpuCount);
+  const refs = referencesFromLoads(prep.loads, prep.sim.engine, prep.sim.coldStartMs, prep.sim.gpuCount);
   const res = runPolicy(prep, policy, o.baselineMinReplicas);
   const name = typeof policy === 'string' ? policy : typeof policy === 'function' ? 'custom' : policy.name;
   const report = summarize(name, res, prep.sim.sloTtftMs, prep.price, refs).report;

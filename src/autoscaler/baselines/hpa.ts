@@ -72,7 +72,9 @@ export function hpaStep(
   now: number, current: number, recommendation: number, min: number, max: number, b: HpaBehavior, prev: HpaState,
 ): { desired: number; state: HpaState; note: string } {
   const keep = Math.max(b.upStabilizationMs, b.downStabilizationMs) + 1;
-  const recs = recordRecommendation(prev.recs, { at: now, replicas: recommendation }, keep);
+  // like the controller, seed the history with the current count so a restart does not scale down at once
+  const seeded = prev.recs.length ? prev.recs : [{ at: now - 1, replicas: current }];
+  const recs = recordRecommendation(seeded, { at: now, replicas: recommendation }, keep);
   const stabilized = stabilize(recs, now, current, recommendation, b.upStabilizationMs, b.downStabilizationMs);
   const added = changedWithin(prev.ups, now, b.periodMs);
   const removed = changedWithin(prev.downs, now, b.periodMs);

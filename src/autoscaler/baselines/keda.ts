@@ -49,7 +49,8 @@ export function createKedaPolicy(options: KedaOptions): ScalingPolicy<KedaState>
   return {
     name: 'keda',
     tickMs: o.tickMs,
-    init: (now) => ({ hpa: initHpaState(), lastPollAt: -Infinity, active: false, lastActiveAt: now }),
+    // no LastActiveTime yet: like KEDA, an idle target goes to zero at the first inactive poll
+    init: () => ({ hpa: initHpaState(), lastPollAt: -Infinity, active: false, lastActiveAt: -Infinity }),
     decide(input: PolicyInput, prev: KedaState): PolicyResult<KedaState> {
       const { now, replicas } = input;
       const current = replicas.desired;

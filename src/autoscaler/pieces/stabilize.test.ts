@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maxSince, minSince, recordRecommendation, stabilize } from './stabilize.js';
+import { maxSince, minSince, recordRecommendation, recordRun, runExtreme, stabilize } from './stabilize.js';
 
 describe('stabilization over recommendations', () => {
   const recs = [
@@ -27,5 +27,26 @@ describe('stabilization over recommendations', () => {
     assert.equal(stabilize(up, 260_000, 5, 8, 0, 300_000), 8);
     // up with a 60 s window: the lowest of the last minute (1) is below current: hold
     assert.equal(stabilize(up, 260_000, 5, 8, 60_000, 300_000), 5);
+  });
+});
+
+describe('recommendations as runs', () => {
+  it('stores changes only and answers the same windows', () => {
+    let runs = recordRun([], 1000, 4, 300_000);
+    const same = recordRun(runs, 2000, 4, 300_000);
+    assert.equal(same, runs, 'no copy when nothing changed');
+    runs = recordRun(same, 10_000, 2, 300_000);
+    runs = recordRun(runs, 20_000, 3, 300_000);
+    assert.deepEqual(runs, [{ at: 1000, replicas: 4 }, { at: 10_000, replicas: 2 }, { at: 20_000, replicas: 3 }]);
+    assert.equal(runExtreme(runs, 25_000, 30_000, 'max', 0), 4);
+    assert.equal(runExtreme(runs, 25_000, 15_000, 'max', 0), 3, '4 ended at 10 s, before the window');
+    assert.equal(runExtreme(runs, 25_000, 16_000, 'min', 9), 2);
+    assert.equal(runExtreme(runs, 25_000, 0, 'min', 9), 3, 'a zero window sees the current run only');
+  });
+  it('forgets runs that ended before the kept span', () => {
+    let runs = recordRun([], 0, 5, 60_000);
+    runs = recordRun(runs, 10_000, 1, 60_000);
+    runs = recordRun(runs, 100_000, 2, 60_000);
+    assert.deepEqual(runs.map((r) => r.replicas), [1, 2], 'the 1 still held 60 s before 100 s');
   });
 });

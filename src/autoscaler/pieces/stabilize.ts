@@ -53,3 +53,38 @@ export function stabilize(
   if (out > down) out = down;
   return out;
 }
+
+/**
+ * The same windows over recommendations kept as runs: each run holds from its `at` until the next run's
+ * `at` (the last one until now). A policy asked every second whose recommendation rarely changes keeps a
+ * handful of entries instead of one per tick, and the state is not copied when nothing changed.
+ */
+export function recordRun(
+  runs: readonly Recommendation[],
+  at: number,
+  replicas: number,
+  keepMs: number,
+): readonly Recommendation[] {
+  const last = runs[runs.length - 1];
+  const out = last && last.replicas === replicas ? runs : [...runs, { at, replicas }];
+  let drop = 0;
+  while (drop + 1 < out.length && out[drop + 1].at <= at - keepMs) drop++;
+  return drop ? out.slice(drop) : out;
+}
+
+/** Highest (or lowest) run that held at any time in (now - windowMs, now]; `fallback` when none did. */
+export function runExtreme(
+  runs: readonly Recommendation[],
+  now: number,
+  windowMs: number,
+  pick: 'max' | 'min',
+  fallback: number,
+): number {
+  let out = fallback;
+  for (let i = 0; i < runs.length; i++) {
+    const end = i + 1 < runs.length ? runs[i + 1].at : Infinity;
+    if (end <= now - windowMs || runs[i].at > now) continue;
+    out = pick === 'max' ? Math.max(out, runs[i].replicas) : Math.min(out, runs[i].replicas);
+  }
+  return out;
+}

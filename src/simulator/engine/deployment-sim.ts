@@ -26,6 +26,8 @@ const EV_DONE = 1;
 const EV_READY = EV_READY_KIND;
 const EV_WAKE = 3;
 const SAMPLE_MS = 1000;
+/** quiet time (no load, no replica) before the fast idle path: longer than any policy's load window (60 s) */
+export const IDLE_QUIET_MS = 120_000;
 
 export class DeploymentSim {
   private readonly clock: EventClock;
@@ -95,7 +97,7 @@ export class DeploymentSim {
       if (ai >= n && admission.ongoing === 0 && admission.queued === 0 && nextSample > horizon && nextTick > horizon) break;
       // fast idle: at zero, nothing in flight and quiet for a while: jump ahead, asking the policy every probeMs
       if (probeMs > 0 && this.set.live === 0 && admission.ongoing === 0 && admission.queued === 0 && tracker.arrivals === 0 &&
-          nextSample - this.lastBusyAt > 600_000 && clock.peekTime() === Infinity) {
+          nextSample - this.lastBusyAt > IDLE_QUIET_MS && clock.peekTime() === Infinity) {
         let probe = Math.max(nextTick, this.lastDecisionAt + probeMs);
         probe = nextTick + Math.ceil((probe - nextTick) / tickMs) * tickMs;
         const jumpTo = Math.min(ta, probe, Math.max(horizon, nextSample));

@@ -1,0 +1,148 @@
+import type { Clock } from '../core/clock.js';
+import { createOurPolicy, type OurState } from '../autoscaler/ours.js';
+import { SignalWindow } from '../autoscaler/window.js';
+import { estimateColdStartMs } from '../autoscaler/coldstart.js';
+import type { AutoscaleSpec, DemandPoint, LoadSample, PolicyInput, ScalingPolicy } from '../autoscaler/types.js';
+import type { DeploymentRow, Store } from '../store/store.js';
+import type { RouteTable } from '../gateway/routes.js';
+import type { DeploymentService } from '../service/deployments.js';
+
+/** Where the loop gets its 1 s samples (the metrics history's sampler, the one reader of the gateway). */
+export interface SampleSource {
+  onSample(fn: (deploymentId: string, sample: LoadSample) => void): void;
+}
+
+/** Long-term demand per deployment, for forecasting (the metrics history keeps it in SQLite). */
+export interface DemandSource {
+  history(deploymentId: string, now: number): readonly DemandPoint[];
+}
+
+const DEMAND_REFRESH_MS = 60_000;
+const DEMAND_SPAN_MS = 35 * 86_400_000;
+
+/** Reads demand history at most once a minute per deployment (it only changes every 5 minutes). */
+export function cachedDemand(read: (deploymentId: string, sinceMs: number) => DemandPoint[]): DemandSource {
+  const cache = new Map<string, { at: number; points: DemandPoint[] }>();
+  return {
+    history(id, now) {
+      const c = cache.get(id);
+      if (c && now - c.at < DEMAND_REFRESH_MS) return c.points;
+      const points = read(id, now - DEMAND_SPAN_MS);
+      cache.set(id, { at: now, points });
+      return points;
+    },
+  };
+}
+
+export interface AutoscalerStatus {
+  signals: LoadSample | null;
+  lastDecision: { at: string; desired: number; reason: string } | null;
+  coldStartMs: number;
+}
+
+interface Entry {
+  specJson: string;
+  policy: ScalingPolicy<OurState>;
+  state: OurState;
+  window: SignalWindow;
+  last: LoadSample | null;
+  lastDecision: AutoscalerStatus['lastDecision'];
+  lastReason: string;
+}
+
+const DEFAULT_COLD_START_MS = 30_000;
+
+/**
+ * Feeds each autoscaled deployment's policy with the sampler's signals every second (and at once when
+ * a request arrives at zero), and applies a changed decision through the deployment service, which
+ * records it as an `autoscale` event with its reason. The policy itself is pure (src/autoscaler).
+ */
+export class AutoscalerLoop {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly o: {
+      store: Store;
+      routes: RouteTable;
+      deployments: DeploymentService;
+      clock: Clock;
+      samples: SampleSource;
+      demand: DemandSource;
+      log: (line: string) => void;
+    },
+  ) {
+    o.samples.onSample((id, s) => this.decide(id, s, true));
+    o.routes.wakeHandler = (id) => this.wake(id);
+  }
+
+  status(deploymentId: string): AutoscalerStatus {
+    const e = this.entries.get(deploymentId);
+    return { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.coldStartMs(deploymentId) };
+  }
+
+  /** A request arrived while nothing is ready: decide now, not at the next tick. */
+  wake(deploymentId: string): void {
+    const route = this.o.routes.getById(deploymentId);
+    if (!route) return;
+    const s: LoadSample = { at: this.o.clock.now(), ongoing: route.admission.ongoing, queued: route.admission.queued, arrivals: 0 };
+    this.decide(deploymentId, s, false);
+  }
+
+  private coldStartMs(id: string): number {
+    return estimateColdStartMs(this.o.store.recentColdStarts(id), DEFAULT_COLD_START_MS);
+  }
+
+  private decide(id: string, s: LoadSample, fromSampler: boolean): void {
+    const d = this.o.store.getDeployment(id);
+    if (!d || !d.autoscale || d.deleting) {
+      this.entries.delete(id);
+      return;
+    }
+    const e = this.entry(d, d.autoscale, s.at);
+    if (fromSampler) {
+      e.window.add(s);
+      e.window.prune(s.at);
+      e.last = s;
+    }
+    const replicas = this.o.store.listReplicas(id);
+    const count = (st: string) => replicas.filter((r) => r.state === st).length;
+    const route = this.o.routes.getById(id);
+    const ready = count('ready');
+    const input: PolicyInput = {
+      now: s.at,
+      samples: fromSampler ? e.window.samples() : [...e.window.samples(), s],
+      replicas: { ready, starting: count('pending') + count('starting'), draining: count('draining'), desired: d.replicas },
+      coldStartMs: this.coldStartMs(id),
+      heldAtZero: ready === 0 ? (route?.admission.queued ?? 0) : 0,
+      history: d.autoscale.forecast ? this.o.demand.history(id, s.at) : [],
+      placeableReplicas: this.o.deployments.placeableReplicas(d),
+    };
+    const r = e.policy.decide(input, e.state);
+    e.state = r.state;
+    if (r.desired !== d.replicas) {
+      e.lastDecision = { at: new Date(s.at).toISOString(), desired: r.desired, reason: r.reason };
+      try {
+        this.o.deployments.scale(d.name, { replicas: r.desired }, 'autoscaler', r.reason);
+      } catch (err) {
+        const msg = `autoscaler could not scale ${d.name} to ${r.desired}: ${(err as Error).message}`;
+        if (e.lastReason !== msg) this.o.log(msg);
+        e.lastReason = msg;
+      }
+    } else if (!e.lastDecision) {
+      e.lastDecision = { at: new Date(s.at).toISOString(), desired: r.desired, reason: r.reason };
+    } else if (fromSampler) {
+      e.lastDecision = { ...e.lastDecision, reason: r.reason, at: new Date(s.at).toISOString() };
+    }
+  }
+
+  private entry(d: DeploymentRow, spec: AutoscaleSpec, now: number): Entry {
+    const json = JSON.stringify(spec);
+    let e = this.entries.get(d.id);
+    if (!e || e.specJson !== json) {
+      const policy = createOurPolicy(spec);
+      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '' };
+      this.entries.set(d.id, e);
+    }
+    return e;
+  }
+}

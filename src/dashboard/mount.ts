@@ -1,0 +1,57 @@
+/**
+ * Observability for the server, in one piece: the metrics history (store + 1 s sampler), cost
+ * attribution, their API routes, and the web dashboard. server.ts creates it, passes `extendApi` to the
+ * API, lets `handle` answer dashboard URLs, and starts/stops it with the reconciler.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hono } from 'hono';
+import type { Clock } from '../core/clock.js';
+import type { Store } from '../store/store.js';
+import type { RouteTable } from '../gateway/routes.js';
+import type { GatewayMetrics } from '../gateway/metrics.js';
+import type { GpuDevice } from '../placement/inventory.js';
+import { HistoryStore } from '../history/store.js';
+import { HistorySampler, tokenCounter } from '../history/sampler.js';
+import { historyRoutes } from '../history/routes.js';
+import { CostService } from '../cost/service.js';
+import { costRoutes } from '../cost/routes.js';
+import { serveDashboard } from './static.js';
+
+export interface ObservabilityOptions {
+  store: Store;
+  routes: RouteTable;
+  metrics: GatewayMetrics;
+  clock: Clock;
+  inventory: readonly GpuDevice[];
+  log: (line: string) => void;
+}
+
+export interface Observability {
+  history: HistoryStore;
+  sampler: HistorySampler;
+  cost: CostService;
+  extendApi(app: Hono): void;
+  /** answers `/`, `/ui/...`; false for any other URL */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createObservability(o: ObservabilityOptions): Observability {
+  const history = new HistoryStore(o.store.db);
+  const sampler = new HistorySampler({ clock: o.clock, history, store: o.store, routes: o.routes, tokens: tokenCounter(o.metrics.completionTokens), log: o.log });
+  const cost = new CostService({ store: o.store, history, clock: o.clock, inventory: o.inventory });
+  sampler.onTick((now) => cost.sync(now));
+  return {
+    history,
+    sampler,
+    cost,
+    extendApi(app) {
+      historyRoutes(app, { history, store: o.store, clock: o.clock });
+      costRoutes(app, cost);
+    },
+    handle: serveDashboard,
+    start: () => sampler.start(),
+    stop: () => sampler.stop(),
+  };
+}

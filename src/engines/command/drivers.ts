@@ -1,0 +1,96 @@
+/**
+ * Engines run from a command template: vLLM, SGLang and `command` (the template comes from the
+ * engine params: `--command "python serve.py --port {port} {params}"`). Readiness: GET /health on
+ * {port}; GPUs: CUDA_VISIBLE_DEVICES. The executable can be replaced per engine with
+ * INFERSCALE_VLLM_BIN / INFERSCALE_SGLANG_BIN (e.g. a virtualenv's `vllm` or `python`).
+ */
+import { InferscaleError, invalid } from '../../core/errors.js';
+import { splitArgs } from '../../core/argv.js';
+import type { EngineName } from '../../domain/types.js';
+import type { EngineDriver, EngineLaunch } from '../types.js';
+import { checkTemplate, renderTemplate, PLACEHOLDERS } from './template.js';
+
+export const VLLM_TEMPLATE = 'vllm serve {model} --host {host} --port {port} --tensor-parallel-size {gpuCount} --served-model-name {name} {params}';
+export const SGLANG_TEMPLATE = 'python -m sglang.launch_server --model-path {model} --host {host} --port {port} --tp {gpuCount} --served-model-name {name} {params}';
+
+const FIELD = 'engineParams';
+
+function paramWords(params: string): string[] {
+  try {
+    return splitArgs(params);
+  } catch (e) {
+    throw invalid(FIELD, (e as Error).message);
+  }
+}
+
+/** Flags the template sets: giving them again in the params would contradict inferscale. */
+function refuseReserved(words: string[], reserved: string[], engine: string): void {
+  for (const w of words) {
+    const flag = w.split('=')[0];
+    if (reserved.includes(flag)) throw invalid(FIELD, `${flag} is set by inferscale for the ${engine} engine (it picks host, port, GPUs and the model); leave it out`);
+  }
+}
+
+function vars(l: EngineLaunch, params: string) {
+  return { model: l.modelPath ?? l.modelName, name: l.modelName, port: String(l.port), host: l.host, gpuCount: String(l.gpuCount), gpus: l.gpus.join(','), params };
+}
+
+function templateDriver(name: EngineName, template: string, binEnv: string, reserved: string[], help: string[]): EngineDriver {
+  return {
+    name,
+    healthPath: '/health',
+    metricsPath: '/metrics',
+    validateParams(params) {
+      refuseReserved(paramWords(params), reserved, name);
+    },
+    command(l) {
+      const [command, ...args] = renderTemplate(template, vars(l, l.engineParams), process.env[binEnv] || undefined);
+      return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(',') } };
+    },
+    paramHelp: () => [...help, `the command: ${template}`, `${binEnv}: replaces "${template.split(' ')[0]}", the executable`, `set by inferscale, not allowed in params: ${reserved.join(' ')}`],
+  };
+}
+
+export const vllmDriver = templateDriver('vllm', VLLM_TEMPLATE, 'INFERSCALE_VLLM_BIN', ['--host', '--port', '--tensor-parallel-size', '-tp', '--served-model-name'], [
+  'any "vllm serve" flag, e.g. --max-model-len 8192 --gpu-memory-utilization 0.9 --dtype auto --max-num-seqs 64',
+]);
+
+export const sglangDriver = templateDriver('sglang', SGLANG_TEMPLATE, 'INFERSCALE_SGLANG_BIN', ['--model-path', '--host', '--port', '--tp', '--tp-size', '--served-model-name'], [
+  'any "sglang.launch_server" flag, e.g. --context-length 8192 --mem-fraction-static 0.85 --max-running-requests 64',
+]);
+
+/** `--command "TEMPLATE"` out of the params; the other words become {params}. */
+export function splitCommandParams(params: string): { template: string; rest: string } {
+  const words = paramWords(params);
+  let template: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '--command') template = words[++i];
+    else if (w.startsWith('--command=')) template = w.slice('--command='.length);
+    else rest.push(/[\s"'\\]/.test(w) ? `'${w.replace(/'/g, "'\\''")}'` : w);
+  }
+  if (template === undefined || template.trim() === '') throw invalid(FIELD, '--command "TEMPLATE" is required for the command engine, e.g. --command "python serve.py --model {model} --port {port} {params}"');
+  checkTemplate(template, FIELD);
+  return { template, rest: rest.join(' ') };
+}
+
+export const commandDriver: EngineDriver = {
+  name: 'command',
+  healthPath: '/health',
+  metricsPath: '/metrics',
+  validateParams(params) {
+    splitCommandParams(params);
+  },
+  command(l) {
+    const { template, rest } = splitCommandParams(l.engineParams);
+    const [command, ...args] = renderTemplate(template, vars(l, rest));
+    if (!command) throw new InferscaleError('invalid_argument', 'the command template is empty', { field: FIELD });
+    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(',') } };
+  },
+  paramHelp: () => [
+    '--command "TEMPLATE"  the command that starts one replica (required); it must serve OpenAI endpoints and GET /health on {port}',
+    `placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} ({model}: the stored file if the model is in the model store, else the model name; {name}: the model name; {params}: the other engine params)`,
+    'other params are passed through {params}',
+  ],
+};

@@ -1,0 +1,54 @@
+/** `inferscale metrics NAME [--since 1h] [-O table|json]`: a deployment's metrics history as a table. */
+import { Command, Option } from 'commander';
+import { ApiClient, clientConfig } from '../cli/client.js';
+import { output, table, type OutputFormat } from '../cli/format.js';
+
+export interface MetricsResponse {
+  deployment: string;
+  resolutionMs: number;
+  since: string;
+  latest: Record<string, number | null> | null;
+  columns: Record<string, (number | null)[]>;
+}
+
+const num = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '-' : v.toFixed(digits));
+
+/** At most `rows` evenly spaced points of the series, newest last, as table rows. */
+export function metricsTable(m: MetricsResponse, rows = 30): string {
+  const n = m.columns.at.length;
+  if (!n) return `no samples for ${m.deployment} since ${m.since}`;
+  const step = Math.max(1, Math.ceil(n / rows));
+  const idx: number[] = [];
+  for (let i = n - 1; i >= 0; i -= step) idx.unshift(i);
+  const c = m.columns;
+  return (
+    table(
+      ['TIME', 'REQ/S', 'ONGOING', 'QUEUED', 'TTFT P50', 'TTFT P95', 'TOK/S', 'DESIRED', 'READY', 'STARTING', 'GPUS'],
+      idx.map((i) => [
+        new Date(c.at[i]!).toISOString().replace('T', ' ').slice(0, 19),
+        num(c.requestRate[i], 2),
+        num(c.ongoing[i]),
+        num(c.queued[i]),
+        c.ttftP50Ms[i] === null ? '-' : `${num(c.ttftP50Ms[i], 0)}ms`,
+        c.ttftP95Ms[i] === null ? '-' : `${num(c.ttftP95Ms[i], 0)}ms`,
+        num(c.tokensPerSecond[i]),
+        num(c.desired[i]),
+        num(c.ready[i]),
+        num(c.starting[i]),
+        num(c.gpus[i]),
+      ]),
+    ) + `\n\n${m.deployment}: ${n} points at ${m.resolutionMs / 1000} s resolution since ${m.since}`
+  );
+}
+
+export function metricsCommand(): Command {
+  return new Command('metrics')
+    .description("a deployment's metrics history: request rate, queue, TTFT, tokens/s, replicas, GPUs (1 s for 15 min, 10 s for a day, 5 min for 30 days)")
+    .argument('<name>', 'deployment')
+    .option('--since <when>', 'a duration back from now (15m, 6h, 7d) or a date', '15m')
+    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (name: string, o) => {
+      const m = await new ApiClient(clientConfig()).call<MetricsResponse>('GET', `/deployments/${encodeURIComponent(name)}/metrics?since=${encodeURIComponent(o.since)}`);
+      output(o.output as OutputFormat, m, () => metricsTable(m));
+    });
+}

@@ -1,0 +1,100 @@
+/** `inferscale model create|list|show|delete`: the model store from the command line. */
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { ApiClient, ApiError, clientConfig } from '../cli/client.js';
+import { keyValues, output, table, type OutputFormat } from '../cli/format.js';
+import { formatBytes, type ModelView } from './view.js';
+
+const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
+const client = () => new ApiClient(clientConfig());
+
+/** Paths are read by the server: make relative ones absolute here, against the CLI's directory. */
+export function sourceArg(from: string, cwd = process.cwd()): string {
+  if (/^(hf:|https?:\/\/|file:\/\/)/i.test(from)) return from;
+  return resolve(cwd, from);
+}
+
+export function showModel(m: ModelView): string {
+  return keyValues([
+    ['Name', m.name],
+    ['State', m.state],
+    ['Details', m.stateDetails],
+    ['Progress', m.progressText],
+    ['Size', m.sizeBytes === null ? null : `${formatBytes(m.sizeBytes)} (${m.sizeBytes} bytes)`],
+    ['SHA256', m.sha256],
+    ['Source', m.source],
+    ['Path', m.state === 'ready' ? m.path : null],
+    ['Used By', m.usedBy.join(', ')],
+    ['Created', m.createdAt],
+    ['Updated', m.updatedAt],
+  ]);
+}
+
+async function waitReady(name: string, timeoutMs: number): Promise<ModelView> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const m = await client().call<ModelView>('GET', `/models/${encodeURIComponent(name)}`);
+    const line = m.state === 'downloading' ? `downloading: ${m.progressText}` : m.state;
+    if (line !== last) process.stderr.write(`${name}: ${line}\n`);
+    last = line;
+    if (m.state === 'ready') return m;
+    if (m.state === 'error') throw new ApiError(500, 'model_error', `model ${name} failed: ${m.stateDetails}`);
+    if (Date.now() > deadline) throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (${m.progressText}); the download goes on in the server`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export function modelCommand(): Command {
+  const cmd = new Command('model').alias('models').description('the model store: fetch a model once, serve it from every replica');
+
+  cmd
+    .command('create <name>')
+    .description('store a model from a file, an http(s) URL or the Hugging Face Hub (waits until stored unless --no-wait)')
+    .requiredOption('--from <source>', 'PATH | URL | hf:ORG/REPO[/FILE] (a path is read by the server machine)')
+    .option('--sha256 <hex>', 'expected checksum: a mismatch fails the download')
+    .option('--hf-token <token>', 'Hugging Face token for gated or private models (default $HF_TOKEN)')
+    .option('--no-wait', 'return at once; follow with "inferscale model show NAME"')
+    .option('--wait-timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 3600)
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const hfToken = o.hfToken ?? process.env.HF_TOKEN;
+      let m = await client().call<ModelView>('POST', '/models', { name, from: sourceArg(o.from), sha256: o.sha256, hfToken: hfToken || undefined });
+      if (o.wait) m = await waitReady(name, o.waitTimeout * 1000);
+      output(o.output as OutputFormat, m, () => showModel(m));
+    });
+
+  cmd
+    .command('list')
+    .description('list stored models')
+    .addOption(fmtOpt())
+    .action(async (o) => {
+      const { models } = await client().call<{ models: ModelView[] }>('GET', '/models');
+      output(o.output, models, () =>
+        table(
+          ['NAME', 'STATE', 'PROGRESS', 'SIZE', 'SHA256', 'USED BY', 'SOURCE'],
+          models.map((m) => [m.name, m.state, m.progressText, formatBytes(m.sizeBytes), m.sha256?.slice(0, 12), m.usedBy.join(',') || '-', m.source]),
+        ),
+      );
+    });
+
+  cmd
+    .command('show <name>')
+    .description('show a stored model: state, progress, size, checksum, deployments using it')
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const m = await client().call<ModelView>('GET', `/models/${encodeURIComponent(name)}`);
+      output(o.output, m, () => showModel(m));
+    });
+
+  cmd
+    .command('delete <names...>')
+    .description('delete stored models (refused while a deployment uses one)')
+    .action(async (names: string[]) => {
+      for (const name of names) {
+        await client().call('DELETE', `/models/${encodeURIComponent(name)}`);
+        process.stdout.write(`${name}: deleted\n`);
+      }
+    });
+  return cmd;
+}

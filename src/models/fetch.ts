@@ -1,0 +1,100 @@
+/**
+ * Openers: each opens a model source at a byte offset and says where the bytes it returns really
+ * start (0 when an HTTP server ignored the Range header) and how long the whole file is.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { invalid } from '../core/errors.js';
+
+export interface OpenedSource {
+  /** offset of the first byte of `body` in the file */
+  start: number;
+  /** size of the whole file, when known */
+  total?: number;
+  body: AsyncIterable<Uint8Array>;
+}
+
+export type SourceOpener = (offset: number, signal: AbortSignal) => Promise<OpenedSource>;
+
+/** A download failure. `retryable` ones are tried again (resuming); `restart` drops the partial file first. */
+export class DownloadError extends Error {
+  constructor(message: string, readonly retryable: boolean, readonly reason: 'network' | 'http' | 'checksum' | 'restart' | 'io' = 'network') {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+export function fileOpener(path: string): SourceOpener {
+  return async (offset, signal) => {
+    let size: number;
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) throw new DownloadError(`${path} is not a regular file`, false, 'io');
+      size = st.size;
+    } catch (e) {
+      if (e instanceof DownloadError) throw e;
+      throw new DownloadError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, false, 'io');
+    }
+    const start = offset <= size ? offset : 0;
+    return { start, total: size, body: createReadStream(path, { start, highWaterMark: 1 << 20, signal }) };
+  };
+}
+
+function describeStatus(url: string, status: number): string {
+  const host = new URL(url).host;
+  if (status === 401 || status === 403) return `HTTP ${status} from ${host}: missing or insufficient credentials (gated or private model? pass --hf-token or set HF_TOKEN)`;
+  if (status === 404) return `HTTP 404 from ${host}: no such file (${url})`;
+  return `HTTP ${status} from ${host}`;
+}
+
+const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** HTTP(S) with resume: asks for `bytes=offset-` and accepts a 206 (resumed) or a 200 (start again). */
+export function httpOpener(url: string, headers: Record<string, string> = {}): SourceOpener {
+  return async (offset, signal) => {
+    const h: Record<string, string> = { 'accept-encoding': 'identity', ...headers };
+    if (offset > 0) h.range = `bytes=${offset}-`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: h, signal, redirect: 'follow' });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new DownloadError(`cannot reach ${new URL(url).host}: ${String((e as Error).cause ?? (e as Error).message)}`, true);
+    }
+    if (res.status === 416) {
+      await res.body?.cancel();
+      throw new DownloadError('the server refused the resume range: starting again', true, 'restart');
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new DownloadError(describeStatus(url, res.status), RETRY_STATUS.has(res.status), 'http');
+    }
+    if (res.status === 206) {
+      const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+      if (!m) {
+        await res.body.cancel();
+        throw new DownloadError('206 response without a usable Content-Range: starting again', true, 'restart');
+      }
+      return { start: Number(m[1]), total: m[2] === '*' ? undefined : Number(m[2]), body: res.body as unknown as AsyncIterable<Uint8Array> };
+    }
+    const len = res.headers.get('content-length');
+    return { start: 0, total: len !== null && /^\d+$/.test(len) ? Number(len) : undefined, body: res.body as unknown as AsyncIterable<Uint8Array> };
+  };
+}
+
+/** For `hf:ORG/REPO` without a file: the repo's single .gguf file, from the Hub's model API. */
+export async function resolveHfFile(apiUrl: string, repo: string, headers: Record<string, string>): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl, { headers, signal: AbortSignal.timeout(30_000) });
+  } catch (e) {
+    throw invalid('from', `cannot list hf:${repo}: ${String((e as Error).cause ?? (e as Error).message)}`);
+  }
+  if (!res.ok) throw invalid('from', `cannot list hf:${repo}: ${describeStatus(apiUrl, res.status)}`);
+  const body = (await res.json().catch(() => ({}))) as { siblings?: { rfilename?: unknown }[] };
+  const files = (body.siblings ?? []).map((s) => s.rfilename).filter((f): f is string => typeof f === 'string');
+  const gguf = files.filter((f) => f.toLowerCase().endsWith('.gguf'));
+  if (gguf.length === 1) return gguf[0];
+  if (gguf.length === 0) throw invalid('from', `hf:${repo} has no .gguf file; name the file: hf:${repo}/FILE`);
+  throw invalid('from', `hf:${repo} has ${gguf.length} .gguf files; name one: ${gguf.slice(0, 8).map((f) => `hf:${repo}/${f}`).join(', ')}`);
+}

@@ -1,0 +1,241 @@
+/**
+ * The model store: models fetched once into `<dataDir>/models/<name>/<file>` and shared by every replica
+ * of every deployment that names them. Downloads run in the background (state "downloading" with
+ * progress), end "ready" (size, sha256) or "error", and resume when the server starts again.
+ */
+import { mkdirSync, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { InferscaleError, notFound } from '../core/errors.js';
+import { parseInput } from '../domain/validation.js';
+import type { Db } from '../store/db.js';
+import { downloadFile } from './download.js';
+import { fileOpener, httpOpener, resolveHfFile, type SourceOpener } from './fetch.js';
+import { ModelStore, type ModelRow } from './model-store.js';
+import { hfEndpoint, hfFileUrl, parseSource, safeFileName, validateModelName } from './source.js';
+import { modelView, type ModelView } from './view.js';
+
+/** The little the model store needs to know about deployments. */
+export interface ModelUser {
+  name: string;
+  modelName: string;
+  engine: string;
+  deleting: boolean;
+}
+
+export interface Sealer {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+export interface ModelServiceOptions {
+  db: Db;
+  clock: Clock;
+  dataDir: string;
+  deployments: () => readonly ModelUser[];
+  keys?: Sealer;
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** download tuning, for tests */
+  download?: { maxAttempts?: number; backoffMs?: number; stallMs?: number };
+}
+
+const createSchema = z.strictObject({
+  name: z.string(),
+  from: z.string().min(1, 'is required: a file path, an http(s) URL or hf:ORG/REPO[/FILE]').max(4096),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+  hfToken: z.string().max(1024).optional(),
+});
+
+/** Engines that can only serve a model file from the store. */
+const NEEDS_STORED_MODEL = new Set(['llamacpp']);
+
+export class ModelService {
+  readonly store: ModelStore;
+  private readonly jobs = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly o: ModelServiceOptions) {
+    this.store = new ModelStore(o.db);
+    this.env = o.env ?? process.env;
+  }
+
+  get modelsDir(): string {
+    return join(this.o.dataDir, 'models');
+  }
+
+  pathOf(m: Pick<ModelRow, 'name' | 'fileName'>): string {
+    return join(this.modelsDir, m.name, m.fileName);
+  }
+
+  usedBy(name: string): string[] {
+    return this.o.deployments().filter((d) => !d.deleting && d.modelName === name).map((d) => d.name).sort();
+  }
+
+  view(name: string): ModelView {
+    const m = this.store.get(name);
+    if (!m) throw notFound('model', name);
+    return modelView(m, this.pathOf(m), this.usedBy(name));
+  }
+
+  list(): ModelView[] {
+    const users = this.o.deployments().filter((d) => !d.deleting);
+    return this.store.list().map((m) => modelView(m, this.pathOf(m), users.filter((d) => d.modelName === m.name).map((d) => d.name).sort()));
+  }
+
+  async create(input: unknown): Promise<ModelView> {
+    const c = parseInput(createSchema, input);
+    const name = validateModelName(c.name);
+    if (this.store.get(name)) throw new InferscaleError('already_exists', `model "${name}" already exists (delete it first to fetch it again)`, { field: 'name' });
+    const src = parseSource(c.from, this.env);
+    if (src.kind === 'file' && !existsSync(src.location)) throw new InferscaleError('invalid_argument', `from: no file ${src.location} on the server machine`, { field: 'from' });
+    const token = c.hfToken || undefined;
+    if (src.kind === 'hf' && !src.file) {
+      const file = await resolveHfFile(src.location, src.repo!, this.authHeaders('hf', token ?? this.env.HF_TOKEN));
+      src.location = hfFileUrl(hfEndpoint(this.env), src.repo!, file);
+      src.fileName = safeFileName(file);
+    }
+    if (this.store.get(name)) throw new InferscaleError('already_exists', `model "${name}" already exists`, { field: 'name' });
+    const now = this.o.clock.now();
+    const row: ModelRow = {
+      name,
+      source: src.given,
+      kind: src.kind,
+      location: src.location,
+      fileName: src.fileName,
+      state: 'downloading',
+      stateDetails: src.kind === 'file' ? 'copying into the model store' : 'starting download',
+      bytesDone: 0,
+      bytesTotal: null,
+      sha256: null,
+      expectedSha256: c.sha256?.toLowerCase() ?? null,
+      tokenSealed: token && this.o.keys ? this.o.keys.seal(token) : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.store.insert(row);
+    this.start(name, token);
+    return this.view(name);
+  }
+
+  async delete(name: string): Promise<void> {
+    const m = this.store.get(name);
+    if (!m) throw notFound('model', name);
+    const users = this.usedBy(name);
+    if (users.length) {
+      throw new InferscaleError('model_in_use', `model "${name}" is used by deployment${users.length > 1 ? 's' : ''} ${users.join(', ')}; delete ${users.length > 1 ? 'them' : 'it'} or change their model first`, { name, deployments: users });
+    }
+    const job = this.jobs.get(name);
+    job?.abort.abort(new Error('model deleted'));
+    await job?.done;
+    this.store.delete(name);
+    await rm(join(this.modelsDir, name), { recursive: true, force: true });
+    this.o.log?.(`model ${name} deleted`);
+  }
+
+  /** Restarts downloads left "downloading" by an earlier server process (they resume from the partial file). */
+  resumeInterrupted(): void {
+    for (const m of this.store.list()) {
+      if (m.state !== 'downloading' || this.jobs.has(m.name)) continue;
+      this.o.log?.(`model ${m.name}: resuming download of ${m.source}`);
+      this.start(m.name, m.tokenSealed && this.o.keys ? this.tryOpen(m.tokenSealed) : undefined);
+    }
+  }
+
+  /** Refuses a deployment whose model cannot be served by `engine` now (throws invalid_argument / conflict). */
+  assertUsable(engine: string, modelName: string): void {
+    if (engine === 'sim') return;
+    const m = this.store.get(modelName);
+    if (!m) {
+      if (!NEEDS_STORED_MODEL.has(engine)) return;
+      throw new InferscaleError('invalid_argument', `modelName: no model "${modelName}" in the model store; the ${engine} engine serves stored models: add it with "inferscale model create ${modelName} --from PATH|URL|hf:ORG/REPO/FILE"`, { field: 'modelName' });
+    }
+    if (m.state === 'downloading') throw new InferscaleError('conflict', `modelName: model "${modelName}" is still downloading (${this.view(modelName).progressText}); wait with "inferscale model show ${modelName}"`, { field: 'modelName', state: m.state });
+    if (m.state === 'error') throw new InferscaleError('conflict', `modelName: model "${modelName}" failed to download (${m.stateDetails}); delete and create it again`, { field: 'modelName', state: m.state });
+  }
+
+  /** The stored file a replica should load, undefined for engines that take a model name; throws when unusable. */
+  launchPath(engine: string, modelName: string): string | undefined {
+    if (engine === 'sim') return undefined;
+    this.assertUsable(engine, modelName);
+    const m = this.store.get(modelName);
+    if (!m) return undefined;
+    const path = this.pathOf(m);
+    if (!existsSync(path)) throw new InferscaleError('not_found', `model "${modelName}" is marked ready but ${path} is missing; delete and create the model again`);
+    return path;
+  }
+
+  /** Resolves when the download of `name` (if any) has settled. */
+  async settled(name: string): Promise<void> {
+    await this.jobs.get(name)?.done;
+  }
+
+  /** Stops downloads in progress; they stay "downloading" and resume at the next start. */
+  async close(): Promise<void> {
+    const jobs = [...this.jobs.values()];
+    for (const j of jobs) j.abort.abort(new Error('server stopping'));
+    await Promise.all(jobs.map((j) => j.done));
+  }
+
+  private tryOpen(sealed: string): string | undefined {
+    try {
+      return this.o.keys!.open(sealed);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private authHeaders(kind: string, token: string | undefined): Record<string, string> {
+    return kind === 'hf' && token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  private opener(m: ModelRow, token: string | undefined): SourceOpener {
+    if (m.kind === 'file') return fileOpener(m.location);
+    return httpOpener(m.location, this.authHeaders(m.kind, token ?? this.env.HF_TOKEN));
+  }
+
+  private start(name: string, token: string | undefined): void {
+    const m = this.store.get(name)!;
+    const abort = new AbortController();
+    const dest = this.pathOf(m);
+    mkdirSync(join(this.modelsDir, name), { recursive: true });
+    // progress reaches the store at most every 250 ms, the last value always (a trailing write)
+    let last = 0;
+    let pending: [number, number | undefined] | undefined;
+    let timer: { cancel(): void } | undefined;
+    const details = `${m.kind === 'file' ? 'copying' : 'downloading'} ${m.source}`;
+    const flush = () => {
+      timer = undefined;
+      if (!pending || abort.signal.aborted) return;
+      last = this.o.clock.now();
+      this.store.update(name, { bytesDone: pending[0], bytesTotal: pending[1] ?? null, stateDetails: details, updatedAt: last });
+      pending = undefined;
+    };
+    const progress = (done: number, total: number | undefined) => {
+      pending = [done, total];
+      const wait = 250 - (this.o.clock.now() - last);
+      if (wait <= 0) flush();
+      else timer ??= this.o.clock.setTimeout(flush, wait);
+    };
+    const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, ...this.o.download })
+      .then((r) => {
+        timer?.cancel();
+        this.store.update(name, { state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });
+        this.o.log?.(`model ${name} ready: ${r.size} bytes, sha256 ${r.sha256}`);
+      })
+      .catch((e: unknown) => {
+        timer?.cancel();
+        if (abort.signal.aborted) return;
+        const msg = (e as Error).message;
+        this.store.update(name, { state: 'error', stateDetails: msg, tokenSealed: null, updatedAt: this.o.clock.now() });
+        this.o.log?.(`model ${name} failed: ${msg}`);
+      })
+      .finally(() => {
+        timer?.cancel();
+        this.jobs.delete(name);
+      });
+    this.jobs.set(name, { abort, done });
+  }
+}

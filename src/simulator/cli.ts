@@ -1,0 +1,142 @@
+/**
+ * `inferscale simulate`: replay a trace against autoscaling policies and report GPU-hours, cost and SLO
+ * attainment. The lead wires `registerSimulateCommand` into the main program.
+ */
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { DEFAULT_AUTOSCALE, parseDuration, specFromFlagString } from '../autoscaler/spec.js';
+import { invalid } from '../core/errors.js';
+import { parseSimEngineParams } from '../engines/sim/params.js';
+import { parsePolicyList } from './policies.js';
+import { renderHtml } from './report/html.js';
+import { renderJson, renderTable } from './report/table.js';
+import { DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulationReport } from './simulate.js';
+import { loadTrace, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } from './traces/load.js';
+import { parseTokenDistribution } from './traces/tokens.js';
+
+export interface SimulateCliOptions {
+  trace: string;
+  format?: TraceFormat;
+  policy: string;
+  sloTtft: string;
+  coldStart: string;
+  gpuCount: string;
+  pricePerGpuHour: string;
+  engineParams?: string;
+  autoscale?: string;
+  baselineMin: string;
+  seed: string;
+  functions?: string;
+  tailSample?: string;
+  function?: string;
+  chunks?: string;
+  perChunk?: boolean;
+  compress?: string;
+  start?: string;
+  duration?: string;
+  tokens?: string;
+  queueTimeout: string;
+  maxQueued: string;
+  maxOngoingRequests?: string;
+  idleProbe: string;
+  workers?: string;
+  exactTicks?: boolean;
+  output: 'table' | 'json' | 'html';
+  out?: string;
+}
+
+function num(flag: string, text: string, opts: { int?: boolean; min?: number } = {}): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+    throw invalid(flag, `"${text}" must be ${opts.int ? 'a whole number' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}`);
+  }
+  return n;
+}
+
+/** CLI options -> a report (exported for tests: no process I/O here besides reading the trace). */
+export async function runSimulateCli(o: SimulateCliOptions): Promise<SimulationReport> {
+  const seed = num('--seed', o.seed, { int: true, min: 0 });
+  const load: LoadTraceOptions = {
+    format: o.format,
+    seed,
+    functions: o.functions === undefined ? undefined : num('--functions', o.functions, { int: true, min: 1 }),
+    tailSample: o.tailSample === undefined ? undefined : num('--tail-sample', o.tailSample, { int: true, min: 0 }),
+    function: o.function,
+    chunks: o.chunks?.split(',').map((c) => num('--chunks', c, { int: true, min: 0 })),
+    perChunk: o.perChunk,
+    compress: o.compress === undefined ? undefined : num('--compress', o.compress, { min: 1 }),
+    startMs: o.start === undefined ? undefined : parseDuration(o.start, '--start'),
+    durationMs: o.duration === undefined ? undefined : parseDuration(o.duration, '--duration'),
+    tokens: o.tokens === undefined ? undefined : parseTokenDistribution(o.tokens),
+  };
+  const trace = loadTrace(o.trace, load);
+  const baselineMin = o.baselineMin === 'own' ? undefined : num('--baseline-min', o.baselineMin, { int: true, min: 0 });
+  return simulate({
+    trace,
+    policies: parsePolicyList(o.policy),
+    engine: parseSimEngineParams(o.engineParams ?? ''),
+    spec: o.autoscale ? specFromFlagString(o.autoscale) : DEFAULT_AUTOSCALE,
+    baselineMinReplicas: baselineMin,
+    coldStartMs: parseDuration(o.coldStart, '--cold-start'),
+    gpuCount: num('--gpu-count', o.gpuCount, { int: true, min: 1 }),
+    pricePerGpuHour: num('--price-per-gpu-hour', o.pricePerGpuHour, { min: 0 }),
+    sloTtftMs: parseDuration(o.sloTtft, '--slo-ttft'),
+    seed,
+    maxQueued: num('--max-queued', o.maxQueued, { int: true, min: 0 }),
+    queueTimeoutMs: parseDuration(o.queueTimeout, '--queue-timeout'),
+    maxOngoingPerReplica: o.maxOngoingRequests === undefined ? undefined : num('--max-ongoing-requests', o.maxOngoingRequests, { int: true, min: 1 }),
+    idleProbeMs: parseDuration(o.idleProbe, '--idle-probe'),
+    tickFloorMs: o.exactTicks ? 0 : undefined,
+    workers: o.workers === undefined ? undefined : num('--workers', o.workers, { int: true, min: 0 }),
+  });
+}
+
+export function renderReport(r: SimulationReport, format: 'table' | 'json' | 'html'): string {
+  if (format === 'json') return renderJson(r);
+  if (format === 'html') return renderHtml(r);
+  const t = r.timings ?? {};
+  const total = Object.values(t).reduce((a, b) => a + b, 0);
+  return renderTable(r) + `\nsimulated in ${total.toFixed(2)} s (${Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})\n`;
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description('Replay a request trace against autoscaling policies: GPU-hours, cost and TTFT SLO attainment, before paying for them')
+    .requiredOption('--trace <path>', 'trace file, or a directory of ServeGen chunk-N-trace.csv files')
+    .addOption(new Option('--format <format>', 'trace format (default: detected from the content)').choices([...TRACE_FORMATS]))
+    .option('--policy <list>', 'comma-separated: ours,kpa,ray,hpa,keda,skyserve,static-peak,static-mean (or all)', 'all')
+    .option('--slo-ttft <duration>', 'time-to-first-token SLO', '2s')
+    .option('--cold-start <duration>', 'time from starting a replica until it serves (placement + model load)', '60s')
+    .option('--gpu-count <n>', 'GPUs per replica', '1')
+    .option('--price-per-gpu-hour <usd>', `USD per GPU-hour (default ${DEFAULT_PRICE_PER_GPU_HOUR}: an on-demand A100)`, String(DEFAULT_PRICE_PER_GPU_HOUR))
+    .option('--engine-params <flags>', 'service model flags, as for --engine sim, e.g. "--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 32"')
+    .option('--autoscale <flags>', 'the autoscale config under test, as for `deployment autoscale`, e.g. "--min 0 --max 8 --target-ongoing-requests 4"')
+    .option('--baseline-min <n>', 'minimum replicas for the baselines, or "own" for each project\'s default', 'own')
+    .option('--seed <n>', 'seed for drawn arrivals, token lengths and service jitter', '1')
+    .option('--functions <k>', 'Azure Functions: the K busiest functions only')
+    .option('--tail-sample <n>', 'Azure Functions: plus N more functions sampled from the rest')
+    .option('--function <hash>', 'Azure Functions: one function (hash or unique prefix)')
+    .option('--chunks <list>', 'ServeGen directory: chunk numbers, e.g. 2,13')
+    .option('--per-chunk', 'ServeGen: one deployment per chunk (default: one deployment for all)')
+    .option('--compress <x>', 'ServeGen: replay each 600 s window in 600/x s at the same rate')
+    .option('--start <duration>', 'start of the time range, from the trace start')
+    .option('--duration <duration>', 'length of the time range')
+    .option('--tokens <dist>', 'token lengths where the trace has none: "promptMedian:sigma:max,outputMedian:sigma:max" (default 1024:1:8192,128:0.9:2048)')
+    .option('--queue-timeout <duration>', 'gateway queue timeout', '120s')
+    .option('--max-queued <n>', 'gateway queue bound', '10000')
+    .option('--max-ongoing-requests <n>', 'per-replica cap at the gateway (default: the engine\'s max-num-seqs)')
+    .option('--idle-probe <duration>', 'at zero and quiet, ask the policy this often instead of every tick (0: every tick)', '30s')
+    .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
+    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json', 'html']).default('table'))
+    .option('--out <file>', 'write the output to a file instead of stdout')
+    .option('--workers <n>', 'worker threads for multi-deployment traces (default: up to 4 for big ones; 0 = none)')
+    .action(async (opts: SimulateCliOptions) => {
+      const report = await runSimulateCli(opts);
+      const text = renderReport(report, opts.output);
+      if (opts.out) {
+        writeFileSync(opts.out, text);
+        process.stderr.write(`wrote ${opts.out}\n`);
+      } else process.stdout.write(text);
+    });
+}
