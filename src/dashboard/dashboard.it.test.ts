@@ -84,6 +84,16 @@ test('dashboard: log in, create a deployment, scale it, see replicas and charts 
     await page.screenshot({ path: `${ARTIFACTS}dashboard-deployment.png`, fullPage: true });
     await page.screenshot({ path: `${ARTIFACTS}dashboard-deployment-top.png` });
 
+    // autoscaling settings through the form (min 2 keeps the replicas where they are), then off again
+    await page.fill('input[name=minReplicas]', '2');
+    await page.fill('input[name=maxReplicas]', '3');
+    await page.fill('input[name=targetOngoingRequests]', '100');
+    await page.click('.auto-form button[type=submit]');
+    await page.getByText('On: 2–3 replicas').waitFor();
+    await page.getByText('Turn off').click();
+    await page.getByText('Off: the replica count is set by hand').waitFor();
+    assert.equal(t.server.store.getDeploymentByName('chat')!.autoscale, null);
+
     await page.click('[data-nav=deployments]');
     await page.waitForFunction(() => document.querySelector('[data-deployment="chat"] [data-testid="list-replicas"]')?.textContent === '2/2');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-list.png` });

@@ -1,7 +1,7 @@
 /**
  * Regenerates docs/img/deployment-page.png, the README's picture of the deployment page: a server with
- * virtual GPUs, one deployment under a few minutes of varying streamed traffic, scaled by hand 1 -> 2 ->
- * 3 -> 2, then the page in Chromium with the cursor on a scaling decision.
+ * virtual GPUs, one autoscaled deployment under a few minutes of varying streamed traffic, then the page
+ * in Chromium with the cursor on a scaling decision.
  *   npm run build && node dist/dashboard/readme-screenshot.js [seconds of traffic, default 240]
  */
 import { mkdirSync } from 'node:fs';
@@ -37,10 +37,9 @@ const worker = async () => {
   }
 };
 const workers = Array.from({ length: 6 }, worker);
-for (const [at, replicas] of [[0.2, 2], [0.45, 3], [0.8, 2]] as const) {
-  await sleep(Math.max(0, at * seconds - elapsed()) * 1000);
-  await t.api('POST', '/deployments/chat/scale', { replicas });
-}
+await sleep(0.15 * seconds * 1000);
+const auto = await t.api('PUT', '/deployments/chat/autoscale', { minReplicas: 1, maxReplicas: 4, targetOngoingRequests: 1.5, downscaleDelayMs: '30s' });
+if (auto.status !== 200) throw new Error(`autoscale: ${JSON.stringify(auto.body)}`);
 await sleep(Math.max(0, seconds - elapsed()) * 1000);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });

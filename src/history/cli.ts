@@ -52,3 +52,36 @@ export function metricsCommand(): Command {
       output(o.output as OutputFormat, m, () => metricsTable(m));
     });
 }
+
+/**
+ * Lines for `inferscale deployment show NAME`: load over the last 10 s of samples and cost. Pure, so
+ * `show` can append them to its key/value block; `showExtras` fetches what it needs.
+ */
+export function showLines(m: MetricsResponse | undefined, cost: { burnRateUsdPerHour: number; costUsd: number; costPer1kRequestsUsd: number | null } | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  const n = m?.columns.at.length ?? 0;
+  if (m && n) {
+    const k = Math.max(1, Math.round(10_000 / m.resolutionMs));
+    const last = (key: string) => m.columns[key].slice(Math.max(0, n - k));
+    const mean = (key: string) => last(key).reduce<number>((a, b) => a + (b ?? 0), 0) / Math.min(n, k);
+    const newest = (key: string) => [...last(key)].reverse().find((v) => v !== null) ?? null;
+    out.push(['Request Rate', `${mean('requestRate').toFixed(2)}/s, ${mean('tokensPerSecond').toFixed(1)} tokens/s (last 10 s)`]);
+    out.push(['Ongoing / Queued', `${mean('ongoing').toFixed(1)} / ${mean('queued').toFixed(1)}`]);
+    const p50 = newest('ttftP50Ms');
+    const p95 = newest('ttftP95Ms');
+    out.push(['TTFT p50 / p95', p50 === null || p95 === null ? '-' : `${Math.round(p50)} ms / ${Math.round(p95)} ms`]);
+  }
+  if (cost) {
+    const perK = cost.costPer1kRequestsUsd === null ? '' : `, $${cost.costPer1kRequestsUsd.toFixed(4)} per 1k requests`;
+    out.push(['Cost', `$${cost.burnRateUsdPerHour.toFixed(2)}/h now, $${cost.costUsd.toFixed(cost.costUsd < 1 ? 4 : 2)} so far${perK}`]);
+  }
+  return out;
+}
+
+export async function showExtras(client: ApiClient, name: string): Promise<[string, string][]> {
+  const [m, cost] = await Promise.all([
+    client.call<MetricsResponse>('GET', `/deployments/${encodeURIComponent(name)}/metrics?since=1m`).catch(() => undefined),
+    client.call<{ lines: { key: string; burnRateUsdPerHour: number; costUsd: number; costPer1kRequestsUsd: number | null }[] }>('GET', '/cost?by=deployment').catch(() => undefined),
+  ]);
+  return showLines(m, cost?.lines.find((l) => l.key === name));
+}
