@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../core/clock.js';
+import { openDb } from '../store/db.js';
+import { Store, type DeploymentRow } from '../store/store.js';
+import { virtualGpus } from '../placement/inventory.js';
+import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
+import type { Replica } from '../domain/types.js';
+import { Reconciler, type RouteSink } from './reconciler.js';
+
+/** A provider whose replicas become healthy when the test says so; records every call. */
+class ScriptedProvider implements ReplicaProvider {
+  health = new Map<string, ProbeResult>();
+  started: string[] = [];
+  stopped: string[] = [];
+  private exit?: (i: ExitInfo) => void;
+  async start(replicaId: string): Promise<ReplicaHandle> {
+    this.started.push(replicaId);
+    this.health.set(replicaId, 'starting');
+    return { replicaId, pid: null, port: 1000 + this.started.length, url: '' };
+  }
+  async probe(h: ReplicaHandle): Promise<ProbeResult> {
+    return this.health.get(h.replicaId) ?? 'gone';
+  }
+  async stop(h: ReplicaHandle): Promise<void> {
+    this.stopped.push(h.replicaId);
+    this.health.set(h.replicaId, 'gone');
+  }
+  adopt(): boolean {
+    return false;
+  }
+  onExit(l: (i: ExitInfo) => void): void {
+    this.exit = l;
+  }
+  crash(replicaId: string): void {
+    this.health.set(replicaId, 'gone');
+    this.exit?.({ replicaId, code: null, signal: 'SIGKILL' });
+  }
+  async logs(): Promise<string[]> {
+    return [];
+  }
+}
+
+class Routes implements RouteSink {
+  inflightById = new Map<string, number>();
+  synced: Replica[] = [];
+  sync(_d: DeploymentRow, replicas: readonly Replica[]): void {
+    this.synced = [...replicas];
+  }
+  remove(): void {}
+  readmit(): void {}
+  inflight(id: string): number {
+    return this.inflightById.get(id) ?? 0;
+  }
+  ejected(): boolean {
+    return false;
+  }
+}
+
+function setup() {
+  const clock = new FakeClock(1_000_000);
+  const store = new Store(openDb(':memory:'));
+  const provider = new ScriptedProvider();
+  const routes = new Routes();
+  const rec = new Reconciler({ store, provider, clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });
+  const d = {
+    id: 'd1', name: 'chat', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'a5000', gpuCount: 2, replicas: 1, zone: 'local',
+    status: 'creating', statusDetails: '', maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 1000, drainTimeoutMs: 5000,
+    autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: 'x', generation: 1, everReady: false, deleting: false, createdAt: 0, updatedAt: 0,
+  } as DeploymentRow;
+  store.insertDeployment(d);
+  const states = () => store.listReplicas('d1').map((r) => r.state).sort().join(',');
+  const scale = (n: number) => store.updateDeployment('d1', { replicas: n, updatedAt: clock.now() });
+  return { clock, store, provider, routes, rec, states, scale };
+}
+
+test('replica lifecycle under a fake clock: pending -> starting -> ready (cold start measured) -> draining -> stopped', async () => {
+  const { clock, store, provider, routes, rec, states, scale } = setup();
+  await rec.tick();
+  assert.equal(states(), 'starting');
+  const [id] = provider.started;
+  clock.advance(4200);
+  provider.health.set(id, 'ready');
+  await rec.tick();
+  const r = store.listReplicas('d1')[0];
+  assert.equal(r.state, 'ready');
+  assert.equal(r.coldStartMs, 4200);
+  assert.deepEqual(r.gpus, [0, 1]);
+  assert.equal(store.getDeployment('d1')!.status, 'ready');
+  assert.deepEqual(routes.synced.map((x) => x.id), [id]);
+
+  scale(0);
+  routes.inflightById.set(id, 2);
+  await rec.tick();
+  assert.equal(states(), 'draining', 'in-flight requests hold the replica in draining');
+  clock.advance(1000);
+  await rec.tick();
+  assert.equal(states(), 'draining');
+  routes.inflightById.set(id, 0);
+  await rec.tick();
+  assert.equal(states(), 'stopped');
+  assert.deepEqual(provider.stopped, [id]);
+  assert.deepEqual(store.listReplicas('d1')[0].gpus, [], 'GPUs released');
+  assert.equal(store.getDeployment('d1')!.status, 'stopped');
+});
+
+test('a drain that outlasts the drain timeout stops the replica anyway', async () => {
+  const { clock, provider, routes, rec, states, scale } = setup();
+  await rec.tick();
+  provider.health.set(provider.started[0], 'ready');
+  await rec.tick();
+  scale(0);
+  routes.inflightById.set(provider.started[0], 1);
+  await rec.tick();
+  clock.advance(5001);
+  await rec.tick();
+  assert.equal(states(), 'stopped');
+});
+
+test('short capacity leaves a replica pending with a reason; a crash is replaced after a backoff', async () => {
+  const { clock, store, provider, rec, states, scale } = setup();
+  scale(3);
+  await rec.tick();
+  assert.equal(states(), 'pending,starting,starting');
+  const pending = store.listReplicas('d1').find((r) => r.state === 'pending')!;
+  assert.equal(pending.stateReason, 'needs 2 x a5000, 0 free');
+  scale(2);
+  await rec.tick();
+  provider.health.set(provider.started[0], 'ready');
+  provider.health.set(provider.started[1], 'ready');
+  await rec.tick();
+  assert.equal(states(), 'ready,ready,stopped');
+  provider.crash(provider.started[0]);
+  await rec.tick();
+  assert.equal(states(), 'failed,ready,stopped', 'replacement held back by the crash backoff');
+  clock.advance(600);
+  await rec.tick();
+  assert.equal(states(), 'failed,ready,starting,stopped');
+  assert.match(store.listEvents('d1').map((e) => e.message).join('\n'), /failed: process exited \(signal SIGKILL\); replacing it/);
+});
