@@ -29,6 +29,18 @@ function eventList(events) {
     h('li', { class: `event event-${e.kind}` }, h('time', { datetime: e.at, title: e.at }, fmt.dateTime(e.at)), h('span', { class: 'event-kind' }, e.kind), h('span', { class: 'event-msg' }, e.message))));
 }
 
+/** Inserts an empty row where samples are missing (server busy or down), so lines break instead of bridging. */
+function withGaps(columns, resolutionMs) {
+  const keys = Object.keys(columns);
+  const out = Object.fromEntries(keys.map((k) => [k, []]));
+  const at = columns.at;
+  for (let i = 0; i < at.length; i++) {
+    if (i > 0 && at[i] - at[i - 1] > 3 * resolutionMs) for (const k of keys) out[k].push(k === 'at' ? at[i - 1] + resolutionMs : null);
+    for (const k of keys) out[k].push(columns[k][i]);
+  }
+  return out;
+}
+
 /** Figures over the last 10 s of samples (1 s samples are noisy): mean rates, newest TTFT. */
 function recent(m) {
   const n = m.columns.at.length;
@@ -132,7 +144,8 @@ export function deploymentPage(root, name) {
     const now = Date.now();
     const first = m.columns.at[0] ?? now;
     const xMin = Math.max(now - range, Math.min(first - 10_000, now - 120_000));
-    for (const c of charts) c.update(m.columns, xMin, now);
+    const cols = withGaps(m.columns, m.resolutionMs);
+    for (const c of charts) c.update(cols, xMin, now);
     actions.update(d);
     setChildren(replicasBox, replicaTable(d));
     setChildren(eventsBox, eventList(ev.events));

@@ -1,0 +1,71 @@
+/** The engine container of a replica pod: image, command, probes, GPU resources and the stop sequence. */
+import { fileURLToPath } from 'node:url';
+import type { V1Container, V1EnvVar, V1Probe } from '@kubernetes/client-node';
+import { InferscaleError } from '../../core/errors.js';
+import type { EngineDriver } from '../../engines/types.js';
+import type { KubernetesZoneConfig } from '../../zones/config.js';
+
+/** Where the inferscale package lives in its image (deploy/Dockerfile copies it there). */
+export const IMAGE_APP_DIR = '/app';
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface EngineContainerInput {
+  driver: EngineDriver;
+  modelName: string;
+  engineParams: string;
+  gpuCount: number;
+  gpuType: string;
+}
+
+/**
+ * Engines that run as `node <this package>/dist/...` (sim, llamacpp) run the same files inside the
+ * inferscale image: the local path becomes /app/..., `node` comes from the image.
+ */
+function inImage(command: string, args: string[]): { command: string[]; args: string[] } {
+  if (command !== process.execPath) return { command: [command], args };
+  return { command: ['node'], args: args.map((a) => (a.startsWith(PACKAGE_ROOT) ? `${IMAGE_APP_DIR}/${a.slice(PACKAGE_ROOT.length)}` : a)) };
+}
+
+function httpProbe(path: string, periodSeconds: number, failureThreshold: number, timeoutSeconds: number): V1Probe {
+  return { httpGet: { path, port: 'http' }, periodSeconds, failureThreshold, timeoutSeconds, successThreshold: 1 };
+}
+
+export function engineImage(zone: KubernetesZoneConfig, engine: string): string {
+  const image = zone.images[engine];
+  if (!image) {
+    const known = Object.keys(zone.images);
+    throw new InferscaleError('invalid_argument', `engine: zone "${zone.name}" has no image for the ${engine} engine (images for: ${known.join(', ') || 'none'}); add images.${engine} to the zones file`, { field: 'engine' });
+  }
+  return image;
+}
+
+export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerInput): V1Container {
+  const mapping = zone.gpuTypes[e.gpuType];
+  const cmd = e.driver.command({ modelName: e.modelName, engineParams: e.engineParams, host: '0.0.0.0', port: zone.enginePort, gpus: [], gpuCount: e.gpuCount });
+  const { command, args } = inImage(cmd.command, cmd.args);
+  // the device plugin picks the GPUs: CUDA_VISIBLE_DEVICES from the local launcher would hide them
+  const env: V1EnvVar[] = Object.entries(cmd.env)
+    .filter(([k]) => k !== 'CUDA_VISIBLE_DEVICES')
+    .map(([name, value]) => ({ name, value }));
+  env.push({ name: 'INFERSCALE_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+  const gpus = String(e.gpuCount);
+  const resource = mapping?.resource ?? 'nvidia.com/gpu';
+  return {
+    name: 'engine',
+    image: engineImage(zone, e.driver.name),
+    command,
+    args,
+    env,
+    ports: [{ name: 'http', containerPort: zone.enginePort, protocol: 'TCP' }],
+    resources: {
+      requests: { ...(mapping?.requests ?? {}), [resource]: gpus },
+      limits: { [resource]: gpus },
+    },
+    // ready: serves requests now; startup: model loading may take minutes; liveness: a hung engine restarts
+    readinessProbe: httpProbe(e.driver.healthPath, 5, 2, 3),
+    startupProbe: httpProbe(e.driver.healthPath, 10, Math.ceil(zone.modelLoadTimeoutSeconds / 10), 5),
+    livenessProbe: httpProbe(e.driver.healthPath, 20, 6, 10),
+    lifecycle: zone.preStopSeconds > 0 ? { preStop: { exec: { command: ['sh', '-c', `sleep ${zone.preStopSeconds}`] } } } : undefined,
+    volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
+  };
+}

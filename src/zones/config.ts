@@ -1,0 +1,108 @@
+/**
+ * The zones file (`inferscale server --zones FILE`, or INFERSCALE_ZONES): where replicas may run. JSON or
+ * YAML. `local` (processes on this machine) always exists; each Kubernetes zone names a cluster
+ * (kubeconfig, or in-cluster credentials when none is given), a namespace, the images per engine and the
+ * table that maps each GPU type to the node labels that find it.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { InferscaleError } from '../core/errors.js';
+
+const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const GPU_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+/** a label key: optional DNS-subdomain prefix, then a name of up to 63 characters */
+const LABEL_KEY_RE = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+
+const labelKey = z.string().regex(LABEL_KEY_RE, 'must be a Kubernetes label key, e.g. nvidia.com/gpu.product');
+
+/**
+ * One way to find nodes with this GPU: every label listed must match (a value in the list, or any value
+ * when the list is empty). Alternatives are ORed (nodeSelectorTerms), in the order written.
+ */
+const alternative = z.record(labelKey, z.array(z.string().max(63)).max(32));
+
+const gpuTypeSchema = z.strictObject({
+  match: z.array(alternative).min(1, 'needs at least one label alternative').max(8),
+  /** the most GPUs of this type the zone may hold (e.g. the Karpenter NodePool limit); none: elastic */
+  maxGpus: z.number().int().min(0).max(100_000).optional(),
+  /** the extended resource the device plugin offers */
+  resource: z.string().default('nvidia.com/gpu'),
+  /** per-replica CPU and memory requests, e.g. { cpu: "8", memory: "64Gi" } */
+  requests: z.partialRecord(z.enum(['cpu', 'memory', 'ephemeral-storage']), z.string()).default({}),
+});
+
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+});
+
+export const kubernetesZoneSchema = z.strictObject({
+  name: z.string().regex(NAME_RE, 'must be a DNS label'),
+  type: z.literal('kubernetes'),
+  /** kubeconfig file; absent: in-cluster service account when running in a pod, else $KUBECONFIG / ~/.kube/config */
+  kubeconfig: z.string().optional(),
+  context: z.string().optional(),
+  namespace: z.string().regex(NAME_RE, 'must be a DNS label').default('default'),
+  /** who brings GPU nodes for pending pods: only changes the words of the pending reason */
+  provisioner: z.enum(['karpenter', 'cluster-autoscaler', 'none']).default('karpenter'),
+  /** expected node provisioning time, added to cold-start estimates and Retry-After */
+  nodeProvisioningSeconds: z.number().int().min(0).max(3600).default(300),
+  images: z.record(z.string(), z.string().min(1)).default({}),
+  gpuTypes: z.record(z.string().regex(GPU_TYPE_RE, 'GPU type names are 1-32 of a-z 0-9 . _ -'), gpuTypeSchema),
+  tolerations: z.array(toleration).default([]),
+  /** the port engines listen on inside the pod */
+  enginePort: z.number().int().min(1).max(65535).default(8000),
+  /** preStop wait: endpoints and other clients stop sending before the engine gets SIGTERM */
+  preStopSeconds: z.number().int().min(0).max(600).default(10),
+  /** how long the startup probe lets a model load */
+  modelLoadTimeoutSeconds: z.number().int().min(30).max(86_400).default(1800),
+  /** annotate pods karpenter.sh/do-not-disrupt so consolidation never evicts a serving replica */
+  doNotDisrupt: z.boolean().default(false),
+  serviceAccountName: z.string().optional(),
+  imagePullSecrets: z.array(z.string()).default([]),
+});
+export type KubernetesZoneConfig = z.infer<typeof kubernetesZoneSchema>;
+export type GpuTypeMapping = KubernetesZoneConfig['gpuTypes'][string];
+
+const localZoneSchema = z.strictObject({ name: z.literal('local'), type: z.literal('local') });
+
+export const zonesFileSchema = z.strictObject({
+  zones: z.array(z.discriminatedUnion('type', [kubernetesZoneSchema, localZoneSchema])).max(64),
+});
+export type ZonesFile = z.infer<typeof zonesFileSchema>;
+
+/** Parses the text of a zones file (JSON is YAML too); throws invalid_argument naming the field. */
+export function parseZonesFile(text: string, source = 'zones file'): ZonesFile {
+  let raw: unknown;
+  try {
+    raw = loadAllYaml(text)[0] ?? {};
+  } catch (e) {
+    throw new InferscaleError('invalid_argument', `${source}: not YAML or JSON (${(e as Error).message.split('\n')[0]})`, { field: 'zones' });
+  }
+  const r = zonesFileSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new InferscaleError('invalid_argument', `${source}: ${issue.path.join('.') || 'zones'}: ${issue.message}`, { field: 'zones' });
+  }
+  const seen = new Set<string>();
+  for (const zone of r.data.zones) {
+    if (seen.has(zone.name)) throw new InferscaleError('invalid_argument', `${source}: zone "${zone.name}" is declared twice`, { field: 'zones' });
+    seen.add(zone.name);
+  }
+  return r.data;
+}
+
+export function readZonesFile(path: string): ZonesFile {
+  const p = path.startsWith('~/') ? homedir() + path.slice(1) : path;
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    throw new InferscaleError('invalid_argument', `zones file ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}`, { field: 'zones' });
+  }
+  return parseZonesFile(text, `zones file ${p}`);
+}
