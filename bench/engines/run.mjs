@@ -6,7 +6,7 @@
 //  - the thread setting: 16 tokens generated in-process with threads 1, 2, 4
 // Prints a markdown section; --write replaces "## Engines" in docs/benchmarks.md. Run `npm run build` first.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../dist/server/server.js';
@@ -22,6 +22,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
+const load = loadavg()[0];
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-engines-'));
 const s = await startServer({ port: 0, dataDir, virtualGpus: 2, virtualGpuType: 'cpu', log: () => {}, stopReplicasOnExit: true });
 const api = async (method, path, body) => {
@@ -111,7 +112,7 @@ for (const n of [1, 2, 4]) {
 const med = (xs, f) => median(xs.map(f));
 const body = `
 Command: \`npm run build && node bench/engines/run.mjs --write\` (npm script \`bench:engines\`), ${ROUNDS} rounds, medians.
-${machine()} CPU only; model \`stories260K.gguf\` (1.2 MB, 260K parameters) on \`--engine llamacpp\` (node-llama-cpp, prebuilt CPU binary), engine params \`${PARAMS}\`, default threads here ${defaultThreads()}; reconcile tick 500 ms (the server default).
+${machine()} CPU only; model \`stories260K.gguf\` (1.2 MB, 260K parameters) on \`--engine llamacpp\` (node-llama-cpp, prebuilt CPU binary), engine params \`${PARAMS}\`, default threads here ${defaultThreads()}; reconcile tick 500 ms (the server default); 1-minute load average at the start ${load.toFixed(1)} (a shared machine: absolute times move with it).
 
 | measure | median | range |
 |---|---|---|

@@ -3,6 +3,7 @@ import { ApiClient, ApiError, clientConfig } from './client.js';
 import { keyValues, output, table, type OutputFormat } from './format.js';
 import type { DeploymentView } from '../service/views.js';
 import { autoscaleCommand, showAutoscaler } from './autoscale.js';
+import { showExtras } from '../history/cli.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -143,8 +144,10 @@ export function deploymentCommand(): Command {
     .description('show a deployment and its replicas (never its key)')
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
-      const d = await client().call<DeploymentView & { autoscaler: any }>('GET', `/deployments/${name}`);
-      output(o.output, d, () => `${showDeployment(d)}\n\n${showAutoscaler(d)}`);
+      const c = client();
+      const d = await c.call<DeploymentView & { autoscaler: any }>('GET', `/deployments/${name}`);
+      const extra = o.output === 'json' ? [] : await showExtras(c, name);
+      output(o.output, d, () => `${showDeployment(d)}${extra.length ? `\n\n${keyValues(extra)}` : ''}\n\n${showAutoscaler(d)}`);
     });
 
   cmd

@@ -55,7 +55,7 @@ export class Gateway {
     if (op === 'models' && req.method === 'GET') return this.models(res, name, key);
     if (!PASS_THROUGH.has(op)) throw new InferscaleError('not_found', `unknown endpoint /v1/${op}`);
     if (req.method !== 'POST') throw new InferscaleError('invalid_argument', `/v1/${op} takes POST`);
-    const body = await readBody(req, this.maxBody);
+    let body = await readBody(req, this.maxBody);
     let route: DeploymentRoute | undefined;
     let streaming = false;
     let parsed: { model?: unknown; stream?: unknown } | undefined;
@@ -78,6 +78,12 @@ export class Gateway {
       if (!route) throw this.authOrMissing(key, name);
     }
     this.authorize(route, key);
+    // engines serve the deployment's model name (vLLM checks it): a client naming the deployment, or
+    // anything else, is rewritten. Bodies over 64 KiB on a deployment URL are passed through untouched.
+    if (parsed && typeof parsed === 'object' && parsed.model !== route.modelName) {
+      parsed.model = route.modelName;
+      body = Buffer.from(JSON.stringify(parsed));
+    }
     this.dispatch(res, route, op, body, streaming);
   }
 

@@ -54,6 +54,8 @@ export interface WindowStats {
 
 export class DeploymentRoute {
   keyHash: Buffer;
+  /** the model name the engines serve */
+  modelName: string;
   status: DeploymentRow['status'];
   /** whether requests at zero are held (autoscaling down to zero) rather than refused */
   holdAtZero = false;
@@ -69,6 +71,7 @@ export class DeploymentRoute {
   constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock, metrics: GatewayMetrics) {
     this.series = metrics.deploymentSeries(name);
     this.keyHash = d.apiKeyHash;
+    this.modelName = d.modelName;
     this.status = d.status;
     this.stats = { arrivals: 0, ttftMs: [], lastActivityAt: clock.now() };
     this.admission = new Admission<ReplicaRoute>({
@@ -122,6 +125,7 @@ export class RouteTable implements RouteSink {
       this.byName.set(d.name, route);
     }
     route.keyHash = d.apiKeyHash;
+    route.modelName = d.modelName;
     route.status = d.status;
     route.holdAtZero = !!d.autoscale && d.autoscale.minReplicas === 0 && !d.deleting;
     route.comingReplicas = comingReplicas;

@@ -32,7 +32,7 @@ const model = async (name: string) => (await t.api('GET', `/models/${name}`)).bo
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 test('model create from a local path: ready with size and sha256, stored once under <dataDir>/models; list and show', async () => {
-  const r = await t.cli(['model', 'create', 'stories', '--from', STORIES, '-O', 'json']);
+  const r = await t.cli(['model', 'create', 'stories', '--from', STORIES, '--wait-timeout', '60', '-O', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const m = JSON.parse(r.stdout);
   assert.equal(m.state, 'ready');
@@ -53,11 +53,11 @@ test('model create from a local path: ready with size and sha256, stored once un
 test('hf: needs the token (401 names --hf-token), resumes a dropped connection with Range, checks --sha256', async () => {
   const data = randomBytes(400_000);
   origin.files.set('/org/tiny/resolve/main/sub/tiny.gguf', { data, token: 'hf_secret', dropFirst: 1 });
-  const denied = await t.cli(['model', 'create', 'denied', '--from', 'hf:org/tiny/sub/tiny.gguf']);
+  const denied = await t.cli(['model', 'create', 'denied', '--from', 'hf:org/tiny/sub/tiny.gguf', '--wait-timeout', '60']);
   assert.equal(denied.code, 1);
   assert.match(denied.stderr, /HTTP 401 .*--hf-token/);
   assert.equal((await model('denied')).state, 'error');
-  const r = await t.cli(['model', 'create', 'tiny', '--from', 'hf:org/tiny/sub/tiny.gguf', '--hf-token', 'hf_secret', '--sha256', sha(data), '-O', 'json']);
+  const r = await t.cli(['model', 'create', 'tiny', '--from', 'hf:org/tiny/sub/tiny.gguf', '--hf-token', 'hf_secret', '--sha256', sha(data), '--wait-timeout', '60', '-O', 'json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).sha256, sha(data));
   const seen = origin.seen.filter((s) => s.path === '/org/tiny/resolve/main/sub/tiny.gguf' && s.auth === 'Bearer hf_secret');

@@ -27,11 +27,28 @@ export interface ExitInfo {
  * - `onExit` reports replicas that ended on their own (crash, kill) after `start` or `adopt`.
  */
 export interface ReplicaProvider {
-  start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Omit<EngineLaunch, 'port' | 'host'>): Promise<ReplicaHandle>;
+  start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Omit<EngineLaunch, 'port' | 'host'>, target?: ReplicaTarget): Promise<ReplicaHandle>;
   probe(handle: ReplicaHandle, driver: EngineDriver): Promise<ProbeResult>;
   stop(handle: ReplicaHandle, graceMs: number): Promise<void>;
   adopt(handle: ReplicaHandle): boolean;
   onExit(listener: (info: ExitInfo) => void): void;
   /** last `lines` log lines of a replica */
   logs(deploymentName: string, replicaId: string, lines: number): Promise<string[]>;
+  /** true where the platform places replicas itself (Kubernetes' scheduler): no local GPU placement */
+  readonly placesItself?: boolean;
+  /** why a replica is not ready yet, e.g. "waiting for a GPU node (Karpenter) for 2m10s: ..." */
+  describe?(handle: ReplicaHandle): string | undefined;
+  /** true while a replica waits for capacity (a node being provisioned): not a failed start, no startup timeout */
+  waitingForCapacity?(handle: ReplicaHandle): boolean;
+  /** removes what the provider created for a deleted deployment (idempotent) */
+  removeDeployment?(deploymentName: string): Promise<void>;
+}
+
+/** What a provider that places replicas itself needs beyond the launch (optional for the others). */
+export interface ReplicaTarget {
+  zone: string;
+  gpuType: string;
+  /** the longest a request may stream after its replica leaves rotation */
+  drainTimeoutMs: number;
+  labels: Record<string, string>;
 }

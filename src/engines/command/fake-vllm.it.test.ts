@@ -55,7 +55,7 @@ const argvFiles = () => readdirSync(dir).filter((f) => f.startsWith('argv-'));
 const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)).body;
 
 test('fake vllm: the default template gets the stored file, the port and --tensor-parallel-size; routed only after /health is 200', async () => {
-  assert.equal((await t.cli(['model', 'create', 'weights', '--from', join(dir, 'weights.gguf')])).code, 0);
+  assert.equal((await t.cli(['model', 'create', 'weights', '--from', join(dir, 'weights.gguf'), '--wait-timeout', '60'])).code, 0);
   const created = await t.api('POST', '/deployments', { name: 'v', engine: 'vllm', modelName: 'weights', gpuCount: 2, engineParams: '--max-model-len 512' });
   assert.equal(created.status, 201);
   await waitFor(() => argvFiles().length === 1 && existsSync(join(dir, 'probes')) && readFileSync(join(dir, 'probes'), 'utf8').length >= 2, { what: 'fake vllm started and probed' });
@@ -79,7 +79,7 @@ test('fake vllm: the default template gets the stored file, the port and --tenso
 
 test('fake command engine: the template comes from --command, other params fill {params}; reserved vllm flags are refused', async () => {
   const params = `--command "${bin} serve {model} --port {port} --tp {gpuCount} {params}" --extra 1`;
-  const r = await t.cli(['deployment', 'create', 'c', '--engine', 'command', '--model-name', 'some/hub-model', '--engine-params', params, '--wait']);
+  const r = await t.cli(['deployment', 'create', 'c', '--engine', 'command', '--model-name', 'some/hub-model', '--engine-params', params, '--wait', '--wait-timeout', '60']);
   assert.equal(r.code, 0, r.stderr);
   const files = argvFiles().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).args);
   assert.ok(files.some((a) => JSON.stringify(a) === JSON.stringify(['serve', 'some/hub-model', '--port', a[3], '--tp', '1', '--extra', '1'])), JSON.stringify(files));

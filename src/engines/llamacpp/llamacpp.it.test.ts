@@ -21,11 +21,11 @@ after(async () => {
 });
 
 const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)).body;
-const client = () => new OpenAI({ baseURL: `${t.url}/d/tiny/v1`, apiKey: key, maxRetries: 0 });
+const client = () => new OpenAI({ baseURL: `${t.url}/d/tiny/v1`, apiKey: key, maxRetries: 0, timeout: 30_000 });
 
 test('--engine llamacpp serves the stored GGUF model through the gateway: text and streaming with the openai client', async () => {
-  assert.equal((await t.cli(['model', 'create', 'stories', '--from', STORIES])).code, 0);
-  const r = await t.cli(['deployment', 'create', 'tiny', '--engine', 'llamacpp', '--model-name', 'stories', '--engine-params', PARAMS, '--wait', '-O', 'json']);
+  assert.equal((await t.cli(['model', 'create', 'stories', '--from', STORIES, '--wait-timeout', '60'])).code, 0);
+  const r = await t.cli(['deployment', 'create', 'tiny', '--engine', 'llamacpp', '--model-name', 'stories', '--engine-params', PARAMS, '--wait', '--wait-timeout', '60', '-O', 'json']);
   assert.equal(r.code, 0, r.stderr);
   key = JSON.parse(r.stdout).apiKey;
   const c = await client().completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 20, temperature: 0 });
@@ -55,8 +55,8 @@ test('--engine llamacpp serves the stored GGUF model through the gateway: text a
 
 test('scale to zero and back: the replica loads the stored file again, nothing is downloaded', async () => {
   const before = (await t.api('GET', '/models/stories')).body;
-  assert.equal((await t.cli(['deployment', 'scale', 'tiny', '0', '--wait'])).code, 0);
-  assert.equal((await t.cli(['deployment', 'scale', 'tiny', '1', '--wait'])).code, 0);
+  assert.equal((await t.cli(['deployment', 'scale', 'tiny', '0', '--wait', '--wait-timeout', '60'])).code, 0);
+  assert.equal((await t.cli(['deployment', 'scale', 'tiny', '1', '--wait', '--wait-timeout', '60'])).code, 0);
   const c = await client().completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 5 });
   assert.equal(c.usage?.completion_tokens, 5);
   assert.deepEqual((await t.api('GET', '/models/stories')).body, { ...before, usedBy: ['tiny'] });

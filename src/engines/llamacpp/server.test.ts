@@ -98,3 +98,21 @@ test('streaming chat: role first, one chunk per piece, finish reason, usage, [DO
   }
   await h.close();
 });
+
+test('a client that goes away while waiting for a sequence leaves the queue and is counted as aborted', async () => {
+  const h = await listen('--parallel 1');
+  let open!: () => void;
+  h.s.setRuntime(fakeRuntime(new Promise<void>((r) => (open = r))));
+  const first = h.post('/v1/completions', { prompt: 'a' });
+  const ac = new AbortController();
+  const second = fetch(h.url + '/v1/completions', { method: 'POST', body: JSON.stringify({ prompt: 'b', stream: true }), signal: ac.signal }).then((r) => r.text());
+  while (h.s.state().waiting !== 1) await new Promise((r) => setTimeout(r, 10));
+  ac.abort();
+  await assert.rejects(second);
+  while (h.s.state().waiting !== 0) await new Promise((r) => setTimeout(r, 10));
+  open();
+  assert.equal((await first).status, 200);
+  assert.equal(h.s.state().aborted, 1);
+  assert.equal(h.s.state().running, 0);
+  await h.close();
+});

@@ -1,0 +1,303 @@
+/**
+ * Replicas as pods of a Kubernetes zone. Per inferscale deployment: a Deployment per pod template, a
+ * headless Service and a PodDisruptionBudget (render.ts). Each replica the controller starts raises the
+ * Deployment's count through the scale subresource and is bound to one pod (annotation
+ * inferscale.dev/replica) as the ReplicaSet makes them; readiness comes from the pod watch, never from
+ * polling. Stopping a replica removes its own pod (scale-down.ts). Pods that get a deletion timestamp or
+ * fail are reported through onExit at once, so they leave rotation.
+ */
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { Clock } from '../../core/clock.js';
+import { InferscaleError } from '../../core/errors.js';
+import type { EngineDriver } from '../../engines/types.js';
+import type { KubernetesZoneConfig } from '../../zones/config.js';
+import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider, ReplicaTarget } from '../types.js';
+import { apiMessage, KubeClient } from './client.js';
+import { ForwarderPool, type Target } from './forwarder.js';
+import { WatchedCache } from './informer.js';
+import { ANNOTATION_DELETION_COST, ANNOTATION_REPLICA, MANAGED_SELECTOR } from './labels.js';
+import { describePod, isLive, podView, type PodView } from './pods.js';
+import { renderWorkload } from './render.js';
+import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
+import { WorkloadApi } from './workload.js';
+
+export interface KubernetesProviderOptions {
+  zone: KubernetesZoneConfig;
+  kubeConfig: KubeConfig;
+  clock: Clock;
+  log: (line: string) => void;
+  /** where a pod's engine is reached (default: pod IP and the zone's engine port); tests map pods to local servers */
+  podAddress?: (pod: PodView) => Target;
+  /** how long a scale-down waits for the ReplicaSet to remove a pod */
+  scaleDownTimeoutMs?: number;
+}
+
+interface Entry {
+  replicaId: string;
+  deployment: string;
+  workload: string;
+  seq: number;
+  requestedAt: number;
+  podName?: string;
+  removal?: Promise<void>;
+}
+
+export class KubernetesProvider implements ReplicaProvider {
+  readonly placesItself = true;
+  readonly client: KubeClient;
+  readonly api: WorkloadApi;
+  readonly pods: WatchedCache<V1Pod>;
+  /** every scale-down, newest last (the last 100): which pod was chosen and which went */
+  readonly scaleDowns: ScaleDownResult[] = [];
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners: ((i: ExitInfo) => void)[] = [];
+  private readonly forwarders: ForwarderPool;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly busy = new Set<string>();
+  private readonly waiters = new Set<() => void>();
+  private seq = 0;
+  /** until the first start: pods bound to replicas not adopted yet are not free */
+  private adopting = true;
+  private bindQueued = false;
+
+  constructor(private readonly o: KubernetesProviderOptions) {
+    this.client = new KubeClient(o.kubeConfig, o.zone.namespace);
+    this.api = new WorkloadApi(this.client, o.log);
+    const ns = o.zone.namespace;
+    this.pods = new WatchedCache<V1Pod>({
+      kc: o.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: MANAGED_SELECTOR, clock: o.clock, log: o.log, what: `pods in ${ns}`,
+      list: () => this.client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+    });
+    this.pods.onChange((_t, pod) => this.onPod(podView(pod)));
+    const address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
+    this.forwarders = new ForwarderPool((id) => {
+      const v = this.viewOf(id);
+      return v && isLive(v) ? address(v) : undefined;
+    });
+  }
+
+  get zoneName(): string {
+    return this.o.zone.name;
+  }
+
+  /** Starts the pod watch; resolves true once its first list arrived. */
+  init(timeoutMs = 10_000): Promise<boolean> {
+    return this.pods.start(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.forwarders.closeAll();
+    await this.pods.stop();
+  }
+
+  async start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Parameters<ReplicaProvider['start']>[3], target?: ReplicaTarget): Promise<ReplicaHandle> {
+    if (!target) throw new InferscaleError('internal', 'the Kubernetes provider needs the replica target (GPU type, drain timeout)');
+    this.adopting = false;
+    const r = renderWorkload(this.o.zone, {
+      name: deploymentName, driver, modelName: launch.modelName, engineParams: launch.engineParams, gpuType: target.gpuType, gpuCount: launch.gpuCount,
+      drainTimeoutMs: target.drainTimeoutMs, labels: target.labels, replicas: 0,
+    });
+    await this.lock(r.workload, async () => {
+      await this.api.ensure(r);
+      await this.api.assertSoleWriter(r.workload);
+      this.entries.set(replicaId, { replicaId, deployment: deploymentName, workload: r.workload, seq: ++this.seq, requestedAt: this.o.clock.now() });
+      try {
+        await this.api.setScale(r.workload, this.wanted(r.workload));
+      } catch (e) {
+        this.entries.delete(replicaId);
+        throw e;
+      }
+    });
+    const port = await this.forwarders.open(replicaId);
+    this.queueBind();
+    return { replicaId, pid: null, port, url: `http://127.0.0.1:${port}` };
+  }
+
+  async probe(h: ReplicaHandle): Promise<ProbeResult> {
+    const e = this.entries.get(h.replicaId);
+    if (!e || e.removal) return 'gone';
+    if (!e.podName) return 'starting';
+    const v = this.viewOf(h.replicaId);
+    if (!v || !isLive(v)) return 'gone';
+    return v.ready ? 'ready' : 'starting';
+  }
+
+  describe(h: ReplicaHandle): string | undefined {
+    const e = this.entries.get(h.replicaId);
+    return e ? describePod(this.viewOf(h.replicaId), this.o.zone.provisioner, this.o.clock.now(), e.requestedAt) : undefined;
+  }
+
+  waitingForCapacity(h: ReplicaHandle): boolean {
+    const e = this.entries.get(h.replicaId);
+    if (!e || e.removal) return false;
+    const v = this.viewOf(h.replicaId);
+    return !v || !v.nodeName;
+  }
+
+  async stop(h: ReplicaHandle): Promise<void> {
+    const e = this.entries.get(h.replicaId);
+    if (!e) return;
+    e.removal ??= this.lock(e.workload, () => this.remove(e));
+    await e.removal;
+  }
+
+  adopt(h: ReplicaHandle): boolean {
+    const pod = this.pods.list().map(podView).find((v) => v.replicaId === h.replicaId && isLive(v));
+    if (!pod) return false;
+    this.entries.set(h.replicaId, { replicaId: h.replicaId, deployment: pod.deployment, workload: pod.workload, seq: ++this.seq, requestedAt: pod.createdAt, podName: pod.name });
+    this.forwarders.open(h.replicaId, h.port).catch((e: Error) => this.o.log(`kubernetes: replica ${h.replicaId}: cannot listen on port ${h.port} again (${e.message})`));
+    return true;
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async logs(_deployment: string, replicaId: string, lines: number): Promise<string[]> {
+    const pod = this.entries.get(replicaId)?.podName ?? this.pods.list().map(podView).find((v) => v.replicaId === replicaId)?.name;
+    return pod ? this.api.podLogs(pod, lines) : [];
+  }
+
+  async removeDeployment(deploymentName: string): Promise<void> {
+    for (const e of [...this.entries.values()]) {
+      if (e.deployment !== deploymentName) continue;
+      this.entries.delete(e.replicaId);
+      this.forwarders.close(e.replicaId);
+    }
+    await this.api.deleteAll(deploymentName);
+  }
+
+  /** Replicas the controller wants of a Kubernetes Deployment: its replica count. */
+  private wanted(workload: string): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.workload === workload && !e.removal) n++;
+    return n;
+  }
+
+  private viewOf(replicaId: string): PodView | undefined {
+    const name = this.entries.get(replicaId)?.podName;
+    const pod = name ? this.pods.get(name, this.o.zone.namespace) : undefined;
+    return pod ? podView(pod) : undefined;
+  }
+
+  private async remove(e: Entry): Promise<void> {
+    this.busy.add(e.workload);
+    try {
+      const result = await scaleDownChoosing(this.port(), e, this.wanted(e.workload), this.o.scaleDownTimeoutMs ?? 60_000);
+      this.scaleDowns.push(result);
+      if (this.scaleDowns.length > 100) this.scaleDowns.shift();
+      const siblings = [...this.entries.values()].filter((x) => x.deployment === e.deployment && x.workload !== e.workload && !x.removal);
+      if (this.wanted(e.workload) === 0 && siblings.length > 0) await this.api.deleteWorkload(e.workload);
+    } finally {
+      this.entries.delete(e.replicaId);
+      this.forwarders.close(e.replicaId);
+      this.busy.delete(e.workload);
+      this.checkExits(e.workload);
+      this.queueBind();
+    }
+  }
+
+  private port(): ScaleDownPort {
+    const ns = this.o.zone.namespace;
+    return {
+      view: (name) => {
+        const p = this.pods.get(name, ns);
+        return p ? podView(p) : undefined;
+      },
+      livePods: (w) => this.pods.list().map(podView).filter((v) => v.workload === w && isLive(v)),
+      replicaOfPod: (name) => [...this.entries.values()].find((x) => x.podName === name && !x.removal)?.replicaId,
+      rebind: (name, replicaId) => {
+        const x = replicaId ? this.entries.get(replicaId) : undefined;
+        if (x) x.podName = name;
+      },
+      setScale: (w, n) => this.api.setScale(w, n),
+      annotate: (name, a) => this.api.annotatePod(name, a),
+      waitUntil: (cond, ms) => this.waitUntil(cond, ms),
+      log: this.o.log,
+    };
+  }
+
+  private waitUntil<T>(cond: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+    const now = cond();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const done = (v: T | undefined) => {
+        this.waiters.delete(check);
+        timer.cancel();
+        resolve(v);
+      };
+      const check = () => {
+        const v = cond();
+        if (v !== undefined) done(v);
+      };
+      const timer = this.o.clock.setTimeout(() => done(undefined), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  private onPod(v: PodView): void {
+    if (v.replicaId && isLive(v)) {
+      const e = this.entries.get(v.replicaId);
+      if (e && !e.podName && e.workload === v.workload) e.podName = v.name;
+    }
+    if (!this.busy.has(v.workload)) this.checkExits(v.workload);
+    this.queueBind();
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Replicas whose pod went (deleted, evicted, failed) end now: out of rotation at once. */
+  private checkExits(workload: string): void {
+    for (const e of [...this.entries.values()]) {
+      if (e.workload !== workload || !e.podName || e.removal) continue;
+      const v = this.viewOf(e.replicaId);
+      if (v && isLive(v)) continue;
+      this.entries.delete(e.replicaId);
+      this.forwarders.close(e.replicaId);
+      const why = !v ? 'pod deleted' : v.terminating ? 'pod terminating' : 'pod failed';
+      for (const l of this.listeners) l({ replicaId: e.replicaId, code: null, signal: why });
+    }
+  }
+
+  private queueBind(): void {
+    if (this.bindQueued) return;
+    this.bindQueued = true;
+    queueMicrotask(() => {
+      this.bindQueued = false;
+      this.bindPods();
+    });
+  }
+
+  /** Gives each replica waiting for a pod a free live pod of its Deployment: ready first, then scheduled, then oldest. */
+  private bindPods(): void {
+    if (this.adopting) return;
+    const waiting = [...this.entries.values()].filter((e) => !e.podName && !e.removal && !this.busy.has(e.workload)).sort((a, b) => a.seq - b.seq);
+    if (waiting.length === 0) return;
+    const taken = new Set([...this.entries.values()].map((e) => e.podName));
+    const free = this.pods
+      .list()
+      .map(podView)
+      .filter((v) => isLive(v) && !taken.has(v.name) && (!v.replicaId || !this.entries.has(v.replicaId)))
+      .sort((a, b) => Number(b.ready) - Number(a.ready) || Number(!!b.nodeName) - Number(!!a.nodeName) || a.createdAt - b.createdAt);
+    for (const e of waiting) {
+      const i = free.findIndex((v) => v.workload === e.workload);
+      if (i < 0) continue;
+      const pod = free.splice(i, 1)[0];
+      e.podName = pod.name;
+      this.api.annotatePod(pod.name, { [ANNOTATION_REPLICA]: e.replicaId, [ANNOTATION_DELETION_COST]: null }).catch((err) => {
+        this.o.log(`kubernetes: cannot bind pod ${pod.name} to replica ${e.replicaId}: ${apiMessage(err)}`);
+        if (e.podName === pod.name) e.podName = undefined;
+      });
+    }
+  }
+
+  private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+}

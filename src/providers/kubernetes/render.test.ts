@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { dumpYaml, loadAllYaml } from '@kubernetes/client-node';
+import { engineDriver } from '../../engines/registry.js';
+import { renderWorkload, type WorkloadSpec } from './render.js';
+import { validateObject } from './validate.js';
+import { testZone } from './testkit.js';
+
+const spec = (over: Partial<WorkloadSpec> = {}): WorkloadSpec => ({
+  name: 'chat', driver: engineDriver('vllm'), modelName: 'meta-llama/Llama-3.1-8B-Instruct', engineParams: '--max-model-len 8192',
+  gpuType: 'h100', gpuCount: 2, drainTimeoutMs: 120_000, labels: { team: 'search' }, replicas: 3, ...over,
+});
+
+describe('rendering a deployment for a Kubernetes zone', () => {
+  it('renders a Deployment, headless Service and PDB that pass the Kubernetes schemas (kubernetes-models) and API rules', () => {
+    const r = renderWorkload(testZone(), spec());
+    for (const o of [r.deployment, r.service, r.pdb]) assert.deepEqual(validateObject(o as never), [], `${o.kind} is valid`);
+    assert.equal(r.service.spec?.clusterIP, 'None');
+    assert.equal(r.pdb.spec?.maxUnavailable, 1);
+  });
+
+  it('requests nvidia.com/gpu = the GPU count, tolerates the GPU taint, and finds GPU nodes through ordered label alternatives', () => {
+    const pod = renderWorkload(testZone(), spec()).deployment.spec!.template.spec!;
+    const c = pod.containers[0];
+    assert.equal(c.resources?.limits?.['nvidia.com/gpu'], '2');
+    assert.equal(c.resources?.requests?.['nvidia.com/gpu'], '2');
+    assert.ok(pod.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.operator === 'Exists' && t.effect === 'NoSchedule'));
+    const terms = pod.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
+    assert.deepEqual(terms.map((t) => t.matchExpressions![0]), [
+      { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] },
+      { key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: ['h100'] },
+    ]);
+    assert.ok(!c.env?.some((e) => e.name === 'CUDA_VISIBLE_DEVICES'), 'the device plugin picks GPUs');
+    assert.deepEqual(c.command, ['vllm']);
+    assert.ok(c.args?.includes('--tensor-parallel-size') && c.args.includes('8192'));
+  });
+
+  it('probes the engine health path, loads models under a long startup probe, waits before SIGTERM and outlives the longest stream', () => {
+    const zone = testZone({ preStopSeconds: 10, modelLoadTimeoutSeconds: 1800 });
+    const pod = renderWorkload(zone, spec({ drainTimeoutMs: 300_000 })).deployment.spec!.template.spec!;
+    const c = pod.containers[0];
+    assert.equal(c.readinessProbe?.httpGet?.path, '/health');
+    assert.ok((c.startupProbe!.periodSeconds ?? 0) * (c.startupProbe!.failureThreshold ?? 0) >= 1800);
+    assert.deepEqual(c.lifecycle?.preStop?.exec?.command, ['sh', '-c', 'sleep 10']);
+    assert.ok((pod.terminationGracePeriodSeconds ?? 0) > 10 + 300);
+  });
+
+  it('labels tie every object to the deployment; the template hash names the Deployment and changes with the template', () => {
+    const a = renderWorkload(testZone(), spec());
+    const b = renderWorkload(testZone(), spec({ engineParams: '--max-model-len 4096' }));
+    assert.equal(a.workload, `chat-${a.templateHash}`);
+    assert.notEqual(a.templateHash, b.templateHash);
+    for (const o of [a.deployment, a.service, a.pdb]) {
+      assert.equal(o.metadata?.labels?.['inferscale.dev/deployment'], 'chat');
+      assert.equal(o.metadata?.labels?.['app.kubernetes.io/managed-by'], 'inferscale');
+      assert.equal(o.metadata?.labels?.team, 'search');
+    }
+    assert.deepEqual(renderWorkload(testZone(), spec()), a, 'pure');
+  });
+
+  it('runs the sim engine from the inferscale image and refuses an engine without an image or an unknown GPU type', () => {
+    const c = renderWorkload(testZone(), spec({ driver: engineDriver('sim'), engineParams: '' })).deployment.spec!.template.spec!.containers[0];
+    assert.deepEqual(c.command, ['node']);
+    assert.equal(c.args?.[0], '/app/dist/engines/sim/main.js');
+    assert.throws(() => renderWorkload(testZone({ images: {} }), spec()), /no image for the vllm engine/);
+    assert.throws(() => renderWorkload(testZone(), spec({ gpuType: 'a100' })), /has no a100 GPUs \(has: h100, l4\)/);
+  });
+
+  it('survives the client library serializer unchanged (no field unknown to @kubernetes/client-node is dropped)', () => {
+    const r = renderWorkload(testZone({ doNotDisrupt: true }), spec());
+    for (const o of [r.deployment, r.service, r.pdb]) {
+      // dumpYaml serializes through the library's typed models, the way request bodies are
+      const roundTrip = JSON.parse(JSON.stringify(loadAllYaml(dumpYaml(o))[0]));
+      assert.deepEqual(roundTrip, JSON.parse(JSON.stringify(o)), o.kind);
+    }
+  });
+
+  it('reports invalid objects: bad names, labels, extended resources without limits, selectors that miss the template', () => {
+    const r = renderWorkload(testZone(), spec());
+    const bad = structuredClone(r.deployment) as any;
+    bad.metadata.name = 'Bad_Name';
+    bad.metadata.labels['x/'] = 'v';
+    bad.spec.selector.matchLabels.extra = 'nope';
+    bad.spec.template.spec.containers[0].resources = { requests: { 'nvidia.com/gpu': '1' } };
+    const problems = validateObject(bad).join('\n');
+    for (const p of ['metadata.name "Bad_Name"', 'label key "x/"', 'spec.selector extra=nope', 'nvidia.com/gpu needs a limit']) assert.match(problems, new RegExp(p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+  });
+});
