@@ -22,6 +22,7 @@ if (!selected.length) {
   console.error('no test files found under dist/: run "npm run build" first');
   process.exit(1);
 }
-const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', ...selected];
+// a hung test fails after 3 minutes instead of eating CI's budget
+const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', ...selected];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, INFERSCALE_TEST: '1' } });
 process.exit(r.status ?? 1);

@@ -25,6 +25,8 @@ export interface RouteSink {
 export interface ReconcilerOptions {
   store: Store;
   provider: ReplicaProvider;
+  /** providers of the other zones (Kubernetes), by zone name; deployments of any other zone use `provider` */
+  zoneProviders?: ReadonlyMap<string, ReplicaProvider>;
   clock: Clock;
   inventory: readonly GpuDevice[];
   routes: RouteSink;
@@ -57,11 +59,19 @@ export class Reconciler {
   private readonly healthFailures = new Map<string, number>();
   private readonly backoff = new Map<string, { failures: number; until: number }>();
   private readonly pendingReason = new Map<string, string>();
+  /** when a replica of a provider that places itself got capacity (its pod was scheduled) */
+  private readonly capacityAt = new Map<string, number>();
+  private readonly progress = new Map<string, { text: string; at: number }>();
   private readonly tickMs: number;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.tickMs = o.tickMs ?? 500;
     o.provider.onExit((info) => this.onExit(info));
+    for (const p of o.zoneProviders?.values() ?? []) p.onExit((info) => this.onExit(info));
+  }
+
+  private providerOf(d: { zone: string } | undefined): ReplicaProvider {
+    return (d && this.o.zoneProviders?.get(d.zone)) || this.o.provider;
   }
 
   /** Adopts replicas left running by an earlier server, then starts the loop. */
@@ -70,7 +80,7 @@ export class Reconciler {
     for (const r of this.o.store.listLiveReplicas()) {
       if (r.state === 'pending') continue;
       const handle = this.handle(r);
-      if (handle && this.o.provider.adopt(handle)) {
+      if (handle && this.providerOf(this.o.store.getDeployment(r.deploymentId)).adopt(handle)) {
         if (r.state === 'draining') this.drainingSince.set(r.id, now);
         this.o.log(`adopted replica ${r.id} (pid ${r.pid}, port ${r.port}, ${r.state})`);
       } else {
@@ -156,6 +166,7 @@ export class Reconciler {
     const after = store.listReplicas(d.id);
     const routed = after.filter((r) => r.state === 'ready' || r.state === 'draining');
     if (d.deleting && after.every((r) => r.state === 'stopped' || r.state === 'failed')) {
+      await this.providerOf(d).removeDeployment?.(d.name);
       store.deleteDeployment(d.id);
       this.o.routes.remove(d.id);
       this.o.log(`deployment ${d.name} deleted`);
@@ -220,7 +231,9 @@ export class Reconciler {
 
   private async startPending(d: DeploymentRow, r: Replica): Promise<void> {
     const { store, clock } = this.o;
-    const placed = placeReplica(this.o.inventory, this.heldGpus(), d.gpuType, d.gpuCount);
+    const provider = this.providerOf(d);
+    // a cluster's scheduler places its pods: no local GPU placement
+    const placed = provider.placesItself ? { ok: true as const, gpus: [] as number[] } : placeReplica(this.o.inventory, this.heldGpus(), d.gpuType, d.gpuCount);
     if (!placed.ok) {
       if (this.pendingReason.get(r.id) !== placed.reason) {
         this.pendingReason.set(r.id, placed.reason);
@@ -233,15 +246,16 @@ export class Reconciler {
     const startedAt = clock.now();
     store.updateReplica(r.id, { state: 'starting', stateReason: 'starting engine', gpus: placed.gpus, startedAt });
     try {
-      const h = await this.o.provider.start(r.id, d.name, engineDriver(d.engine), {
+      const h = await provider.start(r.id, d.name, engineDriver(d.engine), {
         modelName: d.modelName,
-        modelPath: this.o.modelPath?.(d),
+        modelPath: provider.placesItself ? undefined : this.o.modelPath?.(d),
         engineParams: d.engineParams,
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
-      });
+      }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels });
       store.updateReplica(r.id, { pid: h.pid, port: h.port, stateReason: 'loading model' });
-      store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`);
+      const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType}, local port ${h.port})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
+      store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
     } catch (e) {
       this.fail(d, r, `could not start: ${(e as Error).message}`);
     }
@@ -250,9 +264,15 @@ export class Reconciler {
   private async checkStarting(d: DeploymentRow, r: Replica, now: number): Promise<void> {
     const h = this.handle(r);
     if (!h) return;
-    const p = await this.o.provider.probe(h, engineDriver(d.engine));
+    const provider = this.providerOf(d);
+    const p = await provider.probe(h, engineDriver(d.engine));
     const cur = this.o.store.listReplicas(d.id).find((x) => x.id === r.id);
     if (!cur || cur.state !== 'starting') return;
+    // waiting for a node (Karpenter) is not a failed start: the startup timeout counts from when capacity came
+    const waiting = provider.waitingForCapacity?.(h) ?? false;
+    if (waiting) this.capacityAt.delete(r.id);
+    else if (provider.waitingForCapacity && !this.capacityAt.has(r.id)) this.capacityAt.set(r.id, now);
+    if (p === 'starting') this.noteProgress(d, r, provider.describe?.(h), now);
     const t = this.o.clock.now();
     if (p === 'ready') {
       const coldStartMs = t - (r.startedAt ?? t);
@@ -261,8 +281,8 @@ export class Reconciler {
       this.backoff.delete(d.id);
     } else if (p === 'gone') {
       this.fail(d, r, 'process exited while starting');
-    } else if (now - (r.startedAt ?? now) > (this.o.startupTimeoutMs ?? 600_000)) {
-      await this.o.provider.stop(h, 1000);
+    } else if (!waiting && now - (this.capacityAt.get(r.id) ?? r.startedAt ?? now) > (this.o.startupTimeoutMs ?? 600_000)) {
+      await provider.stop(h, 1000);
       this.fail(d, r, `not healthy after ${Math.round((this.o.startupTimeoutMs ?? 600_000) / 1000)} s`);
     }
   }
@@ -272,7 +292,7 @@ export class Reconciler {
     this.lastHealth.set(r.id, now);
     const h = this.handle(r);
     if (!h) return;
-    const p = await this.o.provider.probe(h, engineDriver(d.engine));
+    const p = await this.providerOf(d).probe(h, engineDriver(d.engine));
     if (p === 'ready') {
       this.healthFailures.delete(r.id);
       this.o.routes.readmit(r.id);
@@ -281,7 +301,7 @@ export class Reconciler {
     const n = (this.healthFailures.get(r.id) ?? 0) + 1;
     this.healthFailures.set(r.id, n);
     if (p === 'gone' || n >= HEALTH_FAILURES) {
-      await this.o.provider.stop(h, 1000);
+      await this.providerOf(d).stop(h, 1000);
       this.fail(d, r, p === 'gone' ? 'process exited' : `health check failed ${n} times`);
     }
   }
@@ -295,7 +315,7 @@ export class Reconciler {
     this.stopping.add(r.id);
     const h = this.handle(r);
     try {
-      if (h) await this.o.provider.stop(h, this.o.stopGraceMs ?? 10_000);
+      if (h) await this.providerOf(d).stop(h, this.o.stopGraceMs ?? 10_000);
     } finally {
       this.stopping.delete(r.id);
     }
@@ -317,7 +337,20 @@ export class Reconciler {
     this.kick();
   }
 
+  /** Shows why a starting replica is not ready (e.g. waiting for a GPU node, with its age); an event when the kind of wait changes. */
+  private noteProgress(d: DeploymentRow, r: Replica, text: string | undefined, now: number): void {
+    if (!text) return;
+    const prev = this.progress.get(r.id);
+    const kind = (t: string) => t.replace(/\d+[hms]\d*[ms]?/g, '').replace(/\d+/g, '#');
+    if (prev && kind(prev.text) === kind(text) && now - prev.at < 5000) return;
+    this.progress.set(r.id, { text, at: now });
+    this.o.store.updateReplica(r.id, { stateReason: text });
+    if (!prev || kind(prev.text) !== kind(text)) this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id}: ${text}`);
+  }
+
   private forget(id: string): void {
+    this.capacityAt.delete(id);
+    this.progress.delete(id);
     this.lastHealth.delete(id);
     this.healthFailures.delete(id);
     this.pendingReason.delete(id);

@@ -20,6 +20,8 @@ import { AutoscalerLoop, cachedDemand } from '../controller/autoscaler-loop.js';
 import { createObservability, type Observability } from '../dashboard/mount.js';
 import { ModelService } from '../models/service.js';
 import { mountModelRoutes } from '../models/routes.js';
+import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
+import { mountZoneRoutes } from '../zones/routes.js';
 
 export interface ServerOptions {
   host?: string;
@@ -34,6 +36,10 @@ export interface ServerOptions {
   stopReplicasOnExit?: boolean;
   /** reconcile period, ms */
   tickMs?: number;
+  /** the zones file (Kubernetes zones); default $INFERSCALE_ZONES; none: only `local` */
+  zonesFile?: string;
+  /** zones given directly (tests: a parsed file, a kubeconfig per zone, pod addresses) */
+  zones?: Pick<ZoneRegistryOptions, 'file' | 'kubeConfigFor' | 'podAddress'>;
 }
 
 export interface RunningServer {
@@ -50,6 +56,8 @@ export interface RunningServer {
   observability: Observability;
   /** the model store (src/models) */
   models: ModelService;
+  /** where replicas run: local and the Kubernetes zones (src/zones) */
+  zones: ZoneRegistry;
   close(): Promise<void>;
 }
 
@@ -74,12 +82,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const metrics = new GatewayMetrics();
   const routes = new RouteTable(clock, metrics);
-  routes.coldStartSeconds = (id) => estimateColdStartMs(store.recentColdStarts(id), 30_000) / 1000;
+  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
+  // before a cold start was measured: 30 s locally, plus node provisioning in a Kubernetes zone
+  routes.coldStartSeconds = (id) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local')) / 1000;
   const provider = new LocalProvider({ clock, logDir: files.logs });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
-  const reconciler = new Reconciler({ store, provider, clock, inventory, routes, log, tickMs: o.tickMs, modelPath: (d) => models.launchPath(d.engine, d.modelName) });
-  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models });
+  const reconciler = new Reconciler({ store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, modelPath: (d) => models.launchPath(d.engine, d.modelName) });
+  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
   const gateway = new Gateway({ routes, clock });
   const observability = createObservability({ store, routes, metrics, clock, inventory, log });
   const autoscaler = new AutoscalerLoop({
@@ -90,6 +100,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const extendApi = (app: Hono) => {
     observability.extendApi(app);
     mountModelRoutes(app, models);
+    mountZoneRoutes(app, zones, deployments);
   };
   const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi });
   const apiListener = getRequestListener(api.fetch);
@@ -146,11 +157,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     inventory,
     observability,
     models,
+    zones,
     async close() {
       await reconciler.stop();
       await models.close();
       await observability.stop();
       provider.close();
+      await zones.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (o.stopReplicasOnExit) {

@@ -10,6 +10,7 @@ import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import { deploymentView, type DeploymentView } from './views.js';
 import { buildAutoscaleSpec, describeSpec } from '../autoscaler/spec.js';
+import type { ZoneCatalog } from '../zones/registry.js';
 
 export interface DeploymentServiceOptions {
   store: Store;
@@ -22,6 +23,8 @@ export interface DeploymentServiceOptions {
   kick: () => void;
   /** the model store: refuses a model an engine cannot serve (llamacpp needs a stored, ready model) */
   models?: { assertUsable(engine: string, modelName: string): void };
+  /** the zones of the zones file (src/zones); absent: only `local` */
+  zones?: ZoneCatalog;
 }
 
 export interface GpuLimit {
@@ -60,12 +63,14 @@ export class DeploymentService {
 
   create(input: unknown): DeploymentView {
     const c = parseInput(createSchema, input);
-    if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
-    const gpuType = c.gpuType ?? this.defaultGpuType();
+    if (this.o.zones) this.o.zones.assertZone(c.zone);
+    else if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
+    const inCluster = !!this.o.zones && !this.o.zones.isLocal(c.zone);
+    const gpuType = inCluster ? this.o.zones!.gpuTypeFor(c.zone, c.gpuType, c.engine) : c.gpuType ?? this.defaultGpuType();
     engineDriver(c.engine).validateParams(c.engineParams);
     this.o.models?.assertUsable(c.engine, c.modelName);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
-    this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas);
+    this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas, c.zone);
     const now = this.o.clock.now();
     const apiKey = generateApiKey();
     const d: DeploymentRow = {
@@ -213,7 +218,8 @@ export class DeploymentService {
     if (!Number.isInteger(tail) || tail < 1 || tail > 10000) throw invalid('tail', 'must be between 1 and 10000');
     const replicas = this.store.listReplicas(d.id).filter((r) => r.startedAt !== null).slice(-8);
     const out: string[] = [];
-    for (const r of replicas) for (const line of await this.o.provider.logs(d.name, r.id, tail)) out.push(`[${r.id}] ${line}`);
+    const provider = this.o.zones?.providerFor(d.zone) ?? this.o.provider;
+    for (const r of replicas) for (const line of await provider.logs(d.name, r.id, tail)) out.push(`[${r.id}] ${line}`);
     return out.slice(-tail);
   }
 
@@ -241,18 +247,19 @@ export class DeploymentService {
     return Math.min(maxReplicasWithinQuota(q, d.gpuCount), Math.floor(q.inventory / d.gpuCount));
   }
 
-  private quotaInput(d: DeploymentRow | undefined, gpuType: string) {
+  private quotaInput(d: DeploymentRow | undefined, gpuType: string, zone = d?.zone ?? 'local') {
     const quota = this.store.getQuotas()[gpuType];
-    const inventory = this.o.inventory.filter((g) => g.type === gpuType).length;
+    const inCluster = !!this.o.zones && !this.o.zones.isLocal(zone);
+    const inventory = inCluster ? this.o.zones!.capacity(zone, gpuType) : this.o.inventory.filter((g) => g.type === gpuType).length;
     const usedByOthers = this.store
       .listDeployments()
-      .filter((x) => x.gpuType === gpuType && x.id !== d?.id)
+      .filter((x) => x.gpuType === gpuType && x.id !== d?.id && x.zone === zone)
       .reduce((s, x) => s + x.gpuCount * x.replicas, 0);
     return { gpuType, quota, inventory, usedByOthers };
   }
 
-  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number): void {
-    const q = this.quotaInput(d, gpuType);
+  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number, zone = d?.zone ?? 'local'): void {
+    const q = this.quotaInput(d, gpuType, zone);
     if (q.inventory === 0 && wanted > 0) {
       const types = [...new Set(this.o.inventory.map((g) => g.type))];
       throw new InferscaleError('insufficient_capacity', `gpuType: no ${gpuType} GPU on this server (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });

@@ -86,3 +86,17 @@ test('CLI: a trace file in, table, JSON and a self-contained HTML out', async ()
   await assert.rejects(runSimulateCli({ ...o, policy: 'nope' }), /unknown policy/);
   await assert.rejects(runSimulateCli({ ...o, coldStart: '60' }), /duration/);
 });
+
+test('the fast idle path changes no result (every policy, sparse functions with long idle gaps)', async () => {
+  const minutes = 40;
+  const csv = ['HashOwner,HashApp,HashFunction,Trigger,' + Array.from({ length: minutes }, (_, m) => 480 + m).join(',')];
+  for (let f = 0; f < 6; f++) {
+    const counts = Array.from({ length: minutes }, (_, m) => ((m * (f + 3)) % 11 === 0 ? 3 + f * 4 : 0));
+    csv.push(`o${f},a${f},g${f}hash,timer,${counts.join(',')}`);
+  }
+  const trace = parseAzureFunctionsCsv(csv.join('\n'), { seed: 2, tokens });
+  const exact = await simulate({ trace, engine, spec, idleProbeMs: 0, workers: 0 });
+  const fast = await simulate({ trace, engine, spec, idleProbeMs: 30_000, workers: 0 });
+  assert.deepEqual(fast.policies, exact.policies);
+  assert.deepEqual(fast.plots, exact.plots);
+});

@@ -41,6 +41,11 @@ export interface SimulateOptions {
   plotPoints?: number;
   /** worker threads for multi-deployment traces; default: up to 4 for big ones, else 0 (in-process) */
   workers?: number;
+  /**
+   * replicas already running at the start of the trace, per deployment; default: what the first second's
+   * load needs (a warm start, as if the deployment served traffic before the trace)
+   */
+  initialReplicas?: number;
 }
 
 export interface SimulationReport {
@@ -81,6 +86,7 @@ function prepare(o: SimulateOptions): Prepared {
     seed: o.seed ?? DEFAULT_SIM_OPTIONS.seed,
     idleProbeMs: o.idleProbeMs ?? DEFAULT_SIM_OPTIONS.idleProbeMs,
     tickFloorMs: o.tickFloorMs,
+    initialReplicas: o.initialReplicas,
   };
   return { parts, loads: parts.map((p) => idealLoad(p, engine)), sim, spec: o.spec ?? DEFAULT_AUTOSCALE, price: o.pricePerGpuHour ?? DEFAULT_PRICE_PER_GPU_HOUR };
 }

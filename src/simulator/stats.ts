@@ -52,3 +52,60 @@ export function round(x: number, digits = 4): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** Finite values (a new array), unsorted. */
+export function finiteValues(values: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== Infinity) n++;
+  const out = new Float64Array(n);
+  let j = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== Infinity) out[j++] = values[i];
+  return out;
+}
+
+/**
+ * Nearest-rank percentiles (ascending p) without a full sort: quickselect, which reorders `a` in place.
+ * Same results as percentileOf on the sorted array.
+ */
+export function selectPercentiles(a: Float64Array, ps: readonly number[]): number[] {
+  const n = a.length;
+  if (n === 0) return ps.map(() => 0);
+  let lo = 0;
+  return ps.map((p) => {
+    const k = Math.min(n, Math.max(1, Math.ceil((p / 100) * n))) - 1;
+    const v = quickselect(a, k, lo, n - 1);
+    lo = k;
+    return v;
+  });
+}
+
+function quickselect(a: Float64Array, k: number, left: number, right: number): number {
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // median of three as the pivot
+    let x = a[left];
+    let y = a[mid];
+    let z = a[right];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k];
+  }
+  return a[k];
+}

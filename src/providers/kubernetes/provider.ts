@@ -134,7 +134,7 @@ export class KubernetesProvider implements ReplicaProvider {
     return !v || !v.nodeName;
   }
 
-  async stop(h: ReplicaHandle): Promise<void> {
+  async stop(h: ReplicaHandle, _graceMs?: number): Promise<void> {
     const e = this.entries.get(h.replicaId);
     if (!e) return;
     e.removal ??= this.lock(e.workload, () => this.remove(e));

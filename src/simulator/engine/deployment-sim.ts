@@ -85,7 +85,8 @@ export class DeploymentSim {
     const n = at.length;
     const horizon = t0 + Math.max(trace.durationMs, n > 0 ? at[n - 1] : 0);
     const tickMs = Math.max(1, policy.tickMs, o.tickFloorMs ?? SAMPLE_MS);
-    const probeMs = o.idleProbeMs ?? 0;
+    // only worth it (and only used) for policies asked often: coarse ones (HPA, KEDA: 15 s) stay exact
+    const probeMs = (o.idleProbeMs ?? 0) >= 4 * tickMs ? (o.idleProbeMs ?? 0) : 0;
     this.policyState = policy.init(t0);
     this.set.apply(o.initialReplicas ?? 0, t0, true);
     this.decide(t0, true);

@@ -53,18 +53,19 @@ export class LoadTracker {
     return s;
   }
 
-  /** Zero samples for the whole seconds in (from, to] when nothing ran (fast idle path). */
-  idleSamples(from: number, to: number): void {
-    let first = from + this.intervalMs;
-    const span = this.keep * this.intervalMs;
-    if (to - first > span) {
-      // older idle seconds would fall out of the window anyway; the history still needs them bucketed
-      for (let t = first; t <= to - span; t += this.intervalMs) this.history.record({ at: t, ongoing: 0, queued: 0, arrivals: 0 });
-      first += Math.floor((to - span - first) / this.intervalMs + 1) * this.intervalMs;
-    }
-    for (let t = first; t <= to; t += this.intervalMs) this.push({ at: t, ongoing: 0, queued: 0, arrivals: 0 });
+  /**
+   * Zero samples at firstAt, firstAt + interval, ..., lastAt, when nothing ran and nothing arrived (the fast
+   * idle path). Seconds that would fall out of the sample window at once only feed the demand history.
+   */
+  idleSamples(firstAt: number, lastAt: number): void {
+    const step = this.intervalMs;
+    let t = firstAt;
+    const keepFrom = lastAt - (this.keep - 1) * step;
+    for (; t < keepFrom; t += step) this.history.record({ at: t, ongoing: 0, queued: 0, arrivals: 0 });
+    for (; t <= lastAt; t += step) this.push({ at: t, ongoing: 0, queued: 0, arrivals: 0 });
     this.area = 0;
-    this.lastT = to;
+    this.arrivals = 0;
+    this.lastT = lastAt;
   }
 
   private push(s: LoadSample): void {

@@ -1,5 +1,6 @@
 /** Runs one deployment under one policy, the same way in-process and in a worker thread. */
 import type { ScalingPolicy } from '../../autoscaler/types.js';
+import { slowdownFactor } from '../../engines/sim/service-model.js';
 import { policyFor, type PolicyName, type PolicySetup } from '../policies.js';
 import type { IdealLoad } from '../references.js';
 import type { Trace } from '../traces/trace.js';
@@ -10,10 +11,23 @@ export type PolicyChoice = PolicyName | ScalingPolicy<unknown> | ((part: Trace) 
 
 export function runDeployment(part: Trace, load: IdealLoad, choice: PolicyChoice, base: SimOptions, setup: PolicySetup): DeploymentResult {
   const policy = typeof choice === 'string' ? policyFor(choice, part, load, setup) : typeof choice === 'function' ? choice(part) : choice;
-  // warm start: the replicas the first second's load needs are up, as if the deployment ran before the trace
-  const first = load.peakPerSecond[0] ?? 0;
-  const initialReplicas = Math.ceil(first / base.engine.maxNumSeqs);
+  const initialReplicas = base.initialReplicas ?? warmReplicas(load, base, setup);
   // SkyServe has no request buffering: with no replica ready, requests fail (clients retry)
   const sim: SimOptions = { ...base, rejectWhenNoneReady: policy.name === 'skyserve', initialReplicas };
   return new DeploymentSim(part, policy, sim).run();
+}
+
+/**
+ * Warm start: the deployment is taken to have served the traffic before the trace, so it starts with the
+ * replicas the spec's target asks for at the first minute's load: the peak ideal concurrency of the first
+ * 60 s, inflated by the batching slowdown at the target, over the target (at most maxReplicas).
+ */
+export function warmReplicas(load: IdealLoad, base: SimOptions, setup: PolicySetup): number {
+  let peak = 0;
+  for (let s = 0; s < 60 && s < load.peakPerSecond.length; s++) peak = Math.max(peak, load.peakPerSecond[s]);
+  if (peak === 0) return 0;
+  const target = setup.spec.targetOngoingRequests;
+  const running = Math.min(Math.ceil(target), base.engine.maxNumSeqs);
+  const n = Math.ceil((peak * slowdownFactor(running, base.engine)) / target);
+  return Math.min(setup.spec.maxReplicas, Math.max(1, n));
 }

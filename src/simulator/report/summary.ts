@@ -1,7 +1,7 @@
 /** One policy's numbers from its per-deployment results. */
 import type { DeploymentResult } from '../engine/options.js';
 import type { References } from '../references.js';
-import { cdfPoints, fractionAtOrUnder, percentileOf, round, sortedFinite } from '../stats.js';
+import { cdfPoints, finiteValues, fractionAtOrUnder, percentileOf, round, selectPercentiles, sortedFinite } from '../stats.js';
 
 export interface PolicyReport {
   name: string;
@@ -65,7 +65,7 @@ export function summarize(name: string, res: readonly DeploymentResult[], sloTtf
     heldAtZero += r.heldAtZero;
   }
   const st = sortedFinite(ttft);
-  const se = sortedFinite(e2e);
+  const [e50, e95, e99] = selectPercentiles(finiteValues(e2e), [50, 95, 99]);
   const gpuHours = gpuMs / 3_600_000;
   const ratio = (ref: number) => (ref > 0 ? round(gpuHours / ref, 3) : 0);
   const report: PolicyReport = {
@@ -76,9 +76,9 @@ export function summarize(name: string, res: readonly DeploymentResult[], sloTtf
     ttftP50Ms: round(percentileOf(st, 50), 1),
     ttftP95Ms: round(percentileOf(st, 95), 1),
     ttftP99Ms: round(percentileOf(st, 99), 1),
-    e2eP50Ms: round(percentileOf(se, 50), 1),
-    e2eP95Ms: round(percentileOf(se, 95), 1),
-    e2eP99Ms: round(percentileOf(se, 99), 1),
+    e2eP50Ms: round(e50, 1),
+    e2eP95Ms: round(e95, 1),
+    e2eP99Ms: round(e99, 1),
     requests: total,
     failed: timedOut + queueFull + rejected,
     timedOut,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { alreadyExistsError, ApiStatusError, conflictError, goneError, notFoundError } from './errors.js';
-import { parseLabelSelector } from './selectors.js';
+import { parseLabelSelector } from '../selectors.js';
 
 export interface KObj {
   apiVersion: string;

@@ -6,7 +6,7 @@
  */
 import type { FakeCluster, KObj } from './cluster.js';
 import { isPodReady, podsToDelete } from './deletion-order.js';
-import { matchesSelector, nodeMatches, toleratesTaints } from './selectors.js';
+import { matchesSelector, nodeMatches, toleratesTaints } from '../selectors.js';
 import { shortHash } from '../labels.js';
 
 export interface FakeControllerOptions {

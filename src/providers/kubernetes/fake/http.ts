@@ -42,6 +42,16 @@ function parsePath(path: string): Route | undefined {
 
 const LIST_KIND = (kind: string) => `${kind}List`;
 
+/** The API server decodes MicroTime with layout 2006-01-02T15:04:05.000000Z07:00: exactly six fractional digits. */
+function checkMicroTimes(lease: KObj | undefined): void {
+  for (const f of ['acquireTime', 'renewTime'] as const) {
+    const v = lease?.spec?.[f];
+    if (v !== undefined && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(String(v))) {
+      throw new ApiStatusError(400, 'BadRequest', `Lease in version "v1" cannot be handled as a Lease: parsing time "${v}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse as MicroTime`);
+    }
+  }
+}
+
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   /** pod logs served by GET .../pods/NAME/log */
@@ -135,6 +145,7 @@ export class FakeApiServer {
 
   private dispatch(method: string, r: Route, query: Record<string, string>, contentType: string | undefined, body: unknown): unknown {
     const c = this.cluster;
+    if (r.plural === 'leases' && (method === 'POST' || method === 'PUT')) checkMicroTimes(body as KObj);
     const type = resourceByPlural(r.plural);
     const ns = type.namespaced ? r.namespace : undefined;
     if (r.subresource === 'log' && r.plural === 'pods' && method === 'GET') {

@@ -1,4 +1,4 @@
-/** Label selectors, node affinity and taints, as the API server and the scheduler read them. */
+/** Label selectors, node affinity and taints, as the API server and the scheduler read them (the fake API and zone capacity use them). */
 
 type Labels = Record<string, string> | undefined;
 type Pred = (labels: Labels) => boolean;

@@ -1,0 +1,112 @@
+/**
+ * The state every inferscale replica shares, kept in the cluster where `kubectl get` shows it: one
+ * InferenceDeployment custom resource per deployment (spec: the desired state; status: what the leader's
+ * controller observed) and one Secret per deployment holding the SHA-256 hash of its API key (gateways
+ * authenticate with the hash; the key itself is never stored in the cluster).
+ */
+import type { V1CustomResourceDefinition, V1Secret } from '@kubernetes/client-node';
+import type { DeploymentRow } from '../../store/store.js';
+import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY } from './labels.js';
+
+export const CRD_GROUP = 'inferscale.dev';
+export const CRD_VERSION = 'v1alpha1';
+export const CRD_PLURAL = 'inferencedeployments';
+export const CRD_KIND = 'InferenceDeployment';
+export const ANNOTATION_ID = 'inferscale.dev/id';
+export const keySecretName = (deployment: string) => `inferscale-key-${deployment}`;
+
+const str = { type: 'string' };
+const int = { type: 'integer' };
+
+export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${CRD_PLURAL}.${CRD_GROUP}`, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } },
+    spec: {
+      group: CRD_GROUP,
+      scope: 'Namespaced',
+      names: { plural: CRD_PLURAL, singular: 'inferencedeployment', kind: CRD_KIND, shortNames: ['idep'], categories: ['inferscale'] },
+      versions: [{
+        name: CRD_VERSION, served: true, storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Zone', type: 'string', jsonPath: '.spec.zone' },
+          { name: 'Model', type: 'string', jsonPath: '.spec.modelName' },
+          { name: 'GPU', type: 'string', jsonPath: '.spec.gpuType' },
+          { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+          { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
+          { name: 'Status', type: 'string', jsonPath: '.status.status' },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                required: ['modelName', 'engine', 'zone', 'gpuType', 'gpuCount', 'replicas'],
+                properties: {
+                  modelName: str, engine: str, engineParams: str, zone: str, gpuType: str,
+                  gpuCount: { ...int, minimum: 1 }, replicas: { ...int, minimum: 0 },
+                  maxOngoingRequests: int, maxQueuedRequests: int, queueTimeoutMs: int, drainTimeoutMs: int, generation: int,
+                  labels: { type: 'object', additionalProperties: str },
+                  autoscale: { type: 'object', nullable: true, 'x-kubernetes-preserve-unknown-fields': true },
+                  apiKeySecret: str,
+                },
+              },
+              status: {
+                type: 'object',
+                properties: { status: str, statusDetails: str, readyReplicas: int, everReady: { type: 'boolean' }, observedAt: str },
+              },
+            },
+          },
+        },
+      }],
+    },
+  };
+}
+
+export interface InferenceDeploymentResource {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown> & { replicas: number };
+  status?: Record<string, unknown>;
+}
+
+export function toResource(d: DeploymentRow, readyReplicas: number): InferenceDeploymentResource {
+  return {
+    apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+    kind: CRD_KIND,
+    metadata: { name: d.name, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name }, annotations: { [ANNOTATION_ID]: d.id } },
+    spec: {
+      modelName: d.modelName, engine: d.engine, engineParams: d.engineParams, zone: d.zone, gpuType: d.gpuType, gpuCount: d.gpuCount, replicas: d.replicas,
+      maxOngoingRequests: d.maxOngoingRequests, maxQueuedRequests: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs, drainTimeoutMs: d.drainTimeoutMs,
+      generation: d.generation, labels: d.labels, autoscale: d.autoscale, apiKeySecret: keySecretName(d.name),
+    },
+    status: { status: d.status, statusDetails: d.statusDetails, readyReplicas, everReady: d.everReady },
+  };
+}
+
+export function keySecret(d: DeploymentRow): V1Secret {
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: { name: keySecretName(d.name), labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name } },
+    data: { 'key-sha256': d.apiKeyHash.toString('base64') },
+  };
+}
+
+/** A deployment row as a gateway replica needs it, from the resource and its key Secret (undefined when incomplete). */
+export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): DeploymentRow | undefined {
+  const s = r.spec as Record<string, any>;
+  const hash = secret?.data?.['key-sha256'];
+  const id = r.metadata.annotations?.[ANNOTATION_ID];
+  if (!hash || !id) return undefined;
+  const st = (r.status ?? {}) as Record<string, any>;
+  return {
+    id, name: r.metadata.name, modelName: s.modelName, engine: s.engine, engineParams: s.engineParams ?? '', gpuType: s.gpuType, gpuCount: s.gpuCount, replicas: s.replicas, zone: s.zone,
+    status: st.status ?? 'creating', statusDetails: st.statusDetails ?? '', maxOngoingRequests: s.maxOngoingRequests ?? 64, maxQueuedRequests: s.maxQueuedRequests ?? 1000,
+    queueTimeoutMs: s.queueTimeoutMs ?? 300_000, drainTimeoutMs: s.drainTimeoutMs ?? 120_000, autoscale: s.autoscale ?? null, labels: s.labels ?? {},
+    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: '', createdAt: 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting: false,
+  };
+}

@@ -1,0 +1,33 @@
+/** `deployment export NAME -O yaml`: the Kubernetes objects of a deployment, validated, as YAML or JSON. */
+import { dumpYaml } from '@kubernetes/client-node';
+import { invalid } from '../core/errors.js';
+import { engineDriver } from '../engines/registry.js';
+import type { DeploymentRow } from '../store/store.js';
+import { renderWorkload } from '../providers/kubernetes/render.js';
+import { assertValidObjects } from '../providers/kubernetes/validate.js';
+import type { KubernetesZoneConfig } from './config.js';
+import type { ZoneRegistry } from './registry.js';
+
+export function exportObjects(d: DeploymentRow, zone: KubernetesZoneConfig): object[] {
+  const r = renderWorkload(zone, {
+    name: d.name, driver: engineDriver(d.engine), modelName: d.modelName, engineParams: d.engineParams, gpuType: d.gpuType, gpuCount: d.gpuCount,
+    drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, replicas: d.replicas,
+  });
+  const objs = [r.deployment, r.service, r.pdb];
+  assertValidObjects(objs as never);
+  return objs;
+}
+
+/** The zone to render for: the deployment's own when it is a Kubernetes zone, else the one asked for. */
+export function exportZone(zones: ZoneRegistry, d: DeploymentRow, asked: string | undefined): KubernetesZoneConfig {
+  const name = asked ?? d.zone;
+  const z = zones.kubernetes(name)?.config;
+  if (z) return z;
+  const k8s = zones.names().filter((n) => n !== 'local');
+  if (asked) throw invalid('zone', `"${asked}" is not a Kubernetes zone (Kubernetes zones: ${k8s.join(', ') || 'none; declare one in the zones file'})`);
+  throw invalid('zone', `deployment "${d.name}" runs in zone "${d.zone}"; name a Kubernetes zone to render it for with --zone (${k8s.join(', ') || 'none declared in the zones file'})`);
+}
+
+export function toYaml(objs: object[]): string {
+  return objs.map((o) => dumpYaml(o)).join('---\n');
+}
