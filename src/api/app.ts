@@ -32,7 +32,8 @@ function tokenOk(presented: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function jsonBody(c: Context): Promise<unknown> {
+/** The request's JSON body ({} when empty); a body that is not JSON is an invalid_argument. */
+export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (!text) return {};
   try {

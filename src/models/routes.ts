@@ -1,17 +1,7 @@
 /** REST routes of the model store under /api/v1/models, mounted through ApiDeps.extend. */
-import type { Context, Hono } from 'hono';
-import { InferscaleError } from '../core/errors.js';
+import type { Hono } from 'hono';
+import { jsonBody } from '../api/app.js';
 import type { ModelService } from './service.js';
-
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InferscaleError('invalid_argument', 'body: not valid JSON', { field: 'body' });
-  }
-}
 
 export function mountModelRoutes(app: Hono, models: ModelService): void {
   app.get('/models', (c) => c.json({ models: models.list() }));
