@@ -155,3 +155,18 @@ test('/metrics passes promtool check metrics', (ctx) => {
       void execFileSync;
     });
 });
+
+test('every request lands in the bounded request log (arrival, tokens, TTFT, status; never content)', async () => {
+  const r = await t.api('GET', '/deployments/spread/request-log?since=1h');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.columns, ['at', 'promptTokens', 'completionTokens', 'ttftMs', 'status']);
+  assert.equal(r.body.rows.length, 10);
+  for (const [at, prompt, completion, ttft, status] of r.body.rows) {
+    assert.ok(at > Date.now() - 3_600_000);
+    assert.ok(prompt > 0);
+    assert.equal(completion, 20);
+    assert.ok(ttft > 0);
+    assert.equal(status, 200);
+  }
+  assert.ok(!JSON.stringify(r.body).includes('hello'), 'no request content is kept');
+});

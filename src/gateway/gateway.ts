@@ -5,11 +5,14 @@ import { keyMatches } from '../security/secrets.js';
 import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { forwardToReplica } from './forward.js';
+import type { RequestLog } from './request-log.js';
 
 const PASS_THROUGH = new Set(['chat/completions', 'completions', 'embeddings']);
 
 export interface GatewayOptions {
   routes: RouteTable;
+  /** where each request's arrival, tokens, TTFT and status go, for replay in the simulator */
+  requestLog?: RequestLog;
   clock: Clock;
   maxBodyBytes?: number;
 }
@@ -84,11 +87,14 @@ export class Gateway {
       parsed.model = route.modelName;
       body = Buffer.from(JSON.stringify(parsed));
     }
-    this.dispatch(res, route, op, body, streaming);
+    const p = parsed as { max_tokens?: unknown; max_completion_tokens?: unknown } | undefined;
+    const wanted = Number(p?.max_tokens ?? p?.max_completion_tokens ?? 16) || 16;
+    this.dispatch(res, route, op, body, streaming, wanted);
   }
 
-  private dispatch(res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean): void {
+  private dispatch(res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean, wantedTokens: number): void {
     const clock = this.o.clock;
+    const log = this.o.requestLog;
     const start = clock.now();
     const stats = route.stats;
     stats.arrivals++;
@@ -98,6 +104,7 @@ export class Gateway {
       route.admission.acquire((err, replica, waitedMs) => {
         if (err || !replica) {
           route.series.rejected.requests(String(err!.status)).inc();
+          log?.push(route.id, start, Math.ceil(body.length / 4), wantedTokens, undefined, err!.status);
           if (!res.destroyed) sendOpenAIError(res, err!);
           return;
         }
@@ -129,6 +136,7 @@ export class Gateway {
           s.latency.observe((clock.now() - start) / 1000);
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
+          log?.push(route.id, start, r.promptTokens ?? Math.ceil(body.length / 4), r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : 502);
         });
       }, exclude);
     };

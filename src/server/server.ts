@@ -13,6 +13,8 @@ import { Reconciler } from '../controller/reconciler.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
 import { Gateway } from '../gateway/gateway.js';
+import { RequestLog } from '../gateway/request-log.js';
+import { mountRequestLogRoutes } from '../api/request-log-routes.js';
 import { DeploymentService } from '../service/deployments.js';
 import { createApi } from '../api/app.js';
 import { estimateColdStartMs } from '../autoscaler/coldstart.js';
@@ -90,7 +92,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
   const reconciler = new Reconciler({ store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, modelPath: (d) => models.launchPath(d.engine, d.modelName) });
   const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
-  const gateway = new Gateway({ routes, clock });
+  const requestLog = new RequestLog(store.db, clock);
+  const gateway = new Gateway({ routes, clock, requestLog });
   const observability = createObservability({ store, routes, metrics, clock, inventory, log });
   const autoscaler = new AutoscalerLoop({
     store, routes, deployments, clock, log,
@@ -100,6 +103,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const extendApi = (app: Hono) => {
     observability.extendApi(app);
     mountModelRoutes(app, models);
+    mountRequestLogRoutes(app, { requestLog, deployments, clock });
     mountZoneRoutes(app, zones, deployments);
   };
   const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi });
@@ -141,6 +145,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
   reconciler.start();
+  requestLog.start();
   observability.start();
   models.resumeInterrupted();
   log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
@@ -160,6 +165,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     zones,
     async close() {
       await reconciler.stop();
+      requestLog.stop();
       await models.close();
       await observability.stop();
       provider.close();

@@ -50,7 +50,7 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
                   gpuCount: { ...int, minimum: 1 }, replicas: { ...int, minimum: 0 },
                   maxOngoingRequests: int, maxQueuedRequests: int, queueTimeoutMs: int, drainTimeoutMs: int, generation: int,
                   labels: { type: 'object', additionalProperties: str },
-                  autoscale: { type: 'object', nullable: true, xKubernetesPreserveUnknownFields: true },
+                  autoscale: { type: 'object', nullable: true, x_kubernetes_preserve_unknown_fields: true },
                   apiKeySecret: str,
                 },
               },

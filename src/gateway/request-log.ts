@@ -1,0 +1,95 @@
+import type { Clock, Timer } from '../core/clock.js';
+import { registerMigrations, type Db } from '../store/db.js';
+
+registerMigrations('request_log', [
+  `CREATE TABLE request_log (
+     deployment_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     prompt_tokens INTEGER NOT NULL,
+     completion_tokens INTEGER NOT NULL,
+     ttft_ms REAL,
+     status INTEGER NOT NULL
+   );
+   CREATE INDEX request_log_by_deployment ON request_log(deployment_id, at);`,
+]);
+
+/** One request as the simulator replays it: never any content. */
+export interface RequestLogRow {
+  at: number;
+  promptTokens: number;
+  completionTokens: number;
+  ttftMs: number | null;
+  status: number;
+}
+
+export const REQUEST_LOG_MAX_AGE_MS = 8 * 86_400_000;
+export const REQUEST_LOG_MAX_ROWS = 2_000_000;
+
+/**
+ * A bounded per-deployment log of requests (arrival time, tokens, time to first token, status) kept for
+ * replaying a deployment's real traffic through the simulator. The request path only pushes onto an
+ * array; rows are written in one transaction a second, and pruned by age and by count.
+ */
+export class RequestLog {
+  private pending: (string | number | null)[][] = [];
+  private timer?: Timer;
+  private lastPrune = 0;
+
+  constructor(private readonly db: Db, private readonly clock: Clock) {}
+
+  push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number): void {
+    this.pending.push([deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status]);
+  }
+
+  start(): void {
+    const tick = () => {
+      this.flush();
+      this.timer = this.clock.setTimeout(tick, 1000);
+    };
+    this.timer = this.clock.setTimeout(tick, 1000);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length) {
+      const rows = this.pending;
+      this.pending = [];
+      const ins = this.db.prepare('INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status) VALUES (?, ?, ?, ?, ?, ?)');
+      this.db.transaction(() => {
+        for (const r of rows) ins.run(...r);
+      })();
+    }
+    const now = this.clock.now();
+    if (now - this.lastPrune > 60_000) {
+      this.lastPrune = now;
+      this.prune(now);
+    }
+  }
+
+  prune(now: number): void {
+    this.db.prepare('DELETE FROM request_log WHERE at < ?').run(now - REQUEST_LOG_MAX_AGE_MS);
+    const over = this.db
+      .prepare('SELECT deployment_id AS id, COUNT(*) AS n FROM request_log GROUP BY deployment_id HAVING n > ?')
+      .all(REQUEST_LOG_MAX_ROWS) as { id: string; n: number }[];
+    for (const { id, n } of over) {
+      this.db
+        .prepare('DELETE FROM request_log WHERE rowid IN (SELECT rowid FROM request_log WHERE deployment_id = ? ORDER BY at LIMIT ?)')
+        .run(id, n - REQUEST_LOG_MAX_ROWS);
+    }
+  }
+
+  rows(deploymentId: string, sinceMs: number): RequestLogRow[] {
+    this.flush();
+    return (this.db
+      .prepare('SELECT at, prompt_tokens, completion_tokens, ttft_ms, status FROM request_log WHERE deployment_id = ? AND at >= ? ORDER BY at')
+      .all(deploymentId, sinceMs) as any[]).map((r) => ({ at: r.at, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, ttftMs: r.ttft_ms, status: r.status }));
+  }
+
+  forget(deploymentId: string): void {
+    this.db.prepare('DELETE FROM request_log WHERE deployment_id = ?').run(deploymentId);
+  }
+}

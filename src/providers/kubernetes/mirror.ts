@@ -1,0 +1,100 @@
+/**
+ * Shared state in the cluster. The leader writes every deployment as an InferenceDeployment resource
+ * (spec, then status through the status subresource) plus its key-hash Secret, and deletes those of
+ * deleted deployments (DeploymentMirror). Every gateway replica reads them back into deployment rows
+ * (ClusterDeployments), so followers authenticate and route without the leader's SQLite file.
+ */
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Clock } from '../../core/clock.js';
+import type { DeploymentRow } from '../../store/store.js';
+import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
+import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
+import { WatchedCache } from './informer.js';
+import { LABEL_DEPLOYMENT, MANAGED_SELECTOR } from './labels.js';
+
+const crd = { group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL };
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export class DeploymentMirror {
+  constructor(private readonly k: KubeClient, private readonly log: (line: string) => void) {}
+
+  /** Writes `rows` (with their ready counts) and removes resources of deployments that are gone. */
+  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number): Promise<void> {
+    const namespace = this.k.namespace;
+    const list = (await this.k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
+    const existing = new Map(list.items.map((r) => [r.metadata.name, r]));
+    for (const d of rows.filter((x) => !x.deleting)) {
+      try {
+        await this.write(d, existing.get(d.name), ready(d.id));
+      } catch (e) {
+        this.log(`mirror: ${d.name}: ${apiMessage(e)}`);
+      }
+    }
+    for (const name of existing.keys()) {
+      if (rows.some((d) => d.name === name && !d.deleting)) continue;
+      await this.k.custom.deleteNamespacedCustomObject({ ...crd, namespace, name }).catch((e) => !isNotFound(e) && this.log(`mirror: delete ${name}: ${apiMessage(e)}`));
+      await this.k.core.deleteNamespacedSecret({ name: keySecretName(name), namespace }).catch((e) => !isNotFound(e) && this.log(`mirror: delete key of ${name}: ${apiMessage(e)}`));
+    }
+  }
+
+  private async write(d: DeploymentRow, cur: InferenceDeploymentResource | undefined, ready: number): Promise<void> {
+    const namespace = this.k.namespace;
+    const want = toResource(d, ready);
+    const secret = keySecret(d);
+    try {
+      await this.k.core.createNamespacedSecret({ namespace, body: secret });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      const s = await this.k.core.readNamespacedSecret({ name: secret.metadata!.name!, namespace });
+      if (s.data?.['key-sha256'] !== secret.data!['key-sha256']) await this.k.core.replaceNamespacedSecret({ name: secret.metadata!.name!, namespace, body: { ...s, data: secret.data } });
+    }
+    let obj = cur;
+    if (!obj) obj = (await this.k.custom.createNamespacedCustomObject({ ...crd, namespace, body: { ...want, status: undefined } })) as InferenceDeploymentResource;
+    else if (!same(obj.spec, want.spec) || !same(obj.metadata.annotations, want.metadata.annotations)) {
+      obj = (await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name: d.name, body: { ...obj, metadata: { ...obj.metadata, annotations: want.metadata.annotations }, spec: want.spec } })) as InferenceDeploymentResource;
+    }
+    if (!same(obj.status, want.status)) {
+      await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace, name: d.name, body: { ...obj, status: want.status } });
+    }
+  }
+}
+
+/** The deployments as the cluster has them, kept current by watches on the resources and their key Secrets. */
+export class ClusterDeployments {
+  readonly resources: WatchedCache<InferenceDeploymentResource & { metadata: { name: string } }>;
+  readonly secrets: WatchedCache<V1Secret>;
+
+  constructor(k: KubeClient, clock: Clock, log: (line: string) => void) {
+    const namespace = k.namespace;
+    this.resources = new WatchedCache({
+      kc: k.kc, path: `/apis/${CRD_GROUP}/${CRD_VERSION}/namespaces/${namespace}/${CRD_PLURAL}`, labelSelector: MANAGED_SELECTOR, clock, log, what: 'inference deployments',
+      list: () => k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR }),
+    });
+    this.secrets = new WatchedCache<V1Secret>({
+      kc: k.kc, path: `/api/v1/namespaces/${namespace}/secrets`, labelSelector: MANAGED_SELECTOR, clock, log, what: 'deployment key secrets',
+      list: () => k.core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR }),
+    });
+  }
+
+  async start(timeoutMs?: number): Promise<boolean> {
+    const [a, b] = await Promise.all([this.resources.start(timeoutMs), this.secrets.start(timeoutMs)]);
+    return a && b;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.resources.stop(), this.secrets.stop()]);
+  }
+
+  onChange(fn: () => void): void {
+    this.resources.onChange(fn);
+    this.secrets.onChange(fn);
+  }
+
+  rows(): DeploymentRow[] {
+    const secrets = new Map(this.secrets.list().map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
+    return this.resources
+      .list()
+      .map((r) => fromResource(r, secrets.get(r.metadata.name)))
+      .filter((d): d is DeploymentRow => !!d);
+  }
+}
