@@ -5,6 +5,7 @@ import { serverCommand } from './server.js';
 import { ApiError } from './client.js';
 import { InferscaleError } from '../core/errors.js';
 import { extraCommands } from './extra.js';
+import { registerSimulateCommand } from '../simulator/cli.js';
 
 const program = new Command('inferscale')
   .description('Run model-inference deployments on GPUs and scale them: by hand, to zero and back, and automatically.')
@@ -14,6 +15,7 @@ program.addCommand(serverCommand());
 program.addCommand(deploymentCommand());
 program.addCommand(limitsCommand());
 for (const c of extraCommands()) program.addCommand(c);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

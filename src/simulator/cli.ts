@@ -13,14 +13,19 @@ import { renderJson, renderTable } from './report/table.js';
 import { DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulationReport } from './simulate.js';
 import { loadTrace, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } from './traces/load.js';
 import { parseTokenDistribution } from './traces/tokens.js';
+import { loadDeploymentReplay, type DeploymentReplay } from './from-deployment.js';
+import { ApiClient, clientConfig } from '../cli/client.js';
 
 export interface SimulateCliOptions {
-  trace: string;
+  trace?: string;
+  /** replay this deployment's recorded traffic instead of a trace file */
+  deployment?: string;
+  since?: string;
   format?: TraceFormat;
   policy: string;
   sloTtft: string;
-  coldStart: string;
-  gpuCount: string;
+  coldStart?: string;
+  gpuCount?: string;
   pricePerGpuHour: string;
   engineParams?: string;
   autoscale?: string;
@@ -40,6 +45,7 @@ export interface SimulateCliOptions {
   maxOngoingRequests?: string;
   idleProbe: string;
   workers?: string;
+  initialReplicas?: string;
   exactTicks?: boolean;
   output: 'table' | 'json' | 'html';
   out?: string;
@@ -54,7 +60,8 @@ function num(flag: string, text: string, opts: { int?: boolean; min?: number } =
 }
 
 /** CLI options -> a report (exported for tests: no process I/O here besides reading the trace). */
-export async function runSimulateCli(o: SimulateCliOptions): Promise<SimulationReport> {
+export async function runSimulateCli(o: SimulateCliOptions, replay?: DeploymentReplay): Promise<SimulationReport> {
+  if (!replay && !o.trace) throw invalid('--trace', 'give a trace file, or --deployment NAME to replay its recorded traffic');
   const seed = num('--seed', o.seed, { int: true, min: 0 });
   const load: LoadTraceOptions = {
     format: o.format,
@@ -69,16 +76,16 @@ export async function runSimulateCli(o: SimulateCliOptions): Promise<SimulationR
     durationMs: o.duration === undefined ? undefined : parseDuration(o.duration, '--duration'),
     tokens: o.tokens === undefined ? undefined : parseTokenDistribution(o.tokens),
   };
-  const trace = loadTrace(o.trace, load);
+  const trace = replay ? replay.trace : loadTrace(o.trace!, load);
   const baselineMin = o.baselineMin === 'own' ? undefined : num('--baseline-min', o.baselineMin, { int: true, min: 0 });
   return simulate({
     trace,
     policies: parsePolicyList(o.policy),
-    engine: parseSimEngineParams(o.engineParams ?? ''),
-    spec: o.autoscale ? specFromFlagString(o.autoscale) : DEFAULT_AUTOSCALE,
+    engine: parseSimEngineParams(o.engineParams ?? replay?.engineParams ?? ''),
+    spec: o.autoscale ? specFromFlagString(o.autoscale, replay?.spec ?? undefined) : (replay?.spec ?? DEFAULT_AUTOSCALE),
     baselineMinReplicas: baselineMin,
-    coldStartMs: parseDuration(o.coldStart, '--cold-start'),
-    gpuCount: num('--gpu-count', o.gpuCount, { int: true, min: 1 }),
+    coldStartMs: o.coldStart === undefined ? (replay?.coldStartMs ?? 60_000) : parseDuration(o.coldStart, '--cold-start'),
+    gpuCount: o.gpuCount === undefined ? (replay?.gpuCount ?? 1) : num('--gpu-count', o.gpuCount, { int: true, min: 1 }),
     pricePerGpuHour: num('--price-per-gpu-hour', o.pricePerGpuHour, { min: 0 }),
     sloTtftMs: parseDuration(o.sloTtft, '--slo-ttft'),
     seed,
@@ -88,6 +95,7 @@ export async function runSimulateCli(o: SimulateCliOptions): Promise<SimulationR
     idleProbeMs: parseDuration(o.idleProbe, '--idle-probe'),
     tickFloorMs: o.exactTicks ? 0 : undefined,
     workers: o.workers === undefined ? undefined : num('--workers', o.workers, { int: true, min: 0 }),
+    initialReplicas: o.initialReplicas === undefined ? undefined : num('--initial-replicas', o.initialReplicas, { int: true, min: 0 }),
   });
 }
 
@@ -103,15 +111,17 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description('Replay a request trace against autoscaling policies: GPU-hours, cost and TTFT SLO attainment, before paying for them')
-    .requiredOption('--trace <path>', 'trace file, or a directory of ServeGen chunk-N-trace.csv files')
+    .option('--trace <path>', 'trace file, or a directory of ServeGen chunk-N-trace.csv files')
+    .option('--deployment <name>', 'replay this deployment\'s recorded traffic with its own autoscale spec, engine params and measured cold start')
+    .option('--since <duration>', 'with --deployment: how far back', '7d')
     .addOption(new Option('--format <format>', 'trace format (default: detected from the content)').choices([...TRACE_FORMATS]))
     .option('--policy <list>', 'comma-separated: ours,kpa,ray,hpa,keda,skyserve,static-peak,static-mean (or all)', 'all')
     .option('--slo-ttft <duration>', 'time-to-first-token SLO', '2s')
-    .option('--cold-start <duration>', 'time from starting a replica until it serves (placement + model load)', '60s')
-    .option('--gpu-count <n>', 'GPUs per replica', '1')
-    .option('--price-per-gpu-hour <usd>', `USD per GPU-hour (default ${DEFAULT_PRICE_PER_GPU_HOUR}: an on-demand A100)`, String(DEFAULT_PRICE_PER_GPU_HOUR))
-    .option('--engine-params <flags>', 'service model flags, as for --engine sim, e.g. "--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 32"')
-    .option('--autoscale <flags>', 'the autoscale config under test, as for `deployment autoscale`, e.g. "--min 0 --max 8 --target-ongoing-requests 4"')
+    .option('--cold-start <duration>', 'time from starting a replica until it serves (placement + model load); default 60s, or the deployment\'s measured one')
+    .option('--gpu-count <n>', 'GPUs per replica (default 1, or the deployment\'s)')
+    .option('--price-per-gpu-hour <usd>', 'USD per GPU-hour (the default is an on-demand A100)', String(DEFAULT_PRICE_PER_GPU_HOUR))
+    .option('--engine-params <flags>', 'service model flags, as for --engine sim (default: its defaults), e.g. "--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 32"')
+    .option('--autoscale <flags>', 'the autoscale config under test, as for `deployment autoscale` (default: the autoscale defaults), e.g. "--min 0 --max 8 --target-ongoing-requests 4"')
     .option('--baseline-min <n>', 'minimum replicas for the baselines, or "own" for each project\'s default', 'own')
     .option('--seed <n>', 'seed for drawn arrivals, token lengths and service jitter', '1')
     .option('--functions <k>', 'Azure Functions: the K busiest functions only')
@@ -130,9 +140,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
     .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json', 'html']).default('table'))
     .option('--out <file>', 'write the output to a file instead of stdout')
+    .option('--initial-replicas <n>', 'replicas running at the start of each deployment (default: what the target asks for at the first minute\'s load)')
     .option('--workers <n>', 'worker threads for multi-deployment traces (default: up to 4 for big ones; 0 = none)')
     .action(async (opts: SimulateCliOptions) => {
-      const report = await runSimulateCli(opts);
+      const replay = opts.deployment ? await loadDeploymentReplay(new ApiClient(clientConfig()), opts.deployment, opts.since ?? '7d') : undefined;
+      const report = await runSimulateCli(opts, replay);
       const text = renderReport(report, opts.output);
       if (opts.out) {
         writeFileSync(opts.out, text);

@@ -42,8 +42,8 @@ export interface SimulateOptions {
   /** worker threads for multi-deployment traces; default: up to 4 for big ones, else 0 (in-process) */
   workers?: number;
   /**
-   * replicas already running at the start of the trace, per deployment; default: what the first second's
-   * load needs (a warm start, as if the deployment served traffic before the trace)
+   * replicas already running (warm) at the start of the trace, per deployment; default: what the spec's
+   * target asks for at the first minute's load (see warmReplicas), as if the deployment ran before the trace
    */
   initialReplicas?: number;
 }

@@ -86,7 +86,9 @@ export function parseZonesFile(text: string, source = 'zones file'): ZonesFile {
   const r = zonesFileSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new InferscaleError('invalid_argument', `${source}: ${issue.path.join('.') || 'zones'}: ${issue.message}`, { field: 'zones' });
+    // a bad record key: zod reports "Invalid key in record" and nests the key's own problem
+    const message = issue.code === 'invalid_key' ? `key "${String(issue.path.at(-1))}" ${issue.issues[0]?.message ?? 'is not valid'}` : issue.message;
+    throw new InferscaleError('invalid_argument', `${source}: ${issue.path.join('.') || 'zones'}: ${message}`, { field: 'zones' });
   }
   const seen = new Set<string>();
   for (const zone of r.data.zones) {

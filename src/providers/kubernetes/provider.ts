@@ -20,6 +20,7 @@ import { describePod, isLive, podView, type PodView } from './pods.js';
 import { renderWorkload } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
+import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
 
 export interface KubernetesProviderOptions {
   zone: KubernetesZoneConfig;
@@ -52,9 +53,9 @@ export class KubernetesProvider implements ReplicaProvider {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners: ((i: ExitInfo) => void)[] = [];
   private readonly forwarders: ForwarderPool;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
+  private readonly waiters: ChangeWaiters;
   private readonly busy = new Set<string>();
-  private readonly waiters = new Set<() => void>();
   private seq = 0;
   /** until the first start: pods bound to replicas not adopted yet are not free */
   private adopting = true;
@@ -62,6 +63,7 @@ export class KubernetesProvider implements ReplicaProvider {
 
   constructor(private readonly o: KubernetesProviderOptions) {
     this.client = new KubeClient(o.kubeConfig, o.zone.namespace);
+    this.waiters = new ChangeWaiters(o.clock);
     this.api = new WorkloadApi(this.client, o.log);
     const ns = o.zone.namespace;
     this.pods = new WatchedCache<V1Pod>({
@@ -97,7 +99,7 @@ export class KubernetesProvider implements ReplicaProvider {
       name: deploymentName, driver, modelName: launch.modelName, engineParams: launch.engineParams, gpuType: target.gpuType, gpuCount: launch.gpuCount,
       drainTimeoutMs: target.drainTimeoutMs, labels: target.labels, replicas: 0,
     });
-    await this.lock(r.workload, async () => {
+    await this.locks.run(r.workload, async () => {
       await this.api.ensure(r);
       await this.api.assertSoleWriter(r.workload);
       this.entries.set(replicaId, { replicaId, deployment: deploymentName, workload: r.workload, seq: ++this.seq, requestedAt: this.o.clock.now() });
@@ -137,7 +139,7 @@ export class KubernetesProvider implements ReplicaProvider {
   async stop(h: ReplicaHandle, _graceMs?: number): Promise<void> {
     const e = this.entries.get(h.replicaId);
     if (!e) return;
-    e.removal ??= this.lock(e.workload, () => this.remove(e));
+    e.removal ??= this.locks.run(e.workload, () => this.remove(e));
     await e.removal;
   }
 
@@ -212,27 +214,9 @@ export class KubernetesProvider implements ReplicaProvider {
       },
       setScale: (w, n) => this.api.setScale(w, n),
       annotate: (name, a) => this.api.annotatePod(name, a),
-      waitUntil: (cond, ms) => this.waitUntil(cond, ms),
+      waitUntil: (cond, ms) => this.waiters.until(cond, ms),
       log: this.o.log,
     };
-  }
-
-  private waitUntil<T>(cond: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
-    const now = cond();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      const done = (v: T | undefined) => {
-        this.waiters.delete(check);
-        timer.cancel();
-        resolve(v);
-      };
-      const check = () => {
-        const v = cond();
-        if (v !== undefined) done(v);
-      };
-      const timer = this.o.clock.setTimeout(() => done(undefined), timeoutMs);
-      this.waiters.add(check);
-    });
   }
 
   private onPod(v: PodView): void {
@@ -242,7 +226,7 @@ export class KubernetesProvider implements ReplicaProvider {
     }
     if (!this.busy.has(v.workload)) this.checkExits(v.workload);
     this.queueBind();
-    for (const w of [...this.waiters]) w();
+    this.waiters.notify();
   }
 
   /** Replicas whose pod went (deleted, evicted, failed) end now: out of rotation at once. */
@@ -272,16 +256,7 @@ export class KubernetesProvider implements ReplicaProvider {
     if (this.adopting) return;
     const waiting = [...this.entries.values()].filter((e) => !e.podName && !e.removal && !this.busy.has(e.workload)).sort((a, b) => a.seq - b.seq);
     if (waiting.length === 0) return;
-    const taken = new Set([...this.entries.values()].map((e) => e.podName));
-    const free = this.pods
-      .list()
-      .map(podView)
-      .filter((v) => isLive(v) && !taken.has(v.name) && (!v.replicaId || !this.entries.has(v.replicaId)))
-      .sort((a, b) => Number(b.ready) - Number(a.ready) || Number(!!b.nodeName) - Number(!!a.nodeName) || a.createdAt - b.createdAt);
-    for (const e of waiting) {
-      const i = free.findIndex((v) => v.workload === e.workload);
-      if (i < 0) continue;
-      const pod = free.splice(i, 1)[0];
+    for (const [e, pod] of choosePods(waiting, this.pods.list().map(podView), [...this.entries.values()], (id) => this.entries.has(id))) {
       e.podName = pod.name;
       this.api.annotatePod(pod.name, { [ANNOTATION_REPLICA]: e.replicaId, [ANNOTATION_DELETION_COST]: null }).catch((err) => {
         this.o.log(`kubernetes: cannot bind pod ${pod.name} to replica ${e.replicaId}: ${apiMessage(err)}`);
@@ -290,14 +265,4 @@ export class KubernetesProvider implements ReplicaProvider {
     }
   }
 
-  private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.locks.set(key, tail);
-    void tail.then(() => {
-      if (this.locks.get(key) === tail) this.locks.delete(key);
-    });
-    return next;
-  }
 }

@@ -35,6 +35,16 @@ test('requests go through Admission: a full queue times out, and those requests 
   assert.equal(full.failedQueueFull, 1);
 });
 
+test('a gateway cap above the engine slots: the engine queues, then refuses beyond maxWaiting', () => {
+  const engine = { ...ENGINE, maxNumSeqs: 1, maxWaiting: 1 };
+  const trace = traceFromArrivals(arrivals([0, 10, 20, 30]));
+  const r = new DeploymentSim(trace, fixed(1), opts({ engine, maxOngoingPerReplica: 4, initialReplicas: 1 })).run();
+  assert.equal(r.failedRejected, 2);
+  assert.equal(r.ttftMs[0], 0);
+  assert.equal(r.ttftMs[1], 990); // waited at the engine until the first finished at 1000 ms
+  assert.equal(r.ttftMs[2], Infinity);
+});
+
 test('billing: replicas cost from start to stop; warm replicas serve at once', () => {
   const trace = traceFromArrivals(arrivals([0, 30_000, 59_000]), { durationMs: 60_000 });
   const r = new DeploymentSim(trace, fixed(2), opts({ initialReplicas: 2 })).run();

@@ -182,11 +182,19 @@ export class DeploymentSim {
     else this.failedRejected++;
   }
 
+  /** Engine side (only differs from Admission's cap when maxOngoingPerReplica > maxNumSeqs). */
   private start(i: number, r: SimReplica): void {
     if (r.running < this.maxNumSeqs) this.runOn(r, i);
-    else {
+    else if (r.engineWaiting < this.o.engine.maxWaiting) {
       r.waiting.push(i);
       this.engineWaiting++;
+    } else {
+      // the engine answers 503 engine_overloaded; the gateway gives the slot back
+      this.ttft[i] = Infinity;
+      this.e2e[i] = Infinity;
+      this.failedRejected++;
+      this.admission.release(r);
+      if (r.state === DRAINING && r.inflight === 0) this.set.stop(r, this.clock.now());
     }
   }
 

@@ -31,9 +31,7 @@ parentPort?.on('message', (m: WorkerMessage) => {
     return;
   }
   try {
-    const t = performance.now();
     const results = parts.map((p, k) => runDeployment(p, loads[k], m.policy, m.sim, m.setup));
-    if (process.env.INFERSCALE_SIM_DEBUG) process.stderr.write(`worker: ${parts.length} deployments in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     const transfer = results.flatMap((r) => [r.ttftMs.buffer, r.e2eMs.buffer]) as ArrayBuffer[];
     parentPort?.postMessage({ id: m.id, results } satisfies WorkerReply, transfer);
   } catch (err) {

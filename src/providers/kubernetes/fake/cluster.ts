@@ -8,6 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { alreadyExistsError, ApiStatusError, conflictError, goneError, notFoundError } from './errors.js';
 import { parseLabelSelector } from '../selectors.js';
+import { RESOURCES, resourceByPlural } from './resources.js';
+
+export { RESOURCES, resourceByPlural, type ResourceType } from './resources.js';
 
 export interface KObj {
   apiVersion: string;
@@ -29,37 +32,6 @@ export interface KObj {
   spec?: any;
   status?: any;
   [k: string]: unknown;
-}
-
-export interface ResourceType {
-  group: string;
-  version: string;
-  plural: string;
-  kind: string;
-  namespaced: boolean;
-  /** has a status subresource: writes to the object keep status, writes to /status keep the rest */
-  status: boolean;
-}
-
-export const RESOURCES: readonly ResourceType[] = [
-  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, status: true },
-  { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true, status: true },
-  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, status: false },
-  { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, status: true },
-  { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, status: false },
-  { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, status: true },
-  { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true, status: true },
-  { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, status: true },
-  { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true, status: true },
-  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, status: false },
-  { group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', kind: 'ScaledObject', namespaced: true, status: true },
-  { group: 'inferscale.dev', version: 'v1alpha1', plural: 'inferencedeployments', kind: 'InferenceDeployment', namespaced: true, status: true },
-];
-
-export function resourceByPlural(plural: string): ResourceType {
-  const r = RESOURCES.find((x) => x.plural === plural);
-  if (!r) throw new ApiStatusError(404, 'NotFound', `the server could not find the requested resource (${plural})`);
-  return r;
 }
 
 export interface WatchEvent {

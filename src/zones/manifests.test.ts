@@ -1,0 +1,95 @@
+// deploy/: every manifest passes the Kubernetes schemas; the CRD file matches the code; the zones files parse;
+// and the RBAC rules allow every API call the provider, leader election and the mirror make (replayed from
+// the fake API's request log).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dumpYaml, loadAllYaml } from '@kubernetes/client-node';
+import { systemClock } from '../core/clock.js';
+import { engineDriver } from '../engines/registry.js';
+import { validateObject } from '../providers/kubernetes/validate.js';
+import { inferenceDeploymentCrd } from '../providers/kubernetes/crd.js';
+import { KubernetesProvider } from '../providers/kubernetes/provider.js';
+import { KubeClient } from '../providers/kubernetes/client.js';
+import { LeaderElector } from '../providers/kubernetes/lease.js';
+import { DeploymentMirror } from '../providers/kubernetes/mirror.js';
+import { listNodes } from '../providers/kubernetes/capacity.js';
+import { H100_NODE_LABELS, startFakeKube, testZone, until } from '../providers/kubernetes/testkit.js';
+import type { RecordedRequest } from '../providers/kubernetes/fake/http.js';
+import { parseZonesFile } from './config.js';
+
+const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
+const read = (p: string) => readFileSync(DEPLOY + p, 'utf8');
+const objects = (p: string): any[] => JSON.parse(JSON.stringify(loadAllYaml(read(p)))).filter(Boolean);
+
+describe('deploy/ manifests', () => {
+  const files = readdirSync(DEPLOY + 'base').filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+
+  it('every object passes the Kubernetes schemas and API rules', () => {
+    for (const f of files) for (const o of objects(`base/${f}`)) assert.deepEqual(validateObject(o), [], `${f}: ${o.kind}/${o.metadata?.name}`);
+  });
+
+  it('kustomization lists every manifest; crd.yaml is generated from the code', () => {
+    const k = read('base/kustomization.yaml');
+    for (const f of files) assert.ok(k.includes(`- ${f}`), `${f} in kustomization.yaml`);
+    assert.equal(read('base/crd.yaml').replace(/^#.*\n/, ''), dumpYaml(inferenceDeploymentCrd()));
+  });
+
+  it('the zones ConfigMap and the example zones files parse', () => {
+    const cm = objects('base/zones.yaml')[0];
+    assert.deepEqual(parseZonesFile(cm.data['zones.yaml']).zones.map((z) => z.name), ['cluster']);
+    for (const f of readdirSync(DEPLOY + 'examples')) assert.ok(parseZonesFile(read(`examples/${f}`)).zones.length > 0, f);
+  });
+
+  it('the RBAC rules allow every call the server makes (replayed from the fake API)', async () => {
+    const rules = objects('base/rbac.yaml').filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => o.rules);
+    const k = await startFakeKube();
+    k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
+    try {
+      const p = new KubernetesProvider({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, scaleDownTimeoutMs: 5000 });
+      await p.init();
+      const t = { zone: 'fake-eks', gpuType: 'h100', drainTimeoutMs: 1000, labels: {} };
+      const hs = [await p.start('r-1', 'rbac', engineDriver('sim'), { modelName: 'm', engineParams: '', gpus: [], gpuCount: 1 }, t), await p.start('r-2', 'rbac', engineDriver('sim'), { modelName: 'm', engineParams: '', gpus: [], gpuCount: 1 }, t)];
+      for (const h of hs) await until(async () => (await p.probe(h)) === 'ready', 'ready');
+      await p.logs('rbac', 'r-1', 5);
+      await p.stop(hs[1]);
+      await p.removeDeployment('rbac');
+      await p.close();
+      const client = new KubeClient(k.kc, k.namespace);
+      const le = new LeaderElector({ client, name: 'inferscale', identity: 'a', clock: systemClock, log: () => undefined });
+      await le.step();
+      await le.stop();
+      const row = { id: 'x', name: 'mirrored', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 1, zone: 'fake-eks', status: 'ready', statusDetails: '', maxOngoingRequests: 1, maxQueuedRequests: 1, queueTimeoutMs: 1000, drainTimeoutMs: 1000, autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: '', createdAt: 0, updatedAt: 0, generation: 1, everReady: true, deleting: false } as const;
+      const mirror = new DeploymentMirror(client, () => undefined);
+      await mirror.sync([row], () => 1);
+      await mirror.sync([], () => 0);
+      await listNodes(client);
+      const denied = k.server.requests.map(toAccess).filter((a) => !allowed(rules, a));
+      assert.deepEqual(denied, []);
+      assert.ok(k.server.requests.length > 20);
+    } finally {
+      await k.close();
+    }
+  });
+});
+
+interface Access {
+  group: string;
+  resource: string;
+  verb: string;
+}
+
+function toAccess(r: RecordedRequest): Access {
+  const parts = r.path.split('/').filter(Boolean);
+  const group = parts[0] === 'api' ? '' : parts[1];
+  let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  const resource = rest[2] ? `${rest[0]}/${rest[2]}` : rest[0];
+  const verb = { GET: rest[1] ? 'get' : r.query.watch === 'true' ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[r.method] ?? r.method;
+  return { group, resource, verb };
+}
+
+function allowed(rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[], a: Access): boolean {
+  return rules.some((r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb));
+}
