@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { InferscaleError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
+import { replicaView } from '../service/views.js';
 import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { AutoscalerLoop } from '../controller/autoscaler-loop.js';
@@ -74,6 +75,10 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/deployments/:name/logs', async (c) => {
     const tail = c.req.query('tail') === undefined ? 100 : Number(c.req.query('tail'));
     return c.json({ lines: await svc.logs(c.req.param('name'), tail) });
+  });
+  app.get('/deployments/:name/replicas', (c) => {
+    const d = svc.get(c.req.param('name'));
+    return c.json({ replicas: deps.store.listReplicas(d.id).map(replicaView) });
   });
   app.get('/deployments/:name/events', (c) => {
     const d = svc.get(c.req.param('name'));

@@ -73,12 +73,12 @@ describe('a server with a Kubernetes zone (fake API)', () => {
     const scale = await t.api('POST', '/deployments/chat/scale', { replicas: 1 });
     assert.equal(scale.status, 200);
     await waitFor(() => k.cluster.getScale(k.namespace, dep.metadata.name).spec.replicas === 1, { what: 'scale subresource at 1' });
-    const last = provider().scaleDowns.at(-1)!;
+    const last = (await waitFor(() => provider().scaleDowns.at(-1), { what: 'the scale-down finished' }))!;
     assert.equal(last.removed, last.chosen, 'the drained pod is the one removed');
     assert.ok(k.server.requests.some((q) => q.method === 'PUT' && q.path.endsWith(`/deployments/${dep.metadata.name}/scale`)));
 
-    const yaml = await t.cli(['deployment', 'list']);
-    assert.match(yaml.stdout, /chat\s+fake-eks/);
+    const list = await t.cli(['deployment', 'list']);
+    assert.match(list.stdout, /chat\s+fake-eks/);
     const exp = await t.api('GET', '/deployments/chat/export?format=json');
     assert.equal(exp.status, 200);
     assert.deepEqual(exp.body.items.map((o: { kind: string }) => o.kind), ['Deployment', 'Service', 'PodDisruptionBudget']);
