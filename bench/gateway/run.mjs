@@ -77,7 +77,16 @@ const targets = {
   gateway: `http://127.0.0.1:${port}/d/bench/v1/chat/completions`,
 };
 
-function wrk(url, body) {
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+}
+function nginxWorkerPid() {
+  return Number(execFileSync('pgrep', ['-f', `nginx: worker process`], { encoding: 'utf8' }).trim().split('\n').pop());
+}
+
+function wrk(url, body, pid) {
+  const before = pid ? cpuMs(pid) : 0;
   const lua = join(work, `post-${Math.random().toString(36).slice(2)}.lua`);
   writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
   const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', lua, url], { encoding: 'utf8' });
@@ -87,7 +96,9 @@ function wrk(url, body) {
     return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  return { rps, p50: pct(50), p99: pct(99), errors: errors ? Number(errors[1]) : 0 };
+  const total = Number(/(\d+) requests in/.exec(out)[1]);
+  const cpuUsPerReq = pid ? ((cpuMs(pid) - before) * 1000) / total : NaN;
+  return { rps, p50: pct(50), p99: pct(99), errors: errors ? Number(errors[1]) : 0, cpuUsPerReq };
 }
 
 const small = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
@@ -96,9 +107,9 @@ const streaming = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 
 const rows = [];
 for (const [kind, body] of [['small JSON', small], ['streaming 64 tokens', streaming]]) {
   const res = {};
+  const pids = { direct: replica.pid, nginx: nginxWorkerPid(), gateway: server.pid };
   for (const [name, url] of Object.entries(targets)) {
-    wrk(url, body); // warm-up run, discarded? no: short warm-up below
-    res[name] = wrk(url, body);
+    res[name] = wrk(url, body, pids[name]);
     process.stderr.write(`${kind} ${name}: ${JSON.stringify(res[name])}\n`);
   }
   rows.push({ kind, res });
@@ -133,8 +144,8 @@ agent.destroy();
 
 const ratio = (a, b) => (a / b).toFixed(2);
 let md = `Command: \`npm run bench:gateway\` (wrk -t1 -c${CONNECTIONS} -d${DURATION}s per target, loopback; load generator, proxy and replica share the machine).\n\n${machine()}\n\n`;
-md += '| load | target | req/s | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|\n';
-for (const { kind, res } of rows) for (const [name, r] of Object.entries(res)) md += `| ${kind} | ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |\n`;
+md += '| load | target | req/s | p50 ms | p99 ms | non-2xx | CPU µs per request (replica, nginx worker or gateway process) |\n|---|---|---|---|---|---|---|\n';
+for (const { kind, res } of rows) for (const [name, r] of Object.entries(res)) md += `| ${kind} | ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq.toFixed(0)} |\n`;
 md += '\n| load | gateway/nginx throughput | gateway/direct throughput | added p50 vs direct (ms) | streaming tokens/s gateway vs direct |\n|---|---|---|---|---|\n';
 for (const { kind, res } of rows) {
   const tok = kind.startsWith('streaming') ? `${(res.gateway.rps * streamTokens).toFixed(0)} vs ${(res.direct.rps * streamTokens).toFixed(0)} (${ratio(res.gateway.rps, res.direct.rps)}x)` : '-';

@@ -3,15 +3,19 @@
  * computed from the deployment's TOTAL demand (the gateway sees every request, served, queued or held),
  * never from per-replica metrics of ready replicas: adding replicas does not change the total, so a
  * scale-up neither cascades (aibrix#2670) nor undoes itself (ray#18925).
+ *
+ * Cost: the policy is asked every second for every deployment, so one pass over the last minute of
+ * samples (from a binary search) gives both windows, the TTFT percentile is only computed when the spec
+ * has a TTFT target, and the reason text is only built when someone reads it.
  */
 import { ceilReplicas } from './pieces/clamp.js';
-import { latestSample, ttftP95, windowAverage } from './pieces/average.js';
-import type { AutoscaleSpec, PolicyInput } from './types.js';
+import { firstAfter, percentile } from './pieces/average.js';
+import type { AutoscaleSpec, LoadSample, PolicyInput } from './types.js';
 import { formatDuration, num } from './units.js';
 
-/** scale-up signal: average over this, or the latest sample when requests wait */
+/** scale-up signal */
 export const SHORT_WINDOW_MS = 10_000;
-/** scale-down signal */
+/** scale-down signal, and the sustained level a scale-up may always go to */
 export const LONG_WINDOW_MS = 60_000;
 /** TTFT p95 look-back */
 export const TTFT_WINDOW_MS = 30_000;
@@ -27,37 +31,60 @@ export interface Demand {
 }
 
 export interface Signals {
-  /** for scale-up */
+  /** average over SHORT_WINDOW_MS */
   short: Demand;
-  /** true when `short` is the latest sample because requests are waiting */
-  immediate: boolean;
-  /** for scale-down */
+  /** the newest sample, when requests wait in it (a queue means demand above capacity now) */
+  latest?: Demand;
+  /** average over LONG_WINDOW_MS */
   long: Demand;
   ttftP95Ms?: number;
   hasSamples: boolean;
+  /** the newest sample at or before now */
+  last?: LoadSample;
 }
 
-function demand(ongoing: number, queued: number, held: number): Demand {
+export function demand(ongoing: number, queued: number, held: number): Demand {
   return { ongoing, queued, held, load: ongoing + Math.max(queued, held) };
 }
 
-/** `ttftSince`: ignore TTFT measured before the ready count last changed (it describes the old capacity). */
-export function readSignals(input: PolicyInput, ttftSince: number): Signals {
+/**
+ * `ttftSince`: ignore TTFT measured before the ready count last changed (it describes the old capacity);
+ * `withTtft`: false skips the TTFT percentile (no TTFT target in the spec).
+ */
+export function readSignals(input: PolicyInput, ttftSince: number, withTtft: boolean): Signals {
   const { samples, now, heldAtZero } = input;
-  const avg = (w: number, f: 'ongoing' | 'queued') => windowAverage(samples, now, w, f) ?? 0;
-  let short = demand(avg(SHORT_WINDOW_MS, 'ongoing'), avg(SHORT_WINDOW_MS, 'queued'), heldAtZero);
-  const last = latestSample(samples, now);
-  let immediate = false;
-  if (last && (last.queued > 0 || heldAtZero > 0)) {
-    const latest = demand(last.ongoing, last.queued, heldAtZero);
-    if (latest.load > short.load + 1e-9) {
-      short = latest;
-      immediate = true;
+  const longFrom = now - LONG_WINDOW_MS;
+  const shortFrom = now - SHORT_WINDOW_MS;
+  let end = samples.length;
+  while (end > 0 && samples[end - 1].at > now) end--;
+  const start = firstAfter(samples, longFrom);
+  let lo = 0, lq = 0, ln = 0, so = 0, sq = 0, sn = 0;
+  for (let i = start; i < end; i++) {
+    const s = samples[i];
+    lo += s.ongoing;
+    lq += s.queued;
+    ln++;
+    if (s.at > shortFrom) {
+      so += s.ongoing;
+      sq += s.queued;
+      sn++;
     }
   }
-  const long = demand(avg(LONG_WINDOW_MS, 'ongoing'), avg(LONG_WINDOW_MS, 'queued'), heldAtZero);
-  const ttft = ttftP95(samples, now, TTFT_WINDOW_MS, ttftSince);
-  return { short, immediate, long, ttftP95Ms: ttft, hasSamples: last !== undefined };
+  const last = end > 0 ? samples[end - 1] : undefined;
+  const short = sn ? demand(so / sn, sq / sn, heldAtZero) : demand(0, 0, heldAtZero);
+  const long = ln ? demand(lo / ln, lq / ln, heldAtZero) : demand(0, 0, heldAtZero);
+  const latest = last && (last.queued > 0 || heldAtZero > 0) ? demand(last.ongoing, last.queued, heldAtZero) : undefined;
+  let ttftP95Ms: number | undefined;
+  if (withTtft) {
+    const values: number[] = [];
+    const from = Math.max(now - TTFT_WINDOW_MS, ttftSince - 1);
+    for (let i = firstAfter(samples, from); i < end; i++) {
+      const s = samples[i];
+      if (s.at >= ttftSince && s.ttftP95Ms !== undefined && Number.isFinite(s.ttftP95Ms)) values.push(s.ttftP95Ms);
+    }
+    ttftP95Ms = percentile(values, 95);
+  }
+  return { short, latest, long, ttftP95Ms, hasSamples: last !== undefined, last };
 }
 
 export interface Terms {
@@ -66,37 +93,40 @@ export interface Terms {
   queue: number;
   /** max of the three */
   replicas: number;
-  /** "load 7.2 (ongoing 6, queued 1.2) / target 2 = 4; ..." */
-  text: string;
+  /** "load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ..." (built on demand) */
+  text(): string;
 }
 
 /** The replica counts asked for by load, the TTFT SLO and the queue target, for one Demand. */
 export function terms(spec: AutoscaleSpec, d: Demand, ttft: number | undefined, ready: number): Terms {
   const load = ceilReplicas(d.load / spec.targetOngoingRequests);
-  const parts = [`ongoing ${num(d.ongoing)}`, `queued ${num(d.queued)}`];
-  if (d.held > 0) parts.push(`held ${num(d.held)}`);
-  const text = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load} replica${load === 1 ? '' : 's'}`];
-
   let slo = 0;
+  let sloCase = 0;
   if (spec.ttftP95Ms !== undefined && ttft !== undefined) {
     const ratio = ttft / spec.ttftP95Ms;
     const perReplica = d.load / Math.max(1, ready);
-    const show = `ttft p95 ${formatDuration(ttft)} vs ${formatDuration(spec.ttftP95Ms)}`;
-    if (perReplica <= 1 && ratio > TTFT_HOLD_SHARE) {
-      text.push(`${show} with <= 1 request per replica: more replicas would not help`);
-    } else if (ratio > 1) {
+    if (perReplica <= 1 && ratio > TTFT_HOLD_SHARE) sloCase = 1;
+    else if (ratio > 1) {
       slo = Math.min(ceilReplicas(d.load), ceilReplicas(Math.max(1, ready) * Math.min(ratio, 2)));
-      text.push(`${show} = ${slo}`);
+      sloCase = 2;
     } else if (ratio > TTFT_HOLD_SHARE) {
       slo = Math.min(ceilReplicas(d.load), ready);
-      text.push(`${show} near target, holds ${slo}`);
+      sloCase = 3;
     }
   }
-
-  let queue = 0;
-  if (spec.targetQueueLength !== undefined && d.queued > 0) {
-    queue = ceilReplicas(d.queued / spec.targetQueueLength);
-    text.push(`queue ${num(d.queued)} / ${num(spec.targetQueueLength)} per replica = ${queue}`);
-  }
-  return { load, slo, queue, replicas: Math.max(load, slo, queue), text: text.join('; ') };
+  const queue = spec.targetQueueLength !== undefined && d.queued > 0 ? ceilReplicas(d.queued / spec.targetQueueLength) : 0;
+  const text = (): string => {
+    const parts = [`ongoing ${num(d.ongoing)}`, `queued ${num(d.queued)}`];
+    if (d.held > 0) parts.push(`held ${num(d.held)}`);
+    const out = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load} replica${load === 1 ? '' : 's'}`];
+    if (sloCase && spec.ttftP95Ms !== undefined && ttft !== undefined) {
+      const show = `ttft p95 ${formatDuration(ttft)} vs ${formatDuration(spec.ttftP95Ms)}`;
+      if (sloCase === 1) out.push(`${show} with <= 1 request per replica: more replicas would not help`);
+      else if (sloCase === 2) out.push(`${show} = ${slo}`);
+      else out.push(`${show} near target, holds ${slo}`);
+    }
+    if (queue) out.push(`queue ${num(d.queued)} / ${num(spec.targetQueueLength ?? 1)} per replica = ${queue}`);
+    return out.join('; ');
+  };
+  return { load, slo, queue, replicas: Math.max(load, slo, queue), text };
 }

@@ -4,6 +4,7 @@ import { keyValues, output, table, type OutputFormat } from './format.js';
 import type { DeploymentView } from '../service/views.js';
 import { autoscaleCommand, showAutoscaler } from './autoscale.js';
 import { showExtras } from '../history/cli.js';
+import { deploymentExportCommand } from '../zones/cli.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -230,5 +231,6 @@ export function deploymentCommand(): Command {
       output(o.output, events, () => table(['TIME', 'KIND', 'MESSAGE'], events.map((e) => [e.at, e.kind, e.message])));
     });
   cmd.addCommand(autoscaleCommand());
+  cmd.addCommand(deploymentExportCommand());
   return cmd;
 }

@@ -10,6 +10,7 @@ export function serverCommand(): Command {
     .option('--data-dir <dir>', 'state directory (default $INFERSCALE_DATA_DIR or ~/.inferscale)')
     .option('--virtual-gpus <n>', 'offer N virtual GPU slots instead of detecting NVIDIA GPUs')
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
+    .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -25,6 +26,7 @@ export function serverCommand(): Command {
         virtualGpus: num('--virtual-gpus', o.virtualGpus, 0, 1024),
         virtualGpuType: o.virtualGpuType,
         stopReplicasOnExit: !!o.stopReplicasOnExit,
+        zonesFile: o.zones,
       });
       let closing = false;
       const stop = (sig: string) => {

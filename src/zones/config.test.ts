@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseZonesFile } from './config.js';
+import { parseZonesFile } from './load.js';
 
 describe('the zones file', () => {
   it('parses YAML with defaults filled in', () => {

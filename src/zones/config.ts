@@ -4,9 +4,6 @@
  * (kubeconfig, or in-cluster credentials when none is given), a namespace, the images per engine and the
  * table that maps each GPU type to the node labels that find it.
  */
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { loadAllYaml } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
 
@@ -75,14 +72,8 @@ export const zonesFileSchema = z.strictObject({
 });
 export type ZonesFile = z.infer<typeof zonesFileSchema>;
 
-/** Parses the text of a zones file (JSON is YAML too); throws invalid_argument naming the field. */
-export function parseZonesFile(text: string, source = 'zones file'): ZonesFile {
-  let raw: unknown;
-  try {
-    raw = loadAllYaml(text)[0] ?? {};
-  } catch (e) {
-    throw new InferscaleError('invalid_argument', `${source}: not YAML or JSON (${(e as Error).message.split('\n')[0]})`, { field: 'zones' });
-  }
+/** Checks a parsed zones file; throws invalid_argument naming the field. YAML parsing is in load.ts. */
+export function validateZonesFile(raw: unknown, source = 'zones file'): ZonesFile {
   const r = zonesFileSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -96,15 +87,4 @@ export function parseZonesFile(text: string, source = 'zones file'): ZonesFile {
     seen.add(zone.name);
   }
   return r.data;
-}
-
-export function readZonesFile(path: string): ZonesFile {
-  const p = path.startsWith('~/') ? homedir() + path.slice(1) : path;
-  let text: string;
-  try {
-    text = readFileSync(p, 'utf8');
-  } catch (e) {
-    throw new InferscaleError('invalid_argument', `zones file ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}`, { field: 'zones' });
-  }
-  return parseZonesFile(text, `zones file ${p}`);
 }

@@ -17,7 +17,7 @@ import { DeploymentMirror } from '../providers/kubernetes/mirror.js';
 import { listNodes } from '../providers/kubernetes/capacity.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, until } from '../providers/kubernetes/testkit.js';
 import type { RecordedRequest } from '../providers/kubernetes/fake/http.js';
-import { parseZonesFile } from './config.js';
+import { parseZonesFile } from './load.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const read = (p: string) => readFileSync(DEPLOY + p, 'utf8');

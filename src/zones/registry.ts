@@ -8,12 +8,10 @@ import type { Clock } from '../core/clock.js';
 import { InferscaleError, invalid } from '../core/errors.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { ReplicaProvider } from '../providers/types.js';
-import { KubernetesProvider } from '../providers/kubernetes/provider.js';
-import { loadKubeConfig } from '../providers/kubernetes/client.js';
-import { capacityOf, listNodes } from '../providers/kubernetes/capacity.js';
+import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
 import type { Target } from '../providers/kubernetes/forwarder.js';
 import type { PodView } from '../providers/kubernetes/pods.js';
-import { readZonesFile, type KubernetesZoneConfig, type ZonesFile } from './config.js';
+import type { KubernetesZoneConfig, ZonesFile } from './config.js';
 
 /** GPUs of a type a zone may hold when no cap is configured: the node provisioner decides. */
 export const ELASTIC = 100_000;
@@ -59,22 +57,34 @@ export interface ZoneRegistryOptions {
   podAddress?: (pod: PodView) => Target;
 }
 
+type KubeZone = { config: KubernetesZoneConfig; provider: KubernetesProvider; kc: KubeConfig };
+
 export class ZoneRegistry implements ZoneCatalog {
-  private readonly k8s = new Map<string, { config: KubernetesZoneConfig; provider: KubernetesProvider; kc: KubeConfig }>();
+  private constructor(private readonly o: ZoneRegistryOptions, private readonly k8s: Map<string, KubeZone>) {}
 
-  private constructor(private readonly o: ZoneRegistryOptions) {
-    for (const z of o.file?.zones ?? []) {
-      if (z.type !== 'kubernetes') continue;
-      const kc = o.kubeConfigFor?.(z) ?? loadKubeConfig(z);
-      const provider = new KubernetesProvider({ zone: z, kubeConfig: kc, clock: o.clock, log: (l) => o.log(`zone ${z.name}: ${l}`), podAddress: o.podAddress });
-      this.k8s.set(z.name, { config: z, provider, kc });
-    }
-  }
-
-  /** Builds the zones and starts their watches (waits up to `syncTimeoutMs` for each first list). */
+  /**
+   * Builds the zones and starts their watches (waits up to `syncTimeoutMs` for each first list). The
+   * Kubernetes client (slow to load) is imported only when the file declares a Kubernetes zone.
+   */
   static async open(o: ZoneRegistryOptions & { path?: string; syncTimeoutMs?: number }): Promise<ZoneRegistry> {
-    const file = o.file ?? (o.path ? readZonesFile(o.path) : undefined);
-    const reg = new ZoneRegistry({ ...o, file });
+    const file = o.file ?? (o.path ? (await import('./load.js')).readZonesFile(o.path) : undefined);
+    const k8s = new Map<string, KubeZone>();
+    const zones = (file?.zones ?? []).filter((z): z is KubernetesZoneConfig => z.type === 'kubernetes');
+    if (zones.length) {
+      const { KubernetesProvider } = await import('../providers/kubernetes/provider.js');
+      const { loadKubeConfig } = await import('../providers/kubernetes/client.js');
+      for (const z of zones) {
+        let kc: KubeConfig;
+        try {
+          kc = o.kubeConfigFor?.(z) ?? loadKubeConfig(z);
+        } catch (e) {
+          throw new InferscaleError('invalid_argument', `zone "${z.name}": cannot load Kubernetes credentials${z.kubeconfig ? ` from ${z.kubeconfig}` : ''}: ${(e as Error).message}`, { field: 'zones' });
+        }
+        const provider = new KubernetesProvider({ zone: z, kubeConfig: kc, clock: o.clock, log: (l) => o.log(`zone ${z.name}: ${l}`), podAddress: o.podAddress });
+        k8s.set(z.name, { config: z, provider, kc });
+      }
+    }
+    const reg = new ZoneRegistry({ ...o, file }, k8s);
     await Promise.all(
       [...reg.k8s.values()].map(async ({ config, provider, kc }) => {
         const synced = await provider.init(o.syncTimeoutMs ?? 10_000);
@@ -142,6 +152,8 @@ export class ZoneRegistry implements ZoneCatalog {
       }),
     };
     const out: ZoneView[] = [local];
+    if (this.k8s.size === 0) return out;
+    const { capacityOf, listNodes } = await import('../providers/kubernetes/capacity.js');
     for (const [name, { config, provider, kc }] of this.k8s) {
       const { nodes, note } = await listNodes(provider.client);
       out.push({

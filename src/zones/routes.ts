@@ -3,11 +3,12 @@ import type { Hono } from 'hono';
 import { invalid } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { ZoneRegistry } from './registry.js';
-import { exportObjects, exportZone, toYaml } from './export.js';
 
 export function mountZoneRoutes(app: Hono, zones: ZoneRegistry, deployments: DeploymentService): void {
   app.get('/zones', async (c) => c.json({ zones: await zones.list() }));
-  app.get('/deployments/:name/export', (c) => {
+  app.get('/deployments/:name/export', async (c) => {
+    // the export pulls in the Kubernetes client and schemas: loaded on first use, not at server start
+    const { exportObjects, exportZone, toYaml } = await import('./export.js');
     const format = c.req.query('format') ?? 'yaml';
     if (format !== 'yaml' && format !== 'json') throw invalid('format', 'must be yaml or json');
     const d = deployments.get(c.req.param('name'));

@@ -88,3 +88,41 @@ export function runExtreme(
   }
   return out;
 }
+
+/**
+ * The `q`-quantile (0..1, by time) of the runs that held in (now - windowMs, now]: the lowest value that
+ * held for at least a share `q` of the window's covered time, counting from the top (q = 1: the highest
+ * value, like runExtreme 'max'; q = 0.5: the median). `fallback` when no run held in the window.
+ * Runs are few (changes only), so this is a short scan.
+ */
+export function runQuantile(
+  runs: readonly Recommendation[],
+  now: number,
+  windowMs: number,
+  q: number,
+  fallback: number,
+): number {
+  const from = now - windowMs;
+  const spans: Array<[number, number]> = [];
+  let total = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const start = Math.max(runs[i].at, from);
+    const end = Math.min(i + 1 < runs.length ? runs[i + 1].at : Infinity, now);
+    if (runs[i].at > now || end <= from) continue;
+    // the current run counts at least one instant, so a fresh recommendation is never ignored
+    const span = Math.max(end - start, 1e-6);
+    spans.push([runs[i].replicas, span]);
+    total += span;
+  }
+  if (!spans.length) return fallback;
+  if (q >= 1) return Math.max(...spans.map((s) => s[0]));
+  spans.sort((a, b) => b[0] - a[0]);
+  // from the top: the value at which the time above-or-at reaches (1 - q) of the total
+  const need = (1 - q) * total;
+  let acc = 0;
+  for (const [v, span] of spans) {
+    acc += span;
+    if (acc > need + 1e-9) return v;
+  }
+  return spans[spans.length - 1][0];
+}

@@ -1,4 +1,5 @@
 /** The Kubernetes clients of one zone, from a kubeconfig or in-cluster credentials, and error helpers. */
+import { homedir } from 'node:os';
 import {
   ApiException, AppsV1Api, AutoscalingV2Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions,
 } from '@kubernetes/client-node';
@@ -14,7 +15,7 @@ export interface KubeConfigSource {
  */
 export function loadKubeConfig(src: KubeConfigSource, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
-  if (src.kubeconfig) kc.loadFromFile(src.kubeconfig);
+  if (src.kubeconfig) kc.loadFromFile(src.kubeconfig.startsWith('~/') ? homedir() + src.kubeconfig.slice(1) : src.kubeconfig);
   else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();
   if (src.context) kc.setCurrentContext(src.context);

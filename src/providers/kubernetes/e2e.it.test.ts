@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { systemClock } from '../../core/clock.js';
 import { engineDriver } from '../../engines/registry.js';
-import { readZonesFile } from '../../zones/config.js';
+import { readZonesFile } from '../../zones/load.js';
 import { KubeClient, loadKubeConfig } from './client.js';
 import { LeaderElector } from './lease.js';
 import { KubernetesProvider } from './provider.js';

@@ -55,8 +55,8 @@ export class LocalProvider implements ReplicaProvider {
         child.once('error', reject);
       });
       child.once('exit', (code, signal) => {
-        this.watched.delete(pid);
-        this.emit({ replicaId, code, signal });
+        // a replica we stopped ourselves is not reported: only exits on their own are
+        if (this.watched.delete(pid)) this.emit({ replicaId, code, signal });
       });
       child.unref();
       this.watched.set(pid, replicaId);
