@@ -41,6 +41,12 @@ export const TUNING = {
   holdAfterUpMs: undefined as number | undefined,
   /** plan scale to zero from the deployment's idle gaps */
   zeroPlanner: true,
+  /** scale up only when the load is above the target by more than this share (HPA's tolerance) */
+  upTolerance: 0,
+  /** starting replicas are cancelled as soon as demand no longer asks for them (no hold) */
+  cancelStarting: false,
+  /** the current 60 s-average recommendation is a floor for scale-down */
+  downFloorLong: false,
 };
 // experiments only: OURS_TUNE='{"upConfirmMs":15000}'
 if (typeof process !== 'undefined' && process.env?.OURS_TUNE) Object.assign(TUNING, JSON.parse(process.env.OURS_TUNE));
@@ -164,14 +170,15 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
 
   // 1. reactive
   const sig = readSignals(input, state.readyChangedAt, spec.ttftP95Ms !== undefined);
-  let upT = terms(spec, sig.short, sig.ttftP95Ms, ready);
+  const upSpec = TUNING.upTolerance > 0 ? { ...spec, targetOngoingRequests: spec.targetOngoingRequests * (1 + TUNING.upTolerance) } : spec;
+  let upT = terms(upSpec, sig.short, sig.ttftP95Ms, ready);
   const immediate = TUNING.queueImmediate && sig.latest !== undefined && sig.latest.load > sig.short.load + 1e-9;
-  if (immediate && sig.latest) upT = terms(spec, sig.latest, sig.ttftP95Ms, ready);
+  if (immediate && sig.latest) upT = terms(upSpec, sig.latest, sig.ttftP95Ms, ready);
   const downT = terms(spec, sig.long, sig.ttftP95Ms, ready);
+  const confirmMs = immediate ? spec.upscaleDelayMs : Math.max(spec.upscaleDelayMs, TUNING.upConfirmMs);
   const keep = Math.max(spec.upscaleDelayMs, TUNING.upConfirmMs, spec.downscaleDelayMs) + 1;
   state.up = recordRun(prev.up, now, upT.replicas, keep);
   state.down = recordRun(prev.down, now, downT.replicas, keep);
-  const confirmMs = immediate ? spec.upscaleDelayMs : Math.max(spec.upscaleDelayMs, TUNING.upConfirmMs);
   const sustained = runExtreme(state.up, now, confirmMs, 'min', upT.replicas);
   let upTarget = sustained;
   if (TUNING.upOnLong && spec.upscaleDelayMs === 0) upTarget = Math.max(upTarget, downT.replicas);
@@ -181,17 +188,25 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
   } else if (upTarget > current) {
     reactive = upTarget;
   } else {
-    const downTarget = Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), sustained);
+    let downTarget = Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), sustained);
+    if (TUNING.downFloorLong) downTarget = Math.max(downTarget, downT.replicas);
     const holdMs = TUNING.holdAfterUpMs ?? spec.downscaleDelayMs;
+    // replicas still starting that demand no longer asks for: cancel them now (nothing to hold)
+    const asked = Math.max(downTarget, runExtreme(state.up, now, confirmMs, 'max', upT.replicas));
+    const cancelTo = TUNING.cancelStarting ? Math.max(asked, ready) : current;
     if (downTarget < current) {
       if (now - prev.lastScaleUpAt < holdMs) {
         const ago = now - prev.lastScaleUpAt;
-        notes.push(() => `scale-down to ${downTarget} held: scaled up ${formatDuration(ago)} ago`);
+        if (cancelTo < current) {
+          reactive = cancelTo;
+          notes.push(() => `${current - cancelTo} starting no longer asked for: cancelled`);
+        } else notes.push(() => `scale-down to ${downTarget} held: scaled up ${formatDuration(ago)} ago`);
       } else if (now - prev.since < spec.downscaleDelayMs) {
         notes.push(() => `scale-down to ${downTarget} held: ${formatDuration(spec.downscaleDelayMs)} of history needed`);
       } else reactive = downTarget;
     } else if (upT.replicas < current && downTarget >= current) {
-      notes.push(() => `holding ${current}: ${downTarget} recommended within the last ${formatDuration(spec.downscaleDelayMs)}`);
+      const d = downTarget;
+      notes.push(() => `holding ${current}: ${d} recommended within the last ${formatDuration(spec.downscaleDelayMs)}`);
     }
   }
   if (input.heldAtZero > 0 && reactive < 1) reactive = 1;

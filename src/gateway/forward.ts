@@ -13,7 +13,7 @@ export type ForwardResult = {
 };
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT']);
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 const USAGE_RE = /"prompt_tokens"\s*:\s*(\d+)\s*,\s*"completion_tokens"\s*:\s*(\d+)/;
 const MAX_SCAN = 1 << 20;
 const CLIENT_GONE = new Error('client disconnected');
@@ -42,7 +42,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private ttftMs?: number;
   private events = 0;
-  private tail = '';
+  /** the last two chunks of a stream: the usage chunk, if any, is in there */
+  private prev?: Buffer;
+  private last?: Buffer;
   private scan: Buffer[] | null = null;
   private scanned = 0;
   private finished = false;
@@ -92,10 +94,16 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (this.f.streaming) {
       if (this.ttftMs === undefined) this.ttftMs = f.clock.now() - f.start;
       this.events += countEvents(chunk);
-      this.tail = chunk.length >= 512 ? chunk.toString('latin1', chunk.length - 512) : (this.tail + chunk.toString('latin1')).slice(-512);
+      this.prev = this.last;
+      this.last = chunk;
     } else if (this.scan && this.scanned < MAX_SCAN) {
+      // a small JSON answer is held and sent whole at the end with its headers: one write, not three
       this.scan.push(chunk);
       this.scanned += chunk.length;
+      return;
+    } else if (this.scan) {
+      for (const held of this.scan) f.res.write(held);
+      this.scan = null;
     }
     if (!f.res.write(chunk)) {
       c.pause();
@@ -104,10 +112,15 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.f.res.end();
     let usage: RegExpExecArray | null = null;
-    if (this.f.streaming) usage = USAGE_RE.exec(this.tail);
-    else if (this.scan) usage = USAGE_RE.exec(Buffer.concat(this.scan).toString('latin1'));
+    if (this.scan) {
+      const body = this.scan.length === 1 ? this.scan[0] : Buffer.concat(this.scan);
+      this.f.res.end(body);
+      usage = USAGE_RE.exec(body.toString('latin1'));
+    } else {
+      this.f.res.end();
+      if (this.f.streaming && this.last) usage = USAGE_RE.exec((this.prev ? Buffer.concat([this.prev, this.last]) : this.last).toString('latin1'));
+    }
     this.finish({
       kind: 'ok',
       status: this.status,

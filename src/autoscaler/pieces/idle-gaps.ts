@@ -8,7 +8,9 @@
  *
  * The plan minimises expected GPU time plus `missCostMs` per request that would wait for a cold start, over
  * the recorded gaps longer than the quiet time so far (the conditional distribution: once a spell has lasted
- * longer than the short gaps, only the long ones are still possible). `missCostMs` is the spec's
+ * longer than the short gaps, only the long ones are still possible), plus one gap shorter than any of them
+ * (the next gap may be shorter than every gap seen: with n gaps, a chance of 1 in n + 1), so a plan made from
+ * a handful of gaps does not bet a burst of requests on them. `missCostMs` is the spec's
  * scaleToZeroAfter: the idle time the user pays to spare one request a cold start.
  */
 
@@ -78,14 +80,25 @@ export function planIdle(
       w.push(Math.max(1, s.burst) * missCostMs);
     }
   }
+  const candidates = g.length;
+  if (candidates === 0) return undefined;
+  // the next gap may be shorter than any seen so far (rule of succession: 1 in n + 1): one more sample
+  // halfway between now and the shortest candidate, with the mean burst
+  let shortest = Infinity;
+  let meanW = 0;
+  for (let i = 0; i < candidates; i++) {
+    shortest = Math.min(shortest, g[i]);
+    meanW += w[i] / candidates;
+  }
+  g.push(idleMs + (shortest - idleMs) / 2);
+  w.push(meanW);
   const n = g.length;
-  if (n === 0) return undefined;
   const C = Math.max(0, coldStartMs);
   // keep until the arrival
   let keepCost = 0;
   for (let i = 0; i < n; i++) keepCost += g[i] - idleMs;
   keepCost /= n;
-  let best: IdlePlan = { dropAt: Infinity, prewarmAt: Infinity, cost: keepCost, keepCost, candidates: n };
+  let best: IdlePlan = { dropAt: Infinity, prewarmAt: Infinity, cost: keepCost, keepCost, candidates };
   const drops = [idleMs, ...g];
   const starts = [Infinity, ...g.map((x) => x - C)];
   for (const H of drops) {
@@ -104,7 +117,7 @@ export function planIdle(
         else cost += t - S + w[i]; // still starting: the burst waits for it
       }
       cost /= n;
-      if (cost < best.cost - 1e-6) best = { dropAt: H, prewarmAt: S, cost, keepCost, candidates: n };
+      if (cost < best.cost - 1e-6) best = { dropAt: H, prewarmAt: S, cost, keepCost, candidates };
     }
   }
   return best;
