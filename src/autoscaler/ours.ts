@@ -192,7 +192,7 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
     if (TUNING.downFloorLong) downTarget = Math.max(downTarget, downT.replicas);
     const holdMs = TUNING.holdAfterUpMs ?? spec.downscaleDelayMs;
     // replicas still starting that demand no longer asks for: cancel them now (nothing to hold)
-    const asked = Math.max(downTarget, runExtreme(state.up, now, confirmMs, 'max', upT.replicas));
+    const asked = Math.max(downTarget, downT.replicas, runExtreme(state.up, now, confirmMs, 'max', upT.replicas));
     const cancelTo = TUNING.cancelStarting ? Math.max(asked, ready) : current;
     if (downTarget < current) {
       if (now - prev.lastScaleUpAt < holdMs) {
