@@ -23,7 +23,8 @@ export class ReplicaRoute implements RoutableReplica {
 
   constructor(readonly id: string, readonly url: string, readonly deployment: string, metrics: GatewayMetrics) {
     this.series = metrics.replicaSeries(deployment, id);
-    this.pool = new Pool(url, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+    // no connection cap here: the deployment's maxOngoingRequests (Admission) bounds concurrency per replica
+    this.pool = new Pool(url, { connections: null, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
   }
 
   update(state: Replica['state']): void {
