@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { specFromFlagString } from '../../dist/autoscaler/spec.js';
+import { DEFAULT_AUTOSCALE, specFromFlagString } from '../../dist/autoscaler/spec.js';
 import { parseSimEngineParams } from '../../dist/engines/sim/params.js';
 import { loadTrace, renderReport, simulate } from '../../dist/simulator/index.js';
 import { sectionMarkdown, updateSection } from './docs.mjs';
@@ -21,11 +21,18 @@ const traces = join(root, '..', 'shared', 'traces');
 /** One GPU (A100 80 GB) serving a 7-8B model (Llama-3-8B class, bf16) with vLLM; see docs/benchmarks.md. */
 const ENGINE_FLAGS = '--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 32 --slowdown-per-seq 0.02 --jitter 0.1';
 const AUTOSCALE_FLAGS = '--min 0 --max 64 --target-ongoing-requests 24';
-const SETTINGS = { coldStartMs: 60_000, sloTtftMs: 2_000, pricePerGpuHour: 2, gpuCount: 1, seed: 1, queueTimeoutMs: 120_000 };
+/**
+ * idleProbeMs: at zero and quiet the simulator asks a policy this often instead of every second (its fast idle
+ * path); 8 s is the coarsest probe that still serves KPA's 2 s tick and sees a pre-warm within 8 s of a
+ * 60 s cold start (the live controller asks every second). The peers only leave zero on a request, which ends
+ * the quiet stretch at once, so their results are the same with any probe.
+ */
+const SETTINGS = { coldStartMs: 60_000, sloTtftMs: 2_000, pricePerGpuHour: 2, gpuCount: 1, seed: 1, queueTimeoutMs: 120_000, idleProbeMs: 8_000 };
 
 const CASES = [
   {
     key: 'code',
+    short: 'Azure code',
     title: 'Azure LLM code trace (1 h, 8,819 requests, one deployment)',
     path: join(traces, 'azure-llm-code-2023.csv'),
     load: {},
@@ -33,6 +40,7 @@ const CASES = [
   },
   {
     key: 'functions',
+    short: 'Azure Functions',
     title: 'Azure Functions, all 500 functions (8 h, 3,037,902 invocations, one deployment per function)',
     path: join(traces, 'azure-functions-500-invocations.csv'),
     load: { seed: 1 },
@@ -40,6 +48,7 @@ const CASES = [
   },
   {
     key: 'servegen',
+    short: 'ServeGen',
     title: 'ServeGen m-small, clients 2, 7, 13, 16, 21, 24 as one deployment, days 3-6 (96 h, ~4.1 M requests)',
     path: join(traces, 'servegen-m-small'),
     load: { seed: 1, chunks: [2, 7, 13, 16, 21, 24], startMs: 48 * 3_600_000, durationMs: 96 * 3_600_000 },
@@ -105,7 +114,7 @@ async function main() {
   }
   if (!args.includes('--no-docs') && runs.length === CASES.length) {
     const docs = join(root, 'docs', 'benchmarks.md');
-    const section = sectionMarkdown({ runs, machine: m, engineFlags: ENGINE_FLAGS, autoscaleFlags: AUTOSCALE_FLAGS, settings: SETTINGS });
+    const section = sectionMarkdown({ runs, machine: m, engineFlags: ENGINE_FLAGS, autoscaleFlags: AUTOSCALE_FLAGS, settings: SETTINGS, defaults: DEFAULT_AUTOSCALE });
     mkdirSync(dirname(docs), { recursive: true });
     writeFileSync(docs, updateSection(existsSync(docs) ? readFileSync(docs, 'utf8') : '', section));
     console.log(`\nwrote ${docs} (## Autoscaling)`);

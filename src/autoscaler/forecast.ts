@@ -6,8 +6,10 @@
  *                 morning follows last Monday, not Sunday), else value(t - 1 d) (the first week); lags are
  *                 taken at the same local wall-clock time, so 09:00 stays 09:00 across a daylight-saving
  *                 change.
- *   level      = (actual + 1) / (seasonal + 1) over the last 30 minutes, clamped to [0.5, 2]
- *   forecast(t) = seasonal(t) * level
+ *   level      = ratio (actual + 1) / (seasonal + 1) and difference actual - seasonal, over the last 30 min
+ *   forecast(t) = max(seasonal(t) * ratio, seasonal(t) + difference), within [0.5, 2] x seasonal(t):
+ *                 growth scales the whole pattern, but a quieter background does not shrink a daily
+ *                 burst that sits on top of it (a batch job's size does not follow the night's traffic)
  * Why not Holt-Winters: with two seasonal periods it needs double-seasonal smoothing (Taylor 2003), three
  * to four fitted smoothing constants and state that must survive restarts; a bad fit on a short or
  * irregular history silently over-provisions GPUs. The seasonal naive blend has no parameters to fit,
@@ -66,7 +68,13 @@ function seasonal(history: readonly DemandPoint[], t: number, r: Resolved): numb
   return lag(1);
 }
 
-function levelRatio(history: readonly DemandPoint[], now: number, windowMs: number, r: Resolved): number {
+/** The recent level against the seasonal expectation: ratio (actual + 1) / (seasonal + 1) and difference. */
+interface Level {
+  ratio: number;
+  diff: number;
+}
+
+function level(history: readonly DemandPoint[], now: number, windowMs: number, r: Resolved): Level {
   let actual = 0;
   let base = 0;
   let n = 0;
@@ -78,8 +86,17 @@ function levelRatio(history: readonly DemandPoint[], now: number, windowMs: numb
     base += b;
     n++;
   }
-  if (!n) return 1;
-  return Math.min(2, Math.max(0.5, (actual / n + 1) / (base / n + 1)));
+  if (!n) return { ratio: 1, diff: 0 };
+  return { ratio: (actual / n + 1) / (base / n + 1), diff: (actual - base) / n };
+}
+
+/**
+ * The seasonal value adjusted by the level: the larger of the scaled (growth in proportion) and the
+ * shifted (a quieter or busier background, with bursts on top keeping their size) forecasts, kept
+ * within [0.5, 2] times the seasonal value.
+ */
+function adjust(s: number, l: Level): number {
+  return Math.min(2 * s, Math.max(0.5 * s, s * l.ratio, s + l.diff));
 }
 
 function resolve(history: readonly DemandPoint[], opts: ForecastOptions): (Resolved & { now: number }) | undefined {
@@ -104,7 +121,7 @@ export function forecastConcurrency(
   if (!r) return undefined;
   const s = seasonal(history, at, r);
   if (s === undefined) return undefined;
-  return s * levelRatio(history, r.now, opts.levelWindowMs ?? 30 * 60_000, r);
+  return adjust(s, level(history, r.now, opts.levelWindowMs ?? 30 * 60_000, r));
 }
 
 export interface ForecastPeak {
@@ -122,12 +139,12 @@ export function forecastPeak(
 ): ForecastPeak | undefined {
   const r = resolve(history, opts);
   if (!r) return undefined;
-  const level = levelRatio(history, r.now, opts.levelWindowMs ?? 30 * 60_000, r);
+  const l = level(history, r.now, opts.levelWindowMs ?? 30 * 60_000, r);
   let best: ForecastPeak | undefined;
   for (let t = Math.floor(from / r.bucketMs) * r.bucketMs; t <= to; t += r.bucketMs) {
     const s = seasonal(history, t, r);
     if (s === undefined) continue;
-    const c = s * level;
+    const c = adjust(s, l);
     if (!best || c > best.concurrency) best = { concurrency: c, at: t };
   }
   return best;

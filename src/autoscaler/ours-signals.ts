@@ -33,8 +33,6 @@ export interface Demand {
 export interface Signals {
   /** average over SHORT_WINDOW_MS */
   short: Demand;
-  /** the newest sample, when requests wait in it (a queue means demand above capacity now) */
-  latest?: Demand;
   /** average over LONG_WINDOW_MS */
   long: Demand;
   ttftP95Ms?: number;
@@ -73,7 +71,6 @@ export function readSignals(input: PolicyInput, ttftSince: number, withTtft: boo
   const last = end > 0 ? samples[end - 1] : undefined;
   const short = sn ? demand(so / sn, sq / sn, heldAtZero) : demand(0, 0, heldAtZero);
   const long = ln ? demand(lo / ln, lq / ln, heldAtZero) : demand(0, 0, heldAtZero);
-  const latest = last && (last.queued > 0 || heldAtZero > 0) ? demand(last.ongoing, last.queued, heldAtZero) : undefined;
   let ttftP95Ms: number | undefined;
   if (withTtft) {
     const values: number[] = [];
@@ -84,22 +81,54 @@ export function readSignals(input: PolicyInput, ttftSince: number, withTtft: boo
     }
     ttftP95Ms = percentile(values, 95);
   }
-  return { short, latest, long, ttftP95Ms, hasSamples: last !== undefined, last };
-}
-
-export interface Terms {
-  load: number;
-  slo: number;
-  queue: number;
-  /** max of the three */
-  replicas: number;
-  /** "load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ..." (built on demand) */
-  text(): string;
+  return { short, long, ttftP95Ms, hasSamples: last !== undefined, last };
 }
 
 /** The replica counts asked for by load, the TTFT SLO and the queue target, for one Demand. */
-export function terms(spec: AutoscaleSpec, d: Demand, ttft: number | undefined, ready: number): Terms {
-  const load = ceilReplicas(d.load / spec.targetOngoingRequests);
+export class Terms {
+  /** max of the three */
+  readonly replicas: number;
+
+  constructor(
+    private readonly spec: AutoscaleSpec,
+    private readonly d: Demand,
+    private readonly ttft: number | undefined,
+    private readonly target: number,
+    readonly load: number,
+    readonly slo: number,
+    /** 0: no SLO term; 1: one request per replica (more would not help); 2: breach; 3: near the target */
+    private readonly sloCase: number,
+    readonly queue: number,
+  ) {
+    this.replicas = Math.max(load, slo, queue);
+  }
+
+  /** "load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ..." */
+  text(): string {
+    const { spec, d, ttft, load, slo, queue } = this;
+    const parts = [`ongoing ${num(d.ongoing)}`, `queued ${num(d.queued)}`];
+    if (d.held > 0) parts.push(`held ${num(d.held)}`);
+    const out = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(this.target)} = ${load} replica${load === 1 ? '' : 's'}`];
+    if (this.sloCase && spec.ttftP95Ms !== undefined && ttft !== undefined) {
+      const show = `ttft p95 ${formatDuration(ttft)} vs ${formatDuration(spec.ttftP95Ms)}`;
+      if (this.sloCase === 1) out.push(`${show} with <= 1 request per replica: more replicas would not help`);
+      else if (this.sloCase === 2) out.push(`${show} = ${slo}`);
+      else out.push(`${show} near target, holds ${slo}`);
+    }
+    if (queue) out.push(`queue ${num(d.queued)} / ${num(spec.targetQueueLength ?? 1)} per replica = ${queue}`);
+    return out.join('; ');
+  }
+}
+
+/** The replica counts asked for by load (at `target` per replica), the TTFT SLO and the queue target. */
+export function terms(
+  spec: AutoscaleSpec,
+  d: Demand,
+  ttft: number | undefined,
+  ready: number,
+  target = spec.targetOngoingRequests,
+): Terms {
+  const load = ceilReplicas(d.load / target);
   let slo = 0;
   let sloCase = 0;
   if (spec.ttftP95Ms !== undefined && ttft !== undefined) {
@@ -115,18 +144,5 @@ export function terms(spec: AutoscaleSpec, d: Demand, ttft: number | undefined, 
     }
   }
   const queue = spec.targetQueueLength !== undefined && d.queued > 0 ? ceilReplicas(d.queued / spec.targetQueueLength) : 0;
-  const text = (): string => {
-    const parts = [`ongoing ${num(d.ongoing)}`, `queued ${num(d.queued)}`];
-    if (d.held > 0) parts.push(`held ${num(d.held)}`);
-    const out = [`load ${num(d.load)} (${parts.join(', ')}) / target ${num(spec.targetOngoingRequests)} = ${load} replica${load === 1 ? '' : 's'}`];
-    if (sloCase && spec.ttftP95Ms !== undefined && ttft !== undefined) {
-      const show = `ttft p95 ${formatDuration(ttft)} vs ${formatDuration(spec.ttftP95Ms)}`;
-      if (sloCase === 1) out.push(`${show} with <= 1 request per replica: more replicas would not help`);
-      else if (sloCase === 2) out.push(`${show} = ${slo}`);
-      else out.push(`${show} near target, holds ${slo}`);
-    }
-    if (queue) out.push(`queue ${num(d.queued)} / ${num(spec.targetQueueLength ?? 1)} per replica = ${queue}`);
-    return out.join('; ');
-  };
-  return { load, slo, queue, replicas: Math.max(load, slo, queue), text };
+  return new Terms(spec, d, ttft, target, load, slo, sloCase, queue);
 }

@@ -25,66 +25,91 @@ describe('our policy: one decision', () => {
       'load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ready 2 + starting 2; desired 4',
     );
   });
-  it('reacts to the latest sample at once when requests wait', () => {
-    const now = 20 * SEC;
-    const s = samples(0, now, (t) => ({ ongoing: 4, queued: t === now ? 12 : 0, arrivals: 1 }));
-    const r = once({}, { now, samples: s, replicas: { ready: 1, desired: 1 } });
-    assert.equal(r.desired, 4, '(4 + 12) / 4, where the 10 s average would say 2');
-    assert.match(r.reason, /load 16 \(ongoing 4, queued 12\) \/ target 4 = 4 replicas \(latest sample: requests waiting\)/);
+  it('a queue shorter than a fifth of the cold start starts nothing; a sustained one does', () => {
+    // a 4 s burst to 4x the target on one replica (like the Azure code trace at 14 minutes), 60 s cold start:
+    // its 10 s average asks for a second replica for less than 12 s
+    const burst = (t: number) => ({ load: t > 60 * SEC && t <= 64 * SEC ? 16 : 2, arrivals: 1 });
+    const short = runScenario({ policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 3 * MIN, coldStartMs: MIN, demand: burst });
+    assert.deepEqual(changes(short), [[1000, 1]], 'absorbed by the replica there is');
+    const lasting = runScenario({
+      policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 3 * MIN, coldStartMs: MIN,
+      demand: (t) => ({ load: t > 60 * SEC ? 16 : 2, arrivals: 1 }),
+    });
+    const up = changes(lasting).find(([, d]) => d > 1)!;
+    assert.ok(up[0] > 70 * SEC && up[0] <= 85 * SEC, `up after 12 s of demand above the target (${up[0]})`);
+    assert.match(lasting.find((x) => x.at === up[0])!.reason, /load 1[0-9.]+ \(ongoing 4, queued [0-9.]+\) \/ target 4/);
   });
-  it('holds with no samples and nothing held', () => {
-    const r = once({ minReplicas: 1 }, { now: 5000, replicas: { ready: 1, desired: 1 } });
-    assert.equal(r.desired, 1);
-    assert.match(r.reason, /no samples yet/);
+  it('cancels replicas still starting once neither window asks for them', () => {
+    // demand for 50 s after 10 quiet minutes, then back: the replicas started for it (cold start 3 min) are
+    // cancelled before they are ready
+    const steps = runScenario({
+      policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 14 * MIN, coldStartMs: 3 * MIN,
+      demand: (t) => ({ load: t > 10 * MIN && t <= 10 * MIN + 50 * SEC ? 16 : 1, arrivals: 1 }),
+    });
+    const c = changes(steps);
+    assert.ok(c.length >= 3 && c[1][1] > 1, `scaled up (${JSON.stringify(c)})`);
+    assert.equal(c[c.length - 1][1], 1);
+    const cancel = steps.find((x) => x.at === c[c.length - 1][0])!;
+    assert.equal(cancel.ready, 1);
+    assert.match(cancel.reason, /starting no longer asked for: cancelled/);
   });
-  it('clamps to max and never desires more than can be placed', () => {
-    const now = 10 * SEC;
-    const s = samples(0, now, () => ({ ongoing: 100 }));
-    const r = once({ maxReplicas: 20, maxScaleUpPerMinute: 100 }, { now, samples: s, replicas: { ready: 4, desired: 4 }, placeableReplicas: 6 });
-    assert.equal(r.desired, 6);
-    assert.match(r.reason, /capped at 6 placeable/);
-    const m = once({ maxReplicas: 5 }, { now, samples: s, replicas: { ready: 4, desired: 4 } });
-    assert.equal(m.desired, 5);
-    assert.match(m.reason, /max 5/);
+  it('repeated queueing at a replica count asks for one more', () => {
+    // the average (3 requests) fits one replica, but 5 s bursts of 6 queue every 2 minutes
+    const steps = runScenario({
+      policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 8 * MIN, coldStartMs: MIN,
+      demand: (t) => ({ load: t % (2 * MIN) >= 30 * SEC && t % (2 * MIN) < 35 * SEC ? 6 : 3, arrivals: 1 }),
+    });
+    assert.deepEqual(changes(steps), [[1000, 1], [150_000, 2]], 'one more at the second queueing');
+    assert.match(steps.find((x) => x.at === 150_000)!.reason, /requests queued at 1 replicas 2 times within 10m: 2/);
   });
 });
 
 describe('our policy over time', () => {
-  it('scales up at once, at most maxScaleUpPerMinute per minute, then down after the downscale delay', () => {
+  it('scales up after a fifth of the cold start, at most maxScaleUpPerMinute per minute, then down after the downscale window', () => {
     const steps = runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1 })),
+      policy: createOurPolicy(spec({ minReplicas: 1, maxScaleUpPerMinute: 4, downscaleDelayMs: '5m' })),
       initial: { ready: 1 },
       durationMs: 30 * MIN,
       coldStartMs: 2 * MIN,
       demand: (t) => ({ load: t > 60 * SEC && t <= 10 * MIN ? 26 : 1, arrivals: 1 }),
     });
     const c = changes(steps);
-    assert.deepEqual(c.slice(0, 3), [[1000, 1], [61_000, 5], [121_000, 7]]);
-    assert.match(steps.find((s) => s.at === 61_000)!.reason, /upscale to 7 held by rate limit 4\/min/);
-    // load ends at 10 min: nothing lower before 15 min, back to 1 by 16 min
-    assert.equal(desiredAt(steps, 15 * MIN), 7);
-    assert.match(steps.find((s) => s.at === 12 * MIN)!.reason, /holding 7: 7 recommended within the last 5m/);
-    assert.equal(desiredAt(steps, 16 * MIN + 10 * SEC), 1);
+    // 26 requests: 6 replicas at 10% above the target of 4 (26.4), confirmed over 24 s (a fifth of 2 min)
+    const first = c.find(([, d]) => d > 1)!;
+    assert.ok(first[0] >= 85 * SEC && first[0] <= 95 * SEC, `first at ${first[0]}`);
+    assert.equal(desiredAt(steps, first[0] + 30 * SEC), 5, 'four added within the first minute');
+    assert.match(steps.find((x) => x.at === first[0] + 30 * SEC)!.reason, /upscale to 6 held by rate limit 4\/min/);
+    assert.equal(desiredAt(steps, first[0] + 70 * SEC), 6);
+    // load ends at 10 min: nothing lower before 80% of the 5 min window has passed, back to 1 by 16 min
+    assert.equal(desiredAt(steps, 13 * MIN), 6);
+    assert.match(steps.find((x) => x.at === 12 * MIN)!.reason, /holding 6: 7 asked for \(p80 over 5m/);
+    assert.equal(desiredAt(steps, 16 * MIN), 1);
   });
-  it('a blip inside the downscale window restarts the wait', () => {
-    const steps = runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1 })),
+  it('a short blip holds replicas for less than the downscale window; a longer rise for most of it', () => {
+    const run = (blipMs: number) => runScenario({
+      policy: createOurPolicy(spec({ minReplicas: 1, downscaleDelayMs: '5m' })),
       initial: { ready: 4 },
       durationMs: 20 * MIN,
-      demand: (t) => ({ load: t >= 4 * MIN && t < 5 * MIN ? 16 : 4, arrivals: 1 }),
+      demand: (t) => ({ load: t >= 4 * MIN && t < 4 * MIN + blipMs ? 16 : 4, arrivals: 1 }),
     });
-    assert.equal(desiredAt(steps, 9 * MIN), 4, 'the 4-min blip keeps 4 until 10 min');
-    assert.equal(desiredAt(steps, 11 * MIN), 1);
+    assert.equal(desiredAt(run(30 * SEC), 9 * MIN + 40 * SEC), 1, 'the 30 s blip is outvoted');
+    const long = run(2 * MIN);
+    assert.equal(desiredAt(long, 10 * MIN), 4, 'a 2 min rise keeps 4 until 80% of the window is lower');
+    assert.equal(desiredAt(long, 11 * MIN + 10 * SEC), 1);
   });
   it('honours an upscale delay (but not for requests held at zero)', () => {
     const steps = runScenario({
       policy: createOurPolicy(spec({ minReplicas: 1, upscaleDelayMs: '30s' })),
       initial: { ready: 1 },
       durationMs: 2 * MIN,
+      coldStartMs: MIN,
       demand: (t) => ({ load: t > 10 * SEC ? 12 : 2, arrivals: 1 }),
     });
+    // the 10 s average reaches 12 at 20 s; 3 replicas asked for throughout 30 s from then
     assert.equal(desiredAt(steps, 39 * SEC), 1);
-    assert.equal(desiredAt(steps, 42 * SEC), 3);
+    assert.equal(desiredAt(steps, 51 * SEC), 3);
+    const p = createOurPolicy(spec({ upscaleDelayMs: '30s' }));
+    assert.equal(p.decide(input({ now: 5 * MIN, heldAtZero: 1, replicas: { desired: 0 } }), p.init(0)).desired, 1);
   });
   it('applies schedule floors in the spec time zone, exempt from the rate limit', () => {
     const start = Date.parse('2026-03-04T06:55:00Z'); // Wednesday 07:55 in Zurich

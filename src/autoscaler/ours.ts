@@ -1,18 +1,28 @@
 /**
  * Our policy, asked every second. One decision, in order:
- *  1. reactive: replicas = max(load, TTFT SLO, queue terms) from total demand (ours-signals.ts);
- *     up to what the 10 s average has asked for throughout the last UP_CONFIRM_MS (a burst shorter than
- *     that is absorbed by the replicas there are: one started for it would be ready after it), or at
- *     once to what the 60 s average asks for; down to the DOWN_QUANTILE of the 60 s-average
- *     recommendations of the last downscaleDelay;
+ *  1. reactive, from total demand (ours-signals.ts: load = ongoing + queued, plus the TTFT and queue
+ *     terms when the spec has them):
+ *     - up to what the 10 s average asks for at 10% above the target (HPA's tolerance) throughout the
+ *       last fifth of a cold start (12 s of 60 s): a queue that the replicas there are drain within
+ *       seconds is no reason to start one that is ready a cold start later (Azure code trace); a held
+ *       request at zero starts one at once;
+ *     - one more than a replica count at which requests queued in two separate episodes within the
+ *       downscale window (bursty load that the target leaves too little headroom for);
+ *     - down to the 80th percentile (by time) of the 60 s-average recommendations over the downscale
+ *       window, never below the sustained and queueing terms, and not within a cold start of a scale-up;
+ *       replicas still starting are cancelled as soon as neither window asks for them (nothing to keep);
  *  2. floors: minReplicas, the schedule, the forecast of demand one cold start ahead;
  *  3. zero: only at min 0, planned from the deployment's own idle gaps (pieces/idle-gaps.ts): go to zero
- *     when the next request is expected later than keeping a replica is worth, and start one a cold
- *     start before it is due; without enough gaps, after scaleToZeroAfter without any request; never
- *     while a replica starts;
+ *     when keeping a replica until the next request costs more than a cold start plus the requests that
+ *     would wait for it, and start one a cold start before the next burst is due; without enough gaps,
+ *     after scaleToZeroAfter without any request; never while a replica starts;
  *  4. limits: maxReplicas, replicas added per minute, what quota and GPUs can place.
  * Starting replicas are capacity (the decision is a replica count, and demand is total, not per ready
  * replica), so a cold start never triggers a second scale-up for the same demand.
+ *
+ * Cost: a decision is O(1) amortised: windows are single passes over the last minute of samples, the
+ * stabilization windows are kept as runs of equal recommendations (pieces/stabilize.ts), the idle plan is
+ * made again only when the quiet spell passes a recorded gap, and the reason text is built on demand.
  */
 import { forecastPeak } from './forecast.js';
 import { firstAfter } from './pieces/average.js';
@@ -28,28 +38,20 @@ import { formatDuration, formatRate, num } from './units.js';
 import { DEMAND_BUCKET_MS } from './window.js';
 
 /** Tuning that is not part of the spec; docs/autoscaling.md says why each value. */
-export const TUNING = {
-  /** a scale-up on the 10 s average needs that average to ask for it throughout this long */
-  upConfirmMs: 0,
-  /** a queue in the newest sample scales up at once on that sample */
-  queueImmediate: true,
-  /** scale-up may always go to what the 60 s average asks for */
-  upOnLong: false,
+export const TUNING = Object.freeze({
+  /** a scale-up on the 10 s average needs that average to ask for it throughout this share of a cold start */
+  upConfirmShare: 0.2,
+  /** the 10 s average asks for a scale-up only above the target by this share (HPA's tolerance) */
+  upTolerance: 0.1,
   /** scale down to this quantile (by time) of the 60 s-average recommendations of the downscale window */
-  downQuantile: 1,
-  /** no scale-down within this long of a scale-up; undefined = the downscale delay */
-  holdAfterUpMs: undefined as number | undefined,
-  /** plan scale to zero from the deployment's idle gaps */
+  downQuantile: 0.8,
+  /** queue episodes within the downscale window at a replica count that ask for one more (0: off) */
+  queueEpisodes: 2,
+  /** plan scale to zero from the deployment's idle gaps (false: the plain idle timer) */
   zeroPlanner: true,
-  /** scale up only when the load is above the target by more than this share (HPA's tolerance) */
-  upTolerance: 0,
-  /** starting replicas are cancelled as soon as demand no longer asks for them (no hold) */
-  cancelStarting: false,
-  /** the current 60 s-average recommendation is a floor for scale-down */
-  downFloorLong: false,
-};
-// experiments only: OURS_TUNE='{"upConfirmMs":15000}'
-if (typeof process !== 'undefined' && process.env?.OURS_TUNE) Object.assign(TUNING, JSON.parse(process.env.OURS_TUNE));
+  /** a plan to keep is made again at most this often, or a quarter of the quiet time so far if longer */
+  replanMs: 10_000,
+});
 
 /** The plan for the current quiet spell (times in ms after the end of activity `activeAt`). */
 export interface ZeroPlan {
@@ -88,18 +90,27 @@ export interface OurState {
   burstFrom: number;
   burstCount: number;
   plan?: ZeroPlan;
+  /** whether the newest sample had requests waiting, and when queueing began (with the ready count then) */
+  queuing: boolean;
+  queueStarts: readonly QueueStart[];
+}
+
+export interface QueueStart {
+  at: number;
+  ready: number;
 }
 
 export function createOurPolicy(spec: AutoscaleSpec): ScalingPolicy<OurState> {
+  const tolTarget = spec.targetOngoingRequests * (1 + TUNING.upTolerance);
   return {
     name: 'ours',
     tickMs: 1000,
     init: (now) => ({
       up: [], down: [], additions: [], lastScaleUpAt: -Infinity, lastActiveAt: now, seenActivity: false,
       ready: 0, readyChangedAt: now, readyRoseAt: -Infinity, since: now,
-      lastSampleAt: -Infinity, gaps: [], burstFrom: -Infinity, burstCount: 0,
+      lastSampleAt: -Infinity, gaps: [], burstFrom: -Infinity, burstCount: 0, queuing: false, queueStarts: [],
     }),
-    decide: (input, state) => decide(spec, input, state),
+    decide: (input, state) => decide(spec, tolTarget, input, state),
   };
 }
 
@@ -115,10 +126,17 @@ function trackActivity(state: OurState, input: PolicyInput): void {
     }
   };
   let newest = state.lastSampleAt;
+  let queuing = state.queuing;
+  let queueStarts = state.queueStarts;
   for (let i = firstAfter(samples, state.lastSampleAt); i < samples.length; i++) {
     const s = samples[i];
     if (s.at > now) break;
     newest = s.at;
+    const q = s.queued > 0;
+    if (q && !queuing && TUNING.queueEpisodes > 0) {
+      queueStarts = [...queueStarts.slice(-(2 * TUNING.queueEpisodes - 1)), { at: s.at, ready: input.replicas.ready }];
+    }
+    queuing = q;
     if (isActive(s)) {
       if (s.arrivals > 0 || s.queued > 0) startGap(s.at);
       lastActiveAt = Math.max(lastActiveAt, s.at);
@@ -138,6 +156,8 @@ function trackActivity(state: OurState, input: PolicyInput): void {
   state.burstFrom = burstFrom;
   state.burstCount = burstCount;
   state.lastSampleAt = newest;
+  state.queuing = queuing;
+  state.queueStarts = queueStarts;
 }
 
 /** The zero plan for the current quiet spell, made again when the spell passes a recorded gap. */
@@ -149,17 +169,43 @@ function currentPlan(spec: AutoscaleSpec, state: OurState, input: PolicyInput): 
   let validTo = Infinity;
   for (const g of state.gaps) if (g.gap > idle && g.gap < validTo) validTo = g.gap;
   const plan = planIdle(state.gaps, idle, input.coldStartMs, spec.scaleToZeroAfterMs);
+  // a plan to keep the replica may wait a little for its next look (dropping a few seconds late costs a
+  // few seconds); a plan to drop is made again at every recorded gap it passes before it acts
+  if (validTo < Infinity && (!plan || plan.dropAt === Infinity)) validTo = Math.max(validTo, idle + Math.max(TUNING.replanMs, idle / 4));
   state.plan = plan
     ? { activeAt: state.lastActiveAt, validTo, dropAt: plan.dropAt, prewarmAt: plan.prewarmAt, cost: plan.cost, keepCost: plan.keepCost, candidates: plan.candidates }
     : { activeAt: state.lastActiveAt, validTo, dropAt: Infinity, prewarmAt: Infinity, cost: NaN, keepCost: NaN, candidates: 0 };
   return state.plan;
 }
 
-function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): PolicyResult<OurState> {
+function copyState(p: OurState): OurState {
+  return {
+    up: p.up, down: p.down, additions: p.additions, lastScaleUpAt: p.lastScaleUpAt, lastActiveAt: p.lastActiveAt,
+    seenActivity: p.seenActivity, ready: p.ready, readyChangedAt: p.readyChangedAt, readyRoseAt: p.readyRoseAt,
+    since: p.since, lastSampleAt: p.lastSampleAt, gaps: p.gaps, burstFrom: p.burstFrom, burstCount: p.burstCount,
+    plan: p.plan, queuing: p.queuing, queueStarts: p.queueStarts,
+  };
+}
+
+/** One more than the fewest ready replicas at which requests queued in TUNING.queueEpisodes episodes lately. */
+function queuePressure(state: OurState, now: number, windowMs: number, ready: number): number {
+  const k = TUNING.queueEpisodes;
+  const starts = state.queueStarts;
+  if (k <= 0 || starts.length < k) return 0;
+  let n = 0;
+  let fewest = Infinity;
+  for (let i = starts.length - 1; i >= 0 && starts[i].at > now - windowMs; i--) {
+    n++;
+    fewest = Math.min(fewest, starts[i].ready);
+  }
+  return n >= k && fewest >= 1 ? Math.min(ready, fewest) + 1 : 0;
+}
+
+function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev: OurState): PolicyResult<OurState> {
   const { now, replicas } = input;
   const current = replicas.desired;
   const ready = replicas.ready;
-  const state: OurState = { ...prev };
+  const state = copyState(prev);
   if (ready !== prev.ready) {
     state.ready = ready;
     state.readyChangedAt = now;
@@ -170,33 +216,34 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
 
   // 1. reactive
   const sig = readSignals(input, state.readyChangedAt, spec.ttftP95Ms !== undefined);
-  const upSpec = TUNING.upTolerance > 0 ? { ...spec, targetOngoingRequests: spec.targetOngoingRequests * (1 + TUNING.upTolerance) } : spec;
-  let upT = terms(upSpec, sig.short, sig.ttftP95Ms, ready);
-  const immediate = TUNING.queueImmediate && sig.latest !== undefined && sig.latest.load > sig.short.load + 1e-9;
-  if (immediate && sig.latest) upT = terms(upSpec, sig.latest, sig.ttftP95Ms, ready);
+  const upT = terms(spec, sig.short, sig.ttftP95Ms, ready);
+  const tolRec = tolTarget === spec.targetOngoingRequests ? upT.replicas : terms(spec, sig.short, sig.ttftP95Ms, ready, tolTarget).replicas;
   const downT = terms(spec, sig.long, sig.ttftP95Ms, ready);
-  const confirmMs = immediate ? spec.upscaleDelayMs : Math.max(spec.upscaleDelayMs, TUNING.upConfirmMs);
-  const keep = Math.max(spec.upscaleDelayMs, TUNING.upConfirmMs, spec.downscaleDelayMs) + 1;
-  state.up = recordRun(prev.up, now, upT.replicas, keep);
+  const confirmMs = Math.max(spec.upscaleDelayMs, TUNING.upConfirmShare * Math.max(0, input.coldStartMs));
+  const keep = Math.max(confirmMs, spec.downscaleDelayMs) + 1;
+  state.up = recordRun(prev.up, now, tolRec, keep);
   state.down = recordRun(prev.down, now, downT.replicas, keep);
-  const sustained = runExtreme(state.up, now, confirmMs, 'min', upT.replicas);
-  let upTarget = sustained;
-  if (TUNING.upOnLong && spec.upscaleDelayMs === 0) upTarget = Math.max(upTarget, downT.replicas);
+  const sustained = runExtreme(state.up, now, confirmMs, 'min', tolRec);
+  const pressure = queuePressure(state, now, spec.downscaleDelayMs, ready);
+  const upTarget = Math.max(sustained, pressure);
   let reactive = current;
   if (!sig.hasSamples && input.heldAtZero <= 0) {
     notes.push(() => 'no samples yet');
   } else if (upTarget > current) {
     reactive = upTarget;
+    if (pressure > sustained) notes.push(() => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`);
   } else {
-    let downTarget = Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), sustained);
-    if (TUNING.downFloorLong) downTarget = Math.max(downTarget, downT.replicas);
-    const holdMs = TUNING.holdAfterUpMs ?? spec.downscaleDelayMs;
-    // replicas still starting that demand no longer asks for: cancel them now (nothing to hold)
-    const asked = Math.max(downTarget, downT.replicas, runExtreme(state.up, now, confirmMs, 'max', upT.replicas));
-    const cancelTo = TUNING.cancelStarting ? Math.max(asked, ready) : current;
+    const floor = Math.max(sustained, pressure);
+    let downTarget = floor >= current ? floor
+      : Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), floor);
+    // N -> 0 only after a whole window without demand (kedacore/keda#7770)
+    if (downTarget === 0) downTarget = runExtreme(state.down, now, spec.downscaleDelayMs, 'max', downT.replicas);
+    // the replicas still starting that neither window asks for any more: cancel them (nothing to keep)
+    const cancelTo = Math.max(downTarget, downT.replicas, upT.replicas, ready);
+    const holdMs = Math.max(0, input.coldStartMs);
     if (downTarget < current) {
-      if (now - prev.lastScaleUpAt < holdMs) {
-        const ago = now - prev.lastScaleUpAt;
+      const ago = now - prev.lastScaleUpAt;
+      if (ago < holdMs) {
         if (cancelTo < current) {
           reactive = cancelTo;
           notes.push(() => `${current - cancelTo} starting no longer asked for: cancelled`);
@@ -204,22 +251,24 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
       } else if (now - prev.since < spec.downscaleDelayMs) {
         notes.push(() => `scale-down to ${downTarget} held: ${formatDuration(spec.downscaleDelayMs)} of history needed`);
       } else reactive = downTarget;
-    } else if (upT.replicas < current && downTarget >= current) {
-      const d = downTarget;
-      notes.push(() => `holding ${current}: ${d} recommended within the last ${formatDuration(spec.downscaleDelayMs)}`);
+    } else if (upT.replicas < current) {
+      const q = Math.round(TUNING.downQuantile * 100);
+      notes.push(() => `holding ${current}: ${downTarget} asked for (p${q} over ${formatDuration(spec.downscaleDelayMs)}, sustained or queueing)`);
     }
   }
   if (input.heldAtZero > 0 && reactive < 1) reactive = 1;
 
   // 2. floors
   let candidate = reactive;
-  const floors: number[] = [spec.minReplicas];
+  let hardFloor = spec.minReplicas;
   if (spec.minReplicas > 0) notes.push(() => `min ${spec.minReplicas}`);
-  const sched = scheduleFloor(spec.schedules, now, spec.timeZone);
-  if (sched.rule) {
-    floors.push(sched.floor);
-    const text = sched.rule.text;
-    notes.push(() => `schedule "${text}" at least ${sched.floor}`);
+  if (spec.schedules.length) {
+    const sched = scheduleFloor(spec.schedules, now, spec.timeZone);
+    if (sched.rule) {
+      hardFloor = Math.max(hardFloor, sched.floor);
+      const text = sched.rule.text;
+      notes.push(() => `schedule "${text}" at least ${sched.floor}`);
+    }
   }
   let forecastFloor = 0;
   if (spec.forecast && input.history.length) {
@@ -231,27 +280,26 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
       notes.push(() => `forecast ${num(peak.concurrency)} within ${formatDuration(horizon)} = ${f}`);
     }
   }
-  const hardFloor = Math.max(...floors);
   candidate = Math.max(candidate, hardFloor, forecastFloor);
 
   // 3. zero: the 1 -> 0 step is gated by idleness alone; N -> 0 also needs the downscale window (keda#7770)
   const idleMs = Math.max(0, now - state.lastActiveAt);
   const plan = hardFloor === 0 && forecastFloor === 0 && upT.replicas === 0 ? currentPlan(spec, state, input) : undefined;
-  const planned = plan !== undefined && plan.candidates > 0;
+  const planned = plan !== undefined && plan.candidates > 0 ? plan : undefined;
   const wantsZero = candidate === 0 || (candidate === 1 && current <= 1 && upT.replicas === 0 && hardFloor === 0 && forecastFloor === 0);
   if (wantsZero && current > 0) {
-    if (planned && plan) {
+    if (planned) {
       const gate = scaleToZeroGate({
         now, idleSince: now, idleAfterMs: 0, minReplicas: spec.minReplicas, starting: replicas.starting, heldAtZero: input.heldAtZero,
       });
-      const due = idleMs >= plan.dropAt && idleMs < plan.prewarmAt;
+      const due = idleMs >= planned.dropAt && idleMs < planned.prewarmAt;
       if (due && gate.allowed) {
         candidate = 0;
-        notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(plan, input.coldStartMs)}: scale to zero`);
+        notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
       } else {
         candidate = Math.max(candidate, 1);
         if (!gate.allowed) notes.push(() => `not to zero: ${gate.reason}`);
-        else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(plan, input.coldStartMs)}: keep`);
+        else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: keep`);
       }
     } else {
       const idleSince = Math.max(state.lastActiveAt, state.readyRoseAt);
@@ -271,10 +319,10 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
     }
   }
   let prewarm = false;
-  if (current === 0 && candidate === 0 && planned && plan && idleMs >= plan.prewarmAt) {
+  if (current === 0 && candidate === 0 && planned && idleMs >= planned.prewarmAt) {
     candidate = 1;
     prewarm = true;
-    notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(plan, input.coldStartMs)}: pre-warm`);
+    notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: pre-warm`);
   }
 
   // 4. limits
@@ -287,7 +335,8 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
     const lim = limitScaleUp(current, candidate, prev.additions, now, spec.maxScaleUpPerMinute);
     const exempt = Math.min(candidate, Math.max(hardFloor, input.heldAtZero > 0 || prewarm ? 1 : 0));
     desired = Math.max(lim.desired, exempt);
-    if (desired < candidate) notes.push(() => `upscale to ${candidate} held by rate limit ${formatRate(spec.maxScaleUpPerMinute)}`);
+    const c = candidate;
+    if (desired < candidate) notes.push(() => `upscale to ${c} held by rate limit ${formatRate(spec.maxScaleUpPerMinute)}`);
   }
   const placed = capToPlaceable(desired, input.placeableReplicas);
   if (placed.capped) {
@@ -303,22 +352,31 @@ function decide(spec: AutoscaleSpec, input: PolicyInput, prev: OurState): Policy
   }
 
   const showDown = reactive < current && downT.replicas !== upT.replicas;
-  let text: string | undefined;
-  const reason = (): string => {
-    if (text !== undefined) return text;
-    const head = immediate ? `${upT.text()} (latest sample: requests waiting)` : upT.text();
+  return new Decision(desired, state, () => {
     const down = showDown ? `; 60s ${downT.text()}` : '';
     const capacity = `ready ${ready} + starting ${replicas.starting}`;
-    text = [head + down, capacity, ...notes.map((n) => n())].join('; ') + `; desired ${desired}`;
-    return text;
-  };
-  return {
-    desired,
-    get reason() {
-      return reason();
-    },
-    state,
-  };
+    return [upT.text() + down, capacity, ...notes.map((n) => n())].join('; ') + `; desired ${desired}`;
+  });
+}
+
+/** A decision whose reason text is built when it is read (the simulator never reads it). */
+class Decision implements PolicyResult<OurState> {
+  private text: string | undefined;
+
+  constructor(
+    readonly desired: number,
+    readonly state: OurState,
+    private readonly build: () => string,
+  ) {}
+
+  get reason(): string {
+    if (this.text === undefined) this.text = this.build();
+    return this.text;
+  }
+
+  toJSON(): { desired: number; reason: string } {
+    return { desired: this.desired, reason: this.reason };
+  }
 }
 
 function planText(p: ZeroPlan, coldStartMs: number): string {

@@ -120,10 +120,10 @@ describe('buildAutoscaleSpec', () => {
       'replicas 0 to 8',
       'target 4 ongoing requests per replica',
       'time to first token p95 at most 2s',
-      'scale up after 0s, at most 4/min added; scale down after 5m of lower demand',
-      'scale to zero after 5m without any request',
+      'scale up after 0s (and only for demand that lasts a fifth of a cold start), at most 16/min added; scale down to what 80% of the last 10m asked for',
+      "scale to zero when the deployment's idle gaps say the next request is far off, or after 5m without any request",
       'schedule: weekdays 08:00-18:00 at least 3 (Europe/Zurich)',
-      'forecast pre-warming off',
+      'forecast pre-warming on',
     ]);
   });
 });

@@ -19,12 +19,12 @@ export const DEFAULT_AUTOSCALE: Readonly<AutoscaleSpec> = Object.freeze({
   maxReplicas: 4,
   targetOngoingRequests: 4,
   upscaleDelayMs: 0,
-  downscaleDelayMs: 5 * 60_000,
-  maxScaleUpPerMinute: 4,
+  downscaleDelayMs: 10 * 60_000,
+  maxScaleUpPerMinute: 16,
   scaleToZeroAfterMs: 5 * 60_000,
   schedules: [],
   timeZone: 'UTC',
-  forecast: false,
+  forecast: true,
 });
 
 export const LIMITS = {
@@ -179,12 +179,14 @@ export function describeSpec(spec: AutoscaleSpec): string[] {
   if (spec.ttftP95Ms !== undefined) lines.push(`time to first token p95 at most ${formatDuration(spec.ttftP95Ms)}`);
   if (spec.targetQueueLength !== undefined) lines.push(`at most ${spec.targetQueueLength} queued requests per replica`);
   lines.push(
-    `scale up after ${formatDuration(spec.upscaleDelayMs)}, at most ${formatRate(spec.maxScaleUpPerMinute)} added; ` +
-      `scale down after ${formatDuration(spec.downscaleDelayMs)} of lower demand`,
+    `scale up after ${formatDuration(spec.upscaleDelayMs)} (and only for demand that lasts a fifth of a cold start), ` +
+      `at most ${formatRate(spec.maxScaleUpPerMinute)} added; ` +
+      `scale down to what 80% of the last ${formatDuration(spec.downscaleDelayMs)} asked for`,
   );
   lines.push(
     spec.minReplicas === 0
-      ? `scale to zero after ${formatDuration(spec.scaleToZeroAfterMs)} without any request`
+      ? `scale to zero when the deployment's idle gaps say the next request is far off, ` +
+        `or after ${formatDuration(spec.scaleToZeroAfterMs)} without any request`
       : 'never scales to zero (min is above 0)',
   );
   for (const r of spec.schedules) lines.push(`schedule: ${formatScheduleRule(r)} (${spec.timeZone})`);

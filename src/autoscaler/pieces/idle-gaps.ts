@@ -8,9 +8,10 @@
  *
  * The plan minimises expected GPU time plus `missCostMs` per request that would wait for a cold start, over
  * the recorded gaps longer than the quiet time so far (the conditional distribution: once a spell has lasted
- * longer than the short gaps, only the long ones are still possible), plus one gap shorter than any of them
- * (the next gap may be shorter than every gap seen: with n gaps, a chance of 1 in n + 1), so a plan made from
- * a handful of gaps does not bet a burst of requests on them. `missCostMs` is the spec's
+ * longer than the short gaps, only the long ones are still possible), plus one gap shorter than any of them,
+ * spread between now and the shortest (the next gap may be shorter than every gap seen: with n gaps, a
+ * chance of 1 in n + 1), so a plan made from a handful of gaps does not bet a burst of requests on them.
+ * Drops and pre-warms are only planned at recorded gaps. `missCostMs` is the spec's
  * scaleToZeroAfter: the idle time the user pays to spare one request a cold start.
  */
 
@@ -26,6 +27,8 @@ export interface GapSample {
 export const MIN_GAP_MS = 10_000;
 /** Gaps remembered per deployment. */
 export const GAP_SAMPLES = 32;
+/** The one gap "shorter than any seen" is spread over this many points. */
+const PRIOR_POINTS = 4;
 /** Gaps needed before the plan replaces the plain idle timer. */
 export const MIN_GAP_SAMPLES = 3;
 
@@ -61,8 +64,9 @@ export interface IdlePlan {
 
 /**
  * The cheapest plan for a spell that has lasted `idleMs` so far, or undefined when too few recorded gaps
- * are longer than that (then the plain idle timer decides). Brute force over the recorded gaps as drop and
- * pre-warm times: N <= 32, and the caller plans again only when the quiet time passes a recorded gap.
+ * are longer than that (then the plain idle timer decides). Every recorded gap is a candidate drop and
+ * pre-warm time: O(N^2) for N <= 33 with prefix sums, and the caller plans again only when the quiet time
+ * passes a recorded gap.
  */
 export function planIdle(
   samples: readonly GapSample[],
@@ -72,51 +76,88 @@ export function planIdle(
   minSamples = MIN_GAP_SAMPLES,
 ): IdlePlan | undefined {
   if (samples.length < minSamples) return undefined;
-  const g: number[] = [];
-  const w: number[] = [];
+  // scratch: gap, miss cost and weight of each candidate, then sorted by gap (at most 32 + PRIOR_POINTS)
+  const cap = samples.length + PRIOR_POINTS;
+  const g = new Float64Array(cap);
+  const w = new Float64Array(cap);
+  const p = new Float64Array(cap);
+  let candidates = 0;
+  let shortest = Infinity;
+  let sumW = 0;
   for (const s of samples) {
     if (s.gap > idleMs) {
-      g.push(s.gap);
-      w.push(Math.max(1, s.burst) * missCostMs);
+      g[candidates] = s.gap;
+      w[candidates] = Math.max(1, s.burst) * missCostMs;
+      p[candidates] = 1;
+      shortest = Math.min(shortest, s.gap);
+      sumW += w[candidates];
+      candidates++;
     }
   }
-  const candidates = g.length;
   if (candidates === 0) return undefined;
-  // the next gap may be shorter than any seen so far (rule of succession: 1 in n + 1): one more sample
-  // halfway between now and the shortest candidate, with the mean burst
-  let shortest = Infinity;
-  let meanW = 0;
-  for (let i = 0; i < candidates; i++) {
-    shortest = Math.min(shortest, g[i]);
-    meanW += w[i] / candidates;
-  }
-  g.push(idleMs + (shortest - idleMs) / 2);
-  w.push(meanW);
-  const n = g.length;
   const C = Math.max(0, coldStartMs);
-  // keep until the arrival
-  let keepCost = 0;
-  for (let i = 0; i < n; i++) keepCost += g[i] - idleMs;
-  keepCost /= n;
+  let longest = 0;
+  let waitSum = 0;
+  for (let i = 0; i < candidates; i++) {
+    longest = Math.max(longest, g[i]);
+    waitSum += g[i] - idleMs;
+  }
+  if (longest - idleMs <= C) {
+    // every spell ends within a cold start: nothing beats keeping the replica (the prior's share is
+    // spread below the shortest gap, on average halfway)
+    const keepCost = (waitSum + (shortest - idleMs) / 2) / (candidates + 1);
+    return { dropAt: Infinity, prewarmAt: Infinity, cost: keepCost, keepCost, candidates };
+  }
+  // the next gap may be shorter than any seen so far (rule of succession: 1 in n + 1): one more sample,
+  // spread evenly between now and the shortest candidate, with the mean burst
+  let n = candidates;
+  for (let j = 1; j <= PRIOR_POINTS; j++, n++) {
+    g[n] = idleMs + ((shortest - idleMs) * j) / (PRIOR_POINTS + 1);
+    w[n] = sumW / candidates;
+    p[n] = 1 / PRIOR_POINTS;
+  }
+  // insertion sort by gap (n is small)
+  for (let i = 1; i < n; i++) {
+    const gi = g[i], wi = w[i], pi = p[i];
+    let j = i - 1;
+    for (; j >= 0 && g[j] > gi; j--) {
+      g[j + 1] = g[j];
+      w[j + 1] = w[j];
+      p[j + 1] = p[j];
+    }
+    g[j + 1] = gi;
+    w[j + 1] = wi;
+    p[j + 1] = pi;
+  }
+  // weighted prefix sums of the time a kept replica waits, and of the weights
+  const wait = new Float64Array(n + 1);
+  const mass = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    wait[i + 1] = wait[i] + p[i] * (g[i] - idleMs);
+    mass[i + 1] = mass[i] + p[i];
+  }
+  const total = mass[n];
+  const keepCost = wait[n] / total;
   let best: IdlePlan = { dropAt: Infinity, prewarmAt: Infinity, cost: keepCost, keepCost, candidates };
-  const drops = [idleMs, ...g];
-  const starts = [Infinity, ...g.map((x) => x - C)];
-  for (const H of drops) {
-    for (const S of starts) {
-      if (S < H) continue; // a restart before the drop is just keeping
-      let cost = 0;
-      for (let i = 0; i < n; i++) {
-        const t = g[i];
-        if (t <= H) {
-          cost += t - idleMs;
-          continue;
-        }
-        cost += H - idleMs;
-        if (t < S) cost += C + w[i]; // came before the pre-warm: a cold start from zero
-        else if (t >= S + C) cost += t - S; // the pre-warmed replica was ready and waited
-        else cost += t - S + w[i]; // still starting: the burst waits for it
-      }
-      cost /= n;
+  // drop at H (now, or at a recorded gap), start again at S (never, or a cold start before a recorded gap)
+  const suffix = new Float64Array(n + 1);
+  for (let si = -1; si < n; si++) {
+    if (si >= 0 && p[si] !== 1) continue;
+    const S = si < 0 ? Infinity : g[si] - C;
+    // suffix[k]: what the spells from the k-th shortest on cost after the drop, with a restart at S
+    suffix[n] = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const t = g[i];
+      const c = t < S ? C + w[i] : t >= S + C ? t - S : t - S + w[i];
+      suffix[i] = suffix[i + 1] + p[i] * c;
+    }
+    let k = 0; // spells ending at or before H (they find the replica kept)
+    for (let hi = -1; hi < n; hi++) {
+      if (hi >= 0 && p[hi] !== 1) continue;
+      const H = hi < 0 ? idleMs : g[hi];
+      if (S < H) break; // drops are ascending: a restart before the drop is just keeping
+      while (k < n && g[k] <= H) k++;
+      const cost = (wait[k] + (total - mass[k]) * (H - idleMs) + suffix[k]) / total;
       if (cost < best.cost - 1e-6) best = { dropAt: H, prewarmAt: S, cost, keepCost, candidates };
     }
   }

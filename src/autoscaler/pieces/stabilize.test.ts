@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maxSince, minSince, recordRecommendation, recordRun, runExtreme, stabilize } from './stabilize.js';
+import { maxSince, minSince, recordRecommendation, recordRun, runExtreme, runQuantile, stabilize } from './stabilize.js';
 
 describe('stabilization over recommendations', () => {
   const recs = [
@@ -48,5 +48,25 @@ describe('recommendations as runs', () => {
     runs = recordRun(runs, 10_000, 1, 60_000);
     runs = recordRun(runs, 100_000, 2, 60_000);
     assert.deepEqual(runs.map((r) => r.replicas), [1, 2], 'the 1 still held 60 s before 100 s');
+  });
+});
+
+describe('quantile over runs', () => {
+  const runs = [
+    { at: 0, replicas: 2 },
+    { at: 60_000, replicas: 5 },
+    { at: 90_000, replicas: 3 },
+    { at: 240_000, replicas: 4 },
+  ];
+  it('weighs each run by the time it held in the window', () => {
+    // in (0, 300 s]: 2 for 60 s, 5 for 30 s, 3 for 150 s, 4 for 60 s
+    assert.equal(runQuantile(runs, 300_000, 300_000, 1, 0), 5);
+    assert.equal(runQuantile(runs, 300_000, 300_000, 0.9, 0), 5, 'the top 10% (30 s) is the 5');
+    assert.equal(runQuantile(runs, 300_000, 300_000, 0.8, 0), 4, '5 and 4 cover 90 s = 30%');
+    assert.equal(runQuantile(runs, 300_000, 300_000, 0.5, 0), 3);
+    assert.equal(runQuantile(runs, 300_000, 300_000, 0, 0), 2);
+    assert.equal(runQuantile(runs, 300_000, 100_000, 0.8, 0), 4, 'only the 3 and the 4 in the last 100 s');
+    assert.equal(runQuantile([], 300_000, 100_000, 0.8, 7), 7);
+    assert.equal(runQuantile(runs, 240_000, 0, 0.5, 0), 4, 'a zero window sees the run that starts now');
   });
 });

@@ -90,10 +90,10 @@ export function runExtreme(
 }
 
 /**
- * The `q`-quantile (0..1, by time) of the runs that held in (now - windowMs, now]: the lowest value that
- * held for at least a share `q` of the window's covered time, counting from the top (q = 1: the highest
- * value, like runExtreme 'max'; q = 0.5: the median). `fallback` when no run held in the window.
- * Runs are few (changes only), so this is a short scan.
+ * The `q`-quantile (0..1, by time) of the runs that held in (now - windowMs, now]: the value below which
+ * the recommendation stayed for a share `q` of the window's covered time (q = 1: the highest value, like
+ * runExtreme 'max'; q = 0.5: the median). `fallback` when no run held in the window. Runs are few
+ * (changes only) and values small integers, so this is a short scan without sorting.
  */
 export function runQuantile(
   runs: readonly Recommendation[],
@@ -103,26 +103,40 @@ export function runQuantile(
   fallback: number,
 ): number {
   const from = now - windowMs;
-  const spans: Array<[number, number]> = [];
   let total = 0;
+  let hi = -Infinity;
+  let lo = Infinity;
+  let first = -1;
   for (let i = 0; i < runs.length; i++) {
-    const start = Math.max(runs[i].at, from);
-    const end = Math.min(i + 1 < runs.length ? runs[i + 1].at : Infinity, now);
+    const end = i + 1 < runs.length ? runs[i + 1].at : Infinity;
     if (runs[i].at > now || end <= from) continue;
+    if (first < 0) first = i;
     // the current run counts at least one instant, so a fresh recommendation is never ignored
-    const span = Math.max(end - start, 1e-6);
-    spans.push([runs[i].replicas, span]);
-    total += span;
+    total += Math.max(Math.min(end, now) - Math.max(runs[i].at, from), 1e-6);
+    hi = Math.max(hi, runs[i].replicas);
+    lo = Math.min(lo, runs[i].replicas);
   }
-  if (!spans.length) return fallback;
-  if (q >= 1) return Math.max(...spans.map((s) => s[0]));
-  spans.sort((a, b) => b[0] - a[0]);
-  // from the top: the value at which the time above-or-at reaches (1 - q) of the total
-  const need = (1 - q) * total;
-  let acc = 0;
-  for (const [v, span] of spans) {
-    acc += span;
-    if (acc > need + 1e-9) return v;
+  if (first < 0) return fallback;
+  if (q >= 1 || hi === lo) return hi;
+  // from the top: the highest value v such that the time at or above v reaches (1 - q) of the total
+  const need = (1 - q) * total - 1e-9;
+  let below = hi + 1;
+  for (;;) {
+    // the next lower value present, and the time at or above it
+    let v = -Infinity;
+    let above = 0;
+    for (let i = first; i < runs.length; i++) {
+      const end = i + 1 < runs.length ? runs[i + 1].at : Infinity;
+      if (runs[i].at > now || end <= from) continue;
+      const r = runs[i].replicas;
+      if (r < below && r > v) v = r;
+    }
+    for (let i = first; i < runs.length; i++) {
+      const end = i + 1 < runs.length ? runs[i + 1].at : Infinity;
+      if (runs[i].at > now || end <= from || runs[i].replicas < v) continue;
+      above += Math.max(Math.min(end, now) - Math.max(runs[i].at, from), 1e-6);
+    }
+    if (above >= need || v <= lo) return v;
+    below = v;
   }
-  return spans[spans.length - 1][0];
 }
