@@ -46,7 +46,7 @@ export const TUNING = Object.freeze({
   /** scale down to this quantile (by time) of the 60 s-average recommendations of the downscale window */
   downQuantile: 0.8,
   /** queue episodes within the downscale window at a replica count that ask for one more (0: off) */
-  queueEpisodes: 2,
+  queueEpisodes: 0,
   /** plan scale to zero from the deployment's idle gaps (false: the plain idle timer) */
   zeroPlanner: true,
   /** a plan to keep is made again at most this often, or a quarter of the quiet time so far if longer */
