@@ -155,10 +155,13 @@ export function findings(runs, engineFlags = '', target = 24) {
       let line = `  Over the run ours averages ${l.avgOurs.toFixed(2)} replicas, the foresight schedule ${fAvg.toFixed(2)} and the load itself ${l.avgLoad.toFixed(2)} ` +
         `(per second, ${pk.seqs} sequences per replica at single-sequence speed; the schedule adds cold starts and keeps replicas over gaps shorter than one)` +
         (one ? '' : `, each summed over ${r.trace.deployments} deployments`) + '.';
-      if (one && l.busyRatio !== undefined && l.above > 0) {
-        line += ` Of ours' ${gh(l.above)} replica-hours above the load, ${((l.busyAbove / l.above) * 100).toFixed(0)}% are while the load needs 2 or more replicas; ` +
-          `there ours runs ${l.busyRatio.toFixed(2)}x the load's replicas, where sizing at the target (${pk.seqs}/${pk.target} = ${pk.share.toFixed(2)}x) with the batching slowdown at ${pk.target} sequences (${pk.slowdown.toFixed(2)}x service time) alone would be ${(pk.share * pk.slowdown).toFixed(2)}x; ` +
-          'the rest is capacity held in quieter periods for bursts and for demand expected within a cold start.';
+      if (one && l.above > 0) {
+        line += ` Ours holds ${gh(l.above)} replica-hours above the load`;
+        line += l.busyRatio !== undefined && l.busyAbove > 0
+          ? `, ${((l.busyAbove / l.above) * 100).toFixed(0)}% of them while the load needs 2 or more replicas; there ours runs ${l.busyRatio.toFixed(2)}x the load's replicas, ` +
+            `where a tracker sizing exactly at the target (${pk.seqs}/${pk.target} = ${pk.share.toFixed(2)}x), every replica slowed by batching ${pk.target} sequences (${pk.slowdown.toFixed(2)}x service time), would run about ${(pk.share * pk.slowdown).toFixed(2)}x; ` +
+            'the rest is capacity held in quieter periods for bursts and for demand expected within a cold start.'
+          : ', all of it in quiet periods (a replica kept over gaps shorter than the time to bring one back, and for bursts).';
       }
       if (l.belowShare > 0.0005) line += ` Ours is below the load's need in ${(l.belowShare * 100).toFixed(1)}% of the time (${gh(l.below)} replica-hours).`;
       out.push(line);
@@ -176,7 +179,7 @@ export function findings(runs, engineFlags = '', target = 24) {
   out.push(misses.length
     ? `Where ours still misses the aim: ${misses.join('. ')}.`
     : 'Ours meets every part of the aim on every trace of this run.');
-  return out.join('\n') + '\n';
+  return out.join('\n');
 }
 
 /** Replaces the "## Autoscaling" section (up to the next "## " heading) or appends it. */

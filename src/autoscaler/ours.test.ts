@@ -59,8 +59,8 @@ describe('our policy: one decision', () => {
       policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 8 * MIN, coldStartMs: MIN,
       demand: (t) => ({ load: t % (2 * MIN) >= 30 * SEC && t % (2 * MIN) < 35 * SEC ? 6 : 3, arrivals: 1 }),
     });
-    assert.deepEqual(changes(steps), [[1000, 1], [150_000, 2]], 'one more at the second queueing');
-    assert.match(steps.find((x) => x.at === 150_000)!.reason, /requests queued at 1 replicas 2 times within 10m: 2/);
+    assert.deepEqual(changes(steps), [[1000, 1], [270_000, 2]], 'one more at the third queueing (one or two are bursts)');
+    assert.match(steps.find((x) => x.at === 270_000)!.reason, /requests queued at 1 replicas 3 times within 10m: 2/);
   });
 });
 
@@ -110,6 +110,33 @@ describe('our policy over time', () => {
     assert.equal(desiredAt(steps, 51 * SEC), 3);
     const p = createOurPolicy(spec({ upscaleDelayMs: '30s' }));
     assert.equal(p.decide(input({ now: 5 * MIN, heldAtZero: 1, replicas: { desired: 0 } }), p.init(0)).desired, 1);
+  });
+  it('a 5 minute dip is held through (a scale-down would miss the return); a longer lull is not', () => {
+    const run = (dipMs: number) => runScenario({
+      policy: createOurPolicy(spec({ minReplicas: 1, maxReplicas: 16 })), initial: { ready: 10 }, durationMs: 40 * MIN, coldStartMs: MIN,
+      demand: (t) => ({ load: t >= 15 * MIN && t < 15 * MIN + dipMs ? 10 : 40, arrivals: 10 }),
+    });
+    const dip = run(5 * MIN);
+    assert.ok(dip.filter((x) => x.at > 15 * MIN).every((x) => x.desired === 10), 'kept 10 through the dip');
+    const lull = run(15 * MIN);
+    assert.equal(desiredAt(lull, 29 * MIN), 3, 'a 15 min lull goes down to its own level');
+  });
+  it('a call every 10 minutes: after three gaps, zero between calls and a replica pre-warmed for each', () => {
+    const steps = runScenario({
+      policy: createOurPolicy(spec()), initial: { ready: 1 }, durationMs: 80 * MIN, coldStartMs: MIN,
+      demand: (t) => {
+        const m = t % (10 * MIN);
+        return { load: m >= 5 * SEC && m < 8 * SEC ? 1 : 0, arrivals: m === 5 * SEC ? 1 : 0 };
+      },
+    });
+    const readyAtCall = (k: number) => steps.find((x) => x.at === k * 10 * MIN + 5 * SEC)!.ready;
+    assert.equal(readyAtCall(1), 0, 'before the gaps are known: met at zero (the 5 min timer)');
+    for (let k = 4; k < 8; k++) assert.equal(readyAtCall(k), 1, `call ${k} finds a replica`);
+    // between calls: zero for most of the gap
+    const between = steps.filter((x) => x.at > 60 * MIN && x.at < 68 * MIN);
+    assert.ok(between.filter((x) => x.desired === 0).length > between.length * 0.7);
+    const warm = steps.find((x) => x.at > 60 * MIN && /pre-warm/.test(x.reason))!;
+    assert.match(warm.reason, /past gaps this long: zero at 10s, back at 8m58s/);
   });
   it('applies schedule floors in the spec time zone, exempt from the rate limit', () => {
     const start = Date.parse('2026-03-04T06:55:00Z'); // Wednesday 07:55 in Zurich

@@ -6,7 +6,7 @@
  *       last fifth of a cold start (12 s of 60 s): a queue that the replicas there are drain within
  *       seconds is no reason to start one that is ready a cold start later (Azure code trace); a held
  *       request at zero starts one at once;
- *     - one more than a replica count at which requests queued in two separate episodes within the
+ *     - one more than a replica count at which requests queued in three separate episodes within the
  *       downscale window (bursty load that the target leaves too little headroom for);
  *     - down to the 80th percentile (by time) of the 60 s-average recommendations over the downscale
  *       window, never below the sustained and queueing terms, and not within a cold start of a scale-up;
@@ -46,7 +46,7 @@ export const TUNING = Object.freeze({
   /** scale down to this quantile (by time) of the 60 s-average recommendations of the downscale window */
   downQuantile: 0.8,
   /** queue episodes within the downscale window at a replica count that ask for one more (0: off) */
-  queueEpisodes: 0,
+  queueEpisodes: 3,
   /** plan scale to zero from the deployment's idle gaps (false: the plain idle timer) */
   zeroPlanner: true,
   /** a plan to keep is made again at most this often, or a quarter of the quiet time so far if longer */

@@ -39,7 +39,7 @@ export function recordGap(samples: readonly GapSample[], gap: number, max = GAP_
   return out;
 }
 
-/** Sets the newest sample's burst count (arrivals within a cold start of its end). Returns a new array. */
+/** Sets the newest sample's burst count (arrivals within a cold start of the arrival that ended it). Returns a new array. */
 export function setLastBurst(samples: readonly GapSample[], burst: number): readonly GapSample[] {
   const last = samples[samples.length - 1];
   if (!last || last.burst === burst) return samples;
@@ -63,10 +63,10 @@ export interface IdlePlan {
 }
 
 /**
- * The cheapest plan for a spell that has lasted `idleMs` so far, or undefined when too few recorded gaps
- * are longer than that (then the plain idle timer decides). Every recorded gap is a candidate drop and
- * pre-warm time: O(N^2) for N <= 33 with prefix sums, and the caller plans again only when the quiet time
- * passes a recorded gap.
+ * The cheapest plan for a spell that has lasted `idleMs` so far, or undefined with fewer than `minSamples`
+ * recorded gaps or none longer than that (then the plain idle timer decides). Every recorded gap is a
+ * candidate drop and pre-warm time: O(N^2) for N <= 36 points with prefix sums, and the caller plans again
+ * only when the quiet time passes a recorded gap.
  */
 export function planIdle(
   samples: readonly GapSample[],
