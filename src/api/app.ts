@@ -15,6 +15,8 @@ export interface ApiDeps {
   autoscaler?: AutoscalerLoop;
   /** extra routes (autoscaling, cost, ...) mounted by other modules */
   extend?: (app: Hono) => void;
+  /** awaited after every successful change through the API, before it answers (HA: write the state to the cluster) */
+  afterWrite?: () => Promise<void>;
 }
 
 /** The one error boundary of the REST API: InferscaleError -> status + {"error":{code,message,field}}. */
@@ -57,6 +59,14 @@ export function createApi(deps: ApiDeps): Hono {
     if (!tokenOk(presented, deps.adminToken)) throw new InferscaleError('unauthorized', 'admin token missing or wrong: set INFERSCALE_TOKEN or run on the server machine (the CLI reads it from the data dir)');
     return next();
   });
+  const { afterWrite } = deps;
+  if (afterWrite) {
+    app.use('*', async (c, next) => {
+      await next();
+      if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.res.status >= 400 || c.req.path.startsWith('/api/v1/internal/')) return;
+      await afterWrite().catch((e: Error) => console.error(`writing the state to the cluster after ${c.req.method} ${c.req.path} failed (retried every few seconds): ${e.message}`));
+    });
+  }
 
   app.get('/deployments', (c) => c.json({ deployments: svc.list().map((d) => svc.view(d)) }));
   app.post('/deployments', async (c) => c.json(svc.create(await jsonBody(c)), 201));

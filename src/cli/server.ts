@@ -11,6 +11,7 @@ export function serverCommand(): Command {
     .option('--virtual-gpus <n>', 'offer N virtual GPU slots instead of detecting NVIDIA GPUs')
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
     .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
+    .option('--ha <zone>', 'run as one of several server replicas on Kubernetes: the state lives in this zone\'s namespace and a Lease picks the leader (default $INFERSCALE_HA_ZONE)')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -27,6 +28,7 @@ export function serverCommand(): Command {
         virtualGpuType: o.virtualGpuType,
         stopReplicasOnExit: !!o.stopReplicasOnExit,
         zonesFile: o.zones,
+        ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? { zone: o.ha ?? process.env.INFERSCALE_HA_ZONE } : undefined,
       });
       let closing = false;
       const stop = (sig: string) => {

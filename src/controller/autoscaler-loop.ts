@@ -69,6 +69,8 @@ export class AutoscalerLoop {
       samples: SampleSource;
       demand: DemandSource;
       log: (line: string) => void;
+      /** what other gateways (HA followers) hold now for a deployment */
+      remote?: (deploymentId: string) => { ongoing: number; queued: number };
     },
   ) {
     o.samples.onSample((id, s) => this.decide(id, s, true));
@@ -84,7 +86,8 @@ export class AutoscalerLoop {
   wake(deploymentId: string): void {
     const route = this.o.routes.getById(deploymentId);
     if (!route) return;
-    const s: LoadSample = { at: this.o.clock.now(), ongoing: route.admission.ongoing, queued: route.admission.queued, arrivals: 0 };
+    const r = this.o.remote?.(deploymentId) ?? { ongoing: 0, queued: 0 };
+    const s: LoadSample = { at: this.o.clock.now(), ongoing: route.admission.ongoing + r.ongoing, queued: route.admission.queued + r.queued, arrivals: 0 };
     this.decide(deploymentId, s, false);
   }
 
@@ -113,7 +116,7 @@ export class AutoscalerLoop {
       samples: fromSampler ? e.window.samples() : [...e.window.samples(), s],
       replicas: { ready, starting: count('pending') + count('starting'), draining: count('draining'), desired: d.replicas },
       coldStartMs: this.coldStartMs(id),
-      heldAtZero: ready === 0 ? (route?.admission.queued ?? 0) : 0,
+      heldAtZero: ready === 0 ? (route?.admission.queued ?? 0) + (this.o.remote?.(id).queued ?? 0) : 0,
       history: d.autoscale.forecast ? this.o.demand.history(id, s.at) : [],
       placeableReplicas: this.o.deployments.placeableReplicas(d),
     };

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported'
   | 'model_in_use'
+  | 'no_leader'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -44,6 +45,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported: 400,
   model_in_use: 409,
+  no_leader: 503,
   internal: 500,
 };
 

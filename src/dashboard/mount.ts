@@ -11,7 +11,7 @@ import type { RouteTable } from '../gateway/routes.js';
 import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import { HistoryStore } from '../history/store.js';
-import { HistorySampler, tokenCounter } from '../history/sampler.js';
+import { HistorySampler, tokenCounter, type HistorySamplerOptions } from '../history/sampler.js';
 import { historyRoutes } from '../history/routes.js';
 import { CostService } from '../cost/service.js';
 import { costRoutes } from '../cost/routes.js';
@@ -24,6 +24,8 @@ export interface ObservabilityOptions {
   clock: Clock;
   inventory: readonly GpuDevice[];
   log: (line: string) => void;
+  /** other gateways' load (HA mode: the followers' reports) */
+  remote?: HistorySamplerOptions['remote'];
 }
 
 export interface Observability {
@@ -39,7 +41,7 @@ export interface Observability {
 
 export function createObservability(o: ObservabilityOptions): Observability {
   const history = new HistoryStore(o.store.db);
-  const sampler = new HistorySampler({ clock: o.clock, history, store: o.store, routes: o.routes, tokens: tokenCounter(o.metrics.completionTokens), log: o.log });
+  const sampler = new HistorySampler({ clock: o.clock, history, store: o.store, routes: o.routes, tokens: tokenCounter(o.metrics.completionTokens), log: o.log, remote: o.remote });
   const cost = new CostService({ store: o.store, history, clock: o.clock, inventory: o.inventory });
   sampler.onTick((now) => cost.sync(now));
   return {

@@ -135,9 +135,15 @@ export class RouteTable implements RouteSink {
     for (const r of replicas) {
       if (r.port === null) continue;
       seen.add(r.id);
+      const url = `http://127.0.0.1:${r.port}`;
       let rr = route.replicas.get(r.id);
+      if (rr && rr.url !== url) {
+        // the same replica at a new address (a new leader's forwarder): requests in flight finish on the old pool
+        void rr.pool.close().catch(() => undefined);
+        rr = undefined;
+      }
       if (!rr) {
-        rr = new ReplicaRoute(r.id, `http://127.0.0.1:${r.port}`, d.name, this.metrics);
+        rr = new ReplicaRoute(r.id, url, d.name, this.metrics);
         route.replicas.set(r.id, rr);
         this.replicaIndex.set(r.id, rr);
       }

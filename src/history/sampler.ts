@@ -10,7 +10,7 @@ import type { LoadSample } from '../autoscaler/types.js';
 import type { Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { Replica } from '../domain/types.js';
-import { loadSample } from './window.js';
+import { loadSample, withRemote, type RemoteWindow } from './window.js';
 import type { HistoryStore } from './store.js';
 import type { HistorySample } from './bucket.js';
 
@@ -23,6 +23,8 @@ export interface HistorySamplerOptions {
   tokens?: () => Promise<Map<string, number>>;
   intervalMs?: number;
   log?: (line: string) => void;
+  /** load that other gateways (follower replicas) reported for a deployment since the previous tick */
+  remote?: (deploymentId: string) => RemoteWindow;
 }
 
 export type SampleListener = (deploymentId: string, sample: LoadSample, full: HistorySample) => void;
@@ -100,7 +102,8 @@ export class HistorySampler {
       this.lastTick = now;
       for (const d of this.o.store.listDeployments()) {
         const route = this.o.routes.getById(d.id);
-        const live = route ? loadSample(route, now, 'history') : { at: now, ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] as number[] };
+        const local = route ? loadSample(route, now, 'history') : { at: now, ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] as number[] };
+        const live = this.o.remote ? withRemote(local, this.o.remote(d.id)) : local;
         const { ttftMs, ...base } = live;
         const sample: HistorySample = {
           ...base,

@@ -72,3 +72,21 @@ export function loadSample(route: SampledRoute, now: number, consumer = 'history
   if (p95 !== undefined) s.ttftP95Ms = p95;
   return s;
 }
+
+/** What other gateways reported for a deployment (src/cluster/signals.ts). */
+export interface RemoteWindow {
+  ongoing: number;
+  queued: number;
+  arrivals: number;
+  ttftMs: number[];
+}
+
+/** A sample of this gateway plus the others' load: counts add up, the TTFT p95 is taken over all values. */
+export function withRemote(s: LoadSample & { ttftMs: number[] }, r: RemoteWindow): LoadSample & { ttftMs: number[] } {
+  if (!r.ongoing && !r.queued && !r.arrivals && !r.ttftMs.length) return s;
+  const ttftMs = r.ttftMs.length ? [...s.ttftMs, ...r.ttftMs] : s.ttftMs;
+  const out: LoadSample & { ttftMs: number[] } = { at: s.at, ongoing: s.ongoing + r.ongoing, queued: s.queued + r.queued, arrivals: s.arrivals + r.arrivals, ttftMs };
+  const p95 = quantile(ttftMs, 0.95);
+  if (p95 !== undefined) out.ttftP95Ms = p95;
+  return out;
+}

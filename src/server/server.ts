@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
+import { InferscaleError } from '../core/errors.js';
 import { dataFiles } from '../config/paths.js';
 import { openDb } from '../store/db.js';
 import { Store } from '../store/store.js';
@@ -24,6 +25,9 @@ import { ModelService } from '../models/service.js';
 import { mountModelRoutes } from '../models/routes.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { mountZoneRoutes } from '../zones/routes.js';
+import { mountClusterRoutes } from '../cluster/routes.js';
+import { proxyToLeader } from '../cluster/proxy.js';
+import type { ClusterMember, HaOptions } from '../cluster/member.js';
 
 export interface ServerOptions {
   host?: string;
@@ -42,6 +46,8 @@ export interface ServerOptions {
   zonesFile?: string;
   /** zones given directly (tests: a parsed file, a kubeconfig per zone, pod addresses) */
   zones?: Pick<ZoneRegistryOptions, 'file' | 'kubeConfigFor' | 'podAddress'>;
+  /** one of several server replicas on Kubernetes: the state lives in the cluster, a Lease picks the controller (src/cluster) */
+  ha?: HaOptions;
 }
 
 export interface RunningServer {
@@ -60,6 +66,8 @@ export interface RunningServer {
   models: ModelService;
   /** where replicas run: local and the Kubernetes zones (src/zones) */
   zones: ZoneRegistry;
+  /** HA mode: this replica's part in the cluster (role, leader, reported signals) */
+  member?: ClusterMember;
   close(): Promise<void>;
 }
 
@@ -68,23 +76,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const log = o.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
   const files = dataFiles(o.dataDir);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
-  const adminToken = readOrCreateSecretFile(files.adminToken, generateToken);
-  const keys = KeyBox.fromFile(files.secretKey);
+  const inventory = await gpuInventory(o, log);
+  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
+  const { adminToken, keys } = await serverSecrets(o, zones, files);
   const store = new Store(openDb(files.db));
-
-  let inventory: GpuDevice[];
-  if (o.virtualGpus !== undefined) inventory = virtualGpus(o.virtualGpus, o.virtualGpuType ?? 'vgpu');
-  else {
-    inventory = await detectNvidiaGpus();
-    if (inventory.length === 0) {
-      inventory = virtualGpus(8, o.virtualGpuType ?? 'vgpu');
-      log('no NVIDIA GPU found: offering 8 virtual GPUs of type "vgpu" (set --virtual-gpus N --virtual-gpu-type NAME)');
-    }
-  }
 
   const metrics = new GatewayMetrics();
   const routes = new RouteTable(clock, metrics);
-  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
+  let member: ClusterMember | undefined;
   // before a cold start was measured: 30 s locally, plus node provisioning in a Kubernetes zone
   routes.coldStartSeconds = (id) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local')) / 1000;
   const provider = new LocalProvider({ clock, logDir: files.logs });
@@ -94,9 +93,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
   const requestLog = new RequestLog(store.db, clock);
   const gateway = new Gateway({ routes, clock, requestLog });
-  const observability = createObservability({ store, routes, metrics, clock, inventory, log });
+  const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const autoscaler = new AutoscalerLoop({
     store, routes, deployments, clock, log,
+    remote: (id) => member?.signals.current(id) ?? NO_REMOTE,
     samples: observability.sampler,
     demand: cachedDemand((id, since) => observability.history.demandHistory(id, since)),
   });
@@ -105,14 +105,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     mountModelRoutes(app, models);
     mountRequestLogRoutes(app, { requestLog, deployments, clock });
     mountZoneRoutes(app, zones, deployments);
+    if (o.ha) mountClusterRoutes(app, () => member!, (id) => autoscaler.wake(id));
   };
-  const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi });
+  const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
   const apiListener = getRequestListener(api.fetch);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (gateway.handle(req, res)) return;
     const url = req.url ?? '/';
     if (url.startsWith('/api/')) {
+      if (member && member.currentRole !== 'leader' && !url.startsWith('/api/v1/health') && !url.startsWith('/api/v1/cluster')) {
+        void proxyToLeader(req, res, member.currentRole === 'follower' ? member.leaderUrl() : undefined);
+        return;
+      }
       void apiListener(req, res);
       return;
     }
@@ -144,10 +149,25 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
-  reconciler.start();
-  requestLog.start();
-  observability.start();
-  models.resumeInterrupted();
+  const lead = async () => {
+    reconciler.start();
+    requestLog.start();
+    observability.start();
+    models.resumeInterrupted();
+  };
+  if (o.ha) {
+    const { ClusterMember } = await import('../cluster/member.js');
+    const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
+    member = new ClusterMember(o.ha, {
+      zones, store, routes, clock, log, adminToken, url, lead,
+      unlead: async () => {
+        await reconciler.stop();
+        requestLog.stop();
+        await observability.stop();
+      },
+    });
+    await member.start();
+  } else await lead();
   log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
 
   return {
@@ -163,7 +183,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     observability,
     models,
     zones,
+    member,
     async close() {
+      await member?.close();
       await reconciler.stop();
       requestLog.stop();
       await models.close();
@@ -181,4 +203,29 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       store.db.close();
     },
   };
+}
+
+const NO_REMOTE = { ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] as number[] };
+
+/** GPUs to offer: as given, else the detected NVIDIA GPUs, else 8 virtual ones. */
+async function gpuInventory(o: ServerOptions, log: (line: string) => void): Promise<GpuDevice[]> {
+  if (o.virtualGpus !== undefined) return virtualGpus(o.virtualGpus, o.virtualGpuType ?? 'vgpu');
+  const found = await detectNvidiaGpus();
+  if (found.length) return found;
+  log('no NVIDIA GPU found: offering 8 virtual GPUs of type "vgpu" (set --virtual-gpus N --virtual-gpu-type NAME)');
+  return virtualGpus(8, o.virtualGpuType ?? 'vgpu');
+}
+
+/**
+ * The admin token and the key that seals API keys: files in the data dir, or in HA mode a Secret that
+ * every replica shares (the token is copied into the data dir, where the CLI on the pod finds it).
+ */
+async function serverSecrets(o: ServerOptions, zones: ZoneRegistry, files: ReturnType<typeof dataFiles>): Promise<{ adminToken: string; keys: KeyBox }> {
+  if (!o.ha) return { adminToken: readOrCreateSecretFile(files.adminToken, generateToken), keys: KeyBox.fromFile(files.secretKey) };
+  const k = zones.kubernetes(o.ha.zone);
+  if (!k) throw new InferscaleError('invalid_argument', `ha: "${o.ha.zone}" is not a Kubernetes zone of the zones file (zones: ${zones.names().join(', ')})`, { field: 'ha' });
+  const { ensureServerSecrets } = await import('../cluster/server-secret.js');
+  const s = await ensureServerSecrets(k.provider.client);
+  writeFileSync(files.adminToken, s.adminToken + '\n', { mode: 0o600 });
+  return { adminToken: s.adminToken, keys: new KeyBox(s.secretKey) };
 }

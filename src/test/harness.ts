@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import { freePort } from '../providers/local/ports.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/inferscale.js', import.meta.url));
+const SIM_MAIN = fileURLToPath(new URL('../engines/sim/main.js', import.meta.url));
 
 /** Fast engine-simulator params for tests: short startup, quick tokens. */
 export const FAST_SIM = '--startup-seconds 0.2 --ttft-ms 5 --itl-ms 2';
@@ -101,4 +103,12 @@ export function pidAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** One engine-simulator process on a free loopback port (e.g. the engine every fake Kubernetes pod reaches). */
+export async function startSimEngine(o: { itlMs?: number } = {}): Promise<{ port: number; kill(): void }> {
+  const port = await freePort('127.0.0.1');
+  const child = spawn(process.execPath, [SIM_MAIN, '--host', '127.0.0.1', '--port', String(port), '--model-name', 'm', '--startup-seconds', '0', '--ttft-ms', '5', '--itl-ms', String(o.itlMs ?? 2)], { stdio: 'ignore' });
+  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false), { what: 'sim engine' });
+  return { port, kill: () => child.kill() };
 }

@@ -3,12 +3,9 @@
 // Fake API over HTTP with the real client library; verified only against the fake, not a live cluster.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { systemClock } from '../core/clock.js';
-import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
-import { freePort } from '../providers/local/ports.js';
+import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -17,24 +14,22 @@ import { ClusterDeployments, DeploymentMirror } from '../providers/kubernetes/mi
 import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 
-const SIM = fileURLToPath(new URL('../engines/sim/main.js', import.meta.url));
 
 describe('a second gateway replica (follower) on a Kubernetes zone', () => {
   let k: FakeKube;
   let t: TestServer;
-  let engine: ChildProcess;
+  let engine: { port: number; kill(): void };
   let enginePort: number;
   before(async () => {
     k = await startFakeKube();
     k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
-    enginePort = await freePort('127.0.0.1');
-    engine = spawn(process.execPath, [SIM, '--host', '127.0.0.1', '--port', String(enginePort), '--model-name', 'm', '--startup-seconds', '0', '--ttft-ms', '5', '--itl-ms', '2'], { stdio: 'ignore' });
-    await waitFor(() => fetch(`http://127.0.0.1:${enginePort}/health`).then((r) => r.ok, () => false), { what: 'sim engine' });
+    engine = await startSimEngine();
+    enginePort = engine.port;
     t = await startTestServer({ zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) } });
   });
   after(async () => {
     await t.close();
-    engine.kill();
+    engine?.kill();
     await k.close();
   });
 

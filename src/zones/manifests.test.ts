@@ -13,10 +13,10 @@ import { inferenceDeploymentCrd } from '../providers/kubernetes/crd.js';
 import { KubernetesProvider } from '../providers/kubernetes/provider.js';
 import { KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
-import { DeploymentMirror } from '../providers/kubernetes/mirror.js';
+import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
 import { listNodes } from '../providers/kubernetes/capacity.js';
-import { H100_NODE_LABELS, startFakeKube, testZone, until } from '../providers/kubernetes/testkit.js';
-import type { RecordedRequest } from '../providers/kubernetes/fake/http.js';
+import { ensureServerSecrets } from '../cluster/server-secret.js';
+import { deniedRequests, H100_NODE_LABELS, startFakeKube, testZone, until } from '../providers/kubernetes/testkit.js';
 import { parseZonesFile } from './load.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
@@ -42,6 +42,18 @@ describe('deploy/ manifests', () => {
     for (const f of readdirSync(DEPLOY + 'examples')) assert.ok(parseZonesFile(read(`examples/${f}`)).zones.length > 0, f);
   });
 
+  it('the server runs several replicas in HA mode, on a zone the zones ConfigMap declares', () => {
+    const server = objects('base/server.yaml').find((o) => o.kind === 'Deployment');
+    assert.ok(server.spec.replicas >= 2);
+    const args: string[] = server.spec.template.spec.containers[0].args;
+    const zone = args[args.indexOf('--ha') + 1];
+    assert.ok(args.includes('--ha'), args.join(' '));
+    const cm = objects('base/zones.yaml')[0];
+    assert.ok(parseZonesFile(cm.data['zones.yaml']).zones.some((z) => z.name === zone && z.type === 'kubernetes'), `--ha ${zone} names a Kubernetes zone`);
+    const env = server.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    for (const v of ['POD_NAME', 'POD_IP']) assert.ok(env.includes(v), v);
+  });
+
   it('the RBAC rules allow every call the server makes (replayed from the fake API)', async () => {
     const rules = objects('base/rbac.yaml').filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => o.rules);
     const k = await startFakeKube();
@@ -63,9 +75,18 @@ describe('deploy/ manifests', () => {
       const row = { id: 'x', name: 'mirrored', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 1, zone: 'fake-eks', status: 'ready', statusDetails: '', maxOngoingRequests: 1, maxQueuedRequests: 1, queueTimeoutMs: 1000, drainTimeoutMs: 1000, autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: '', createdAt: 0, updatedAt: 0, generation: 1, everReady: true, deleting: false } as const;
       const mirror = new DeploymentMirror(client, () => undefined);
       await mirror.sync([row], () => 1);
+      await mirror.syncQuotas({ h100: 4 });
+      await mirror.syncQuotas({ h100: 8 });
+      await readQuotas(client);
+      await readClusterDeployments(client);
+      const shared = new ClusterDeployments(client, systemClock, () => undefined);
+      await shared.start();
+      await shared.stop();
       await mirror.sync([], () => 0);
+      await ensureServerSecrets(client);
+      await ensureServerSecrets(client);
       await listNodes(client);
-      const denied = k.server.requests.map(toAccess).filter((a) => !allowed(rules, a));
+      const denied = deniedRequests(k.server.requests, rules);
       assert.deepEqual(denied, []);
       assert.ok(k.server.requests.length > 20);
     } finally {
@@ -73,23 +94,3 @@ describe('deploy/ manifests', () => {
     }
   });
 });
-
-interface Access {
-  group: string;
-  resource: string;
-  verb: string;
-}
-
-function toAccess(r: RecordedRequest): Access {
-  const parts = r.path.split('/').filter(Boolean);
-  const group = parts[0] === 'api' ? '' : parts[1];
-  let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
-  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  const resource = rest[2] ? `${rest[0]}/${rest[2]}` : rest[0];
-  const verb = { GET: rest[1] ? 'get' : r.query.watch === 'true' ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[r.method] ?? r.method;
-  return { group, resource, verb };
-}
-
-function allowed(rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[], a: Access): boolean {
-  return rules.some((r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb));
-}

@@ -95,6 +95,11 @@ export class ZoneRegistry implements ZoneCatalog {
     return reg;
   }
 
+  /** where pods' engines are reached (a test seam; undefined: pod IP and the zone's engine port) */
+  get podAddress(): ((pod: PodView) => Target) | undefined {
+    return this.o.podAddress;
+  }
+
   names(): string[] {
     return ['local', ...this.k8s.keys()];
   }

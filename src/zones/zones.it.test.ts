@@ -2,34 +2,29 @@
 // HTTP (real @kubernetes/client-node); pods' engines are one local sim engine. Verified only against the fake.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
-import { freePort } from '../providers/local/ports.js';
+import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 import { validateObject } from '../providers/kubernetes/validate.js';
 import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
 
-const SIM = fileURLToPath(new URL('../engines/sim/main.js', import.meta.url));
 
 describe('a server with a Kubernetes zone (fake API)', () => {
   let k: FakeKube;
   let t: TestServer;
-  let engine: ChildProcess;
+  let engine: { port: number; kill(): void };
   let enginePort: number;
   before(async () => {
     k = await startFakeKube();
     k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
-    enginePort = await freePort('127.0.0.1');
-    engine = spawn(process.execPath, [SIM, '--host', '127.0.0.1', '--port', String(enginePort), '--model-name', 'm', '--startup-seconds', '0', '--ttft-ms', '5', '--itl-ms', '2'], { stdio: 'ignore' });
-    await waitFor(() => fetch(`http://127.0.0.1:${enginePort}/health`).then((r) => r.ok, () => false), { what: 'sim engine' });
+    engine = await startSimEngine();
+    enginePort = engine.port;
     t = await startTestServer({
       zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
     });
   });
   after(async () => {
     await t.close();
-    engine.kill();
+    engine?.kill();
     await k.close();
   });
   const provider = () => t.server.zones.kubernetes('fake-eks')!.provider as KubernetesProvider;

@@ -2,7 +2,8 @@
  * The state every inferscale replica shares, kept in the cluster where `kubectl get` shows it: one
  * InferenceDeployment custom resource per deployment (spec: the desired state; status: what the leader's
  * controller observed) and one Secret per deployment holding the SHA-256 hash of its API key (gateways
- * authenticate with the hash; the key itself is never stored in the cluster).
+ * authenticate with the hash) and the key sealed with the servers' shared secret (AES-GCM, for
+ * reveal-api-key after a failover); the plain key is never stored in the cluster.
  */
 import type { V1CustomResourceDefinition, V1Secret } from '@kubernetes/client-node';
 import type { DeploymentRow } from '../../store/store.js';
@@ -13,6 +14,7 @@ export const CRD_VERSION = 'v1alpha1';
 export const CRD_PLURAL = 'inferencedeployments';
 export const CRD_KIND = 'InferenceDeployment';
 export const ANNOTATION_ID = 'inferscale.dev/id';
+export const ANNOTATION_CREATED_AT = 'inferscale.dev/created-at';
 export const keySecretName = (deployment: string) => `inferscale-key-${deployment}`;
 
 const str = { type: 'string' };
@@ -78,7 +80,7 @@ export function toResource(d: DeploymentRow, readyReplicas: number): InferenceDe
   return {
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
     kind: CRD_KIND,
-    metadata: { name: d.name, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name }, annotations: { [ANNOTATION_ID]: d.id } },
+    metadata: { name: d.name, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name }, annotations: { [ANNOTATION_ID]: d.id, [ANNOTATION_CREATED_AT]: new Date(d.createdAt).toISOString() } },
     spec: {
       modelName: d.modelName, engine: d.engine, engineParams: d.engineParams, zone: d.zone, gpuType: d.gpuType, gpuCount: d.gpuCount, replicas: d.replicas,
       maxOngoingRequests: d.maxOngoingRequests, maxQueuedRequests: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs, drainTimeoutMs: d.drainTimeoutMs,
@@ -92,7 +94,7 @@ export function keySecret(d: DeploymentRow): V1Secret {
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
     metadata: { name: keySecretName(d.name), labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name } },
-    data: { 'key-sha256': d.apiKeyHash.toString('base64') },
+    data: { 'key-sha256': d.apiKeyHash.toString('base64'), 'key-sealed': Buffer.from(d.apiKeySealed).toString('base64') },
   };
 }
 
@@ -103,10 +105,12 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
   const id = r.metadata.annotations?.[ANNOTATION_ID];
   if (!hash || !id) return undefined;
   const st = (r.status ?? {}) as Record<string, any>;
+  const sealed = secret?.data?.['key-sealed'];
+  const createdAt = Date.parse(r.metadata.annotations?.[ANNOTATION_CREATED_AT] ?? '');
   return {
     id, name: r.metadata.name, modelName: s.modelName, engine: s.engine, engineParams: s.engineParams ?? '', gpuType: s.gpuType, gpuCount: s.gpuCount, replicas: s.replicas, zone: s.zone,
     status: st.status ?? 'creating', statusDetails: st.statusDetails ?? '', maxOngoingRequests: s.maxOngoingRequests ?? 64, maxQueuedRequests: s.maxQueuedRequests ?? 1000,
     queueTimeoutMs: s.queueTimeoutMs ?? 300_000, drainTimeoutMs: s.drainTimeoutMs ?? 120_000, autoscale: s.autoscale ?? null, labels: s.labels ?? {},
-    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: '', createdAt: 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting: false,
+    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '', createdAt: Number.isFinite(createdAt) ? createdAt : 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting: false,
   };
 }

@@ -48,15 +48,15 @@ export class ForwarderPool {
     return (srv.address() as { port: number }).port;
   }
 
-  /** Stops listening and ends the replica's connections. */
-  close(replicaId: string): void {
+  /** Stops listening and ends the replica's connections (`graceful`: lets open connections finish). */
+  close(replicaId: string, graceful = false): void {
     this.servers.get(replicaId)?.close();
-    for (const s of this.sockets.get(replicaId) ?? []) s.destroy();
+    if (!graceful) for (const s of this.sockets.get(replicaId) ?? []) s.destroy();
     this.servers.delete(replicaId);
     this.sockets.delete(replicaId);
   }
 
-  closeAll(): void {
-    for (const id of [...this.servers.keys()]) this.close(id);
+  closeAll(graceful = false): void {
+    for (const id of [...this.servers.keys()]) this.close(id, graceful);
   }
 }

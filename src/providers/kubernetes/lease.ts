@@ -21,13 +21,15 @@ export interface LeaderElectorOptions {
   /** a leader that could not renew for this long stops leading (< leaseDuration) */
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** written on the Lease while this candidate holds it, e.g. the leader's URL for followers */
+  annotations?: Record<string, string>;
   onStartedLeading?: () => void;
   onStoppedLeading?: () => void;
 }
 
 export class LeaderElector {
   private leading = false;
-  private observed?: { holder: string; rv: string; at: number };
+  private observed?: { holder: string; rv: string; at: number; annotations: Record<string, string> };
   private lastRenewed = 0;
   private timer?: Timer;
   private stopped = false;
@@ -51,14 +53,19 @@ export class LeaderElector {
     return this.observed?.holder ?? '';
   }
 
-  /** Tries every retry period until stopped. */
-  start(): void {
+  /** An annotation of the Lease as last seen (the holder's, e.g. its URL). */
+  annotation(key: string): string | undefined {
+    return this.observed?.annotations[key];
+  }
+
+  /** Tries every retry period until stopped; resolves after the first attempt. */
+  start(): Promise<void> {
     this.stopped = false;
     const loop = async () => {
       await this.step();
       if (!this.stopped) this.timer = this.o.clock.setTimeout(() => void loop(), this.retryPeriodMs);
     };
-    void loop();
+    return loop();
   }
 
   /** Stops trying; a leader gives the lease up so another candidate takes over at once. */
@@ -93,7 +100,8 @@ export class LeaderElector {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       try {
-        await api.createNamespacedLease({ namespace: ns, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name }, spec: this.spec(now, now, 0) } });
+        const made = await api.createNamespacedLease({ namespace: ns, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, annotations: this.o.annotations }, spec: this.spec(now, now, 0) } });
+        this.observed = { holder: this.o.identity, rv: made.metadata?.resourceVersion ?? '', at: now, annotations: { ...this.o.annotations } };
         return true;
       } catch (err) {
         if (isConflict(err)) return false;
@@ -102,15 +110,16 @@ export class LeaderElector {
     }
     const holder = lease.spec?.holderIdentity ?? '';
     const rv = lease.metadata?.resourceVersion ?? '';
-    if (!this.observed || this.observed.rv !== rv) this.observed = { holder, rv, at: now };
+    if (!this.observed || this.observed.rv !== rv) this.observed = { holder, rv, at: now, annotations: { ...lease.metadata?.annotations } };
     const durationMs = (lease.spec?.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
     const mine = holder === this.o.identity;
     if (holder && !mine && this.observed.at + durationMs > now) return false;
     const acquired = mine ? toMs(lease.spec?.acquireTime as unknown as string) ?? now : now;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     try {
-      const next = await api.replaceNamespacedLease({ name: this.o.name, namespace: ns, body: { ...lease, spec: this.spec(acquired, now, transitions) } });
-      this.observed = { holder: this.o.identity, rv: next.metadata?.resourceVersion ?? '', at: now };
+      const metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, ...this.o.annotations } };
+      const next = await api.replaceNamespacedLease({ name: this.o.name, namespace: ns, body: { ...lease, metadata, spec: this.spec(acquired, now, transitions) } });
+      this.observed = { holder: this.o.identity, rv: next.metadata?.resourceVersion ?? '', at: now, annotations: { ...next.metadata?.annotations } };
       return true;
     } catch (e) {
       if (isConflict(e)) return false;

@@ -10,9 +10,12 @@ import type { DeploymentRow } from '../../store/store.js';
 import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
 import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
 import { WatchedCache } from './informer.js';
-import { LABEL_DEPLOYMENT, MANAGED_SELECTOR } from './labels.js';
+import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
 
 const crd = { group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL };
+/** the ConfigMap holding server-wide settings every leader restores (GPU quotas) */
+export const SETTINGS_CONFIGMAP = 'inferscale-settings';
+const QUOTAS_KEY = 'gpu-quotas.json';
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class DeploymentMirror {
@@ -37,6 +40,23 @@ export class DeploymentMirror {
     }
   }
 
+  /** Writes the GPU quotas (`limits gpu`) into the settings ConfigMap when they changed. */
+  async syncQuotas(quotas: Record<string, number>): Promise<void> {
+    const namespace = this.k.namespace;
+    const value = JSON.stringify(Object.fromEntries(Object.entries(quotas).sort(([a], [b]) => a.localeCompare(b))));
+    try {
+      const cm = await this.k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace });
+      if (cm.data?.[QUOTAS_KEY] === value) return;
+      await this.k.core.replaceNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace, body: { ...cm, data: { ...cm.data, [QUOTAS_KEY]: value } } });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await this.k.core.createNamespacedConfigMap({
+        namespace,
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SETTINGS_CONFIGMAP, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } }, data: { [QUOTAS_KEY]: value } },
+      });
+    }
+  }
+
   private async write(d: DeploymentRow, cur: InferenceDeploymentResource | undefined, ready: number): Promise<void> {
     const namespace = this.k.namespace;
     const want = toResource(d, ready);
@@ -46,7 +66,7 @@ export class DeploymentMirror {
     } catch (e) {
       if (!isConflict(e)) throw e;
       const s = await this.k.core.readNamespacedSecret({ name: secret.metadata!.name!, namespace });
-      if (s.data?.['key-sha256'] !== secret.data!['key-sha256']) await this.k.core.replaceNamespacedSecret({ name: secret.metadata!.name!, namespace, body: { ...s, data: secret.data } });
+      if (Object.entries(secret.data!).some(([k, v]) => s.data?.[k] !== v)) await this.k.core.replaceNamespacedSecret({ name: secret.metadata!.name!, namespace, body: { ...s, data: secret.data } });
     }
     let obj = cur;
     if (!obj) obj = (await this.k.custom.createNamespacedCustomObject({ ...crd, namespace, body: { ...want, status: undefined } })) as InferenceDeploymentResource;
@@ -57,6 +77,31 @@ export class DeploymentMirror {
       await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace, name: d.name, body: { ...obj, status: want.status } });
     }
   }
+}
+
+/** The GPU quotas the leader wrote (an empty record when none were ever written). */
+export async function readQuotas(k: KubeClient): Promise<Record<string, number>> {
+  try {
+    const cm = await k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace: k.namespace });
+    const raw = cm.data?.[QUOTAS_KEY];
+    return raw ? (JSON.parse(raw) as Record<string, number>) : {};
+  } catch (e) {
+    if (isNotFound(e)) return {};
+    throw e;
+  }
+}
+
+/**
+ * A fresh read of the shared state (not a watch cache): the deployments whose resource and key Secret are
+ * complete, and the name of every resource.
+ */
+export async function readClusterDeployments(k: KubeClient): Promise<{ rows: DeploymentRow[]; names: Set<string> }> {
+  const namespace = k.namespace;
+  const list = (await k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
+  const secrets = await k.core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR });
+  const byDeployment = new Map(secrets.items.map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
+  const rows = list.items.map((r) => fromResource(r, byDeployment.get(r.metadata.name))).filter((d): d is DeploymentRow => !!d);
+  return { rows, names: new Set(list.items.map((r) => r.metadata.name)) };
 }
 
 /** The deployments as the cluster has them, kept current by watches on the resources and their key Secrets. */

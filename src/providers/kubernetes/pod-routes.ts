@@ -67,9 +67,10 @@ export class PodRoutes {
     return ok;
   }
 
-  async stop(): Promise<void> {
+  /** Stops watching; `graceful`: connections in use (streams) finish through their forwarder. */
+  async stop(graceful = false): Promise<void> {
     await this.pods.stop();
-    this.forwarders.closeAll();
+    this.forwarders.closeAll(graceful);
   }
 
   /** Re-reads pods and deployments into the route table (coalesced). */

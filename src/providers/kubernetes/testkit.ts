@@ -2,7 +2,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FakeCluster } from './fake/cluster.js';
 import { FakeControllers, type FakeControllerOptions } from './fake/controllers.js';
-import { FakeApiServer } from './fake/http.js';
+import { FakeApiServer, type RecordedRequest } from './fake/http.js';
 import { kubernetesZoneSchema, type KubernetesZoneConfig } from '../../zones/config.js';
 
 export interface FakeKube {
@@ -57,4 +57,31 @@ export async function until<T>(cond: () => T | undefined | false | Promise<T | u
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+interface Access {
+  group: string;
+  resource: string;
+  verb: string;
+}
+
+function toAccess(r: RecordedRequest): Access {
+  const parts = r.path.split('/').filter(Boolean);
+  const group = parts[0] === 'api' ? '' : parts[1];
+  let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  const resource = rest[2] ? `${rest[0]}/${rest[2]}` : rest[0];
+  const verb = { GET: rest[1] ? 'get' : r.query.watch === 'true' ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[r.method] ?? r.method;
+  return { group, resource, verb };
+}
+
+function allowed(rules: readonly RbacRule[], a: Access): boolean {
+  return rules.some((r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb));
+}
+
+export type RbacRule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+/** The requests (as recorded by the fake API) that `rules` (a Role's and ClusterRole's) would not allow. */
+export function deniedRequests(requests: readonly RecordedRequest[], rules: readonly RbacRule[]): Access[] {
+  return requests.map(toAccess).filter((a) => !allowed(rules, a));
 }

@@ -1,0 +1,145 @@
+// Several inferscale server replicas on one Kubernetes zone (`inferscale server --ha ZONE`): two real servers
+// (real HTTP, real SQLite files, real replica gateway traffic) share one fake Kubernetes API over HTTP, used
+// through the real @kubernetes/client-node. Verified only against the fake API, not a live cluster.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { deniedRequests, H100_NODE_LABELS, startFakeKube, testZone, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
+import type { ServerOptions } from '../server/server.js';
+
+const LEASE = 'inferscale-controller';
+
+describe('HA: two server replicas, one leading controller, state in the cluster', () => {
+  let k: FakeKube;
+  let engine: { port: number; kill(): void };
+  let enginePort: number;
+  let a: TestServer;
+  let b: TestServer;
+  const lost: string[] = [];
+  const ha = (identity: string): Partial<ServerOptions> => ({
+    virtualGpus: 0,
+    zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
+    ha: { zone: 'fake-eks', identity, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200, mirrorPeriodMs: 300, onLostLeadership: () => lost.push(identity) },
+  });
+  const pods = () => k.cluster.list('pods', k.namespace).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
+  const role = (t: TestServer) => t.server.member?.currentRole;
+
+  before(async () => {
+    k = await startFakeKube();
+    k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
+    engine = await startSimEngine({ itlMs: 20 });
+    enginePort = engine.port;
+    a = await startTestServer(ha('server-a'));
+    await waitFor(() => role(a) === 'leader', { what: 'a leads' });
+    b = await startTestServer(ha('server-b'));
+  });
+  after(async () => {
+    await b?.server.close();
+    await a?.server.close().catch(() => undefined);
+    engine?.kill();
+    await k?.close();
+  });
+
+  let apiKey = '';
+  let podsBefore: string[] = [];
+
+  it('one replica leads; the other proxies the API to it and shares its admin token', async () => {
+    assert.equal(role(b), 'follower');
+    assert.equal(b.server.adminToken, a.server.adminToken, 'the admin token comes from the shared Secret');
+    const cluster = await b.api('GET', '/cluster');
+    assert.equal(cluster.body.role, 'follower');
+    assert.equal(cluster.body.leader, a.url);
+
+    const created = await b.api('POST', '/deployments', { name: 'shared', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: 2, maxOngoingRequests: 4 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.headers.get('x-inferscale-served-by'), a.url);
+    apiKey = created.body.apiKey;
+    // written through to the cluster before the API answered
+    const res = k.cluster.get('inferencedeployments', k.namespace, 'shared') as { spec: { replicas: number } };
+    assert.equal(res.spec.replicas, 2);
+    assert.ok((k.cluster.get('secrets', k.namespace, 'inferscale-key-shared') as unknown as { data: Record<string, string> }).data['key-sealed']);
+    // only the leader's store has it: the follower never writes
+    assert.equal(b.server.store.listDeployments().length, 0);
+
+    await waitFor(async () => (await b.api('GET', '/deployments/shared')).body.readyReplicas === 2, { what: 'ready through the follower API' });
+    const bad = await b.api('POST', '/deployments', { name: 'bad', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: -1 });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.field, 'replicas');
+    podsBefore = pods();
+    assert.equal(podsBefore.length, 2);
+  });
+
+  it('both gateways serve the same ready pods, and the follower reports its load to the leader', async () => {
+    await waitFor(() => b.server.routes.get('shared')?.admission && [...b.server.routes.get('shared')!.replicas.values()].filter((r) => r.routable).length === 2, { what: 'follower routes' });
+    let arrivals = 0;
+    let peakOngoing = 0;
+    const id = a.server.store.getDeploymentByName('shared')!.id;
+    a.server.observability.sampler.onSample((dep, s) => {
+      if (dep !== id) return;
+      arrivals += s.arrivals;
+      peakOngoing = Math.max(peakOngoing, s.ongoing);
+    });
+    for (const gw of [a, b]) {
+      const client = new OpenAI({ baseURL: `${gw.url}/d/shared/v1`, apiKey, maxRetries: 0 });
+      const r = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 });
+      assert.equal(r.choices.length, 1);
+    }
+    // long streams through the follower only: the leader's autoscaler signals must see them
+    const client = new OpenAI({ baseURL: `${b.url}/d/shared/v1`, apiKey, maxRetries: 0 });
+    const streams = Array.from({ length: 4 }, () => client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'go' }], max_tokens: 150, stream: true }));
+    await waitFor(() => peakOngoing >= 4 && arrivals >= 5, { what: `leader sees the follower's streams (ongoing ${peakOngoing}, arrivals ${arrivals})`, timeoutMs: 10_000 });
+    for (const s of await Promise.all(streams)) for await (const _ of s) void _;
+    const cluster = await a.api('GET', '/cluster');
+    assert.deepEqual(cluster.body.gateways.map((g: { gateway: string }) => g.gateway), ['server-b']);
+  });
+
+  it('when the leader stops, the follower takes over without restarting a pod, and keeps the key', async () => {
+    const limits = await b.api('PUT', '/limits/gpu/h100', { max: 6 });
+    assert.equal(limits.status, 200, JSON.stringify(limits.body));
+    await a.server.close();
+    await waitFor(() => role(b) === 'leader', { what: 'b leads', timeoutMs: 10_000 });
+    assert.deepEqual(lost, [], 'a leader that stops releases the lease: nobody lost it');
+    const d = await b.api('GET', '/deployments/shared');
+    assert.equal(d.status, 200);
+    assert.equal(d.body.replicas, 2);
+    await waitFor(async () => (await b.api('GET', '/deployments/shared')).body.readyReplicas === 2, { what: 'adopted replicas ready on the new leader' });
+    assert.deepEqual(pods(), podsBefore, 'the same pods: adopted, none started or removed');
+    const key = await b.api('POST', '/deployments/shared/reveal-api-key');
+    assert.equal(key.body.apiKey, apiKey);
+    const quota = (await b.api('GET', '/limits/gpu')).body.limits.find((l: { gpuType: string }) => l.gpuType === 'h100');
+    assert.equal(quota.quota, 6, JSON.stringify(quota));
+    const client = new OpenAI({ baseURL: `${b.url}/d/shared/v1`, apiKey, maxRetries: 0 });
+    const r = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'still there?' }], max_tokens: 2 });
+    assert.equal(r.choices.length, 1);
+
+    // the new leader's controller acts: scale-down writes the scale subresource and removes one of the same pods
+    const scaled = await b.api('POST', '/deployments/shared/scale', { replicas: 1 });
+    assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+    await waitFor(() => pods().length === 1, { what: 'one pod left' });
+    assert.ok(podsBefore.includes(pods()[0]));
+    assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'shared').spec.replicas, 1);
+  });
+
+  it('a leader whose lease is taken stops its controller at once', async () => {
+    k.cluster.mutate('leases', k.namespace, LEASE, (l) => {
+      l.spec.holderIdentity = 'someone-else';
+      l.spec.renewTime = new Date(k.cluster.now()).toISOString().replace('Z', '000Z');
+    });
+    await waitFor(() => lost.includes('server-b'), { what: 'b notices it lost the lease' });
+    assert.equal(role(b), 'stopped');
+    const res = await b.api('GET', '/deployments');
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error.code, 'no_leader');
+  });
+
+  it('every Kubernetes API call both servers made is allowed by deploy/base/rbac.yaml', () => {
+    const yaml = readFileSync(fileURLToPath(new URL('../../deploy/base/rbac.yaml', import.meta.url)), 'utf8');
+    const rules = (loadAllYaml(yaml) as { kind: string; rules?: RbacRule[] }[]).filter((o) => o?.kind === 'Role' || o?.kind === 'ClusterRole').flatMap((o) => o.rules ?? []);
+    assert.ok(k.server.requests.length > 50);
+    assert.deepEqual(deniedRequests(k.server.requests, rules), []);
+  });
+});

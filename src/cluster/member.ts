@@ -1,0 +1,208 @@
+/**
+ * One of several inferscale server replicas on Kubernetes (`inferscale server --ha ZONE`). Every replica
+ * serves the gateway; one leads, through a Lease in the zone's namespace, and only the leader runs the
+ * controller and the autoscaler and writes the state.
+ *
+ * - Follower: routes to the ready pods it watches, for the deployments it reads from the cluster
+ *   (InferenceDeployment resources and key Secrets, mirror.ts), passes REST API requests to the leader
+ *   (proxy.ts), and reports its gateway's load to the leader every second (signals.ts).
+ * - Becoming leader: brings its SQLite file in line with the cluster (restore.ts), adopting running pods,
+ *   then starts the controller (`lead`). The API answers `no_leader` until that is done.
+ * - Leader: writes every change through to the cluster before the API answers, and the observed status
+ *   every `mirrorPeriodMs`; adds the followers' reported load to its own gateway's.
+ * - A leader that loses the Lease stops its controller at once and calls `onLostLeadership` (by default
+ *   the process exits and Kubernetes restarts it as a follower, as client-go controllers do).
+ */
+import { hostname } from 'node:os';
+import type { Clock, Timer } from '../core/clock.js';
+import type { Store } from '../store/store.js';
+import type { RouteTable } from '../gateway/routes.js';
+import { engineDriver } from '../engines/registry.js';
+import { freePort } from '../providers/local/ports.js';
+import type { KubeClient } from '../providers/kubernetes/client.js';
+import { LeaderElector } from '../providers/kubernetes/lease.js';
+import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
+import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
+import { podView, type PodView } from '../providers/kubernetes/pods.js';
+import { renderWorkload } from '../providers/kubernetes/render.js';
+import type { ZoneRegistry } from '../zones/registry.js';
+import { applyRestore, planRestore } from './restore.js';
+import { RemoteSignals, SignalReporter } from './signals.js';
+
+export const LEADER_URL_ANNOTATION = 'inferscale.dev/leader-url';
+
+export interface HaOptions {
+  /** the Kubernetes zone whose namespace holds the Lease and the shared state */
+  zone: string;
+  /** this replica's name (default: $POD_NAME, else the host name) */
+  identity?: string;
+  /** where the other replicas reach this one (default: $INFERSCALE_ADVERTISE_URL, else http://$POD_IP:PORT, else the listen URL) */
+  advertiseUrl?: string;
+  leaseName?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  mirrorPeriodMs?: number;
+  /** what happens when this replica stops leading (default: exit with status 1 so that it restarts as a follower) */
+  onLostLeadership?: () => void;
+}
+
+export type Role = 'follower' | 'becoming-leader' | 'leader' | 'stopped';
+
+export interface ClusterMemberDeps {
+  zones: ZoneRegistry;
+  store: Store;
+  routes: RouteTable;
+  clock: Clock;
+  log: (line: string) => void;
+  adminToken: string;
+  /** the URL this replica advertises to the others */
+  url: string;
+  /** starts the controller, autoscaler and samplers (after the restore) */
+  lead: () => Promise<void>;
+  /** stops them */
+  unlead: () => Promise<void>;
+}
+
+export class ClusterMember {
+  readonly identity: string;
+  readonly signals: RemoteSignals;
+  private readonly client: KubeClient;
+  private readonly elector: LeaderElector;
+  private readonly cluster: ClusterDeployments;
+  private readonly podRoutes: PodRoutes[];
+  private readonly reporter: SignalReporter;
+  private readonly mirror: DeploymentMirror;
+  private role: Role = 'follower';
+  private chain: Promise<void> = Promise.resolve();
+  private mirrorTimer?: Timer;
+  private transition: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: HaOptions, private readonly d: ClusterMemberDeps) {
+    const z = d.zones.kubernetes(o.zone);
+    if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.zones.names().join(', ')})`);
+    this.client = z.provider.client;
+    this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
+    this.signals = new RemoteSignals(d.clock);
+    this.mirror = new DeploymentMirror(this.client, d.log);
+    this.cluster = new ClusterDeployments(this.client, d.clock, d.log);
+    this.podRoutes = d.zones.names().flatMap((name) => {
+      const k = d.zones.kubernetes(name);
+      return k ? [new PodRoutes({ zone: k.config, kubeConfig: k.provider.client.kc, clock: d.clock, log: (l) => d.log(`zone ${name}: ${l}`), routes: d.routes, deployments: () => this.cluster.rows(), podAddress: d.zones.podAddress })] : [];
+    });
+    this.cluster.onChange(() => {
+      if (this.role === 'follower') for (const p of this.podRoutes) void p.sync();
+    });
+    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log });
+    this.elector = new LeaderElector({
+      client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.clock, log: d.log,
+      leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
+      annotations: { [LEADER_URL_ANNOTATION]: d.url },
+      onStartedLeading: () => (this.transition = this.transition.then(() => this.becomeLeader())),
+      onStoppedLeading: () => (this.transition = this.transition.then(() => this.stopLeading())),
+    });
+  }
+
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  /** The leader's URL as the Lease says (this replica's own when it leads). */
+  leaderUrl(): string | undefined {
+    if (this.elector.isLeader) return this.d.url;
+    return this.elector.holder ? this.elector.annotation(LEADER_URL_ANNOTATION) : undefined;
+  }
+
+  /** Starts as a follower and joins the election. */
+  async start(syncTimeoutMs = 10_000): Promise<void> {
+    await this.cluster.start(syncTimeoutMs);
+    await Promise.all(this.podRoutes.map((p) => p.start(syncTimeoutMs)));
+    this.reporter.start();
+    await this.elector.start();
+  }
+
+  /** Writes the state to the cluster (after every change the API makes; serialized). No-op unless leading. */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.writeState());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.mirrorTimer?.cancel();
+    const wasLeading = this.role === 'leader';
+    this.role = 'stopped';
+    if (wasLeading) await this.flush().catch((e: Error) => this.d.log(`cluster: last write of the state failed: ${e.message}`));
+    await this.elector.stop(true);
+    await this.transition;
+    await this.reporter.stop();
+    await Promise.all(this.podRoutes.map((p) => p.stop()));
+    await this.cluster.stop();
+  }
+
+  private async writeState(): Promise<void> {
+    if (this.role !== 'leader' || !this.elector.isLeader) return;
+    const { store } = this.d;
+    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length);
+    await this.mirror.syncQuotas(store.getQuotas());
+  }
+
+  private async becomeLeader(): Promise<void> {
+    if (this.role !== 'follower') return;
+    this.role = 'becoming-leader';
+    try {
+      await this.reporter.stop();
+      await Promise.all(this.podRoutes.map((p) => p.stop(true)));
+      await this.restore();
+      if (!this.elector.isLeader || (this.role as Role) !== 'becoming-leader') return;
+      await this.d.lead();
+      this.role = 'leader';
+      this.d.log(`cluster: ${this.identity} leads: controller and autoscaler started`);
+      await this.flush();
+      this.scheduleMirror();
+    } catch (e) {
+      this.d.log(`cluster: could not take over as leader: ${(e as Error).stack ?? e}`);
+      await this.stopLeading();
+    }
+  }
+
+  private async stopLeading(): Promise<void> {
+    if (this.role === 'stopped' || this.role === 'follower') return;
+    this.mirrorTimer?.cancel();
+    this.role = 'stopped';
+    await this.d.unlead();
+    this.d.log(`cluster: ${this.identity} stopped leading; its controller is stopped`);
+    (this.o.onLostLeadership ?? (() => process.exit(1)))();
+  }
+
+  private scheduleMirror(): void {
+    this.mirrorTimer = this.d.clock.setTimeout(() => {
+      void this.flush()
+        .catch((e: Error) => this.d.log(`cluster: writing the state failed (${e.message}); retrying`))
+        .finally(() => this.role === 'leader' && this.scheduleMirror());
+    }, this.o.mirrorPeriodMs ?? 2_000);
+  }
+
+  private async restore(): Promise<void> {
+    const { store, zones, clock } = this.d;
+    const { rows, names } = await readClusterDeployments(this.client);
+    const quotas = await readQuotas(this.client);
+    const pods = new Map<string, PodView[]>();
+    for (const name of zones.names()) {
+      const k = zones.kubernetes(name);
+      if (k) pods.set(name, k.provider.pods.list().map(podView));
+    }
+    const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
+    const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas, pods }, (dep) => {
+      const z = zones.kubernetes(dep.zone)?.config;
+      return z
+        ? renderWorkload(z, { name: dep.name, driver: engineDriver(dep.engine), modelName: dep.modelName, engineParams: dep.engineParams, gpuType: dep.gpuType, gpuCount: dep.gpuCount, drainTimeoutMs: dep.drainTimeoutMs, labels: dep.labels, replicas: 0 }).workload
+        : undefined;
+    }, clock.now());
+    await applyRestore(plan, {
+      store, identity: this.identity, now: clock.now(), log: this.d.log,
+      port: () => freePort('127.0.0.1'),
+      removeOrphan: async (zone, deployment) => zones.kubernetes(zone)?.provider.removeDeployment(deployment),
+    });
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * What a replica does when it becomes the leader: the cluster's state (InferenceDeployment resources,
+ * key Secrets, the settings ConfigMap, the pods) is the truth, and the leader's SQLite file is brought in
+ * line with it before the controller starts. The new leader may have an empty file (a fresh pod) or a
+ * stale one (it led before). Pods keep running through a failover: each live pod bound to a replica
+ * becomes a replica row with that id, so the controller adopts it instead of starting another.
+ *
+ * `planRestore` is pure (plain data in, plain data out); `applyRestore` writes the plan.
+ */
+import type { Replica } from '../domain/types.js';
+import type { DeploymentRow, Store } from '../store/store.js';
+import type { PodView } from '../providers/kubernetes/pods.js';
+import { isLive } from '../providers/kubernetes/pods.js';
+
+/** The fields the leader takes from the cluster (status is observed again by its own controller). */
+const SPEC_FIELDS = [
+  'name', 'modelName', 'engine', 'engineParams', 'gpuType', 'gpuCount', 'replicas', 'zone', 'maxOngoingRequests', 'maxQueuedRequests',
+  'queueTimeoutMs', 'drainTimeoutMs', 'autoscale', 'labels', 'apiKeyHash', 'generation', 'everReady',
+] as const satisfies readonly (keyof DeploymentRow)[];
+
+export interface ClusterState {
+  deployments: readonly DeploymentRow[];
+  /** the name of every InferenceDeployment resource, complete or not: only pods of none of them are orphans */
+  resourceNames: ReadonlySet<string>;
+  quotas: Readonly<Record<string, number>>;
+  /** the pods of each Kubernetes zone, by zone name */
+  pods: ReadonlyMap<string, readonly PodView[]>;
+}
+
+export interface LocalState {
+  deployments: readonly DeploymentRow[];
+  /** live replica ids (pending, starting, ready, draining) */
+  liveReplicaIds: ReadonlySet<string>;
+  quotas: Readonly<Record<string, number>>;
+}
+
+export interface RestorePlan {
+  insert: DeploymentRow[];
+  update: { id: string; name: string; patch: Partial<DeploymentRow> }[];
+  /** local rows the cluster no longer has (deleted while this replica did not lead) */
+  remove: { id: string; name: string }[];
+  /** replicas to record for live pods (port: chosen when applied) */
+  replicas: Replica[];
+  quotas: { gpuType: string; max: number | null }[];
+  /** deployments that have pods but no resource any more: their Kubernetes objects are removed */
+  orphans: { zone: string; deployment: string }[];
+}
+
+const same = (a: unknown, b: unknown) => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * @param currentWorkload the Kubernetes Deployment name a deployment's current pod template renders to
+ *   (pods of another template are recorded as an older generation, so the controller rolls them)
+ */
+export function planRestore(local: LocalState, cluster: ClusterState, currentWorkload: (d: DeploymentRow) => string | undefined, now: number): RestorePlan {
+  const plan: RestorePlan = { insert: [], update: [], remove: [], replicas: [], quotas: [], orphans: [] };
+  const localById = new Map(local.deployments.map((d) => [d.id, d]));
+  const clusterIds = new Set(cluster.deployments.map((d) => d.id));
+  for (const d of local.deployments) if (!clusterIds.has(d.id)) plan.remove.push({ id: d.id, name: d.name });
+
+  for (const c of cluster.deployments) {
+    const mine = localById.get(c.id);
+    if (!mine) plan.insert.push({ ...c, createdAt: c.createdAt || now, updatedAt: now, deleting: false });
+    else {
+      const patch: Partial<DeploymentRow> = {};
+      for (const k of SPEC_FIELDS) if (!same(mine[k], c[k])) (patch as Record<string, unknown>)[k] = c[k];
+      // a resource written before sealed keys were mirrored keeps the local sealed key
+      if (c.apiKeySealed && c.apiKeySealed !== mine.apiKeySealed) patch.apiKeySealed = c.apiKeySealed;
+      if (mine.deleting) patch.deleting = false;
+      if (Object.keys(patch).length) plan.update.push({ id: c.id, name: c.name, patch: { ...patch, updatedAt: now } });
+    }
+  }
+
+  const byName = new Map(cluster.deployments.map((d) => [d.name, d]));
+  for (const [zone, pods] of cluster.pods) {
+    const orphaned = new Set<string>();
+    for (const p of pods) {
+      if (!isLive(p)) continue;
+      const d = byName.get(p.deployment);
+      if (!d || d.zone !== zone) {
+        if (!cluster.resourceNames.has(p.deployment) || (d && d.zone !== zone)) orphaned.add(p.deployment);
+        continue;
+      }
+      if (!p.replicaId || local.liveReplicaIds.has(p.replicaId)) continue;
+      plan.replicas.push({
+        id: p.replicaId, deploymentId: d.id, state: p.ready ? 'ready' : 'starting', stateReason: p.ready ? 'adopted from the cluster' : 'loading model',
+        gpus: [], pid: null, port: null, createdAt: p.createdAt || now, startedAt: p.createdAt || now, readyAt: p.ready ? now : null, stoppedAt: null,
+        coldStartMs: null, generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1, exitInfo: '',
+      });
+    }
+    for (const deployment of orphaned) plan.orphans.push({ zone, deployment });
+  }
+
+  for (const [gpuType, max] of Object.entries(cluster.quotas)) if (local.quotas[gpuType] !== max) plan.quotas.push({ gpuType, max });
+  for (const gpuType of Object.keys(local.quotas)) if (!(gpuType in cluster.quotas)) plan.quotas.push({ gpuType, max: null });
+  return plan;
+}
+
+export interface ApplyRestoreOptions {
+  store: Store;
+  /** a local port for a replica's forwarder (the gateway reaches pods through 127.0.0.1:PORT) */
+  port: () => Promise<number>;
+  removeOrphan: (zone: string, deployment: string) => Promise<void>;
+  identity: string;
+  now: number;
+  log: (line: string) => void;
+}
+
+export async function applyRestore(plan: RestorePlan, o: ApplyRestoreOptions): Promise<void> {
+  const { store, now } = o;
+  const ports = await Promise.all(plan.replicas.map(() => o.port()));
+  store.transaction(() => {
+    for (const r of plan.remove) store.deleteDeployment(r.id);
+    for (const d of plan.insert) {
+      const clash = store.getDeploymentByName(d.name);
+      if (clash) store.deleteDeployment(clash.id);
+      store.insertDeployment(d);
+      store.addEvent(d.id, now, 'cluster', `restored from the cluster by ${o.identity}`);
+    }
+    for (const u of plan.update) {
+      store.updateDeployment(u.id, u.patch);
+      store.addEvent(u.id, now, 'cluster', `updated from the cluster by ${o.identity} (${Object.keys(u.patch).filter((k) => k !== 'updatedAt').join(', ')})`);
+    }
+    plan.replicas.forEach((r, i) => {
+      store.insertReplica({ ...r, port: ports[i] });
+      store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} adopted from its running pod by ${o.identity}`);
+    });
+    for (const q of plan.quotas) store.setQuota(q.gpuType, q.max);
+  });
+  for (const x of plan.orphans) {
+    o.log(`cluster: removing the objects of deployment ${x.deployment} in zone ${x.zone}: it was deleted`);
+    await o.removeOrphan(x.zone, x.deployment).catch((e: Error) => o.log(`cluster: could not remove ${x.deployment}: ${e.message}`));
+  }
+  const n = plan.insert.length + plan.update.length + plan.remove.length;
+  o.log(`cluster: restored ${n} deployment change(s) and ${plan.replicas.length} running replica(s) from the cluster`);
+}

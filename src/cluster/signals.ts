@@ -1,0 +1,176 @@
+/**
+ * Gateways that do not lead report their load to the leader, whose autoscaler decides for all of them.
+ * Every second (and at once when a request arrives at zero) a follower posts, per deployment, what its
+ * gateway holds now (ongoing, queued) and what happened since its last successful report (arrivals, TTFT
+ * values). The leader keeps the latest report of each gateway; one older than STALE_MS counts as gone
+ * (that gateway stopped), so a dead follower's last numbers do not hold replicas up.
+ */
+import { z } from 'zod';
+import type { Clock, Timer } from '../core/clock.js';
+import { takeWindow, type RemoteWindow } from '../history/window.js';
+import type { RouteTable } from '../gateway/routes.js';
+
+export const STALE_MS = 5_000;
+const MAX_TTFT_PER_REPORT = 5_000;
+
+export const gatewayReportSchema = z.object({
+  gateway: z.string().min(1).max(253),
+  deployments: z.array(z.object({
+    id: z.string().min(1),
+    ongoing: z.number().int().min(0),
+    queued: z.number().int().min(0),
+    arrivals: z.number().int().min(0),
+    ttftMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT),
+  })).max(10_000),
+  /** deployments with requests held at zero: the leader's autoscaler decides at once */
+  wake: z.array(z.string()).max(10_000).default([]),
+});
+export type GatewayReport = z.infer<typeof gatewayReportSchema>;
+
+export interface RemoteLoad {
+  ongoing: number;
+  queued: number;
+}
+
+/** The leader's side: the latest report of every follower gateway. */
+export class RemoteSignals {
+  private readonly latest = new Map<string, { at: number; load: Map<string, RemoteLoad> }>();
+  private readonly pending = new Map<string, { arrivals: number; ttftMs: number[] }>();
+
+  constructor(private readonly clock: Clock, private readonly staleMs = STALE_MS) {}
+
+  /** Records a report; returns the deployments to wake. */
+  receive(r: GatewayReport): string[] {
+    const load = new Map<string, RemoteLoad>();
+    for (const d of r.deployments) {
+      load.set(d.id, { ongoing: d.ongoing, queued: d.queued });
+      if (!d.arrivals && !d.ttftMs.length) continue;
+      let p = this.pending.get(d.id);
+      if (!p) this.pending.set(d.id, (p = { arrivals: 0, ttftMs: [] }));
+      p.arrivals += d.arrivals;
+      for (const t of d.ttftMs) p.ttftMs.push(t);
+      if (p.ttftMs.length > MAX_TTFT_PER_REPORT) p.ttftMs.splice(0, p.ttftMs.length - MAX_TTFT_PER_REPORT);
+    }
+    this.latest.set(r.gateway, { at: this.clock.now(), load });
+    return r.wake;
+  }
+
+  /** What the fresh follower gateways hold now for a deployment. */
+  current(deploymentId: string): RemoteLoad {
+    const now = this.clock.now();
+    const sum = { ongoing: 0, queued: 0 };
+    for (const [gw, rep] of this.latest) {
+      if (now - rep.at > this.staleMs) {
+        this.latest.delete(gw);
+        continue;
+      }
+      const l = rep.load.get(deploymentId);
+      if (!l) continue;
+      sum.ongoing += l.ongoing;
+      sum.queued += l.queued;
+    }
+    return sum;
+  }
+
+  /** `current` plus the arrivals and TTFTs reported since the previous take (one consumer: the sampler). */
+  take(deploymentId: string): RemoteWindow {
+    const p = this.pending.get(deploymentId);
+    this.pending.delete(deploymentId);
+    return { ...this.current(deploymentId), arrivals: p?.arrivals ?? 0, ttftMs: p?.ttftMs ?? [] };
+  }
+
+  /** The follower gateways heard from within the stale window, with the age of their last report. */
+  gateways(): { gateway: string; ageMs: number }[] {
+    const now = this.clock.now();
+    return [...this.latest].filter(([, r]) => now - r.at <= this.staleMs).map(([gateway, r]) => ({ gateway, ageMs: now - r.at }));
+  }
+}
+
+export interface SignalReporterOptions {
+  routes: RouteTable;
+  clock: Clock;
+  /** this gateway's name (the pod name) */
+  identity: string;
+  /** the leader's URL, when one is known */
+  leaderUrl: () => string | undefined;
+  adminToken: string;
+  log: (line: string) => void;
+  intervalMs?: number;
+}
+
+/** A follower's side: reports its gateway's load to the leader. */
+export class SignalReporter {
+  private timer?: Timer;
+  private stopped = true;
+  private sending?: Promise<void>;
+  private readonly unsent = new Map<string, { arrivals: number; ttftMs: number[] }>();
+  private readonly wakes = new Set<string>();
+  private failing = false;
+  private previousWake?: (deploymentId: string) => void;
+
+  constructor(private readonly o: SignalReporterOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.previousWake = this.o.routes.wakeHandler;
+    this.o.routes.wakeHandler = (id) => this.wake(id);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.stopped) this.o.routes.wakeHandler = this.previousWake;
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.sending;
+  }
+
+  /** A request is held at zero: tell the leader now, not at the next report. */
+  wake(deploymentId: string): void {
+    this.wakes.add(deploymentId);
+    void this.send();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.o.clock.setTimeout(() => void this.send().finally(() => this.schedule()), this.o.intervalMs ?? 1000);
+  }
+
+  /** One report (coalesced with one in flight). Exposed for tests. */
+  send(): Promise<void> {
+    if (this.sending) return this.sending.then(() => (this.wakes.size ? this.send() : undefined));
+    this.sending = this.post().finally(() => (this.sending = undefined));
+    return this.sending;
+  }
+
+  private async post(): Promise<void> {
+    const report: GatewayReport = { gateway: this.o.identity, deployments: [], wake: [...this.wakes] };
+    this.wakes.clear();
+    for (const route of this.o.routes.all()) {
+      const w = takeWindow(route, 'leader');
+      let u = this.unsent.get(route.id);
+      if (!u) this.unsent.set(route.id, (u = { arrivals: 0, ttftMs: [] }));
+      u.arrivals += w.arrivals;
+      for (const t of w.ttftMs) u.ttftMs.push(t);
+      if (u.ttftMs.length > MAX_TTFT_PER_REPORT) u.ttftMs.splice(0, u.ttftMs.length - MAX_TTFT_PER_REPORT);
+      report.deployments.push({ id: route.id, ongoing: route.admission.ongoing, queued: route.admission.queued, arrivals: u.arrivals, ttftMs: [...u.ttftMs] });
+    }
+    const leader = this.o.leaderUrl();
+    if (!leader) return;
+    try {
+      const res = await fetch(`${leader}/api/v1/internal/gateway-signals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.o.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+        signal: AbortSignal.timeout(2_000),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      this.unsent.clear();
+      if (this.failing) this.o.log(`signals: reporting to the leader at ${leader} again`);
+      this.failing = false;
+    } catch (e) {
+      if (!this.failing) this.o.log(`signals: cannot report to the leader at ${leader}: ${(e as Error).message}; retrying every second`);
+      this.failing = true;
+    }
+  }
+}
