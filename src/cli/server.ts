@@ -12,6 +12,7 @@ export function serverCommand(): Command {
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
     .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
     .option('--ha <zone>', 'run as one of several server replicas on Kubernetes: the state lives in this zone\'s namespace and a Lease picks the leader (default $INFERSCALE_HA_ZONE)')
+    .option('--keda-port <port>', 'serve KEDA\'s external scaler gRPC protocol on this port (docs/keda.md; default $INFERSCALE_KEDA_PORT, else off)')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -28,6 +29,7 @@ export function serverCommand(): Command {
         virtualGpuType: o.virtualGpuType,
         stopReplicasOnExit: !!o.stopReplicasOnExit,
         zonesFile: o.zones,
+        kedaPort: num('--keda-port', o.kedaPort ?? process.env.INFERSCALE_KEDA_PORT, 0, 65535),
         ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? { zone: o.ha ?? process.env.INFERSCALE_HA_ZONE } : undefined,
       });
       let closing = false;

@@ -22,15 +22,21 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   const lost: string[] = [];
   const ha = (identity: string): Partial<ServerOptions> => ({
     virtualGpus: 0,
+    kedaPort: 0,
     zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
-    ha: { zone: 'fake-eks', identity, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200, mirrorPeriodMs: 300, onLostLeadership: () => lost.push(identity) },
+    ha: { zone: 'fake-eks', identity, podName: identity, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200, mirrorPeriodMs: 300, onLostLeadership: () => lost.push(identity) },
   });
-  const pods = () => k.cluster.list('pods', k.namespace).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
+  const pods = () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
   const role = (t: TestServer) => t.server.member?.currentRole;
+  const leaderLabel = (pod: string) => (k.cluster.get('pods', k.namespace, pod) as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels['inferscale.dev/leader'];
 
   before(async () => {
     k = await startFakeKube();
     k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
+    // the server replicas' own pods (labelled while they lead)
+    for (const name of ['server-a', 'server-b']) {
+      k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] } });
+    }
     engine = await startSimEngine({ itlMs: 20 });
     enginePort = engine.port;
     a = await startTestServer(ha('server-a'));
@@ -53,6 +59,11 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     const cluster = await b.api('GET', '/cluster');
     assert.equal(cluster.body.role, 'follower');
     assert.equal(cluster.body.leader, a.url);
+    // only the leader serves KEDA's scaler; its pod carries the label the KEDA Service selects
+    assert.ok(a.server.kedaPort());
+    assert.equal(b.server.kedaPort(), undefined);
+    assert.equal(leaderLabel('server-a'), 'true');
+    assert.equal(leaderLabel('server-b'), 'false');
 
     const created = await b.api('POST', '/deployments', { name: 'shared', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: 2, maxOngoingRequests: 4 });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -103,6 +114,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     await a.server.close();
     await waitFor(() => role(b) === 'leader', { what: 'b leads', timeoutMs: 10_000 });
     assert.deepEqual(lost, [], 'a leader that stops releases the lease: nobody lost it');
+    assert.ok(b.server.kedaPort());
+    assert.equal(leaderLabel('server-b'), 'true');
+    assert.equal(leaderLabel('server-a'), 'false');
     const d = await b.api('GET', '/deployments/shared');
     assert.equal(d.status, 200);
     assert.equal(d.body.replicas, 2);
@@ -131,6 +145,8 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     });
     await waitFor(() => lost.includes('server-b'), { what: 'b notices it lost the lease' });
     assert.equal(role(b), 'stopped');
+    assert.equal(b.server.kedaPort(), undefined);
+    assert.equal(leaderLabel('server-b'), 'false');
     const res = await b.api('GET', '/deployments');
     assert.equal(res.status, 503);
     assert.equal(res.body.error.code, 'no_leader');

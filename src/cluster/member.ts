@@ -19,7 +19,7 @@ import type { Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import { engineDriver } from '../engines/registry.js';
 import { freePort } from '../providers/local/ports.js';
-import type { KubeClient } from '../providers/kubernetes/client.js';
+import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
 import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
 import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
@@ -30,12 +30,16 @@ import { applyRestore, planRestore } from './restore.js';
 import { RemoteSignals, SignalReporter } from './signals.js';
 
 export const LEADER_URL_ANNOTATION = 'inferscale.dev/leader-url';
+/** "true" on the leader's own pod: a Service for what only the leader serves (KEDA's scaler) selects it */
+export const LEADER_LABEL = 'inferscale.dev/leader';
 
 export interface HaOptions {
   /** the Kubernetes zone whose namespace holds the Lease and the shared state */
   zone: string;
   /** this replica's name (default: $POD_NAME, else the host name) */
   identity?: string;
+  /** this replica's own pod in the zone's namespace, labelled while it leads (default: $POD_NAME; none: no label) */
+  podName?: string;
   /** where the other replicas reach this one (default: $INFERSCALE_ADVERTISE_URL, else http://$POD_IP:PORT, else the listen URL) */
   advertiseUrl?: string;
   leaseName?: string;
@@ -115,6 +119,7 @@ export class ClusterMember {
 
   /** Starts as a follower and joins the election. */
   async start(syncTimeoutMs = 10_000): Promise<void> {
+    await this.markPod(false);
     await this.cluster.start(syncTimeoutMs);
     await Promise.all(this.podRoutes.map((p) => p.start(syncTimeoutMs)));
     this.reporter.start();
@@ -133,6 +138,7 @@ export class ClusterMember {
     const wasLeading = this.role === 'leader';
     this.role = 'stopped';
     if (wasLeading) await this.flush().catch((e: Error) => this.d.log(`cluster: last write of the state failed: ${e.message}`));
+    if (wasLeading) await this.markPod(false);
     await this.elector.stop(true);
     await this.transition;
     await this.reporter.stop();
@@ -158,6 +164,7 @@ export class ClusterMember {
       await this.d.lead();
       this.role = 'leader';
       this.d.log(`cluster: ${this.identity} leads: controller and autoscaler started`);
+      await this.markPod(true);
       await this.flush();
       this.scheduleMirror();
     } catch (e) {
@@ -171,8 +178,20 @@ export class ClusterMember {
     this.mirrorTimer?.cancel();
     this.role = 'stopped';
     await this.d.unlead();
+    await this.markPod(false);
     this.d.log(`cluster: ${this.identity} stopped leading; its controller is stopped`);
     (this.o.onLostLeadership ?? (() => process.exit(1)))();
+  }
+
+  /** Sets the leader label on this replica's pod (errors are logged: the label only steers the KEDA Service). */
+  private async markPod(leading: boolean): Promise<void> {
+    const name = this.o.podName ?? process.env.POD_NAME;
+    if (!name) return;
+    try {
+      await this.client.core.patchNamespacedPod({ name, namespace: this.client.namespace, body: { metadata: { labels: { [LEADER_LABEL]: String(leading) } } } }, MERGE_PATCH);
+    } catch (e) {
+      this.d.log(`cluster: cannot label pod ${name} ${LEADER_LABEL}=${leading}: ${apiMessage(e)}`);
+    }
   }
 
   private scheduleMirror(): void {

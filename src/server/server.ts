@@ -27,6 +27,8 @@ import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { mountZoneRoutes } from '../zones/routes.js';
 import { mountClusterRoutes } from '../cluster/routes.js';
 import { proxyToLeader } from '../cluster/proxy.js';
+import { LiveKedaSource } from '../keda/source.js';
+import type { KedaScalerServer } from '../keda/server.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
 
 export interface ServerOptions {
@@ -46,6 +48,8 @@ export interface ServerOptions {
   zonesFile?: string;
   /** zones given directly (tests: a parsed file, a kubeconfig per zone, pod addresses) */
   zones?: Pick<ZoneRegistryOptions, 'file' | 'kubeConfigFor' | 'podAddress'>;
+  /** serve KEDA's external scaler gRPC protocol on this port (0: any free port; undefined: off). In HA mode only the leader serves it. */
+  kedaPort?: number;
   /** one of several server replicas on Kubernetes: the state lives in the cluster, a Lease picks the controller (src/cluster) */
   ha?: HaOptions;
 }
@@ -68,6 +72,8 @@ export interface RunningServer {
   zones: ZoneRegistry;
   /** HA mode: this replica's part in the cluster (role, leader, reported signals) */
   member?: ClusterMember;
+  /** the KEDA external scaler's port while it is served (src/keda) */
+  kedaPort(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -94,18 +100,29 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const requestLog = new RequestLog(store.db, clock);
   const gateway = new Gateway({ routes, clock, requestLog });
   const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
+  const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
   const autoscaler = new AutoscalerLoop({
     store, routes, deployments, clock, log,
-    remote: (id) => member?.signals.current(id) ?? NO_REMOTE,
+    remote: remoteLoad,
     samples: observability.sampler,
     demand: cachedDemand((id, since) => observability.history.demandHistory(id, since)),
   });
+  const keda = new LiveKedaSource({ store, routes, remote: remoteLoad });
+  observability.sampler.onSample((id) => keda.changed(id));
+  const autoscalerWake = routes.wakeHandler;
+  // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
+  const wake = (id: string) => {
+    autoscalerWake?.(id);
+    keda.changed(id);
+  };
+  routes.wakeHandler = wake;
+  let kedaServer: KedaScalerServer | undefined;
   const extendApi = (app: Hono) => {
     observability.extendApi(app);
     mountModelRoutes(app, models);
     mountRequestLogRoutes(app, { requestLog, deployments, clock });
     mountZoneRoutes(app, zones, deployments);
-    if (o.ha) mountClusterRoutes(app, () => member!, (id) => autoscaler.wake(id));
+    if (o.ha) mountClusterRoutes(app, () => member!, wake);
   };
   const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
   const apiListener = getRequestListener(api.fetch);
@@ -154,6 +171,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     requestLog.start();
     observability.start();
     models.resumeInterrupted();
+    if (o.kedaPort !== undefined) {
+      const { startKedaScaler } = await import('../keda/server.js');
+      kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log });
+    }
   };
   if (o.ha) {
     const { ClusterMember } = await import('../cluster/member.js');
@@ -161,6 +182,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     member = new ClusterMember(o.ha, {
       zones, store, routes, clock, log, adminToken, url, lead,
       unlead: async () => {
+        await kedaServer?.close();
+        kedaServer = undefined;
         await reconciler.stop();
         requestLog.stop();
         await observability.stop();
@@ -184,8 +207,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     models,
     zones,
     member,
+    kedaPort: () => kedaServer?.port,
     async close() {
       await member?.close();
+      await kedaServer?.close();
       await reconciler.stop();
       requestLog.stop();
       await models.close();
