@@ -38,6 +38,8 @@ export interface ReconcilerOptions {
   stopGraceMs?: number;
   /** the stored model file a replica loads (model store); throws when the model cannot be served now */
   modelPath?: (d: DeploymentRow) => string | undefined;
+  /** after a deployment's row is deleted (its replicas are gone): drop what other modules keep about it */
+  onDeleted?: (d: DeploymentRow) => void;
 }
 
 const HEALTH_EVERY_MS = 2000;
@@ -169,6 +171,7 @@ export class Reconciler {
       await this.providerOf(d).removeDeployment?.(d.name);
       store.deleteDeployment(d.id);
       this.o.routes.remove(d.id);
+      this.o.onDeleted?.(d);
       this.o.log(`deployment ${d.name} deleted`);
       return;
     }

@@ -96,3 +96,20 @@ test('admission: a retry excludes the replica that failed', () => {
   a.acquire((err, r) => got.push({ err, r }), r1);
   assert.equal(got[0].r, r2);
 });
+
+test('admission: a request cancelled while queued frees its slot at once and is never granted', () => {
+  const { a, got, ask, clock } = setup({ maxQueued: 1 });
+  const r1 = replica('r1', 2);
+  a.setReplicas([r1]);
+  const cancel = ask();
+  assert.equal(a.queued, 1);
+  cancel();
+  assert.equal(a.queued, 0);
+  ask();
+  assert.equal(a.queued, 1, 'the freed slot takes the next request instead of queue_full');
+  clock.advance(2000);
+  assert.equal(got.length, 1, 'the cancelled one got neither a replica nor a timeout');
+  assert.equal(got[0].err?.code, 'queue_timeout');
+  cancel();
+  assert.equal(a.queued, 0, 'cancel after the fact changes nothing');
+});

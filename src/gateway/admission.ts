@@ -38,6 +38,8 @@ interface Waiter<R> {
   done: boolean;
 }
 
+const NOOP = () => undefined;
+
 export class Admission<R extends RoutableReplica> {
   private replicas: R[] = [];
   private readonly queue: Waiter<R>[] = [];
@@ -67,15 +69,18 @@ export class Admission<R extends RoutableReplica> {
     return this.ongoingCount;
   }
 
-  /** Calls `grant` exactly once: with a replica (its inflight already counted) or with an error. */
-  acquire(grant: Grant<R>, exclude?: R): void {
+  /**
+   * Calls `grant` exactly once: with a replica (its inflight already counted) or with an error, unless
+   * the returned `cancel` is called first (the client went away while queued: its slot frees at once).
+   */
+  acquire(grant: Grant<R>, exclude?: R): () => void {
     const o = this.opts;
     if (this.queued === 0) {
       const r = pickLeastOutstanding(this.replicas, o.maxOngoingPerReplica, this.rotation++, exclude);
       if (r) {
         this.take(r);
         grant(null, r, 0);
-        return;
+        return NOOP;
       }
     }
     const nothingComing = countRoutable(this.replicas) === 0 && (o.comingReplicas?.() ?? 0) === 0;
@@ -85,7 +90,7 @@ export class Admission<R extends RoutableReplica> {
           retryAfterSeconds: o.retryAfterSeconds(),
         }),
       );
-      return;
+      return NOOP;
     }
     if (this.queued >= o.maxQueued) {
       grant(
@@ -93,13 +98,20 @@ export class Admission<R extends RoutableReplica> {
           retryAfterSeconds: o.retryAfterSeconds(),
         }),
       );
-      return;
+      return NOOP;
     }
     const w: Waiter<R> = { grant, enqueuedAt: o.clock.now(), exclude, done: false, timer: undefined as unknown as Timer };
     w.timer = o.clock.setTimeout(() => this.expire(w), o.queueTimeoutMs);
     this.queue.push(w);
     this.waiting++;
     if (countRoutable(this.replicas) === 0) o.onWake?.();
+    return () => {
+      if (w.done) return;
+      w.done = true;
+      this.waiting--;
+      w.timer.cancel();
+      this.compact();
+    };
   }
 
   /** Gives a replica's slot back (request finished, failed or aborted) and serves the queue. */

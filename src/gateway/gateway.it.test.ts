@@ -78,6 +78,28 @@ test('a client that disconnects aborts the upstream request', async () => {
   }, { what: 'the replica saw the abort and freed its slot' });
 });
 
+test('a client that gives up while queued frees its queue slot at once', async () => {
+  const { url, key } = await deploy('leave', 1, { maxOngoingRequests: 1, maxQueuedRequests: 1, queueTimeoutMs: 60_000 });
+  const queuedNow = async () => sumMetric(await metrics(), 'inferscale_gateway_requests_queued', (l) => l.includes('"leave"'));
+  const ongoingNow = async () => sumMetric(await metrics(), 'inferscale_gateway_requests_ongoing', (l) => l.includes('"leave"'));
+  const long = chat(url, key, { stream: true, maxTokens: 250 });
+  await waitFor(async () => (await ongoingNow()) === 1);
+  const ac = new AbortController();
+  const gaveUp = fetch(`${url}/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}` }, signal: ac.signal,
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 }),
+  }).catch((e: Error) => e);
+  await waitFor(async () => (await queuedNow()) === 1, { what: 'one queued' });
+  ac.abort();
+  await gaveUp;
+  await waitFor(async () => (await queuedNow()) === 0, { what: 'the slot freed' });
+  assert.equal(await ongoingNow(), 1, 'freed while the long request still holds the replica, not when it ends');
+  const next = chat(url, key, { maxTokens: 2 });
+  await waitFor(async () => (await queuedNow()) === 1, { what: 'the next request queued, not refused as queue_full' });
+  assert.ok((await long).ok);
+  assert.ok((await next).ok);
+});
+
 test('a replica killed mid-run loses only its started requests; later requests go elsewhere', async () => {
   const { url, key } = await deploy('crash', 2, { maxOngoingRequests: 4 });
   const victim = (await t.api('GET', '/deployments/crash')).body.replicaDetails[0];
@@ -169,4 +191,11 @@ test('every request lands in the bounded request log (arrival, tokens, TTFT, sta
     assert.equal(status, 200);
   }
   assert.ok(!JSON.stringify(r.body).includes('hello'), 'no request content is kept');
+
+  // deleting the deployment drops its rows (times and token counts) with it
+  const id = t.server.store.getDeploymentByName('spread')!.id;
+  assert.equal((await t.api('DELETE', '/deployments/spread')).status, 202);
+  await waitFor(() => !t.server.store.getDeployment(id), { what: 'spread deleted' });
+  const left = t.server.store.db.prepare('SELECT COUNT(*) AS n FROM request_log WHERE deployment_id = ?').get(id) as { n: number };
+  assert.equal(left.n, 0);
 });

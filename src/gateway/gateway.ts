@@ -101,7 +101,9 @@ export class Gateway {
     stats.lastActivityAt = start;
     const path = `/v1/${op}`;
     const attempt = (exclude: ReplicaRoute | undefined, retried: boolean) => {
-      route.admission.acquire((err, replica, waitedMs) => {
+      let granted = false;
+      const cancel = route.admission.acquire((err, replica, waitedMs) => {
+        granted = true;
         if (err || !replica) {
           route.series.rejected.requests(String(err!.status)).inc();
           log?.push(route.id, start, Math.ceil(body.length / 4), wantedTokens, undefined, err!.status);
@@ -139,6 +141,15 @@ export class Gateway {
           log?.push(route.id, start, r.promptTokens ?? Math.ceil(body.length / 4), r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : 502);
         });
       }, exclude);
+      // a client that goes away while queued gives its queue slot back at once
+      if (!granted) {
+        res.once('close', () => {
+          if (granted) return;
+          cancel();
+          route.series.rejected.requests('499').inc();
+          log?.push(route.id, start, Math.ceil(body.length / 4), wantedTokens, undefined, 499);
+        });
+      }
     };
     attempt(undefined, false);
   }

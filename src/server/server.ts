@@ -95,9 +95,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const provider = new LocalProvider({ clock, logDir: files.logs });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
-  const reconciler = new Reconciler({ store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, modelPath: (d) => models.launchPath(d.engine, d.modelName) });
-  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
   const requestLog = new RequestLog(store.db, clock);
+  const reconciler = new Reconciler({
+    store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
+    modelPath: (d) => models.launchPath(d.engine, d.modelName),
+    onDeleted: (d) => requestLog.forget(d.id),
+  });
+  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
   const gateway = new Gateway({ routes, clock, requestLog });
   const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
