@@ -59,6 +59,10 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     const cluster = await b.api('GET', '/cluster');
     assert.equal(cluster.body.role, 'follower');
     assert.equal(cluster.body.leader, a.url);
+    const cli = await b.cli(['cluster', 'status']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /server-b \(follower\)/);
+    assert.ok(cli.stdout.includes(`leader:      ${a.url}`), cli.stdout);
     // only the leader serves KEDA's scaler; its pod carries the label the KEDA Service selects
     assert.ok(a.server.kedaPort());
     assert.equal(b.server.kedaPort(), undefined);

@@ -1,6 +1,7 @@
 /**
  * The API of HA mode: `GET /api/v1/cluster` (who leads, this replica's role, the follower gateways that
- * report) and `POST /api/v1/internal/gateway-signals` (a follower's load report, admin token required).
+ * report; a single server answers role "single") and `POST /api/v1/internal/gateway-signals` (a follower's
+ * load report, admin token required).
  */
 import type { Hono } from 'hono';
 import { jsonBody } from '../api/app.js';
@@ -8,15 +9,26 @@ import { parseInput } from '../domain/validation.js';
 import type { ClusterMember } from './member.js';
 import { gatewayReportSchema } from './signals.js';
 
-/** `member` is read per request: the routes are mounted before the member exists. */
-export function mountClusterRoutes(app: Hono, member: () => ClusterMember, wake: (deploymentId: string) => void): void {
+export interface ClusterView {
+  identity: string;
+  role: 'single' | ClusterMember['currentRole'];
+  leader: string | null;
+  gateways: { gateway: string; ageMs: number }[];
+}
+
+/** `member` is read per request (the routes are mounted before it exists); undefined: a single server at `self`. */
+export function mountClusterRoutes(app: Hono, member: () => ClusterMember | undefined, wake: (deploymentId: string) => void, self: () => { identity: string; url: string }): void {
   app.get('/cluster', (c) => {
     const m = member();
-    return c.json({ identity: m.identity, role: m.currentRole, leader: m.leaderUrl() ?? null, gateways: m.signals.gateways() });
+    const view: ClusterView = m
+      ? { identity: m.identity, role: m.currentRole, leader: m.leaderUrl() ?? null, gateways: m.signals.gateways() }
+      : { identity: self().identity, role: 'single', leader: self().url, gateways: [] };
+    return c.json(view);
   });
   app.post('/internal/gateway-signals', async (c) => {
     const report = parseInput(gatewayReportSchema, await jsonBody(c));
-    for (const id of member().signals.receive(report)) wake(id);
+    const m = member();
+    if (m) for (const id of m.signals.receive(report)) wake(id);
     return c.json({ ok: true });
   });
 }

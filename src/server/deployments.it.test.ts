@@ -192,3 +192,11 @@ test('rotate-api-key: the old key stops working, the new one works; delete frees
   assert.ok(pids.every((p: number) => !pidAlive(p)));
   assert.equal(await call(fresh), 401, 'a deleted deployment\'s key opens nothing');
 });
+
+test('cluster status on one server: role single, it is its own leader', async () => {
+  const r = await t.cli(['cluster', 'status', '-O', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout);
+  assert.equal(v.role, 'single');
+  assert.equal(v.leader, t.url);
+});

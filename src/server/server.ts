@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
@@ -126,7 +127,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     mountModelRoutes(app, models);
     mountRequestLogRoutes(app, { requestLog, deployments, clock });
     mountZoneRoutes(app, zones, deployments);
-    if (o.ha) mountClusterRoutes(app, () => member!, wake);
+    mountClusterRoutes(app, () => member, wake, () => ({ identity: hostname(), url: baseUrl }));
   };
   const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
   const apiListener = getRequestListener(api.fetch);

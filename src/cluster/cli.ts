@@ -1,0 +1,25 @@
+/** CLI: `inferscale cluster status`: which server replica leads, and which gateways report to it. */
+import { Command, Option } from 'commander';
+import { ApiClient, clientConfig } from '../cli/client.js';
+import { output, table } from '../cli/format.js';
+import type { ClusterView } from './routes.js';
+
+export function formatCluster(v: ClusterView): string {
+  const head = `this server: ${v.identity} (${v.role})\nleader:      ${v.leader ?? 'none right now'}`;
+  if (v.role === 'single') return `${head}\none server: no leader election (start several with --ha ZONE on Kubernetes)`;
+  const rows = v.gateways.map((g) => [g.gateway, `${(g.ageMs / 1000).toFixed(1)}s ago`]);
+  return `${head}\n\n${rows.length ? table(['GATEWAY REPORTING TO THE LEADER', 'LAST REPORT'], rows) : 'no follower gateway reports (asked a follower, or none runs)'}`;
+}
+
+export function clusterCommand(): Command {
+  const cmd = new Command('cluster').description('server replicas on Kubernetes (--ha): who leads');
+  cmd
+    .command('status')
+    .description('this server\'s role, the leader, and the gateways that report their load to it')
+    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (o) => {
+      const v = await new ApiClient(clientConfig()).call<ClusterView>('GET', '/cluster');
+      output(o.output, v, () => formatCluster(v));
+    });
+  return cmd;
+}
