@@ -18,7 +18,6 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import { engineDriver } from '../engines/registry.js';
-import { freePort } from '../providers/local/ports.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
 import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
@@ -158,13 +157,13 @@ export class ClusterMember {
     this.role = 'becoming-leader';
     try {
       await this.reporter.stop();
-      await Promise.all(this.podRoutes.map((p) => p.stop(true)));
+      await Promise.all(this.podRoutes.map((p) => p.stop()));
       await this.restore();
       if (!this.elector.isLeader || (this.role as Role) !== 'becoming-leader') return;
       await this.d.lead();
+      await this.markPod(true);
       this.role = 'leader';
       this.d.log(`cluster: ${this.identity} leads: controller and autoscaler started`);
-      await this.markPod(true);
       await this.flush();
       this.scheduleMirror();
     } catch (e) {
@@ -207,12 +206,15 @@ export class ClusterMember {
     const { rows, names } = await readClusterDeployments(this.client);
     const quotas = await readQuotas(this.client);
     const pods = new Map<string, PodView[]>();
+    const enginePorts = new Map<string, number>();
     for (const name of zones.names()) {
       const k = zones.kubernetes(name);
-      if (k) pods.set(name, k.provider.pods.list().map(podView));
+      if (!k) continue;
+      pods.set(name, k.provider.pods.list().map(podView));
+      enginePorts.set(name, k.config.enginePort);
     }
     const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
-    const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas, pods }, (dep) => {
+    const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas, pods, enginePorts }, (dep) => {
       const z = zones.kubernetes(dep.zone)?.config;
       return z
         ? renderWorkload(z, { name: dep.name, driver: engineDriver(dep.engine), modelName: dep.modelName, engineParams: dep.engineParams, gpuType: dep.gpuType, gpuCount: dep.gpuCount, drainTimeoutMs: dep.drainTimeoutMs, labels: dep.labels, replicas: 0 }).workload
@@ -220,7 +222,6 @@ export class ClusterMember {
     }, clock.now());
     await applyRestore(plan, {
       store, identity: this.identity, now: clock.now(), log: this.d.log,
-      port: () => freePort('127.0.0.1'),
       removeOrphan: async (zone, deployment) => zones.kubernetes(zone)?.provider.removeDeployment(deployment),
     });
   }

@@ -18,13 +18,14 @@ const workload = () => 'chat-abc';
 test('an empty leader takes every deployment from the cluster and adopts the running pods with their replica ids', () => {
   const plan = planRestore(
     { deployments: [], liveReplicaIds: new Set(), quotas: {} },
-    { deployments: [row({})], resourceNames: new Set(['chat']), quotas: { h100: 8 }, pods: new Map([['eks', [pod({}), pod({ name: 'chat-old-1', workload: 'chat-old', replicaId: 'r2', ready: false }), pod({ name: 'x', replicaId: 'r3', terminating: true })]]]) },
+    { deployments: [row({})], resourceNames: new Set(['chat']), quotas: { h100: 8 }, enginePorts: new Map([['eks', 8000]]), pods: new Map([['eks', [pod({}), pod({ name: 'chat-old-1', workload: 'chat-old', replicaId: 'r2', ready: false }), pod({ name: 'x', replicaId: 'r3', terminating: true })]]]) },
     workload, 1_000,
   );
   assert.equal(plan.insert.length, 1);
   assert.equal(plan.insert[0].apiKeySealed, 'sealed');
   assert.deepEqual(plan.replicas.map((r) => [r.id, r.state, r.generation, r.deploymentId]), [['r1', 'ready', 2, 'id-chat'], ['r2', 'starting', 1, 'id-chat']]);
   assert.equal(plan.replicas[0].coldStartMs, null, 'an adopted pod is not a cold start');
+  assert.equal(plan.replicas[0].port, 8000);
   assert.deepEqual(plan.quotas, [{ gpuType: 'h100', max: 8 }]);
   assert.deepEqual(plan.orphans, []);
 });
@@ -34,7 +35,7 @@ test('a stale leader drops what was deleted, updates what changed, keeps replica
     { deployments: [row({ replicas: 5, apiKeySealed: 'old' }), row({ id: 'id-gone', name: 'gone' })], liveReplicaIds: new Set(['r1']), quotas: { a100: 2, h100: 4 } },
     {
       deployments: [row({})], resourceNames: new Set(['chat', 'half-written']), quotas: { h100: 4 },
-      pods: new Map([['eks', [pod({}), pod({ name: 'gone-1', deployment: 'gone', replicaId: 'g1' }), pod({ name: 'hw-1', deployment: 'half-written', replicaId: 'h1' })]]]),
+      enginePorts: new Map([['eks', 8000]]), pods: new Map([['eks', [pod({}), pod({ name: 'gone-1', deployment: 'gone', replicaId: 'g1' }), pod({ name: 'hw-1', deployment: 'half-written', replicaId: 'h1' })]]]),
     },
     workload, 1_000,
   );

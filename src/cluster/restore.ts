@@ -25,6 +25,8 @@ export interface ClusterState {
   quotas: Readonly<Record<string, number>>;
   /** the pods of each Kubernetes zone, by zone name */
   pods: ReadonlyMap<string, readonly PodView[]>;
+  /** the engine port in a zone's pods (a pod replica's port) */
+  enginePorts: ReadonlyMap<string, number>;
 }
 
 export interface LocalState {
@@ -39,7 +41,7 @@ export interface RestorePlan {
   update: { id: string; name: string; patch: Partial<DeploymentRow> }[];
   /** local rows the cluster no longer has (deleted while this replica did not lead) */
   remove: { id: string; name: string }[];
-  /** replicas to record for live pods (port: chosen when applied) */
+  /** replicas to record for live pods */
   replicas: Replica[];
   quotas: { gpuType: string; max: number | null }[];
   /** deployments that have pods but no resource any more: their Kubernetes objects are removed */
@@ -84,7 +86,7 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
       if (!p.replicaId || local.liveReplicaIds.has(p.replicaId)) continue;
       plan.replicas.push({
         id: p.replicaId, deploymentId: d.id, state: p.ready ? 'ready' : 'starting', stateReason: p.ready ? 'adopted from the cluster' : 'loading model',
-        gpus: [], pid: null, port: null, createdAt: p.createdAt || now, startedAt: p.createdAt || now, readyAt: p.ready ? now : null, stoppedAt: null,
+        gpus: [], pid: null, port: cluster.enginePorts.get(zone) ?? null, createdAt: p.createdAt || now, startedAt: p.createdAt || now, readyAt: p.ready ? now : null, stoppedAt: null,
         coldStartMs: null, generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1, exitInfo: '',
       });
     }
@@ -98,8 +100,6 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
 
 export interface ApplyRestoreOptions {
   store: Store;
-  /** a local port for a replica's forwarder (the gateway reaches pods through 127.0.0.1:PORT) */
-  port: () => Promise<number>;
   removeOrphan: (zone: string, deployment: string) => Promise<void>;
   identity: string;
   now: number;
@@ -108,7 +108,6 @@ export interface ApplyRestoreOptions {
 
 export async function applyRestore(plan: RestorePlan, o: ApplyRestoreOptions): Promise<void> {
   const { store, now } = o;
-  const ports = await Promise.all(plan.replicas.map(() => o.port()));
   store.transaction(() => {
     for (const r of plan.remove) store.deleteDeployment(r.id);
     for (const d of plan.insert) {
@@ -121,8 +120,8 @@ export async function applyRestore(plan: RestorePlan, o: ApplyRestoreOptions): P
       store.updateDeployment(u.id, u.patch);
       store.addEvent(u.id, now, 'cluster', `updated from the cluster by ${o.identity} (${Object.keys(u.patch).filter((k) => k !== 'updatedAt').join(', ')})`);
     }
-    plan.replicas.forEach((r, i) => {
-      store.insertReplica({ ...r, port: ports[i] });
+    plan.replicas.forEach((r) => {
+      store.insertReplica(r);
       store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} adopted from its running pod by ${o.identity}`);
     });
     for (const q of plan.quotas) store.setQuota(q.gpuType, q.max);

@@ -10,9 +10,12 @@ import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
 
 /** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
+/** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
+export type RoutedReplica = Replica & { url?: string };
+
 export interface RouteSink {
   /** `comingReplicas`: pending and starting replicas, capacity on its way */
-  sync(d: DeploymentRow, replicas: readonly Replica[], comingReplicas?: number): void;
+  sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas?: number): void;
   /** a replica taken out of rotation after failures passed its health check again */
   readmit(replicaId: string): void;
   remove(deploymentId: string): void;
@@ -90,7 +93,7 @@ export class Reconciler {
         this.o.store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} was gone after the server restarted; replacing it`);
       }
     }
-    for (const d of this.o.store.listDeployments()) this.o.routes.sync(d, this.o.store.listReplicas(d.id, ['ready', 'draining']));
+    for (const d of this.o.store.listDeployments()) this.o.routes.sync(d, this.routed(d, this.o.store.listReplicas(d.id, ['ready', 'draining'])));
     this.schedule(0);
   }
 
@@ -188,7 +191,7 @@ export class Reconciler {
       if (st.status !== d.status) store.addEvent(d.id, now, 'status', `${d.status} -> ${st.status}: ${st.details}`);
     }
     const coming = after.filter((r) => r.state === 'pending' || r.state === 'starting').length;
-    this.o.routes.sync({ ...d, status: st.status, everReady }, routed, coming);
+    this.o.routes.sync({ ...d, status: st.status, everReady }, this.routed(d, routed), coming);
     if (this.o.store.listReplicas(d.id, ['stopped', 'failed']).length > 60) store.pruneReplicas(d.id);
   }
 
@@ -257,7 +260,7 @@ export class Reconciler {
         gpuCount: d.gpuCount,
       }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels });
       store.updateReplica(r.id, { pid: h.pid, port: h.port, stateReason: 'loading model' });
-      const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType}, local port ${h.port})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
+      const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
       store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
     } catch (e) {
       this.fail(d, r, `could not start: ${(e as Error).message}`);
@@ -368,6 +371,16 @@ export class Reconciler {
     if (r.state === 'starting' || r.state === 'ready' || r.state === 'draining') {
       this.fail(d, r, `process exited (${info.signal ? `signal ${info.signal}` : `code ${info.code}`})`);
     }
+  }
+
+  /** The replicas with the address their provider routes them at (pods: their current IP). */
+  private routed(d: DeploymentRow, replicas: Replica[]): RoutedReplica[] {
+    const p = this.providerOf(d);
+    if (!p.routeUrl) return replicas;
+    return replicas.map((r) => {
+      const url = p.routeUrl!(r.id);
+      return url ? { ...r, url } : r;
+    });
   }
 
   private handle(r: Replica): ReplicaHandle | undefined {

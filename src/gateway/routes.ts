@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
-import type { RouteSink } from '../controller/reconciler.js';
+import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
 import { Admission } from './admission.js';
 import type { RoutableReplica } from './balancer.js';
 import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
@@ -117,7 +117,7 @@ export class RouteTable implements RouteSink {
     return this.byId.values();
   }
 
-  sync(d: DeploymentRow, replicas: readonly Replica[], comingReplicas = 0): void {
+  sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0): void {
     let route = this.byId.get(d.id);
     if (!route) {
       route = new DeploymentRoute(d.id, d.name, d, this.clock, this.metrics);
@@ -133,12 +133,12 @@ export class RouteTable implements RouteSink {
     route.coldStartSeconds = this.coldStartSeconds?.(d.id) ?? route.coldStartSeconds;
     const seen = new Set<string>();
     for (const r of replicas) {
-      if (r.port === null) continue;
+      if (r.port === null && !r.url) continue;
       seen.add(r.id);
-      const url = `http://127.0.0.1:${r.port}`;
+      const url = r.url ?? `http://127.0.0.1:${r.port}`;
       let rr = route.replicas.get(r.id);
       if (rr && rr.url !== url) {
-        // the same replica at a new address (a new leader's forwarder): requests in flight finish on the old pool
+        // the same replica at a new address (bound to another pod): requests in flight finish on the old pool
         void rr.pool.close().catch(() => undefined);
         rr = undefined;
       }

@@ -5,7 +5,7 @@ export interface ReplicaHandle {
   replicaId: string;
   pid: number | null;
   port: number;
-  /** base URL of the engine, e.g. http://127.0.0.1:41234 */
+  /** base URL of the engine, e.g. http://127.0.0.1:41234 ('' where `routeUrl` answers instead: pods) */
   url: string;
 }
 
@@ -40,6 +40,11 @@ export interface ReplicaProvider {
   describe?(handle: ReplicaHandle): string | undefined;
   /** true while a replica waits for capacity (a node being provisioned): not a failed start, no startup timeout */
   waitingForCapacity?(handle: ReplicaHandle): boolean;
+  /**
+   * where the gateway sends a replica's requests when that is not 127.0.0.1:PORT (a pod's address; it
+   * changes when the replica is bound to another pod), undefined: the handle's port on loopback
+   */
+  routeUrl?(replicaId: string): string | undefined;
   /** removes what the provider created for a deleted deployment (idempotent) */
   removeDeployment?(deploymentName: string): Promise<void>;
 }

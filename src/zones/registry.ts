@@ -9,8 +9,7 @@ import { InferscaleError, invalid } from '../core/errors.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
-import type { Target } from '../providers/kubernetes/forwarder.js';
-import type { PodView } from '../providers/kubernetes/pods.js';
+import type { PodView, Target } from '../providers/kubernetes/pods.js';
 import type { KubernetesZoneConfig, ZonesFile } from './config.js';
 
 /** GPUs of a type a zone may hold when no cap is configured: the node provisioner decides. */

@@ -7,15 +7,13 @@
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
-import type { Replica } from '../../domain/types.js';
 import type { DeploymentRow } from '../../store/store.js';
-import type { RouteSink } from '../../controller/reconciler.js';
+import type { RoutedReplica, RouteSink } from '../../controller/reconciler.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
 import { KubeClient } from './client.js';
-import { ForwarderPool, type Target } from './forwarder.js';
 import { WatchedCache } from './informer.js';
 import { MANAGED_SELECTOR } from './labels.js';
-import { isLive, podView, type PodView } from './pods.js';
+import { isLive, podView, targetUrl, type PodView, type Target } from './pods.js';
 
 export interface PodRoutesOptions {
   zone: KubernetesZoneConfig;
@@ -28,18 +26,16 @@ export interface PodRoutesOptions {
   podAddress?: (pod: PodView) => Target;
 }
 
-function replicaOf(d: DeploymentRow, v: PodView, port: number): Replica {
+function replicaOf(d: DeploymentRow, v: PodView, t: NonNullable<Target>): RoutedReplica {
   return {
-    id: v.replicaId!, deploymentId: d.id, state: v.ready ? 'ready' : 'starting', stateReason: '', gpus: [], pid: null, port,
+    id: v.replicaId!, deploymentId: d.id, state: v.ready ? 'ready' : 'starting', stateReason: '', gpus: [], pid: null, port: t.port, url: targetUrl(t),
     createdAt: v.createdAt, startedAt: v.createdAt, readyAt: null, stoppedAt: null, coldStartMs: null, generation: d.generation, exitInfo: '',
   };
 }
 
 export class PodRoutes {
   readonly pods: WatchedCache<V1Pod>;
-  private readonly forwarders: ForwarderPool;
-  private readonly ports = new Map<string, number>();
-  private readonly byReplica = new Map<string, string>();
+  private readonly address: (pod: PodView) => Target;
   private readonly routed = new Set<string>();
   private syncing = false;
   private again = false;
@@ -52,13 +48,7 @@ export class PodRoutes {
       list: () => client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
     this.pods.onChange(() => void this.sync());
-    const address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
-    this.forwarders = new ForwarderPool((id) => {
-      const pod = this.byReplica.get(id);
-      const v = pod ? this.pods.get(pod, ns) : undefined;
-      const view = v ? podView(v) : undefined;
-      return view && isLive(view) ? address(view) : undefined;
-    });
+    this.address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
   }
 
   async start(timeoutMs?: number): Promise<boolean> {
@@ -67,10 +57,9 @@ export class PodRoutes {
     return ok;
   }
 
-  /** Stops watching; `graceful`: connections in use (streams) finish through their forwarder. */
-  async stop(graceful = false): Promise<void> {
+  /** Stops watching (the routes stay as they are: a new leader's controller takes them over). */
+  async stop(): Promise<void> {
     await this.pods.stop();
-    this.forwarders.closeAll(graceful);
   }
 
   /** Re-reads pods and deployments into the route table (coalesced). */
@@ -92,19 +81,13 @@ export class PodRoutes {
 
   private async syncOnce(): Promise<void> {
     const views = this.pods.list().map(podView).filter((v) => v.replicaId && isLive(v));
-    this.byReplica.clear();
-    for (const v of views) this.byReplica.set(v.replicaId!, v.name);
     const rows = this.o.deployments().filter((d) => d.zone === this.o.zone.name && !d.deleting);
     for (const d of rows) {
       const mine = views.filter((v) => v.deployment === d.name);
-      const ready: Replica[] = [];
+      const ready: RoutedReplica[] = [];
       for (const v of mine.filter((x) => x.ready)) {
-        let port = this.ports.get(v.replicaId!);
-        if (port === undefined) {
-          port = await this.forwarders.open(v.replicaId!);
-          this.ports.set(v.replicaId!, port);
-        }
-        ready.push(replicaOf(d, v, port));
+        const t = this.address(v);
+        if (t) ready.push(replicaOf(d, v, t));
       }
       this.o.routes.sync(d, ready, mine.length - ready.length);
       this.routed.add(d.id);
@@ -113,11 +96,6 @@ export class PodRoutes {
       if (rows.some((d) => d.id === id)) continue;
       this.o.routes.remove(id);
       this.routed.delete(id);
-    }
-    for (const id of [...this.ports.keys()]) {
-      if (this.byReplica.has(id)) continue;
-      this.forwarders.close(id);
-      this.ports.delete(id);
     }
   }
 }

@@ -48,6 +48,14 @@ export function podView(p: V1Pod): PodView {
 
 export const isLive = (v: PodView) => !v.terminating && !v.finished;
 
+/** Where a pod's engine listens (undefined until the pod has an IP). */
+export type Target = { host: string; port: number } | undefined;
+
+/** The base URL the gateway sends a pod's requests to (IPv6 addresses in brackets). */
+export function targetUrl(t: NonNullable<Target>): string {
+  return `http://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+}
+
 const PROVISIONER: Record<string, string> = { karpenter: 'Karpenter', 'cluster-autoscaler': 'cluster autoscaler', none: 'no node provisioner' };
 
 export function formatAge(ms: number): string {

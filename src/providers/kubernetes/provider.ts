@@ -4,7 +4,8 @@
  * Deployment's count through the scale subresource and is bound to one pod (annotation
  * inferscale.dev/replica) as the ReplicaSet makes them; readiness comes from the pod watch, never from
  * polling. Stopping a replica removes its own pod (scale-down.ts). Pods that get a deletion timestamp or
- * fail are reported through onExit at once, so they leave rotation.
+ * fail are reported through onExit at once, so they leave rotation. The gateway sends a replica's requests
+ * straight to its pod's IP (`routeUrl`), which follows the replica when it is bound to another pod.
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
@@ -13,10 +14,9 @@ import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
 import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider, ReplicaTarget } from '../types.js';
 import { apiMessage, KubeClient } from './client.js';
-import { ForwarderPool, type Target } from './forwarder.js';
 import { WatchedCache } from './informer.js';
 import { ANNOTATION_DELETION_COST, ANNOTATION_REPLICA, MANAGED_SELECTOR } from './labels.js';
-import { describePod, isLive, podView, type PodView } from './pods.js';
+import { describePod, isLive, podView, targetUrl, type PodView, type Target } from './pods.js';
 import { renderWorkload } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
@@ -52,7 +52,7 @@ export class KubernetesProvider implements ReplicaProvider {
   readonly scaleDowns: ScaleDownResult[] = [];
   private readonly entries = new Map<string, Entry>();
   private readonly listeners: ((i: ExitInfo) => void)[] = [];
-  private readonly forwarders: ForwarderPool;
+  private readonly address: (pod: PodView) => Target;
   private readonly locks = new KeyedLock();
   private readonly waiters: ChangeWaiters;
   private readonly busy = new Set<string>();
@@ -71,11 +71,7 @@ export class KubernetesProvider implements ReplicaProvider {
       list: () => this.client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
     this.pods.onChange((_t, pod) => this.onPod(podView(pod)));
-    const address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
-    this.forwarders = new ForwarderPool((id) => {
-      const v = this.viewOf(id);
-      return v && isLive(v) ? address(v) : undefined;
-    });
+    this.address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
   }
 
   get zoneName(): string {
@@ -88,7 +84,6 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   async close(): Promise<void> {
-    this.forwarders.closeAll();
     await this.pods.stop();
   }
 
@@ -110,9 +105,15 @@ export class KubernetesProvider implements ReplicaProvider {
         throw e;
       }
     });
-    const port = await this.forwarders.open(replicaId);
     this.queueBind();
-    return { replicaId, pid: null, port, url: `http://127.0.0.1:${port}` };
+    // the port is the engine's inside the pod; the gateway asks routeUrl for the pod's address
+    return { replicaId, pid: null, port: this.o.zone.enginePort, url: '' };
+  }
+
+  routeUrl(replicaId: string): string | undefined {
+    const v = this.viewOf(replicaId);
+    const t = v && isLive(v) ? this.address(v) : undefined;
+    return t ? targetUrl(t) : undefined;
   }
 
   async probe(h: ReplicaHandle): Promise<ProbeResult> {
@@ -147,7 +148,6 @@ export class KubernetesProvider implements ReplicaProvider {
     const pod = this.pods.list().map(podView).find((v) => v.replicaId === h.replicaId && isLive(v));
     if (!pod) return false;
     this.entries.set(h.replicaId, { replicaId: h.replicaId, deployment: pod.deployment, workload: pod.workload, seq: ++this.seq, requestedAt: pod.createdAt, podName: pod.name });
-    this.forwarders.open(h.replicaId, h.port).catch((e: Error) => this.o.log(`kubernetes: replica ${h.replicaId}: cannot listen on port ${h.port} again (${e.message})`));
     return true;
   }
 
@@ -164,7 +164,6 @@ export class KubernetesProvider implements ReplicaProvider {
     for (const e of [...this.entries.values()]) {
       if (e.deployment !== deploymentName) continue;
       this.entries.delete(e.replicaId);
-      this.forwarders.close(e.replicaId);
     }
     await this.api.deleteAll(deploymentName);
   }
@@ -192,7 +191,6 @@ export class KubernetesProvider implements ReplicaProvider {
       if (this.wanted(e.workload) === 0 && siblings.length > 0) await this.api.deleteWorkload(e.workload);
     } finally {
       this.entries.delete(e.replicaId);
-      this.forwarders.close(e.replicaId);
       this.busy.delete(e.workload);
       this.checkExits(e.workload);
       this.queueBind();
@@ -236,7 +234,6 @@ export class KubernetesProvider implements ReplicaProvider {
       const v = this.viewOf(e.replicaId);
       if (v && isLive(v)) continue;
       this.entries.delete(e.replicaId);
-      this.forwarders.close(e.replicaId);
       const why = !v ? 'pod deleted' : v.terminating ? 'pod terminating' : 'pod failed';
       for (const l of this.listeners) l({ replicaId: e.replicaId, code: null, signal: why });
     }
