@@ -15,15 +15,14 @@
  */
 import { hostname } from 'node:os';
 import type { Clock, Timer } from '../core/clock.js';
-import type { Store } from '../store/store.js';
+import type { DeploymentRow, Store } from '../store/store.js';
+import type { PodModel } from '../models/pod-fetch.js';
 import type { RouteTable } from '../gateway/routes.js';
-import { engineDriver } from '../engines/registry.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
 import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
 import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
 import { podView, type PodView } from '../providers/kubernetes/pods.js';
-import { renderWorkload } from '../providers/kubernetes/render.js';
 import type { ZoneRegistry } from '../zones/registry.js';
 import { applyRestore, planRestore } from './restore.js';
 import { RemoteSignals, SignalReporter } from './signals.js';
@@ -65,6 +64,8 @@ export interface ClusterMemberDeps {
   lead: () => Promise<void>;
   /** stops them */
   unlead: () => Promise<void>;
+  /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
+  podModel: (d: DeploymentRow) => PodModel | undefined;
 }
 
 export class ClusterMember {
@@ -214,11 +215,15 @@ export class ClusterMember {
       enginePorts.set(name, k.config.enginePort);
     }
     const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
+    const { renderDeployment } = await import('../zones/export.js');
     const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas, pods, enginePorts }, (dep) => {
       const z = zones.kubernetes(dep.zone)?.config;
-      return z
-        ? renderWorkload(z, { name: dep.name, driver: engineDriver(dep.engine), modelName: dep.modelName, engineParams: dep.engineParams, gpuType: dep.gpuType, gpuCount: dep.gpuCount, drainTimeoutMs: dep.drainTimeoutMs, labels: dep.labels, replicas: 0 }).workload
-        : undefined;
+      if (!z) return undefined;
+      try {
+        return renderDeployment(z, dep, this.d.podModel(dep)).workload;
+      } catch {
+        return undefined; // its model is gone: its pods count as an older template and are rolled
+      }
     }, clock.now());
     await applyRestore(plan, {
       store, identity: this.identity, now: clock.now(), log: this.d.log,

@@ -8,6 +8,7 @@ import { placeReplica } from '../placement/placement.js';
 import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
+import type { PodModel } from '../models/pod-fetch.js';
 
 /** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
 /** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
@@ -41,6 +42,8 @@ export interface ReconcilerOptions {
   stopGraceMs?: number;
   /** the stored model file a replica loads (model store); throws when the model cannot be served now */
   modelPath?: (d: DeploymentRow) => string | undefined;
+  /** the model file a pod fetches itself (Kubernetes zones); throws when pods cannot fetch it */
+  podModel?: (d: DeploymentRow) => PodModel | undefined;
   /** after a deployment's row is deleted (its replicas are gone): drop what other modules keep about it */
   onDeleted?: (d: DeploymentRow) => void;
 }
@@ -258,7 +261,7 @@ export class Reconciler {
         engineParams: d.engineParams,
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
-      }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels });
+      }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: provider.placesItself ? this.o.podModel?.(d) : undefined });
       store.updateReplica(r.id, { pid: h.pid, port: h.port, stateReason: 'loading model' });
       const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
       store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);

@@ -16,6 +16,7 @@ import { fileOpener, httpOpener, resolveHfFile, type SourceOpener } from './fetc
 import { ModelStore, type ModelRow } from './model-store.js';
 import { hfEndpoint, hfFileUrl, parseSource, safeFileName, validateModelName } from './source.js';
 import { modelView, type ModelView } from './view.js';
+import type { PodModel } from './pod-fetch.js';
 
 /** The little the model store needs to know about deployments. */
 export interface ModelUser {
@@ -165,6 +166,22 @@ export class ModelService {
     const path = this.pathOf(m);
     if (!existsSync(path)) throw new InferscaleError('not_found', `model "${modelName}" is marked ready but ${path} is missing; delete and create the model again`);
     return path;
+  }
+
+  /**
+   * The model a replica pod fetches itself (Kubernetes zones have no local model store), undefined for
+   * engines that take a model name. Only models created from a URL can be fetched by pods, without a token
+   * (the Hugging Face token is kept only while the server's own download runs).
+   */
+  podModel(engine: string, modelName: string): PodModel | undefined {
+    if (engine === 'sim') return undefined;
+    this.assertUsable(engine, modelName);
+    const m = this.store.get(modelName);
+    if (!m) return undefined;
+    if (m.kind === 'file') {
+      throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local file (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO/FILE`, { field: 'modelName' });
+    }
+    return { url: m.location, fileName: m.fileName, sha256: m.sha256 };
   }
 
   /** Resolves when the download of `name` (if any) has settled. */

@@ -1,4 +1,5 @@
 import type { EngineLaunch, EngineDriver } from '../engines/types.js';
+import type { PodModel } from '../models/pod-fetch.js';
 
 /** Where a replica runs and how to reach it. */
 export interface ReplicaHandle {
@@ -56,4 +57,6 @@ export interface ReplicaTarget {
   /** the longest a request may stream after its replica leaves rotation */
   drainTimeoutMs: number;
   labels: Record<string, string>;
+  /** the model file a pod fetches before its engine starts (engines that load a file: llamacpp) */
+  model?: PodModel;
 }

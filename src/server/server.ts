@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { dataFiles } from '../config/paths.js';
 import { openDb } from '../store/db.js';
-import { Store } from '../store/store.js';
+import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
 import { LocalProvider } from '../providers/local/provider.js';
@@ -96,11 +96,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const provider = new LocalProvider({ clock, logDir: files.logs });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
+  const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
   const requestLog = new RequestLog(store.db, clock);
   const reconciler = new Reconciler({
     store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     onDeleted: (d) => requestLog.forget(d.id),
+    podModel,
   });
   const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
   const gateway = new Gateway({ routes, clock, requestLog });
@@ -126,7 +128,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     observability.extendApi(app);
     mountModelRoutes(app, models);
     mountRequestLogRoutes(app, { requestLog, deployments, clock });
-    mountZoneRoutes(app, zones, deployments);
+    mountZoneRoutes(app, zones, deployments, podModel);
     mountClusterRoutes(app, () => member, wake, () => ({ identity: hostname(), url: baseUrl }));
   };
   const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
@@ -185,7 +187,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead,
+      zones, store, routes, clock, log, adminToken, url, lead, podModel,
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;

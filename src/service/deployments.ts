@@ -22,7 +22,11 @@ export interface DeploymentServiceOptions {
   /** asks the reconciler to converge soon */
   kick: () => void;
   /** the model store: refuses a model an engine cannot serve (llamacpp needs a stored, ready model) */
-  models?: { assertUsable(engine: string, modelName: string): void };
+  models?: {
+    assertUsable(engine: string, modelName: string): void;
+    /** throws when pods cannot fetch the model (one created from a local file) */
+    podModel?(engine: string, modelName: string): unknown;
+  };
   /** the zones of the zones file (src/zones); absent: only `local` */
   zones?: ZoneCatalog;
 }
@@ -68,7 +72,8 @@ export class DeploymentService {
     const inCluster = !!this.o.zones && !this.o.zones.isLocal(c.zone);
     const gpuType = inCluster ? this.o.zones!.gpuTypeFor(c.zone, c.gpuType, c.engine) : c.gpuType ?? this.defaultGpuType();
     engineDriver(c.engine).validateParams(c.engineParams);
-    this.o.models?.assertUsable(c.engine, c.modelName);
+    if (inCluster && this.o.models?.podModel) this.o.models.podModel(c.engine, c.modelName);
+    else this.o.models?.assertUsable(c.engine, c.modelName);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
     this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas, c.zone);
     const now = this.o.clock.now();
@@ -137,7 +142,10 @@ export class DeploymentService {
       throw new InferscaleError('immutable_field', `gpuType: the GPU type of a deployment is fixed at creation (${d.gpuType}); create a new deployment to change it`, { field: 'gpuType' });
     }
     if (u.engineParams !== undefined) engineDriver(d.engine).validateParams(u.engineParams);
-    if (u.modelName !== undefined) this.o.models?.assertUsable(d.engine, u.modelName);
+    if (u.modelName !== undefined) {
+      if (this.o.zones && !this.o.zones.isLocal(d.zone) && this.o.models?.podModel) this.o.models.podModel(d.engine, u.modelName);
+      else this.o.models?.assertUsable(d.engine, u.modelName);
+    }
     const patch: Partial<DeploymentRow> = {};
     const rolling = (u.engineParams !== undefined && u.engineParams !== d.engineParams) || (u.modelName !== undefined && u.modelName !== d.modelName);
     for (const k of ['engineParams', 'modelName', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const) {

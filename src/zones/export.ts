@@ -3,16 +3,22 @@ import { dumpYaml } from '@kubernetes/client-node';
 import { invalid } from '../core/errors.js';
 import { engineDriver } from '../engines/registry.js';
 import type { DeploymentRow } from '../store/store.js';
-import { renderWorkload } from '../providers/kubernetes/render.js';
+import { renderWorkload, type RenderedWorkload } from '../providers/kubernetes/render.js';
+import type { PodModel } from '../models/pod-fetch.js';
 import { assertValidObjects } from '../providers/kubernetes/validate.js';
 import type { KubernetesZoneConfig } from './config.js';
 import type { ZoneRegistry } from './registry.js';
 
-export function exportObjects(d: DeploymentRow, zone: KubernetesZoneConfig): object[] {
-  const r = renderWorkload(zone, {
+/** A deployment's objects in a zone, as the provider creates them (the same template hash). */
+export function renderDeployment(zone: KubernetesZoneConfig, d: DeploymentRow, model: PodModel | undefined): RenderedWorkload {
+  return renderWorkload(zone, {
     name: d.name, driver: engineDriver(d.engine), modelName: d.modelName, engineParams: d.engineParams, gpuType: d.gpuType, gpuCount: d.gpuCount,
-    drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, replicas: d.replicas,
+    drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, replicas: d.replicas, model,
   });
+}
+
+export function exportObjects(d: DeploymentRow, zone: KubernetesZoneConfig, model?: PodModel): object[] {
+  const r = renderDeployment(zone, d, model);
   const objs = [r.deployment, r.service, r.pdb];
   assertValidObjects(objs as never);
   return objs;

@@ -2,10 +2,14 @@
 // HTTP (real @kubernetes/client-node); pods' engines are one local sim engine. Verified only against the fake.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 import { validateObject } from '../providers/kubernetes/validate.js';
 import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
+import { startOrigin } from '../models/test-origin.js';
 
 
 describe('a server with a Kubernetes zone (fake API)', () => {
@@ -19,7 +23,7 @@ describe('a server with a Kubernetes zone (fake API)', () => {
     engine = await startSimEngine();
     enginePort = engine.port;
     t = await startTestServer({
-      zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
+      zones: { file: { zones: [testZone({ images: { ...testZone().images, llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' } })] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
     });
   });
   after(async () => {
@@ -103,5 +107,37 @@ describe('a server with a Kubernetes zone (fake API)', () => {
     await waitFor(async () => (await t.api('GET', '/deployments/small')).body.readyReplicas === 1, { what: 'ready once a node came' });
     assert.equal((await t.api('DELETE', '/deployments/small')).status, 202);
     await waitFor(() => !k.cluster.tryGet('services', k.namespace, 'small'), { what: 'small removed' });
+  });
+
+  it('llamacpp: pods fetch a model created from a URL (sha256 checked); a model from a local file is refused at create', async () => {
+    const origin = await startOrigin();
+    try {
+      origin.files.set('/tiny.gguf', { data: Buffer.from('GGUF tiny model bytes') });
+      assert.equal((await t.api('POST', '/models', { name: 'tiny', from: `${origin.url}/tiny.gguf` })).status, 201);
+      await waitFor(async () => (await t.api('GET', '/models/tiny')).body.state === 'ready', { what: 'model ready' });
+      const sha = (await t.api('GET', '/models/tiny')).body.sha256;
+      const created = await t.api('POST', '/deployments', { name: 'llm', modelName: 'tiny', engine: 'llamacpp', zone: 'fake-eks', gpuType: 'h100', replicas: 1 });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const workload = await waitFor(() => k.cluster.list('deployments', k.namespace).items.find((o) => o.metadata.name.startsWith('llm-')), { what: 'llm workload' });
+      const pod = (workload as unknown as { spec: { template: { spec: { initContainers: { args: string[] }[]; containers: { args: string[] }[] } } } }).spec.template.spec;
+      assert.deepEqual(pod.initContainers[0].args, ['/app/dist/models/pod-fetch.js', '--url', `${origin.url}/tiny.gguf`, '--out', '/models/tiny.gguf', '--sha256', sha]);
+      assert.ok(pod.containers[0].args.includes('/models/tiny.gguf'));
+      assert.deepEqual(validateObject(workload as never), []);
+      const exported = await t.api('GET', '/deployments/llm/export?format=json');
+      assert.equal(exported.body.items[0].metadata.name, workload!.metadata.name, 'export renders the same template');
+      assert.equal((await t.api('DELETE', '/deployments/llm')).status, 202);
+
+      const dir = mkdtempSync(join(tmpdir(), 'local-model-'));
+      writeFileSync(join(dir, 'local.gguf'), 'GGUF local');
+      assert.equal((await t.api('POST', '/models', { name: 'local', from: join(dir, 'local.gguf') })).status, 201);
+      await waitFor(async () => (await t.api('GET', '/models/local')).body.state === 'ready', { what: 'local model ready' });
+      const refused = await t.api('POST', '/deployments', { name: 'llm2', modelName: 'local', engine: 'llamacpp', zone: 'fake-eks', gpuType: 'h100', replicas: 1 });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.field, 'modelName');
+      assert.match(refused.body.error.message, /local file .* create it --from a URL/);
+      assert.equal((await t.api('GET', '/deployments/llm2')).status, 404);
+    } finally {
+      await origin.close();
+    }
   });
 });

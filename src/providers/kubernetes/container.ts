@@ -4,6 +4,7 @@ import type { V1Container, V1EnvVar, V1Probe } from '@kubernetes/client-node';
 import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
+import { POD_MODEL_DIR, type PodModel } from '../../models/pod-fetch.js';
 
 /** Where the inferscale package lives in its image (deploy/Dockerfile copies it there). */
 export const IMAGE_APP_DIR = '/app';
@@ -15,6 +16,23 @@ export interface EngineContainerInput {
   engineParams: string;
   gpuCount: number;
   gpuType: string;
+  model?: PodModel;
+}
+
+export const MODEL_VOLUME = 'models';
+const modelPathIn = (m: PodModel) => `${POD_MODEL_DIR}/${m.fileName}`;
+const POD_FETCH = fileURLToPath(new URL('../../models/pod-fetch.js', import.meta.url));
+
+/** The init container that fetches the model file into the pod's model volume (checked against its sha256). */
+export function modelFetchContainer(zone: KubernetesZoneConfig, m: PodModel): V1Container {
+  const { command, args } = inImage(process.execPath, [POD_FETCH, '--url', m.url, '--out', modelPathIn(m), ...(m.sha256 ? ['--sha256', m.sha256] : [])]);
+  return {
+    name: 'fetch-model',
+    image: engineImage(zone, 'llamacpp'),
+    command,
+    args,
+    volumeMounts: [{ name: MODEL_VOLUME, mountPath: POD_MODEL_DIR }],
+  };
 }
 
 /**
@@ -41,7 +59,7 @@ export function engineImage(zone: KubernetesZoneConfig, engine: string): string 
 
 export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerInput): V1Container {
   const mapping = zone.gpuTypes[e.gpuType];
-  const cmd = e.driver.command({ modelName: e.modelName, engineParams: e.engineParams, host: '0.0.0.0', port: zone.enginePort, gpus: [], gpuCount: e.gpuCount });
+  const cmd = e.driver.command({ modelName: e.modelName, modelPath: e.model ? modelPathIn(e.model) : undefined, engineParams: e.engineParams, host: '0.0.0.0', port: zone.enginePort, gpus: [], gpuCount: e.gpuCount });
   const { command, args } = inImage(cmd.command, cmd.args);
   // the device plugin picks the GPUs: CUDA_VISIBLE_DEVICES from the local launcher would hide them
   const env: V1EnvVar[] = Object.entries(cmd.env)
@@ -66,6 +84,6 @@ export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerIn
     startupProbe: httpProbe(e.driver.healthPath, 10, Math.ceil(zone.modelLoadTimeoutSeconds / 10), 5),
     livenessProbe: httpProbe(e.driver.healthPath, 20, 6, 10),
     lifecycle: zone.preStopSeconds > 0 ? { preStop: { exec: { command: ['sh', '-c', `sleep ${zone.preStopSeconds}`] } } } : undefined,
-    volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
+    volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }, ...(e.model ? [{ name: MODEL_VOLUME, mountPath: POD_MODEL_DIR, readOnly: true }] : [])],
   };
 }

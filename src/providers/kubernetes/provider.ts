@@ -92,7 +92,7 @@ export class KubernetesProvider implements ReplicaProvider {
     this.adopting = false;
     const r = renderWorkload(this.o.zone, {
       name: deploymentName, driver, modelName: launch.modelName, engineParams: launch.engineParams, gpuType: target.gpuType, gpuCount: launch.gpuCount,
-      drainTimeoutMs: target.drainTimeoutMs, labels: target.labels, replicas: 0,
+      drainTimeoutMs: target.drainTimeoutMs, labels: target.labels, replicas: 0, model: target.model,
     });
     await this.locks.run(r.workload, async () => {
       await this.api.ensure(r);

@@ -86,3 +86,28 @@ describe('rendering a deployment for a Kubernetes zone', () => {
     for (const p of ['metadata.name "Bad_Name"', 'label key "x/"', 'spec.selector extra=nope', 'nvidia.com/gpu needs a limit']) assert.match(problems, new RegExp(p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
   });
 });
+
+describe('a llamacpp deployment in a Kubernetes zone', () => {
+  const zone = testZone({ images: { llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' } });
+  const model = { url: 'https://models.example/tiny.gguf', fileName: 'tiny.gguf', sha256: 'ab'.repeat(32) };
+  const r = renderWorkload(zone, spec({ driver: engineDriver('llamacpp'), modelName: 'tiny', engineParams: '', model }));
+  const pod = r.deployment.spec!.template.spec!;
+
+  it('fetches the model into the pod (checked against its sha256) before the engine starts on it', () => {
+    assert.deepEqual(validateObject(r.deployment as never), []);
+    const init = pod.initContainers![0];
+    assert.equal(init.name, 'fetch-model');
+    assert.deepEqual(init.command, ['node']);
+    assert.deepEqual(init.args, ['/app/dist/models/pod-fetch.js', '--url', model.url, '--out', '/models/tiny.gguf', '--sha256', model.sha256]);
+    const engine = pod.containers[0];
+    assert.deepEqual(engine.args!.slice(0, 1), ['/app/dist/engines/llamacpp/main.js']);
+    assert.equal(engine.args![engine.args!.indexOf('--model-path') + 1], '/models/tiny.gguf');
+    for (const c of [init, engine]) assert.ok(c.volumeMounts?.some((m) => m.name === 'models' && m.mountPath === '/models'), c.name);
+    assert.ok(pod.volumes?.some((v) => v.name === 'models' && v.emptyDir));
+  });
+
+  it('a different model file is a different pod template (replicas roll)', () => {
+    const other = renderWorkload(zone, spec({ driver: engineDriver('llamacpp'), modelName: 'tiny', engineParams: '', model: { ...model, sha256: 'cd'.repeat(32) } }));
+    assert.notEqual(other.templateHash, r.templateHash);
+  });
+});

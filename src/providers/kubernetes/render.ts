@@ -7,7 +7,8 @@ import type { V1Deployment, V1NodeSelectorTerm, V1PodDisruptionBudget, V1PodTemp
 import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { GpuTypeMapping, KubernetesZoneConfig } from '../../zones/config.js';
-import { engineContainer } from './container.js';
+import { engineContainer, modelFetchContainer, MODEL_VOLUME } from './container.js';
+import type { PodModel } from '../../models/pod-fetch.js';
 import {
   ANNOTATION_DO_NOT_DISRUPT, LABEL_DEPLOYMENT, LABEL_GPU_TYPE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_TEMPLATE, MANAGED_BY, shortHash, workloadName,
 } from './labels.js';
@@ -24,6 +25,8 @@ export interface WorkloadSpec {
   drainTimeoutMs: number;
   labels: Record<string, string>;
   replicas: number;
+  /** fetched into the pod's model volume by an init container before the engine starts (llamacpp) */
+  model?: PodModel;
 }
 
 export interface RenderedWorkload {
@@ -70,12 +73,13 @@ function podTemplate(zone: KubernetesZoneConfig, spec: WorkloadSpec): V1PodTempl
       annotations: zone.doNotDisrupt ? { [ANNOTATION_DO_NOT_DISRUPT]: 'true' } : undefined,
     },
     spec: {
+      initContainers: spec.model ? [modelFetchContainer(zone, spec.model)] : undefined,
       containers: [engineContainer(zone, spec)],
       // longer than the preStop wait plus the longest stream, so a drained engine is never cut off
       terminationGracePeriodSeconds: zone.preStopSeconds + drainSeconds + 15,
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: nodeSelectorTerms(m) } } },
       tolerations: tolerations(zone, m),
-      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }],
+      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }, ...(spec.model ? [{ name: MODEL_VOLUME, emptyDir: {} }] : [])],
       serviceAccountName: zone.serviceAccountName,
       imagePullSecrets: zone.imagePullSecrets.length ? zone.imagePullSecrets.map((name) => ({ name })) : undefined,
       enableServiceLinks: false,
