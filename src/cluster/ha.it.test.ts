@@ -86,6 +86,12 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(bad.body.error.field, 'replicas');
     podsBefore = pods();
     assert.equal(podsBefore.length, 2);
+    // Retry-After on the follower comes from the leader's measured cold start, written to the resource's status
+    const leaderS: number = await waitFor(() => {
+      const v = a.server.routes.get('shared')!.coldStartSeconds;
+      return v < 30 ? v : 0;
+    }, { what: 'the leader measured a cold start (not the 30 s default)' });
+    await waitFor(() => Math.abs((b.server.routes.get('shared')?.coldStartSeconds ?? -1) - leaderS) < 0.01, { what: 'follower uses the leader\'s cold-start estimate' });
   });
 
   it('both gateways serve the same ready pods, and the follower reports its load to the leader', async () => {

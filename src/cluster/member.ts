@@ -64,6 +64,8 @@ export interface ClusterMemberDeps {
   lead: () => Promise<void>;
   /** stops them */
   unlead: () => Promise<void>;
+  /** the leader's cold-start estimate for a deployment (written to the cluster for followers' Retry-After) */
+  coldStartMs: (deploymentId: string) => number;
   /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
   podModel: (d: DeploymentRow) => PodModel | undefined;
 }
@@ -111,6 +113,11 @@ export class ClusterMember {
     return this.role;
   }
 
+  /** The cold start the leader expects for a deployment (followers: from its resource's status). */
+  clusterColdStartMs(deploymentId: string): number | undefined {
+    return this.cluster.coldStartMs(deploymentId);
+  }
+
   /** The leader's URL as the Lease says (this replica's own when it leads). */
   leaderUrl(): string | undefined {
     if (this.elector.isLeader) return this.d.url;
@@ -149,7 +156,7 @@ export class ClusterMember {
   private async writeState(): Promise<void> {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
     const { store } = this.d;
-    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length);
+    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.coldStartMs);
     await this.mirror.syncQuotas(store.getQuotas());
   }
 

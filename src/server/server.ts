@@ -92,7 +92,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const routes = new RouteTable(clock, metrics);
   let member: ClusterMember | undefined;
   // before a cold start was measured: 30 s locally, plus node provisioning in a Kubernetes zone
-  routes.coldStartSeconds = (id) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local')) / 1000;
+  const coldStartMs = (id: string) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local'));
+  // a follower has no replica rows: it takes the leader's estimate from the cluster
+  routes.coldStartSeconds = (id) => (store.getDeployment(id) ? coldStartMs(id) : member?.clusterColdStartMs(id) ?? coldStartMs(id)) / 1000;
   const provider = new LocalProvider({ clock, logDir: files.logs });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
@@ -187,7 +189,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead, podModel,
+      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs,
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;

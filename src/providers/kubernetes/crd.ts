@@ -58,7 +58,7 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
               },
               status: {
                 type: 'object',
-                properties: { status: str, statusDetails: str, readyReplicas: int, everReady: { type: 'boolean' }, observedAt: str },
+                properties: { status: str, statusDetails: str, readyReplicas: int, everReady: { type: 'boolean' }, observedAt: str, coldStartMs: int },
               },
             },
           },
@@ -76,7 +76,8 @@ export interface InferenceDeploymentResource {
   status?: Record<string, unknown>;
 }
 
-export function toResource(d: DeploymentRow, readyReplicas: number): InferenceDeploymentResource {
+/** `coldStartMs`: the leader's estimate (measured cold starts, else the zone's default), for followers' Retry-After */
+export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?: number): InferenceDeploymentResource {
   return {
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
     kind: CRD_KIND,
@@ -86,7 +87,7 @@ export function toResource(d: DeploymentRow, readyReplicas: number): InferenceDe
       maxOngoingRequests: d.maxOngoingRequests, maxQueuedRequests: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs, drainTimeoutMs: d.drainTimeoutMs,
       generation: d.generation, labels: d.labels, autoscale: d.autoscale, apiKeySecret: keySecretName(d.name),
     },
-    status: { status: d.status, statusDetails: d.statusDetails, readyReplicas, everReady: d.everReady },
+    status: { status: d.status, statusDetails: d.statusDetails, readyReplicas, everReady: d.everReady, ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}) },
   };
 }
 

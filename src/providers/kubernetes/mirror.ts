@@ -8,7 +8,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import type { DeploymentRow } from '../../store/store.js';
 import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
-import { CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
+import { ANNOTATION_ID, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
 import { WatchedCache } from './informer.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
 
@@ -22,13 +22,13 @@ export class DeploymentMirror {
   constructor(private readonly k: KubeClient, private readonly log: (line: string) => void) {}
 
   /** Writes `rows` (with their ready counts) and removes resources of deployments that are gone. */
-  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number): Promise<void> {
+  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number, coldStartMs?: (id: string) => number): Promise<void> {
     const namespace = this.k.namespace;
     const list = (await this.k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
     const existing = new Map(list.items.map((r) => [r.metadata.name, r]));
     for (const d of rows.filter((x) => !x.deleting)) {
       try {
-        await this.write(d, existing.get(d.name), ready(d.id));
+        await this.write(d, existing.get(d.name), ready(d.id), coldStartMs?.(d.id));
       } catch (e) {
         this.log(`mirror: ${d.name}: ${apiMessage(e)}`);
       }
@@ -57,9 +57,9 @@ export class DeploymentMirror {
     }
   }
 
-  private async write(d: DeploymentRow, cur: InferenceDeploymentResource | undefined, ready: number): Promise<void> {
+  private async write(d: DeploymentRow, cur: InferenceDeploymentResource | undefined, ready: number, coldStartMs: number | undefined): Promise<void> {
     const namespace = this.k.namespace;
-    const want = toResource(d, ready);
+    const want = toResource(d, ready, coldStartMs);
     const secret = keySecret(d);
     try {
       await this.k.core.createNamespacedSecret({ namespace, body: secret });
@@ -133,6 +133,13 @@ export class ClusterDeployments {
   onChange(fn: () => void): void {
     this.resources.onChange(fn);
     this.secrets.onChange(fn);
+  }
+
+  /** The leader's cold-start estimate for a deployment (by id), when it wrote one. */
+  coldStartMs(id: string): number | undefined {
+    const r = this.resources.list().find((x) => x.metadata.annotations?.[ANNOTATION_ID] === id);
+    const v = (r?.status as { coldStartMs?: unknown } | undefined)?.coldStartMs;
+    return typeof v === 'number' ? v : undefined;
   }
 
   rows(): DeploymentRow[] {
