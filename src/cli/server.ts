@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { resolveDataDir } from '../config/paths.js';
 import { startServer } from '../server/server.js';
+import type { HaOptions } from '../cluster/member.js';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -12,6 +13,7 @@ export function serverCommand(): Command {
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
     .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
     .option('--ha <zone>', 'run as one of several server replicas on Kubernetes: the state lives in this zone\'s namespace and a Lease picks the leader (default $INFERSCALE_HA_ZONE)')
+    .option('--ha-lease-seconds <s>', 'HA: how long a leader that stopped renewing keeps the Lease (renew deadline 2/3 of it, retries every 2/15)', '15')
     .option('--keda-port <port>', 'serve KEDA\'s external scaler gRPC protocol on this port (docs/keda.md; default $INFERSCALE_KEDA_PORT, else off)')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
@@ -30,7 +32,7 @@ export function serverCommand(): Command {
         stopReplicasOnExit: !!o.stopReplicasOnExit,
         zonesFile: o.zones,
         kedaPort: num('--keda-port', o.kedaPort ?? process.env.INFERSCALE_KEDA_PORT, 0, 65535),
-        ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? { zone: o.ha ?? process.env.INFERSCALE_HA_ZONE } : undefined,
+        ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? haOptions(o.ha ?? process.env.INFERSCALE_HA_ZONE, num('--ha-lease-seconds', o.haLeaseSeconds, 3, 300)!) : undefined,
       });
       let closing = false;
       const stop = (sig: string) => {
@@ -42,4 +44,10 @@ export function serverCommand(): Command {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
+}
+
+/** The election timings from one number, in client-go's default proportions (15 s / 10 s / 2 s). */
+export function haOptions(zone: string, leaseSeconds: number): HaOptions {
+  const ms = leaseSeconds * 1000;
+  return { zone, leaseDurationMs: ms, renewDeadlineMs: Math.round((ms * 2) / 3), retryPeriodMs: Math.round((ms * 2) / 15) };
 }

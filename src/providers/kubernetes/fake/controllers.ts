@@ -14,6 +14,8 @@ export interface FakeControllerOptions {
   autoReady?: boolean | ((pod: KObj) => boolean);
   /** terminating pods are removed on their own (default true); false: tests call finishPod */
   autoFinalize?: boolean;
+  /** every pod gets this IP (e.g. 127.0.0.1, with one local engine on the zone's engine port); default 10.244.0.N */
+  podIp?: string;
 }
 
 const GPU = 'nvidia.com/gpu';
@@ -184,7 +186,7 @@ export class FakeControllers {
       }
       if (!p.spec?.nodeName) continue;
       if (p.status?.phase === 'Pending') {
-        const ip = `10.244.0.${++this.ipSeq}`;
+        const ip = this.o.podIp ?? `10.244.0.${++this.ipSeq}`;
         this.c.mutate('pods', ns, p.metadata.name, (x) => {
           x.status.phase = 'Running';
           x.status.podIP = ip;
