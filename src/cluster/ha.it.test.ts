@@ -118,6 +118,23 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.deepEqual(cluster.body.gateways.map((g: { gateway: string }) => g.gateway), ['server-b']);
   });
 
+  it('a request through the follower to a deployment at zero is held, wakes the leader\'s autoscaler, and is served', async () => {
+    const created = await b.api('POST', '/deployments', { name: 'lazy', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: 0 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const auto = await b.api('PUT', '/deployments/lazy/autoscale', { minReplicas: 0, maxReplicas: 1, scaleToZeroAfterMs: '5m' });
+    assert.equal(auto.status, 200, JSON.stringify(auto.body));
+    // the follower must know the deployment and that it may hold requests at zero
+    await waitFor(() => b.server.routes.get('lazy')?.holdAtZero === true, { what: 'follower holds at zero' });
+    const client = new OpenAI({ baseURL: `${b.url}/d/lazy/v1`, apiKey: created.body.apiKey, maxRetries: 0, timeout: 30_000 });
+    const r = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'wake up' }], max_tokens: 2 });
+    assert.equal(r.choices.length, 1);
+    const events = (await a.api('GET', '/deployments/lazy/events?kind=autoscale')).body.events as { message: string }[];
+    assert.match(events[0].message, /0 -> 1/);
+    assert.equal((await b.api('DELETE', '/deployments/lazy')).status, 202);
+    await waitFor(() => !k.cluster.tryGet('inferencedeployments', k.namespace, 'lazy'), { what: 'lazy gone from the cluster' });
+    await waitFor(() => k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=lazy').items.length === 0, { what: 'lazy pods gone' });
+  });
+
   it('when the leader stops, the follower takes over without restarting a pod, and keeps the key', async () => {
     const limits = await b.api('PUT', '/limits/gpu/h100', { max: 6 });
     assert.equal(limits.status, 200, JSON.stringify(limits.body));
