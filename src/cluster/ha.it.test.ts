@@ -116,6 +116,10 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     for (const s of await Promise.all(streams)) for await (const _ of s) void _;
     const cluster = await a.api('GET', '/cluster');
     assert.deepEqual(cluster.body.gateways.map((g: { gateway: string }) => g.gateway), ['server-b']);
+    // the follower's requests land in the leader's request log (for `simulate --deployment`), with their tokens
+    await waitFor(async () => (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows.length === 6, { what: 'six requests in the leader\'s log' });
+    const rows = (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];
+    assert.equal(rows.filter((r) => r[2] === 150).length, 4, 'the four long streams, with their completion tokens');
   });
 
   it('a request through the follower to a deployment at zero is held, wakes the leader\'s autoscaler, and is served', async () => {

@@ -18,6 +18,7 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { PodModel } from '../models/pod-fetch.js';
 import type { RouteTable } from '../gateway/routes.js';
+import type { RequestLog } from '../gateway/request-log.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
 import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
@@ -64,6 +65,8 @@ export interface ClusterMemberDeps {
   lead: () => Promise<void>;
   /** stops them */
   unlead: () => Promise<void>;
+  /** this gateway's request log: a follower sends its rows to the leader, which keeps them for replay */
+  requestLog: RequestLog;
   /** the leader's cold-start estimate for a deployment (written to the cluster for followers' Retry-After) */
   coldStartMs: (deploymentId: string) => number;
   /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
@@ -89,7 +92,9 @@ export class ClusterMember {
     if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.zones.names().join(', ')})`);
     this.client = z.provider.client;
     this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
-    this.signals = new RemoteSignals(d.clock);
+    this.signals = new RemoteSignals(d.clock, (rows) => {
+      for (const r of rows) d.requestLog.push(r[0], r[1], r[2], r[3], r[4] ?? undefined, r[5]);
+    });
     this.mirror = new DeploymentMirror(this.client, d.log);
     this.cluster = new ClusterDeployments(this.client, d.clock, d.log);
     this.podRoutes = d.zones.names().flatMap((name) => {
@@ -130,6 +135,7 @@ export class ClusterMember {
     await this.cluster.start(syncTimeoutMs);
     await Promise.all(this.podRoutes.map((p) => p.start(syncTimeoutMs)));
     this.reporter.start();
+    this.d.requestLog.redirect = (row) => this.reporter.addRequest(row);
     await this.elector.start();
   }
 
@@ -165,6 +171,8 @@ export class ClusterMember {
     this.role = 'becoming-leader';
     try {
       await this.reporter.stop();
+      this.d.requestLog.redirect = undefined;
+      for (const r of this.reporter.takeRequests()) this.d.requestLog.push(r[0], r[1], r[2], r[3], r[4] ?? undefined, r[5]);
       await Promise.all(this.podRoutes.map((p) => p.stop()));
       await this.restore();
       if (!this.elector.isLeader || (this.role as Role) !== 'becoming-leader') return;

@@ -9,9 +9,11 @@ import { z } from 'zod';
 import type { Clock, Timer } from '../core/clock.js';
 import { takeWindow, type RemoteWindow } from '../history/window.js';
 import type { RouteTable } from '../gateway/routes.js';
+import type { RequestRow } from '../gateway/request-log.js';
 
 export const STALE_MS = 5_000;
 const MAX_TTFT_PER_REPORT = 5_000;
+const MAX_REQUESTS_PER_REPORT = 20_000;
 
 export const gatewayReportSchema = z.object({
   gateway: z.string().min(1).max(253),
@@ -24,6 +26,8 @@ export const gatewayReportSchema = z.object({
   })).max(10_000),
   /** deployments with requests held at zero: the leader's autoscaler decides at once */
   wake: z.array(z.string()).max(10_000).default([]),
+  /** the follower's request log rows since its last report (the leader keeps them for replay) */
+  requests: z.array(z.tuple([z.string(), z.number(), z.number().int().min(0), z.number().int().min(0), z.number().min(0).nullable(), z.number().int()])).max(MAX_REQUESTS_PER_REPORT).default([]),
 });
 export type GatewayReport = z.infer<typeof gatewayReportSchema>;
 
@@ -35,9 +39,16 @@ export interface RemoteLoad {
 /** The leader's side: the latest report of every follower gateway. */
 export class RemoteSignals {
   private readonly latest = new Map<string, { at: number; load: Map<string, RemoteLoad> }>();
-  private readonly pending = new Map<string, { arrivals: number; ttftMs: number[] }>();
+  private readonly pending = new Map<string, { arrivals: number; ttftMs: number[]; tokens: number }>();
 
-  constructor(private readonly clock: Clock, private readonly staleMs = STALE_MS) {}
+  /** `onRequests`: the followers' request log rows (the leader writes them to its own log) */
+  constructor(private readonly clock: Clock, private readonly onRequests?: (rows: readonly RequestRow[]) => void, private readonly staleMs = STALE_MS) {}
+
+  private bucket(id: string) {
+    let p = this.pending.get(id);
+    if (!p) this.pending.set(id, (p = { arrivals: 0, ttftMs: [], tokens: 0 }));
+    return p;
+  }
 
   /** Records a report; returns the deployments to wake. */
   receive(r: GatewayReport): string[] {
@@ -45,13 +56,14 @@ export class RemoteSignals {
     for (const d of r.deployments) {
       load.set(d.id, { ongoing: d.ongoing, queued: d.queued });
       if (!d.arrivals && !d.ttftMs.length) continue;
-      let p = this.pending.get(d.id);
-      if (!p) this.pending.set(d.id, (p = { arrivals: 0, ttftMs: [] }));
+      const p = this.bucket(d.id);
       p.arrivals += d.arrivals;
       for (const t of d.ttftMs) p.ttftMs.push(t);
       if (p.ttftMs.length > MAX_TTFT_PER_REPORT) p.ttftMs.splice(0, p.ttftMs.length - MAX_TTFT_PER_REPORT);
     }
     this.latest.set(r.gateway, { at: this.clock.now(), load });
+    for (const row of r.requests) if (row[5] === 200) this.bucket(row[0]).tokens += row[3];
+    if (r.requests.length) this.onRequests?.(r.requests);
     return r.wake;
   }
 
@@ -76,7 +88,7 @@ export class RemoteSignals {
   take(deploymentId: string): RemoteWindow {
     const p = this.pending.get(deploymentId);
     this.pending.delete(deploymentId);
-    return { ...this.current(deploymentId), arrivals: p?.arrivals ?? 0, ttftMs: p?.ttftMs ?? [] };
+    return { ...this.current(deploymentId), arrivals: p?.arrivals ?? 0, ttftMs: p?.ttftMs ?? [], tokens: p?.tokens ?? 0 };
   }
 
   /** The follower gateways heard from within the stale window, with the age of their last report. */
@@ -105,6 +117,7 @@ export class SignalReporter {
   private sending?: Promise<void>;
   private readonly unsent = new Map<string, { arrivals: number; ttftMs: number[] }>();
   private readonly wakes = new Set<string>();
+  private requests: RequestRow[] = [];
   private failing = false;
   private previousWake?: (deploymentId: string) => void;
 
@@ -122,6 +135,19 @@ export class SignalReporter {
     this.stopped = true;
     this.timer?.cancel();
     await this.sending;
+  }
+
+  /** A request log row of this gateway: sent with the next report. */
+  addRequest(row: RequestRow): void {
+    this.requests.push(row);
+    if (this.requests.length > MAX_REQUESTS_PER_REPORT) this.requests.splice(0, this.requests.length - MAX_REQUESTS_PER_REPORT);
+  }
+
+  /** The rows not sent yet (this replica becomes the leader: they go to its own log). */
+  takeRequests(): RequestRow[] {
+    const rows = this.requests;
+    this.requests = [];
+    return rows;
   }
 
   /** A request is held at zero: tell the leader now, not at the next report. */
@@ -143,7 +169,7 @@ export class SignalReporter {
   }
 
   private async post(): Promise<void> {
-    const report: GatewayReport = { gateway: this.o.identity, deployments: [], wake: [...this.wakes] };
+    const report: GatewayReport = { gateway: this.o.identity, deployments: [], wake: [...this.wakes], requests: [] };
     this.wakes.clear();
     for (const route of this.o.routes.all()) {
       const w = takeWindow(route, 'leader');
@@ -156,6 +182,8 @@ export class SignalReporter {
     }
     const leader = this.o.leaderUrl();
     if (!leader) return;
+    report.requests = this.requests;
+    this.requests = [];
     try {
       const res = await fetch(`${leader}/api/v1/internal/gateway-signals`, {
         method: 'POST',
@@ -169,6 +197,10 @@ export class SignalReporter {
       if (this.failing) this.o.log(`signals: reporting to the leader at ${leader} again`);
       this.failing = false;
     } catch (e) {
+      // keep the rows for the next report (the newest, up to the cap)
+      for (const row of this.requests) report.requests.push(row);
+      this.requests = report.requests;
+      if (this.requests.length > MAX_REQUESTS_PER_REPORT) this.requests.splice(0, this.requests.length - MAX_REQUESTS_PER_REPORT);
       if (!this.failing) this.o.log(`signals: cannot report to the leader at ${leader}: ${(e as Error).message}; retrying every second`);
       this.failing = true;
     }

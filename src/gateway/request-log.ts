@@ -30,15 +30,22 @@ export const REQUEST_LOG_MAX_ROWS = 2_000_000;
  * replaying a deployment's real traffic through the simulator. The request path only pushes onto an
  * array; rows are written in one transaction a second, and pruned by age and by count.
  */
+/** One request: deployment id, arrival (ms), prompt and completion tokens, TTFT (ms, null: none), HTTP status. */
+export type RequestRow = [deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | null, status: number];
+
 export class RequestLog {
-  private pending: (string | number | null)[][] = [];
+  private pending: RequestRow[] = [];
+  /** HA followers: rows go to the leader (with the load reports) instead of this file */
+  redirect?: (row: RequestRow) => void;
   private timer?: Timer;
   private lastPrune = 0;
 
   constructor(private readonly db: Db, private readonly clock: Clock) {}
 
   push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number): void {
-    this.pending.push([deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status]);
+    const row: RequestRow = [deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status];
+    if (this.redirect) this.redirect(row);
+    else this.pending.push(row);
   }
 
   start(): void {

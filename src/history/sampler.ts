@@ -103,13 +103,14 @@ export class HistorySampler {
       for (const d of this.o.store.listDeployments()) {
         const route = this.o.routes.getById(d.id);
         const local = route ? loadSample(route, now, 'history') : { at: now, ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] as number[] };
-        const live = this.o.remote ? withRemote(local, this.o.remote(d.id)) : local;
+        const remote = this.o.remote?.(d.id);
+        const live = remote ? withRemote(local, remote) : local;
         const { ttftMs, ...base } = live;
         const sample: HistorySample = {
           ...base,
           intervalMs,
           ttftMs,
-          tokens: tokens ? this.tokenDelta(d.name, tokens.get(d.name) ?? 0) : 0,
+          tokens: (tokens ? this.tokenDelta(d.name, tokens.get(d.name) ?? 0) : 0) + (remote?.tokens ?? 0),
           desired: d.deleting ? 0 : d.replicas,
           ...replicaCounts(this.o.store.listReplicas(d.id)),
         };

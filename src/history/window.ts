@@ -79,6 +79,8 @@ export interface RemoteWindow {
   queued: number;
   arrivals: number;
   ttftMs: number[];
+  /** completion tokens the other gateways served */
+  tokens?: number;
 }
 
 /** A sample of this gateway plus the others' load: counts add up, the TTFT p95 is taken over all values. */

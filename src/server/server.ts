@@ -175,9 +175,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
+  requestLog.start();
   const lead = async () => {
     reconciler.start();
-    requestLog.start();
     observability.start();
     models.resumeInterrupted();
     if (o.kedaPort !== undefined) {
@@ -189,12 +189,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs,
+      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog,
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;
         await reconciler.stop();
-        requestLog.stop();
         await observability.stop();
       },
     });
