@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { startOrigin, type Origin } from '../models/test-origin.js';
 import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { deniedRequests, H100_NODE_LABELS, startFakeKube, testZone, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
@@ -18,12 +19,13 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   let engine: { port: number; kill(): void };
   let enginePort: number;
   let a: TestServer;
+  let origin: Origin;
   let b: TestServer;
   const lost: string[] = [];
   const ha = (identity: string): Partial<ServerOptions> => ({
     virtualGpus: 0,
     kedaPort: 0,
-    zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
+    zones: { file: { zones: [testZone({ images: { ...testZone().images, llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' } })] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
     ha: { zone: 'fake-eks', identity, podName: identity, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200, mirrorPeriodMs: 300, onLostLeadership: () => lost.push(identity) },
   });
   const pods = () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
@@ -39,6 +41,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     }
     engine = await startSimEngine({ itlMs: 20 });
     enginePort = engine.port;
+    origin = await startOrigin();
     a = await startTestServer(ha('server-a'));
     await waitFor(() => role(a) === 'leader', { what: 'a leads' });
     b = await startTestServer(ha('server-b'));
@@ -47,6 +50,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     await b?.server.close();
     await a?.server.close().catch(() => undefined);
     engine?.kill();
+    await origin?.close();
     await k?.close();
   });
 
@@ -139,6 +143,18 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     await waitFor(() => k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=lazy').items.length === 0, { what: 'lazy pods gone' });
   });
 
+  it('a llamacpp deployment\'s model is in the cluster catalog, so a new leader can render its pods', async () => {
+    origin.files.set('/tiny.gguf', { data: Buffer.from('GGUF tiny model bytes') });
+    assert.equal((await b.api('POST', '/models', { name: 'tiny', from: `${origin.url}/tiny.gguf` })).status, 201);
+    await waitFor(async () => (await b.api('GET', '/models/tiny')).body.state === 'ready', { what: 'model ready on the leader' });
+    const created = await b.api('POST', '/deployments', { name: 'llm', modelName: 'tiny', engine: 'llamacpp', zone: 'fake-eks', gpuType: 'h100', replicas: 1 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await waitFor(async () => (await b.api('GET', '/deployments/llm')).body.readyReplicas === 1, { what: 'llm ready' });
+    await waitFor(() => (k.cluster.tryGet('configmaps', k.namespace, 'inferscale-settings') as unknown as { data?: Record<string, string> } | undefined)?.data?.['models.json']?.includes('tiny.gguf'), { what: 'the model in the cluster catalog' });
+    podsBefore = pods();
+    assert.equal(podsBefore.length, 3);
+  });
+
   it('when the leader stops, the follower takes over without restarting a pod, and keeps the key', async () => {
     const limits = await b.api('PUT', '/limits/gpu/h100', { max: 6 });
     assert.equal(limits.status, 200, JSON.stringify(limits.body));
@@ -152,7 +168,12 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(d.status, 200);
     assert.equal(d.body.replicas, 2);
     await waitFor(async () => (await b.api('GET', '/deployments/shared')).body.readyReplicas === 2, { what: 'adopted replicas ready on the new leader' });
+    await waitFor(async () => (await b.api('GET', '/deployments/llm')).body.readyReplicas === 1, { what: 'adopted llamacpp replica ready' });
     assert.deepEqual(pods(), podsBefore, 'the same pods: adopted, none started or removed');
+    // the llamacpp deployment's model came from the catalog: same pod template, so its pod is not rolled
+    assert.ok(['downloading', 'ready'].includes((await b.api('GET', '/models/tiny')).body.state));
+    const llm = b.server.store.getDeploymentByName('llm')!;
+    assert.deepEqual(b.server.store.listReplicas(llm.id, ['ready']).map((r) => r.generation), [llm.generation]);
     const key = await b.api('POST', '/deployments/shared/reveal-api-key');
     assert.equal(key.body.apiKey, apiKey);
     const quota = (await b.api('GET', '/limits/gpu')).body.limits.find((l: { gpuType: string }) => l.gpuType === 'h100');
@@ -164,8 +185,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     // the new leader's controller acts: scale-down writes the scale subresource and removes one of the same pods
     const scaled = await b.api('POST', '/deployments/shared/scale', { replicas: 1 });
     assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
-    await waitFor(() => pods().length === 1, { what: 'one pod left' });
-    assert.ok(podsBefore.includes(pods()[0]));
+    const shared = () => pods().filter((p) => p.startsWith('shared-'));
+    await waitFor(() => shared().length === 1, { what: 'one pod of shared left' });
+    assert.ok(podsBefore.includes(shared()[0]));
     assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'shared').spec.replicas, 1);
   });
 

@@ -21,7 +21,8 @@ import type { RouteTable } from '../gateway/routes.js';
 import type { RequestLog } from '../gateway/request-log.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
-import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readQuotas } from '../providers/kubernetes/mirror.js';
+import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readSettings } from '../providers/kubernetes/mirror.js';
+import type { SharedModel } from '../models/service.js';
 import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
 import { podView, type PodView } from '../providers/kubernetes/pods.js';
 import type { ZoneRegistry } from '../zones/registry.js';
@@ -65,6 +66,8 @@ export interface ClusterMemberDeps {
   lead: () => Promise<void>;
   /** stops them */
   unlead: () => Promise<void>;
+  /** the model store: its catalog of URL models goes to the cluster, and a new leader adopts it */
+  models: { sharedCatalog(): SharedModel[]; adoptShared(models: readonly SharedModel[]): string[] };
   /** this gateway's request log: a follower sends its rows to the leader, which keeps them for replay */
   requestLog: RequestLog;
   /** the leader's cold-start estimate for a deployment (written to the cluster for followers' Retry-After) */
@@ -163,7 +166,7 @@ export class ClusterMember {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
     const { store } = this.d;
     await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.coldStartMs);
-    await this.mirror.syncQuotas(store.getQuotas());
+    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.models.sharedCatalog() });
   }
 
   private async becomeLeader(): Promise<void> {
@@ -220,7 +223,7 @@ export class ClusterMember {
   private async restore(): Promise<void> {
     const { store, zones, clock } = this.d;
     const { rows, names } = await readClusterDeployments(this.client);
-    const quotas = await readQuotas(this.client);
+    const settings = await readSettings(this.client);
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();
     for (const name of zones.names()) {
@@ -230,8 +233,11 @@ export class ClusterMember {
       enginePorts.set(name, k.config.enginePort);
     }
     const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
+    // models first: the render of a llamacpp deployment's pods needs its model's URL and hash
+    const adopted = this.d.models.adoptShared(settings.models);
+    if (adopted.length) this.d.log(`cluster: took over model(s) ${adopted.join(', ')} from the cluster catalog; fetching local copies`);
     const { renderDeployment } = await import('../zones/export.js');
-    const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas, pods, enginePorts }, (dep) => {
+    const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts }, (dep) => {
       const z = zones.kubernetes(dep.zone)?.config;
       if (!z) return undefined;
       try {

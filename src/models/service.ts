@@ -18,6 +18,18 @@ import { hfEndpoint, hfFileUrl, parseSource, safeFileName, validateModelName } f
 import { modelView, type ModelView } from './view.js';
 import type { PodModel } from './pod-fetch.js';
 
+/** A model as the cluster's catalog keeps it (HA): enough for pods to fetch it and for a new leader to list it. */
+export interface SharedModel {
+  name: string;
+  source: string;
+  kind: ModelRow['kind'];
+  location: string;
+  fileName: string;
+  sha256: string;
+}
+
+const ADOPTED = 'taken over from the cluster: pods fetch it from its URL; fetching a copy for this server';
+
 /** The little the model store needs to know about deployments. */
 export interface ModelUser {
   name: string;
@@ -175,13 +187,41 @@ export class ModelService {
    */
   podModel(engine: string, modelName: string): PodModel | undefined {
     if (engine === 'sim') return undefined;
-    this.assertUsable(engine, modelName);
     const m = this.store.get(modelName);
-    if (!m) return undefined;
-    if (m.kind === 'file') {
+    if (m?.kind === 'file') {
       throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local file (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO/FILE`, { field: 'modelName' });
     }
+    // known by its URL and hash (e.g. taken over from the cluster): pods can fetch it while this server still does
+    if (m?.state === 'downloading' && m.expectedSha256) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256 };
+    this.assertUsable(engine, modelName);
+    if (!m) return undefined;
     return { url: m.location, fileName: m.fileName, sha256: m.sha256 };
+  }
+
+  /** The models pods can fetch (from a URL, ready, hash known): what the cluster keeps for the next leader (HA). */
+  sharedCatalog(): SharedModel[] {
+    return this.store
+      .list()
+      .filter((m) => m.kind !== 'file' && m.state === 'ready' && m.sha256)
+      .map((m) => ({ name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, sha256: m.sha256! }));
+  }
+
+  /**
+   * Adds the models of the cluster's catalog that this store lacks (a new leader): pods can use them at once,
+   * and this server fetches its own copy in the background (resumeInterrupted). Returns the names added.
+   */
+  adoptShared(models: readonly SharedModel[]): string[] {
+    const now = this.o.clock.now();
+    const added: string[] = [];
+    for (const m of models) {
+      if (this.store.get(m.name)) continue;
+      this.store.insert({
+        name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, state: 'downloading', stateDetails: ADOPTED,
+        bytesDone: 0, bytesTotal: null, sha256: null, expectedSha256: m.sha256, tokenSealed: null, createdAt: now, updatedAt: now,
+      });
+      added.push(m.name);
+    }
+    return added;
   }
 
   /** Resolves when the download of `name` (if any) has settled. */

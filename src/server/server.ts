@@ -189,7 +189,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog,
+      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models,
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;

@@ -10,12 +10,20 @@ import type { DeploymentRow } from '../../store/store.js';
 import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
 import { ANNOTATION_ID, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
 import { WatchedCache } from './informer.js';
+import type { SharedModel } from '../../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
 
 const crd = { group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL };
-/** the ConfigMap holding server-wide settings every leader restores (GPU quotas) */
+/** the ConfigMap holding server-wide settings every leader restores: GPU quotas, the model catalog */
 export const SETTINGS_CONFIGMAP = 'inferscale-settings';
 const QUOTAS_KEY = 'gpu-quotas.json';
+const MODELS_KEY = 'models.json';
+
+/** What the settings ConfigMap holds (models: those pods can fetch, src/models SharedModel). */
+export interface ClusterSettings {
+  quotas: Record<string, number>;
+  models: SharedModel[];
+}
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class DeploymentMirror {
@@ -40,19 +48,22 @@ export class DeploymentMirror {
     }
   }
 
-  /** Writes the GPU quotas (`limits gpu`) into the settings ConfigMap when they changed. */
-  async syncQuotas(quotas: Record<string, number>): Promise<void> {
+  /** Writes the GPU quotas (`limits gpu`) and the model catalog into the settings ConfigMap when they changed. */
+  async syncSettings(s: ClusterSettings): Promise<void> {
     const namespace = this.k.namespace;
-    const value = JSON.stringify(Object.fromEntries(Object.entries(quotas).sort(([a], [b]) => a.localeCompare(b))));
+    const data = {
+      [QUOTAS_KEY]: JSON.stringify(Object.fromEntries(Object.entries(s.quotas).sort(([a], [b]) => a.localeCompare(b)))),
+      [MODELS_KEY]: JSON.stringify([...s.models].sort((a, b) => a.name.localeCompare(b.name))),
+    };
     try {
       const cm = await this.k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace });
-      if (cm.data?.[QUOTAS_KEY] === value) return;
-      await this.k.core.replaceNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace, body: { ...cm, data: { ...cm.data, [QUOTAS_KEY]: value } } });
+      if (cm.data?.[QUOTAS_KEY] === data[QUOTAS_KEY] && cm.data?.[MODELS_KEY] === data[MODELS_KEY]) return;
+      await this.k.core.replaceNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace, body: { ...cm, data: { ...cm.data, ...data } } });
     } catch (e) {
       if (!isNotFound(e)) throw e;
       await this.k.core.createNamespacedConfigMap({
         namespace,
-        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SETTINGS_CONFIGMAP, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } }, data: { [QUOTAS_KEY]: value } },
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SETTINGS_CONFIGMAP, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } }, data },
       });
     }
   }
@@ -79,14 +90,15 @@ export class DeploymentMirror {
   }
 }
 
-/** The GPU quotas the leader wrote (an empty record when none were ever written). */
-export async function readQuotas(k: KubeClient): Promise<Record<string, number>> {
+/** The settings the leader wrote (empty when none were ever written). */
+export async function readSettings(k: KubeClient): Promise<ClusterSettings> {
   try {
     const cm = await k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace: k.namespace });
-    const raw = cm.data?.[QUOTAS_KEY];
-    return raw ? (JSON.parse(raw) as Record<string, number>) : {};
+    const quotas = cm.data?.[QUOTAS_KEY];
+    const models = cm.data?.[MODELS_KEY];
+    return { quotas: quotas ? (JSON.parse(quotas) as ClusterSettings['quotas']) : {}, models: models ? (JSON.parse(models) as SharedModel[]) : [] };
   } catch (e) {
-    if (isNotFound(e)) return {};
+    if (isNotFound(e)) return { quotas: {}, models: [] };
     throw e;
   }
 }
