@@ -20,7 +20,7 @@ test('a crashed leader is replaced after its lease; the surviving gateway serves
   const b = await c.start('server-b');
   assert.equal(await c.role(b), 'follower');
   const created = await c.api(b, 'POST', '/deployments', { name: 'chat', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: 2 });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.status, 201, `${JSON.stringify(created.body)}\n--- server-a:\n${c.logs('server-a')}\n--- server-b:\n${c.logs('server-b')}`);
   const key = created.body.apiKey as string;
   await waitFor(async () => (await c.api(b, 'GET', '/deployments/chat')).body?.readyReplicas === 2, { what: 'ready' });
   const pods = c.pods();

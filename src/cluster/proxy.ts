@@ -17,8 +17,9 @@ function noLeader(res: ServerResponse, why: string): void {
   res.end(JSON.stringify({ error: { code: err.code, message: err.message, field: null, details: err.details } }));
 }
 
-export async function proxyToLeader(req: IncomingMessage, res: ServerResponse, leader: string | undefined): Promise<void> {
-  if (!leader) return noLeader(res, 'the election has no holder yet');
+/** `leader` undefined: `why` says why there is none to pass the request to. */
+export async function proxyToLeader(req: IncomingMessage, res: ServerResponse, leader: string | undefined, why = 'the election has no holder yet'): Promise<void> {
+  if (!leader) return noLeader(res, why);
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';

@@ -136,12 +136,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
   const apiListener = getRequestListener(api.fetch);
 
+  let started = false;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (gateway.handle(req, res)) return;
     const url = req.url ?? '/';
     if (url.startsWith('/api/')) {
       if (member && member.currentRole !== 'leader' && !url.startsWith('/api/v1/health') && !url.startsWith('/api/v1/cluster')) {
-        void proxyToLeader(req, res, member.currentRole === 'follower' ? member.leaderUrl() : undefined);
+        const role = member.currentRole;
+        void proxyToLeader(req, res, role === 'follower' ? member.leaderUrl() : undefined, role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading' : undefined);
         return;
       }
       void apiListener(req, res);
@@ -155,8 +157,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok"}');
+      // not ready until started: in HA mode, until this replica knows its role and the leader (readiness probe)
+      res.writeHead(started ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(started ? '{"status":"ok"}' : '{"status":"starting"}');
       return;
     }
     if (observability.handle(req, res)) return;
@@ -199,6 +202,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     await member.start();
   } else await lead();
+  started = true;
   log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
 
   return {

@@ -4,7 +4,7 @@
  * engine port is the simulator's). Used by the crash test and the HA failover benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../providers/local/ports.js';
@@ -27,6 +27,8 @@ export interface HaCluster {
   role(s: HaReplica): Promise<string | undefined>;
   /** the names of the live replica pods */
   pods(): string[];
+  /** what a server replica printed (its log), for failure messages */
+  logs(name: string): string;
   close(): Promise<void>;
 }
 
@@ -54,15 +56,18 @@ export async function startHaCluster(o: { leaseSeconds: number; itlMs?: number }
     token,
     api,
     role: async (s) => (await api(s, 'GET', '/cluster')).body?.role,
+    logs: (name) => (existsSync(join(dir, `${name}.log`)) ? readFileSync(join(dir, `${name}.log`), 'utf8') : ''),
     pods: () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort(),
     async start(name) {
       if (!k.cluster.tryGet('pods', k.namespace, name)) {
         k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] } });
       }
       const port = await freePort('127.0.0.1');
+      const out = openSync(join(dir, `${name}.log`), 'a');
       const child = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--data-dir', join(dir, name), '--virtual-gpus', '0', '--zones', zones, '--ha', 'fake-eks', '--ha-lease-seconds', String(o.leaseSeconds)], {
-        env: { ...process.env, POD_NAME: name }, stdio: 'ignore',
+        env: { ...process.env, POD_NAME: name }, stdio: ['ignore', out, out],
       });
+      closeSync(out);
       children.add(child);
       child.once('exit', () => children.delete(child));
       const s = { name, url: `http://127.0.0.1:${port}`, child };
