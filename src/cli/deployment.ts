@@ -102,7 +102,7 @@ export function deploymentCommand(): Command {
     .option('--gpu-type <type>', 'GPU type (default: the only type on this server)')
     .option('--gpu-count <n>', 'GPUs per replica, 1-8, fixed after creation', intArg('gpu-count'))
     .option('--replicas <n>', 'replicas (0 allowed)', intArg('replicas'))
-    .option('-z, --zone <zone>', 'zone', 'local')
+    .option('-z, --zone <zone>', 'zone (default: local; on servers in HA mode, their Kubernetes zone)')
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'label (repeatable)', collect)
     .option('--wait', 'wait until ready, showing progress')

@@ -85,7 +85,11 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(b.server.store.listDeployments().length, 0);
 
     await waitFor(async () => (await b.api('GET', '/deployments/shared')).body.readyReplicas === 2, { what: 'ready through the follower API' });
-    const bad = await b.api('POST', '/deployments', { name: 'bad', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: -1 });
+    const local = await b.api('POST', '/deployments', { name: 'here', modelName: 'm', zone: 'local', replicas: 1 });
+    assert.equal(local.status, 400);
+    assert.equal(local.body.error.field, 'zone');
+    assert.match(local.body.error.message, /HA mode/);
+    const bad = await b.api('POST', '/deployments', { name: 'bad', modelName: 'm', gpuType: 'h100', replicas: -1 });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.field, 'replicas');
     podsBefore = pods();
@@ -127,7 +131,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   });
 
   it('a request through the follower to a deployment at zero is held, wakes the leader\'s autoscaler, and is served', async () => {
-    const created = await b.api('POST', '/deployments', { name: 'lazy', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: 0 });
+    // no zone given: the HA zone
+    const created = await b.api('POST', '/deployments', { name: 'lazy', modelName: 'm', gpuType: 'h100', replicas: 0 });
+    assert.equal(created.body.zone, 'fake-eks');
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const auto = await b.api('PUT', '/deployments/lazy/autoscale', { minReplicas: 0, maxReplicas: 1, scaleToZeroAfterMs: '5m' });
     assert.equal(auto.status, 200, JSON.stringify(auto.body));

@@ -19,7 +19,8 @@ export const createSchema = z.strictObject({
   gpuType: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be 1-32 of a-z 0-9 . _ - (e.g. a100, h100, rtx4090)').optional(),
   gpuCount: z.number().int('must be an integer').min(1, 'must be between 1 and 8').max(8, 'must be between 1 and 8').default(1),
   replicas: z.number().int('must be an integer').min(0, `must be between 0 and ${MAX_REPLICAS}`).max(MAX_REPLICAS, `must be between 0 and ${MAX_REPLICAS}`).default(1),
-  zone: z.string().default('local'),
+  /** default: the server's default zone (local; in HA mode its Kubernetes zone) */
+  zone: z.string().optional(),
   maxOngoingRequests: z.number().int().min(1, 'must be between 1 and 10000').max(10000, 'must be between 1 and 10000').default(64),
   maxQueuedRequests: z.number().int().min(0, 'must be between 0 and 100000').max(100000, 'must be between 0 and 100000').default(1000),
   queueTimeoutMs: z.number().int().min(100, 'must be between 100 and 3600000').max(3_600_000, 'must be between 100 and 3600000').default(300_000),

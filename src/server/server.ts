@@ -86,6 +86,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const inventory = await gpuInventory(o, log);
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
+  if (o.ha) zones.useHaZone(o.ha.zone);
   const store = new Store(openDb(files.db));
 
   const metrics = new GatewayMetrics();

@@ -66,7 +66,8 @@ export class DeploymentService {
   }
 
   create(input: unknown): DeploymentView {
-    const c = parseInput(createSchema, input);
+    const parsed = parseInput(createSchema, input);
+    const c = { ...parsed, zone: parsed.zone ?? this.o.zones?.defaultZone?.() ?? 'local' };
     if (this.o.zones) this.o.zones.assertZone(c.zone);
     else if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
     const inCluster = !!this.o.zones && !this.o.zones.isLocal(c.zone);

@@ -44,6 +44,8 @@ export interface ZoneCatalog {
   capacity(zone: string, gpuType: string): number;
   /** the provider of a Kubernetes zone (undefined: local) */
   providerFor(zone: string): ReplicaProvider | undefined;
+  /** where a create without a zone goes */
+  defaultZone?(): string;
 }
 
 export interface ZoneRegistryOptions {
@@ -59,7 +61,19 @@ export interface ZoneRegistryOptions {
 type KubeZone = { config: KubernetesZoneConfig; provider: KubernetesProvider; kc: KubeConfig };
 
 export class ZoneRegistry implements ZoneCatalog {
+  /** HA mode: the zone whose namespace holds the shared state; `local` is then refused (each server replica has its own machine) */
+  private haZone?: string;
+
   private constructor(private readonly o: ZoneRegistryOptions, private readonly k8s: Map<string, KubeZone>) {}
+
+  /** Several server replicas (HA): creates go to `zone` by default, and the local zone is refused. */
+  useHaZone(zone: string): void {
+    this.haZone = zone;
+  }
+
+  defaultZone(): string {
+    return this.haZone ?? 'local';
+  }
 
   /**
    * Builds the zones and starts their watches (waits up to `syncTimeoutMs` for each first list). The
@@ -117,6 +131,9 @@ export class ZoneRegistry implements ZoneCatalog {
   }
 
   assertZone(zone: string): void {
+    if (zone === 'local' && this.haZone) {
+      throw invalid('zone', `"local" is not available on servers in HA mode: each server replica is its own machine; use a Kubernetes zone (${[...this.k8s.keys()].join(', ')})`);
+    }
     if (zone !== 'local' && !this.k8s.has(zone)) throw invalid('zone', `unknown zone "${zone}" (available: ${this.names().join(', ')})`);
   }
 
