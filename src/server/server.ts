@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -27,7 +27,7 @@ import { mountModelRoutes } from '../models/routes.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { mountZoneRoutes } from '../zones/routes.js';
 import { mountClusterRoutes } from '../cluster/routes.js';
-import { proxyToLeader } from '../cluster/proxy.js';
+import { createHandler } from './handler.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/server.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
@@ -138,35 +138,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (gateway.handle(req, res)) return;
-    const url = req.url ?? '/';
-    if (url.startsWith('/api/')) {
-      if (member && member.currentRole !== 'leader' && !url.startsWith('/api/v1/health') && !url.startsWith('/api/v1/cluster')) {
-        const role = member.currentRole;
-        void proxyToLeader(req, res, role === 'follower' ? member.leaderUrl() : undefined, role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading' : undefined);
-        return;
-      }
-      void apiListener(req, res);
-      return;
-    }
-    if (url === '/metrics') {
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
-    if (url === '/healthz') {
-      // not ready until started: in HA mode, until this replica knows its role and the leader (readiness probe)
-      res.writeHead(started ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(started ? '{"status":"ok"}' : '{"status":"starting"}');
-      return;
-    }
-    if (observability.handle(req, res)) return;
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'not_found', message: `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1` } }));
-  };
+  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, handler);
   server.maxConnections = 20_000;

@@ -1,0 +1,58 @@
+/**
+ * The one HTTP entry of the server: the OpenAI gateway first (the hot path), then the REST API (passed to
+ * the leader on an HA follower), /metrics, /healthz and the dashboard.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayMetrics } from '../gateway/metrics.js';
+import type { Observability } from '../dashboard/mount.js';
+import type { ClusterMember } from '../cluster/member.js';
+import { proxyToLeader } from '../cluster/proxy.js';
+
+export interface HandlerDeps {
+  gateway: Gateway;
+  api: (req: IncomingMessage, res: ServerResponse) => unknown;
+  metrics: GatewayMetrics;
+  observability: Pick<Observability, 'handle'>;
+  /** HA mode: this replica's member (undefined: a single server) */
+  member: () => ClusterMember | undefined;
+  /** false until the server has started (HA: knows its role and the leader) */
+  started: () => boolean;
+}
+
+/** API paths every replica answers itself, whatever its role. */
+const LOCAL_API = ['/api/v1/health', '/api/v1/cluster'];
+
+export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (d.gateway.handle(req, res)) return;
+    const url = req.url ?? '/';
+    if (url.startsWith('/api/')) {
+      const member = d.member();
+      if (member && member.currentRole !== 'leader' && !LOCAL_API.some((p) => url.startsWith(p))) {
+        const role = member.currentRole;
+        void proxyToLeader(req, res, role === 'follower' ? member.leaderUrl() : undefined, role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading' : undefined);
+        return;
+      }
+      void d.api(req, res);
+      return;
+    }
+    if (url === '/metrics') {
+      void d.metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': d.metrics.registry.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    if (url === '/healthz') {
+      // not ready until started: in HA mode, until this replica knows its role and the leader (readiness probe)
+      const ok = d.started();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(ok ? '{"status":"ok"}' : '{"status":"starting"}');
+      return;
+    }
+    if (d.observability.handle(req, res)) return;
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'not_found', message: `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1` } }));
+  };
+}
