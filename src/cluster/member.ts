@@ -19,6 +19,7 @@ import type { DeploymentRow, Store } from '../store/store.js';
 import type { PodModel } from '../models/pod-fetch.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { RequestLog } from '../gateway/request-log.js';
+import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
 import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readSettings } from '../providers/kubernetes/mirror.js';
@@ -66,6 +67,8 @@ export interface ClusterMemberDeps {
   lead: () => Promise<void>;
   /** stops them */
   unlead: () => Promise<void>;
+  /** seals API keys (a deployment whose key Secret is gone gets a new key) */
+  keys: KeyBox;
   /** the model store: its catalog of URL models goes to the cluster, and a new leader adopts it */
   models: { sharedCatalog(): SharedModel[]; adoptShared(models: readonly SharedModel[]): string[] };
   /** this gateway's request log: a follower sends its rows to the leader, which keeps them for replay */
@@ -152,8 +155,9 @@ export class ClusterMember {
   async close(): Promise<void> {
     this.mirrorTimer?.cancel();
     const wasLeading = this.role === 'leader';
-    this.role = 'stopped';
+    // the last write happens while still leading (writeState is a no-op otherwise)
     if (wasLeading) await this.flush().catch((e: Error) => this.d.log(`cluster: last write of the state failed: ${e.message}`));
+    this.role = 'stopped';
     if (wasLeading) await this.markPod(false);
     await this.elector.stop(true);
     await this.transition;
@@ -222,7 +226,11 @@ export class ClusterMember {
 
   private async restore(): Promise<void> {
     const { store, zones, clock } = this.d;
-    const { rows, names } = await readClusterDeployments(this.client);
+    const { rows, names, rekeyed } = await readClusterDeployments(this.client, () => {
+      const key = generateApiKey();
+      return { hash: hashKey(key), sealed: this.d.keys.seal(key) };
+    });
+    for (const name of rekeyed) this.d.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
     const settings = await readSettings(this.client);
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();

@@ -165,7 +165,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models,
+      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;

@@ -78,7 +78,7 @@ describe('deploy/ manifests', () => {
       await mirror.syncSettings({ quotas: { h100: 4 }, models: [] });
       await mirror.syncSettings({ quotas: { h100: 8 }, models: [{ name: 'm', source: 'https://x/m.gguf', kind: 'url', location: 'https://x/m.gguf', fileName: 'm.gguf', sha256: 'ab'.repeat(32) }] });
       await readSettings(client);
-      await readClusterDeployments(client);
+      await readClusterDeployments(client, () => ({ hash: Buffer.alloc(32), sealed: 'x' }));
       const shared = new ClusterDeployments(client, systemClock, () => undefined);
       await shared.start();
       await shared.stop();

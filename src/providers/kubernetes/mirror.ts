@@ -104,16 +104,30 @@ export async function readSettings(k: KubeClient): Promise<ClusterSettings> {
 }
 
 /**
- * A fresh read of the shared state (not a watch cache): the deployments whose resource and key Secret are
- * complete, and the name of every resource.
+ * A fresh read of the shared state (not a watch cache): every deployment, and the name of every resource.
+ * A resource whose key Secret is gone (deleted by hand) gets a new key from `newKey`, named in `rekeyed`,
+ * rather than being dropped: a leader must not delete a deployment it merely could not read whole.
  */
-export async function readClusterDeployments(k: KubeClient): Promise<{ rows: DeploymentRow[]; names: Set<string> }> {
+export async function readClusterDeployments(
+  k: KubeClient,
+  newKey: () => { hash: Buffer; sealed: string },
+): Promise<{ rows: DeploymentRow[]; names: Set<string>; rekeyed: string[] }> {
   const namespace = k.namespace;
   const list = (await k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
   const secrets = await k.core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR });
   const byDeployment = new Map(secrets.items.map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
-  const rows = list.items.map((r) => fromResource(r, byDeployment.get(r.metadata.name))).filter((d): d is DeploymentRow => !!d);
-  return { rows, names: new Set(list.items.map((r) => r.metadata.name)) };
+  const rows: DeploymentRow[] = [];
+  const rekeyed: string[] = [];
+  for (const r of list.items) {
+    let row = fromResource(r, byDeployment.get(r.metadata.name));
+    if (!row && r.metadata.annotations?.[ANNOTATION_ID]) {
+      const key = newKey();
+      row = fromResource(r, { data: { 'key-sha256': key.hash.toString('base64'), 'key-sealed': Buffer.from(key.sealed).toString('base64') } });
+      if (row) rekeyed.push(r.metadata.name);
+    }
+    if (row) rows.push(row);
+  }
+  return { rows, names: new Set(list.items.map((r) => r.metadata.name)), rekeyed };
 }
 
 /** The deployments as the cluster has them, kept current by watches on the resources and their key Secrets. */
