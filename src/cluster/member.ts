@@ -98,9 +98,7 @@ export class ClusterMember {
     if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.zones.names().join(', ')})`);
     this.client = z.provider.client;
     this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
-    this.signals = new RemoteSignals(d.clock, (rows) => {
-      for (const r of rows) d.requestLog.push(r[0], r[1], r[2], r[3], r[4] ?? undefined, r[5]);
-    });
+    this.signals = new RemoteSignals(d.clock, (rows) => d.requestLog.pushRows(rows));
     this.mirror = new DeploymentMirror(this.client, d.log);
     this.cluster = new ClusterDeployments(this.client, d.clock, d.log);
     this.podRoutes = d.zones.names().flatMap((name) => {
@@ -179,7 +177,7 @@ export class ClusterMember {
     try {
       await this.reporter.stop();
       this.d.requestLog.redirect = undefined;
-      for (const r of this.reporter.takeRequests()) this.d.requestLog.push(r[0], r[1], r[2], r[3], r[4] ?? undefined, r[5]);
+      this.d.requestLog.pushRows(this.reporter.takeRequests());
       await Promise.all(this.podRoutes.map((p) => p.stop()));
       await this.restore();
       if (!this.elector.isLeader || (this.role as Role) !== 'becoming-leader') return;

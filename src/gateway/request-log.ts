@@ -48,6 +48,11 @@ export class RequestLog {
     else this.pending.push(row);
   }
 
+  /** Rows another gateway recorded (HA: a follower's, received by the leader). */
+  pushRows(rows: readonly RequestRow[]): void {
+    for (const r of rows) this.pending.push(r);
+  }
+
   start(): void {
     const tick = () => {
       this.flush();
