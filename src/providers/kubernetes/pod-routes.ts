@@ -13,7 +13,7 @@ import type { KubernetesZoneConfig } from '../../zones/config.js';
 import { KubeClient } from './client.js';
 import { WatchedCache } from './informer.js';
 import { MANAGED_SELECTOR } from './labels.js';
-import { isLive, podView, targetUrl, type PodView, type Target } from './pods.js';
+import { isLive, podAddressOn, podView, targetUrl, type PodView, type Target } from './pods.js';
 
 export interface PodRoutesOptions {
   zone: KubernetesZoneConfig;
@@ -48,7 +48,7 @@ export class PodRoutes {
       list: () => client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
     this.pods.onChange(() => void this.sync());
-    this.address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
+    this.address = o.podAddress ?? podAddressOn(o.zone.enginePort);
   }
 
   async start(timeoutMs?: number): Promise<boolean> {

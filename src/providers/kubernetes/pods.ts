@@ -51,6 +51,9 @@ export const isLive = (v: PodView) => !v.terminating && !v.finished;
 /** Where a pod's engine listens (undefined until the pod has an IP). */
 export type Target = { host: string; port: number } | undefined;
 
+/** Where a pod's engine listens by default: its IP and the zone's engine port. */
+export const podAddressOn = (enginePort: number) => (p: PodView): Target => (p.ip ? { host: p.ip, port: enginePort } : undefined);
+
 /** The base URL the gateway sends a pod's requests to (IPv6 addresses in brackets). */
 export function targetUrl(t: NonNullable<Target>): string {
   return `http://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;

@@ -16,7 +16,7 @@ import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider, ReplicaTarg
 import { apiMessage, KubeClient } from './client.js';
 import { WatchedCache } from './informer.js';
 import { ANNOTATION_DELETION_COST, ANNOTATION_REPLICA, MANAGED_SELECTOR } from './labels.js';
-import { describePod, isLive, podView, targetUrl, type PodView, type Target } from './pods.js';
+import { describePod, isLive, podAddressOn, podView, targetUrl, type PodView, type Target } from './pods.js';
 import { renderWorkload } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
@@ -71,7 +71,7 @@ export class KubernetesProvider implements ReplicaProvider {
       list: () => this.client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
     this.pods.onChange((_t, pod) => this.onPod(podView(pod)));
-    this.address = o.podAddress ?? ((p: PodView) => (p.ip ? { host: p.ip, port: o.zone.enginePort } : undefined));
+    this.address = o.podAddress ?? podAddressOn(o.zone.enginePort);
   }
 
   get zoneName(): string {
