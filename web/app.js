@@ -45,6 +45,24 @@ function loginPage(root) {
   return () => {};
 }
 
+/** On servers in HA mode: which replica this page talks to, its role, and the leader (GET /cluster). */
+let clusterShown = false;
+async function showCluster() {
+  if (clusterShown) return;
+  clusterShown = true;
+  const badge = document.getElementById('cluster-badge');
+  try {
+    const c = await api('GET', '/cluster');
+    if (c.role === 'single') return;
+    badge.textContent = `${c.identity} · ${c.role}`;
+    badge.title = c.leader ? `leader: ${c.leader}` : 'no leader right now';
+    badge.dataset.role = c.role;
+    badge.hidden = false;
+  } catch {
+    clusterShown = false;
+  }
+}
+
 function route() {
   unmount();
   const hash = location.hash || '#/';
@@ -70,6 +88,7 @@ function route() {
     unmount = deploymentsPage(view);
   }
   document.body.dataset.page = page;
+  if (page !== 'login') void showCluster();
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === page);
   window.scrollTo(0, 0);
 }

@@ -3,7 +3,8 @@
 // through the real @kubernetes/client-node. Verified only against the fake API, not a live cluster.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { startOrigin, type Origin } from '../models/test-origin.js';
@@ -13,6 +14,7 @@ import { deniedRequests, H100_NODE_LABELS, startFakeKube, testZone, type FakeKub
 import type { ServerOptions } from '../server/server.js';
 
 const LEASE = 'inferscale-controller';
+const CHROMIUM = '/usr/bin/chromium';
 
 describe('HA: two server replicas, one leading controller, state in the cluster', () => {
   let k: FakeKube;
@@ -128,6 +130,26 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     await waitFor(async () => (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows.length === 6, { what: 'six requests in the leader\'s log' });
     const rows = (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];
     assert.equal(rows.filter((r) => r[2] === 150).length, 4, 'the four long streams, with their completion tokens');
+  });
+
+  it('the dashboard served by the follower shows the leader\'s deployments and which replica it is (real Chromium)', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not found` }, async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${b.url}/`);
+      await page.fill('#login-token', b.server.adminToken);
+      await page.click('#login-submit');
+      await page.waitForFunction(() => document.querySelector('[data-deployment="shared"] [data-testid="list-replicas"]')?.textContent === '2/2', null, { timeout: 15_000 });
+      const badge = page.locator('[data-testid="cluster-badge"]');
+      await badge.waitFor();
+      assert.equal(await badge.textContent(), 'server-b · follower');
+      assert.equal(await badge.getAttribute('title'), `leader: ${a.url}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('a request through the follower to a deployment at zero is held, wakes the leader\'s autoscaler, and is served', async () => {

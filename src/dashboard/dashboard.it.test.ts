@@ -40,6 +40,7 @@ test('dashboard: log in, create a deployment, scale it, see replicas and charts 
     await page.fill('#login-token', token);
     await page.click('#login-submit');
     await testid('create-deployment').waitFor();
+    assert.equal(await testid('cluster-badge').isHidden(), true, 'one server: no HA badge');
 
     // create through the form; the key is shown once
     await testid('create-deployment').click();
