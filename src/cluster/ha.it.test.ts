@@ -8,9 +8,10 @@ import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { startOrigin, type Origin } from '../models/test-origin.js';
-import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { loadAllYaml } from '@kubernetes/client-node';
-import { deniedRequests, H100_NODE_LABELS, startFakeKube, testZone, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
+import { deniedRequests, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
 import type { ServerOptions } from '../server/server.js';
 
 const LEASE = 'inferscale-controller';
@@ -18,8 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
 
 describe('HA: two server replicas, one leading controller, state in the cluster', () => {
   let k: FakeKube;
-  let engine: { port: number; kill(): void };
-  let enginePort: number;
+  let fz: FakeZone;
   let a: TestServer;
   let origin: Origin;
   let b: TestServer;
@@ -27,7 +27,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   const ha = (identity: string): Partial<ServerOptions> => ({
     virtualGpus: 0,
     kedaPort: 0,
-    zones: { file: { zones: [testZone({ images: { ...testZone().images, llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' } })] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
+    zones: fz.zones,
     ha: { zone: 'fake-eks', identity, podName: identity, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200, mirrorPeriodMs: 300, onLostLeadership: () => lost.push(identity) },
   });
   const pods = () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
@@ -35,14 +35,12 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   const leaderLabel = (pod: string) => (k.cluster.get('pods', k.namespace, pod) as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels['inferscale.dev/leader'];
 
   before(async () => {
-    k = await startFakeKube();
-    k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
+    fz = await startFakeZone({ itlMs: 20, withLlamacpp: true });
+    k = fz.k;
     // the server replicas' own pods (labelled while they lead)
     for (const name of ['server-a', 'server-b']) {
       k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] } });
     }
-    engine = await startSimEngine({ itlMs: 20 });
-    enginePort = engine.port;
     origin = await startOrigin();
     a = await startTestServer(ha('server-a'));
     await waitFor(() => role(a) === 'leader', { what: 'a leads' });
@@ -51,9 +49,8 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   after(async () => {
     await b?.server.close();
     await a?.server.close().catch(() => undefined);
-    engine?.kill();
     await origin?.close();
-    await k?.close();
+    await fz?.close();
   });
 
   let apiKey = '';

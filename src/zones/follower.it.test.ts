@@ -5,32 +5,29 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { systemClock } from '../core/clock.js';
-import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
 import { Gateway } from '../gateway/gateway.js';
 import { KubeClient } from '../providers/kubernetes/client.js';
 import { ClusterDeployments, DeploymentMirror } from '../providers/kubernetes/mirror.js';
 import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
-import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
+import { testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 
 
 describe('a second gateway replica (follower) on a Kubernetes zone', () => {
   let k: FakeKube;
   let t: TestServer;
-  let engine: { port: number; kill(): void };
-  let enginePort: number;
+  let fz: FakeZone;
   before(async () => {
-    k = await startFakeKube();
-    k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
-    engine = await startSimEngine();
-    enginePort = engine.port;
-    t = await startTestServer({ zones: { file: { zones: [testZone()] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) } });
+    fz = await startFakeZone();
+    k = fz.k;
+    t = await startTestServer({ zones: fz.zones });
   });
   after(async () => {
     await t.close();
-    engine?.kill();
-    await k.close();
+    await fz.close();
   });
 
   it('reads deployments from the cluster and routes to the same ready pods as the leader', async () => {
@@ -52,7 +49,7 @@ describe('a second gateway replica (follower) on a Kubernetes zone', () => {
     const cluster = new ClusterDeployments(client, systemClock, () => undefined);
     assert.equal(await cluster.start(), true);
     const routes = new RouteTable(systemClock, new GatewayMetrics());
-    const feeder = new PodRoutes({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, routes, deployments: () => cluster.rows(), podAddress: () => ({ host: '127.0.0.1', port: enginePort }) });
+    const feeder = new PodRoutes({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, routes, deployments: () => cluster.rows(), podAddress: fz.zones.podAddress });
     cluster.onChange(() => void feeder.sync());
     await feeder.start();
     const gateway = new Gateway({ routes, clock: systemClock });

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
-import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
+import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
+import type { FakeKube } from '../providers/kubernetes/testkit.js';
 import { validateObject } from '../providers/kubernetes/validate.js';
 import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
 import { startOrigin } from '../models/test-origin.js';
@@ -15,21 +16,15 @@ import { startOrigin } from '../models/test-origin.js';
 describe('a server with a Kubernetes zone (fake API)', () => {
   let k: FakeKube;
   let t: TestServer;
-  let engine: { port: number; kill(): void };
-  let enginePort: number;
+  let fz: FakeZone;
   before(async () => {
-    k = await startFakeKube();
-    k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
-    engine = await startSimEngine();
-    enginePort = engine.port;
-    t = await startTestServer({
-      zones: { file: { zones: [testZone({ images: { ...testZone().images, llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' } })] }, kubeConfigFor: () => k.kc, podAddress: () => ({ host: '127.0.0.1', port: enginePort }) },
-    });
+    fz = await startFakeZone({ withLlamacpp: true });
+    k = fz.k;
+    t = await startTestServer({ zones: fz.zones });
   });
   after(async () => {
     await t.close();
-    engine?.kill();
-    await k.close();
+    await fz.close();
   });
   const provider = () => t.server.zones.kubernetes('fake-eks')!.provider as KubernetesProvider;
 
