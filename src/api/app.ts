@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
-import { InferscaleError, toInferscaleError } from '../core/errors.js';
+import { InferscaleError, restError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
 import { replicaView } from '../service/views.js';
 import type { Store } from '../store/store.js';
@@ -23,9 +23,8 @@ export interface ApiDeps {
 export function errorResponse(c: Context, e: unknown): Response {
   const err = toInferscaleError(e);
   if (err.code === 'internal') console.error(e);
-  const headers: Record<string, string> = {};
-  if (err.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(err.details.retryAfterSeconds));
-  return c.json({ error: { code: err.code, message: err.message, field: err.details.field ?? null, details: err.details } }, err.status as 400, headers);
+  const r = restError(err);
+  return c.json(r.body, r.status as 400, r.headers);
 }
 
 function tokenOk(presented: string | undefined, token: string): boolean {

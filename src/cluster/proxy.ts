@@ -6,15 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
-import { InferscaleError, httpStatusFor } from '../core/errors.js';
+import { InferscaleError } from '../core/errors.js';
+import { sendRestError } from '../api/rest-error.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 
 function noLeader(res: ServerResponse, why: string): void {
-  const err = new InferscaleError('no_leader', `no inferscale replica leads right now (${why}); retry in a few seconds`, { retryAfterSeconds: 2 });
-  if (res.headersSent) return void res.destroy();
-  res.writeHead(httpStatusFor(err.code), { 'content-type': 'application/json', 'retry-after': '2' });
-  res.end(JSON.stringify({ error: { code: err.code, message: err.message, field: null, details: err.details } }));
+  sendRestError(res, new InferscaleError('no_leader', `no inferscale replica leads right now (${why}); retry in a few seconds`, { retryAfterSeconds: 2 }));
 }
 
 /** `leader` undefined: `why` says why there is none to pass the request to. */

@@ -83,6 +83,13 @@ export const invalid = (field: string, message: string): InferscaleError =>
 export const notFound = (what: string, name: string): InferscaleError =>
   new InferscaleError('not_found', `${what} "${name}" not found`, { name });
 
+/** The REST API's error answer: its JSON body and headers (Retry-After when the error has one). */
+export function restError(err: InferscaleError): { status: number; headers: Record<string, string>; body: object } {
+  const headers: Record<string, string> = {};
+  if (err.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(err.details.retryAfterSeconds));
+  return { status: err.status, headers, body: { error: { code: err.code, message: err.message, field: err.details.field ?? null, details: err.details } } };
+}
+
 /** Turns anything thrown into an InferscaleError (unknown errors become `internal`). */
 export function toInferscaleError(err: unknown): InferscaleError {
   if (err instanceof InferscaleError) return err;

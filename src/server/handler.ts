@@ -8,6 +8,8 @@ import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Observability } from '../dashboard/mount.js';
 import type { ClusterMember } from '../cluster/member.js';
 import { proxyToLeader } from '../cluster/proxy.js';
+import { sendRestError } from '../api/rest-error.js';
+import { InferscaleError } from '../core/errors.js';
 
 export interface HandlerDeps {
   gateway: Gateway;
@@ -52,7 +54,6 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
       return;
     }
     if (d.observability.handle(req, res)) return;
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'not_found', message: `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1` } }));
+    sendRestError(res, new InferscaleError('not_found', `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1`));
   };
 }
