@@ -13,6 +13,8 @@ class ScriptedProvider implements ReplicaProvider {
   health = new Map<string, ProbeResult>();
   started: string[] = [];
   stopped: string[] = [];
+  /** called as a replica is stopped, to look at what the gateway was told by then */
+  onStop?: (replicaId: string) => void;
   private exit?: (i: ExitInfo) => void;
   async start(replicaId: string): Promise<ReplicaHandle> {
     this.started.push(replicaId);
@@ -24,6 +26,7 @@ class ScriptedProvider implements ReplicaProvider {
   }
   async stop(h: ReplicaHandle): Promise<void> {
     this.stopped.push(h.replicaId);
+    this.onStop?.(h.replicaId);
     this.health.set(h.replicaId, 'gone');
   }
   adopt(): boolean {
@@ -102,6 +105,21 @@ test('replica lifecycle under a fake clock: pending -> starting -> ready (cold s
   assert.deepEqual(provider.stopped, [id]);
   assert.deepEqual(store.listReplicas('d1')[0].gpus, [], 'GPUs released');
   assert.equal(store.getDeployment('d1')!.status, 'stopped');
+});
+
+test('a replica scaled away with nothing in flight leaves rotation before it is stopped', async () => {
+  const { provider, routes, rec, states, scale } = setup();
+  await rec.tick();
+  const [id] = provider.started;
+  provider.health.set(id, 'ready');
+  await rec.tick();
+  assert.deepEqual(routes.synced.map((x) => [x.id, x.state]), [[id, 'ready']]);
+  let seenAtStop: string[][] = [];
+  provider.onStop = () => (seenAtStop = routes.synced.map((x) => [x.id, x.state]));
+  scale(0);
+  await rec.tick();
+  assert.equal(states(), 'stopped', 'stopped in the same pass: nothing was in flight');
+  assert.deepEqual(seenAtStop, [[id, 'draining']], 'the gateway knew it was draining before the engine got SIGTERM');
 });
 
 test('a drain that outlasts the drain timeout stops the replica anyway', async () => {

@@ -163,6 +163,11 @@ export class Reconciler {
     });
     for (let i = 0; i < plan.create; i++) this.createReplica(d, now);
     for (const r of plan.remove) this.removeReplica(d, r, now, plan.reason);
+    if (plan.remove.length > 0) {
+      // the gateway stops routing to them now, before checkDraining reads their in-flight count and may stop one
+      const coming = store.listReplicas(d.id, ['pending', 'starting']).length;
+      this.o.routes.sync(d, this.routed(d, store.listReplicas(d.id, ['ready', 'draining'])), coming);
+    }
 
     for (const r of store.listReplicas(d.id, ['pending', 'starting', 'ready', 'draining'])) {
       if (r.state === 'pending') await this.startPending(d, r);

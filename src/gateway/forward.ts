@@ -4,7 +4,11 @@ import type { Clock } from '../core/clock.js';
 import type { ReplicaRoute } from './routes.js';
 
 export type ForwardResult = {
-  /** ok: answered; refused: no byte sent, safe to retry elsewhere; aborted: client left; failed: broke mid-response */
+  /**
+   * ok: answered; refused: no byte sent to the client and the replica did no work (connection refused, or a
+   * 503 saying it is shutting down or still loading), safe to retry elsewhere; aborted: client left; failed:
+   * broke mid-response
+   */
   kind: 'ok' | 'refused' | 'aborted' | 'failed';
   status: number;
   ttftMs?: number;
@@ -16,6 +20,8 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 const USAGE_RE = /"prompt_tokens"\s*:\s*(\d+)\s*,\s*"completion_tokens"\s*:\s*(\d+)/;
 const MAX_SCAN = 1 << 20;
+/** 503 codes our engines (simulator, llama.cpp) answer while loading or shutting down: nothing was processed */
+const NOT_PROCESSED_RE = /"(engine_draining|model_loading)"/;
 const CLIENT_GONE = new Error('client disconnected');
 
 export interface ForwardRequest {
@@ -47,6 +53,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private last?: Buffer;
   private scan: Buffer[] | null = null;
   private scanned = 0;
+  /** a 503 is held (headers and body) until its end shows whether it is a refusal to retry elsewhere */
+  private held503?: { headers: Record<string, string | string[]>; body: Buffer[] };
   private finished = false;
   private clientGone = false;
   private readonly onClose = () => {
@@ -83,6 +91,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       const v = headers[k];
       if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
     }
+    if (statusCode === 503) {
+      this.held503 = { headers: out, body: [] };
+      return;
+    }
     if (this.f.streaming) out['x-accel-buffering'] = 'no';
     else this.scan = [];
     this.f.res.writeHead(statusCode, out);
@@ -91,6 +103,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
     const f = this.f;
+    if (this.held503) {
+      this.held503.body.push(chunk);
+      return;
+    }
     if (this.f.streaming) {
       if (this.ttftMs === undefined) this.ttftMs = f.clock.now() - f.start;
       this.events += countEvents(chunk);
@@ -112,6 +128,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    if (this.held503) return this.endHeld503(this.held503);
     let usage: RegExpExecArray | null = null;
     if (this.scan) {
       const body = this.scan.length === 1 ? this.scan[0] : Buffer.concat(this.scan);
@@ -128,6 +145,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       promptTokens: usage ? Number(usage[1]) : undefined,
       completionTokens: usage ? Number(usage[2]) : this.f.streaming ? Math.max(0, this.events - 1) : undefined,
     });
+  }
+
+  private endHeld503(h: { headers: Record<string, string | string[]>; body: Buffer[] }): void {
+    const body = Buffer.concat(h.body);
+    if (NOT_PROCESSED_RE.test(body.toString('latin1', 0, Math.min(body.length, 4096)))) return this.finish({ kind: 'refused', status: 503 });
+    this.f.res.writeHead(503, h.headers);
+    this.f.res.end(body);
+    this.finish({ kind: 'ok', status: 503 });
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {

@@ -125,7 +125,7 @@ export class Gateway {
               attempt(replica, true);
               return;
             }
-            if (!res.destroyed) sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} refused the connection`, { retryAfterSeconds: 1 }));
+            if (!res.destroyed) sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} refused the request (${r.status === 503 ? 'shutting down or loading' : 'connection refused'})`, { retryAfterSeconds: 1 }));
           } else if (r.kind === 'ok') {
             replica.recordSuccess();
           }
