@@ -183,6 +183,22 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   it('when the leader stops, the follower takes over without restarting a pod, and keeps the key', async () => {
     const limits = await b.api('PUT', '/limits/gpu/h100', { max: 6 });
     assert.equal(limits.status, 200, JSON.stringify(limits.body));
+    assert.equal((await b.api('PUT', '/cost/prices/h100', { usdPerGpuHour: 3.25 })).status, 200);
+    // the follower holds a copy of what only the leader records (copy.ts), sent with the answers to its reports
+    const sharedId = a.server.store.getDeploymentByName('shared')!.id;
+    const rowsOf = (t: TestServer, table: string) => t.server.store.db.prepare(`SELECT * FROM ${table} WHERE deployment_id = ? ORDER BY 1, 2`).all(sharedId);
+    const leaderEvents = (await a.api('GET', '/deployments/shared/events')).body.events as { id: number; message: string }[];
+    assert.ok(leaderEvents.length >= 2, JSON.stringify(leaderEvents));
+    // a 10 s bucket is written when the next one starts
+    const leaderHistory = (await waitFor(() => {
+      const rows = rowsOf(a, 'history_10s') as { at: number; arrivals: number }[];
+      return rows.some((h) => h.arrivals > 0) ? rows : undefined;
+    }, { what: 'the leader wrote the 10 s bucket of the earlier requests', timeoutMs: 15_000 }))!;
+    await waitFor(() => {
+      const copied = new Set((rowsOf(b, 'history_10s') as { at: number }[]).map((h) => h.at));
+      return leaderHistory.every((h) => copied.has(h.at)) && rowsOf(b, 'events').length >= leaderEvents.length && rowsOf(b, 'request_log').length >= 6 && rowsOf(b, 'cost_usage').length === rowsOf(a, 'cost_usage').length;
+    }, { what: 'the follower has a copy of the leader\'s history, events, request log and cost ledger' });
+    const takeover = Date.now();
     await a.server.close();
     await waitFor(() => role(b) === 'leader', { what: 'b leads', timeoutMs: 10_000 });
     assert.deepEqual(lost, [], 'a leader that stops releases the lease: nobody lost it');
@@ -203,9 +219,19 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(key.body.apiKey, apiKey);
     const quota = (await b.api('GET', '/limits/gpu')).body.limits.find((l: { gpuType: string }) => l.gpuType === 'h100');
     assert.equal(quota.quota, 6, JSON.stringify(quota));
+    const prices = (await b.api('GET', '/cost/prices')).body.prices as { gpuType: string; usdPerGpuHour: number }[];
+    assert.equal(prices.find((p) => p.gpuType === 'h100')?.usdPerGpuHour, 3.25, JSON.stringify(prices));
     const client = new OpenAI({ baseURL: `${b.url}/d/shared/v1`, apiKey, maxRetries: 0 });
     const r = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'still there?' }], max_tokens: 2 });
     assert.equal(r.choices.length, 1);
+    // the new leader's events, request log and charts go back past the takeover
+    const events = (await b.api('GET', '/deployments/shared/events')).body.events as { id: number; message: string }[];
+    for (const e of leaderEvents) assert.ok(events.some((x) => x.id === e.id && x.message === e.message), `event "${e.message}" kept`);
+    const log = (await b.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];
+    assert.equal(log.filter((row) => row[0] < takeover && row[2] === 150).length, 4, 'the four long streams of before the takeover');
+    const chart = (await b.api('GET', '/deployments/shared/metrics?since=1h')).body;
+    assert.equal(chart.resolutionMs, 10_000);
+    assert.ok(chart.columns.at.some((at: number, i: number) => at < takeover && chart.columns.requestRate[i] > 0), 'request rate from before the takeover');
 
     // the new leader's controller acts: scale-down writes the scale subresource and removes one of the same pods
     const scaled = await b.api('POST', '/deployments/shared/scale', { replicas: 1 });

@@ -5,7 +5,8 @@
  *
  * - Follower: routes to the ready pods it watches, for the deployments it reads from the cluster
  *   (InferenceDeployment resources and key Secrets, mirror.ts), passes REST API requests to the leader
- *   (proxy.ts), and reports its gateway's load to the leader every second (signals.ts).
+ *   (proxy.ts), reports its gateway's load to the leader every second (signals.ts), and keeps a copy of
+ *   the leader's metrics history, events, request log and cost ledger from the answers (copy.ts).
  * - Becoming leader: brings its SQLite file in line with the cluster (restore.ts), adopting running pods,
  *   then starts the controller (`lead`). The API answers `no_leader` until that is done.
  * - Leader: writes every change through to the cluster before the API answers, and the observed status
@@ -29,6 +30,10 @@ import { podView, type PodView } from '../providers/kubernetes/pods.js';
 import type { ZoneRegistry } from '../zones/registry.js';
 import { applyRestore, planRestore } from './restore.js';
 import { RemoteSignals, SignalReporter } from './signals.js';
+import { CopySink, CopySource, type CopyBatch, type CopyCursor } from './copy.js';
+
+/** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
+const COPY_PRUNE_EVERY_MS = 10 * 60_000;
 
 export const LEADER_URL_ANNOTATION = 'inferscale.dev/leader-url';
 /** "true" on the leader's own pod: a Service for what only the leader serves (KEDA's scaler) selects it */
@@ -77,6 +82,10 @@ export interface ClusterMemberDeps {
   coldStartMs: (deploymentId: string) => number;
   /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
   podModel: (d: DeploymentRow) => PodModel | undefined;
+  /** GPU prices (`cost prices`): written to the cluster's settings, restored by a new leader */
+  prices: { all(): Record<string, number>; set(gpuType: string, usdPerGpuHour: number | null): void };
+  /** drops metrics history past its retention (a follower's copy; copy.ts) */
+  pruneHistory: (now: number) => void;
 }
 
 export class ClusterMember {
@@ -92,6 +101,8 @@ export class ClusterMember {
   private chain: Promise<void> = Promise.resolve();
   private mirrorTimer?: Timer;
   private transition: Promise<void> = Promise.resolve();
+  private copySource?: CopySource;
+  private lastCopyPrune = 0;
 
   constructor(private readonly o: HaOptions, private readonly d: ClusterMemberDeps) {
     const z = d.zones.kubernetes(o.zone);
@@ -108,7 +119,20 @@ export class ClusterMember {
     this.cluster.onChange(() => {
       if (this.role === 'follower') for (const p of this.podRoutes) void p.sync();
     });
-    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log });
+    const sink = new CopySink(d.store.db, d.log);
+    const copy = {
+      cursor: () => sink.cursor(),
+      apply: (batch: unknown) => {
+        const more = sink.apply(batch);
+        const now = d.clock.now();
+        if (now - this.lastCopyPrune >= COPY_PRUNE_EVERY_MS) {
+          this.lastCopyPrune = now;
+          d.pruneHistory(now);
+        }
+        return more;
+      },
+    };
+    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log, copy });
     this.elector = new LeaderElector({
       client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.clock, log: d.log,
       leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
@@ -125,6 +149,11 @@ export class ClusterMember {
   /** The cold start the leader expects for a deployment (followers: from its resource's status). */
   clusterColdStartMs(deploymentId: string): number | undefined {
     return this.cluster.coldStartMs(deploymentId);
+  }
+
+  /** The leader's side of a follower's history copy: the rows after its position (undefined unless leading). */
+  serveCopy(cursor: CopyCursor): CopyBatch | undefined {
+    return this.role === 'leader' ? this.copySource?.serve(cursor) : undefined;
   }
 
   /** The leader's URL as the Lease says (this replica's own when it leads). */
@@ -168,7 +197,7 @@ export class ClusterMember {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
     const { store } = this.d;
     await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.coldStartMs);
-    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.models.sharedCatalog() });
+    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.models.sharedCatalog(), prices: this.d.prices.all() });
   }
 
   private async becomeLeader(): Promise<void> {
@@ -179,6 +208,8 @@ export class ClusterMember {
       this.d.requestLog.redirect = undefined;
       this.d.requestLog.pushRows(this.reporter.takeRequests());
       await Promise.all(this.podRoutes.map((p) => p.stop()));
+      // before this replica writes anything: its history copy ends here, its own rows number after it
+      this.copySource = new CopySource(this.d.store.db, `${this.identity}@${this.d.clock.now()}`);
       await this.restore();
       if (!this.elector.isLeader || (this.role as Role) !== 'becoming-leader') return;
       await this.d.lead();
@@ -230,6 +261,9 @@ export class ClusterMember {
     });
     for (const name of rekeyed) this.d.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
     const settings = await readSettings(this.client);
+    const prices = this.d.prices.all();
+    for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.prices.set(gpuType, usd);
+    for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.prices.set(gpuType, null);
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();
     for (const name of zones.names()) {

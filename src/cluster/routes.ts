@@ -1,7 +1,7 @@
 /**
  * The API of HA mode: `GET /api/v1/cluster` (who leads, this replica's role, the follower gateways that
  * report; a single server answers role "single") and `POST /api/v1/internal/gateway-signals` (a follower's
- * load report, admin token required).
+ * load report, admin token required; the leader answers with the next rows of the follower's history copy).
  */
 import type { Hono } from 'hono';
 import { jsonBody } from '../api/app.js';
@@ -29,6 +29,6 @@ export function mountClusterRoutes(app: Hono, member: () => ClusterMember | unde
     const report = parseInput(gatewayReportSchema, await jsonBody(c));
     const m = member();
     if (m) for (const id of m.signals.receive(report)) wake(id);
-    return c.json({ ok: true });
+    return c.json({ ok: true, copy: report.copy && m?.serveCopy(report.copy) });
   });
 }

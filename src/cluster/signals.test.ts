@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../core/clock.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeClock, type Clock } from '../core/clock.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
+import { RouteTable } from '../gateway/routes.js';
+import { waitFor } from '../test/harness.js';
 import { withRemote } from '../history/window.js';
-import { gatewayReportSchema, RemoteSignals, STALE_MS } from './signals.js';
+import { gatewayReportSchema, RemoteSignals, SignalReporter, STALE_MS } from './signals.js';
 
 const report = (gateway: string, deployments: { id: string; ongoing: number; queued: number; arrivals: number; ttftMs: number[] }[], wake: string[] = []) =>
   gatewayReportSchema.parse({ gateway, deployments, wake });
@@ -50,4 +55,45 @@ test('a local sample plus remote load: counts add, the TTFT p95 is over all valu
   assert.equal(merged.arrivals, 9);
   assert.equal(merged.ttftP95Ms, 1_000);
   assert.equal(withRemote(local, { ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] }), local);
+});
+
+test('a follower sends its copy position with each report, writes the rows of the answer, and asks again at once while the leader has more', async () => {
+  // a real HTTP "leader" that answers with copy batches; a clock that records the delays asked for
+  const delays: number[] = [];
+  let due: (() => void) | undefined;
+  const clock: Clock = { now: () => 0, setTimeout: (fn, ms) => ((delays.push(ms), (due = fn)), { cancel: () => undefined }), sleep: async () => undefined };
+  const cursors: unknown[] = [];
+  const leader = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      cursors.push(JSON.parse(body).copy);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, copy: { n: cursors.length, more: cursors.length < 3 } }));
+    });
+  });
+  await new Promise<void>((r) => leader.listen(0, '127.0.0.1', r));
+  const applied: number[] = [];
+  const reporter = new SignalReporter({
+    routes: new RouteTable(clock, new GatewayMetrics()), clock, identity: 'b', adminToken: 't', log: () => undefined,
+    leaderUrl: () => `http://127.0.0.1:${(leader.address() as AddressInfo).port}`,
+    copy: {
+      cursor: () => ({ term: 'a@1', after: { history10s: applied.length, history5m: 0, events: 0, requests: 0, cost: 0 } }),
+      apply: (batch) => (applied.push((batch as { n: number }).n), (batch as { more: boolean }).more),
+    },
+  });
+  try {
+    reporter.start();
+    assert.deepEqual(delays, [1000]);
+    for (let i = 1; i <= 3; i++) {
+      due!();
+      await waitFor(() => delays.length === i + 1, { what: `report ${i} answered` });
+    }
+    assert.deepEqual(applied, [1, 2, 3]);
+    assert.deepEqual(delays, [1000, 0, 0, 1000], 'at once while the leader has more, then every second');
+    assert.deepEqual(cursors.map((c) => (c as { after: { history10s: number } }).after.history10s), [0, 1, 2]);
+  } finally {
+    await reporter.stop();
+    leader.close();
+  }
 });

@@ -10,6 +10,7 @@ import type { Clock, Timer } from '../core/clock.js';
 import { takeWindow, type RemoteWindow } from '../history/window.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { RequestRow } from '../gateway/request-log.js';
+import { copyCursorSchema, type CopyCursor } from './copy.js';
 
 export const STALE_MS = 5_000;
 const MAX_TTFT_PER_REPORT = 5_000;
@@ -28,6 +29,8 @@ export const gatewayReportSchema = z.object({
   wake: z.array(z.string()).max(10_000).default([]),
   /** the follower's request log rows since its last report (the leader keeps them for replay) */
   requests: z.array(z.tuple([z.string(), z.number(), z.number().int().min(0), z.number().int().min(0), z.number().min(0).nullable(), z.number().int()])).max(MAX_REQUESTS_PER_REPORT).default([]),
+  /** where the follower's copy of the leader's history stands (copy.ts); the answer carries the next rows */
+  copy: copyCursorSchema.optional(),
 });
 export type GatewayReport = z.infer<typeof gatewayReportSchema>;
 
@@ -108,6 +111,8 @@ export interface SignalReporterOptions {
   adminToken: string;
   log: (line: string) => void;
   intervalMs?: number;
+  /** the follower's copy of the leader's history (copy.ts): its position goes with each report, the answer's rows are written */
+  copy?: { cursor(): CopyCursor; apply(batch: unknown): boolean };
 }
 
 /** A follower's side: reports its gateway's load to the leader. */
@@ -119,6 +124,8 @@ export class SignalReporter {
   private readonly wakes = new Set<string>();
   private requests: RequestRow[] = [];
   private failing = false;
+  /** the leader has more history rows to copy: report again at once */
+  private catchingUp = false;
   private previousWake?: (deploymentId: string) => void;
 
   constructor(private readonly o: SignalReporterOptions) {}
@@ -158,7 +165,7 @@ export class SignalReporter {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = this.o.clock.setTimeout(() => void this.send().finally(() => this.schedule()), this.o.intervalMs ?? 1000);
+    this.timer = this.o.clock.setTimeout(() => void this.send().finally(() => this.schedule()), this.catchingUp ? 0 : this.o.intervalMs ?? 1000);
   }
 
   /** One report (coalesced with one in flight). Exposed for tests. */
@@ -184,6 +191,8 @@ export class SignalReporter {
     if (!leader) return;
     report.requests = this.requests;
     this.requests = [];
+    report.copy = this.o.copy?.cursor();
+    let answer: { copy?: unknown } = {};
     try {
       const res = await fetch(`${leader}/api/v1/internal/gateway-signals`, {
         method: 'POST',
@@ -191,8 +200,9 @@ export class SignalReporter {
         body: JSON.stringify(report),
         signal: AbortSignal.timeout(2_000),
       });
-      await res.arrayBuffer();
+      const text = await res.text();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      answer = JSON.parse(text);
       this.unsent.clear();
       if (this.failing) this.o.log(`signals: reporting to the leader at ${leader} again`);
       this.failing = false;
@@ -203,6 +213,15 @@ export class SignalReporter {
       if (this.requests.length > MAX_REQUESTS_PER_REPORT) this.requests.splice(0, this.requests.length - MAX_REQUESTS_PER_REPORT);
       if (!this.failing) this.o.log(`signals: cannot report to the leader at ${leader}: ${(e as Error).message}; retrying every second`);
       this.failing = true;
+      this.catchingUp = false;
+      return;
+    }
+    this.catchingUp = false;
+    if (answer.copy === undefined || !this.o.copy) return;
+    try {
+      this.catchingUp = this.o.copy.apply(answer.copy);
+    } catch (e) {
+      this.o.log(`signals: cannot copy the leader's history rows: ${(e as Error).message}`);
     }
   }
 }

@@ -23,7 +23,11 @@ registerMigrations('cost', [
    );
    CREATE INDEX cost_usage_open ON cost_usage(stopped_at);
    CREATE TABLE cost_prices (gpu_type TEXT PRIMARY KEY, usd_per_gpu_hour REAL NOT NULL);`,
+  // rev: the row's change number (the newest write has the highest), by which an HA follower copies the ledger
+  `ALTER TABLE cost_usage ADD COLUMN rev INTEGER NOT NULL DEFAULT 0; UPDATE cost_usage SET rev = rowid; CREATE INDEX cost_usage_rev ON cost_usage(rev);`,
 ]);
+
+const NEXT_REV = '(SELECT COALESCE(MAX(rev), 0) + 1 FROM cost_usage)';
 
 export interface UsageRow {
   replicaId: string;
@@ -62,10 +66,11 @@ export class CostLedger {
     for (const r of this.db.prepare('SELECT replica_id, seen_at FROM cost_usage WHERE stopped_at IS NULL').all() as any[]) open.set(r.replica_id, { seenAt: r.seen_at });
     const known = new Set<string>();
     const insert = this.db.prepare(
-      `INSERT INTO cost_usage (replica_id, deployment_id, deployment_name, labels, gpu_type, gpu_count, started_at, stopped_at, seen_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(replica_id) DO NOTHING`,
+      `INSERT INTO cost_usage (replica_id, deployment_id, deployment_name, labels, gpu_type, gpu_count, started_at, stopped_at, seen_at, rev)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEXT_REV}) ON CONFLICT(replica_id) DO NOTHING`,
     );
-    const close = this.db.prepare('UPDATE cost_usage SET stopped_at = ? WHERE replica_id = ? AND stopped_at IS NULL');
+    const close = this.db.prepare(`UPDATE cost_usage SET stopped_at = ?, rev = ${NEXT_REV} WHERE replica_id = ? AND stopped_at IS NULL`);
+    const seen = this.db.prepare(`UPDATE cost_usage SET seen_at = ?, rev = ${NEXT_REV} WHERE replica_id = ?`);
     this.db.transaction(() => {
       for (const d of this.store.listDeployments()) {
         for (const r of this.store.listReplicas(d.id)) {
@@ -82,7 +87,8 @@ export class CostLedger {
         }
       }
       for (const [id, o] of open) if (!known.has(id)) close.run(o.seenAt, id);
-      this.db.prepare('UPDATE cost_usage SET seen_at = ? WHERE stopped_at IS NULL').run(now);
+      // one row at a time: every row gets its own change number
+      for (const r of this.db.prepare('SELECT replica_id FROM cost_usage WHERE stopped_at IS NULL').all() as { replica_id: string }[]) seen.run(now, r.replica_id);
       this.db.prepare('DELETE FROM cost_usage WHERE stopped_at < ?').run(now - LEDGER_KEEP_MS);
     })();
   }

@@ -11,6 +11,21 @@ registerMigrations('request_log', [
      status INTEGER NOT NULL
    );
    CREATE INDEX request_log_by_deployment ON request_log(deployment_id, at);`,
+  // an id that is never reused (AUTOINCREMENT), by which an HA follower copies the log
+  `CREATE TABLE request_log_v2 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     deployment_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     prompt_tokens INTEGER NOT NULL,
+     completion_tokens INTEGER NOT NULL,
+     ttft_ms REAL,
+     status INTEGER NOT NULL
+   );
+   INSERT INTO request_log_v2 (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status)
+     SELECT deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status FROM request_log ORDER BY rowid;
+   DROP TABLE request_log;
+   ALTER TABLE request_log_v2 RENAME TO request_log;
+   CREATE INDEX request_log_by_deployment ON request_log(deployment_id, at);`,
 ]);
 
 /** One request as the simulator replays it: never any content. */
@@ -89,7 +104,7 @@ export class RequestLog {
       .all(REQUEST_LOG_MAX_ROWS) as { id: string; n: number }[];
     for (const { id, n } of over) {
       this.db
-        .prepare('DELETE FROM request_log WHERE rowid IN (SELECT rowid FROM request_log WHERE deployment_id = ? ORDER BY at LIMIT ?)')
+        .prepare('DELETE FROM request_log WHERE id IN (SELECT id FROM request_log WHERE deployment_id = ? ORDER BY at LIMIT ?)')
         .run(id, n - REQUEST_LOG_MAX_ROWS);
     }
   }

@@ -27,7 +27,14 @@ const table = (name: string) => `
   ) WITHOUT ROWID;
   CREATE INDEX ${name}_at ON ${name}(at);`;
 
-registerMigrations('history', [table('history_10s') + table('history_5m')]);
+// rev: a per-table change number (the newest write has the highest), by which an HA follower copies the rows
+// (rows written before it are numbered oldest first)
+const addRev = (name: string) => `
+  ALTER TABLE ${name} ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+  UPDATE ${name} SET rev = t.n FROM (SELECT deployment_id AS d, at AS a, ROW_NUMBER() OVER (ORDER BY at, deployment_id) AS n FROM ${name}) AS t
+    WHERE ${name}.deployment_id = t.d AND ${name}.at = t.a;
+  CREATE INDEX ${name}_rev ON ${name}(rev);`;
+registerMigrations('history', [table('history_10s') + table('history_5m'), addRev('history_10s') + addRev('history_5m')]);
 
 type Tier = 'history_10s' | 'history_5m';
 
@@ -178,8 +185,8 @@ export class HistoryStore {
       addBucket(merged, b);
       this.db
         .prepare(
-          `INSERT OR REPLACE INTO ${tier} (deployment_id, at, n, seconds, arrivals, ongoing, queued, tokens, desired, ready, starting, gpus, ttft)
-           VALUES (@id, @at, @n, @seconds, @arrivals, @ongoing, @queued, @tokens, @desired, @ready, @starting, @gpus, @ttft)`,
+          `INSERT OR REPLACE INTO ${tier} (deployment_id, at, n, seconds, arrivals, ongoing, queued, tokens, desired, ready, starting, gpus, ttft, rev)
+           VALUES (@id, @at, @n, @seconds, @arrivals, @ongoing, @queued, @tokens, @desired, @ready, @starting, @gpus, @ttft, (SELECT COALESCE(MAX(rev), 0) + 1 FROM ${tier}))`,
         )
         .run({ ...merged, id: deploymentId, at, ttft: JSON.stringify(merged.ttft) });
     };

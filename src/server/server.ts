@@ -166,6 +166,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
       zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
+      pruneHistory: (now) => observability.history.prune(now),
+      prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;

@@ -28,11 +28,12 @@ export function openDb(path: string): Db {
   return db;
 }
 
-export function migrate(db: Db): void {
+/** Applies pending migrations; `upTo` stops a module at a version (tests of a migration). */
+export function migrate(db: Db, upTo: Readonly<Record<string, number>> = {}): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
   for (const [module, scripts] of registry) {
     const row = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').get(module) as { version: number } | undefined;
-    for (let v = row?.version ?? 0; v < scripts.length; v++) {
+    for (let v = row?.version ?? 0; v < Math.min(scripts.length, upTo[module] ?? Infinity); v++) {
       db.transaction(() => {
         db.exec(scripts[v]);
         db.prepare('INSERT INTO schema_migrations (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version').run(module, v + 1);

@@ -75,8 +75,8 @@ describe('deploy/ manifests', () => {
       const row = { id: 'x', name: 'mirrored', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 1, zone: 'fake-eks', status: 'ready', statusDetails: '', maxOngoingRequests: 1, maxQueuedRequests: 1, queueTimeoutMs: 1000, drainTimeoutMs: 1000, autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: '', createdAt: 0, updatedAt: 0, generation: 1, everReady: true, deleting: false } as const;
       const mirror = new DeploymentMirror(client, () => undefined);
       await mirror.sync([row], () => 1);
-      await mirror.syncSettings({ quotas: { h100: 4 }, models: [] });
-      await mirror.syncSettings({ quotas: { h100: 8 }, models: [{ name: 'm', source: 'https://x/m.gguf', kind: 'url', location: 'https://x/m.gguf', fileName: 'm.gguf', sha256: 'ab'.repeat(32) }] });
+      await mirror.syncSettings({ quotas: { h100: 4 }, models: [], prices: {} });
+      await mirror.syncSettings({ quotas: { h100: 8 }, models: [{ name: 'm', source: 'https://x/m.gguf', kind: 'url', location: 'https://x/m.gguf', fileName: 'm.gguf', sha256: 'ab'.repeat(32) }], prices: { h100: 2 } });
       await readSettings(client);
       await readClusterDeployments(client, () => ({ hash: Buffer.alloc(32), sealed: 'x' }));
       const shared = new ClusterDeployments(client, systemClock, () => undefined);

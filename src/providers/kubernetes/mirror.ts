@@ -14,15 +14,18 @@ import type { SharedModel } from '../../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
 
 const crd = { group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL };
-/** the ConfigMap holding server-wide settings every leader restores: GPU quotas, the model catalog */
+/** the ConfigMap holding server-wide settings every leader restores: GPU quotas, the model catalog, GPU prices */
 export const SETTINGS_CONFIGMAP = 'inferscale-settings';
 const QUOTAS_KEY = 'gpu-quotas.json';
 const MODELS_KEY = 'models.json';
+const PRICES_KEY = 'gpu-prices.json';
 
 /** What the settings ConfigMap holds (models: those pods can fetch, src/models SharedModel). */
 export interface ClusterSettings {
   quotas: Record<string, number>;
   models: SharedModel[];
+  /** USD per GPU-hour by GPU type (`cost prices`) */
+  prices: Record<string, number>;
 }
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -48,16 +51,17 @@ export class DeploymentMirror {
     }
   }
 
-  /** Writes the GPU quotas (`limits gpu`) and the model catalog into the settings ConfigMap when they changed. */
+  /** Writes the GPU quotas (`limits gpu`), the model catalog and the GPU prices into the settings ConfigMap when they changed. */
   async syncSettings(s: ClusterSettings): Promise<void> {
     const namespace = this.k.namespace;
     const data = {
-      [QUOTAS_KEY]: JSON.stringify(Object.fromEntries(Object.entries(s.quotas).sort(([a], [b]) => a.localeCompare(b)))),
+      [QUOTAS_KEY]: sortedJson(s.quotas),
       [MODELS_KEY]: JSON.stringify([...s.models].sort((a, b) => a.name.localeCompare(b.name))),
+      [PRICES_KEY]: sortedJson(s.prices),
     };
     try {
       const cm = await this.k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace });
-      if (cm.data?.[QUOTAS_KEY] === data[QUOTAS_KEY] && cm.data?.[MODELS_KEY] === data[MODELS_KEY]) return;
+      if (Object.entries(data).every(([k, v]) => cm.data?.[k] === v)) return;
       await this.k.core.replaceNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace, body: { ...cm, data: { ...cm.data, ...data } } });
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -90,15 +94,16 @@ export class DeploymentMirror {
   }
 }
 
+const sortedJson = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
+
 /** The settings the leader wrote (empty when none were ever written). */
 export async function readSettings(k: KubeClient): Promise<ClusterSettings> {
   try {
     const cm = await k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace: k.namespace });
-    const quotas = cm.data?.[QUOTAS_KEY];
-    const models = cm.data?.[MODELS_KEY];
-    return { quotas: quotas ? (JSON.parse(quotas) as ClusterSettings['quotas']) : {}, models: models ? (JSON.parse(models) as SharedModel[]) : [] };
+    const read = <T>(key: string, none: T): T => (cm.data?.[key] ? (JSON.parse(cm.data[key]) as T) : none);
+    return { quotas: read(QUOTAS_KEY, {}), models: read(MODELS_KEY, []), prices: read(PRICES_KEY, {}) };
   } catch (e) {
-    if (isNotFound(e)) return { quotas: {}, models: [] };
+    if (isNotFound(e)) return { quotas: {}, models: [], prices: {} };
     throw e;
   }
 }

@@ -1,0 +1,129 @@
+/**
+ * HA followers keep a copy of what only the leader records: the metrics history (10 s and 5 min tiers),
+ * the events, the request log and the cost ledger. A follower that takes over then has the charts,
+ * `deployment events`, forecasts, `simulate --deployment` and costs from before the takeover.
+ *
+ * Every copied table has a change number that grows with each write and is never reused (`rev` for the
+ * history and the ledger, the AUTOINCREMENT id of events and the request log). A follower sends, with its load report, the last
+ * change number it holds of each table and the leader's term it had them from; the leader answers with up
+ * to ROWS_PER_TABLE newer rows per table, and `more` while it has more (the follower then asks again at
+ * once). A follower applies a batch with INSERT OR REPLACE, so a row sent twice is written once.
+ *
+ * A new leader numbers its own writes after the highest number it held when it took over (its `mark`).
+ * A follower whose numbers came from an earlier leader (or from its own file, after a restart) is sent
+ * everything after min(its number, the mark): it may have been ahead of the new leader, and must not skip
+ * the new leader's first rows.
+ */
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
+
+export const ROWS_PER_TABLE = 2_000;
+
+/** The copied tables and the column that numbers their changes. */
+const TABLES = {
+  history10s: { table: 'history_10s', rev: 'rev' },
+  history5m: { table: 'history_5m', rev: 'rev' },
+  events: { table: 'events', rev: 'id' },
+  requests: { table: 'request_log', rev: 'id' },
+  cost: { table: 'cost_usage', rev: 'rev' },
+} as const;
+export type CopiedTable = keyof typeof TABLES;
+const NAMES = Object.keys(TABLES) as CopiedTable[];
+
+const positions = z.object(Object.fromEntries(NAMES.map((n) => [n, z.number().int().min(0)])) as Record<CopiedTable, z.ZodNumber>);
+export type Positions = z.infer<typeof positions>;
+
+/** What a follower sends with its report: the leader's term its rows came from (null: unknown) and its positions. */
+export const copyCursorSchema = z.object({ term: z.string().nullable(), after: positions });
+export type CopyCursor = z.infer<typeof copyCursorSchema>;
+
+const batchTable = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+  /** the change number of the last row sent (the position to ask from next) */
+  last: z.number().int().min(0),
+});
+/** The leader's answer: rows per table after the follower's positions. */
+export const copyBatchSchema = z.object({
+  term: z.string(),
+  tables: z.object(Object.fromEntries(NAMES.map((n) => [n, batchTable])) as Record<CopiedTable, typeof batchTable>),
+  more: z.boolean(),
+});
+export type CopyBatch = z.infer<typeof copyBatchSchema>;
+
+const highest = (db: Db, name: CopiedTable): number => {
+  const { table, rev } = TABLES[name];
+  return (db.prepare(`SELECT COALESCE(MAX(${rev}), 0) AS n FROM ${table}`).get() as { n: number }).n;
+};
+const allHighest = (db: Db): Positions => Object.fromEntries(NAMES.map((n) => [n, highest(db, n)])) as Positions;
+
+/** The leader's side: serves rows after a follower's positions. */
+export class CopySource {
+  private readonly mark: Positions;
+
+  /** `term`: names this leadership (identity and takeover time); call when taking over, before writing. */
+  constructor(private readonly db: Db, readonly term: string, private readonly limit = ROWS_PER_TABLE) {
+    this.mark = allHighest(db);
+  }
+
+  serve(cursor: CopyCursor): CopyBatch {
+    const sameTerm = cursor.term === this.term;
+    let more = false;
+    const tables = {} as CopyBatch['tables'];
+    for (const name of NAMES) {
+      const from = sameTerm ? cursor.after[name] : Math.min(cursor.after[name], this.mark[name]);
+      const { table, rev } = TABLES[name];
+      const stmt = this.db.prepare(`SELECT * FROM ${table} WHERE ${rev} > ? ORDER BY ${rev} LIMIT ?`).raw(true);
+      const columns = stmt.columns().map((c) => c.name);
+      const rows = stmt.all(from, this.limit) as (string | number | null)[][];
+      const at = columns.indexOf(rev);
+      tables[name] = { columns, rows, last: rows.length ? (rows[rows.length - 1][at] as number) : from };
+      if (rows.length === this.limit) more = true;
+    }
+    return { term: this.term, tables, more };
+  }
+}
+
+/** A follower's side: asks from its positions and writes what the leader sends. */
+export class CopySink {
+  private term: string | null = null;
+  private after?: Positions;
+  private readonly known = new Map<string, Set<string>>();
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly db: Db, private readonly log: (line: string) => void) {}
+
+  /** Where to continue; after a (re)start, from the highest numbers in this replica's own file. */
+  cursor(): CopyCursor {
+    this.after ??= allHighest(this.db);
+    return { term: this.term, after: { ...this.after } };
+  }
+
+  /** Writes a batch (one transaction); returns whether the leader has more. */
+  apply(input: unknown): boolean {
+    const batch = copyBatchSchema.parse(input);
+    const after = { ...this.cursor().after };
+    this.db.transaction(() => {
+      for (const name of NAMES) {
+        const { columns, rows, last } = batch.tables[name];
+        after[name] = last;
+        if (!rows.length || !this.writable(name, columns)) continue;
+        const ins = this.db.prepare(`INSERT OR REPLACE INTO ${TABLES[name].table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+        for (const r of rows) ins.run(...r);
+      }
+    })();
+    this.term = batch.term;
+    this.after = after;
+    return batch.more;
+  }
+
+  /** Columns the local table has (a leader of another version may send others: that table is skipped, and said so). */
+  private writable(name: CopiedTable, columns: readonly string[]): boolean {
+    const { table } = TABLES[name];
+    let cols = this.known.get(table);
+    if (!cols) this.known.set(table, (cols = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name))));
+    const unknown = columns.filter((c) => !cols.has(c));
+    if (unknown.length && !this.warned.has(table) && this.warned.add(table)) this.log(`cluster: the leader sent ${table} rows with column(s) ${unknown.join(', ')} this version does not have; not copied`);
+    return unknown.length === 0;
+  }
+}
