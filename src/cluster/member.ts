@@ -109,7 +109,11 @@ export class ClusterMember {
     if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.zones.names().join(', ')})`);
     this.client = z.provider.client;
     this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
-    this.signals = new RemoteSignals(d.clock, (rows) => d.requestLog.pushRows(rows));
+    // written at once (not with the log's next 1 s flush): the followers' copies get them with the next answer
+    this.signals = new RemoteSignals(d.clock, (rows) => {
+      d.requestLog.pushRows(rows);
+      d.requestLog.flush();
+    });
     this.mirror = new DeploymentMirror(this.client, d.log);
     this.cluster = new ClusterDeployments(this.client, d.clock, d.log);
     this.podRoutes = d.zones.names().flatMap((name) => {
