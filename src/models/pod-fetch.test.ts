@@ -37,10 +37,27 @@ test('fetches (resuming after a dropped connection), checks the sha256, and keep
 });
 
 // the origin runs in this process: the child must be awaited, never run synchronously
-const run = (args: string[]) =>
-  new Promise<{ status: number | null; stderr: string }>((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000 }, (e, _stdout, stderr) => resolve({ status: e ? (typeof e.code === 'number' ? e.code : null) : 0, stderr }));
+const run = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const { HF_TOKEN: _, ...rest } = process.env;
+    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000, env: { ...rest, ...env } }, (e, stdout, stderr) => resolve({ status: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr }));
   });
+
+test('--auth hf: a gated file is fetched with $HF_TOKEN; without it the error says which Secret to create', async () => {
+  origin.files.set('/org/gated/resolve/main/g.gguf', { data, token: 'hf_pod' });
+  const url = `${origin.url}/org/gated/resolve/main/g.gguf`;
+  const out = join(dir, 'gated.gguf');
+  const denied = await run(['--url', url, '--out', out, '--sha256', sha, '--auth', 'hf', '--token-secret', 'hub/tok']);
+  assert.equal(denied.status, 1);
+  assert.match(denied.stdout, /no Hugging Face token \(no Secret hub\/tok\)/);
+  assert.match(denied.stderr, /HTTP 401 .*kubectl create secret generic hub --from-literal=tok=hf_\.\.\./);
+  assert.equal(existsSync(out), false);
+  const ok = await run(['--url', url, '--out', out, '--sha256', sha, '--auth', 'hf', '--token-secret', 'hub/tok'], { HF_TOKEN: 'hf_pod' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(readFileSync(out).equals(data));
+  assert.ok(origin.seen.some((s) => s.path === '/org/gated/resolve/main/g.gguf' && s.auth === 'Bearer hf_pod'));
+  assert.equal((await run(['--url', url, '--out', out, '--auth', 'basic'])).status, 2);
+});
 
 test('the entry point fails with a message, and leaves no file, when the sha256 does not match', async () => {
   const out = join(dir, 'bad.gguf');

@@ -182,8 +182,9 @@ export class ModelService {
 
   /**
    * The model a replica pod fetches itself (Kubernetes zones have no local model store), undefined for
-   * engines that take a model name. Only models created from a URL can be fetched by pods, without a token
-   * (the Hugging Face token is kept only while the server's own download runs).
+   * engines that take a model name. Only models created from a URL can be fetched by pods; for hf: models
+   * the pod uses the token in its zone's hfTokenSecret, if the namespace has it (this server keeps a
+   * --hf-token only while its own download runs).
    */
   podModel(engine: string, modelName: string): PodModel | undefined {
     if (engine === 'sim') return undefined;
@@ -192,10 +193,11 @@ export class ModelService {
       throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local file (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO/FILE`, { field: 'modelName' });
     }
     // known by its URL and hash (e.g. taken over from the cluster): pods can fetch it while this server still does
-    if (m?.state === 'downloading' && m.expectedSha256) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256 };
+    const auth = m?.kind === 'hf' ? { auth: 'hf' as const } : {};
+    if (m?.state === 'downloading' && m.expectedSha256) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256, ...auth };
     this.assertUsable(engine, modelName);
     if (!m) return undefined;
-    return { url: m.location, fileName: m.fileName, sha256: m.sha256 };
+    return { url: m.location, fileName: m.fileName, sha256: m.sha256, ...auth };
   }
 
   /** The models pods can fetch (from a URL, ready, hash known): what the cluster keeps for the next leader (HA). */

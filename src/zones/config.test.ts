@@ -21,6 +21,7 @@ zones:
     assert.equal(z.provisioner, 'karpenter');
     assert.equal(z.gpuTypes.l4.resource, 'nvidia.com/gpu');
     assert.deepEqual(z.gpuTypes.l4.match[1], { 'nvidia.com/gpu.product': [] });
+    assert.deepEqual(z.hfTokenSecret, { name: 'hf-token', key: 'token' });
   });
 
   it('accepts JSON, and names the field that is wrong', () => {
@@ -30,5 +31,6 @@ zones:
     assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {l4: {match: [{"bad key!": [x]}]}}}'), /must be a Kubernetes label key/);
     assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}}\n  - {name: a, type: kubernetes, gpuTypes: {}}'), /zone "a" is declared twice/);
     assert.throws(() => parseZonesFile('zones: [ {'), /not YAML or JSON/);
+    assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}, hfTokenSecret: {name: hf, key: "a b"}}'), /zones\.0\.hfTokenSecret\.key: must be a Secret key/);
   });
 });

@@ -61,6 +61,8 @@ export const kubernetesZoneSchema = z.strictObject({
   doNotDisrupt: z.boolean().default(false),
   serviceAccountName: z.string().optional(),
   imagePullSecrets: z.array(z.string()).default([]),
+  /** the Secret (in the namespace) whose key holds a Hugging Face token for pods fetching hf: models; none there: no token */
+  hfTokenSecret: z.strictObject({ name: z.string().regex(NAME_RE, 'must be a DNS label'), key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key') }).default({ name: 'hf-token', key: 'token' }),
 });
 export type KubernetesZoneConfig = z.infer<typeof kubernetesZoneSchema>;
 export type GpuTypeMapping = KubernetesZoneConfig['gpuTypes'][string];

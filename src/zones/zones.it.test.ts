@@ -122,6 +122,25 @@ describe('a server with a Kubernetes zone (fake API)', () => {
       assert.equal(exported.body.items[0].metadata.name, workload!.metadata.name, 'export renders the same template');
       assert.equal((await t.api('DELETE', '/deployments/llm')).status, 202);
 
+      // a gated Hugging Face file: the server fetches it with --hf-token, pods with the zone's token Secret
+      origin.files.set('/org/gated/resolve/main/g.gguf', { data: Buffer.from('GGUF gated bytes'), token: 'hf_x' });
+      const saved = process.env.INFERSCALE_HF_ENDPOINT;
+      process.env.INFERSCALE_HF_ENDPOINT = origin.url;
+      try {
+        assert.equal((await t.api('POST', '/models', { name: 'gated', from: 'hf:org/gated/g.gguf', hfToken: 'hf_x' })).status, 201);
+        await waitFor(async () => (await t.api('GET', '/models/gated')).body.state === 'ready', { what: 'gated model ready' });
+      } finally {
+        if (saved === undefined) delete process.env.INFERSCALE_HF_ENDPOINT;
+        else process.env.INFERSCALE_HF_ENDPOINT = saved;
+      }
+      assert.equal((await t.api('POST', '/deployments', { name: 'gllm', modelName: 'gated', engine: 'llamacpp', zone: 'fake-eks', gpuType: 'h100', replicas: 1 })).status, 201);
+      const gw = await waitFor(() => k.cluster.list('deployments', k.namespace).items.find((o) => o.metadata.name.startsWith('gllm-')), { what: 'gllm workload' });
+      const init = (gw as unknown as { spec: { template: { spec: { initContainers: { args: string[]; env: unknown }[] } } } }).spec.template.spec.initContainers[0];
+      assert.deepEqual(init.args.slice(-4), ['--auth', 'hf', '--token-secret', 'hf-token/token']);
+      assert.deepEqual(init.env, [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token', optional: true } } }]);
+      assert.equal(JSON.stringify(gw).includes('hf_x'), false, 'the token itself is never in the pod template');
+      assert.equal((await t.api('DELETE', '/deployments/gllm')).status, 202);
+
       const dir = mkdtempSync(join(tmpdir(), 'local-model-'));
       writeFileSync(join(dir, 'local.gguf'), 'GGUF local');
       assert.equal((await t.api('POST', '/models', { name: 'local', from: join(dir, 'local.gguf') })).status, 201);

@@ -23,14 +23,20 @@ export const MODEL_VOLUME = 'models';
 const modelPathIn = (m: PodModel) => `${POD_MODEL_DIR}/${m.fileName}`;
 const POD_FETCH = fileURLToPath(new URL('../../models/pod-fetch.js', import.meta.url));
 
-/** The init container that fetches the model file into the pod's model volume (checked against its sha256). */
+/** The init container that fetches the model file into the pod's model volume (checked against its sha256; hf: files with the zone's token Secret). */
 export function modelFetchContainer(zone: KubernetesZoneConfig, m: PodModel): V1Container {
-  const { command, args } = inImage(process.execPath, [POD_FETCH, '--url', m.url, '--out', modelPathIn(m), ...(m.sha256 ? ['--sha256', m.sha256] : [])]);
+  const secret = zone.hfTokenSecret;
+  const auth = m.auth === 'hf' ? ['--auth', 'hf', '--token-secret', `${secret.name}/${secret.key}`] : [];
+  const { command, args } = inImage(process.execPath, [POD_FETCH, '--url', m.url, '--out', modelPathIn(m), ...(m.sha256 ? ['--sha256', m.sha256] : []), ...auth]);
   return {
     name: 'fetch-model',
     image: engineImage(zone, 'llamacpp'),
     command,
     args,
+    // its last log lines become the status message a failed fetch shows (deployment show names it)
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    // a Hugging Face file: the token, when the namespace has the Secret (optional: public files need none)
+    env: m.auth === 'hf' ? [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: secret.name, key: secret.key, optional: true } } }] : undefined,
     volumeMounts: [{ name: MODEL_VOLUME, mountPath: POD_MODEL_DIR }],
   };
 }

@@ -1,5 +1,5 @@
 /** What a replica pod's object says about it: bound replica, readiness, and why it is not serving yet. */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { toMs } from './client.js';
 import { ANNOTATION_REPLICA, LABEL_DEPLOYMENT, LABEL_TEMPLATE, workloadName } from './labels.js';
 
@@ -19,16 +19,29 @@ export interface PodView {
   /** the scheduler found no node: waiting for one to be provisioned */
   unschedulable: string | undefined;
   createdAt: number;
-  /** why a started container is not serving, e.g. ImagePullBackOff, CrashLoopBackOff */
+  /** why a started container is not serving, e.g. ImagePullBackOff, CrashLoopBackOff; or an init container's (the model fetch) failure, with its message */
   waitingReason: string | undefined;
   restarts: number;
+}
+
+/** An init container that failed (it exited non-zero, or waits to be retried): its name, reason and last message. */
+function initFailure(statuses: readonly V1ContainerStatus[]): string | undefined {
+  for (const c of statuses) {
+    const ended = c.state?.terminated ?? c.lastState?.terminated;
+    const reason = c.state?.waiting?.reason;
+    if (!(ended && ended.exitCode !== 0) && !(reason && reason !== 'PodInitializing')) continue;
+    // the last line of what it said (terminationMessagePolicy FallbackToLogsOnError), kept short
+    const message = ended?.message?.trim().split('\n').pop()?.slice(0, 400);
+    return `${c.name}: ${reason ?? ended?.reason ?? 'failed'}${message ? `: ${message}` : ''}`;
+  }
+  return undefined;
 }
 
 export function podView(p: V1Pod): PodView {
   const labels = p.metadata?.labels ?? {};
   const conds = p.status?.conditions ?? [];
   const sched = conds.find((c) => c.type === 'PodScheduled');
-  const waiting = (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => !!r && r !== 'ContainerCreating');
+  const waiting = initFailure(p.status?.initContainerStatuses ?? []) ?? (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => !!r && r !== 'ContainerCreating');
   return {
     name: p.metadata?.name ?? '',
     deployment: labels[LABEL_DEPLOYMENT] ?? '',
@@ -42,7 +55,7 @@ export function podView(p: V1Pod): PodView {
     unschedulable: !p.spec?.nodeName && sched?.status === 'False' ? sched.message ?? sched.reason ?? 'unschedulable' : undefined,
     createdAt: toMs(p.metadata?.creationTimestamp) ?? 0,
     waitingReason: waiting,
-    restarts: (p.status?.containerStatuses ?? []).reduce((s, c) => s + (c.restartCount ?? 0), 0),
+    restarts: [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].reduce((s, c) => s + (c.restartCount ?? 0), 0),
   };
 }
 

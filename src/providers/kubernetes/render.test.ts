@@ -106,6 +106,19 @@ describe('a llamacpp deployment in a Kubernetes zone', () => {
     assert.ok(pod.volumes?.some((v) => v.name === 'models' && v.emptyDir));
   });
 
+  it('a URL model is fetched without credentials; a Hugging Face file with the zone\'s token Secret, when the namespace has it', () => {
+    assert.equal(pod.initContainers![0].env, undefined);
+    assert.equal(pod.initContainers![0].args!.includes('--auth'), false);
+    const hfZone = testZone({ images: { llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' }, hfTokenSecret: { name: 'hub', key: 'HF_TOKEN' } });
+    const hf = renderWorkload(hfZone, spec({ driver: engineDriver('llamacpp'), modelName: 'tiny', engineParams: '', model: { ...model, auth: 'hf' } }));
+    assert.deepEqual(validateObject(hf.deployment as never), []);
+    const init = hf.deployment.spec!.template.spec!.initContainers![0];
+    assert.deepEqual(init.args!.slice(-4), ['--auth', 'hf', '--token-secret', 'hub/HF_TOKEN']);
+    assert.deepEqual(init.env, [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hub', key: 'HF_TOKEN', optional: true } } }]);
+    // the token reaches the fetcher only: the engine never sees it
+    assert.equal(JSON.stringify(hf.deployment.spec!.template.spec!.containers).includes('HF_TOKEN'), false);
+  });
+
   it('a different model file is a different pod template (replicas roll)', () => {
     const other = renderWorkload(zone, spec({ driver: engineDriver('llamacpp'), modelName: 'tiny', engineParams: '', model: { ...model, sha256: 'cd'.repeat(32) } }));
     assert.notEqual(other.templateHash, r.templateHash);
