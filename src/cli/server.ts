@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { resolveDataDir } from '../config/paths.js';
 import { startServer } from '../server/server.js';
 import type { HaOptions } from '../cluster/member.js';
+import type { KedaTlsOptions } from '../keda/tls.js';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -15,6 +16,9 @@ export function serverCommand(): Command {
     .option('--ha <zone>', 'run as one of several server replicas on Kubernetes: the state lives in this zone\'s namespace and a Lease picks the leader (default $INFERSCALE_HA_ZONE)')
     .option('--ha-lease-seconds <s>', 'HA: how long a leader that stopped renewing keeps the Lease (renew deadline 2/3 of it, retries every 2/15)', '15')
     .option('--keda-port <port>', 'serve KEDA\'s external scaler gRPC protocol on this port (docs/keda.md; default $INFERSCALE_KEDA_PORT, else off)')
+    .option('--keda-tls-cert <file>', 'KEDA scaler: serve TLS with this PEM certificate (with --keda-tls-key; default $INFERSCALE_KEDA_TLS_CERT)')
+    .option('--keda-tls-key <file>', 'KEDA scaler: the certificate\'s PEM private key (default $INFERSCALE_KEDA_TLS_KEY)')
+    .option('--keda-tls-client-ca <file>', 'KEDA scaler: require client certificates signed by this PEM CA (mutual TLS; default $INFERSCALE_KEDA_TLS_CLIENT_CA)')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -32,6 +36,7 @@ export function serverCommand(): Command {
         stopReplicasOnExit: !!o.stopReplicasOnExit,
         zonesFile: o.zones,
         kedaPort: num('--keda-port', o.kedaPort ?? process.env.INFERSCALE_KEDA_PORT, 0, 65535),
+        kedaTls: kedaTls(o.kedaTlsCert ?? process.env.INFERSCALE_KEDA_TLS_CERT, o.kedaTlsKey ?? process.env.INFERSCALE_KEDA_TLS_KEY, o.kedaTlsClientCa ?? process.env.INFERSCALE_KEDA_TLS_CLIENT_CA),
         ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? haOptions(o.ha ?? process.env.INFERSCALE_HA_ZONE, num('--ha-lease-seconds', o.haLeaseSeconds, 3, 300)!) : undefined,
       });
       let closing = false;
@@ -50,4 +55,11 @@ export function serverCommand(): Command {
 export function haOptions(zone: string, leaseSeconds: number): HaOptions {
   const ms = leaseSeconds * 1000;
   return { zone, leaseDurationMs: ms, renewDeadlineMs: Math.round((ms * 2) / 3), retryPeriodMs: Math.round((ms * 2) / 15) };
+}
+
+/** The KEDA scaler's TLS files: a certificate needs its key (and a client CA needs both). */
+function kedaTls(certFile: string | undefined, keyFile: string | undefined, clientCaFile: string | undefined): KedaTlsOptions | undefined {
+  if (!certFile && !keyFile && !clientCaFile) return undefined;
+  if (!certFile || !keyFile) throw new Error(`--keda-tls-cert and --keda-tls-key: give both (got ${certFile ? '--keda-tls-cert only' : keyFile ? '--keda-tls-key only' : '--keda-tls-client-ca only'})`);
+  return { certFile, keyFile, clientCaFile };
 }

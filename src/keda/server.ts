@@ -13,6 +13,7 @@ import {
   type KedaMetricSpec,
   type KedaMetricValue,
 } from './scaler.js';
+import { scalerCredentials, type KedaTlsOptions } from './tls.js';
 
 /**
  * inferscale as a KEDA external scaler: a gRPC server for KEDA's `externalscaler.ExternalScaler`
@@ -100,8 +101,11 @@ export async function startKedaScaler(o: {
   port: number;
   source: KedaSource;
   log: (line: string) => void;
+  /** serve TLS (and with a client CA, require client certificates); default plaintext */
+  tls?: KedaTlsOptions;
 }): Promise<KedaScalerServer> {
   const { source, log } = o;
+  const { credentials, ready } = scalerCredentials(o.tls);
   /** enders of the open StreamIsActive streams, so close() does not wait on them */
   const streams = new Set<() => void>();
 
@@ -196,14 +200,19 @@ export async function startKedaScaler(o: {
 
   const address = o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
   const port = await new Promise<number>((res, rej) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(address, credentials, (err, port) => {
       if (err) {
         server.forceShutdown();
         rej(new Error(`keda scaler: cannot listen on ${address}: ${err.message}`));
       } else res(port);
     }),
   );
-  log(`keda: external scaler (gRPC externalscaler.ExternalScaler) listening on ${o.host}:${port}`);
+  await ready.catch((e: Error) => {
+    server.forceShutdown();
+    throw new Error(`keda scaler: ${e.message}`);
+  });
+  const security = !o.tls ? 'plaintext' : o.tls.clientCaFile ? 'TLS, client certificates required' : 'TLS';
+  log(`keda: external scaler (gRPC externalscaler.ExternalScaler) listening on ${o.host}:${port} (${security})`);
 
   let closing: Promise<void> | undefined;
   return {

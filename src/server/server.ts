@@ -30,6 +30,7 @@ import { mountClusterRoutes } from '../cluster/routes.js';
 import { createHandler } from './handler.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/server.js';
+import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
 
 export interface ServerOptions {
@@ -51,6 +52,8 @@ export interface ServerOptions {
   zones?: Pick<ZoneRegistryOptions, 'file' | 'kubeConfigFor' | 'podAddress'>;
   /** serve KEDA's external scaler gRPC protocol on this port (0: any free port; undefined: off). In HA mode only the leader serves it. */
   kedaPort?: number;
+  /** TLS for the KEDA scaler (src/keda/tls.ts) */
+  kedaTls?: KedaTlsOptions;
   /** one of several server replicas on Kubernetes: the state lives in the cluster, a Lease picks the controller (src/cluster) */
   ha?: HaOptions;
 }
@@ -82,6 +85,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const clock = o.clock ?? systemClock;
   const log = o.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
   const files = dataFiles(o.dataDir);
+  if (o.kedaTls) checkScalerTls(o.kedaTls);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const inventory = await gpuInventory(o, log);
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
@@ -158,7 +162,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     models.resumeInterrupted();
     if (o.kedaPort !== undefined) {
       const { startKedaScaler } = await import('../keda/server.js');
-      kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log });
+      kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log, tls: o.kedaTls });
     }
   };
   if (o.ha) {
