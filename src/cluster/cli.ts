@@ -7,8 +7,9 @@ import type { ClusterView } from './routes.js';
 export function formatCluster(v: ClusterView): string {
   const head = `this server: ${v.identity} (${v.role})\nleader:      ${v.leader ?? 'none right now'}`;
   if (v.role === 'single') return `${head}\none server: no leader election (start several with --ha ZONE on Kubernetes)`;
-  const rows = v.gateways.map((g) => [g.gateway, `${(g.ageMs / 1000).toFixed(1)}s ago`]);
-  return `${head}\n\n${rows.length ? table(['GATEWAY REPORTING TO THE LEADER', 'LAST REPORT'], rows) : 'no follower gateway reports (asked a follower, or none runs)'}`;
+  const copy = (left: number | null) => (left === null ? 'not asked' : left === 0 ? 'caught up' : `${left.toLocaleString('en-US')} rows to go`);
+  const rows = v.gateways.map((g) => [g.gateway, `${(g.ageMs / 1000).toFixed(1)}s ago`, copy(g.copyRowsLeft)]);
+  return `${head}\n\n${rows.length ? table(['GATEWAY REPORTING TO THE LEADER', 'LAST REPORT', 'HISTORY COPY'], rows) : 'no follower gateway reports (asked a follower, or none runs)'}`;
 }
 
 export function clusterCommand(): Command {

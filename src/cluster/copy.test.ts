@@ -62,10 +62,15 @@ test('a follower copies the leader\'s history, events, request log and ledger in
   leader.tick(95);
   const follower = openDb(':memory:');
   const source = new CopySource(leader.db, 'a@1', 20);
-  const sink = new CopySink(follower, () => {});
-  // 95 request rows in pages of 20: five answers with more, the sixth with none
+  const logs: string[] = [];
+  const sink = new CopySink(follower, (l) => logs.push(l));
+  // 95 request rows in pages of 20 (the other tables have fewer): 75 left after the first answer
+  assert.equal(source.serve(sink.cursor()).left, 75);
+  // five answers: four with more, the fifth with the last 15
   assert.equal(catchUp(source, sink), 5);
   sameTables(leader.db, follower);
+  assert.deepEqual(logs, ['cluster: copying the leader\'s history, events, request log and cost ledger: 75 rows to go', 'cluster: the copy of the leader\'s history has caught up']);
+  assert.equal(source.serve(sink.cursor()).left, 0);
   // the open 10 s and 5 min buckets change in place; a replica stops (its ledger row is closed)
   leader.replicas[0].stoppedAt = clock.now() + 500;
   leader.tick(3);

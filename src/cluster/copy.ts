@@ -18,6 +18,8 @@ import { z } from 'zod';
 import type { Db } from '../store/db.js';
 
 export const ROWS_PER_TABLE = 2_000;
+/** rows left to copy are counted up to this many (the count runs on every report) */
+export const LEFT_COUNT_CAP = 1_000_000;
 
 /** The copied tables and the column that numbers their changes. */
 const TABLES = {
@@ -48,8 +50,10 @@ export const copyBatchSchema = z.object({
   term: z.string(),
   tables: z.object(Object.fromEntries(NAMES.map((n) => [n, batchTable])) as Record<CopiedTable, typeof batchTable>),
   more: z.boolean(),
+  /** rows still to copy after this batch, all tables (counted up to LEFT_COUNT_CAP per table) */
+  left: z.number().int().min(0).default(0),
 });
-export type CopyBatch = z.infer<typeof copyBatchSchema>;
+export type CopyBatch = z.output<typeof copyBatchSchema>;
 
 const highest = (db: Db, name: CopiedTable): number => {
   const { table, rev } = TABLES[name];
@@ -69,6 +73,7 @@ export class CopySource {
   serve(cursor: CopyCursor): CopyBatch {
     const sameTerm = cursor.term === this.term;
     let more = false;
+    let left = 0;
     const tables = {} as CopyBatch['tables'];
     for (const name of NAMES) {
       const from = sameTerm ? cursor.after[name] : Math.min(cursor.after[name], this.mark[name]);
@@ -77,10 +82,14 @@ export class CopySource {
       const columns = stmt.columns().map((c) => c.name);
       const rows = stmt.all(from, this.limit) as (string | number | null)[][];
       const at = columns.indexOf(rev);
-      tables[name] = { columns, rows, last: rows.length ? (rows[rows.length - 1][at] as number) : from };
-      if (rows.length === this.limit) more = true;
+      const last = rows.length ? (rows[rows.length - 1][at] as number) : from;
+      tables[name] = { columns, rows, last };
+      if (rows.length === this.limit) {
+        more = true;
+        left += (this.db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${rev} > ? LIMIT ${LEFT_COUNT_CAP})`).get(last) as { n: number }).n;
+      }
     }
-    return { term: this.term, tables, more };
+    return { term: this.term, tables, more, left };
   }
 }
 
@@ -90,6 +99,7 @@ export class CopySink {
   private after?: Positions;
   private readonly known = new Map<string, Set<string>>();
   private readonly warned = new Set<string>();
+  private catchingUp = false;
 
   constructor(private readonly db: Db, private readonly log: (line: string) => void) {}
 
@@ -114,6 +124,9 @@ export class CopySink {
     })();
     this.term = batch.term;
     this.after = after;
+    if (batch.more && !this.catchingUp) this.log(`cluster: copying the leader's history, events, request log and cost ledger: ${batch.left.toLocaleString('en-US')} rows to go`);
+    if (!batch.more && this.catchingUp) this.log('cluster: the copy of the leader\'s history has caught up');
+    this.catchingUp = batch.more;
     return batch.more;
   }
 

@@ -123,6 +123,8 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     for (const s of await Promise.all(streams)) for await (const _ of s) void _;
     const cluster = await a.api('GET', '/cluster');
     assert.deepEqual(cluster.body.gateways.map((g: { gateway: string }) => g.gateway), ['server-b']);
+    assert.equal(cluster.body.gateways[0].copyRowsLeft, 0, 'the follower\'s history copy is caught up');
+    assert.match((await a.cli(['cluster', 'status'])).stdout, /server-b\s+\d+\.\ds ago\s+caught up/);
     // the follower's requests land in the leader's request log (for `simulate --deployment`), with their tokens
     await waitFor(async () => (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows.length === 6, { what: 'six requests in the leader\'s log' });
     const rows = (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];

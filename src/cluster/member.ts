@@ -102,6 +102,8 @@ export class ClusterMember {
   private mirrorTimer?: Timer;
   private transition: Promise<void> = Promise.resolve();
   private copySource?: CopySource;
+  /** per follower gateway: rows left to copy after the last batch it was sent */
+  private readonly copyLeft = new Map<string, number>();
   private lastCopyPrune = 0;
 
   constructor(private readonly o: HaOptions, private readonly d: ClusterMemberDeps) {
@@ -156,8 +158,18 @@ export class ClusterMember {
   }
 
   /** The leader's side of a follower's history copy: the rows after its position (undefined unless leading). */
-  serveCopy(cursor: CopyCursor): CopyBatch | undefined {
-    return this.role === 'leader' ? this.copySource?.serve(cursor) : undefined;
+  serveCopy(gateway: string, cursor: CopyCursor): CopyBatch | undefined {
+    const batch = this.role === 'leader' ? this.copySource?.serve(cursor) : undefined;
+    if (!batch) return undefined;
+    this.copyLeft.set(gateway, batch.left);
+    // gateways come and go with their pods: forget those that stopped reporting
+    if (this.copyLeft.size > 64) for (const g of [...this.copyLeft.keys()]) if (!this.signals.gateways().some((x) => x.gateway === g)) this.copyLeft.delete(g);
+    return batch;
+  }
+
+  /** The follower gateways heard from lately, with how many history rows each still has to copy. */
+  gateways(): { gateway: string; ageMs: number; copyRowsLeft: number | null }[] {
+    return this.signals.gateways().map((g) => ({ ...g, copyRowsLeft: this.copyLeft.get(g.gateway) ?? null }));
   }
 
   /** The leader's URL as the Lease says (this replica's own when it leads). */

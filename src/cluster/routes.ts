@@ -13,7 +13,8 @@ export interface ClusterView {
   identity: string;
   role: 'single' | ClusterMember['currentRole'];
   leader: string | null;
-  gateways: { gateway: string; ageMs: number }[];
+  /** follower gateways that reported lately; copyRowsLeft: rows of the leader's history it has yet to copy (null: none asked) */
+  gateways: { gateway: string; ageMs: number; copyRowsLeft: number | null }[];
 }
 
 /** `member` is read per request (the routes are mounted before it exists); undefined: a single server at `self`. */
@@ -21,7 +22,7 @@ export function mountClusterRoutes(app: Hono, member: () => ClusterMember | unde
   app.get('/cluster', (c) => {
     const m = member();
     const view: ClusterView = m
-      ? { identity: m.identity, role: m.currentRole, leader: m.leaderUrl() ?? null, gateways: m.signals.gateways() }
+      ? { identity: m.identity, role: m.currentRole, leader: m.leaderUrl() ?? null, gateways: m.gateways() }
       : { identity: self().identity, role: 'single', leader: self().url, gateways: [] };
     return c.json(view);
   });
@@ -29,6 +30,6 @@ export function mountClusterRoutes(app: Hono, member: () => ClusterMember | unde
     const report = parseInput(gatewayReportSchema, await jsonBody(c));
     const m = member();
     if (m) for (const id of m.signals.receive(report)) wake(id);
-    return c.json({ ok: true, copy: report.copy && m?.serveCopy(report.copy) });
+    return c.json({ ok: true, copy: report.copy && m?.serveCopy(report.gateway, report.copy) });
   });
 }
