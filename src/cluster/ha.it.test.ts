@@ -234,6 +234,10 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     const chart = (await b.api('GET', '/deployments/shared/metrics?since=1h')).body;
     assert.equal(chart.resolutionMs, 10_000);
     assert.ok(chart.columns.at.some((at: number, i: number) => at < takeover && chart.columns.requestRate[i] > 0), 'request rate from before the takeover');
+    // the 15-minute view: the new leader's 1 s points start at the takeover, so the copied 10 s points stand in
+    const recent = (await b.api('GET', '/deployments/shared/metrics?since=15m')).body;
+    assert.equal(recent.resolutionMs, 10_000);
+    assert.ok(recent.columns.at.some((at: number, i: number) => at < takeover && recent.columns.requestRate[i] > 0), '15-minute view from before the takeover');
 
     // the new leader's controller acts: scale-down writes the scale subresource and removes one of the same pods
     const scaled = await b.api('POST', '/deployments/shared/scale', { replicas: 1 });

@@ -27,6 +27,29 @@ test('10 s buckets: rates per second, averages, and the open bucket is visible b
   assert.equal(h.latest('d1')!.at, T0 + 14_000);
 });
 
+test('after a restart the last 15 minutes come from the 10 s tier until the 1 s points cover them; a new deployment gets 1 s points at once', () => {
+  const db = openDb(':memory:');
+  const before = new HistoryStore(db);
+  for (let s = 0; s < 300; s++) before.record('d1', sample(T0 + s * 1000));
+  before.flush();
+  // restarted (or took over with a copy) at T0 + 300 s; samples go on
+  const h = new HistoryStore(db);
+  for (let s = 300; s < 330; s++) h.record('d1', sample(T0 + s * 1000));
+  const now = T0 + 330_000;
+  const view = h.series('d1', now - 15 * 60_000, now);
+  assert.equal(view.resolutionMs, FINE_MS);
+  assert.equal(view.points[0].at, T0);
+  assert.equal(view.points[view.points.length - 1].at, T0 + 320_000, 'the open bucket too');
+  assert.ok(view.points.every((p) => p.requestRate === 3));
+  // a range the 1 s points cover is still served at 1 s
+  assert.equal(h.series('d1', now - 20_000, now).resolutionMs, 1000);
+  // a deployment with no older history: 1 s points from its first sample
+  for (let s = 300; s < 330; s++) h.record('new', sample(T0 + s * 1000));
+  const fresh = h.series('new', now - 15 * 60_000, now);
+  assert.equal(fresh.resolutionMs, 1000);
+  assert.equal(fresh.points.length, 30);
+});
+
 test('demandHistory: closed 5 min buckets only, concurrency = ongoing + queued, rate per second', () => {
   const h = new HistoryStore(openDb(':memory:'));
   // 10 minutes at 2 req/s with 3 in flight, then 1 minute at 6 req/s

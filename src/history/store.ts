@@ -116,11 +116,20 @@ export class HistoryStore {
 
   /**
    * Points from `sinceMs` to now at the finest resolution that covers the range: 1 s for up to 15 min,
-   * 10 s for up to a day, else 5 min. The newest bucket may be partial.
+   * 10 s for up to a day, else 5 min. The newest bucket may be partial. The 1 s points live in memory:
+   * after a restart (or an HA takeover, with the copied history) they start late, and while the 10 s
+   * tier has older points in the range, those are returned instead.
    */
   series(deploymentId: string, sinceMs: number, now: number): Series {
     if (sinceMs >= now - RAW_KEEP_MS) {
-      return { resolutionMs: 1000, points: (this.raw.get(deploymentId) ?? []).filter((p) => p.at >= sinceMs) };
+      const raw = this.raw.get(deploymentId) ?? [];
+      const rawFrom = raw[0]?.at ?? now;
+      if (rawFrom - sinceMs <= FINE_MS || !this.db.prepare('SELECT 1 FROM history_10s WHERE deployment_id = ? AND at >= ? AND at < ? LIMIT 1').get(deploymentId, floorTo(sinceMs, FINE_MS), floorTo(rawFrom, FINE_MS))) {
+        return { resolutionMs: 1000, points: raw.filter((p) => p.at >= sinceMs) };
+      }
+      const buckets = this.rows('history_10s', deploymentId, floorTo(sinceMs, FINE_MS));
+      this.addOpen(deploymentId, buckets, FINE_MS);
+      return { resolutionMs: FINE_MS, points: buckets.map(toPoint) };
     }
     const [tier, step]: [Tier, number] = sinceMs >= now - FINE_KEEP_MS ? ['history_10s', FINE_MS] : ['history_5m', COARSE_MS];
     const buckets = this.rows(tier, deploymentId, floorTo(sinceMs, step));
