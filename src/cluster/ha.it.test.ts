@@ -248,6 +248,27 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'shared').spec.replicas, 1);
   });
 
+  it('an InferenceDeployment edited in the cluster (kubectl edit) goes through the leader\'s checks: kept when valid, set back with an event when not', async () => {
+    const idep = () => k.cluster.get('inferencedeployments', k.namespace, 'shared') as unknown as { spec: { replicas: number; gpuCount: number; labels: Record<string, string> } };
+    k.cluster.mutate('inferencedeployments', k.namespace, 'shared', (r) => {
+      r.spec.replicas = 2;
+      r.spec.labels = { team: 'ml' };
+    });
+    await waitFor(async () => (await b.api('GET', '/deployments/shared')).body.replicas === 2, { what: 'the edit applied' });
+    assert.deepEqual((await b.api('GET', '/deployments/shared')).body.labels, { team: 'ml' });
+    await waitFor(() => pods().filter((p) => p.startsWith('shared-')).length === 2, { what: 'a second pod of shared' });
+    assert.deepEqual(idep().spec.labels, { team: 'ml' }, 'an accepted edit stays');
+    // a field fixed at creation: refused, recorded, set back
+    k.cluster.mutate('inferencedeployments', k.namespace, 'shared', (r) => void (r.spec.gpuCount = 2));
+    await waitFor(() => idep().spec.gpuCount === 1, { what: 'gpuCount set back' });
+    const events = (await b.api('GET', '/deployments/shared/events?kind=cluster-edit')).body.events as { message: string }[];
+    assert.deepEqual(events.map((e) => e.message), [
+      'the InferenceDeployment was edited in the cluster: labels, replicas applied',
+      'an edit of the InferenceDeployment in the cluster was refused: gpuCount: is fixed at creation (or written by inferscale only); create a new deployment to change it; set back',
+    ]);
+    assert.equal((await b.api('GET', '/deployments/shared')).body.gpuCount, 1);
+  });
+
   it('a leader whose lease is taken stops its controller at once', async () => {
     k.cluster.mutate('leases', k.namespace, LEASE, (l) => {
       l.spec.holderIdentity = 'someone-else';

@@ -27,6 +27,7 @@ import { mountModelRoutes } from '../models/routes.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { mountZoneRoutes } from '../zones/routes.js';
 import { mountClusterRoutes } from '../cluster/routes.js';
+import { applySpecEdit } from '../cluster/edits.js';
 import { createHandler } from './handler.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/server.js';
@@ -171,6 +172,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     member = new ClusterMember(o.ha, {
       zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
       pruneHistory: (now) => observability.history.prune(now),
+      applyEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
       prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
       unlead: async () => {
         await kedaServer?.close();

@@ -15,6 +15,8 @@ export const CRD_PLURAL = 'inferencedeployments';
 export const CRD_KIND = 'InferenceDeployment';
 export const ANNOTATION_ID = 'inferscale.dev/id';
 export const ANNOTATION_CREATED_AT = 'inferscale.dev/created-at';
+/** the spec as the leader last wrote it: what gateways and a new leader go by, and what an edit is measured against */
+export const ANNOTATION_APPLIED_SPEC = 'inferscale.dev/applied-spec';
 export const keySecretName = (deployment: string) => `inferscale-key-${deployment}`;
 
 const str = { type: 'string' };
@@ -78,15 +80,20 @@ export interface InferenceDeploymentResource {
 
 /** `coldStartMs`: the leader's estimate (measured cold starts, else the zone's default), for followers' Retry-After */
 export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?: number): InferenceDeploymentResource {
+  const spec = {
+    modelName: d.modelName, engine: d.engine, engineParams: d.engineParams, zone: d.zone, gpuType: d.gpuType, gpuCount: d.gpuCount, replicas: d.replicas,
+    maxOngoingRequests: d.maxOngoingRequests, maxQueuedRequests: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs, drainTimeoutMs: d.drainTimeoutMs,
+    generation: d.generation, labels: d.labels, autoscale: d.autoscale, apiKeySecret: keySecretName(d.name),
+  };
   return {
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
     kind: CRD_KIND,
-    metadata: { name: d.name, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name }, annotations: { [ANNOTATION_ID]: d.id, [ANNOTATION_CREATED_AT]: new Date(d.createdAt).toISOString() } },
-    spec: {
-      modelName: d.modelName, engine: d.engine, engineParams: d.engineParams, zone: d.zone, gpuType: d.gpuType, gpuCount: d.gpuCount, replicas: d.replicas,
-      maxOngoingRequests: d.maxOngoingRequests, maxQueuedRequests: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs, drainTimeoutMs: d.drainTimeoutMs,
-      generation: d.generation, labels: d.labels, autoscale: d.autoscale, apiKeySecret: keySecretName(d.name),
+    metadata: {
+      name: d.name,
+      labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name },
+      annotations: { [ANNOTATION_ID]: d.id, [ANNOTATION_CREATED_AT]: new Date(d.createdAt).toISOString(), [ANNOTATION_APPLIED_SPEC]: JSON.stringify(spec) },
     },
+    spec,
     status: { status: d.status, statusDetails: d.statusDetails, readyReplicas, everReady: d.everReady, ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}) },
   };
 }
@@ -99,9 +106,25 @@ export function keySecret(d: DeploymentRow): V1Secret {
   };
 }
 
-/** A deployment row as a gateway replica needs it, from the resource and its key Secret (undefined when incomplete). */
+/** The spec the leader last wrote (undefined: none recorded, or not JSON). */
+export function appliedSpec(r: InferenceDeploymentResource): Record<string, unknown> | undefined {
+  const raw = r.metadata.annotations?.[ANNOTATION_APPLIED_SPEC];
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A deployment row as a gateway replica needs it, from the resource and its key Secret (undefined when
+ * incomplete). The spec is the one the leader last wrote: an edit made in the cluster counts only once
+ * the leader has accepted it.
+ */
 export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): DeploymentRow | undefined {
-  const s = r.spec as Record<string, any>;
+  const s = (appliedSpec(r) ?? r.spec) as Record<string, any>;
   const hash = secret?.data?.['key-sha256'];
   const id = r.metadata.annotations?.[ANNOTATION_ID];
   if (!hash || !id) return undefined;

@@ -54,3 +54,62 @@ test('settings: quotas, the model catalog and GPU prices, empty before anything 
   await new DeploymentMirror(client, () => undefined).syncSettings({ quotas: { h100: 8 }, models: [m], prices: {} });
   assert.deepEqual((await readSettings(client)).prices, {});
 });
+
+/** Keys sorted at every level, as the API server returns a custom resource (a Go map). */
+const sortKeys = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)])) : v;
+const writes = (from: number) => k.server.requests.slice(from).filter((r) => r.method !== 'GET');
+
+test('a resource read back with its keys sorted (as the API server returns it) is not written again; the key Secret is checked once a minute, or at once when a watch misses it', async () => {
+  let now = 1_000_000;
+  let seen = true;
+  const mirror = new DeploymentMirror(client, () => undefined, { now: () => now, secretSeen: () => seen });
+  await mirror.sync([row()], () => 2);
+  k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => {
+    const sorted = sortKeys(r) as typeof r;
+    for (const key of Object.keys(r)) delete (r as Record<string, unknown>)[key];
+    Object.assign(r, sorted);
+  });
+  const from = k.server.requests.length;
+  await mirror.sync([row()], () => 2);
+  assert.deepEqual(writes(from), [], 'nothing written: same spec, status and Secret');
+  now += 60_000;
+  await mirror.sync([row()], () => 2);
+  assert.deepEqual(writes(from).map((r) => `${r.method} ${r.path}`), [`POST /api/v1/namespaces/${k.namespace}/secrets`], 'a minute later: the Secret is checked (create, conflict)');
+  k.cluster.delete('secrets', k.namespace, 'inferscale-key-chat');
+  seen = false;
+  await mirror.sync([row()], () => 2);
+  assert.ok(k.cluster.tryGet('secrets', k.namespace, 'inferscale-key-chat'), 'written again as soon as the watch misses it');
+});
+
+test('a spec edited in the cluster goes to onEdit with the changed fields only; what it returns is written', async () => {
+  const mirror = new DeploymentMirror(client, () => undefined);
+  const edits: Record<string, unknown>[] = [];
+  const onEdit = (d: DeploymentRow, edit: Record<string, unknown>) => (edits.push(edit), d);
+  await mirror.sync([row()], () => 2, undefined, onEdit);
+  assert.deepEqual(edits, [], 'a first write is not an edit');
+  k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => {
+    r.spec.replicas = 5;
+    r.spec.labels = { team: 'b' };
+    delete r.spec.engineParams;
+  });
+  await mirror.sync([row()], () => 2, undefined, onEdit);
+  assert.deepEqual(edits, [{ replicas: 5, labels: { team: 'b' }, engineParams: null }]);
+  // onEdit returned the row unchanged: the edit is set back
+  assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 2);
+  // accepted: onEdit returns the row with the edit, and nothing is set back
+  k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => void (r.spec.replicas = 3));
+  await mirror.sync([row()], () => 2, undefined, (d, edit) => ({ ...d, replicas: edit.replicas as number }));
+  assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 3);
+  await mirror.sync([row({ replicas: 3 })], () => 2, undefined, onEdit);
+  assert.equal(edits.length, 1, 'its own write is not taken for an edit');
+  // an edit made while no leader writes: gateways and the next leader go by the spec last written, and
+  // the next leader's first write hands the edit to its checks
+  k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => void (r.spec.gpuCount = 4));
+  const { rows } = await readClusterDeployments(client, () => assert.fail('no new key needed'));
+  assert.equal(rows[0].gpuCount, 1);
+  const next: Record<string, unknown>[] = [];
+  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, (d, e) => (next.push(e), d));
+  assert.deepEqual(next, [{ gpuCount: 4 }]);
+  assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.gpuCount, 1, 'refused: set back');
+});

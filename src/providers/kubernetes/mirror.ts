@@ -4,11 +4,12 @@
  * deleted deployments (DeploymentMirror). Every gateway replica reads them back into deployment rows
  * (ClusterDeployments), so followers authenticate and route without the leader's SQLite file.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import type { DeploymentRow } from '../../store/store.js';
 import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
-import { ANNOTATION_ID, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
+import { ANNOTATION_ID, appliedSpec, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
 import { WatchedCache } from './informer.js';
 import type { SharedModel } from '../../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
@@ -27,19 +28,47 @@ export interface ClusterSettings {
   /** USD per GPU-hour by GPU type (`cost prices`) */
   prices: Record<string, number>;
 }
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as JSON, whatever the key order (the API server returns a resource's keys sorted) and without undefined fields. */
+const plain = (a: unknown): unknown => (a === undefined ? undefined : JSON.parse(JSON.stringify(a)));
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(plain(a), plain(b));
+
+/** How often the leader checks a key Secret it already wrote (it is recreated if someone deleted it), unless a watch says it is gone sooner. */
+export const SECRET_RECHECK_MS = 60_000;
+
+export interface MirrorOptions {
+  now?: () => number;
+  /** whether a watch still sees this key Secret (absent: it is checked again at once) */
+  secretSeen?: (name: string) => boolean;
+}
+
+/** A change someone made to a resource's spec (e.g. `kubectl edit`): the fields that differ from what the leader last wrote. */
+export type SpecEdit = Record<string, unknown>;
 
 export class DeploymentMirror {
-  constructor(private readonly k: KubeClient, private readonly log: (line: string) => void) {}
+  /** per key Secret: its data as last written or checked, and when */
+  private readonly secrets = new Map<string, { data: unknown; at: number }>();
 
-  /** Writes `rows` (with their ready counts) and removes resources of deployments that are gone. */
-  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number, coldStartMs?: (id: string) => number): Promise<void> {
+  private readonly now: () => number;
+
+  constructor(private readonly k: KubeClient, private readonly log: (line: string) => void, private readonly o: MirrorOptions = {}) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /**
+   * Writes `rows` (with their ready counts) and removes resources of deployments that are gone. A spec
+   * that someone changed since a leader wrote it (its applied-spec annotation) goes to `onEdit` first,
+   * with the changed fields; it returns the row as it stands afterwards (what is then written: the edit
+   * kept, or set back).
+   */
+  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number, coldStartMs?: (id: string) => number, onEdit?: (d: DeploymentRow, edit: SpecEdit) => DeploymentRow): Promise<void> {
     const namespace = this.k.namespace;
     const list = (await this.k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
     const existing = new Map(list.items.map((r) => [r.metadata.name, r]));
     for (const d of rows.filter((x) => !x.deleting)) {
       try {
-        await this.write(d, existing.get(d.name), ready(d.id), coldStartMs?.(d.id));
+        const cur = existing.get(d.name);
+        const edit = cur && onEdit ? this.editOf(cur) : undefined;
+        await this.write(edit ? onEdit!(d, edit) : d, cur, ready(d.id), coldStartMs?.(d.id));
       } catch (e) {
         this.log(`mirror: ${d.name}: ${apiMessage(e)}`);
       }
@@ -48,7 +77,19 @@ export class DeploymentMirror {
       if (rows.some((d) => d.name === name && !d.deleting)) continue;
       await this.k.custom.deleteNamespacedCustomObject({ ...crd, namespace, name }).catch((e) => !isNotFound(e) && this.log(`mirror: delete ${name}: ${apiMessage(e)}`));
       await this.k.core.deleteNamespacedSecret({ name: keySecretName(name), namespace }).catch((e) => !isNotFound(e) && this.log(`mirror: delete key of ${name}: ${apiMessage(e)}`));
+      this.secrets.delete(keySecretName(name));
     }
+  }
+
+  /** The spec fields of `cur` that differ from what a leader last wrote (undefined: none, or no record of it). */
+  private editOf(cur: InferenceDeploymentResource): SpecEdit | undefined {
+    const last = appliedSpec(cur);
+    if (!last || same(cur.spec, last)) return undefined;
+    const edit: SpecEdit = {};
+    for (const key of new Set([...Object.keys(last), ...Object.keys(cur.spec)])) {
+      if (!same(cur.spec[key], last[key])) edit[key] = plain(cur.spec[key]) ?? null;
+    }
+    return edit;
   }
 
   /** Writes the GPU quotas (`limits gpu`), the model catalog and the GPU prices into the settings ConfigMap when they changed. */
@@ -76,17 +117,24 @@ export class DeploymentMirror {
     const namespace = this.k.namespace;
     const want = toResource(d, ready, coldStartMs);
     const secret = keySecret(d);
-    try {
-      await this.k.core.createNamespacedSecret({ namespace, body: secret });
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      const s = await this.k.core.readNamespacedSecret({ name: secret.metadata!.name!, namespace });
-      if (Object.entries(secret.data!).some(([k, v]) => s.data?.[k] !== v)) await this.k.core.replaceNamespacedSecret({ name: secret.metadata!.name!, namespace, body: { ...s, data: secret.data } });
+    const name = secret.metadata!.name!;
+    const known = this.secrets.get(name);
+    if (!known || !same(known.data, secret.data) || this.now() - known.at >= SECRET_RECHECK_MS || this.o.secretSeen?.(name) === false) {
+      try {
+        await this.k.core.createNamespacedSecret({ namespace, body: secret });
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        const s = await this.k.core.readNamespacedSecret({ name, namespace });
+        if (Object.entries(secret.data!).some(([k, v]) => s.data?.[k] !== v)) await this.k.core.replaceNamespacedSecret({ name, namespace, body: { ...s, data: secret.data } });
+      }
+      this.secrets.set(name, { data: secret.data, at: this.now() });
     }
     let obj = cur;
     if (!obj) obj = (await this.k.custom.createNamespacedCustomObject({ ...crd, namespace, body: { ...want, status: undefined } })) as InferenceDeploymentResource;
-    else if (!same(obj.spec, want.spec) || !same(obj.metadata.annotations, want.metadata.annotations)) {
-      obj = (await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name: d.name, body: { ...obj, metadata: { ...obj.metadata, annotations: want.metadata.annotations }, spec: want.spec } })) as InferenceDeploymentResource;
+    else if (!same(obj.spec, want.spec) || Object.entries(want.metadata.annotations!).some(([key, v]) => obj!.metadata.annotations?.[key] !== v)) {
+      // others' annotations (kubectl's last-applied-configuration) are kept
+      const annotations = { ...obj.metadata.annotations, ...want.metadata.annotations };
+      obj = (await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name: d.name, body: { ...obj, metadata: { ...obj.metadata, annotations }, spec: want.spec } })) as InferenceDeploymentResource;
     }
     if (!same(obj.status, want.status)) {
       await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace, name: d.name, body: { ...obj, status: want.status } });

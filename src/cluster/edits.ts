@@ -1,0 +1,54 @@
+/**
+ * An InferenceDeployment edited in the cluster (`kubectl edit`, `kubectl patch`, `kubectl apply` of a
+ * changed spec) reaches the leader's next write (mirror.ts) as the spec fields that differ from what it
+ * last wrote. They go through the same DeploymentService as the API, so the same checks apply and the
+ * same events are recorded; an edit that is refused is recorded as an event naming the field and the
+ * reason. The resource is then written from the deployment as it stands: an accepted edit stays, a
+ * refused one is set back.
+ */
+import { InferscaleError, toInferscaleError } from '../core/errors.js';
+import type { DeploymentService } from '../service/deployments.js';
+import type { DeploymentRow, Store } from '../store/store.js';
+import type { SpecEdit } from '../providers/kubernetes/mirror.js';
+
+/** spec fields an edit may change, by the service call that changes them */
+const UPDATE_FIELDS = ['modelName', 'engineParams', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const;
+/** spec fields fixed at creation (or written by the leader only) */
+const FIXED_FIELDS = ['engine', 'zone', 'gpuType', 'gpuCount', 'generation', 'apiKeySecret'] as const;
+
+export interface EditDeps {
+  deployments: Pick<DeploymentService, 'get' | 'update' | 'scale' | 'setAutoscale' | 'disableAutoscale'>;
+  store: Pick<Store, 'addEvent'>;
+}
+
+/** Applies what it can of `edit` to deployment `d`; returns the deployment as it stands afterwards. */
+export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, now: number): DeploymentRow {
+  const fields = Object.keys(edit);
+  const applied: string[] = [];
+  try {
+    const fixed = fields.find((f) => (FIXED_FIELDS as readonly string[]).includes(f));
+    if (fixed) throw new InferscaleError('immutable_field', `${fixed}: is fixed at creation (or written by inferscale only); create a new deployment to change it`, { field: fixed });
+    const unknown = fields.find((f) => f !== 'replicas' && f !== 'autoscale' && !(UPDATE_FIELDS as readonly string[]).includes(f));
+    if (unknown) throw new InferscaleError('invalid_argument', `${unknown}: unknown field`, { field: unknown });
+    const update = Object.fromEntries(UPDATE_FIELDS.filter((f) => f in edit).map((f) => [f, edit[f]]));
+    if (Object.keys(update).length) {
+      deps.deployments.update(d.name, update);
+      applied.push(...Object.keys(update));
+    }
+    if ('autoscale' in edit) {
+      if (edit.autoscale === null) deps.deployments.disableAutoscale(d.name);
+      else deps.deployments.setAutoscale(d.name, edit.autoscale);
+      applied.push('autoscale');
+    }
+    if ('replicas' in edit) {
+      deps.deployments.scale(d.name, { replicas: edit.replicas });
+      applied.push('replicas');
+    }
+    deps.store.addEvent(d.id, now, 'cluster-edit', `the InferenceDeployment was edited in the cluster: ${applied.join(', ')} applied`);
+  } catch (e) {
+    const err = toInferscaleError(e);
+    const outcome = applied.length ? `${applied.join(', ')} applied before that, the rest set back` : 'set back';
+    deps.store.addEvent(d.id, now, 'cluster-edit', `an edit of the InferenceDeployment in the cluster was refused: ${err.message}; ${outcome}`, { code: err.code, field: err.details.field });
+  }
+  return deps.deployments.get(d.name);
+}
