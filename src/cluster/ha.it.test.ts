@@ -3,6 +3,7 @@
 // through the real @kubernetes/client-node. Verified only against the fake API, not a live cluster.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +126,20 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.deepEqual(cluster.body.gateways.map((g: { gateway: string }) => g.gateway), ['server-b']);
     assert.equal(cluster.body.gateways[0].copyRowsLeft, 0, 'the follower\'s history copy is caught up');
     assert.match((await a.cli(['cluster', 'status'])).stdout, /server-b\s+\d+\.\ds ago\s+caught up/);
+    // the same on /metrics, for alerts (nobody leads: sum(inferscale_ha_leader) == 0); promtool checks the format
+    const leaderMetrics = await (await fetch(`${a.url}/metrics`)).text();
+    const followerMetrics = await (await fetch(`${b.url}/metrics`)).text();
+    assert.match(leaderMetrics, /^inferscale_ha_leader 1$/m);
+    assert.match(leaderMetrics, /^inferscale_ha_follower_gateways 1$/m);
+    assert.match(leaderMetrics, /^inferscale_ha_history_copy_rows_left\{gateway="server-b"\} 0$/m);
+    assert.match(followerMetrics, /^inferscale_ha_leader 0$/m);
+    assert.match(followerMetrics, /^inferscale_ha_signal_report_failures_total 0$/m);
+    if (!spawnSync('promtool', ['--version']).error) {
+      for (const text of [leaderMetrics, followerMetrics]) {
+        const out = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+        assert.equal(out.status, 0, out.stdout + out.stderr);
+      }
+    }
     // the follower's requests land in the leader's request log (for `simulate --deployment`), with their tokens
     await waitFor(async () => (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows.length === 6, { what: 'six requests in the leader\'s log' });
     const rows = (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];
@@ -204,6 +219,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     await a.server.close();
     await waitFor(() => role(b) === 'leader', { what: 'b leads', timeoutMs: 10_000 });
     assert.deepEqual(lost, [], 'a leader that stops releases the lease: nobody lost it');
+    assert.match(await (await fetch(`${b.url}/metrics`)).text(), /^inferscale_ha_became_leader_total 1$/m);
     assert.ok(b.server.kedaPort());
     assert.equal(leaderLabel('server-b'), 'true');
     assert.equal(leaderLabel('server-a'), 'false');

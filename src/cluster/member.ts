@@ -31,6 +31,8 @@ import type { ZoneRegistry } from '../zones/registry.js';
 import { applyRestore, planRestore } from './restore.js';
 import { RemoteSignals, SignalReporter } from './signals.js';
 import { CopySink, CopySource, type CopyBatch, type CopyCursor } from './copy.js';
+import { ClusterMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
 const COPY_PRUNE_EVERY_MS = 10 * 60_000;
@@ -88,6 +90,8 @@ export interface ClusterMemberDeps {
   prices: { all(): Record<string, number>; set(gpuType: string, usdPerGpuHour: number | null): void };
   /** drops metrics history past its retention (a follower's copy; copy.ts) */
   pruneHistory: (now: number) => void;
+  /** the Prometheus registry of /metrics (metrics.ts adds the HA metrics) */
+  registry: Registry;
 }
 
 export class ClusterMember {
@@ -106,6 +110,7 @@ export class ClusterMember {
   private copySource?: CopySource;
   /** per follower gateway: rows left to copy after the last batch it was sent */
   private readonly copyLeft = new Map<string, number>();
+  private readonly metrics: ClusterMetrics;
   private lastCopyPrune = 0;
 
   constructor(private readonly o: HaOptions, private readonly d: ClusterMemberDeps) {
@@ -140,7 +145,8 @@ export class ClusterMember {
         return more;
       },
     };
-    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log, copy });
+    this.metrics = new ClusterMetrics(d.registry, { leading: () => this.role === 'leader', gateways: () => this.gateways() });
+    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
     this.elector = new LeaderElector({
       client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.clock, log: d.log,
       leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
@@ -233,6 +239,7 @@ export class ClusterMember {
       await this.d.lead();
       await this.markPod(true);
       this.role = 'leader';
+      this.metrics.becameLeader.inc();
       this.d.log(`cluster: ${this.identity} leads: controller and autoscaler started`);
       await this.flush();
       this.scheduleMirror();

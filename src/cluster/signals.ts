@@ -113,6 +113,8 @@ export interface SignalReporterOptions {
   intervalMs?: number;
   /** the follower's copy of the leader's history (copy.ts): its position goes with each report, the answer's rows are written */
   copy?: { cursor(): CopyCursor; apply(batch: unknown): boolean };
+  /** called for each report that failed */
+  onFailure?: () => void;
 }
 
 /** A follower's side: reports its gateway's load to the leader. */
@@ -211,6 +213,7 @@ export class SignalReporter {
       for (const row of this.requests) report.requests.push(row);
       this.requests = report.requests;
       if (this.requests.length > MAX_REQUESTS_PER_REPORT) this.requests.splice(0, this.requests.length - MAX_REQUESTS_PER_REPORT);
+      this.o.onFailure?.();
       if (!this.failing) this.o.log(`signals: cannot report to the leader at ${leader}: ${(e as Error).message}; retrying every second`);
       this.failing = true;
       this.catchingUp = false;

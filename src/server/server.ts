@@ -172,6 +172,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     member = new ClusterMember(o.ha, {
       zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
       pruneHistory: (now) => observability.history.prune(now),
+      registry: metrics.registry,
       applyEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
       prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
       unlead: async () => {
