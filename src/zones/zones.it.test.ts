@@ -104,7 +104,7 @@ describe('a server with a Kubernetes zone (fake API)', () => {
     await waitFor(() => !k.cluster.tryGet('services', k.namespace, 'small'), { what: 'small removed' });
   });
 
-  it('llamacpp: pods fetch a model created from a URL (sha256 checked); a model from a local file is refused at create', async () => {
+  it('llamacpp: pods fetch a model created from a URL (sha256 checked) or a gated hf: file (token from the zone\'s Secret); a model from a local file is refused at create', async () => {
     const origin = await startOrigin();
     try {
       origin.files.set('/tiny.gguf', { data: Buffer.from('GGUF tiny model bytes') });
