@@ -7,12 +7,12 @@ import { Store } from '../store/store.js';
 import { HistoryStore } from '../history/store.js';
 import { RequestLog } from '../gateway/request-log.js';
 import { CostLedger } from '../cost/ledger.js';
-import { CopySink, CopySource } from './copy.js';
+import { CopySink, CopySource, forgetDeployment } from './copy.js';
 
 // Real SQLite files' schema (in memory), written through the modules that own the tables, copied through
 // CopySource/CopySink as the HA routes do (the HTTP leg is covered by ha.it.test.ts).
 
-const TABLES = ['history_10s', 'history_5m', 'events', 'request_log', 'cost_usage'];
+const TABLES = ['history_10s', 'history_5m', 'events', 'request_log', 'cost_usage', 'copy_forgotten'];
 
 /** One server's tables and the writers that fill them. */
 function replica(clock: FakeClock) {
@@ -164,4 +164,25 @@ test('rows written before the upgrade that numbers changes get numbers, oldest f
   const follower = openDb(':memory:');
   catchUp(new CopySource(db, 'a@1'), new CopySink(follower, () => {}));
   sameTables(db, follower);
+});
+
+test('a deleted deployment\'s events and request log go, on the leader and then on the followers', () => {
+  const clock = new FakeClock(1_700_000_000_000);
+  const leader = replica(clock);
+  leader.tick(30);
+  const follower = openDb(':memory:');
+  const source = new CopySource(leader.db, 'a@1', 10);
+  const sink = new CopySink(follower, () => {});
+  // the follower has copied the first page only (10 of 30 requests) when d1 is deleted
+  sink.apply(source.serve(sink.cursor()));
+  const count = (db: Db, t: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE deployment_id = 'd1'`).get() as { n: number }).n;
+  assert.equal(count(follower, 'request_log'), 10);
+  forgetDeployment(leader.db, 'd1', clock.now());
+  assert.equal(count(leader.db, 'request_log'), 0);
+  assert.equal(count(leader.db, 'events'), 0);
+  catchUp(source, sink);
+  assert.equal(count(follower, 'request_log'), 0);
+  assert.equal(count(follower, 'events'), 0);
+  assert.ok(count(follower, 'history_10s') > 0, 'the metrics history stays until it ages out, as on the leader');
+  sameTables(leader.db, follower);
 });

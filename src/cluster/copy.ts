@@ -1,6 +1,7 @@
 /**
  * HA followers keep a copy of what only the leader records: the metrics history (10 s and 5 min tiers),
- * the events, the request log and the cost ledger. A follower that takes over then has the charts,
+ * the events, the request log and the cost ledger, and which deployments were deleted (their events and
+ * request log go on the followers too). A follower that takes over then has the charts,
  * `deployment events`, forecasts, `simulate --deployment` and costs from before the takeover.
  *
  * Every copied table has a change number that grows with each write and is never reused (`rev` for the
@@ -15,7 +16,14 @@
  * the new leader's first rows.
  */
 import { z } from 'zod';
-import type { Db } from '../store/db.js';
+import { registerMigrations, type Db } from '../store/db.js';
+
+// deployments whose events and request log were deleted (with them): a follower deletes its copies too
+registerMigrations('copy', [
+  `CREATE TABLE copy_forgotten (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment_id TEXT NOT NULL, at INTEGER NOT NULL);`,
+]);
+/** how long a deletion is remembered for the followers (far longer than any copy lag) */
+export const FORGOTTEN_KEEP_MS = 30 * 86_400_000;
 
 export const ROWS_PER_TABLE = 2_000;
 /** rows left to copy are counted up to this many (the count runs on every report) */
@@ -28,6 +36,7 @@ const TABLES = {
   events: { table: 'events', rev: 'id' },
   requests: { table: 'request_log', rev: 'id' },
   cost: { table: 'cost_usage', rev: 'rev' },
+  forgotten: { table: 'copy_forgotten', rev: 'id' },
 } as const;
 export type CopiedTable = keyof typeof TABLES;
 const NAMES = Object.keys(TABLES) as CopiedTable[];
@@ -54,6 +63,19 @@ export const copyBatchSchema = z.object({
   left: z.number().int().min(0).default(0),
 });
 export type CopyBatch = z.output<typeof copyBatchSchema>;
+
+/**
+ * A deleted deployment: its events and request log go, here and (through the copy) on the followers.
+ * Its metrics history and cost rows stay until they age out, as on a single server.
+ */
+export function forgetDeployment(db: Db, deploymentId: string, now: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM events WHERE deployment_id = ?').run(deploymentId);
+    db.prepare('DELETE FROM request_log WHERE deployment_id = ?').run(deploymentId);
+    db.prepare('INSERT INTO copy_forgotten (deployment_id, at) VALUES (?, ?)').run(deploymentId, now);
+    db.prepare('DELETE FROM copy_forgotten WHERE at < ?').run(now - FORGOTTEN_KEEP_MS);
+  })();
+}
 
 const highest = (db: Db, name: CopiedTable): number => {
   const { table, rev } = TABLES[name];
@@ -120,6 +142,10 @@ export class CopySink {
         if (!rows.length || !this.writable(name, columns)) continue;
         const ins = this.db.prepare(`INSERT OR REPLACE INTO ${TABLES[name].table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
         for (const r of rows) ins.run(...r);
+      }
+      // rows of deleted deployments (also those that arrive after the deletion, from another table's page)
+      if (batch.tables.forgotten.rows.length || batch.tables.events.rows.length || batch.tables.requests.rows.length) {
+        for (const t of ['events', 'request_log']) this.db.prepare(`DELETE FROM ${t} WHERE deployment_id IN (SELECT deployment_id FROM copy_forgotten)`).run();
       }
     })();
     this.term = batch.term;

@@ -180,9 +180,15 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(r.choices.length, 1);
     const events = (await a.api('GET', '/deployments/lazy/events?kind=autoscale')).body.events as { message: string }[];
     assert.match(events[0].message, /0 -> 1/);
+    const lazyId = a.server.store.getDeploymentByName('lazy')!.id;
+    const rowsOf = (t: TestServer, table: string) => (t.server.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE deployment_id = ?`).get(lazyId) as { n: number }).n;
+    await waitFor(() => rowsOf(b, 'events') > 0 && rowsOf(b, 'request_log') > 0, { what: 'the follower copied lazy\'s events and request' });
     assert.equal((await b.api('DELETE', '/deployments/lazy')).status, 202);
     await waitFor(() => !k.cluster.tryGet('inferencedeployments', k.namespace, 'lazy'), { what: 'lazy gone from the cluster' });
     await waitFor(() => k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=lazy').items.length === 0, { what: 'lazy pods gone' });
+    // once gone, its events and request log go, on the leader and on the follower's copy
+    await waitFor(() => !a.server.store.getDeploymentByName('lazy') && rowsOf(a, 'events') === 0 && rowsOf(a, 'request_log') === 0, { what: 'the leader forgot lazy' });
+    await waitFor(() => rowsOf(b, 'events') === 0 && rowsOf(b, 'request_log') === 0, { what: 'the follower forgot lazy' });
   });
 
   it('a llamacpp deployment\'s model is in the cluster catalog, so a new leader can render its pods', async () => {

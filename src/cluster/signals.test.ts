@@ -78,7 +78,7 @@ test('a follower sends its copy position with each report, writes the rows of th
     routes: new RouteTable(clock, new GatewayMetrics()), clock, identity: 'b', adminToken: 't', log: () => undefined,
     leaderUrl: () => `http://127.0.0.1:${(leader.address() as AddressInfo).port}`,
     copy: {
-      cursor: () => ({ term: 'a@1', after: { history10s: applied.length, history5m: 0, events: 0, requests: 0, cost: 0 } }),
+      cursor: () => ({ term: 'a@1', after: { history10s: applied.length, history5m: 0, events: 0, requests: 0, cost: 0, forgotten: 0 } }),
       apply: (batch) => (applied.push((batch as { n: number }).n), (batch as { more: boolean }).more),
     },
   });

@@ -116,9 +116,4 @@ export class RequestLog {
       .all(deploymentId, sinceMs) as any[]).map((r) => ({ at: r.at, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, ttftMs: r.ttft_ms, status: r.status }));
   }
 
-  /** Drops a deleted deployment's rows, buffered ones included. */
-  forget(deploymentId: string): void {
-    this.flush();
-    this.db.prepare('DELETE FROM request_log WHERE deployment_id = ?').run(deploymentId);
-  }
 }

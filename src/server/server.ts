@@ -28,6 +28,7 @@ import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { mountZoneRoutes } from '../zones/routes.js';
 import { mountClusterRoutes } from '../cluster/routes.js';
 import { applySpecEdit } from '../cluster/edits.js';
+import { forgetDeployment } from '../cluster/copy.js';
 import { createHandler } from './handler.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/server.js';
@@ -109,7 +110,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const reconciler = new Reconciler({
     store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
-    onDeleted: (d) => requestLog.forget(d.id),
+    onDeleted: (d) => {
+      requestLog.flush();
+      forgetDeployment(store.db, d.id, clock.now());
+    },
     podModel,
   });
   const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
