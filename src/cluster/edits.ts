@@ -1,4 +1,7 @@
 /**
+ * What the leader does about InferenceDeployments changed in the cluster with `kubectl` (or a GitOps tool):
+ * created (applySpecResource), edited (applySpecEdit) or deleted (deleteFromCluster).
+ *
  * An InferenceDeployment edited in the cluster (`kubectl edit`, `kubectl patch`, `kubectl apply` of a
  * changed spec) reaches the leader's next write (mirror.ts) as the spec fields that differ from what it
  * last wrote. They go through the same DeploymentService as the API, so the same checks apply and the
@@ -10,6 +13,7 @@ import { InferscaleError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { SpecEdit } from '../providers/kubernetes/mirror.js';
+import type { InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
 
 /** spec fields an edit may change, by the service call that changes them */
 const UPDATE_FIELDS = ['modelName', 'engineParams', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const;
@@ -17,8 +21,42 @@ const UPDATE_FIELDS = ['modelName', 'engineParams', 'maxOngoingRequests', 'maxQu
 const FIXED_FIELDS = ['engine', 'zone', 'gpuType', 'gpuCount', 'generation', 'apiKeySecret'] as const;
 
 export interface EditDeps {
-  deployments: Pick<DeploymentService, 'get' | 'update' | 'scale' | 'setAutoscale' | 'disableAutoscale'>;
+  deployments: Pick<DeploymentService, 'get' | 'create' | 'delete' | 'update' | 'scale' | 'setAutoscale' | 'disableAutoscale'>;
   store: Pick<Store, 'addEvent'>;
+}
+
+/** spec fields a new resource may give (the rest of a copied resource's spec, e.g. generation, is ignored) */
+const CREATE_FIELDS = ['modelName', 'engine', 'engineParams', 'zone', 'gpuType', 'gpuCount', 'replicas', ...UPDATE_FIELDS.filter((f) => f !== 'modelName' && f !== 'engineParams')] as const;
+
+/**
+ * A resource someone created (`kubectl apply`): the deployment made from it through the same checks as
+ * `POST /deployments` (then its autoscale spec, if any), or the error that refused it.
+ */
+export function applySpecResource(deps: EditDeps, r: InferenceDeploymentResource, now: number): DeploymentRow | InferscaleError {
+  const spec = r.spec as Record<string, unknown>;
+  const name = r.metadata.name;
+  try {
+    deps.deployments.create({ name, ...Object.fromEntries(CREATE_FIELDS.filter((f) => spec[f] !== undefined && spec[f] !== null).map((f) => [f, spec[f]])) });
+  } catch (e) {
+    return toInferscaleError(e);
+  }
+  const d = deps.deployments.get(name);
+  let note = '';
+  if (spec.autoscale) {
+    try {
+      deps.deployments.setAutoscale(name, spec.autoscale);
+    } catch (e) {
+      note = `; its autoscale spec was refused (${toInferscaleError(e).message}) and is set back`;
+    }
+  }
+  deps.store.addEvent(d.id, now, 'cluster-edit', `created from an InferenceDeployment applied in the cluster${note}; its API key: inferscale deployment reveal-api-key ${name}`);
+  return deps.deployments.get(name);
+}
+
+/** A deployment's resource is being deleted in the cluster (`kubectl delete`): the deployment is deleted (drained, then stopped). */
+export function deleteFromCluster(deps: EditDeps, d: DeploymentRow, now: number): void {
+  deps.store.addEvent(d.id, now, 'cluster-edit', 'the InferenceDeployment was deleted in the cluster: deleting the deployment');
+  deps.deployments.delete(d.name);
 }
 
 /** Applies what it can of `edit` to deployment `d`; returns the deployment as it stands afterwards. */

@@ -291,6 +291,28 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal((await b.api('GET', '/deployments/shared')).body.gpuCount, 1);
   });
 
+  it('an InferenceDeployment applied with kubectl becomes a deployment and serves; a refused one says why in its status; kubectl delete drains and removes it', async () => {
+    const idep = (name: string) => k.cluster.tryGet('inferencedeployments', k.namespace, name) as unknown as { status?: { status?: string; statusDetails?: string } } | undefined;
+    const apply = (name: string, spec: Record<string, unknown>) => k.cluster.create('inferencedeployments', k.namespace, { apiVersion: 'inferscale.dev/v1alpha1', kind: 'InferenceDeployment', metadata: { name }, spec });
+    apply('gitops', { modelName: 'm', gpuType: 'h100', replicas: 1 });
+    apply('broken', { modelName: 'm', gpuType: 'h100', gpuCount: 9 });
+    await waitFor(async () => (await b.api('GET', '/deployments/gitops')).body.readyReplicas === 1, { what: 'the applied deployment ready' });
+    assert.equal((await b.api('GET', '/deployments/gitops')).body.zone, 'fake-eks');
+    const key = (await b.api('POST', '/deployments/gitops/reveal-api-key')).body.apiKey as string;
+    const client = new OpenAI({ baseURL: `${b.url}/d/gitops/v1`, apiKey: key, maxRetries: 0 });
+    assert.equal((await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'applied' }], max_tokens: 2 })).choices.length, 1);
+    const events = (await b.api('GET', '/deployments/gitops/events?kind=cluster-edit')).body.events as { message: string }[];
+    assert.match(events[0].message, /^created from an InferenceDeployment applied in the cluster; its API key: inferscale deployment reveal-api-key gitops$/);
+    await waitFor(() => idep('broken')?.status?.status === 'failed', { what: 'the refused resource\'s status' });
+    assert.match(idep('broken')!.status!.statusDetails!, /^not created: gpuCount: must be between 1 and 8/);
+    assert.equal((await b.api('GET', '/deployments/broken')).status, 404);
+    k.cluster.delete('inferencedeployments', k.namespace, 'broken');
+
+    k.cluster.delete('inferencedeployments', k.namespace, 'gitops');
+    await waitFor(async () => (await b.api('GET', '/deployments/gitops')).status === 404, { what: 'the deployment deleted' });
+    await waitFor(() => !idep('gitops') && k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=gitops').items.length === 0, { what: 'the resource and the pods gone' });
+  });
+
   it('a leader whose lease is taken stops its controller at once', async () => {
     k.cluster.mutate('leases', k.namespace, LEASE, (l) => {
       l.spec.holderIdentity = 'someone-else';

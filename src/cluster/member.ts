@@ -23,7 +23,7 @@ import type { RequestLog } from '../gateway/request-log.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
-import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readSettings, type SpecEdit } from '../providers/kubernetes/mirror.js';
+import { ClusterDeployments, DeploymentMirror, readClusterDeployments, readSettings, type MirrorHooks } from '../providers/kubernetes/mirror.js';
 import type { SharedModel } from '../models/service.js';
 import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
 import { podView, type PodView } from '../providers/kubernetes/pods.js';
@@ -84,8 +84,8 @@ export interface ClusterMemberDeps {
   coldStartMs: (deploymentId: string) => number;
   /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
   podModel: (d: DeploymentRow) => PodModel | undefined;
-  /** applies an edit made to a deployment's resource in the cluster; returns the deployment as it then stands (edits.ts) */
-  applyEdit: (d: DeploymentRow, edit: SpecEdit) => DeploymentRow;
+  /** what the leader does about resources created, edited or deleted in the cluster (edits.ts) */
+  clusterChanges: MirrorHooks;
   /** GPU prices (`cost prices`): written to the cluster's settings, restored by a new leader */
   prices: { all(): Record<string, number>; set(gpuType: string, usdPerGpuHour: number | null): void };
   /** drops metrics history past its retention (a follower's copy; copy.ts) */
@@ -220,7 +220,7 @@ export class ClusterMember {
   private async writeState(): Promise<void> {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
     const { store } = this.d;
-    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.coldStartMs, this.d.applyEdit);
+    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.coldStartMs, this.d.clusterChanges);
     await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.models.sharedCatalog(), prices: this.d.prices.all() });
   }
 

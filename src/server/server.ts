@@ -27,7 +27,7 @@ import { mountModelRoutes } from '../models/routes.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { mountZoneRoutes } from '../zones/routes.js';
 import { mountClusterRoutes } from '../cluster/routes.js';
-import { applySpecEdit } from '../cluster/edits.js';
+import { applySpecEdit, applySpecResource, deleteFromCluster } from '../cluster/edits.js';
 import { forgetDeployment } from '../cluster/copy.js';
 import { createHandler } from './handler.js';
 import { LiveKedaSource } from '../keda/source.js';
@@ -177,7 +177,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
       pruneHistory: (now) => observability.history.prune(now),
       registry: metrics.registry,
-      applyEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
+      clusterChanges: {
+        onEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
+        onApply: (r) => applySpecResource({ deployments, store }, r, clock.now()),
+        onDelete: (d) => deleteFromCluster({ deployments, store }, d, clock.now()),
+      },
       prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
       unlead: async () => {
         await kedaServer?.close();

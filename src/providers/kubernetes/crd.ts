@@ -15,6 +15,8 @@ export const CRD_PLURAL = 'inferencedeployments';
 export const CRD_KIND = 'InferenceDeployment';
 export const ANNOTATION_ID = 'inferscale.dev/id';
 export const ANNOTATION_CREATED_AT = 'inferscale.dev/created-at';
+/** held on every resource of a deployment until the deployment is gone (a `kubectl delete` drains it first) */
+export const FINALIZER = 'inferscale.dev/deployment';
 /** the spec as the leader last wrote it: what gateways and a new leader go by, and what an edit is measured against */
 export const ANNOTATION_APPLIED_SPEC = 'inferscale.dev/applied-spec';
 export const keySecretName = (deployment: string) => `inferscale-key-${deployment}`;
@@ -48,7 +50,8 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
             properties: {
               spec: {
                 type: 'object',
-                required: ['modelName', 'engine', 'zone', 'gpuType', 'gpuCount', 'replicas'],
+                // what `kubectl apply` of a new resource must give; the leader fills in the rest
+                required: ['modelName'],
                 properties: {
                   modelName: str, engine: str, engineParams: str, zone: str, gpuType: str,
                   gpuCount: { ...int, minimum: 1 }, replicas: { ...int, minimum: 0 },
@@ -73,7 +76,7 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
 export interface InferenceDeploymentResource {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: Date };
   spec: Record<string, unknown> & { replicas: number };
   status?: Record<string, unknown>;
 }
@@ -92,6 +95,7 @@ export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?
       name: d.name,
       labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name },
       annotations: { [ANNOTATION_ID]: d.id, [ANNOTATION_CREATED_AT]: new Date(d.createdAt).toISOString(), [ANNOTATION_APPLIED_SPEC]: JSON.stringify(spec) },
+      finalizers: [FINALIZER],
     },
     spec,
     status: { status: d.status, statusDetails: d.statusDetails, readyReplicas, everReady: d.everReady, ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}) },
@@ -124,6 +128,8 @@ export function appliedSpec(r: InferenceDeploymentResource): Record<string, unkn
  * the leader has accepted it.
  */
 export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): DeploymentRow | undefined {
+  // being deleted (kubectl delete, or a deletion through the API): no longer served
+  if (r.metadata.deletionTimestamp) return undefined;
   const s = (appliedSpec(r) ?? r.spec) as Record<string, any>;
   const hash = secret?.data?.['key-sha256'];
   const id = r.metadata.annotations?.[ANNOTATION_ID];

@@ -86,22 +86,22 @@ test('a spec edited in the cluster goes to onEdit with the changed fields only; 
   const mirror = new DeploymentMirror(client, () => undefined);
   const edits: Record<string, unknown>[] = [];
   const onEdit = (d: DeploymentRow, edit: Record<string, unknown>) => (edits.push(edit), d);
-  await mirror.sync([row()], () => 2, undefined, onEdit);
+  await mirror.sync([row()], () => 2, undefined, { onEdit });
   assert.deepEqual(edits, [], 'a first write is not an edit');
   k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => {
     r.spec.replicas = 5;
     r.spec.labels = { team: 'b' };
     delete r.spec.engineParams;
   });
-  await mirror.sync([row()], () => 2, undefined, onEdit);
+  await mirror.sync([row()], () => 2, undefined, { onEdit });
   assert.deepEqual(edits, [{ replicas: 5, labels: { team: 'b' }, engineParams: null }]);
   // onEdit returned the row unchanged: the edit is set back
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 2);
   // accepted: onEdit returns the row with the edit, and nothing is set back
   k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => void (r.spec.replicas = 3));
-  await mirror.sync([row()], () => 2, undefined, (d, edit) => ({ ...d, replicas: edit.replicas as number }));
+  await mirror.sync([row()], () => 2, undefined, { onEdit: (d, edit) => ({ ...d, replicas: edit.replicas as number }) });
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 3);
-  await mirror.sync([row({ replicas: 3 })], () => 2, undefined, onEdit);
+  await mirror.sync([row({ replicas: 3 })], () => 2, undefined, { onEdit });
   assert.equal(edits.length, 1, 'its own write is not taken for an edit');
   // an edit made while no leader writes: gateways and the next leader go by the spec last written, and
   // the next leader's first write hands the edit to its checks
@@ -109,7 +109,47 @@ test('a spec edited in the cluster goes to onEdit with the changed fields only; 
   const { rows } = await readClusterDeployments(client, () => assert.fail('no new key needed'));
   assert.equal(rows[0].gpuCount, 1);
   const next: Record<string, unknown>[] = [];
-  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, (d, e) => (next.push(e), d));
+  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, { onEdit: (d, e) => (next.push(e), d) });
   assert.deepEqual(next, [{ gpuCount: 4 }]);
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.gpuCount, 1, 'refused: set back');
+});
+
+test('a resource someone applies becomes a deployment (or its status says why not); a deleted one stays, held by the finalizer, until its deployment is gone', async () => {
+  const mirror = new DeploymentMirror(client, () => undefined);
+  const idep = (name: string) => k.cluster.tryGet('inferencedeployments', k.namespace, name) as unknown as { metadata: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string }; spec: Record<string, unknown>; status?: Record<string, unknown> } | undefined;
+  const apply = (name: string, spec: Record<string, unknown>) => k.cluster.create('inferencedeployments', k.namespace, { apiVersion: 'inferscale.dev/v1alpha1', kind: 'InferenceDeployment', metadata: { name, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } }, spec });
+  const made = row({ id: 'id-gitops', name: 'gitops', replicas: 1 });
+  apply('gitops', { modelName: 'm', gpuType: 'h100' });
+  apply('broken', { modelName: 'm', gpuType: 'nope' });
+  const applied: string[] = [];
+  const hooks = { onApply: (r: { metadata: { name: string } }) => (applied.push(r.metadata.name), r.metadata.name === 'gitops' ? made : new Error('gpuType: zone "fake-eks" has no GPU type "nope"')) };
+  await mirror.sync([row()], () => 1, undefined, hooks);
+  assert.deepEqual(applied.sort(), ['broken', 'gitops']);
+  const g = idep('gitops')!;
+  assert.equal(g.metadata.annotations!['inferscale.dev/id'], 'id-gitops');
+  assert.equal(g.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'], '{}', 'kubectl\'s annotation is kept');
+  assert.equal(g.metadata.labels!['app.kubernetes.io/managed-by'], 'inferscale');
+  assert.deepEqual(g.metadata.finalizers, ['inferscale.dev/deployment']);
+  assert.equal(g.spec.replicas, 1);
+  assert.ok(k.cluster.tryGet('secrets', k.namespace, 'inferscale-key-gitops'));
+  assert.deepEqual(idep('broken')!.status, { status: 'failed', statusDetails: 'not created: gpuType: zone "fake-eks" has no GPU type "nope"' });
+  // the next sync: gitops is a deployment now; broken is tried again (a quota may have changed) but its status is not rewritten
+  const from = k.server.requests.length;
+  applied.length = 0;
+  await mirror.sync([row(), made], () => 1, undefined, hooks);
+  assert.deepEqual(applied, ['broken']);
+  assert.deepEqual(writes(from), []);
+
+  // kubectl delete: the resource stays (finalizer) while the deployment drains, and goes with it
+  k.cluster.delete('inferencedeployments', k.namespace, 'gitops');
+  assert.ok(idep('gitops')?.metadata.deletionTimestamp);
+  const deleted: string[] = [];
+  await mirror.sync([row(), made], () => 1, undefined, { onDelete: (d) => void deleted.push(d.name) });
+  assert.deepEqual(deleted, ['gitops']);
+  await mirror.sync([row(), { ...made, deleting: true }], () => 1);
+  assert.ok(idep('gitops'), 'still there while its replicas drain');
+  await mirror.sync([row()], () => 1);
+  assert.equal(idep('gitops'), undefined);
+  assert.equal(k.cluster.tryGet('secrets', k.namespace, 'inferscale-key-gitops'), undefined);
+  k.cluster.delete('inferencedeployments', k.namespace, 'broken');
 });

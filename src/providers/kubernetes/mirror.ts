@@ -9,7 +9,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import type { DeploymentRow } from '../../store/store.js';
 import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
-import { ANNOTATION_ID, appliedSpec, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
+import { ANNOTATION_ID, appliedSpec, FINALIZER, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
 import { WatchedCache } from './informer.js';
 import type { SharedModel } from '../../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
@@ -44,6 +44,16 @@ export interface MirrorOptions {
 /** A change someone made to a resource's spec (e.g. `kubectl edit`): the fields that differ from what the leader last wrote. */
 export type SpecEdit = Record<string, unknown>;
 
+/** What the leader does about changes made to the resources in the cluster (src/cluster/edits.ts). */
+export interface MirrorHooks {
+  /** a deployment's spec was changed: apply what can be; returns the deployment as it then stands */
+  onEdit?: (d: DeploymentRow, edit: SpecEdit) => DeploymentRow;
+  /** a resource someone created (`kubectl apply`): the deployment made from it, or why none was */
+  onApply?: (r: InferenceDeploymentResource) => DeploymentRow | Error;
+  /** a deployment's resource is being deleted (`kubectl delete`): delete the deployment (drain, then stop) */
+  onDelete?: (d: DeploymentRow) => void;
+}
+
 export class DeploymentMirror {
   /** per key Secret: its data as last written or checked, and when */
   private readonly secrets = new Map<string, { data: unknown; at: number }>();
@@ -55,30 +65,80 @@ export class DeploymentMirror {
   }
 
   /**
-   * Writes `rows` (with their ready counts) and removes resources of deployments that are gone. A spec
-   * that someone changed since a leader wrote it (its applied-spec annotation) goes to `onEdit` first,
-   * with the changed fields; it returns the row as it stands afterwards (what is then written: the edit
-   * kept, or set back).
+   * Writes `rows` (with their ready counts) and the resources' fate:
+   * - a spec someone changed since a leader wrote it (its applied-spec annotation) goes to `onEdit` first,
+   *   with the changed fields; what it returns is written (the edit kept, or set back);
+   * - a resource being deleted goes to `onDelete`; it stays (our finalizer) until its deployment is gone;
+   * - a resource someone created goes to `onApply`; the deployment made from it is written into it, or
+   *   its status says why none was;
+   * - the resources of deployments that are gone are deleted (the finalizer released), with their key Secrets.
    */
-  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number, coldStartMs?: (id: string) => number, onEdit?: (d: DeploymentRow, edit: SpecEdit) => DeploymentRow): Promise<void> {
+  async sync(rows: readonly DeploymentRow[], ready: (id: string) => number, coldStartMs?: (id: string) => number, hooks: MirrorHooks = {}): Promise<void> {
     const namespace = this.k.namespace;
-    const list = (await this.k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
-    const existing = new Map(list.items.map((r) => [r.metadata.name, r]));
+    const list = (await this.k.custom.listNamespacedCustomObject({ ...crd, namespace })) as { items: InferenceDeploymentResource[] };
+    const byName = new Map(list.items.map((r) => [r.metadata.name, r]));
+    const live = new Map(rows.map((d) => [d.name, d]));
+    // a resource is a deployment's when it carries that deployment's id (not one copied from another's YAML)
+    const ours = (r: InferenceDeploymentResource) => {
+      const id = r.metadata.annotations?.[ANNOTATION_ID];
+      const owner = id ? rows.find((d) => d.id === id) : undefined;
+      return !!id && (!owner || owner.name === r.metadata.name);
+    };
     for (const d of rows.filter((x) => !x.deleting)) {
       try {
-        const cur = existing.get(d.name);
-        const edit = cur && onEdit ? this.editOf(cur) : undefined;
-        await this.write(edit ? onEdit!(d, edit) : d, cur, ready(d.id), coldStartMs?.(d.id));
+        const cur = byName.get(d.name);
+        if (cur?.metadata.deletionTimestamp && ours(cur)) {
+          hooks.onDelete?.(d);
+          continue;
+        }
+        const edit = cur && ours(cur) && hooks.onEdit ? this.editOf(cur) : undefined;
+        await this.write(edit ? hooks.onEdit!(d, edit) : d, cur, ready(d.id), coldStartMs?.(d.id));
       } catch (e) {
         this.log(`mirror: ${d.name}: ${apiMessage(e)}`);
       }
     }
-    for (const name of existing.keys()) {
-      if (rows.some((d) => d.name === name && !d.deleting)) continue;
-      await this.k.custom.deleteNamespacedCustomObject({ ...crd, namespace, name }).catch((e) => !isNotFound(e) && this.log(`mirror: delete ${name}: ${apiMessage(e)}`));
+    for (const r of list.items) {
+      if (!hooks.onApply || ours(r) || live.has(r.metadata.name) || r.metadata.deletionTimestamp) continue;
+      try {
+        const made = hooks.onApply(r);
+        if (made instanceof Error) await this.refuse(r, made.message);
+        else await this.write(made, r, ready(made.id), coldStartMs?.(made.id));
+      } catch (e) {
+        this.log(`mirror: ${r.metadata.name}: ${apiMessage(e)}`);
+      }
+    }
+    for (const r of list.items) {
+      const { name } = r.metadata;
+      const d = live.get(name);
+      if (!ours(r) || (d && !d.deleting)) continue;
+      if (!r.metadata.deletionTimestamp) await this.k.custom.deleteNamespacedCustomObject({ ...crd, namespace, name }).catch((e) => !isNotFound(e) && this.log(`mirror: delete ${name}: ${apiMessage(e)}`));
+      if (d) continue; // draining: the resource shows it until the deployment is gone
+      await this.release(name).catch((e) => this.log(`mirror: release ${name}: ${apiMessage(e)}`));
       await this.k.core.deleteNamespacedSecret({ name: keySecretName(name), namespace }).catch((e) => !isNotFound(e) && this.log(`mirror: delete key of ${name}: ${apiMessage(e)}`));
       this.secrets.delete(keySecretName(name));
     }
+  }
+
+  /** Removes our finalizer from a resource being deleted, so that it goes. */
+  private async release(name: string): Promise<void> {
+    const namespace = this.k.namespace;
+    let r: InferenceDeploymentResource;
+    try {
+      r = (await this.k.custom.getNamespacedCustomObject({ ...crd, namespace, name })) as InferenceDeploymentResource;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (!r.metadata.finalizers?.includes(FINALIZER)) return;
+    await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name, body: { ...r, metadata: { ...r.metadata, finalizers: r.metadata.finalizers.filter((f) => f !== FINALIZER) } } });
+  }
+
+  /** A resource no deployment could be made from: its status says why (written when it changes). */
+  private async refuse(r: InferenceDeploymentResource, message: string): Promise<void> {
+    const status = { status: 'failed', statusDetails: `not created: ${message}` };
+    if (same(r.status, status)) return;
+    this.log(`mirror: InferenceDeployment ${r.metadata.name} applied in the cluster: ${status.statusDetails}`);
+    await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: this.k.namespace, name: r.metadata.name, body: { ...r, status } });
   }
 
   /** The spec fields of `cur` that differ from what a leader last wrote (undefined: none, or no record of it). */
@@ -131,10 +191,19 @@ export class DeploymentMirror {
     }
     let obj = cur;
     if (!obj) obj = (await this.k.custom.createNamespacedCustomObject({ ...crd, namespace, body: { ...want, status: undefined } })) as InferenceDeploymentResource;
-    else if (!same(obj.spec, want.spec) || Object.entries(want.metadata.annotations!).some(([key, v]) => obj!.metadata.annotations?.[key] !== v)) {
-      // others' annotations (kubectl's last-applied-configuration) are kept
-      const annotations = { ...obj.metadata.annotations, ...want.metadata.annotations };
-      obj = (await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name: d.name, body: { ...obj, metadata: { ...obj.metadata, annotations }, spec: want.spec } })) as InferenceDeploymentResource;
+    else if (
+      !same(obj.spec, want.spec) ||
+      Object.entries({ ...want.metadata.annotations, ...want.metadata.labels }).some(([key, v]) => (obj!.metadata.annotations?.[key] ?? obj!.metadata.labels?.[key]) !== v) ||
+      !obj.metadata.finalizers?.includes(FINALIZER)
+    ) {
+      // others' labels, annotations (kubectl's last-applied-configuration) and finalizers are kept
+      const metadata = {
+        ...obj.metadata,
+        labels: { ...obj.metadata.labels, ...want.metadata.labels },
+        annotations: { ...obj.metadata.annotations, ...want.metadata.annotations },
+        finalizers: [...new Set([...(obj.metadata.finalizers ?? []), FINALIZER])],
+      };
+      obj = (await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name: d.name, body: { ...obj, metadata, spec: want.spec } })) as InferenceDeploymentResource;
     }
     if (!same(obj.status, want.status)) {
       await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace, name: d.name, body: { ...obj, status: want.status } });

@@ -26,6 +26,7 @@ export interface KObj {
     deletionGracePeriodSeconds?: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    finalizers?: string[];
     ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
     [k: string]: unknown;
   };
@@ -119,6 +120,11 @@ export class FakeCluster {
     if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) === JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: undefined } })) {
       return structuredClone(cur);
     }
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && plural !== 'pods') {
+      // the last finalizer of an object being deleted is gone: it goes
+      this.store(plural, k, next, 'MODIFIED');
+      return this.delete(plural, namespace, name, 0);
+    }
     this.store(plural, k, next, 'MODIFIED');
     return structuredClone(next);
   }
@@ -133,13 +139,22 @@ export class FakeCluster {
 
   /**
    * DELETE. A pod with a grace period gets a deletion timestamp first and goes when the kubelet (the
-   * fake's) finishes it; everything else goes at once, and its dependents are garbage collected.
+   * fake's) finishes it; an object with finalizers gets a deletion timestamp and goes when an update
+   * removes the last one; everything else goes at once, and its dependents are garbage collected.
    */
   delete(plural: string, namespace: string | undefined, name: string, gracePeriodSeconds?: number): KObj {
     const r = resourceByPlural(plural);
     const k = this.key(plural, r.namespaced ? namespace : undefined, name);
     const cur = this.objects.get(k);
     if (!cur) throw notFoundError(plural, name);
+    if (cur.metadata.finalizers?.length && plural !== 'pods') {
+      if (cur.metadata.deletionTimestamp) return structuredClone(cur);
+      const next = structuredClone(cur);
+      next.metadata.deletionTimestamp = new Date(this.now()).toISOString();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      this.store(plural, k, next, 'MODIFIED');
+      return structuredClone(next);
+    }
     const grace = gracePeriodSeconds ?? cur.spec?.terminationGracePeriodSeconds ?? 30;
     if (plural === 'pods' && grace > 0 && cur.spec?.nodeName) {
       if (cur.metadata.deletionTimestamp) return structuredClone(cur);

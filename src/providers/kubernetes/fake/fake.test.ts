@@ -75,4 +75,15 @@ describe('the fake API store', () => {
     c.finalize('pods', 'ns', 'p');
     assert.equal(c.tryGet('pods', 'ns', 'p'), undefined);
   });
+
+  it('an object with finalizers gets a deletion timestamp, and goes when an update removes the last one', () => {
+    const c = new FakeCluster();
+    c.create('inferencedeployments', 'ns', { apiVersion: 'inferscale.dev/v1alpha1', kind: 'InferenceDeployment', metadata: { name: 'x', finalizers: ['a', 'b'] }, spec: { replicas: 1 } });
+    const deleting = c.delete('inferencedeployments', 'ns', 'x');
+    assert.ok(deleting.metadata.deletionTimestamp);
+    c.mutate('inferencedeployments', 'ns', 'x', (o) => void (o.metadata.finalizers = ['b']));
+    assert.ok(c.tryGet('inferencedeployments', 'ns', 'x'), 'one finalizer left');
+    c.mutate('inferencedeployments', 'ns', 'x', (o) => void (o.metadata.finalizers = []));
+    assert.equal(c.tryGet('inferencedeployments', 'ns', 'x'), undefined);
+  });
 });
