@@ -47,3 +47,15 @@ test('a stale leader drops what was deleted, updates what changed, keeps replica
   // a resource without its key Secret is incomplete, not deleted: its pods are left alone
   assert.deepEqual(plan.orphans, [{ zone: 'eks', deployment: 'gone' }]);
 });
+
+test('a resource being deleted (kubectl delete while no leader ran) comes back as a deployment being deleted, with its pods adopted so that they drain', () => {
+  const plan = planRestore(
+    { deployments: [row({})], liveReplicaIds: new Set(), quotas: {} },
+    { deployments: [row({ deleting: true, replicas: 0 }), row({ id: 'id-new', name: 'new', deleting: true, replicas: 0 })], resourceNames: new Set(['chat', 'new']), quotas: {}, enginePorts: new Map([['eks', 8000]]), pods: new Map([['eks', [pod({}), pod({ name: 'new-1', deployment: 'new', replicaId: 'n1' })]]]) },
+    workload, 1_000,
+  );
+  assert.deepEqual(plan.update.map((u) => [u.id, u.patch.deleting, u.patch.replicas]), [['id-chat', true, 0]]);
+  assert.deepEqual(plan.insert.map((d) => [d.name, d.deleting, d.status]), [['new', true, 'deleting']]);
+  assert.deepEqual(plan.replicas.map((r) => r.id).sort(), ['n1', 'r1']);
+  assert.deepEqual(plan.orphans, []);
+});

@@ -62,13 +62,14 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
 
   for (const c of cluster.deployments) {
     const mine = localById.get(c.id);
-    if (!mine) plan.insert.push({ ...c, createdAt: c.createdAt || now, updatedAt: now, deleting: false });
+    // a resource being deleted comes back as a deployment being deleted: its pods are adopted, then drained
+    if (!mine) plan.insert.push({ ...c, createdAt: c.createdAt || now, updatedAt: now, ...(c.deleting ? { status: 'deleting', statusDetails: 'stopping replicas' } : {}) });
     else {
       const patch: Partial<DeploymentRow> = {};
       for (const k of SPEC_FIELDS) if (!same(mine[k], c[k])) (patch as Record<string, unknown>)[k] = c[k];
       // a resource written before sealed keys were mirrored keeps the local sealed key
       if (c.apiKeySealed && c.apiKeySealed !== mine.apiKeySealed) patch.apiKeySealed = c.apiKeySealed;
-      if (mine.deleting) patch.deleting = false;
+      if (mine.deleting !== c.deleting) patch.deleting = c.deleting;
       if (Object.keys(patch).length) plan.update.push({ id: c.id, name: c.name, patch: { ...patch, updatedAt: now } });
     }
   }

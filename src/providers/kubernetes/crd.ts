@@ -128,9 +128,9 @@ export function appliedSpec(r: InferenceDeploymentResource): Record<string, unkn
  * the leader has accepted it.
  */
 export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): DeploymentRow | undefined {
-  // being deleted (kubectl delete, or a deletion through the API): no longer served
-  if (r.metadata.deletionTimestamp) return undefined;
   const s = (appliedSpec(r) ?? r.spec) as Record<string, any>;
+  // being deleted (kubectl delete, or a deletion through the API): no longer served, its replicas drain
+  const deleting = !!r.metadata.deletionTimestamp;
   const hash = secret?.data?.['key-sha256'];
   const id = r.metadata.annotations?.[ANNOTATION_ID];
   if (!hash || !id) return undefined;
@@ -138,9 +138,9 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
   const sealed = secret?.data?.['key-sealed'];
   const createdAt = Date.parse(r.metadata.annotations?.[ANNOTATION_CREATED_AT] ?? '');
   return {
-    id, name: r.metadata.name, modelName: s.modelName, engine: s.engine, engineParams: s.engineParams ?? '', gpuType: s.gpuType, gpuCount: s.gpuCount, replicas: s.replicas, zone: s.zone,
+    id, name: r.metadata.name, modelName: s.modelName, engine: s.engine, engineParams: s.engineParams ?? '', gpuType: s.gpuType, gpuCount: s.gpuCount, replicas: deleting ? 0 : s.replicas, zone: s.zone,
     status: st.status ?? 'creating', statusDetails: st.statusDetails ?? '', maxOngoingRequests: s.maxOngoingRequests ?? 64, maxQueuedRequests: s.maxQueuedRequests ?? 1000,
     queueTimeoutMs: s.queueTimeoutMs ?? 300_000, drainTimeoutMs: s.drainTimeoutMs ?? 120_000, autoscale: s.autoscale ?? null, labels: s.labels ?? {},
-    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '', createdAt: Number.isFinite(createdAt) ? createdAt : 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting: false,
+    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '', createdAt: Number.isFinite(createdAt) ? createdAt : 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting,
   };
 }

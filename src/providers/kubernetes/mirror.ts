@@ -290,11 +290,12 @@ export class ClusterDeployments {
     return typeof v === 'number' ? v : undefined;
   }
 
+  /** The deployments gateways serve: complete resources that are not being deleted. */
   rows(): DeploymentRow[] {
     const secrets = new Map(this.secrets.list().map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
     return this.resources
       .list()
       .map((r) => fromResource(r, secrets.get(r.metadata.name)))
-      .filter((d): d is DeploymentRow => !!d);
+      .filter((d): d is DeploymentRow => !!d && !d.deleting);
   }
 }
