@@ -27,7 +27,7 @@ function deps(autoscaled = false) {
 
 test('an edit goes through update, then autoscale, then scale; the event lists what was applied', () => {
   const t = deps();
-  assert.equal(applySpecEdit(t.deps, t.d, { replicas: 3, autoscale: null, engineParams: '--x 1' }, 5), t.d);
+  assert.deepEqual(applySpecEdit(t.deps, t.d, { replicas: 3, autoscale: null, engineParams: '--x 1' }, 5), { row: t.d, refused: false, message: 'the InferenceDeployment was edited in the cluster: engineParams, autoscale, replicas applied' });
   assert.deepEqual(t.calls, ['update {"engineParams":"--x 1"}', 'autoscale off', 'scale {"replicas":3}']);
   assert.deepEqual(t.events.map((e) => e.message), ['the InferenceDeployment was edited in the cluster: engineParams, autoscale, replicas applied']);
 });

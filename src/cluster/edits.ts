@@ -12,7 +12,7 @@
 import { InferscaleError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { DeploymentRow, Store } from '../store/store.js';
-import type { SpecEdit } from '../providers/kubernetes/mirror.js';
+import type { EditOutcome, SpecEdit } from '../providers/kubernetes/mirror.js';
 import type { InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
 
 /** spec fields an edit may change, by the service call that changes them */
@@ -59,10 +59,12 @@ export function deleteFromCluster(deps: EditDeps, d: DeploymentRow, now: number)
   deps.deployments.delete(d.name);
 }
 
-/** Applies what it can of `edit` to deployment `d`; returns the deployment as it stands afterwards. */
-export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, now: number): DeploymentRow {
+/** Applies what it can of `edit` to deployment `d`; returns the deployment as it stands afterwards, and what happened. */
+export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, now: number): EditOutcome {
   const fields = Object.keys(edit);
   const applied: string[] = [];
+  let message: string;
+  let refused = false;
   try {
     const fixed = fields.find((f) => (FIXED_FIELDS as readonly string[]).includes(f));
     if (fixed) throw new InferscaleError('immutable_field', `${fixed}: is fixed at creation (or written by inferscale only); create a new deployment to change it`, { field: fixed });
@@ -82,11 +84,14 @@ export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, 
       deps.deployments.scale(d.name, { replicas: edit.replicas });
       applied.push('replicas');
     }
-    deps.store.addEvent(d.id, now, 'cluster-edit', `the InferenceDeployment was edited in the cluster: ${applied.join(', ')} applied`);
+    message = `the InferenceDeployment was edited in the cluster: ${applied.join(', ')} applied`;
+    deps.store.addEvent(d.id, now, 'cluster-edit', message);
   } catch (e) {
     const err = toInferscaleError(e);
     const outcome = applied.length ? `${applied.join(', ')} applied before that, the rest set back` : 'set back';
-    deps.store.addEvent(d.id, now, 'cluster-edit', `an edit of the InferenceDeployment in the cluster was refused: ${err.message}; ${outcome}`, { code: err.code, field: err.details.field });
+    message = `an edit of the InferenceDeployment in the cluster was refused: ${err.message}; ${outcome}`;
+    refused = true;
+    deps.store.addEvent(d.id, now, 'cluster-edit', message, { code: err.code, field: err.details.field });
   }
-  return deps.deployments.get(d.name);
+  return { row: deps.deployments.get(d.name), refused, message };
 }

@@ -33,6 +33,10 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   });
   const pods = () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
   const role = (t: TestServer) => t.server.member?.currentRole;
+  /** the Kubernetes Events on an InferenceDeployment, oldest first: "TYPE REASON: message" */
+  const kubeEvents = (name: string) => (k.cluster.list('events', k.namespace).items as unknown as { involvedObject: { kind: string; name: string }; type: string; reason: string; message: string }[])
+    .filter((e) => e.involvedObject.kind === 'InferenceDeployment' && e.involvedObject.name === name)
+    .map((e) => `${e.type} ${e.reason}: ${e.message}`);
   const leaderLabel = (pod: string) => (k.cluster.get('pods', k.namespace, pod) as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels['inferscale.dev/leader'];
 
   before(async () => {
@@ -289,6 +293,11 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
       'an edit of the InferenceDeployment in the cluster was refused: gpuCount: is fixed at creation (or written by inferscale only); create a new deployment to change it; set back',
     ]);
     assert.equal((await b.api('GET', '/deployments/shared')).body.gpuCount, 1);
+    // and on the resource, as Kubernetes Events (kubectl describe idep shared)
+    assert.deepEqual(kubeEvents('shared'), [
+      'Normal EditApplied: the InferenceDeployment was edited in the cluster: labels, replicas applied',
+      `Warning EditRefused: ${events[1].message}`,
+    ]);
   });
 
   it('an InferenceDeployment applied with kubectl becomes a deployment and serves; a refused one says why in its status; kubectl delete drains and removes it', async () => {
@@ -311,6 +320,8 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     k.cluster.delete('inferencedeployments', k.namespace, 'gitops');
     await waitFor(async () => (await b.api('GET', '/deployments/gitops')).status === 404, { what: 'the deployment deleted' });
     await waitFor(() => !idep('gitops') && k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=gitops').items.length === 0, { what: 'the resource and the pods gone' });
+    assert.deepEqual(kubeEvents('gitops').map((e) => e.split(':')[0]), ['Normal Created', 'Normal Deleting']);
+    assert.deepEqual(kubeEvents('broken'), ['Warning CreateRefused: gpuCount: must be between 1 and 8']);
   });
 
   it('a leader whose lease is taken stops its controller at once', async () => {

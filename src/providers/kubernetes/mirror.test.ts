@@ -85,7 +85,7 @@ test('a resource read back with its keys sorted (as the API server returns it) i
 test('a spec edited in the cluster goes to onEdit with the changed fields only; what it returns is written', async () => {
   const mirror = new DeploymentMirror(client, () => undefined);
   const edits: Record<string, unknown>[] = [];
-  const onEdit = (d: DeploymentRow, edit: Record<string, unknown>) => (edits.push(edit), d);
+  const onEdit = (d: DeploymentRow, edit: Record<string, unknown>) => (edits.push(edit), { row: d, refused: true, message: 'set back' });
   await mirror.sync([row()], () => 2, undefined, { onEdit });
   assert.deepEqual(edits, [], 'a first write is not an edit');
   k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => {
@@ -99,7 +99,7 @@ test('a spec edited in the cluster goes to onEdit with the changed fields only; 
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 2);
   // accepted: onEdit returns the row with the edit, and nothing is set back
   k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => void (r.spec.replicas = 3));
-  await mirror.sync([row()], () => 2, undefined, { onEdit: (d, edit) => ({ ...d, replicas: edit.replicas as number }) });
+  await mirror.sync([row()], () => 2, undefined, { onEdit: (d, edit) => ({ row: { ...d, replicas: edit.replicas as number }, refused: false, message: 'applied' }) });
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 3);
   await mirror.sync([row({ replicas: 3 })], () => 2, undefined, { onEdit });
   assert.equal(edits.length, 1, 'its own write is not taken for an edit');
@@ -109,7 +109,7 @@ test('a spec edited in the cluster goes to onEdit with the changed fields only; 
   const { rows } = await readClusterDeployments(client, () => assert.fail('no new key needed'));
   assert.equal(rows[0].gpuCount, 1);
   const next: Record<string, unknown>[] = [];
-  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, { onEdit: (d, e) => (next.push(e), d) });
+  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, { onEdit: (d, e) => (next.push(e), { row: d, refused: true, message: 'gpuCount: fixed' }) });
   assert.deepEqual(next, [{ gpuCount: 4 }]);
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.gpuCount, 1, 'refused: set back');
 });

@@ -44,10 +44,17 @@ export interface MirrorOptions {
 /** A change someone made to a resource's spec (e.g. `kubectl edit`): the fields that differ from what the leader last wrote. */
 export type SpecEdit = Record<string, unknown>;
 
+/** What came of an edit: the deployment as it then stands, and what to say on the resource (a Kubernetes Event). */
+export interface EditOutcome {
+  row: DeploymentRow;
+  refused: boolean;
+  message: string;
+}
+
 /** What the leader does about changes made to the resources in the cluster (src/cluster/edits.ts). */
 export interface MirrorHooks {
-  /** a deployment's spec was changed: apply what can be; returns the deployment as it then stands */
-  onEdit?: (d: DeploymentRow, edit: SpecEdit) => DeploymentRow;
+  /** a deployment's spec was changed: apply what can be */
+  onEdit?: (d: DeploymentRow, edit: SpecEdit) => EditOutcome;
   /** a resource someone created (`kubectl apply`): the deployment made from it, or why none was */
   onApply?: (r: InferenceDeploymentResource) => DeploymentRow | Error;
   /** a deployment's resource is being deleted (`kubectl delete`): delete the deployment (drain, then stop) */
@@ -88,11 +95,16 @@ export class DeploymentMirror {
       try {
         const cur = byName.get(d.name);
         if (cur?.metadata.deletionTimestamp && ours(cur)) {
-          hooks.onDelete?.(d);
+          if (hooks.onDelete) {
+            hooks.onDelete(d);
+            await this.event(cur, 'Normal', 'Deleting', `deleting deployment ${d.name}: its replicas drain, then stop; the resource goes with them`);
+          }
           continue;
         }
         const edit = cur && ours(cur) && hooks.onEdit ? this.editOf(cur) : undefined;
-        await this.write(edit ? hooks.onEdit!(d, edit) : d, cur, ready(d.id), coldStartMs?.(d.id));
+        const outcome = edit ? hooks.onEdit!(d, edit) : undefined;
+        await this.write(outcome?.row ?? d, cur, ready(d.id), coldStartMs?.(d.id));
+        if (outcome && cur) await this.event(cur, outcome.refused ? 'Warning' : 'Normal', outcome.refused ? 'EditRefused' : 'EditApplied', outcome.message);
       } catch (e) {
         this.log(`mirror: ${d.name}: ${apiMessage(e)}`);
       }
@@ -102,7 +114,10 @@ export class DeploymentMirror {
       try {
         const made = hooks.onApply(r);
         if (made instanceof Error) await this.refuse(r, made.message);
-        else await this.write(made, r, ready(made.id), coldStartMs?.(made.id));
+        else {
+          await this.write(made, r, ready(made.id), coldStartMs?.(made.id));
+          await this.event(r, 'Normal', 'Created', `created deployment ${made.name} (its API key: inferscale deployment reveal-api-key ${made.name})`);
+        }
       } catch (e) {
         this.log(`mirror: ${r.metadata.name}: ${apiMessage(e)}`);
       }
@@ -139,6 +154,26 @@ export class DeploymentMirror {
     if (same(r.status, status)) return;
     this.log(`mirror: InferenceDeployment ${r.metadata.name} applied in the cluster: ${status.statusDetails}`);
     await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: this.k.namespace, name: r.metadata.name, body: { ...r, status } });
+    await this.event(r, 'Warning', 'CreateRefused', message);
+  }
+
+  /** A Kubernetes Event on a resource (what `kubectl describe` shows); best effort: a failure is logged. */
+  private async event(r: InferenceDeploymentResource, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const namespace = this.k.namespace;
+    const now = new Date(this.now());
+    try {
+      await this.k.core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${r.metadata.name}.` },
+          involvedObject: { apiVersion: `${CRD_GROUP}/${CRD_VERSION}`, kind: 'InferenceDeployment', name: r.metadata.name, namespace, uid: (r.metadata as { uid?: string }).uid },
+          type, reason, message: message.slice(0, 1024),
+          source: { component: 'inferscale' }, reportingComponent: 'inferscale', firstTimestamp: now, lastTimestamp: now, count: 1,
+        },
+      });
+    } catch (e) {
+      this.log(`mirror: event on ${r.metadata.name}: ${apiMessage(e)}`);
+    }
   }
 
   /** The spec fields of `cur` that differ from what a leader last wrote (undefined: none, or no record of it). */
