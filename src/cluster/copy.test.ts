@@ -7,7 +7,7 @@ import { Store } from '../store/store.js';
 import { HistoryStore } from '../history/store.js';
 import { RequestLog } from '../gateway/request-log.js';
 import { CostLedger } from '../cost/ledger.js';
-import { CopySink, CopySource, forgetDeployment } from './copy.js';
+import { copyCursorSchema, CopySink, CopySource, forgetDeployment } from './copy.js';
 
 // Real SQLite files' schema (in memory), written through the modules that own the tables, copied through
 // CopySource/CopySink as the HA routes do (the HTTP leg is covered by ha.it.test.ts).
@@ -143,7 +143,7 @@ test('rows with a column this version does not have are skipped, said once, and 
   assert.match(logs[0], /events rows with column\(s\) shard .* not copied/);
   assert.equal(sink.cursor().after.events, 1);
   assert.equal(sink.cursor().after.requests, 2);
-  assert.throws(() => sink.apply({ term: 'a@1', tables: {}, more: false }), /tables/);
+  assert.throws(() => sink.apply({ term: 'a@1', tables: { events: { rows: [] } }, more: false }), /tables/, 'a malformed batch is refused');
 });
 
 test('rows written before the upgrade that numbers changes get numbers, oldest first, and are copied', () => {
@@ -185,4 +185,17 @@ test('a deleted deployment\'s events and request log go, on the leader and then 
   assert.equal(count(follower, 'events'), 0);
   assert.ok(count(follower, 'history_10s') > 0, 'the metrics history stays until it ages out, as on the leader');
   sameTables(leader.db, follower);
+});
+
+test('a server of another version (a rolling upgrade) may copy fewer tables: what is missing stays where it was', () => {
+  const clock = new FakeClock(1_700_000_000_000);
+  const leader = replica(clock);
+  leader.tick(3);
+  const sink = new CopySink(openDb(':memory:'), () => {});
+  const { forgotten: _, ...older } = new CopySource(leader.db, 'a@1').serve(sink.cursor()).tables;
+  sink.apply({ term: 'a@1', tables: older, more: false });
+  assert.equal(sink.cursor().after.requests, 3);
+  assert.equal(sink.cursor().after.forgotten, 0);
+  // and a cursor without a table's position counts it from 0
+  assert.deepEqual(copyCursorSchema.parse({ term: null, after: { requests: 5 } }).after, { history10s: 0, history5m: 0, events: 0, requests: 5, cost: 0, forgotten: 0 });
 });

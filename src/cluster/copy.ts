@@ -41,12 +41,13 @@ const TABLES = {
 export type CopiedTable = keyof typeof TABLES;
 const NAMES = Object.keys(TABLES) as CopiedTable[];
 
-const positions = z.object(Object.fromEntries(NAMES.map((n) => [n, z.number().int().min(0)])) as Record<CopiedTable, z.ZodNumber>);
-export type Positions = z.infer<typeof positions>;
+// every table optional on the wire: a server of another version (a rolling upgrade) may copy fewer or more tables
+const positions = z.object(Object.fromEntries(NAMES.map((n) => [n, z.number().int().min(0).default(0)])) as Record<CopiedTable, z.ZodDefault<z.ZodNumber>>);
+export type Positions = z.output<typeof positions>;
 
 /** What a follower sends with its report: the leader's term its rows came from (null: unknown) and its positions. */
 export const copyCursorSchema = z.object({ term: z.string().nullable(), after: positions });
-export type CopyCursor = z.infer<typeof copyCursorSchema>;
+export type CopyCursor = z.output<typeof copyCursorSchema>;
 
 const batchTable = z.object({
   columns: z.array(z.string()),
@@ -57,12 +58,14 @@ const batchTable = z.object({
 /** The leader's answer: rows per table after the follower's positions. */
 export const copyBatchSchema = z.object({
   term: z.string(),
-  tables: z.object(Object.fromEntries(NAMES.map((n) => [n, batchTable])) as Record<CopiedTable, typeof batchTable>),
+  tables: z.object(Object.fromEntries(NAMES.map((n) => [n, batchTable.optional()])) as Record<CopiedTable, z.ZodOptional<typeof batchTable>>),
   more: z.boolean(),
   /** rows still to copy after this batch, all tables (counted up to LEFT_COUNT_CAP per table) */
   left: z.number().int().min(0).default(0),
 });
 export type CopyBatch = z.output<typeof copyBatchSchema>;
+/** A batch as this version serves it: every table present. */
+export type ServedBatch = CopyBatch & { tables: Record<CopiedTable, z.output<typeof batchTable>> };
 
 /**
  * A deleted deployment: its events and request log go, here and (through the copy) on the followers.
@@ -92,11 +95,11 @@ export class CopySource {
     this.mark = allHighest(db);
   }
 
-  serve(cursor: CopyCursor): CopyBatch {
+  serve(cursor: CopyCursor): ServedBatch {
     const sameTerm = cursor.term === this.term;
     let more = false;
     let left = 0;
-    const tables = {} as CopyBatch['tables'];
+    const tables = {} as ServedBatch['tables'];
     for (const name of NAMES) {
       const from = sameTerm ? cursor.after[name] : Math.min(cursor.after[name], this.mark[name]);
       const { table, rev } = TABLES[name];
@@ -137,14 +140,16 @@ export class CopySink {
     const after = { ...this.cursor().after };
     this.db.transaction(() => {
       for (const name of NAMES) {
-        const { columns, rows, last } = batch.tables[name];
+        const table = batch.tables[name];
+        if (!table) continue; // a leader that does not copy this table
+        const { columns, rows, last } = table;
         after[name] = last;
         if (!rows.length || !this.writable(name, columns)) continue;
         const ins = this.db.prepare(`INSERT OR REPLACE INTO ${TABLES[name].table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
         for (const r of rows) ins.run(...r);
       }
       // rows of deleted deployments (also those that arrive after the deletion, from another table's page)
-      if (batch.tables.forgotten.rows.length || batch.tables.events.rows.length || batch.tables.requests.rows.length) {
+      if ([batch.tables.forgotten, batch.tables.events, batch.tables.requests].some((t) => t?.rows.length)) {
         for (const t of ['events', 'request_log']) this.db.prepare(`DELETE FROM ${t} WHERE deployment_id IN (SELECT deployment_id FROM copy_forgotten)`).run();
       }
     })();
