@@ -293,7 +293,8 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
       'an edit of the InferenceDeployment in the cluster was refused: gpuCount: is fixed at creation (or written by inferscale only); create a new deployment to change it; set back',
     ]);
     assert.equal((await b.api('GET', '/deployments/shared')).body.gpuCount, 1);
-    // and on the resource, as Kubernetes Events (kubectl describe idep shared)
+    // and on the resource, as Kubernetes Events (kubectl describe idep shared), written just after the resource
+    await waitFor(() => kubeEvents('shared').length === 2, { what: 'two Kubernetes Events on shared' });
     assert.deepEqual(kubeEvents('shared'), [
       'Normal EditApplied: the InferenceDeployment was edited in the cluster: labels, replicas applied',
       `Warning EditRefused: ${events[1].message}`,
@@ -320,7 +321,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     k.cluster.delete('inferencedeployments', k.namespace, 'gitops');
     await waitFor(async () => (await b.api('GET', '/deployments/gitops')).status === 404, { what: 'the deployment deleted' });
     await waitFor(() => !idep('gitops') && k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=gitops').items.length === 0, { what: 'the resource and the pods gone' });
+    await waitFor(() => kubeEvents('gitops').length === 2, { what: 'two Kubernetes Events on gitops' });
     assert.deepEqual(kubeEvents('gitops').map((e) => e.split(':')[0]), ['Normal Created', 'Normal Deleting']);
+    await waitFor(() => kubeEvents('broken').length === 1, { what: 'the Kubernetes Event on broken' });
     assert.deepEqual(kubeEvents('broken'), ['Warning CreateRefused: gpuCount: must be between 1 and 8']);
   });
 
