@@ -10,23 +10,23 @@
  * refused one is set back.
  */
 import { InferscaleError, toInferscaleError } from '../core/errors.js';
+import { createSchema, updateSchema } from '../domain/validation.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { EditOutcome, SpecEdit } from '../providers/kubernetes/mirror.js';
 import type { InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
 
-/** spec fields an edit may change, by the service call that changes them */
-const UPDATE_FIELDS = ['modelName', 'engineParams', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const;
 /** spec fields fixed at creation (or written by the leader only) */
-const FIXED_FIELDS = ['engine', 'zone', 'gpuType', 'gpuCount', 'generation', 'apiKeySecret'] as const;
+const FIXED_FIELDS: readonly string[] = ['engine', 'zone', 'gpuType', 'gpuCount', 'generation', 'apiKeySecret'];
+/** spec fields an edit changes through DeploymentService.update: those its schema takes, less the fixed ones it only refuses */
+const UPDATE_FIELDS = Object.keys(updateSchema.shape).filter((f) => !FIXED_FIELDS.includes(f));
+/** spec fields a new resource may give: those `POST /deployments` takes (the rest of a copied resource's spec, e.g. generation, is ignored) */
+const CREATE_FIELDS = Object.keys(createSchema.shape).filter((f) => f !== 'name');
 
 export interface EditDeps {
   deployments: Pick<DeploymentService, 'get' | 'create' | 'delete' | 'update' | 'scale' | 'setAutoscale' | 'disableAutoscale'>;
   store: Pick<Store, 'addEvent'>;
 }
-
-/** spec fields a new resource may give (the rest of a copied resource's spec, e.g. generation, is ignored) */
-const CREATE_FIELDS = ['modelName', 'engine', 'engineParams', 'zone', 'gpuType', 'gpuCount', 'replicas', ...UPDATE_FIELDS.filter((f) => f !== 'modelName' && f !== 'engineParams')] as const;
 
 /**
  * A resource someone created (`kubectl apply`): the deployment made from it through the same checks as
@@ -66,9 +66,9 @@ export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, 
   let message: string;
   let refused = false;
   try {
-    const fixed = fields.find((f) => (FIXED_FIELDS as readonly string[]).includes(f));
+    const fixed = fields.find((f) => FIXED_FIELDS.includes(f));
     if (fixed) throw new InferscaleError('immutable_field', `${fixed}: is fixed at creation (or written by inferscale only); create a new deployment to change it`, { field: fixed });
-    const unknown = fields.find((f) => f !== 'replicas' && f !== 'autoscale' && !(UPDATE_FIELDS as readonly string[]).includes(f));
+    const unknown = fields.find((f) => f !== 'replicas' && f !== 'autoscale' && !UPDATE_FIELDS.includes(f));
     if (unknown) throw new InferscaleError('invalid_argument', `${unknown}: unknown field`, { field: unknown });
     const update = Object.fromEntries(UPDATE_FIELDS.filter((f) => f in edit).map((f) => [f, edit[f]]));
     if (Object.keys(update).length) {

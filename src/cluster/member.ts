@@ -108,8 +108,6 @@ export class ClusterMember {
   private mirrorTimer?: Timer;
   private transition: Promise<void> = Promise.resolve();
   private copySource?: CopySource;
-  /** per follower gateway: rows left to copy after the last batch it was sent */
-  private readonly copyLeft = new Map<string, number>();
   private readonly metrics: ClusterMetrics;
   private lastCopyPrune = 0;
 
@@ -145,7 +143,7 @@ export class ClusterMember {
         return more;
       },
     };
-    this.metrics = new ClusterMetrics(d.registry, { leading: () => this.role === 'leader', gateways: () => this.gateways() });
+    this.metrics = new ClusterMetrics(d.registry, { leading: () => this.role === 'leader', gateways: () => this.signals.gateways() });
     this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
     this.elector = new LeaderElector({
       client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.clock, log: d.log,
@@ -168,16 +166,8 @@ export class ClusterMember {
   /** The leader's side of a follower's history copy: the rows after its position (undefined unless leading). */
   serveCopy(gateway: string, cursor: CopyCursor): CopyBatch | undefined {
     const batch = this.role === 'leader' ? this.copySource?.serve(cursor) : undefined;
-    if (!batch) return undefined;
-    this.copyLeft.set(gateway, batch.left);
-    // gateways come and go with their pods: forget those that stopped reporting
-    if (this.copyLeft.size > 64) for (const g of [...this.copyLeft.keys()]) if (!this.signals.gateways().some((x) => x.gateway === g)) this.copyLeft.delete(g);
+    if (batch) this.signals.copied(gateway, batch.left);
     return batch;
-  }
-
-  /** The follower gateways heard from lately, with how many history rows each still has to copy. */
-  gateways(): { gateway: string; ageMs: number; copyRowsLeft: number | null }[] {
-    return this.signals.gateways().map((g) => ({ ...g, copyRowsLeft: this.copyLeft.get(g.gateway) ?? null }));
   }
 
   /** The leader's URL as the Lease says (this replica's own when it leads). */

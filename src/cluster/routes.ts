@@ -22,7 +22,7 @@ export function mountClusterRoutes(app: Hono, member: () => ClusterMember | unde
   app.get('/cluster', (c) => {
     const m = member();
     const view: ClusterView = m
-      ? { identity: m.identity, role: m.currentRole, leader: m.leaderUrl() ?? null, gateways: m.gateways() }
+      ? { identity: m.identity, role: m.currentRole, leader: m.leaderUrl() ?? null, gateways: m.signals.gateways() }
       : { identity: self().identity, role: 'single', leader: self().url, gateways: [] };
     return c.json(view);
   });

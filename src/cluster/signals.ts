@@ -41,7 +41,8 @@ export interface RemoteLoad {
 
 /** The leader's side: the latest report of every follower gateway. */
 export class RemoteSignals {
-  private readonly latest = new Map<string, { at: number; load: Map<string, RemoteLoad> }>();
+  /** per gateway: its latest report, and the rows of the leader's history it still had to copy then (copy.ts) */
+  private readonly latest = new Map<string, { at: number; load: Map<string, RemoteLoad>; copyRowsLeft: number | null }>();
   private readonly pending = new Map<string, { arrivals: number; ttftMs: number[]; tokens: number }>();
 
   /** `onRequests`: the followers' request log rows (the leader writes them to its own log) */
@@ -64,7 +65,7 @@ export class RemoteSignals {
       for (const t of d.ttftMs) p.ttftMs.push(t);
       if (p.ttftMs.length > MAX_TTFT_PER_REPORT) p.ttftMs.splice(0, p.ttftMs.length - MAX_TTFT_PER_REPORT);
     }
-    this.latest.set(r.gateway, { at: this.clock.now(), load });
+    this.latest.set(r.gateway, { at: this.clock.now(), load, copyRowsLeft: null });
     for (const row of r.requests) if (row[5] === 200) this.bucket(row[0]).tokens += row[3];
     if (r.requests.length) this.onRequests?.(r.requests);
     return r.wake;
@@ -94,10 +95,16 @@ export class RemoteSignals {
     return { ...this.current(deploymentId), arrivals: p?.arrivals ?? 0, ttftMs: p?.ttftMs ?? [], tokens: p?.tokens ?? 0 };
   }
 
-  /** The follower gateways heard from within the stale window, with the age of their last report. */
-  gateways(): { gateway: string; ageMs: number }[] {
+  /** Records how many history rows a gateway has left to copy after the batch just sent to it. */
+  copied(gateway: string, rowsLeft: number): void {
+    const r = this.latest.get(gateway);
+    if (r) r.copyRowsLeft = rowsLeft;
+  }
+
+  /** The follower gateways heard from within the stale window, with the age of their last report and their history copy's rows left. */
+  gateways(): { gateway: string; ageMs: number; copyRowsLeft: number | null }[] {
     const now = this.clock.now();
-    return [...this.latest].filter(([, r]) => now - r.at <= this.staleMs).map(([gateway, r]) => ({ gateway, ageMs: now - r.at }));
+    return [...this.latest].filter(([, r]) => now - r.at <= this.staleMs).map(([gateway, r]) => ({ gateway, ageMs: now - r.at, copyRowsLeft: r.copyRowsLeft }));
   }
 }
 
