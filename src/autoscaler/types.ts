@@ -16,6 +16,20 @@ export interface LoadSample {
   arrivals: number;
   /** p95 time to first token of requests that got their first token during the interval, if any */
   ttftP95Ms?: number;
+  /**
+   * The split of that TTFT, for the requests that got their first token during the interval: p95 of the
+   * time they waited for a slot (gateway queue + engine queue: what more replicas can shorten), and the
+   * mean prefill time (TTFT minus the wait: what more replicas cannot shorten) with their mean prompt
+   * tokens. Absent when the feeder cannot tell (then the whole TTFT counts as wait).
+   */
+  waitP95Ms?: number;
+  prefillMs?: number;
+  promptTokens?: number;
+  /** requests that finished during the interval, with their mean slot time (start to last token, ms) */
+  completions?: number;
+  serviceMs?: number;
+  /** mean inter-token latency of the requests that finished during the interval (those with 2+ tokens), ms */
+  itlMs?: number;
 }
 
 /** A bucketed point of long-term demand history (e.g. 5 min buckets), kept in the store across restarts. */
