@@ -58,9 +58,12 @@ describe('the ten complaints', () => {
     const now = 60 * SEC;
     const s = samples(0, now, () => ({ ongoing: 6, queued: 0, arrivals: 2, ttftP95Ms: 4000 }));
     const p = policy({ targetOngoingRequests: 8, ttftP95Ms: '2s' });
-    const r = p.decide(input({ now, samples: s, replicas: { ready: 2, desired: 2 } }), p.init(0));
-    assert.equal(r.desired, 4, 'concurrency alone asks for 1; TTFT at 2x target doubles the ready replicas');
-    assert.match(r.reason, /ttft p95 4s vs 2s = 4/);
+    const r = p.decide(input({ now, samples: s, replicas: { ready: 1, desired: 1 } }), p.init(0));
+    assert.equal(r.desired, 2, 'concurrency alone asks for 1; TTFT at 2x target doubles the ready replicas');
+    assert.match(r.reason, /ttft p95 4s is above the 2s SLO, wait p95 4s = 2/);
+    // never more than twice what the load term asks (no runaway): from 2 ready it holds 2
+    const r1 = p.decide(input({ now, samples: s, replicas: { ready: 2, desired: 2 } }), p.init(0));
+    assert.equal(r1.desired, 2);
     // with at most one request per replica, more replicas cannot lower TTFT: no scale-up
     const lone = samples(0, now, () => ({ ongoing: 1, queued: 0, arrivals: 1, ttftP95Ms: 4000 }));
     const r2 = p.decide(input({ now, samples: lone, replicas: { ready: 1, desired: 1 } }), p.init(0));
@@ -169,16 +172,26 @@ describe('the ten complaints', () => {
 });
 
 describe('also named in the reference', () => {
-  it('keda#7770: N -> 0 waits for the downscale window, not only the idle period', () => {
+  it('keda#7770: a lull with requests still coming follows the downscale window; only a deployment with no request at all goes to zero, at scale-to-zero-after', () => {
+    // a trickle of one request every 30 s is a lull, not idleness: no direct N -> 0
+    const trickle = runScenario({
+      policy: policy({ scaleToZeroAfterMs: '1m', downscaleDelayMs: '5m' }),
+      initial: { ready: 4 },
+      durationMs: 15 * MIN,
+      demand: (t) => ({ load: t < 2 * MIN ? 16 : t % (30 * SEC) < 2 * SEC ? 1 : 0, arrivals: t < 2 * MIN ? 4 : t % (30 * SEC) === 0 ? 1 : 0 }),
+    });
+    assert.ok(trickle.filter((s) => s.at < 5 * MIN).every((s) => s.desired >= 2), 'the lull follows the downscale window from 4');
+    assert.ok(trickle.every((s) => s.desired >= 1), 'never to zero while requests come');
+    // nothing at all after 2 min: the user's bound of 1 min idle holds from any replica count
     const steps = runScenario({
       policy: policy({ scaleToZeroAfterMs: '1m', downscaleDelayMs: '5m' }),
       initial: { ready: 4 },
       durationMs: 15 * MIN,
       demand: (t) => ({ load: t < 2 * MIN ? 16 : 0, arrivals: t < 2 * MIN ? 4 : 0 }),
     });
-    // load ends at 2 min; the scale-down follows 80% of the 5 min window (4 min), then the 1 -> 0 step
-    assert.ok(steps.filter((s) => s.at < 6 * MIN).every((s) => s.desired >= 1), 'idle 1 min is not enough from 4');
-    assert.equal(desiredAt(steps, 8 * MIN + 10 * SEC), 0);
+    assert.ok(steps.filter((s) => s.at < 2 * MIN + 50 * SEC).every((s) => s.desired >= 1), 'not before 1 min idle');
+    assert.equal(desiredAt(steps, 3 * MIN + 5 * SEC), 0);
+    assert.match(steps.find((s) => s.desired === 0)!.reason, /scale-to-zero-after 1m: scale to zero|idle 1m: scale to zero/);
   });
   it('knative/serving#15352: a long request in flight keeps its replica however long it runs', () => {
     const steps = runScenario({

@@ -31,7 +31,8 @@ import { MIN_GAP_MS, planIdle, recordGap, setLastBurst, type GapSample } from '.
 import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-limit.js';
 import { isActive, scaleToZeroGate } from './pieces/scale-to-zero.js';
 import { recordRun, runExtreme, runQuantile, type Recommendation } from './pieces/stabilize.js';
-import { readSignals, terms } from './ours-signals.js';
+import { initCapacity, observe, summarize, type CapacityModel, type CapacitySummary } from './pieces/capacity.js';
+import { LONG_WINDOW_MS, readSignals, terms, type SloCase, type SloInputs } from './ours-signals.js';
 import { scheduleFloor } from './schedule.js';
 import type { AutoscaleSpec, PolicyInput, PolicyResult, ScalingPolicy } from './types.js';
 import { formatDuration, formatRate, num } from './units.js';
@@ -51,6 +52,11 @@ export const TUNING = Object.freeze({
   zeroPlanner: true,
   /** a plan to keep is made again at most this often, or a quarter of the quiet time so far if longer */
   replanMs: 10_000,
+  /**
+   * consolidation: scale down only to a count that holds the load at this share below the target
+   * (N -> N-1 only if the load fits N-1 with a margin; ai-dynamo/dynamo#9294), the mirror of upTolerance
+   */
+  downMargin: 0.1,
 });
 
 /** The plan for the current quiet spell (times in ms after the end of activity `activeAt`). */
@@ -93,6 +99,18 @@ export interface OurState {
   /** whether the newest sample had requests waiting, and when queueing began (with the ready count then) */
   queuing: boolean;
   queueStarts: readonly QueueStart[];
+  /** the learned capacity model of one replica (pieces/capacity.ts) */
+  capacity: CapacityModel;
+  /** the SLO term's case at the last decision (a change to 'prefill' is worth an event) */
+  sloCase: SloCase;
+  /** the quiet spell (its lastActiveAt) in which a replica was pre-warmed */
+  prewarmedSpell: number;
+}
+
+/** The fitted capacity model of a policy state, for `deployment show` and the dashboard. */
+export function capacitySummary(state: unknown): CapacitySummary | undefined {
+  const c = (state as Partial<OurState> | undefined)?.capacity;
+  return c ? summarize(c) : undefined;
 }
 
 export interface QueueStart {
@@ -109,6 +127,7 @@ export function createOurPolicy(spec: AutoscaleSpec): ScalingPolicy<OurState> {
       up: [], down: [], additions: [], lastScaleUpAt: -Infinity, lastActiveAt: now, seenActivity: false,
       ready: 0, readyChangedAt: now, readyRoseAt: -Infinity, since: now,
       lastSampleAt: -Infinity, gaps: [], burstFrom: -Infinity, burstCount: 0, queuing: false, queueStarts: [],
+      capacity: initCapacity(), sloCase: 'none', prewarmedSpell: -Infinity,
     }),
     decide: (input, state) => decide(spec, tolTarget, input, state),
   };
@@ -128,10 +147,13 @@ function trackActivity(state: OurState, input: PolicyInput): void {
   let newest = state.lastSampleAt;
   let queuing = state.queuing;
   let queueStarts = state.queueStarts;
+  let capacity = state.capacity;
+  const ready = input.replicas.ready;
   for (let i = firstAfter(samples, state.lastSampleAt); i < samples.length; i++) {
     const s = samples[i];
     if (s.at > now) break;
     newest = s.at;
+    if (ready > 0) capacity = observe(capacity, { batch: s.ongoing / ready, itlMs: s.itlMs, prefillMs: s.prefillMs, promptTokens: s.promptTokens, completions: s.completions, serviceMs: s.serviceMs });
     const q = s.queued > 0;
     if (q && !queuing && TUNING.queueEpisodes > 0) {
       queueStarts = [...queueStarts.slice(-(2 * TUNING.queueEpisodes - 1)), { at: s.at, ready: input.replicas.ready }];
@@ -158,6 +180,7 @@ function trackActivity(state: OurState, input: PolicyInput): void {
   state.lastSampleAt = newest;
   state.queuing = queuing;
   state.queueStarts = queueStarts;
+  state.capacity = capacity;
 }
 
 /** The zero plan for the current quiet spell, made again when the spell passes a recorded gap. */
@@ -183,7 +206,8 @@ function copyState(p: OurState): OurState {
     up: p.up, down: p.down, additions: p.additions, lastScaleUpAt: p.lastScaleUpAt, lastActiveAt: p.lastActiveAt,
     seenActivity: p.seenActivity, ready: p.ready, readyChangedAt: p.readyChangedAt, readyRoseAt: p.readyRoseAt,
     since: p.since, lastSampleAt: p.lastSampleAt, gaps: p.gaps, burstFrom: p.burstFrom, burstCount: p.burstCount,
-    plan: p.plan, queuing: p.queuing, queueStarts: p.queueStarts,
+    plan: p.plan, queuing: p.queuing, queueStarts: p.queueStarts, capacity: p.capacity, sloCase: p.sloCase,
+    prewarmedSpell: p.prewarmedSpell,
   };
 }
 
@@ -201,6 +225,20 @@ function queuePressure(state: OurState, now: number, windowMs: number, ready: nu
   return n >= k && fewest >= 1 ? Math.min(ready, fewest) + 1 : 0;
 }
 
+/** The SLO term's inputs: the TTFT split read from the samples, slot time and slots from the capacity model. */
+function sloInputs(spec: AutoscaleSpec, sig: ReturnType<typeof readSignals>, capacity: CapacityModel): SloInputs {
+  // slot time: the model's, or Little's law on the short window (requests in flight / arrival rate)
+  const little = sig.rate > 0 ? sig.short.ongoing / sig.rate : 0;
+  const slotMs = capacity.served > 0 ? capacity.serviceMs : little;
+  return {
+    ttft: sig.ttftP95Ms,
+    wait: sig.waitP95Ms,
+    ratePerMs: sig.rate,
+    slotMs,
+    slots: Math.max(spec.targetOngoingRequests, Math.floor(capacity.maxBatch)),
+  };
+}
+
 function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev: OurState): PolicyResult<OurState> {
   const { now, replicas } = input;
   const current = replicas.desired;
@@ -216,44 +254,56 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
 
   // 1. reactive
   const sig = readSignals(input, state.readyChangedAt, spec.ttftP95Ms !== undefined);
-  const upT = terms(spec, sig.short, sig.ttftP95Ms, ready);
-  const tolRec = tolTarget === spec.targetOngoingRequests ? upT.replicas : terms(spec, sig.short, sig.ttftP95Ms, ready, tolTarget).replicas;
-  const downT = terms(spec, sig.long, sig.ttftP95Ms, ready);
+  const slo = sloInputs(spec, sig, state.capacity);
+  const upT = terms(spec, sig.short, slo, ready);
+  const tolRec = tolTarget === spec.targetOngoingRequests ? upT.replicas : terms(spec, sig.short, slo, ready, tolTarget).replicas;
+  const downT = terms(spec, sig.long, slo, ready, spec.targetOngoingRequests * (1 - TUNING.downMargin));
+  state.sloCase = upT.sloCase;
   const confirmMs = Math.max(spec.upscaleDelayMs, TUNING.upConfirmShare * Math.max(0, input.coldStartMs));
   const keep = Math.max(confirmMs, spec.downscaleDelayMs) + 1;
   state.up = recordRun(prev.up, now, tolRec, keep);
   state.down = recordRun(prev.down, now, downT.replicas, keep);
   const sustained = runExtreme(state.up, now, confirmMs, 'min', tolRec);
   const pressure = queuePressure(state, now, spec.downscaleDelayMs, ready);
-  const upTarget = Math.max(sustained, pressure);
+  // cold-start discipline: requests held at zero are demand that exists now: ask at once for what they need
+  const held = ready === 0 ? input.heldAtZero : 0;
+  const heldNeed = held > 0 ? ceilReplicas((held + (sig.last?.ongoing ?? 0)) / spec.targetOngoingRequests) : 0;
+  const upTarget = Math.max(sustained, pressure, heldNeed);
+  // requests waiting (held, or queued at the gateway) need every replica on its way: none is cancelled
+  const waiting = input.heldAtZero > 0 || (sig.last?.queued ?? 0) > 0;
   let reactive = current;
   if (!sig.hasSamples && input.heldAtZero <= 0) {
     notes.push(() => 'no samples yet');
   } else if (upTarget > current) {
     reactive = upTarget;
-    if (pressure > sustained) notes.push(() => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`);
+    if (heldNeed === upTarget && heldNeed > sustained) notes.push(() => `${held} held at zero: ${heldNeed} at once`);
+    else if (pressure > sustained) notes.push(() => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`);
   } else {
     const floor = Math.max(sustained, pressure);
+    // the down window reaches back over the history there is (a restart does not hold idle replicas), at
+    // least the long window
+    const history = Math.min(spec.downscaleDelayMs, Math.max(LONG_WINDOW_MS, now - prev.since));
     let downTarget = floor >= current ? floor
-      : Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), floor);
-    // N -> 0 only after a whole window without demand (kedacore/keda#7770)
-    if (downTarget === 0) downTarget = runExtreme(state.down, now, spec.downscaleDelayMs, 'max', downT.replicas);
-    // the replicas still starting that neither window asks for any more: cancel them (nothing to keep)
+      : Math.max(runQuantile(state.down, now, history, TUNING.downQuantile, downT.replicas), floor);
+    // N -> 0 only after a whole window without demand (kedacore/keda#7770); the idle bound below may go sooner
+    if (downTarget === 0) downTarget = runExtreme(state.down, now, history, 'max', downT.replicas);
+    // the replicas still starting that neither window asks for any more, while no request waits: cancel them
     const cancelTo = Math.max(downTarget, downT.replicas, upT.replicas, ready);
     const holdMs = Math.max(0, input.coldStartMs);
     if (downTarget < current) {
       const ago = now - prev.lastScaleUpAt;
       if (ago < holdMs) {
-        if (cancelTo < current) {
+        if (cancelTo < current && !waiting) {
           reactive = cancelTo;
           notes.push(() => `${current - cancelTo} starting no longer asked for: cancelled`);
-        } else notes.push(() => `scale-down to ${downTarget} held: scaled up ${formatDuration(ago)} ago`);
-      } else if (now - prev.since < spec.downscaleDelayMs) {
-        notes.push(() => `scale-down to ${downTarget} held: ${formatDuration(spec.downscaleDelayMs)} of history needed`);
+        } else if (waiting) notes.push(() => `scale-down to ${downTarget} held: requests are waiting`);
+        else notes.push(() => `scale-down to ${downTarget} held: scaled up ${formatDuration(ago)} ago`);
+      } else if (now - prev.since < history) {
+        notes.push(() => `scale-down to ${downTarget} held: ${formatDuration(history)} of history needed`);
       } else reactive = downTarget;
     } else if (upT.replicas < current) {
       const q = Math.round(TUNING.downQuantile * 100);
-      notes.push(() => `holding ${current}: ${downTarget} asked for (p${q} over ${formatDuration(spec.downscaleDelayMs)}, sustained or queueing)`);
+      notes.push(() => `holding ${current}: ${downTarget} asked for (p${q} over ${formatDuration(history)}, sustained or queueing)`);
     }
   }
   if (input.heldAtZero > 0 && reactive < 1) reactive = 1;
@@ -282,20 +332,32 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   }
   candidate = Math.max(candidate, hardFloor, forecastFloor);
 
-  // 3. zero: the 1 -> 0 step is gated by idleness alone; N -> 0 also needs the downscale window (keda#7770)
+  // 3. zero: the 1 -> 0 step is gated by idleness alone; N -> 0 also needs the downscale window (keda#7770),
+  // except that no replica stays up past the user's scale-to-zero-after without any request (the bound)
   const idleMs = Math.max(0, now - state.lastActiveAt);
-  const plan = hardFloor === 0 && forecastFloor === 0 && upT.replicas === 0 ? currentPlan(spec, state, input) : undefined;
+  const noFloor = hardFloor === 0 && forecastFloor === 0 && upT.replicas === 0;
+  const boundIdleMs = Math.max(0, now - Math.max(state.lastActiveAt, state.readyRoseAt));
+  const pastBound = noFloor && spec.minReplicas === 0 && boundIdleMs >= spec.scaleToZeroAfterMs;
+  if (!noFloor && current > 0 && spec.minReplicas === 0 && boundIdleMs >= spec.scaleToZeroAfterMs && upT.replicas === 0) {
+    notes.push(() => `idle ${formatDuration(boundIdleMs)}, kept by the ${hardFloor > 0 ? 'schedule' : 'forecast'}`);
+  }
+  const plan = noFloor ? currentPlan(spec, state, input) : undefined;
   const planned = plan !== undefined && plan.candidates > 0 ? plan : undefined;
-  const wantsZero = candidate === 0 || (candidate === 1 && current <= 1 && upT.replicas === 0 && hardFloor === 0 && forecastFloor === 0);
+  const wantsZero = candidate === 0 || pastBound || (candidate === 1 && current <= 1 && noFloor);
   if (wantsZero && current > 0) {
     if (planned) {
       const gate = scaleToZeroGate({
         now, idleSince: now, idleAfterMs: 0, minReplicas: spec.minReplicas, starting: replicas.starting, heldAtZero: input.heldAtZero,
       });
-      const due = idleMs >= planned.dropAt && idleMs < planned.prewarmAt;
+      const due = (idleMs >= planned.dropAt && idleMs < planned.prewarmAt) || pastBound;
       if (due && gate.allowed) {
         candidate = 0;
-        notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
+        if (pastBound && !(idleMs >= planned.dropAt && idleMs < planned.prewarmAt)) {
+          // the plan wanted the replica kept: the bound drops it, and nothing comes back before a request
+          state.prewarmedSpell = state.lastActiveAt;
+          notes.push(() => `idle ${formatDuration(boundIdleMs)} >= scale-to-zero-after ${formatDuration(spec.scaleToZeroAfterMs)}: scale to zero`);
+        }
+        else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
       } else {
         candidate = Math.max(candidate, 1);
         if (!gate.allowed) notes.push(() => `not to zero: ${gate.reason}`);
@@ -319,9 +381,11 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
     }
   }
   let prewarm = false;
-  if (current === 0 && candidate === 0 && planned && idleMs >= planned.prewarmAt) {
+  // one pre-warm per quiet spell: a pre-warmed replica that sees no request goes at the bound, for good
+  if (current === 0 && candidate === 0 && planned && idleMs >= planned.prewarmAt && state.prewarmedSpell !== state.lastActiveAt) {
     candidate = 1;
     prewarm = true;
+    state.prewarmedSpell = state.lastActiveAt;
     notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: pre-warm`);
   }
 
@@ -352,7 +416,9 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   }
 
   const showDown = reactive < current && downT.replicas !== upT.replicas;
-  return new Decision(desired, state, () => {
+  const wakeAt = desired === 0 && planned && planned.prewarmAt < Infinity && state.prewarmedSpell !== state.lastActiveAt
+    ? state.lastActiveAt + planned.prewarmAt : undefined;
+  return new Decision(desired, state, wakeAt, () => {
     const down = showDown ? `; 60s ${downT.text()}` : '';
     const capacity = `ready ${ready} + starting ${replicas.starting}`;
     return [upT.text() + down, capacity, ...notes.map((n) => n())].join('; ') + `; desired ${desired}`;
@@ -366,6 +432,7 @@ class Decision implements PolicyResult<OurState> {
   constructor(
     readonly desired: number,
     readonly state: OurState,
+    readonly wakeAt: number | undefined,
     private readonly build: () => string,
   ) {}
 

@@ -73,6 +73,11 @@ export interface PolicyResult<S> {
   /** one human-readable line with the numbers behind the decision */
   reason: string;
   state: S;
+  /**
+   * The policy wants to be asked again by this time even if nothing changes (a planned pre-warm): a feeder
+   * that asks less often while idle (the simulator's fast idle path) asks then. Absent: no such time.
+   */
+  wakeAt?: number;
 }
 
 export interface ScalingPolicy<S = unknown> {

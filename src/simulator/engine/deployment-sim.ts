@@ -44,6 +44,8 @@ export class DeploymentSim {
   private policyState: unknown;
   private wakePending = false;
   private lastDecisionAt = -Infinity;
+  /** when the policy asked to be asked again (a planned pre-warm), for the fast idle path */
+  private wakeAt = Infinity;
   private lastBusyAt: number;
   private failedQueueTimeout = 0;
   private failedQueueFull = 0;
@@ -99,7 +101,7 @@ export class DeploymentSim {
       // fast idle: at zero, nothing in flight and quiet for a while: jump ahead, asking the policy every probeMs
       if (probeMs > 0 && this.set.live === 0 && admission.ongoing === 0 && admission.queued === 0 && tracker.arrivals === 0 &&
           nextSample - this.lastBusyAt > IDLE_QUIET_MS && clock.peekTime() === Infinity) {
-        let probe = Math.max(nextTick, this.lastDecisionAt + probeMs);
+        let probe = Math.max(nextTick, Math.min(this.lastDecisionAt + probeMs, this.wakeAt));
         probe = nextTick + Math.ceil((probe - nextTick) / tickMs) * tickMs;
         const jumpTo = Math.min(ta, probe, Math.max(horizon, nextSample));
         if (jumpTo > nextSample) {
@@ -211,7 +213,8 @@ export class DeploymentSim {
     const arrival = this.t0 + this.trace.at[i];
     this.ttft[i] = first - arrival;
     this.e2e[i] = done - arrival;
-    this.tracker.firstToken(first, first - arrival);
+    this.tracker.firstToken(first, first - arrival, now - arrival, pre, this.trace.promptTokens[i]);
+    this.tracker.completion(done, done - now, c > 1 ? itl : NaN);
     this.clock.push(done, EV_DONE, r, i);
   }
 
@@ -245,6 +248,7 @@ export class DeploymentSim {
     const res = this.policy.decide(input, this.policyState);
     this.policyState = res.state;
     this.lastDecisionAt = now;
+    this.wakeAt = res.wakeAt ?? Infinity;
     set.apply(res.desired, now, warm);
   }
 }

@@ -16,7 +16,14 @@ export class LoadTracker {
   private lastT: number;
   private ftAt: number[] = [];
   private ftVal: number[] = [];
+  private ftWait: number[] = [];
+  private ftPrefill: number[] = [];
+  private ftPrompt: number[] = [];
+  private doneAt: number[] = [];
+  private doneService: number[] = [];
+  private doneItl: number[] = [];
   private readonly tmp: number[] = [];
+  private readonly tmp2: number[] = [];
   private readonly keep: number;
 
   constructor(
@@ -36,17 +43,27 @@ export class LoadTracker {
     this.lastT = t;
   }
 
-  /** A request's first token came out at `at` after `ttftMs`. */
-  firstToken(at: number, ttftMs: number): void {
+  /** A request's first token comes out at `at` after `ttftMs`: `waitMs` for a slot, then `prefillMs` for `promptTokens`. */
+  firstToken(at: number, ttftMs: number, waitMs = ttftMs, prefillMs = 0, promptTokens = 0): void {
     this.ftAt.push(at);
     this.ftVal.push(ttftMs);
+    this.ftWait.push(waitMs);
+    this.ftPrefill.push(prefillMs);
+    this.ftPrompt.push(promptTokens);
+  }
+
+  /** A request finishes at `at` after holding its slot `serviceMs`, at `itlMs` per token (NaN: one token). */
+  completion(at: number, serviceMs: number, itlMs: number): void {
+    this.doneAt.push(at);
+    this.doneService.push(serviceMs);
+    this.doneItl.push(itlMs);
   }
 
   /** Closes the interval ending at t (integrate(t, ...) first). */
   sample(t: number, queued: number): LoadSample {
     const s: LoadSample = { at: t, ongoing: this.area / this.intervalMs, queued, arrivals: this.arrivals };
-    const p95 = this.takeTtftP95(t);
-    if (p95 !== undefined) s.ttftP95Ms = p95;
+    this.takeFirstTokens(t, s);
+    this.takeCompletions(t, s);
     this.area = 0;
     this.arrivals = 0;
     this.push(s);
@@ -75,26 +92,75 @@ export class LoadTracker {
     if (buf.length >= 2 * this.keep) this.samples = buf.slice(buf.length - this.keep);
   }
 
-  private takeTtftP95(t: number): number | undefined {
+  /** The TTFT p95, its wait p95 and the mean prefill and prompt of the first tokens due by t, into s. */
+  private takeFirstTokens(t: number, s: LoadSample): void {
     const at = this.ftAt;
     const n = at.length;
-    if (n === 0) return undefined;
-    const val = this.ftVal;
-    const tmp = this.tmp;
+    if (n === 0) return;
+    const { ftVal: val, ftWait: wait, ftPrefill: pre, ftPrompt: prompt, tmp } = this;
+    const waits = this.tmp2;
     tmp.length = 0;
+    waits.length = 0;
     let w = 0;
+    let preSum = 0;
+    let promptSum = 0;
     for (let i = 0; i < n; i++) {
-      if (at[i] <= t) tmp.push(val[i]);
-      else {
+      if (at[i] <= t) {
+        tmp.push(val[i]);
+        waits.push(wait[i]);
+        preSum += pre[i];
+        promptSum += prompt[i];
+      } else {
         at[w] = at[i];
         val[w] = val[i];
+        wait[w] = wait[i];
+        pre[w] = pre[i];
+        prompt[w] = prompt[i];
         w++;
       }
     }
-    at.length = w;
-    val.length = w;
-    if (tmp.length === 0) return undefined;
+    at.length = val.length = wait.length = pre.length = prompt.length = w;
+    const k = tmp.length;
+    if (k === 0) return;
+    const rank = Math.max(0, Math.ceil(0.95 * k) - 1);
     tmp.sort((a, b) => a - b);
-    return tmp[Math.max(0, Math.ceil(0.95 * tmp.length) - 1)];
+    waits.sort((a, b) => a - b);
+    s.ttftP95Ms = tmp[rank];
+    s.waitP95Ms = waits[rank];
+    s.prefillMs = preSum / k;
+    s.promptTokens = promptSum / k;
+  }
+
+  /** Completions due by t: their count, mean slot time and mean inter-token latency, into s. */
+  private takeCompletions(t: number, s: LoadSample): void {
+    const at = this.doneAt;
+    const n = at.length;
+    if (n === 0) return;
+    const { doneService: svc, doneItl: itl } = this;
+    let w = 0;
+    let k = 0;
+    let svcSum = 0;
+    let itlSum = 0;
+    let itlN = 0;
+    for (let i = 0; i < n; i++) {
+      if (at[i] <= t) {
+        k++;
+        svcSum += svc[i];
+        if (itl[i] === itl[i]) {
+          itlSum += itl[i];
+          itlN++;
+        }
+      } else {
+        at[w] = at[i];
+        svc[w] = svc[i];
+        itl[w] = itl[i];
+        w++;
+      }
+    }
+    at.length = svc.length = itl.length = w;
+    if (k === 0) return;
+    s.completions = k;
+    s.serviceMs = svcSum / k;
+    if (itlN) s.itlMs = itlSum / itlN;
   }
 }
