@@ -123,10 +123,12 @@ export class AutoscalerLoop {
     const r = e.policy.decide(input, e.state);
     e.state = r.state;
     if (r.desired !== d.replicas) {
-      e.lastDecision = { at: new Date(s.at).toISOString(), desired: r.desired, reason: r.reason };
+      // applied within the spec, quota and GPU bounds (a cap is said in the reason), never refused
       try {
-        this.o.deployments.scale(d.name, { replicas: r.desired }, 'autoscaler', r.reason);
+        const applied = this.o.deployments.applyAutoscale(d.name, r.desired, r.reason);
+        e.lastDecision = { at: new Date(s.at).toISOString(), desired: applied.replicas, reason: applied.reason };
       } catch (err) {
+        // only what is not a decision's fault: the deployment went away, the store failed
         const msg = `autoscaler could not scale ${d.name} to ${r.desired}: ${(err as Error).message}`;
         if (e.lastReason !== msg) this.o.log(msg);
         e.lastReason = msg;

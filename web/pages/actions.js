@@ -7,7 +7,7 @@ const noRoute = (e) => e.status === 404 && /no API route/.test(e.message);
 
 /** The "Scale" and "Autoscaling" card. Returns {el, update(view)}. */
 export function actionsCard(name) {
-  const replicas = h('input', { type: 'number', min: 0, max: 64, name: 'replicas', class: 'input-sm', dataset: { testid: 'scale-input' } });
+  const replicas = h('input', { type: 'number', min: 0, name: 'replicas', class: 'input-sm', dataset: { testid: 'scale-input' } });
   const scaleBtn = h('button', { class: 'btn btn-primary', type: 'submit', dataset: { testid: 'scale-submit' } }, 'Scale');
   const scaleNote = h('p', { class: 'muted small' });
   const scaleForm = h('form', { class: 'inline-form', novalidate: true }, h('label', { class: 'inline-label' }, 'Replicas'), replicas, scaleBtn);
