@@ -73,6 +73,11 @@ export interface PolicyResult<S> {
   /** one human-readable line with the numbers behind the decision */
   reason: string;
   state: S;
+  /**
+   * optional: a small summary of what the policy has learned (e.g. a fitted capacity model's coefficients),
+   * flat values for display; the live loop shows the latest in `deployment show` and the dashboard
+   */
+  model?: Record<string, unknown>;
 }
 
 export interface ScalingPolicy<S = unknown> {

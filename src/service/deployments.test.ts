@@ -1,22 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmpdir } from 'node:os';
-import { FakeClock } from '../core/clock.js';
-import { openDb } from '../store/db.js';
-import { Store } from '../store/store.js';
-import { virtualGpus } from '../placement/inventory.js';
-import { KeyBox } from '../security/secrets.js';
-import { LocalProvider } from '../providers/local/provider.js';
-import { DeploymentService } from './deployments.js';
+import { inProcessService } from './testkit.js';
 
-// The service in process: a real in-memory store, a fake clock, 128 virtual GPUs (nothing is started).
 function setup() {
-  const clock = new FakeClock(Date.UTC(2025, 0, 6));
-  const store = new Store(openDb(':memory:'));
-  const svc = new DeploymentService({
-    store, clock, inventory: virtualGpus(128, 'a5000'), keys: new KeyBox('ab'.repeat(32)),
-    provider: new LocalProvider({ clock, logDir: tmpdir() }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined,
-  });
+  const { store, deployments: svc } = inProcessService();
   const events = (name: string) => store.listEvents(store.getDeploymentByName(name)!.id, { kind: 'autoscale' }).map((e) => e.message);
   return { store, svc, events };
 }
