@@ -436,6 +436,11 @@ class Decision implements PolicyResult<OurState> {
     private readonly build: () => string,
   ) {}
 
+  /** the fitted capacity model, for display */
+  get model(): Record<string, unknown> {
+    return { ...summarize(this.state.capacity) };
+  }
+
   get reason(): string {
     if (this.text === undefined) this.text = this.build();
     return this.text;

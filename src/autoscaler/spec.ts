@@ -9,6 +9,7 @@ import { formatScheduleRule, parseScheduleRule } from './schedule.js';
 import { isValidTimeZone } from './timezone.js';
 import type { AutoscaleSpec, ScheduleRule } from './types.js';
 import { formatDuration, formatRate, parseDuration, parseRate } from './units.js';
+import { MAX_REPLICAS } from '../domain/limits.js';
 
 export { parseDuration, parseRate, formatDuration, formatRate } from './units.js';
 export { autoscaleSpecFromFlags, parseAutoscaleFlagString, specFromFlags, specFromFlagString } from './flags.js';
@@ -28,7 +29,7 @@ export const DEFAULT_AUTOSCALE: Readonly<AutoscaleSpec> = Object.freeze({
 });
 
 export const LIMITS = {
-  replicas: 1000,
+  replicas: MAX_REPLICAS,
   targetOngoingRequests: 10_000,
   ttftP95Ms: 10 * 60_000,
   upscaleDelayMs: 3_600_000,

@@ -78,6 +78,11 @@ export interface PolicyResult<S> {
    * that asks less often while idle (the simulator's fast idle path) asks then. Absent: no such time.
    */
   wakeAt?: number;
+  /**
+   * optional: a small summary of what the policy has learned (e.g. a fitted capacity model's coefficients),
+   * flat values for display; the live loop shows the latest in `deployment show` and the dashboard
+   */
+  model?: Record<string, unknown>;
 }
 
 export interface ScalingPolicy<S = unknown> {

@@ -3,7 +3,8 @@ import { ApiClient, clientConfig } from './client.js';
 import { keyValues, output } from './format.js';
 import { autoscaleSpecFromFlags } from '../autoscaler/flags.js';
 import { describeSpec } from '../autoscaler/spec.js';
-import type { AutoscaleSpec } from '../autoscaler/types.js';
+import type { AutoscaleSpec, LoadSample } from '../autoscaler/types.js';
+import type { AutoscalerStatus } from '../controller/autoscaler-loop.js';
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
@@ -37,15 +38,31 @@ export function autoscaleCommand(): Command {
 }
 
 /** The autoscaler block of `deployment show`. */
-export function showAutoscaler(d: { autoscale: AutoscaleSpec | null; autoscaler?: { signals: any; lastDecision: any; coldStartMs: number } | null }): string {
+export function showAutoscaler(d: { autoscale: AutoscaleSpec | null; autoscaler?: AutoscalerStatus | null }): string {
   if (!d.autoscale) return 'Autoscaling     off (manual replicas)';
   const a = d.autoscaler;
   const s = a?.signals;
   const pairs: [string, unknown][] = [
     ['Autoscaling', describeSpec(d.autoscale).join('; ')],
-    ['Signals', s ? `ongoing ${s.ongoing.toFixed(1)}, queued ${s.queued}, arrivals ${s.arrivals}/s${s.ttftP95Ms !== undefined ? `, ttft p95 ${Math.round(s.ttftP95Ms)} ms` : ''}` : 'none yet'],
+    ['Signals', s ? signalsLine(s) : 'none yet'],
     ['Cold start', a ? `${(a.coldStartMs / 1000).toFixed(1)} s (measured median)` : '-'],
     ['Last decision', a?.lastDecision ? `${a.lastDecision.at}: ${a.lastDecision.desired} replicas - ${a.lastDecision.reason}` : '-'],
   ];
+  if (a?.model) pairs.push(['Model', modelLine(a.model)]);
   return keyValues(pairs);
+}
+
+const ms = (x: number | undefined) => (x === undefined ? undefined : `${Math.round(x)} ms`);
+
+function signalsLine(s: LoadSample): string {
+  const parts = [`ongoing ${s.ongoing.toFixed(1)}`, `queued ${s.queued}`, `arrivals ${s.arrivals}/s`];
+  const more: [string, string | undefined][] = [['ttft p95', ms(s.ttftP95Ms)], ['wait p95', ms(s.waitP95Ms)], ['prefill', ms(s.prefillMs)], ['inter-token', ms(s.itlMs)]];
+  for (const [k, v] of more) if (v !== undefined) parts.push(`${k} ${v}`);
+  return parts.join(', ');
+}
+
+/** A policy's model summary on one line: "key value" pairs, numbers to 3 significant digits. */
+export function modelLine(m: Record<string, unknown>): string {
+  const show = (v: unknown) => (typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(3))) : typeof v === 'string' ? v : JSON.stringify(v));
+  return Object.entries(m).map(([k, v]) => `${k} ${show(v)}`).join(', ');
 }

@@ -6,7 +6,8 @@ import { FakeClock, type Clock } from '../core/clock.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
 import { waitFor } from '../test/harness.js';
-import { withRemote } from '../history/window.js';
+import { loadSample } from '../history/window.js';
+import { emptyWindow, recordCompletion, recordFirstToken } from '../gateway/window-stats.js';
 import { gatewayReportSchema, RemoteSignals, SignalReporter, STALE_MS } from './signals.js';
 
 const report = (gateway: string, deployments: { id: string; ongoing: number; queued: number; arrivals: number; ttftMs: number[] }[], wake: string[] = []) =>
@@ -18,9 +19,9 @@ test('the leader adds up what fresh follower gateways hold, and forgets a gatewa
   s.receive(report('b', [{ id: 'd1', ongoing: 3, queued: 1, arrivals: 5, ttftMs: [100, 200] }]));
   s.receive(report('c', [{ id: 'd1', ongoing: 2, queued: 0, arrivals: 1, ttftMs: [300] }, { id: 'd2', ongoing: 1, queued: 0, arrivals: 0, ttftMs: [] }]));
   assert.deepEqual(s.current('d1'), { ongoing: 5, queued: 1 });
-  assert.deepEqual(s.take('d1'), { ongoing: 5, queued: 1, arrivals: 6, ttftMs: [100, 200, 300], tokens: 0 });
+  assert.deepEqual(s.take('d1'), { ...emptyWindow(), ongoing: 5, queued: 1, arrivals: 6, ttftMs: [100, 200, 300], tokens: 0 });
   // arrivals and TTFTs are handed out once; what is held now stays until the next report
-  assert.deepEqual(s.take('d1'), { ongoing: 5, queued: 1, arrivals: 0, ttftMs: [], tokens: 0 });
+  assert.deepEqual(s.take('d1'), { ...emptyWindow(), ongoing: 5, queued: 1, tokens: 0 });
   // a newer report of a gateway replaces its numbers
   s.receive(report('b', [{ id: 'd1', ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] }]));
   assert.deepEqual(s.current('d1'), { ongoing: 2, queued: 0 });
@@ -47,14 +48,48 @@ test('a report returns the deployments to wake, and a malformed report is refuse
   assert.deepEqual(bad.error?.issues[0].path, ['deployments', 0, 'ongoing']);
 });
 
-test('a local sample plus remote load: counts add, the TTFT p95 is over all values', () => {
-  const local = { at: 5, ongoing: 1, queued: 0, arrivals: 2, ttftMs: [10, 20], ttftP95Ms: 20 };
-  const merged = withRemote(local, { ongoing: 4, queued: 3, arrivals: 7, ttftMs: Array.from({ length: 18 }, () => 1_000) });
-  assert.equal(merged.ongoing, 5);
-  assert.equal(merged.queued, 3);
-  assert.equal(merged.arrivals, 9);
-  assert.equal(merged.ttftP95Ms, 1_000);
-  assert.equal(withRemote(local, { ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] }), local);
+test('a follower reports its whole window (wait, prefill, completions); the leader merges it with a report of an older version that has arrivals and TTFT only', async () => {
+  const clock = new FakeClock(1_000);
+  const routes = new RouteTable(clock, new GatewayMetrics());
+  routes.sync({ id: 'd1', name: 'chat', apiKeyHash: Buffer.alloc(32), modelName: 'm', status: 'ready', autoscale: null, deleting: false, replicas: 0, maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 1000 } as any, []);
+  const stats = routes.getById('d1')!.stats;
+  stats.arrivals = 2;
+  recordFirstToken(stats, 400, 300, 20);
+  recordFirstToken(stats, 200, 100, 40);
+  recordCompletion(stats, 2_000, 11, 1_000);
+  // a real HTTP "leader" that fails the first report and takes the second
+  const posted: unknown[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      posted.push(JSON.parse(body));
+      res.statusCode = posted.length === 1 ? 500 : 200;
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const reporter = new SignalReporter({
+    routes, clock, identity: 'b', adminToken: 't', log: () => undefined,
+    leaderUrl: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  });
+  try {
+    await reporter.send();
+    // the first report failed: the window stays unsent and goes, whole, with the next one
+    await reporter.send();
+  } finally {
+    server.close();
+  }
+  assert.equal(posted.length, 2);
+  const leader = new RemoteSignals(clock);
+  leader.receive(gatewayReportSchema.parse(posted[1]));
+  leader.receive(report('c', [{ id: 'd1', ongoing: 1, queued: 2, arrivals: 3, ttftMs: [10, 20] }]));
+  const local = { stats: { ...emptyWindow(), lastActivityAt: 0 }, admission: { ongoing: 1, queued: 0 } };
+  const s = loadSample(local, 5_000, 'history', leader.take('d1'));
+  assert.deepEqual(
+    { ...s, ttftMs: [...s.ttftMs].sort((a, b) => a - b) },
+    { at: 5_000, ongoing: 2, queued: 2, arrivals: 5, ttftMs: [10, 20, 200, 400], ttftP95Ms: 400, waitP95Ms: 300, prefillMs: 100, promptTokens: 30, completions: 1, serviceMs: 2_000, itlMs: 100 },
+  );
 });
 
 test('a follower sends its copy position with each report, writes the rows of the answer, and asks again at once while the leader has more', async () => {

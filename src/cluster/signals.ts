@@ -2,12 +2,13 @@
  * Gateways that do not lead report their load to the leader, whose autoscaler decides for all of them.
  * Every second (and at once when a request arrives at zero) a follower posts, per deployment, what its
  * gateway holds now (ongoing, queued) and what happened since its last successful report (arrivals, TTFT
- * values). The leader keeps the latest report of each gateway; one older than STALE_MS counts as gone
+ * and wait values, prefill and completion sums: src/gateway/window-stats.ts). The leader keeps the latest report of each gateway; one older than STALE_MS counts as gone
  * (that gateway stopped), so a dead follower's last numbers do not hold replicas up.
  */
 import { z } from 'zod';
 import type { Clock, Timer } from '../core/clock.js';
-import { takeWindow, type RemoteWindow } from '../history/window.js';
+import { addWindow, takeWindow, type RemoteWindow } from '../history/window.js';
+import { emptyWindow, WINDOW_TOTALS, type Window } from '../gateway/window-stats.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { RequestRow } from '../gateway/request-log.js';
 import { copyCursorSchema, type CopyCursor } from './copy.js';
@@ -15,6 +16,9 @@ import { copyCursorSchema, type CopyCursor } from './copy.js';
 export const STALE_MS = 5_000;
 const MAX_TTFT_PER_REPORT = 5_000;
 const MAX_REQUESTS_PER_REPORT = 20_000;
+
+/** the window's sums other than arrivals (window-stats.ts), each optional on the wire */
+const windowSums = Object.fromEntries(WINDOW_TOTALS.filter((k) => k !== 'arrivals').map((k) => [k, z.number().min(0).optional()])) as Record<Exclude<(typeof WINDOW_TOTALS)[number], 'arrivals'>, z.ZodOptional<z.ZodNumber>>;
 
 export const gatewayReportSchema = z.object({
   gateway: z.string().min(1).max(253),
@@ -24,6 +28,9 @@ export const gatewayReportSchema = z.object({
     queued: z.number().int().min(0),
     arrivals: z.number().int().min(0),
     ttftMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT),
+    // added later: optional, so gateways of different versions interoperate (a missing part counts as none)
+    waitMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT).optional(),
+    ...windowSums,
   })).max(10_000),
   /** deployments with requests held at zero: the leader's autoscaler decides at once */
   wake: z.array(z.string()).max(10_000).default([]),
@@ -43,14 +50,14 @@ export interface RemoteLoad {
 export class RemoteSignals {
   /** per gateway: its latest report, and the rows of the leader's history it still had to copy then (copy.ts) */
   private readonly latest = new Map<string, { at: number; load: Map<string, RemoteLoad>; copyRowsLeft: number | null }>();
-  private readonly pending = new Map<string, { arrivals: number; ttftMs: number[]; tokens: number }>();
+  private readonly pending = new Map<string, Window & { tokens: number }>();
 
   /** `onRequests`: the followers' request log rows (the leader writes them to its own log) */
   constructor(private readonly clock: Clock, private readonly onRequests?: (rows: readonly RequestRow[]) => void, private readonly staleMs = STALE_MS) {}
 
   private bucket(id: string) {
     let p = this.pending.get(id);
-    if (!p) this.pending.set(id, (p = { arrivals: 0, ttftMs: [], tokens: 0 }));
+    if (!p) this.pending.set(id, (p = { ...emptyWindow(), tokens: 0 }));
     return p;
   }
 
@@ -59,11 +66,9 @@ export class RemoteSignals {
     const load = new Map<string, RemoteLoad>();
     for (const d of r.deployments) {
       load.set(d.id, { ongoing: d.ongoing, queued: d.queued });
-      if (!d.arrivals && !d.ttftMs.length) continue;
-      const p = this.bucket(d.id);
-      p.arrivals += d.arrivals;
-      for (const t of d.ttftMs) p.ttftMs.push(t);
-      if (p.ttftMs.length > MAX_TTFT_PER_REPORT) p.ttftMs.splice(0, p.ttftMs.length - MAX_TTFT_PER_REPORT);
+      const { id, ongoing, queued, ...w } = d;
+      if (!d.arrivals && !d.ttftMs.length && !d.completions) continue;
+      addWindow(this.bucket(id), w, MAX_TTFT_PER_REPORT);
     }
     this.latest.set(r.gateway, { at: this.clock.now(), load, copyRowsLeft: null });
     for (const row of r.requests) if (row[5] === 200) this.bucket(row[0]).tokens += row[3];
@@ -88,11 +93,11 @@ export class RemoteSignals {
     return sum;
   }
 
-  /** `current` plus the arrivals and TTFTs reported since the previous take (one consumer: the sampler). */
+  /** `current` plus the window reported since the previous take (one consumer: the sampler). */
   take(deploymentId: string): RemoteWindow {
-    const p = this.pending.get(deploymentId);
+    const p = this.pending.get(deploymentId) ?? { ...emptyWindow(), tokens: 0 };
     this.pending.delete(deploymentId);
-    return { ...this.current(deploymentId), arrivals: p?.arrivals ?? 0, ttftMs: p?.ttftMs ?? [], tokens: p?.tokens ?? 0 };
+    return { ...p, ...this.current(deploymentId) };
   }
 
   /** Records how many history rows a gateway has left to copy after the batch just sent to it. */
@@ -129,7 +134,7 @@ export class SignalReporter {
   private timer?: Timer;
   private stopped = true;
   private sending?: Promise<void>;
-  private readonly unsent = new Map<string, { arrivals: number; ttftMs: number[] }>();
+  private readonly unsent = new Map<string, Window>();
   private readonly wakes = new Set<string>();
   private requests: RequestRow[] = [];
   private failing = false;
@@ -188,13 +193,10 @@ export class SignalReporter {
     const report: GatewayReport = { gateway: this.o.identity, deployments: [], wake: [...this.wakes], requests: [] };
     this.wakes.clear();
     for (const route of this.o.routes.all()) {
-      const w = takeWindow(route, 'leader');
       let u = this.unsent.get(route.id);
-      if (!u) this.unsent.set(route.id, (u = { arrivals: 0, ttftMs: [] }));
-      u.arrivals += w.arrivals;
-      for (const t of w.ttftMs) u.ttftMs.push(t);
-      if (u.ttftMs.length > MAX_TTFT_PER_REPORT) u.ttftMs.splice(0, u.ttftMs.length - MAX_TTFT_PER_REPORT);
-      report.deployments.push({ id: route.id, ongoing: route.admission.ongoing, queued: route.admission.queued, arrivals: u.arrivals, ttftMs: [...u.ttftMs] });
+      if (!u) this.unsent.set(route.id, (u = emptyWindow()));
+      addWindow(u, takeWindow(route, 'leader'), MAX_TTFT_PER_REPORT);
+      report.deployments.push({ id: route.id, ongoing: route.admission.ongoing, queued: route.admission.queued, ...u, ttftMs: [...u.ttftMs], waitMs: [...u.waitMs] });
     }
     const leader = this.o.leaderUrl();
     if (!leader) return;

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { createOurPolicy, type OurState } from '../autoscaler/ours.js';
+import { createOurPolicy } from '../autoscaler/ours.js';
 import { SignalWindow } from '../autoscaler/window.js';
 import { estimateColdStartMs } from '../autoscaler/coldstart.js';
 import type { AutoscaleSpec, DemandPoint, LoadSample, PolicyInput, ScalingPolicy } from '../autoscaler/types.js';
@@ -38,12 +38,18 @@ export interface AutoscalerStatus {
   signals: LoadSample | null;
   lastDecision: { at: string; desired: number; reason: string } | null;
   coldStartMs: number;
+  /** the policy's latest summary of what it learned (PolicyResult.model), when it gives one */
+  model?: Record<string, unknown>;
 }
+
+/** Makes a deployment's policy from its spec (default: ours). */
+export type PolicyFactory = (spec: AutoscaleSpec) => ScalingPolicy<unknown>;
 
 interface Entry {
   specJson: string;
-  policy: ScalingPolicy<OurState>;
-  state: OurState;
+  policy: ScalingPolicy<unknown>;
+  state: unknown;
+  model?: Record<string, unknown>;
   window: SignalWindow;
   last: LoadSample | null;
   lastDecision: AutoscalerStatus['lastDecision'];
@@ -71,6 +77,7 @@ export class AutoscalerLoop {
       log: (line: string) => void;
       /** what other gateways (HA followers) hold now for a deployment */
       remote?: (deploymentId: string) => { ongoing: number; queued: number };
+      policy?: PolicyFactory;
     },
   ) {
     o.samples.onSample((id, s) => this.decide(id, s, true));
@@ -79,7 +86,9 @@ export class AutoscalerLoop {
 
   status(deploymentId: string): AutoscalerStatus {
     const e = this.entries.get(deploymentId);
-    return { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.coldStartMs(deploymentId) };
+    const s: AutoscalerStatus = { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.coldStartMs(deploymentId) };
+    if (e?.model) s.model = e.model;
+    return s;
   }
 
   /** A request arrived while nothing is ready: decide now, not at the next tick. */
@@ -122,11 +131,14 @@ export class AutoscalerLoop {
     };
     const r = e.policy.decide(input, e.state);
     e.state = r.state;
+    if (r.model) e.model = r.model;
     if (r.desired !== d.replicas) {
-      e.lastDecision = { at: new Date(s.at).toISOString(), desired: r.desired, reason: r.reason };
+      // applied within the spec, quota and GPU bounds (a cap is said in the reason), never refused
       try {
-        this.o.deployments.scale(d.name, { replicas: r.desired }, 'autoscaler', r.reason);
+        const applied = this.o.deployments.applyAutoscale(d.name, r.desired, r.reason);
+        e.lastDecision = { at: new Date(s.at).toISOString(), desired: applied.replicas, reason: applied.reason };
       } catch (err) {
+        // only what is not a decision's fault: the deployment went away, the store failed
         const msg = `autoscaler could not scale ${d.name} to ${r.desired}: ${(err as Error).message}`;
         if (e.lastReason !== msg) this.o.log(msg);
         e.lastReason = msg;
@@ -142,7 +154,7 @@ export class AutoscalerLoop {
     const json = JSON.stringify(spec);
     let e = this.entries.get(d.id);
     if (!e || e.specJson !== json) {
-      const policy = createOurPolicy(spec);
+      const policy = (this.o.policy ?? createOurPolicy)(spec);
       e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '' };
       this.entries.set(d.id, e);
     }

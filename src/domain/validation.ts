@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
 import { ENGINES } from './types.js';
+import { MAX_REPLICAS } from './limits.js';
 
 /** DNS label: lowercase letters, digits and '-', starts with a letter, ends alphanumeric, 1-63 chars. */
 const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -8,8 +9,6 @@ const name = z
   .string()
   .regex(NAME_RE, 'must be a DNS label: 1-63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit');
 const labelKey = z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'label keys are 1-63 of a-z 0-9 . _ -');
-
-export const MAX_REPLICAS = 64;
 
 export const createSchema = z.strictObject({
   name,

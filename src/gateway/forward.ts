@@ -31,7 +31,10 @@ export interface ForwardRequest {
   body: Buffer;
   streaming: boolean;
   clock: Clock;
+  /** the request's arrival at the gateway: TTFT counts from here */
   start: number;
+  /** called once, when a stream's first bytes arrive, with its TTFT */
+  onFirstToken?: (ttftMs: number) => void;
 }
 
 /**
@@ -108,7 +111,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return;
     }
     if (this.f.streaming) {
-      if (this.ttftMs === undefined) this.ttftMs = f.clock.now() - f.start;
+      if (this.ttftMs === undefined) {
+        this.ttftMs = f.clock.now() - f.start;
+        f.onFirstToken?.(this.ttftMs);
+      }
       this.events += countEvents(chunk);
       this.prev = this.last;
       this.last = chunk;

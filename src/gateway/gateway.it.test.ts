@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { chat, steadyLoad, parseMetrics, sumMetric } from '../test/load.js';
+import type { LoadSample } from '../autoscaler/types.js';
 
 // The gateway against real engine-simulator replica processes.
 let t: TestServer;
@@ -76,6 +77,29 @@ test('a client that disconnects aborts the upstream request', async () => {
     const m = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
     return sumMetric(m, 'inferscale_sim_aborted_total') === 1 && sumMetric(m, 'vllm:num_requests_running') === 0;
   }, { what: 'the replica saw the abort and freed its slot' });
+});
+
+test('real streams give the autoscaler\'s samples the wait for a slot, prefill, completions and inter-token latency', async () => {
+  const { url, key } = await deploy('signals', 1, { maxOngoingRequests: 1 }, '--startup-seconds 0.1 --ttft-ms 30 --itl-ms 20 --jitter 0');
+  const id = t.server.store.getDeploymentByName('signals')!.id;
+  const seen: LoadSample[] = [];
+  t.server.observability.sampler.onSample((d, s) => void (d === id && seen.push(s)));
+  // one slot: the second stream waits for the first one's 20 tokens (~400 ms) before it is dispatched
+  const results = await Promise.all([chat(url, key, { stream: true, maxTokens: 20 }), chat(url, key, { stream: true, maxTokens: 20 })]);
+  assert.ok(results.every((r) => r.ok), JSON.stringify(results));
+  await waitFor(() => seen.reduce((n, s) => n + (s.completions ?? 0), 0) === 2, { what: 'both completions sampled' });
+  const firstTokens = seen.filter((s) => s.waitP95Ms !== undefined);
+  const finished = seen.filter((s) => s.completions);
+  assert.ok(Math.max(...firstTokens.map((s) => s.waitP95Ms!)) >= 300, `the queued stream waited for the first: ${JSON.stringify(firstTokens)}`);
+  for (const s of firstTokens) {
+    assert.ok(s.prefillMs! >= 25 && s.prefillMs! < 1_000, `prefill is TTFT minus the wait: ${JSON.stringify(s)}`);
+    assert.ok(s.ttftP95Ms! >= s.waitP95Ms! + 25);
+    assert.ok(s.promptTokens! > 0);
+  }
+  for (const s of finished) {
+    assert.ok(s.itlMs! >= 18 && s.itlMs! < 200, `inter-token latency near --itl-ms 20: ${JSON.stringify(s)}`);
+    assert.ok(s.serviceMs! >= 30 + 19 * 20, `slot time from dispatch to the last token: ${JSON.stringify(s)}`);
+  }
 });
 
 test('a client that gives up while queued frees its queue slot at once', async () => {

@@ -6,6 +6,7 @@ import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { forwardToReplica } from './forward.js';
 import type { RequestLog } from './request-log.js';
+import { recordCompletion, recordFirstToken } from './window-stats.js';
 
 const PASS_THROUGH = new Set(['chat/completions', 'completions', 'embeddings']);
 
@@ -97,6 +98,8 @@ export class Gateway {
     const log = this.o.requestLog;
     const start = clock.now();
     const stats = route.stats;
+    // the request log's estimate when the engine reports no usage; the window's at the first token
+    const promptEstimate = Math.ceil(body.length / 4);
     stats.arrivals++;
     stats.lastActivityAt = start;
     const path = `/v1/${op}`;
@@ -106,7 +109,7 @@ export class Gateway {
         granted = true;
         if (err || !replica) {
           route.series.rejected.requests(String(err!.status)).inc();
-          log?.push(route.id, start, Math.ceil(body.length / 4), wantedTokens, undefined, err!.status);
+          log?.push(route.id, start, promptEstimate, wantedTokens, undefined, err!.status);
           if (!res.destroyed) sendOpenAIError(res, err!);
           return;
         }
@@ -115,9 +118,13 @@ export class Gateway {
           return;
         }
         if (waitedMs) route.series.queueWait.observe(waitedMs / 1000);
-        forwardToReplica({ res, replica, path, body, streaming, clock, start }, (r) => {
+        // the wait for a slot: arrival to this dispatch (a retried request's first attempt included)
+        const dispatchedAt = clock.now();
+        const onFirstToken = (ttftMs: number) => recordFirstToken(stats, ttftMs, dispatchedAt - start, promptEstimate);
+        forwardToReplica({ res, replica, path, body, streaming, clock, start, onFirstToken }, (r) => {
           route.admission.release(replica);
-          stats.lastActivityAt = clock.now();
+          const end = clock.now();
+          stats.lastActivityAt = end;
           if (r.kind === 'refused') {
             replica.recordFailure();
             if (!retried && !res.destroyed) {
@@ -131,14 +138,14 @@ export class Gateway {
           }
           const s = replica.series;
           s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : String(r.status)).inc();
-          if (r.ttftMs !== undefined) {
-            s.ttft.observe(r.ttftMs / 1000);
-            stats.ttftMs.push(r.ttftMs);
+          if (r.ttftMs !== undefined) s.ttft.observe(r.ttftMs / 1000);
+          if (r.kind === 'ok' && r.status >= 200 && r.status < 300) {
+            recordCompletion(stats, end - dispatchedAt, r.completionTokens, r.ttftMs === undefined ? undefined : end - start - r.ttftMs);
           }
-          s.latency.observe((clock.now() - start) / 1000);
+          s.latency.observe((end - start) / 1000);
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
-          log?.push(route.id, start, r.promptTokens ?? Math.ceil(body.length / 4), r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : 502);
+          log?.push(route.id, start, r.promptTokens ?? promptEstimate, r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : 502);
         });
       }, exclude);
       // a client that goes away while queued gives its queue slot back at once
@@ -147,7 +154,7 @@ export class Gateway {
           if (granted) return;
           cancel();
           route.series.rejected.requests('499').inc();
-          log?.push(route.id, start, Math.ceil(body.length / 4), wantedTokens, undefined, 499);
+          log?.push(route.id, start, promptEstimate, wantedTokens, undefined, 499);
         });
       }
     };

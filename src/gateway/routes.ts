@@ -6,6 +6,7 @@ import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
 import { Admission } from './admission.js';
 import type { RoutableReplica } from './balancer.js';
 import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
+import { emptyWindow, type WindowStats } from './window-stats.js';
 
 const EJECT_AFTER_FAILURES = 3;
 const DEFAULT_COLD_START_S = 30;
@@ -45,13 +46,6 @@ export class ReplicaRoute implements RoutableReplica {
   }
 }
 
-/** Per-deployment signals drained by the autoscaler's loop once a second. */
-export interface WindowStats {
-  arrivals: number;
-  ttftMs: number[];
-  /** sum of ongoing (in replicas) over samples and sample count, for the average */
-  lastActivityAt: number;
-}
 
 export class DeploymentRoute {
   keyHash: Buffer;
@@ -63,6 +57,7 @@ export class DeploymentRoute {
   coldStartSeconds = DEFAULT_COLD_START_S;
   readonly replicas = new Map<string, ReplicaRoute>();
   readonly admission: Admission<ReplicaRoute>;
+  /** this deployment's window counters: the gateway adds, src/history/window.ts drains (window-stats.ts) */
   readonly stats: WindowStats;
   /** called when a request arrives while nothing is ready and the deployment may wake */
   onWake?: () => void;
@@ -74,7 +69,7 @@ export class DeploymentRoute {
     this.keyHash = d.apiKeyHash;
     this.modelName = d.modelName;
     this.status = d.status;
-    this.stats = { arrivals: 0, ttftMs: [], lastActivityAt: clock.now() };
+    this.stats = { ...emptyWindow(), lastActivityAt: clock.now() };
     this.admission = new Admission<ReplicaRoute>({
       clock,
       maxOngoingPerReplica: d.maxOngoingRequests,

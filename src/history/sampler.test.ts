@@ -7,6 +7,7 @@ import type { Replica } from '../domain/types.js';
 import type { LoadSample } from '../autoscaler/types.js';
 import { HistorySampler, replicaCounts } from './sampler.js';
 import { HistoryStore } from './store.js';
+import { emptyWindow } from '../gateway/window-stats.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);
 const rep = (state: Replica['state'], gpus: number[]): Replica => ({
@@ -22,7 +23,7 @@ test('replicaCounts: pending and starting are on their way; draining still holds
 test('the sampler reads the gateway and the store once per clock second and feeds history and subscribers', async () => {
   const clock = new FakeClock(T0);
   const history = new HistoryStore(openDb(':memory:'));
-  const route = { stats: { arrivals: 0, ttftMs: [] as number[], lastActivityAt: 0 }, admission: { ongoing: 3, queued: 1 } };
+  const route = { stats: { ...emptyWindow(), lastActivityAt: 0 }, admission: { ongoing: 3, queued: 1 } };
   const deployment = { id: 'd1', name: 'chat', replicas: 2, deleting: false };
   let tokens = 0;
   const sampler = new HistorySampler({

@@ -10,7 +10,7 @@ import type { LoadSample } from '../autoscaler/types.js';
 import type { Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { Replica } from '../domain/types.js';
-import { loadSample, withRemote, type RemoteWindow } from './window.js';
+import { loadSample, type RemoteWindow } from './window.js';
 import type { HistoryStore } from './store.js';
 import type { HistorySample } from './bucket.js';
 
@@ -101,11 +101,8 @@ export class HistorySampler {
       const intervalMs = Math.max(1, now - (this.lastTick ?? now - this.intervalMs));
       this.lastTick = now;
       for (const d of this.o.store.listDeployments()) {
-        const route = this.o.routes.getById(d.id);
-        const local = route ? loadSample(route, now, 'history') : { at: now, ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] as number[] };
         const remote = this.o.remote?.(d.id);
-        const live = remote ? withRemote(local, remote) : local;
-        const { ttftMs, ...base } = live;
+        const { ttftMs, ...base } = loadSample(this.o.routes.getById(d.id), now, 'history', remote);
         const sample: HistorySample = {
           ...base,
           intervalMs,

@@ -1,47 +1,72 @@
 /**
- * The one reader of the gateway's per-deployment window counters (`DeploymentRoute.stats.arrivals` and
- * `.ttftMs`). The gateway only adds to them; whoever reads them must reset them, so two independent
- * readers would each see part of the traffic. `takeWindow` drains the route's counters into a buffer per
- * consumer and hands the caller its own buffer: the history sampler ("history") and the autoscaler loop
- * ("autoscaler") both see every arrival and every TTFT, each since its own previous call.
+ * The one reader of the gateway's per-deployment window counters (`DeploymentRoute.stats`, see
+ * src/gateway/window-stats.ts). The gateway only adds to them; whoever reads them must reset them, so two
+ * independent readers would each see part of the traffic. `takeWindow` drains the route's counters into a
+ * buffer per consumer and hands the caller its own buffer: the history sampler ("history") and an HA
+ * follower's reporter ("leader") both see every request, each since its own previous call.
  *
- * Rules: never touch `route.stats.arrivals` / `route.stats.ttftMs` anywhere else; call `takeWindow` with a
- * stable consumer name, about once a second. A consumer that stops calling keeps at most
- * MAX_TTFT_PER_CONSUMER TTFT values (the newest) and an arrival count.
+ * Rules: never touch `route.stats` counters anywhere else; call `takeWindow` with a stable consumer name,
+ * about once a second. A consumer that stops calling keeps at most MAX_TTFT_PER_CONSUMER TTFT (and wait)
+ * values, the newest, and its sums.
  */
 import type { DeploymentRoute } from '../gateway/routes.js';
 import type { LoadSample } from '../autoscaler/types.js';
+import { emptyWindow, WINDOW_TOTALS, type Window } from '../gateway/window-stats.js';
+
+export type { Window } from '../gateway/window-stats.js';
 
 export const MAX_TTFT_PER_CONSUMER = 20_000;
-
-export interface Window {
-  /** requests that arrived since this consumer's previous call */
-  arrivals: number;
-  /** time to first token (ms) of requests that got their first token since the previous call */
-  ttftMs: number[];
-}
 
 type RouteLike = Pick<DeploymentRoute, 'stats'>;
 
 const buffers = new WeakMap<RouteLike, Map<string, Window>>();
 
+/**
+ * Adds `from` to `into`: sums add, the TTFT and wait lists append and keep their newest `cap` values. A
+ * part `from` lacks (a report of a server of an older version) counts as nothing.
+ */
+export function addWindow(into: Window, from: Partial<Window>, cap: number): void {
+  for (const k of WINDOW_TOTALS) into[k] += from[k] ?? 0;
+  append(into.ttftMs, from.ttftMs, cap);
+  append(into.waitMs, from.waitMs, cap);
+}
+
+function append(into: number[], from: readonly number[] | undefined, cap: number): void {
+  if (!from?.length) return;
+  for (const v of from) into.push(v);
+  if (into.length > cap) into.splice(0, into.length - cap);
+}
+
+function isEmpty(w: Window): boolean {
+  return !w.ttftMs.length && !w.waitMs.length && WINDOW_TOTALS.every((k) => !w[k]);
+}
+
+/** Moves the route's counters out (they restart from zero). */
+function drain(route: RouteLike): Window {
+  const s = route.stats;
+  const out = emptyWindow();
+  for (const k of WINDOW_TOTALS) {
+    out[k] = s[k];
+    s[k] = 0;
+  }
+  out.ttftMs = s.ttftMs;
+  out.waitMs = s.waitMs;
+  s.ttftMs = [];
+  s.waitMs = [];
+  return out;
+}
+
 /** Drains `route.stats` into every known consumer's buffer and returns (and clears) `consumer`'s. */
 export function takeWindow(route: RouteLike, consumer = 'history'): Window {
   let byConsumer = buffers.get(route);
   if (!byConsumer) buffers.set(route, (byConsumer = new Map()));
-  if (!byConsumer.has(consumer)) byConsumer.set(consumer, { arrivals: 0, ttftMs: [] });
-  const { arrivals, ttftMs } = route.stats;
-  if (arrivals || ttftMs.length) {
-    route.stats.arrivals = 0;
-    route.stats.ttftMs = [];
-    for (const w of byConsumer.values()) {
-      w.arrivals += arrivals;
-      for (const t of ttftMs) w.ttftMs.push(t);
-      if (w.ttftMs.length > MAX_TTFT_PER_CONSUMER) w.ttftMs.splice(0, w.ttftMs.length - MAX_TTFT_PER_CONSUMER);
-    }
+  if (!byConsumer.has(consumer)) byConsumer.set(consumer, emptyWindow());
+  if (!isEmpty(route.stats)) {
+    const drained = drain(route);
+    for (const w of byConsumer.values()) addWindow(w, drained, MAX_TTFT_PER_CONSUMER);
   }
   const mine = byConsumer.get(consumer)!;
-  byConsumer.set(consumer, { arrivals: 0, ttftMs: [] });
+  byConsumer.set(consumer, emptyWindow());
   return mine;
 }
 
@@ -53,28 +78,31 @@ export function quantile(values: readonly number[], q: number): number | undefin
   return sorted[rank];
 }
 
-type SampledRoute = RouteLike & { admission: Pick<DeploymentRoute['admission'], 'ongoing' | 'queued'> };
+/** A LoadSample with the raw TTFT values of its window (the history keeps them in a histogram). */
+export type WindowSample = LoadSample & { ttftMs: number[] };
 
 /**
- * A LoadSample of `route` at `now`: ongoing and queued as they are now (instantaneous, not averaged),
- * arrivals and TTFT p95 since `consumer`'s previous call. Returns the raw TTFT values as well.
+ * The LoadSample of a window: counts as they are, p95 of TTFT and of the wait for a slot, means of prefill,
+ * prompt tokens, slot time and inter-token latency over the requests they were measured on. `completions`
+ * is always said (0: none finished); a mean is absent when no request measured it.
  */
-export function loadSample(route: SampledRoute, now: number, consumer = 'history'): LoadSample & { ttftMs: number[] } {
-  const w = takeWindow(route, consumer);
-  const s: LoadSample & { ttftMs: number[] } = {
-    at: now,
-    ongoing: route.admission.ongoing,
-    queued: route.admission.queued,
-    arrivals: w.arrivals,
-    ttftMs: w.ttftMs,
-  };
-  const p95 = quantile(w.ttftMs, 0.95);
-  if (p95 !== undefined) s.ttftP95Ms = p95;
+export function windowSample(w: Window, at: number, ongoing: number, queued: number): WindowSample {
+  const s: WindowSample = { at, ongoing, queued, arrivals: w.arrivals, ttftMs: w.ttftMs, completions: w.completions };
+  const ttft = quantile(w.ttftMs, 0.95);
+  if (ttft !== undefined) s.ttftP95Ms = ttft;
+  const wait = quantile(w.waitMs, 0.95);
+  if (wait !== undefined) s.waitP95Ms = wait;
+  if (w.firstTokens) {
+    s.prefillMs = w.prefillMs / w.firstTokens;
+    s.promptTokens = w.promptTokens / w.firstTokens;
+  }
+  if (w.completions) s.serviceMs = w.serviceMs / w.completions;
+  if (w.itlRequests) s.itlMs = w.itlMs / w.itlRequests;
   return s;
 }
 
-/** What other gateways reported for a deployment (src/cluster/signals.ts). */
-export interface RemoteWindow {
+/** What other gateways reported for a deployment (src/cluster/signals.ts); parts added later are optional. */
+export interface RemoteWindow extends Partial<Window> {
   ongoing: number;
   queued: number;
   arrivals: number;
@@ -83,12 +111,21 @@ export interface RemoteWindow {
   tokens?: number;
 }
 
-/** A sample of this gateway plus the others' load: counts add up, the TTFT p95 is taken over all values. */
-export function withRemote(s: LoadSample & { ttftMs: number[] }, r: RemoteWindow): LoadSample & { ttftMs: number[] } {
-  if (!r.ongoing && !r.queued && !r.arrivals && !r.ttftMs.length) return s;
-  const ttftMs = r.ttftMs.length ? [...s.ttftMs, ...r.ttftMs] : s.ttftMs;
-  const out: LoadSample & { ttftMs: number[] } = { at: s.at, ongoing: s.ongoing + r.ongoing, queued: s.queued + r.queued, arrivals: s.arrivals + r.arrivals, ttftMs };
-  const p95 = quantile(ttftMs, 0.95);
-  if (p95 !== undefined) out.ttftP95Ms = p95;
-  return out;
+type SampledRoute = RouteLike & { admission: Pick<DeploymentRoute['admission'], 'ongoing' | 'queued'> };
+
+/**
+ * A LoadSample of `route` at `now`: ongoing and queued as they are now (instantaneous, not averaged), the
+ * rest over the window since `consumer`'s previous call; plus what other gateways report (`remote`): counts
+ * and sums add, percentiles are taken over all values. Returns the raw TTFT values as well.
+ */
+export function loadSample(route: SampledRoute | undefined, now: number, consumer = 'history', remote?: RemoteWindow): WindowSample {
+  const w = route ? takeWindow(route, consumer) : emptyWindow();
+  let ongoing = route?.admission.ongoing ?? 0;
+  let queued = route?.admission.queued ?? 0;
+  if (remote) {
+    addWindow(w, remote, MAX_TTFT_PER_CONSUMER);
+    ongoing += remote.ongoing;
+    queued += remote.queued;
+  }
+  return windowSample(w, now, ongoing, queued);
 }

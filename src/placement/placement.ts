@@ -42,3 +42,14 @@ export function maxReplicasWithinQuota(q: Omit<QuotaCheck, 'wanted'>, gpuCount: 
   const limit = q.quota ?? q.inventory;
   return Math.max(0, Math.floor((limit - q.usedByOthers) / gpuCount));
 }
+
+/**
+ * The most replicas of `gpuCount` GPUs a deployment may have (the autoscaler's placeable bound): within the
+ * quota (or the inventory) less what other deployments use, and never more than the inventory holds; with
+ * the numbers behind it, in words.
+ */
+export function placeableReplicas(q: Omit<QuotaCheck, 'wanted'>, gpuCount: number): { replicas: number; why: string } {
+  const replicas = Math.min(maxReplicasWithinQuota(q, gpuCount), Math.floor(q.inventory / gpuCount));
+  const bound = q.quota === undefined ? `the ${q.inventory} ${q.gpuType} GPUs of this machine (no quota set)` : `the ${q.gpuType} GPU quota of ${q.quota} (${q.inventory} GPUs here)`;
+  return { replicas, why: `${bound}, ${q.usedByOthers} in use by other deployments, place at most ${replicas} of ${gpuCount} GPUs each` };
+}

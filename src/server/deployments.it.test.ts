@@ -120,7 +120,7 @@ test('invalid names and values are rejected naming the field and the limit', asy
     [{ name: 'a'.repeat(64), modelName: 'm' }, /name: must be a DNS label/],
     [{ name: 'ok', modelName: 'm', gpuCount: 9 }, /gpuCount: must be between 1 and 8/],
     [{ name: 'ok', modelName: 'm', gpuCount: 0 }, /gpuCount: must be between 1 and 8/],
-    [{ name: 'ok', modelName: 'm', replicas: -1 }, /replicas: must be between 0 and 64/],
+    [{ name: 'ok', modelName: 'm', replicas: -1 }, /replicas: must be between 0 and 1000/],
     [{ name: 'ok', modelName: 'm', replicas: 1.5 }, /replicas: must be an integer/],
     [{ name: 'ok' }, /modelName/],
     [{ name: 'ok', modelName: 'm', engine: 'tgi' }, /engine: must be one of/],

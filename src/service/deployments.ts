@@ -4,7 +4,8 @@ import { InferscaleError, invalid, notFound } from '../core/errors.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import { createSchema, parseInput, scaleSchema, updateSchema } from '../domain/validation.js';
 import type { GpuDevice } from '../placement/inventory.js';
-import { maxReplicasWithinQuota, quotaViolation } from '../placement/placement.js';
+import { placeableReplicas, quotaViolation } from '../placement/placement.js';
+import { capDecision } from '../domain/limits.js';
 import { engineDriver } from '../engines/registry.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import type { ReplicaProvider } from '../providers/types.js';
@@ -113,10 +114,10 @@ export class DeploymentService {
     return this.view(d, apiKey);
   }
 
-  scale(name: string, input: unknown, by: 'user' | 'autoscaler' = 'user', reason?: string): DeploymentView {
+  scale(name: string, input: unknown): DeploymentView {
     const d = this.get(name);
     const { replicas } = parseInput(scaleSchema, input);
-    if (by === 'user' && d.autoscale) {
+    if (d.autoscale) {
       throw new InferscaleError(
         'autoscaling_enabled',
         `deployment "${name}" is autoscaled (min ${d.autoscale.minReplicas}, max ${d.autoscale.maxReplicas}); change the bounds with "inferscale deployment autoscale ${name} --min N --max M" or turn autoscaling off with "inferscale deployment autoscale ${name} --off" first`,
@@ -124,13 +125,32 @@ export class DeploymentService {
     }
     if (replicas === d.replicas) return this.view(d);
     if (replicas > d.replicas) this.checkQuota(d, d.gpuType, d.gpuCount * replicas);
+    this.writeReplicas(d, replicas, 'scale', `scaled ${d.replicas} -> ${replicas}`);
+    return this.view(this.get(name));
+  }
+
+  /**
+   * The autoscaler's way to apply a decision: not user input, so never refused. It is brought within the
+   * spec's bounds and, when growing, within what quota and GPU inventory place; each cap is said in the
+   * reason ("capped at N: why") recorded with the `autoscale` event. Returns what was applied, and why.
+   */
+  applyAutoscale(name: string, desired: number, reason: string): { replicas: number; reason: string } {
+    const d = this.get(name);
+    if (!d.autoscale) return { replicas: d.replicas, reason: 'autoscaling is off: the decision is not applied' };
+    const place = this.placeable(d);
+    const cap = capDecision(desired, d.replicas, { min: d.autoscale.minReplicas, max: d.autoscale.maxReplicas, placeable: place.replicas, placeableWhy: place.why });
+    const said = cap.note ? `${reason}; ${cap.note}` : reason;
+    if (cap.replicas !== d.replicas) this.writeReplicas(d, cap.replicas, 'autoscale', `autoscaled ${d.replicas} -> ${cap.replicas}: ${said}`);
+    return { replicas: cap.replicas, reason: said };
+  }
+
+  private writeReplicas(d: DeploymentRow, replicas: number, kind: 'scale' | 'autoscale', message: string): void {
     const now = this.o.clock.now();
     this.store.transaction(() => {
       this.store.updateDeployment(d.id, { replicas, updatedAt: now, status: 'scaling', statusDetails: `scaling ${d.replicas} -> ${replicas}` });
-      this.store.addEvent(d.id, now, by === 'user' ? 'scale' : 'autoscale', `${by === 'user' ? 'scaled' : 'autoscaled'} ${d.replicas} -> ${replicas}${reason ? `: ${reason}` : ''}`);
+      this.store.addEvent(d.id, now, kind, message);
     });
     this.o.kick();
-    return this.view(this.get(name));
   }
 
   update(name: string, input: unknown): DeploymentView {
@@ -252,8 +272,11 @@ export class DeploymentService {
 
   /** The most replicas `d` could have within quota and inventory (the autoscaler's placeable bound). */
   placeableReplicas(d: DeploymentRow): number {
-    const q = this.quotaInput(d, d.gpuType);
-    return Math.min(maxReplicasWithinQuota(q, d.gpuCount), Math.floor(q.inventory / d.gpuCount));
+    return this.placeable(d).replicas;
+  }
+
+  private placeable(d: DeploymentRow): { replicas: number; why: string } {
+    return placeableReplicas(this.quotaInput(d, d.gpuType), d.gpuCount);
   }
 
   private quotaInput(d: DeploymentRow | undefined, gpuType: string, zone = d?.zone ?? 'local') {

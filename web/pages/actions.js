@@ -7,7 +7,7 @@ const noRoute = (e) => e.status === 404 && /no API route/.test(e.message);
 
 /** The "Scale" and "Autoscaling" card. Returns {el, update(view)}. */
 export function actionsCard(name) {
-  const replicas = h('input', { type: 'number', min: 0, max: 64, name: 'replicas', class: 'input-sm', dataset: { testid: 'scale-input' } });
+  const replicas = h('input', { type: 'number', min: 0, name: 'replicas', class: 'input-sm', dataset: { testid: 'scale-input' } });
   const scaleBtn = h('button', { class: 'btn btn-primary', type: 'submit', dataset: { testid: 'scale-submit' } }, 'Scale');
   const scaleNote = h('p', { class: 'muted small' });
   const scaleForm = h('form', { class: 'inline-form', novalidate: true }, h('label', { class: 'inline-label' }, 'Replicas'), replicas, scaleBtn);
@@ -67,9 +67,11 @@ export function actionsCard(name) {
       replicas.disabled = scaleBtn.disabled = !!a;
       scaleNote.textContent = a ? 'Autoscaling is on: the autoscaler sets the replica count. Turn it off to scale by hand.' : `${d.gpuCount} ${d.gpuType} GPU${d.gpuCount > 1 ? 's' : ''} per replica; 0 stops every replica and keeps the URL and key.`;
       const last = d.autoscaler?.lastDecision;
+      const model = d.autoscaler?.model;
       setChildren(autoState,
         a ? `On: ${a.minReplicas}–${a.maxReplicas} replicas, target ${a.targetOngoingRequests} ongoing requests per replica.` : 'Off: the replica count is set by hand.',
-        a && last ? h('span', { class: 'decision' }, `Last decision: ${last.desired} replica${last.desired === 1 ? '' : 's'} (${last.reason})`) : null);
+        a && last ? h('span', { class: 'decision' }, `Last decision: ${last.desired} replica${last.desired === 1 ? '' : 's'} (${last.reason})`) : null,
+        a && model ? h('span', { class: 'decision', dataset: { testid: 'autoscaler-model' } }, `Model: ${modelLine(model)}`) : null);
       if (!autoForm.contains(document.activeElement)) {
         min.value = String(a?.minReplicas ?? 0);
         max.value = String(a?.maxReplicas ?? Math.max(2, d.replicas));
@@ -78,6 +80,12 @@ export function actionsCard(name) {
       offAuto.hidden = !a;
     },
   };
+}
+
+/** The policy's model summary (AutoscalerStatus.model) on one line, as `deployment show` prints it. */
+function modelLine(m) {
+  const show = (v) => (typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(3))) : typeof v === 'string' ? v : JSON.stringify(v));
+  return Object.entries(m).map(([k, v]) => `${k} ${show(v)}`).join(', ');
 }
 
 export async function rotateKey(name) {

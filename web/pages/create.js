@@ -28,7 +28,7 @@ export async function openCreateDialog() {
     engineParams: inp('engineParams', { placeholder: '--ttft-ms 50 --itl-ms 10' }),
     gpuType: h('select', { name: 'gpuType' }, types.map((t) => h('option', { value: t.gpuType }, `${t.gpuType} (${t.max - t.used} free)`))),
     gpuCount: inp('gpuCount', { type: 'number', min: 1, max: 8, value: '1' }),
-    replicas: inp('replicas', { type: 'number', min: 0, max: 64, value: '1' }),
+    replicas: inp('replicas', { type: 'number', min: 0, value: '1' }),
     team: inp('team', { placeholder: 'search' }),
     project: inp('project', { placeholder: 'assistant' }),
   };

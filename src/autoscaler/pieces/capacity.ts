@@ -132,11 +132,14 @@ export function confidence(m: CapacityModel): number {
   return Math.max(0, Math.min(1, 0.5 * n + 0.5 * v));
 }
 
-/** A summary for `deployment show` and the dashboard: the fitted lines in user units. */
+/** A summary for `deployment show` and the dashboard: the fitted lines in user units, flat. */
 export interface CapacitySummary {
-  itlMs: { base: number; perRequest: number };
-  prefillMs: { base: number; perKToken: number };
+  /** "12 ms + 0.24 ms per running request" */
+  itl: string;
+  /** "20 ms + 100 ms per 1k prompt tokens" */
+  prefill: string;
   slotTimeMs: number;
+  /** seconds of samples the ITL line is fitted on, and finished requests behind the slot time */
   samples: number;
   requests: number;
   confidence: number;
@@ -146,8 +149,8 @@ export interface CapacitySummary {
 export function summarize(m: CapacityModel): CapacitySummary {
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
-    itlMs: { base: r(m.itl.b0), perRequest: r(m.itl.b1 / BATCH_SCALE) },
-    prefillMs: { base: r(m.prefill.b0), perKToken: r(m.prefill.b1) },
+    itl: `${r(m.itl.b0)} ms + ${r(m.itl.b1 / BATCH_SCALE)} ms per running request`,
+    prefill: `${r(m.prefill.b0)} ms + ${r(m.prefill.b1)} ms per 1k prompt tokens`,
     slotTimeMs: Math.round(m.serviceMs),
     samples: m.itl.n,
     requests: m.served,

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inProcessService } from '../service/testkit.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
+import { RouteTable } from '../gateway/routes.js';
+import { HistorySampler } from '../history/sampler.js';
+import { HistoryStore } from '../history/store.js';
+import type { PolicyInput, ScalingPolicy } from '../autoscaler/types.js';
+import { AutoscalerLoop } from './autoscaler-loop.js';
+
+// The loop in process: real store and service (service/testkit.ts), route table and 1 s sampler under a fake
+// clock; the policy is a plain one that asks for whatever the test sets and reports a model summary.
+function setup() {
+  const { clock, store, deployments } = inProcessService();
+  const routes = new RouteTable(clock, new GatewayMetrics());
+  const sampler = new HistorySampler({ clock, history: new HistoryStore(store.db), store, routes });
+  const asked = { desired: 0 };
+  const seen: PolicyInput[] = [];
+  const policy = (): ScalingPolicy<number> => ({
+    name: 'asked', tickMs: 1000, init: () => 0,
+    decide: (input, n) => (seen.push(input), { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 } }),
+  });
+  const loop = new AutoscalerLoop({ store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: () => undefined, policy });
+  const tick = async () => {
+    clock.advance(1000);
+    await sampler.tick();
+  };
+  return { store, deployments, loop, asked, seen, tick };
+}
+
+test('the loop applies a decision above 64 and shows the policy\'s model summary', async () => {
+  const { store, deployments, loop, asked, tick } = setup();
+  deployments.create({ name: 'big', modelName: 'm', replicas: 0 });
+  deployments.setAutoscale('big', { minReplicas: 0, maxReplicas: 1000, forecast: false });
+  const id = store.getDeploymentByName('big')!.id;
+  asked.desired = 100;
+  await tick();
+  assert.equal(store.getDeployment(id)!.replicas, 100);
+  const s = loop.status(id);
+  assert.deepEqual([s.lastDecision?.desired, s.lastDecision?.reason], [100, 'asked for 100']);
+  assert.deepEqual(s.model, { decisions: 1, slopeMs: 12.34567 });
+  assert.deepEqual(s.signals && { completions: s.signals.completions, arrivals: s.signals.arrivals }, { completions: 0, arrivals: 0 });
+});
+
+test('the loop caps a decision above what quota allows, saying so, instead of dropping it', async () => {
+  const { store, deployments, loop, asked, seen, tick } = setup();
+  deployments.create({ name: 'big', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('big', { minReplicas: 1, maxReplicas: 1000, forecast: false });
+  deployments.setGpuQuota('a5000', 20);
+  const id = store.getDeploymentByName('big')!.id;
+  asked.desired = 70;
+  await tick();
+  assert.equal(seen.at(-1)!.placeableReplicas, 20, 'the policy is told the bound');
+  assert.equal(store.getDeployment(id)!.replicas, 20);
+  const last = loop.status(id).lastDecision!;
+  assert.equal(last.desired, 20);
+  assert.match(last.reason, /^asked for 70; capped at 20: the a5000 GPU quota of 20/);
+  assert.match(store.listEvents(id, { kind: 'autoscale' }).at(-1)!.message, /^autoscaled 1 -> 20: asked for 70; capped at 20: /);
+});
