@@ -30,3 +30,23 @@ test('a replica that fails repeatedly leaves rotation until its health check pas
   assert.equal(t.get('chat')!.replicas.size, 0);
   await t.close();
 });
+
+test('a PATCH of maxOngoingRequests, maxQueuedRequests and queueTimeoutMs reaches the live admission on the next sync', async () => {
+  const clock = new FakeClock();
+  const t = new RouteTable(clock, new GatewayMetrics());
+  const tight = { ...dep, maxOngoingRequests: 1, maxQueuedRequests: 5, queueTimeoutMs: 60_000 } as DeploymentRow;
+  t.sync(tight, [rep('r1', 'ready')]);
+  const a = t.get('chat')!.admission;
+  const got: (string | null)[] = [];
+  for (let i = 0; i < 3; i++) a.acquire((err) => got.push(err ? err.code : null));
+  assert.deepEqual([...got], [null]);
+  t.sync({ ...tight, maxOngoingRequests: 2 } as DeploymentRow, [rep('r1', 'ready')]);
+  assert.deepEqual([...got], [null, null], 'the raised cap takes a waiter at once');
+  t.sync({ ...tight, maxOngoingRequests: 2, queueTimeoutMs: 1000 } as DeploymentRow, [rep('r1', 'ready')]);
+  clock.advance(1000);
+  assert.deepEqual([...got], [null, null, 'queue_timeout'], 'the shorter timeout holds for the waiter already queued');
+  t.sync({ ...tight, maxOngoingRequests: 2, maxQueuedRequests: 0 } as DeploymentRow, [rep('r1', 'ready')]);
+  a.acquire((err) => got.push(err ? err.code : null));
+  assert.equal(got[3], 'queue_full');
+  await t.close();
+});

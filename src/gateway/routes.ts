@@ -158,6 +158,8 @@ export class RouteTable implements RouteSink {
       void rr.pool.close().catch(() => undefined);
     }
     route.admission.setReplicas([...route.replicas.values()]);
+    // a PATCH of the limits applies to this very queue, not after a restart
+    route.admission.setLimits({ maxOngoingPerReplica: d.maxOngoingRequests, maxQueued: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs });
     this.metrics.desired.set({ deployment: d.name }, d.replicas);
   }
 
