@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'deployment_stopped'
+  | 'deployment_deleted'
   | 'deployment_starting'
   | 'no_ready_replica'
   | 'queue_full'
@@ -37,6 +38,8 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   deployment_stopped: 503,
+  /** the deployment is being deleted (its URL and key are gone): not worth retrying */
+  deployment_deleted: 410,
   deployment_starting: 503,
   no_ready_replica: 503,
   queue_full: 503,

@@ -51,6 +51,8 @@ export class Admission<R extends RoutableReplica> {
   private ongoingCount = 0;
   private waiting = 0;
   private readonly opts: AdmissionOptions;
+  /** set by `close`: every request from then on gets this error */
+  private closedWith?: InferscaleError;
 
   constructor(opts: AdmissionOptions) {
     this.opts = { ...opts };
@@ -117,6 +119,10 @@ export class Admission<R extends RoutableReplica> {
    */
   acquire(grant: Grant<R>, exclude?: R): () => void {
     const o = this.opts;
+    if (this.closedWith) {
+      grant(this.closedWith);
+      return NOOP;
+    }
     if (this.queued === 0) {
       const r = pickLeastOutstanding(this.replicas, o.maxOngoingPerReplica, this.rotation++, exclude);
       if (r) {
@@ -182,6 +188,12 @@ export class Admission<R extends RoutableReplica> {
       w.grant(null, r, o.clock.now() - w.enqueuedAt);
     }
     this.compact();
+  }
+
+  /** Fails every queued request and every later one with `err` (the deployment is being deleted). */
+  close(err: InferscaleError): void {
+    this.closedWith = err;
+    this.rejectAll(err);
   }
 
   /** Fails every queued request (deployment deleted or stopped by hand). */

@@ -129,13 +129,13 @@ export class Gateway {
           } else if (r.kind === 'ok') {
             replica.recordSuccess();
           }
-          const s = replica.series;
-          s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : String(r.status)).inc();
-          if (r.ttftMs !== undefined) {
-            s.ttft.observe(r.ttftMs / 1000);
-            stats.ttftMs.push(r.ttftMs);
+          if (!replica.retired) {
+            const s = replica.series;
+            s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : String(r.status)).inc();
+            if (r.ttftMs !== undefined) s.ttft.observe(r.ttftMs / 1000);
+            s.latency.observe((clock.now() - start) / 1000);
           }
-          s.latency.observe((clock.now() - start) / 1000);
+          if (r.ttftMs !== undefined) stats.ttftMs.push(r.ttftMs);
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
           log?.push(route.id, start, r.promptTokens ?? Math.ceil(body.length / 4), r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : 502);

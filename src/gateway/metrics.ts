@@ -85,9 +85,12 @@ export class GatewayMetrics {
   forget(deployment: string, replicas: readonly string[], codes: readonly string[]): void {
     for (const m of [this.ongoing, this.queued, this.queueWait, this.promptTokens, this.completionTokens, this.retries, this.desired]) m.remove({ deployment });
     for (const state of ['pending', 'starting', 'ready', 'draining']) this.replicas.remove({ deployment, state });
-    for (const replica of replicas) {
-      for (const m of [this.replicaInflight, this.ttft, this.latency]) m.remove({ deployment, replica });
-      for (const code of codes) this.requests.remove({ deployment, replica, code });
-    }
+    for (const replica of replicas) this.forgetReplica(deployment, replica, codes);
+  }
+
+  /** Drops every series labelled with one replica (it left the deployment): /metrics stops listing it. */
+  forgetReplica(deployment: string, replica: string, codes: readonly string[]): void {
+    for (const m of [this.replicaInflight, this.ttft, this.latency]) m.remove({ deployment, replica });
+    for (const code of codes) this.requests.remove({ deployment, replica, code });
   }
 }

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { Clock } from '../core/clock.js';
+import { InferscaleError } from '../core/errors.js';
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
@@ -17,11 +18,13 @@ export class ReplicaRoute implements RoutableReplica {
   ready = false;
   draining = false;
   ejected = false;
+  /** left the deployment (its series are gone): a request still finishing on it records nothing per replica */
+  retired = false;
   consecutiveFailures = 0;
   readonly pool: Pool;
   readonly series: ReplicaSeries;
 
-  constructor(readonly id: string, readonly url: string, readonly deployment: string, metrics: GatewayMetrics) {
+  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics) {
     this.series = metrics.replicaSeries(deployment, id);
     // no connection cap here: the deployment's maxOngoingRequests (Admission) bounds concurrency per replica
     this.pool = new Pool(url, { connections: null, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -42,6 +45,14 @@ export class ReplicaRoute implements RoutableReplica {
 
   recordSuccess(): void {
     this.consecutiveFailures = 0;
+  }
+
+  /** Takes the replica out for good: no new requests, its pool closes once idle, its metric series go. */
+  retire(): void {
+    this.retired = true;
+    this.routable = false;
+    this.metrics.forgetReplica(this.deployment, this.id, this.series.codes());
+    void this.pool.close().catch(() => undefined);
   }
 }
 
@@ -128,6 +139,8 @@ export class RouteTable implements RouteSink {
     route.keyHash = d.apiKeyHash;
     route.modelName = d.modelName;
     route.status = d.status;
+    // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
+    if (d.deleting) route.admission.close(deletedError(d.name));
     route.holdAtZero = !!d.autoscale && d.autoscale.minReplicas === 0 && !d.deleting;
     route.comingReplicas = comingReplicas;
     route.coldStartSeconds = this.coldStartSeconds?.(d.id) ?? route.coldStartSeconds;
@@ -153,9 +166,7 @@ export class RouteTable implements RouteSink {
       if (seen.has(id)) continue;
       route.replicas.delete(id);
       this.replicaIndex.delete(id);
-      this.metrics.replicaInflight.remove({ deployment: d.name, replica: id });
-      rr.routable = false;
-      void rr.pool.close().catch(() => undefined);
+      rr.retire();
     }
     route.admission.setReplicas([...route.replicas.values()]);
     // a PATCH of the limits applies to this very queue, not after a restart
@@ -177,10 +188,13 @@ export class RouteTable implements RouteSink {
     if (!route) return;
     this.byId.delete(deploymentId);
     this.byName.delete(route.name);
+    route.admission.close(deletedError(route.name));
     const codes = new Set<string>();
     for (const rr of route.replicas.values()) {
       this.replicaIndex.delete(rr.id);
       for (const c of rr.series.codes()) codes.add(c);
+      rr.retired = true;
+      rr.routable = false;
       void rr.pool.close().catch(() => undefined);
     }
     for (const c of route.series.rejected.codes()) codes.add(c);
@@ -198,4 +212,8 @@ export class RouteTable implements RouteSink {
   async close(): Promise<void> {
     await Promise.all([...this.replicaIndex.values()].map((r) => r.pool.close().catch(() => undefined)));
   }
+}
+
+function deletedError(name: string): InferscaleError {
+  return new InferscaleError('deployment_deleted', `deployment "${name}" is being deleted`);
 }
