@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'queue_full'
   | 'queue_timeout'
   | 'upstream_error'
+  | 'upstream_timeout'
+  | 'server_busy'
   | 'payload_too_large'
   | 'unsupported'
   | 'model_in_use'
@@ -45,6 +47,10 @@ const STATUS: Record<ErrorCode, number> = {
   queue_full: 503,
   queue_timeout: 503,
   upstream_error: 502,
+  /** a replica sent no response headers, or went silent mid-response, for longer than the gateway's upstream timeouts */
+  upstream_timeout: 504,
+  /** the gateway holds as many request-body bytes as it may (all requests together) */
+  server_busy: 503,
   payload_too_large: 413,
   unsupported: 400,
   model_in_use: 409,

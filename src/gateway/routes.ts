@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
+import { hashKey } from '../security/secrets.js';
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
@@ -107,6 +108,8 @@ export class RouteTable implements RouteSink {
   private readonly byName = new Map<string, DeploymentRoute>();
   private readonly byId = new Map<string, DeploymentRoute>();
   private readonly replicaIndex = new Map<string, ReplicaRoute>();
+  /** deployments by the hex SHA-256 of their API key: a key names its deployments before any body is read */
+  private readonly byKeyHash = new Map<string, Set<DeploymentRoute>>();
   /** set by the server: hooks a deployment's wake-up signal to the autoscaler */
   wakeHandler?: (deploymentId: string) => void;
   coldStartSeconds?: (deploymentId: string) => number;
@@ -128,6 +131,28 @@ export class RouteTable implements RouteSink {
     return this.byId.values();
   }
 
+  /**
+   * The deployments this API key opens (usually one; none for a wrong key). Looked up by the key's SHA-256,
+   * which tells a timing observer nothing about any stored key.
+   */
+  byKey(key: string): ReadonlySet<DeploymentRoute> {
+    return this.byKeyHash.get(hashKey(key).toString('hex')) ?? NO_ROUTES;
+  }
+
+  /** Files the route under its key's hash (undefined: takes it out of the index). */
+  private indexKey(route: DeploymentRoute, keyHash: Buffer | undefined): void {
+    const was = route.keyHash.toString('hex');
+    const set = this.byKeyHash.get(was);
+    set?.delete(route);
+    if (set?.size === 0) this.byKeyHash.delete(was);
+    if (!keyHash) return;
+    route.keyHash = keyHash;
+    const h = keyHash.toString('hex');
+    const now = this.byKeyHash.get(h);
+    if (now) now.add(route);
+    else this.byKeyHash.set(h, new Set([route]));
+  }
+
   sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0): void {
     let route = this.byId.get(d.id);
     if (!route) {
@@ -135,8 +160,8 @@ export class RouteTable implements RouteSink {
       route.onWake = () => this.wakeHandler?.(d.id);
       this.byId.set(d.id, route);
       this.byName.set(d.name, route);
-    }
-    route.keyHash = d.apiKeyHash;
+      this.indexKey(route, d.apiKeyHash);
+    } else if (!route.keyHash.equals(d.apiKeyHash)) this.indexKey(route, d.apiKeyHash);
     route.modelName = d.modelName;
     route.status = d.status;
     // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
@@ -188,6 +213,7 @@ export class RouteTable implements RouteSink {
     if (!route) return;
     this.byId.delete(deploymentId);
     this.byName.delete(route.name);
+    this.indexKey(route, undefined);
     route.admission.close(deletedError(route.name));
     const codes = new Set<string>();
     for (const rr of route.replicas.values()) {
@@ -213,6 +239,8 @@ export class RouteTable implements RouteSink {
     await Promise.all([...this.replicaIndex.values()].map((r) => r.pool.close().catch(() => undefined)));
   }
 }
+
+const NO_ROUTES: ReadonlySet<DeploymentRoute> = new Set();
 
 function deletedError(name: string): InferscaleError {
   return new InferscaleError('deployment_deleted', `deployment "${name}" is being deleted`);
