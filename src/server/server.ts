@@ -228,7 +228,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (o.stopReplicasOnExit) {
         await Promise.all(
-          store.listLiveReplicas().map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, port: r.port, url: '' }, 2000) : undefined)),
+          store.listLiveReplicas().map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
         );
       }
       await routes.close();
