@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { openDb } from '../../store/db.js';
-import { Store, type DeploymentRow } from '../../store/store.js';
+import { Store } from '../../store/store.js';
+import { deploymentRow } from '../../test/rows.js';
 import { virtualGpus } from '../../placement/inventory.js';
 import { Reconciler } from '../../controller/reconciler.js';
 import { RouteTable } from '../../gateway/routes.js';
@@ -30,12 +31,7 @@ test('a replica row whose pid is now an unrelated process: not adopted, not sign
   const rec = new Reconciler({ store, provider, clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
   try {
     // desired 0: a replica wrongly adopted would be drained and sent SIGTERM at once
-    const d = {
-      id: 'd1', name: 'chat', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'a5000', gpuCount: 1, replicas: 0, zone: 'local',
-      status: 'ready', statusDetails: '', maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 1000, drainTimeoutMs: 0,
-      autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: 'x', generation: 1, everReady: true, deleting: false, createdAt: 0, updatedAt: 0,
-    } as DeploymentRow;
-    store.insertDeployment(d);
+    store.insertDeployment(deploymentRow({ gpuCount: 1, replicas: 0, status: 'ready', drainTimeoutMs: 0, everReady: true }));
     const row = (id: string, pidStart: string | null): Replica => ({
       id, deploymentId: 'd1', state: 'ready', stateReason: '', gpus: [0], pid, pidStart, port: 1, generation: 1,
       createdAt: 0, startedAt: 0, readyAt: 0, stoppedAt: null, coldStartMs: 1, exitInfo: '',
