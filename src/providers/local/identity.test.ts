@@ -40,7 +40,7 @@ test('macOS (ps start time, exercised here where ps has -o lstart): the recorded
   assert.equal(id.isReplica(pid, 'chat-abc123', null), false, 'no recorded start: refused');
 });
 
-test('a platform with neither /proc nor a known ps: nothing is ever shown to be a replica', async () => {
+test('Windows (neither /proc nor ps): nothing is ever shown to be a replica', async () => {
   const id = processIdentity('win32');
   const pid = await sleeper({ [REPLICA_ID_ENV]: 'x' });
   assert.equal(id.startOf(pid), undefined);

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
  * - Linux: its environment carries `INFERSCALE_REPLICA_ID=<id>` (set at spawn; /proc/PID/environ), and
  *   its start (boot id + start time in clock ticks, /proc/PID/stat field 22) is the one recorded at spawn
  *   when one was recorded;
- * - macOS (no /proc): its start (`ps -o lstart=`) is the one recorded at spawn;
- * - elsewhere, or when nothing can be read: it is not ours (never adopted, never signalled).
+ * - macOS and the BSDs (no /proc): its start (`ps -o lstart=`) is the one recorded at spawn;
+ * - Windows, or when nothing can be read: it is not ours (never adopted, never signalled).
  */
 export const REPLICA_ID_ENV = 'INFERSCALE_REPLICA_ID';
 
@@ -21,7 +21,7 @@ export interface ProcessIdentity {
 }
 
 export function processIdentity(platform: NodeJS.Platform = process.platform): ProcessIdentity {
-  const startOf = (pid: number) => (platform === 'linux' ? linuxStart(pid) : platform === 'darwin' ? psStart(pid) : undefined);
+  const startOf = (pid: number) => (platform === 'linux' ? linuxStart(pid) : platform === 'win32' ? undefined : psStart(pid));
   return {
     startOf,
     isReplica(pid, replicaId, recordedStart) {
