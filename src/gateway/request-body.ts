@@ -49,7 +49,9 @@ export function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: nu
       new InferscaleError('server_busy', `the gateway holds its limit of ${budget.limit} bytes of request bodies; retry shortly`, { retryAfterSeconds: 1 });
     const tooLarge = (size: number | undefined) =>
       new InferscaleError('payload_too_large', `request body${size === undefined ? '' : ` of ${size} bytes`} is above the limit of ${maxBytes} bytes`);
-    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    // Node's parser refuses a malformed Content-Length (400) before we are called; a chunked body has none
+    const length = Number(req.headers['content-length']);
+    const declared = req.headers['content-length'] !== undefined && Number.isSafeInteger(length) ? length : undefined;
     if (declared !== undefined && declared > maxBytes) return reject(tooLarge(declared));
     if (declared !== undefined && !take(declared)) return reject(busy());
     const chunks: Buffer[] = [];
