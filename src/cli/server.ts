@@ -19,6 +19,8 @@ export function serverCommand(): Command {
     .option('--keda-tls-cert <file>', 'KEDA scaler: serve TLS with this PEM certificate (with --keda-tls-key; default $INFERSCALE_KEDA_TLS_CERT)')
     .option('--keda-tls-key <file>', 'KEDA scaler: the certificate\'s PEM private key (default $INFERSCALE_KEDA_TLS_KEY)')
     .option('--keda-tls-client-ca <file>', 'KEDA scaler: require client certificates signed by this PEM CA (mutual TLS; default $INFERSCALE_KEDA_TLS_CLIENT_CA)')
+    .option('--upstream-headers-timeout <s>', 'gateway: seconds a replica may take to send response headers (a non-streamed completion: its whole answer) before the request fails over or ends 504 (docs/reliability.md)', '600')
+    .option('--upstream-idle-timeout <s>', 'gateway: seconds a replica may stay silent mid-response, or a client leave a response unread, before it ends', '300')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -37,6 +39,10 @@ export function serverCommand(): Command {
         zonesFile: o.zones,
         kedaPort: num('--keda-port', o.kedaPort ?? process.env.INFERSCALE_KEDA_PORT, 0, 65535),
         kedaTls: kedaTls(o.kedaTlsCert ?? process.env.INFERSCALE_KEDA_TLS_CERT, o.kedaTlsKey ?? process.env.INFERSCALE_KEDA_TLS_KEY, o.kedaTlsClientCa ?? process.env.INFERSCALE_KEDA_TLS_CLIENT_CA),
+        gateway: {
+          upstreamHeadersTimeoutMs: num('--upstream-headers-timeout', o.upstreamHeadersTimeout, 1, 86_400)! * 1000,
+          upstreamIdleTimeoutMs: num('--upstream-idle-timeout', o.upstreamIdleTimeout, 1, 86_400)! * 1000,
+        },
         ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? haOptions(o.ha ?? process.env.INFERSCALE_HA_ZONE, num('--ha-lease-seconds', o.haLeaseSeconds, 3, 300)!) : undefined,
       });
       let closing = false;

@@ -4,6 +4,7 @@ import { FakeClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
+import { deploymentRow } from '../test/rows.js';
 import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import type { Replica } from '../domain/types.js';
 import { Reconciler, type RouteSink } from './reconciler.js';
@@ -66,12 +67,7 @@ function setup() {
   const provider = new ScriptedProvider();
   const routes = new Routes();
   const rec = new Reconciler({ store, provider, clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });
-  const d = {
-    id: 'd1', name: 'chat', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'a5000', gpuCount: 2, replicas: 1, zone: 'local',
-    status: 'creating', statusDetails: '', maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 1000, drainTimeoutMs: 5000,
-    autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: 'x', generation: 1, everReady: false, deleting: false, createdAt: 0, updatedAt: 0,
-  } as DeploymentRow;
-  store.insertDeployment(d);
+  store.insertDeployment(deploymentRow());
   const states = () => store.listReplicas('d1').map((r) => r.state).sort().join(',');
   const scale = (n: number) => store.updateDeployment('d1', { replicas: n, updatedAt: clock.now() });
   return { clock, store, provider, routes, rec, states, scale };

@@ -92,8 +92,9 @@ export class Reconciler {
         if (r.state === 'draining') this.drainingSince.set(r.id, now);
         this.o.log(`adopted replica ${r.id} (pid ${r.pid}, port ${r.port}, ${r.state})`);
       } else {
+        // gone, or its pid now another program's (never signalled): replaced
         this.o.store.updateReplica(r.id, { state: 'failed', stateReason: 'process gone after server restart', stoppedAt: now, gpus: [] });
-        this.o.store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} was gone after the server restarted; replacing it`);
+        this.o.store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} was gone after the server restarted (no process of its own at pid ${r.pid}); replacing it`);
       }
     }
     for (const d of this.o.store.listDeployments()) this.o.routes.sync(d, this.routed(d, this.o.store.listReplicas(d.id, ['ready', 'draining'])));
@@ -267,7 +268,7 @@ export class Reconciler {
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
       }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: provider.placesItself ? this.o.podModel?.(d) : undefined });
-      store.updateReplica(r.id, { pid: h.pid, port: h.port, stateReason: 'loading model' });
+      store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
       const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
       store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
     } catch (e) {
@@ -393,6 +394,6 @@ export class Reconciler {
 
   private handle(r: Replica): ReplicaHandle | undefined {
     if (r.port === null) return undefined;
-    return { replicaId: r.id, pid: r.pid, port: r.port, url: `http://127.0.0.1:${r.port}` };
+    return { replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: `http://127.0.0.1:${r.port}` };
   }
 }

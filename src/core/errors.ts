@@ -14,11 +14,14 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'deployment_stopped'
+  | 'deployment_deleted'
   | 'deployment_starting'
   | 'no_ready_replica'
   | 'queue_full'
   | 'queue_timeout'
   | 'upstream_error'
+  | 'upstream_timeout'
+  | 'server_busy'
   | 'payload_too_large'
   | 'unsupported'
   | 'model_in_use'
@@ -37,11 +40,17 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   deployment_stopped: 503,
+  /** the deployment is being deleted (its URL and key are gone): not worth retrying */
+  deployment_deleted: 410,
   deployment_starting: 503,
   no_ready_replica: 503,
   queue_full: 503,
   queue_timeout: 503,
   upstream_error: 502,
+  /** a replica sent no response headers, or went silent mid-response, for longer than the gateway's upstream timeouts */
+  upstream_timeout: 504,
+  /** the gateway holds as many request-body bytes as it may (all requests together) */
+  server_busy: 503,
   payload_too_large: 413,
   unsupported: 400,
   model_in_use: 409,

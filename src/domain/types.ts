@@ -46,6 +46,8 @@ export interface Replica {
   /** indices of the GPUs held (empty while pending) */
   gpus: number[];
   pid: number | null;
+  /** the process's start recorded at spawn (local replicas; src/providers/local/identity.ts) */
+  pidStart?: string | null;
   port: number | null;
   createdAt: number;
   startedAt: number | null;

@@ -113,3 +113,52 @@ test('admission: a request cancelled while queued frees its slot at once and is 
   cancel();
   assert.equal(a.queued, 0, 'cancel after the fact changes nothing');
 });
+
+test('admission: new limits apply to the live queue (a PATCH): a higher cap serves waiters, a lower bound refuses the newest, a new timeout counts from arrival', () => {
+  const { a, got, ask, clock } = setup({ maxOngoingPerReplica: 1, maxQueued: 4, queueTimeoutMs: 10_000 });
+  const r1 = replica('r1');
+  a.setReplicas([r1]);
+  ask(); // granted
+  clock.advance(100);
+  ask(); // queued at 100
+  clock.advance(100);
+  ask(); // queued at 200
+  ask(); // queued at 200
+  assert.equal(got.length, 1);
+  assert.equal(a.queued, 3);
+
+  a.setLimits({ maxOngoingPerReplica: 2, maxQueued: 4, queueTimeoutMs: 10_000 });
+  assert.equal(got.length, 2, 'the raised cap serves the oldest waiter at once');
+  assert.equal(got[1].r, r1);
+  assert.equal(got[1].waited, 100);
+  assert.equal(a.queued, 2);
+
+  a.setLimits({ maxOngoingPerReplica: 2, maxQueued: 1, queueTimeoutMs: 10_000 });
+  assert.equal(got.length, 3);
+  assert.equal(got[2].err?.code, 'queue_full', 'the newest waiter beyond the lowered bound is refused');
+  assert.equal(a.queued, 1);
+
+  clock.advance(300); // now 500; the remaining waiter arrived at 200
+  a.setLimits({ maxOngoingPerReplica: 2, maxQueued: 1, queueTimeoutMs: 400 });
+  assert.equal(got.length, 3, 'still inside the new timeout');
+  clock.advance(99);
+  assert.equal(got.length, 3);
+  clock.advance(1);
+  assert.equal(got[3].err?.code, 'queue_timeout', 'the new timeout counts from arrival (200 + 400)');
+  assert.equal(a.queued, 0);
+
+  a.setLimits({ maxOngoingPerReplica: 1, maxQueued: 1, queueTimeoutMs: 400 });
+  assert.equal(r1.inflight, 2, 'requests above a lowered cap finish where they are');
+  ask();
+  assert.equal(got.length, 4);
+  assert.equal(a.queued, 1, 'no new request goes to a replica over the lowered cap');
+  a.release(r1);
+  assert.equal(got.length, 4, 'one in flight is still the cap');
+  a.release(r1);
+  assert.equal(got.length, 5);
+  assert.equal(got[4].r, r1);
+
+  a.setLimits({ maxOngoingPerReplica: 1, maxQueued: 1, queueTimeoutMs: 400 });
+  assert.equal(a.queued, 0);
+  assert.equal(got.length, 5, 'an unchanged PATCH does nothing');
+});

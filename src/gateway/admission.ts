@@ -28,6 +28,9 @@ export interface AdmissionOptions {
   comingReplicas?: () => number;
 }
 
+/** The limits a deployment's spec sets (PATCH-able while requests are in flight or queued). */
+export type AdmissionLimits = Pick<AdmissionOptions, 'maxOngoingPerReplica' | 'maxQueued' | 'queueTimeoutMs'>;
+
 export type Grant<R> = (err: InferscaleError | null, replica?: R, waitedMs?: number) => void;
 
 interface Waiter<R> {
@@ -47,8 +50,49 @@ export class Admission<R extends RoutableReplica> {
   private rotation = 0;
   private ongoingCount = 0;
   private waiting = 0;
+  private readonly opts: AdmissionOptions;
+  /** set by `close`: every request from then on gets this error */
+  private closedWith?: InferscaleError;
 
-  constructor(private readonly opts: AdmissionOptions) {}
+  constructor(opts: AdmissionOptions) {
+    this.opts = { ...opts };
+  }
+
+  /**
+   * Applies changed limits at once (a PATCH of the deployment): a higher per-replica cap serves the queue
+   * now; requests in flight above a lowered cap finish, and no new one is sent until the replica is under
+   * it. A lowered queue bound refuses the newest waiters beyond it (queue_full, as they would have been on
+   * arrival) and keeps the oldest in their place; a new queue timeout counts from each waiter's arrival, so
+   * a waiter already past it gets queue_timeout now.
+   */
+  setLimits(l: AdmissionLimits): void {
+    const o = this.opts;
+    if (l.maxOngoingPerReplica === o.maxOngoingPerReplica && l.maxQueued === o.maxQueued && l.queueTimeoutMs === o.queueTimeoutMs) return;
+    const timeoutChanged = l.queueTimeoutMs !== o.queueTimeoutMs;
+    o.maxOngoingPerReplica = l.maxOngoingPerReplica;
+    o.maxQueued = l.maxQueued;
+    o.queueTimeoutMs = l.queueTimeoutMs;
+    this.dispatch();
+    const pending = this.queue.slice(this.head).filter((w) => !w.done);
+    for (let i = pending.length - 1; i >= 0 && this.waiting > o.maxQueued; i--) {
+      const w = pending[i];
+      w.done = true;
+      this.waiting--;
+      w.timer.cancel();
+      w.grant(new InferscaleError('queue_full', `request queue is full (its bound was lowered to ${o.maxQueued})`, { retryAfterSeconds: o.retryAfterSeconds() }));
+    }
+    if (timeoutChanged) {
+      const now = o.clock.now();
+      for (const w of pending) {
+        if (w.done) continue;
+        w.timer.cancel();
+        const left = w.enqueuedAt + o.queueTimeoutMs - now;
+        if (left <= 0) this.expire(w);
+        else w.timer = o.clock.setTimeout(() => this.expire(w), left);
+      }
+    }
+    this.compact();
+  }
 
   setReplicas(replicas: R[]): void {
     this.replicas = replicas;
@@ -75,6 +119,10 @@ export class Admission<R extends RoutableReplica> {
    */
   acquire(grant: Grant<R>, exclude?: R): () => void {
     const o = this.opts;
+    if (this.closedWith) {
+      grant(this.closedWith);
+      return NOOP;
+    }
     if (this.queued === 0) {
       const r = pickLeastOutstanding(this.replicas, o.maxOngoingPerReplica, this.rotation++, exclude);
       if (r) {
@@ -140,6 +188,12 @@ export class Admission<R extends RoutableReplica> {
       w.grant(null, r, o.clock.now() - w.enqueuedAt);
     }
     this.compact();
+  }
+
+  /** Fails every queued request and every later one with `err` (the deployment is being deleted). */
+  close(err: InferscaleError): void {
+    this.closedWith = err;
+    this.rejectAll(err);
   }
 
   /** Fails every queued request (deployment deleted or stopped by hand). */

@@ -1,15 +1,17 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import { forwardToReplica, type ForwardResult } from './forward.js';
 import { GatewayMetrics } from './metrics.js';
 import { ReplicaRoute } from './routes.js';
+import { waitFor } from '../test/harness.js';
 
 // forwardToReplica over real sockets: an upstream "engine" that answers as the test says, and a front
 // server that forwards every request to it, recording the outcome.
 const servers: http.Server[] = [];
+const TIMEOUTS = { headersTimeoutMs: 60_000, idleTimeoutMs: 60_000 };
 after(() => servers.forEach((s) => s.close()));
 
 async function listen(handler: http.RequestListener): Promise<string> {
@@ -27,7 +29,7 @@ async function through(status: number, body: string): Promise<{ result: ForwardR
   const replica = new ReplicaRoute('r1', upstream, 'd', new GatewayMetrics());
   let result!: ForwardResult;
   const front = await listen((req, res) => {
-    forwardToReplica({ res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming: false, clock: systemClock, start: systemClock.now() }, (r) => {
+    forwardToReplica({ res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming: false, clock: systemClock, start: systemClock.now(), ...TIMEOUTS }, (r) => {
       result = r;
       // what the gateway does with a refusal: answers from elsewhere (here: a marker the test can see)
       if (r.kind === 'refused') res.writeHead(299).end('retried elsewhere');
@@ -62,4 +64,34 @@ test('a 200 answer passes through with its token usage read', async () => {
   const r = await through(200, body);
   assert.deepEqual([r.result.kind, r.result.promptTokens, r.result.completionTokens], ['ok', 3, 7]);
   assert.deepEqual([r.status, r.text], [200, body]);
+});
+
+test('a client that leaves a stream unread for longer than the idle timeout is cut, and the replica request aborted (its slot comes back)', async () => {
+  let upstreamClosed = false;
+  const chunk = `data: ${'x'.repeat(64 * 1024)}\n\n`;
+  const upstream = await listen((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.on('close', () => (upstreamClosed = true));
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  });
+  const replica = new ReplicaRoute('r1', upstream, 'd', new GatewayMetrics());
+  let result: ForwardResult | undefined;
+  const front = await listen((_req, res) => {
+    forwardToReplica({ res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming: true, clock: systemClock, start: systemClock.now(), headersTimeoutMs: 60_000, idleTimeoutMs: 300 }, (r) => (result = r));
+  });
+  const { port } = new URL(front);
+  const client = net.connect(Number(port), '127.0.0.1');
+  client.on('error', () => undefined);
+  client.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}');
+  client.pause(); // never reads: the gateway's writes back up
+  await waitFor(() => result !== undefined, { what: 'the stalled response given up', timeoutMs: 10_000 });
+  assert.equal(result!.kind, 'aborted');
+  await waitFor(() => upstreamClosed, { what: 'the replica request aborted' });
+  client.destroy();
+  await replica.pool.close();
 });

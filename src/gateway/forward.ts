@@ -1,15 +1,18 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { Clock } from '../core/clock.js';
+import type { Clock, Timer } from '../core/clock.js';
+import { InferscaleError } from '../core/errors.js';
 import type { ReplicaRoute } from './routes.js';
+import { openAIErrorEvent } from './openai-errors.js';
 
 export type ForwardResult = {
   /**
    * ok: answered; refused: no byte sent to the client and the replica did no work (connection refused, or a
    * 503 saying it is shutting down or still loading), safe to retry elsewhere; aborted: client left; failed:
-   * broke mid-response
+   * broke mid-response (a stream that went silent ends with an error event); timeout: the replica sent no
+   * response headers within the headers timeout (or went silent before any byte reached the client)
    */
-  kind: 'ok' | 'refused' | 'aborted' | 'failed';
+  kind: 'ok' | 'refused' | 'aborted' | 'failed' | 'timeout';
   status: number;
   ttftMs?: number;
   promptTokens?: number;
@@ -23,6 +26,7 @@ const MAX_SCAN = 1 << 20;
 /** 503 codes our engines (simulator, llama.cpp) answer while loading or shutting down: nothing was processed */
 const NOT_PROCESSED_RE = /"(engine_draining|model_loading)"/;
 const CLIENT_GONE = new Error('client disconnected');
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export interface ForwardRequest {
   res: ServerResponse;
@@ -35,6 +39,10 @@ export interface ForwardRequest {
   start: number;
   /** called once, when a stream's first bytes arrive, with its TTFT */
   onFirstToken?: (ttftMs: number) => void;
+  /** the longest a replica may take to send its response headers */
+  headersTimeoutMs: number;
+  /** the longest a replica may stay silent between two chunks of its response, and a client leave it unread */
+  idleTimeoutMs: number;
 }
 
 /**
@@ -60,6 +68,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private held503?: { headers: Record<string, string | string[]>; body: Buffer[] };
   private finished = false;
   private clientGone = false;
+  /** runs while the client does not read (upstream paused): a client that never reads gives its slot back */
+  private stall?: Timer;
   private readonly onClose = () => {
     if (this.f.res.writableFinished) return;
     this.clientGone = true;
@@ -76,6 +86,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: this.f.streaming ? 'text/event-stream' : 'application/json' },
         body: this.f.body,
+        headersTimeout: this.f.headersTimeoutMs,
+        bodyTimeout: this.f.idleTimeoutMs,
       },
       this,
     );
@@ -129,7 +141,11 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     if (!f.res.write(chunk)) {
       c.pause();
-      f.res.once('drain', () => c.resume());
+      this.stall = f.clock.setTimeout(() => f.res.destroy(), f.idleTimeoutMs);
+      f.res.once('drain', () => {
+        this.stall?.cancel();
+        c.resume();
+      });
     }
   }
 
@@ -163,17 +179,24 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     if (this.clientGone) return this.finish({ kind: 'aborted', status: this.status, ttftMs: this.ttftMs });
-    if (this.status === 0) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      return this.finish({ kind: RETRYABLE.has(code) ? 'refused' : 'failed', status: 502 });
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const timedOut = TIMEOUTS.has(code);
+    const res = this.f.res;
+    if (!res.headersSent) {
+      // nothing reached the client: the gateway may answer, or try another replica
+      return this.finish({ kind: timedOut ? 'timeout' : RETRYABLE.has(code) ? 'refused' : 'failed', status: timedOut ? 504 : 502 });
     }
-    this.f.res.destroy();
+    if (timedOut && this.f.streaming) {
+      const e = new InferscaleError('upstream_timeout', `replica ${this.f.replica.id} sent nothing for ${Math.round(this.f.idleTimeoutMs / 1000)} s; the stream ends here`);
+      res.end(openAIErrorEvent(e));
+    } else res.destroy();
     this.finish({ kind: 'failed', status: this.status, ttftMs: this.ttftMs });
   }
 
   private finish(r: ForwardResult): void {
     if (this.finished) return;
     this.finished = true;
+    this.stall?.cancel();
     this.f.res.off('close', this.onClose);
     this.done(r);
   }

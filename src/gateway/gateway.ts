@@ -1,33 +1,61 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
+import { limitsWithDefaults } from '../core/limits.js';
 import { keyMatches } from '../security/secrets.js';
 import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { forwardToReplica } from './forward.js';
 import type { RequestLog } from './request-log.js';
 import { recordCompletion, recordFirstToken } from './window-stats.js';
+import { BodyBudget, readBody } from './request-body.js';
 
 const PASS_THROUGH = new Set(['chat/completions', 'completions', 'embeddings']);
+
+/** What the gateway bounds (docs/reliability.md says why each default is what it is). */
+export interface GatewayLimits {
+  /** the largest request body, bytes (413 payload_too_large above it) */
+  maxBodyBytes: number;
+  /** request-body bytes held in memory at once, all requests together (503 server_busy above it) */
+  maxBufferedBodyBytes: number;
+  /** the longest a replica may take to send response headers (a non-streamed completion: its whole answer) */
+  upstreamHeadersTimeoutMs: number;
+  /** the longest a replica may stay silent between two chunks of its response, and a client leave it unread */
+  upstreamIdleTimeoutMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxBufferedBodyBytes: 256 * 1024 * 1024,
+  upstreamHeadersTimeoutMs: 10 * 60_000,
+  upstreamIdleTimeoutMs: 5 * 60_000,
+};
+
+/** The limits given over the defaults, checked. */
+export function gatewayLimits(given?: Partial<GatewayLimits>): GatewayLimits {
+  return limitsWithDefaults('gateway', DEFAULT_GATEWAY_LIMITS, given);
+}
 
 export interface GatewayOptions {
   routes: RouteTable;
   /** where each request's arrival, tokens, TTFT and status go, for replay in the simulator */
   requestLog?: RequestLog;
   clock: Clock;
-  maxBodyBytes?: number;
+  limits?: Partial<GatewayLimits>;
 }
 
 /**
  * The OpenAI-compatible data plane. `handle` answers `/d/NAME/v1/...` (one deployment's URL) and `/v1/...`
- * (root: `model` names the deployment), checks the key in constant time, asks the deployment's Admission
- * for a replica (or a place in its queue), forwards, and measures.
+ * (root: `model` names the deployment), checks the key from the headers before reading any body, asks the
+ * deployment's Admission for a replica (or a place in its queue), forwards, and measures.
  */
 export class Gateway {
-  private readonly maxBody: number;
+  readonly limits: Readonly<GatewayLimits>;
+  readonly bodies: BodyBudget;
 
   constructor(private readonly o: GatewayOptions) {
-    this.maxBody = o.maxBodyBytes ?? 8 * 1024 * 1024;
+    this.limits = gatewayLimits(o.limits);
+    this.bodies = new BodyBudget(this.limits.maxBufferedBodyBytes);
   }
 
   /** Returns false when the path is not the gateway's. */
@@ -49,6 +77,8 @@ export class Gateway {
     const path = q < 0 ? rest : rest.slice(0, q);
     if (!path.startsWith('/v1/')) return false;
     void this.serve(req, res, name, path.slice(4)).catch((e) => {
+      // answered before its body was read (wrong key, too large, busy): the connection closes, the body is never read
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       sendOpenAIError(res, e instanceof InferscaleError ? e : new InferscaleError('internal', 'gateway error'));
     });
     return true;
@@ -59,8 +89,19 @@ export class Gateway {
     if (op === 'models' && req.method === 'GET') return this.models(res, name, key);
     if (!PASS_THROUGH.has(op)) throw new InferscaleError('not_found', `unknown endpoint /v1/${op}`);
     if (req.method !== 'POST') throw new InferscaleError('invalid_argument', `/v1/${op} takes POST`);
-    let body = await readBody(req, this.maxBody);
+    // the key first, from the headers: a request without a valid one never has its body read
     let route: DeploymentRoute | undefined;
+    let opened: ReadonlySet<DeploymentRoute> | undefined;
+    if (name !== undefined) {
+      route = this.o.routes.get(name);
+      if (!route) throw this.authOrMissing(key, name);
+      this.authorize(route, key);
+    } else {
+      if (!key) throw missingKey();
+      opened = this.o.routes.byKey(key);
+      if (!opened.size) throw new InferscaleError('unauthorized', 'invalid API key');
+    }
+    let body = await readBody(req, res, this.limits.maxBodyBytes, this.bodies);
     let streaming = false;
     let parsed: { model?: unknown; stream?: unknown } | undefined;
     if (name === undefined || body.length < 65536) {
@@ -73,15 +114,13 @@ export class Gateway {
     } else {
       streaming = /"stream"\s*:\s*true/.test(body.subarray(0, 65536).toString('latin1'));
     }
-    if (name === undefined) {
+    if (opened) {
       if (typeof parsed?.model !== 'string') throw new InferscaleError('invalid_argument', 'model: name the deployment in "model"', { field: 'model' });
       route = this.o.routes.get(parsed.model);
-      if (!route) throw this.authOrMissing(key, parsed.model);
-    } else {
-      route = this.o.routes.get(name);
-      if (!route) throw this.authOrMissing(key, name);
+      if (!route) throw new InferscaleError('not_found', `deployment "${parsed.model}" not found`, { field: 'model' });
+      if (!opened.has(route)) throw new InferscaleError('unauthorized', 'invalid API key for this deployment');
     }
-    this.authorize(route, key);
+    route = route!;
     // engines serve the deployment's model name (vLLM checks it): a client naming the deployment, or
     // anything else, is rewritten. Bodies over 64 KiB on a deployment URL are passed through untouched.
     if (parsed && typeof parsed === 'object' && parsed.model !== route.modelName) {
@@ -121,31 +160,37 @@ export class Gateway {
         // the wait for a slot: arrival to this dispatch (a retried request's first attempt included)
         const dispatchedAt = clock.now();
         const onFirstToken = (ttftMs: number) => recordFirstToken(stats, ttftMs, dispatchedAt - start, promptEstimate);
-        forwardToReplica({ res, replica, path, body, streaming, clock, start, onFirstToken }, (r) => {
+        const { upstreamHeadersTimeoutMs: headersTimeoutMs, upstreamIdleTimeoutMs: idleTimeoutMs } = this.limits;
+        forwardToReplica({ res, replica, path, body, streaming, clock, start, onFirstToken, headersTimeoutMs, idleTimeoutMs }, (r) => {
           route.admission.release(replica);
           const end = clock.now();
           stats.lastActivityAt = end;
-          if (r.kind === 'refused') {
+          if (r.kind === 'refused' || r.kind === 'timeout') {
+            // nothing reached the client: once more on another replica, else an error answer
             replica.recordFailure();
             if (!retried && !res.destroyed) {
               route.series.retries.inc();
               attempt(replica, true);
               return;
             }
-            if (!res.destroyed) sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} refused the request (${r.status === 503 ? 'shutting down or loading' : 'connection refused'})`, { retryAfterSeconds: 1 }));
+            if (!res.destroyed) sendOpenAIError(res, upstreamError(replica, r.kind, r.status, headersTimeoutMs));
           } else if (r.kind === 'ok') {
             replica.recordSuccess();
+          } else if (r.kind === 'failed' && !res.headersSent && !res.destroyed) {
+            sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} failed before answering`));
           }
-          const s = replica.series;
-          s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : String(r.status)).inc();
-          if (r.ttftMs !== undefined) s.ttft.observe(r.ttftMs / 1000);
+          if (!replica.retired) {
+            const s = replica.series;
+            s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : r.kind === 'timeout' ? '504' : String(r.status)).inc();
+            if (r.ttftMs !== undefined) s.ttft.observe(r.ttftMs / 1000);
+            s.latency.observe((end - start) / 1000);
+          }
           if (r.kind === 'ok' && r.status >= 200 && r.status < 300) {
             recordCompletion(stats, end - dispatchedAt, r.completionTokens, r.ttftMs === undefined ? undefined : end - start - r.ttftMs);
           }
-          s.latency.observe((end - start) / 1000);
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
-          log?.push(route.id, start, r.promptTokens ?? promptEstimate, r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : 502);
+          log?.push(route.id, start, r.promptTokens ?? promptEstimate, r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : 502);
         });
       }, exclude);
       // a client that goes away while queued gives its queue slot back at once
@@ -169,8 +214,8 @@ export class Gateway {
       this.authorize(route, key);
       routes = [route];
     } else {
-      if (!key) throw new InferscaleError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
-      routes = [...this.o.routes.all()].filter((r) => keyMatches(key, r.keyHash));
+      if (!key) throw missingKey();
+      routes = [...this.o.routes.byKey(key)];
       if (!routes.length) throw new InferscaleError('unauthorized', 'invalid API key');
     }
     const body = JSON.stringify({ object: 'list', data: routes.map((r) => ({ id: r.name, object: 'model', created: 0, owned_by: 'inferscale' })) });
@@ -179,16 +224,14 @@ export class Gateway {
   }
 
   private authorize(route: DeploymentRoute, key: string | undefined): void {
-    if (!key) throw new InferscaleError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
+    if (!key) throw missingKey();
     if (!keyMatches(key, route.keyHash)) throw new InferscaleError('unauthorized', 'invalid API key for this deployment');
   }
 
   /** An unknown deployment answers 401 to a caller without a valid key, so names cannot be probed. */
   private authOrMissing(key: string | undefined, name: string): InferscaleError {
-    if (!key) return new InferscaleError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
-    for (const r of this.o.routes.all()) {
-      if (keyMatches(key, r.keyHash)) return new InferscaleError('not_found', `deployment "${name}" not found`, { field: 'model' });
-    }
+    if (!key) return missingKey();
+    if (this.o.routes.byKey(key).size) return new InferscaleError('not_found', `deployment "${name}" not found`, { field: 'model' });
     return new InferscaleError('unauthorized', 'invalid API key');
   }
 }
@@ -199,26 +242,13 @@ function bearer(req: IncomingMessage): string | undefined {
   return h.slice(7).trim();
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      reject(new InferscaleError('payload_too_large', `request body of ${declared} bytes is above the limit of ${limit} bytes`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new InferscaleError('payload_too_large', `request body is above the limit of ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+function missingKey(): InferscaleError {
+  return new InferscaleError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
+}
+
+function upstreamError(replica: ReplicaRoute, kind: 'refused' | 'timeout', status: number, headersTimeoutMs: number): InferscaleError {
+  if (kind === 'timeout') {
+    return new InferscaleError('upstream_timeout', `replica ${replica.id} sent no answer within ${Math.round(headersTimeoutMs / 1000)} s`, { retryAfterSeconds: 1 });
+  }
+  return new InferscaleError('upstream_error', `replica ${replica.id} refused the request (${status === 503 ? 'shutting down or loading' : 'connection refused'})`, { retryAfterSeconds: 1 });
 }

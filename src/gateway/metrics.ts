@@ -42,7 +42,7 @@ export class GatewayMetrics {
   readonly latency = new client.Histogram({ name: 'inferscale_gateway_request_duration_seconds', help: 'Time from request arrival to the end of the response.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly promptTokens = new client.Counter({ name: 'inferscale_gateway_prompt_tokens_total', help: 'Prompt tokens, from usage.', labelNames: ['deployment'], registers: [this.registry] });
   readonly completionTokens = new client.Counter({ name: 'inferscale_gateway_completion_tokens_total', help: 'Completion tokens, from usage or counted in the stream.', labelNames: ['deployment'], registers: [this.registry] });
-  readonly retries = new client.Counter({ name: 'inferscale_gateway_retries_total', help: 'Requests retried on another replica after a connection failure before any byte was sent.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly retries = new client.Counter({ name: 'inferscale_gateway_retries_total', help: 'Requests retried on another replica after a connection failure or an upstream timeout, before any byte was sent.', labelNames: ['deployment'], registers: [this.registry] });
   readonly replicas = new client.Gauge({ name: 'inferscale_deployment_replicas', help: 'Replicas by state.', labelNames: ['deployment', 'state'], registers: [this.registry] });
   readonly desired = new client.Gauge({ name: 'inferscale_deployment_desired_replicas', help: 'Desired replicas.', labelNames: ['deployment'], registers: [this.registry] });
 
@@ -85,9 +85,12 @@ export class GatewayMetrics {
   forget(deployment: string, replicas: readonly string[], codes: readonly string[]): void {
     for (const m of [this.ongoing, this.queued, this.queueWait, this.promptTokens, this.completionTokens, this.retries, this.desired]) m.remove({ deployment });
     for (const state of ['pending', 'starting', 'ready', 'draining']) this.replicas.remove({ deployment, state });
-    for (const replica of replicas) {
-      for (const m of [this.replicaInflight, this.ttft, this.latency]) m.remove({ deployment, replica });
-      for (const code of codes) this.requests.remove({ deployment, replica, code });
-    }
+    for (const replica of replicas) this.forgetReplica(deployment, replica, codes);
+  }
+
+  /** Drops every series labelled with one replica (it left the deployment): /metrics stops listing it. */
+  forgetReplica(deployment: string, replica: string, codes: readonly string[]): void {
+    for (const m of [this.replicaInflight, this.ttft, this.latency]) m.remove({ deployment, replica });
+    for (const code of codes) this.requests.remove({ deployment, replica, code });
   }
 }

@@ -30,3 +30,65 @@ test('a replica that fails repeatedly leaves rotation until its health check pas
   assert.equal(t.get('chat')!.replicas.size, 0);
   await t.close();
 });
+
+test('a PATCH of maxOngoingRequests, maxQueuedRequests and queueTimeoutMs reaches the live admission on the next sync', async () => {
+  const clock = new FakeClock();
+  const t = new RouteTable(clock, new GatewayMetrics());
+  const tight = { ...dep, maxOngoingRequests: 1, maxQueuedRequests: 5, queueTimeoutMs: 60_000 } as DeploymentRow;
+  t.sync(tight, [rep('r1', 'ready')]);
+  const a = t.get('chat')!.admission;
+  const got: (string | null)[] = [];
+  for (let i = 0; i < 3; i++) a.acquire((err) => got.push(err ? err.code : null));
+  assert.deepEqual([...got], [null]);
+  t.sync({ ...tight, maxOngoingRequests: 2 } as DeploymentRow, [rep('r1', 'ready')]);
+  assert.deepEqual([...got], [null, null], 'the raised cap takes a waiter at once');
+  t.sync({ ...tight, maxOngoingRequests: 2, queueTimeoutMs: 1000 } as DeploymentRow, [rep('r1', 'ready')]);
+  clock.advance(1000);
+  assert.deepEqual([...got], [null, null, 'queue_timeout'], 'the shorter timeout holds for the waiter already queued');
+  t.sync({ ...tight, maxOngoingRequests: 2, maxQueuedRequests: 0 } as DeploymentRow, [rep('r1', 'ready')]);
+  a.acquire((err) => got.push(err ? err.code : null));
+  assert.equal(got[3], 'queue_full');
+  await t.close();
+});
+
+test('a replica that leaves takes all its labelled series out of /metrics', async () => {
+  const metrics = new GatewayMetrics();
+  const t = new RouteTable(new FakeClock(), metrics);
+  t.sync(dep, [rep('r1', 'ready'), rep('r2', 'ready')]);
+  const r1 = t.get('chat')!.replicas.get('r1')!;
+  for (const id of ['r1', 'r2']) {
+    const s = t.get('chat')!.replicas.get(id)!.series;
+    s.requests('200').inc();
+    s.requests('502').inc();
+    s.ttft.observe(0.1);
+    s.latency.observe(0.5);
+  }
+  const text = () => metrics.registry.metrics();
+  assert.match(await text(), /replica="r1"/);
+  t.sync(dep, [rep('r2', 'ready')]);
+  assert.equal(r1.retired, true);
+  const after = await text();
+  assert.doesNotMatch(after, /replica="r1"/, 'no series of the removed replica is listed');
+  assert.match(after, /inferscale_gateway_requests_total\{deployment="chat",replica="r2",code="502"\} 1/, 'the other replica keeps its series');
+  await t.close();
+});
+
+test('deleting a deployment refuses its queued requests at once with deployment_deleted (410), and every later one', async () => {
+  const clock = new FakeClock();
+  const t = new RouteTable(clock, new GatewayMetrics());
+  const one = { ...dep, maxOngoingRequests: 1, queueTimeoutMs: 60_000 } as DeploymentRow;
+  t.sync(one, [rep('r1', 'ready')]);
+  const a = t.get('chat')!.admission;
+  const got: { code: string | null; status?: number }[] = [];
+  const ask = () => a.acquire((err) => got.push({ code: err ? err.code : null, status: err?.status }));
+  ask();
+  ask();
+  ask();
+  assert.equal(a.queued, 2);
+  t.sync({ ...one, deleting: true, replicas: 0 } as DeploymentRow, [rep('r1', 'draining')]);
+  assert.deepEqual(got.slice(1), [{ code: 'deployment_deleted', status: 410 }, { code: 'deployment_deleted', status: 410 }], 'answered without any time passing');
+  assert.equal(a.queued, 0);
+  ask();
+  assert.equal(got[3].code, 'deployment_deleted', 'a request (or a retry) arriving while it drains is refused too');
+  await t.close();
+});

@@ -1,5 +1,7 @@
 import { Pool } from 'undici';
 import type { Clock } from '../core/clock.js';
+import { InferscaleError } from '../core/errors.js';
+import { hashKey } from '../security/secrets.js';
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
@@ -18,11 +20,13 @@ export class ReplicaRoute implements RoutableReplica {
   ready = false;
   draining = false;
   ejected = false;
+  /** left the deployment (its series are gone): a request still finishing on it records nothing per replica */
+  retired = false;
   consecutiveFailures = 0;
   readonly pool: Pool;
   readonly series: ReplicaSeries;
 
-  constructor(readonly id: string, readonly url: string, readonly deployment: string, metrics: GatewayMetrics) {
+  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics) {
     this.series = metrics.replicaSeries(deployment, id);
     // no connection cap here: the deployment's maxOngoingRequests (Admission) bounds concurrency per replica
     this.pool = new Pool(url, { connections: null, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -43,6 +47,14 @@ export class ReplicaRoute implements RoutableReplica {
 
   recordSuccess(): void {
     this.consecutiveFailures = 0;
+  }
+
+  /** Takes the replica out for good: no new requests, its pool closes once idle, its metric series go. */
+  retire(): void {
+    this.retired = true;
+    this.routable = false;
+    this.metrics.forgetReplica(this.deployment, this.id, this.series.codes());
+    void this.pool.close().catch(() => undefined);
   }
 }
 
@@ -91,6 +103,8 @@ export class RouteTable implements RouteSink {
   private readonly byName = new Map<string, DeploymentRoute>();
   private readonly byId = new Map<string, DeploymentRoute>();
   private readonly replicaIndex = new Map<string, ReplicaRoute>();
+  /** deployments by the hex SHA-256 of their API key: a key names its deployments before any body is read */
+  private readonly byKeyHash = new Map<string, Set<DeploymentRoute>>();
   /** set by the server: hooks a deployment's wake-up signal to the autoscaler */
   wakeHandler?: (deploymentId: string) => void;
   coldStartSeconds?: (deploymentId: string) => number;
@@ -112,6 +126,28 @@ export class RouteTable implements RouteSink {
     return this.byId.values();
   }
 
+  /**
+   * The deployments this API key opens (usually one; none for a wrong key). Looked up by the key's SHA-256,
+   * which tells a timing observer nothing about any stored key.
+   */
+  byKey(key: string): ReadonlySet<DeploymentRoute> {
+    return this.byKeyHash.get(hashKey(key).toString('hex')) ?? NO_ROUTES;
+  }
+
+  /** Files the route under its key's hash (undefined: takes it out of the index). */
+  private indexKey(route: DeploymentRoute, keyHash: Buffer | undefined): void {
+    const was = route.keyHash.toString('hex');
+    const set = this.byKeyHash.get(was);
+    set?.delete(route);
+    if (set?.size === 0) this.byKeyHash.delete(was);
+    if (!keyHash) return;
+    route.keyHash = keyHash;
+    const h = keyHash.toString('hex');
+    const now = this.byKeyHash.get(h);
+    if (now) now.add(route);
+    else this.byKeyHash.set(h, new Set([route]));
+  }
+
   sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0): void {
     let route = this.byId.get(d.id);
     if (!route) {
@@ -119,10 +155,12 @@ export class RouteTable implements RouteSink {
       route.onWake = () => this.wakeHandler?.(d.id);
       this.byId.set(d.id, route);
       this.byName.set(d.name, route);
-    }
-    route.keyHash = d.apiKeyHash;
+      this.indexKey(route, d.apiKeyHash);
+    } else if (!route.keyHash.equals(d.apiKeyHash)) this.indexKey(route, d.apiKeyHash);
     route.modelName = d.modelName;
     route.status = d.status;
+    // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
+    if (d.deleting) route.admission.close(deletedError(d.name));
     route.holdAtZero = !!d.autoscale && d.autoscale.minReplicas === 0 && !d.deleting;
     route.comingReplicas = comingReplicas;
     route.coldStartSeconds = this.coldStartSeconds?.(d.id) ?? route.coldStartSeconds;
@@ -148,11 +186,11 @@ export class RouteTable implements RouteSink {
       if (seen.has(id)) continue;
       route.replicas.delete(id);
       this.replicaIndex.delete(id);
-      this.metrics.replicaInflight.remove({ deployment: d.name, replica: id });
-      rr.routable = false;
-      void rr.pool.close().catch(() => undefined);
+      rr.retire();
     }
     route.admission.setReplicas([...route.replicas.values()]);
+    // a PATCH of the limits applies to this very queue, not after a restart
+    route.admission.setLimits({ maxOngoingPerReplica: d.maxOngoingRequests, maxQueued: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs });
     this.metrics.desired.set({ deployment: d.name }, d.replicas);
   }
 
@@ -170,10 +208,14 @@ export class RouteTable implements RouteSink {
     if (!route) return;
     this.byId.delete(deploymentId);
     this.byName.delete(route.name);
+    this.indexKey(route, undefined);
+    route.admission.close(deletedError(route.name));
     const codes = new Set<string>();
     for (const rr of route.replicas.values()) {
       this.replicaIndex.delete(rr.id);
       for (const c of rr.series.codes()) codes.add(c);
+      rr.retired = true;
+      rr.routable = false;
       void rr.pool.close().catch(() => undefined);
     }
     for (const c of route.series.rejected.codes()) codes.add(c);
@@ -191,4 +233,10 @@ export class RouteTable implements RouteSink {
   async close(): Promise<void> {
     await Promise.all([...this.replicaIndex.values()].map((r) => r.pool.close().catch(() => undefined)));
   }
+}
+
+const NO_ROUTES: ReadonlySet<DeploymentRoute> = new Set();
+
+function deletedError(name: string): InferscaleError {
+  return new InferscaleError('deployment_deleted', `deployment "${name}" is being deleted`);
 }

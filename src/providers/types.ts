@@ -5,6 +5,8 @@ import type { PodModel } from '../models/pod-fetch.js';
 export interface ReplicaHandle {
   replicaId: string;
   pid: number | null;
+  /** local processes: the process's start recorded at spawn, so a reused pid is told apart (src/providers/local/identity.ts) */
+  pidStart?: string | null;
   port: number;
   /** base URL of the engine, e.g. http://127.0.0.1:41234 ('' where `routeUrl` answers instead: pods) */
   url: string;
@@ -24,7 +26,8 @@ export interface ExitInfo {
  * - `start` returns once the replica is launched, not once it is ready; readiness comes from `probe`.
  * - `probe` never throws: a replica that cannot be reached while its process lives is 'starting'.
  * - `stop` is idempotent: stopping a replica that is already gone resolves.
- * - `adopt` tells whether a replica started by an earlier server process still runs.
+ * - `adopt` tells whether a replica started by an earlier server process still runs; a process that cannot be
+ *   shown to be that replica (its pid reused by another program) is not adopted, and `stop` never signals it.
  * - `onExit` reports replicas that ended on their own (crash, kill) after `start` or `adopt`.
  */
 export interface ReplicaProvider {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -14,7 +14,7 @@ import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
-import { Gateway } from '../gateway/gateway.js';
+import { Gateway, gatewayLimits, type GatewayLimits } from '../gateway/gateway.js';
 import { RequestLog } from '../gateway/request-log.js';
 import { mountRequestLogRoutes } from '../api/request-log-routes.js';
 import { DeploymentService } from '../service/deployments.js';
@@ -30,6 +30,7 @@ import { mountClusterRoutes } from '../cluster/routes.js';
 import { applySpecEdit, applySpecResource, deleteFromCluster } from '../cluster/edits.js';
 import { forgetDeployment } from '../cluster/copy.js';
 import { createHandler } from './handler.js';
+import { createLimitedServer, httpLimits, type HttpLimits } from './http-limits.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/server.js';
 import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
@@ -58,6 +59,10 @@ export interface ServerOptions {
   kedaTls?: KedaTlsOptions;
   /** one of several server replicas on Kubernetes: the state lives in the cluster, a Lease picks the controller (src/cluster) */
   ha?: HaOptions;
+  /** how long a client may take to send a request, and how many connections are kept (src/server/http-limits.ts) */
+  http?: Partial<HttpLimits>;
+  /** request body sizes and upstream timeouts of the gateway (src/gateway/gateway.ts) */
+  gateway?: Partial<GatewayLimits>;
 }
 
 export interface RunningServer {
@@ -88,6 +93,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const log = o.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
   const files = dataFiles(o.dataDir);
   if (o.kedaTls) checkScalerTls(o.kedaTls);
+  const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const inventory = await gpuInventory(o, log);
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
@@ -117,7 +123,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     podModel,
   });
   const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
-  const gateway = new Gateway({ routes, clock, requestLog });
+  const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
   const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
   const autoscaler = new AutoscalerLoop({
@@ -149,8 +155,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let started = false;
   const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started });
 
-  const server: Server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, handler);
-  server.maxConnections = 20_000;
+  const server: Server = createLimitedServer(handler, limits.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve());
@@ -223,7 +228,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (o.stopReplicasOnExit) {
         await Promise.all(
-          store.listLiveReplicas().map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, port: r.port, url: '' }, 2000) : undefined)),
+          store.listLiveReplicas().map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
         );
       }
       await routes.close();

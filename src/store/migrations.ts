@@ -62,4 +62,6 @@ export const MIGRATIONS: string[] = [
     value TEXT NOT NULL
   );
   `,
+  // the replica process's start, recorded at spawn: a pid reused by another program is not adopted or signalled
+  `ALTER TABLE replicas ADD COLUMN pid_start TEXT;`,
 ];

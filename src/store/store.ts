@@ -51,6 +51,7 @@ const toReplica = (r: any): Replica => ({
   stateReason: r.state_reason,
   gpus: JSON.parse(r.gpus),
   pid: r.pid,
+  pidStart: r.pid_start,
   port: r.port,
   generation: r.generation,
   createdAt: r.created_at,
@@ -86,6 +87,7 @@ const REPLICA_COLUMNS: Record<string, string> = {
   stateReason: 'state_reason',
   gpus: 'gpus',
   pid: 'pid',
+  pidStart: 'pid_start',
   port: 'port',
   startedAt: 'started_at',
   readyAt: 'ready_at',
@@ -149,12 +151,12 @@ export class Store {
   insertReplica(r: Replica): void {
     this.db
       .prepare(
-        `INSERT INTO replicas (id, deployment_id, state, state_reason, gpus, pid, port, generation, created_at, started_at,
+        `INSERT INTO replicas (id, deployment_id, state, state_reason, gpus, pid, pid_start, port, generation, created_at, started_at,
           ready_at, stopped_at, cold_start_ms, exit_info)
-         VALUES (@id, @deploymentId, @state, @stateReason, @gpus, @pid, @port, @generation, @createdAt, @startedAt,
+         VALUES (@id, @deploymentId, @state, @stateReason, @gpus, @pid, @pidStart, @port, @generation, @createdAt, @startedAt,
           @readyAt, @stoppedAt, @coldStartMs, @exitInfo)`,
       )
-      .run(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, encode(v)])));
+      .run(Object.fromEntries(Object.entries({ pidStart: null, ...r }).map(([k, v]) => [k, encode(v)])));
   }
 
   updateReplica(id: string, patch: Partial<Replica>): void {

@@ -6,11 +6,14 @@ import type { EngineDriver } from '../../engines/types.js';
 import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../types.js';
 import { freePort } from './ports.js';
 import { tailFile } from './logs.js';
+import { processIdentity, REPLICA_ID_ENV, type ProcessIdentity } from './identity.js';
 
 export interface LocalProviderOptions {
   clock: Clock;
   logDir: string;
   host?: string;
+  /** how a pid is shown to be a replica we started (default: this platform's, identity.ts) */
+  identity?: ProcessIdentity;
 }
 
 function alive(pid: number): boolean {
@@ -25,7 +28,8 @@ function alive(pid: number): boolean {
 /**
  * Replicas as local processes. Each one runs detached in its own process group with its output
  * appended to `<logDir>/<deployment>/<replica>.log`, so it outlives a server restart and is adopted
- * by the next server instead of being restarted.
+ * by the next server instead of being restarted. A pid is adopted or signalled only once its process is
+ * shown to be the replica (identity.ts): a pid the OS gave to another program is treated as gone.
  */
 export class LocalProvider implements ReplicaProvider {
   private readonly host: string;
@@ -33,9 +37,16 @@ export class LocalProvider implements ReplicaProvider {
   /** replicas we started or adopted and still watch, by pid */
   private readonly watched = new Map<number, string>();
   private pollTimer?: { cancel(): void };
+  private readonly identity: ProcessIdentity;
 
   constructor(private readonly opts: LocalProviderOptions) {
     this.host = opts.host ?? '127.0.0.1';
+    this.identity = opts.identity ?? processIdentity();
+  }
+
+  /** Whether the handle's pid is alive and is this replica's process (not a reused pid). */
+  private owns(h: ReplicaHandle): h is ReplicaHandle & { pid: number } {
+    return h.pid !== null && alive(h.pid) && this.identity.isReplica(h.pid, h.replicaId, h.pidStart);
   }
 
   async start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Parameters<ReplicaProvider['start']>[3]): Promise<ReplicaHandle> {
@@ -48,7 +59,7 @@ export class LocalProvider implements ReplicaProvider {
       const child = spawn(cmd.command, cmd.args, {
         detached: true,
         stdio: ['ignore', fd, fd],
-        env: { ...process.env, ...cmd.env, INFERSCALE_REPLICA_ID: replicaId },
+        env: { ...process.env, ...cmd.env, [REPLICA_ID_ENV]: replicaId },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -60,7 +71,7 @@ export class LocalProvider implements ReplicaProvider {
       });
       child.unref();
       this.watched.set(pid, replicaId);
-      return { replicaId, pid, port, url: `http://${this.host}:${port}` };
+      return { replicaId, pid, pidStart: this.identity.startOf(pid) ?? null, port, url: `http://${this.host}:${port}` };
     } finally {
       closeSync(fd);
     }
@@ -78,9 +89,10 @@ export class LocalProvider implements ReplicaProvider {
   }
 
   async stop(h: ReplicaHandle, graceMs: number): Promise<void> {
+    if (h.pid !== null) this.watched.delete(h.pid);
+    // gone, or its pid now another program's: nothing of ours to stop
+    if (!this.owns(h)) return;
     const pid = h.pid;
-    if (pid === null || !alive(pid)) return;
-    this.watched.delete(pid);
     const signal = (s: NodeJS.Signals) => {
       try {
         process.kill(-pid, s);
@@ -100,7 +112,7 @@ export class LocalProvider implements ReplicaProvider {
   }
 
   adopt(h: ReplicaHandle): boolean {
-    if (h.pid === null || !alive(h.pid)) return false;
+    if (!this.owns(h)) return false;
     this.watched.set(h.pid, h.replicaId);
     this.ensurePolling();
     return true;

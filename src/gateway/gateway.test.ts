@@ -1,0 +1,224 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../core/clock.js';
+import { hashKey } from '../security/secrets.js';
+import type { DeploymentRow } from '../store/store.js';
+import type { RoutedReplica } from '../controller/reconciler.js';
+import { waitFor } from '../test/harness.js';
+import { Gateway, type GatewayLimits } from './gateway.js';
+import { GatewayMetrics } from './metrics.js';
+import { RouteTable } from './routes.js';
+
+// The gateway in front of small real HTTP servers playing replicas: what reaches a replica, what a
+// client sees, over real sockets (timeouts and unread bodies cannot be seen in-process).
+const servers: http.Server[] = [];
+after(() => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+async function listen(handler: http.RequestListener): Promise<string> {
+  const s = http.createServer(handler);
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+const ANSWER = JSON.stringify({ choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+
+/** A replica that answers at once, counting the requests it got. */
+async function answering(): Promise<{ url: string; got: number }> {
+  const r = { url: '', got: 0 };
+  r.url = await listen((req, res) => {
+    r.got++;
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER));
+  });
+  return r;
+}
+
+/** A replica whose /health would answer but whose completions never do (headers: none, or after `events` SSE events). */
+async function hanging(o: { events?: number } = {}): Promise<{ url: string; got: number; closed: number }> {
+  const r = { url: '', got: 0, closed: 0 };
+  r.url = await listen((req, res) => {
+    r.got++;
+    req.resume();
+    res.on('close', () => r.closed++);
+    if (o.events === undefined) return;
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (let i = 0; i < o.events; i++) res.write(`data: {"choices":[{"delta":{"content":"t${i}"}}]}\n\n`);
+  });
+  return r;
+}
+
+const KEYS = { chat: 'isk-chat', other: 'isk-other', slow: 'isk-slow' } as Record<string, string>;
+const row = (name: string, o: Partial<DeploymentRow> = {}) =>
+  ({ id: `id-${name}`, name, modelName: 'm', apiKeyHash: hashKey(KEYS[name] ?? `isk-${name}`), status: 'ready', autoscale: null, deleting: false, replicas: 1, maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 5000, ...o }) as unknown as DeploymentRow;
+const at = (id: string, url: string) => ({ id, state: 'ready', port: null, url }) as unknown as RoutedReplica;
+
+async function gatewayFor(limits: Partial<GatewayLimits> = {}) {
+  const metrics = new GatewayMetrics();
+  const routes = new RouteTable(systemClock, metrics);
+  const gw = new Gateway({ routes, clock: systemClock, limits });
+  const url = await listen((req, res) => {
+    if (!gw.handle(req, res)) res.writeHead(404).end();
+  });
+  after(() => routes.close());
+  return { gw, routes, metrics, url };
+}
+
+/** Sends the request line and headers only (no body byte) and waits for an answer, at most 5 s. */
+function headersOnly(url: string, path: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url + path, { method: 'POST', headers, signal: AbortSignal.timeout(5000) });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res);
+      req.destroy();
+    });
+    req.on('error', (e) => reject(new Error(`no answer before the body was sent: ${e.message}`)));
+    req.flushHeaders();
+  });
+}
+
+function post(url: string, path: string, key: string, body: string | Record<string, unknown>): Promise<{ status: number; text: string; headers: Headers }> {
+  return fetch(url + path, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }).then(
+    async (r) => ({ status: r.status, text: await r.text(), headers: r.headers }),
+  );
+}
+
+const code = (text: string) => JSON.parse(text).error.code as string;
+
+test('a wrong or missing key with a 4 MiB Content-Length is answered 401 from the headers alone: the body is never read, and the connection closes', async () => {
+  const { gw, routes, url } = await gatewayFor();
+  const replica = await answering();
+  routes.sync(row('chat'), [at('r1', replica.url)]);
+  const big = { 'content-type': 'application/json', 'content-length': String(4 * 1024 * 1024) };
+  for (const path of ['/d/chat/v1/chat/completions', '/v1/chat/completions', '/d/nope/v1/chat/completions']) {
+    for (const auth of [{ authorization: 'Bearer isk-wrong' }, {}] as Record<string, string>[]) {
+      const res = await headersOnly(url, path, { ...big, ...auth });
+      assert.equal(res.statusCode, 401, `${path} ${JSON.stringify(auth)}`);
+      assert.equal(res.headers.connection, 'close', 'the unread body is not drained to keep the connection');
+    }
+  }
+  assert.equal(gw.bodies.held, 0);
+  assert.equal(replica.got, 0);
+});
+
+test('root /v1: the key names the deployments it opens, the body\'s model picks one of them', async () => {
+  const { routes, url } = await gatewayFor();
+  const replica = await answering();
+  routes.sync(row('chat'), [at('r1', replica.url)]);
+  routes.sync(row('other'), [at('r2', replica.url)]);
+  const ask = { messages: [{ role: 'user', content: 'x' }] };
+  const ok = await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'chat' });
+  assert.equal(ok.status, 200, ok.text);
+  const foreign = await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'other' });
+  assert.deepEqual([foreign.status, code(foreign.text)], [401, 'unauthorized'], 'another deployment\'s name with this key');
+  const missing = await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'nope' });
+  assert.deepEqual([missing.status, code(missing.text)], [404, 'not_found']);
+  const models = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${KEYS.other}` } }).then((r) => r.json());
+  assert.deepEqual(models.data.map((m: { id: string }) => m.id), ['other']);
+  routes.sync({ ...row('chat'), apiKeyHash: hashKey('isk-rotated') } as DeploymentRow, [at('r1', replica.url)]);
+  assert.equal((await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'chat' })).status, 401, 'a rotated key opens nothing');
+  assert.equal((await post(url, '/v1/chat/completions', 'isk-rotated', { ...ask, model: 'chat' })).status, 200);
+});
+
+test('request bodies held at once are capped server-wide: over the cap 503 server_busy (declared or chunked), and a finished request gives its bytes back', async () => {
+  const { gw, routes, url } = await gatewayFor({ maxBufferedBodyBytes: 1000 });
+  const replica = await answering();
+  routes.sync(row('chat'), [at('r1', replica.url)]);
+  const body800 = (() => {
+    const head = '{"model":"chat","messages":[],"pad":"';
+    return head + 'x'.repeat(800 - head.length - 2) + '"}';
+  })();
+  assert.equal(body800.length, 800);
+  // A: 800 bytes declared, 10 sent: its 800 are held while it trickles
+  const a = http.request(`${url}/d/chat/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.chat}`, 'content-length': '800' } });
+  a.on('error', () => undefined);
+  a.write(body800.slice(0, 10));
+  await waitFor(() => gw.bodies.held === 800, { what: 'the first body charged' });
+  const b = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, body800);
+  assert.deepEqual([b.status, code(b.text)], [503, 'server_busy']);
+  assert.equal(b.headers.get('retry-after'), '1');
+  const chunked = await new Promise<number>((resolve, reject) => {
+    const r = http.request(`${url}/d/chat/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.chat}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    r.on('error', reject);
+    r.write('x'.repeat(300));
+  });
+  assert.equal(chunked, 503, 'a chunked body is charged as it arrives');
+  a.destroy();
+  await waitFor(() => gw.bodies.held === 0, { what: 'the abandoned body given back' });
+  const c = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, body800);
+  assert.equal(c.status, 200, c.text);
+  assert.equal(gw.bodies.held, 0, 'an answered request gives its bytes back');
+});
+
+test('a replica that sends no headers within the upstream timeout: the request fails over to another replica', async () => {
+  const { routes, metrics, url } = await gatewayFor({ upstreamHeadersTimeoutMs: 300 });
+  const hang = await hanging();
+  const good = await answering();
+  // the first listed replica gets the first request (least outstanding, ties from the start of the rotation)
+  routes.sync(row('slow'), [at('hang', hang.url), at('good', good.url)]);
+  const r = await post(url, '/d/slow/v1/chat/completions', KEYS.slow, { messages: [] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([hang.got, good.got], [1, 1]);
+  await waitFor(() => hang.closed === 1, { what: 'the hung upstream request closed' });
+  const text = await metrics.registry.metrics();
+  assert.match(text, /inferscale_gateway_retries_total\{deployment="slow"\} 1/);
+  assert.match(text, /inferscale_gateway_requests_total\{deployment="slow",replica="good",code="200"\} 1/, 'counted once, where it was answered');
+  assert.equal(routes.get('slow')!.admission.ongoing, 0, 'both slots given back');
+});
+
+test('when every replica hangs, the client gets 504 upstream_timeout instead of waiting forever', async () => {
+  const { routes, metrics, url } = await gatewayFor({ upstreamHeadersTimeoutMs: 200 });
+  const a = await hanging();
+  const b = await hanging();
+  routes.sync(row('slow'), [at('a', a.url), at('b', b.url)]);
+  const r = await post(url, '/d/slow/v1/chat/completions', KEYS.slow, { messages: [] });
+  assert.deepEqual([r.status, code(r.text)], [504, 'upstream_timeout']);
+  assert.deepEqual([a.got, b.got], [1, 1]);
+  assert.equal(routes.get('slow')!.admission.ongoing, 0);
+  assert.match(await metrics.registry.metrics(), /inferscale_gateway_requests_total\{deployment="slow",replica="b",code="504"\} 1/);
+});
+
+test('a stream that goes silent longer than the idle timeout ends with an upstream_timeout error event, and its slot is freed', async () => {
+  const { routes, url } = await gatewayFor({ upstreamIdleTimeoutMs: 300 });
+  const stuck = await hanging({ events: 2 });
+  routes.sync(row('slow'), [at('stuck', stuck.url)]);
+  const r = await post(url, '/d/slow/v1/chat/completions', KEYS.slow, { messages: [], stream: true });
+  assert.equal(r.status, 200);
+  const events = r.text.split('\n\n').filter(Boolean);
+  assert.equal(events.length, 3, r.text);
+  assert.match(events[1], /"t1"/, 'what the replica sent reached the client');
+  const last = JSON.parse(events[2].slice('data: '.length));
+  assert.deepEqual([last.error.code, last.error.type], ['upstream_timeout', 'server_error']);
+  await waitFor(() => stuck.closed === 1, { what: 'the silent upstream request closed' });
+  assert.equal(routes.get('slow')!.admission.ongoing, 0);
+});
+
+test('a request that finishes on a replica after it left the deployment brings none of its metric series back', async () => {
+  const { routes, metrics, url } = await gatewayFor();
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let got = 0;
+  const lateUrl = await listen((req, res) => {
+    got++;
+    req.resume();
+    void released.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER));
+  });
+  routes.sync(row('chat'), [at('late', lateUrl)]);
+  const pending = post(url, '/d/chat/v1/chat/completions', KEYS.chat, { messages: [] });
+  await waitFor(() => got === 1, { what: 'the request at the replica' });
+  routes.sync(row('chat'), []);
+  release();
+  assert.equal((await pending).status, 200);
+  assert.doesNotMatch(await metrics.registry.metrics(), /replica="late"/);
+});
