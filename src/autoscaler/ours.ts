@@ -32,7 +32,7 @@ import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-l
 import { isActive, scaleToZeroGate } from './pieces/scale-to-zero.js';
 import { recordRun, runExtreme, runQuantile, type Recommendation } from './pieces/stabilize.js';
 import { initCapacity, observe, summarize, type CapacityModel, type CapacitySummary } from './pieces/capacity.js';
-import { LONG_WINDOW_MS, readSignals, terms, type SloCase, type SloInputs } from './ours-signals.js';
+import { demand, readSignals, terms, type SloCase, type SloInputs } from './ours-signals.js';
 import { scheduleFloor } from './schedule.js';
 import type { AutoscaleSpec, PolicyInput, PolicyResult, ScalingPolicy } from './types.js';
 import { formatDuration, formatRate, num } from './units.js';
@@ -57,6 +57,7 @@ export const TUNING = Object.freeze({
    * (N -> N-1 only if the load fits N-1 with a margin; ai-dynamo/dynamo#9294), the mirror of upTolerance
    */
   downMargin: 0.1,
+  ...(JSON.parse(process.env.XTUNE ?? "{}") as object), // XTUNE-TEMP
 });
 
 /** The plan for the current quiet spell (times in ms after the end of activity `activeAt`). */
@@ -105,6 +106,8 @@ export interface OurState {
   sloCase: SloCase;
   /** the quiet spell (its lastActiveAt) in which a replica was pre-warmed */
   prewarmedSpell: number;
+  /** a pre-warm planned when the zero bound dropped a replica the plan would have kept: spell and time */
+  boundPrewarmAt?: { spell: number; at: number };
 }
 
 /** The fitted capacity model of a policy state, for `deployment show` and the dashboard. */
@@ -207,7 +210,7 @@ function copyState(p: OurState): OurState {
     seenActivity: p.seenActivity, ready: p.ready, readyChangedAt: p.readyChangedAt, readyRoseAt: p.readyRoseAt,
     since: p.since, lastSampleAt: p.lastSampleAt, gaps: p.gaps, burstFrom: p.burstFrom, burstCount: p.burstCount,
     plan: p.plan, queuing: p.queuing, queueStarts: p.queueStarts, capacity: p.capacity, sloCase: p.sloCase,
-    prewarmedSpell: p.prewarmedSpell,
+    prewarmedSpell: p.prewarmedSpell, boundPrewarmAt: p.boundPrewarmAt,
   };
 }
 
@@ -254,6 +257,16 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
 
   // 1. reactive
   const sig = readSignals(input, state.readyChangedAt, spec.ttftP95Ms !== undefined);
+  // requests held at zero are a backlog that grows through the cold start, not concurrency: once the slot
+  // time is known, they need the slots that the arrival rate keeps busy, or that drain the backlog within
+  // a cold start, whichever is more (never more than there are held requests)
+  const held = ready === 0 ? input.heldAtZero : 0;
+  if (held > 0 && state.capacity.served > 0) {
+    const S = state.capacity.serviceMs;
+    const h = Math.min(held, Math.max(sig.rate * S, (held * S) / Math.max(S, input.coldStartMs, 1)));
+    sig.short = demand(sig.short.ongoing, Math.min(sig.short.queued, h), h);
+    sig.long = demand(sig.long.ongoing, Math.min(sig.long.queued, h), h);
+  }
   const slo = sloInputs(spec, sig, state.capacity);
   const upT = terms(spec, sig.short, slo, ready);
   const tolRec = tolTarget === spec.targetOngoingRequests ? upT.replicas : terms(spec, sig.short, slo, ready, tolTarget).replicas;
@@ -266,8 +279,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   const sustained = runExtreme(state.up, now, confirmMs, 'min', tolRec);
   const pressure = queuePressure(state, now, spec.downscaleDelayMs, ready);
   // cold-start discipline: requests held at zero are demand that exists now: ask at once for what they need
-  const held = ready === 0 ? input.heldAtZero : 0;
-  const heldNeed = held > 0 ? ceilReplicas((held + (sig.last?.ongoing ?? 0)) / spec.targetOngoingRequests) : 0;
+  const heldNeed = held > 0 ? ceilReplicas(sig.short.load / spec.targetOngoingRequests) : 0;
   const upTarget = Math.max(sustained, pressure, heldNeed);
   // requests waiting (held, or queued at the gateway) need every replica on its way: none is cancelled
   const waiting = input.heldAtZero > 0 || (sig.last?.queued ?? 0) > 0;
@@ -280,9 +292,9 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
     else if (pressure > sustained) notes.push(() => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`);
   } else {
     const floor = Math.max(sustained, pressure);
-    // the down window reaches back over the history there is (a restart does not hold idle replicas), at
-    // least the long window
-    const history = Math.min(spec.downscaleDelayMs, Math.max(LONG_WINDOW_MS, now - prev.since));
+    // a scale-down to fewer (not zero) waits for a whole window of history; idle replicas go at the zero
+    // bound below without it
+    const history = spec.downscaleDelayMs;
     let downTarget = floor >= current ? floor
       : Math.max(runQuantile(state.down, now, history, TUNING.downQuantile, downT.replicas), floor);
     // N -> 0 only after a whole window without demand (kedacore/keda#7770); the idle bound below may go sooner
@@ -353,8 +365,9 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
       if (due && gate.allowed) {
         candidate = 0;
         if (pastBound && !(idleMs >= planned.dropAt && idleMs < planned.prewarmAt)) {
-          // the plan wanted the replica kept: the bound drops it, and nothing comes back before a request
-          state.prewarmedSpell = state.lastActiveAt;
+          // the plan wanted the replica kept: the bound drops it, and one comes back a cold start before the
+          // shortest recorded gap that is still possible ends (if that is still ahead)
+          state.boundPrewarmAt = boundPrewarm(state, idleMs, input.coldStartMs);
           notes.push(() => `idle ${formatDuration(boundIdleMs)} >= scale-to-zero-after ${formatDuration(spec.scaleToZeroAfterMs)}: scale to zero`);
         }
         else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
@@ -382,11 +395,13 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   }
   let prewarm = false;
   // one pre-warm per quiet spell: a pre-warmed replica that sees no request goes at the bound, for good
-  if (current === 0 && candidate === 0 && planned && idleMs >= planned.prewarmAt && state.prewarmedSpell !== state.lastActiveAt) {
+  const prewarmAt = prewarmTime(state, planned);
+  if (current === 0 && candidate === 0 && now >= prewarmAt && state.prewarmedSpell !== state.lastActiveAt) {
     candidate = 1;
     prewarm = true;
     state.prewarmedSpell = state.lastActiveAt;
-    notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: pre-warm`);
+    const why = planned ? planText(planned, input.coldStartMs) : `the shortest recorded gap this long ends within a cold start`;
+    notes.push(() => `idle ${formatDuration(idleMs)}: ${why}: pre-warm`);
   }
 
   // 4. limits
@@ -416,8 +431,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   }
 
   const showDown = reactive < current && downT.replicas !== upT.replicas;
-  const wakeAt = desired === 0 && planned && planned.prewarmAt < Infinity && state.prewarmedSpell !== state.lastActiveAt
-    ? state.lastActiveAt + planned.prewarmAt : undefined;
+  const wakeAt = desired === 0 && prewarmAt < Infinity && state.prewarmedSpell !== state.lastActiveAt ? prewarmAt : undefined;
   return new Decision(desired, state, wakeAt, () => {
     const down = showDown ? `; 60s ${downT.text()}` : '';
     const capacity = `ready ${ready} + starting ${replicas.starting}`;
@@ -449,6 +463,22 @@ class Decision implements PolicyResult<OurState> {
   toJSON(): { desired: number; reason: string } {
     return { desired: this.desired, reason: this.reason };
   }
+}
+
+/** A cold start before the shortest recorded gap longer than the quiet time so far ends, if still ahead. */
+function boundPrewarm(state: OurState, idleMs: number, coldStartMs: number): { spell: number; at: number } | undefined {
+  let next = Infinity;
+  for (const g of state.gaps) if (g.gap > idleMs && g.gap < next) next = g.gap;
+  const at = next - Math.max(0, coldStartMs);
+  return at > idleMs && at < Infinity ? { spell: state.lastActiveAt, at: state.lastActiveAt + at } : undefined;
+}
+
+/** When to pre-warm in this quiet spell (absolute ms): the plan's time, or the one planned at the bound. */
+function prewarmTime(state: OurState, planned: ZeroPlan | undefined): number {
+  let at = planned && planned.prewarmAt < Infinity ? state.lastActiveAt + planned.prewarmAt : Infinity;
+  const b = state.boundPrewarmAt;
+  if (b && b.spell === state.lastActiveAt) at = Math.min(at, b.at);
+  return at;
 }
 
 function planText(p: ZeroPlan, coldStartMs: number): string {
