@@ -63,15 +63,15 @@ function protocol(results) {
 
 function perScenario(results) {
   const out = [
-    '| scenario | profile | requests | span | foresight GPU-h | best peer (att) | no SLO: ours/fs | att | winner | SLO: ours/fs | att | winner |',
-    '|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---|',
+    '| scenario | profile | requests | window | foresight GPU-h | best peer (att) | no SLO: ours/fs | att | winner | SLO: ours/fs | att | winner |',
+    '|---|---|---:|---|---:|---|---:|---:|---|---:|---:|---|',
   ];
   for (const r of results) {
     const off = scoreRow(r, 'off');
     const on = r.variants.on.ours ? scoreRow(r, 'on') : undefined;
     const cell = (row) => (row ? `${x2(row.vsForesight)} | ${pct(row.ours.sloAttainment)} | ${row.win ? '**ours**' : row.winner}` : '| |');
     const best = off.bestPeer ? `${off.bestPeer.name} ${pct(off.bestPeer.sloAttainment)}` : '-';
-    out.push(`| ${r.key} | ${r.profile} | ${n(r.requests)} | ${+r.hours.toFixed(1)} h | ${r.foresightGpuHours.toFixed(1)} | ${best} | ${cell(off)} | ${cell(on)} |`);
+    out.push(`| ${r.key} | ${r.profile} | ${n(r.requests)} | ${r.span.startsWith('day') ? `${r.span} (${+r.hours.toFixed(1)} h)` : `${+r.hours.toFixed(1)} h`} | ${r.foresightGpuHours.toFixed(1)} | ${best} | ${cell(off)} | ${cell(on)} |`);
   }
   return out;
 }

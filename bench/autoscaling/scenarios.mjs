@@ -85,10 +85,12 @@ function servegenScenarios() {
     const win = servegenWindow(parseServeGenCsv(readFileSync(file, 'utf8')));
     if (!win) continue;
     const startH = win.startMs / 3_600_000 - win.day * 24;
+    const span = `day ${win.day}${win.durationMs < DAY_S * 1000 ? `, h ${+startH.toFixed(1)}-${+(startH + win.durationMs / 3_600_000).toFixed(1)}` : ''}`;
     out.push({
       key: `servegen-${c}`,
       group: 'servegen',
-      title: `ServeGen m-small client ${c}, day ${win.day}${win.durationMs < DAY_S * 1000 ? ` hours ${+startH.toFixed(1)}-${+(startH + win.durationMs / 3_600_000).toFixed(1)}` : ''}`,
+      title: `ServeGen m-small client ${c}, ${span}`,
+      span,
       estRequests: win.requests,
       load: () => loadTrace(SERVEGEN, { seed: SETTINGS.seed, chunks: [c], startMs: win.startMs, durationMs: win.durationMs }),
     });
@@ -138,6 +140,7 @@ export function allScenarios() {
       key: 'servegen-mix',
       group: 'servegen-mix',
       title: `ServeGen m-small clients ${MIX.join(', ')} as one deployment, day 9 (24 h)`,
+      span: 'day 9',
       estRequests: 2.5e6,
       load: () => loadTrace(SERVEGEN, { seed: SETTINGS.seed, chunks: MIX, startMs: MIX_START_MS, durationMs: 24 * HOUR }),
     },
@@ -194,6 +197,7 @@ export async function runJob(scenario, profile, { policies, workers = 0, trace: 
     key: scenario.key,
     group: scenario.group,
     title: scenario.title,
+    span: scenario.span ?? `${+(trace.durationMs / 3_600_000).toFixed(1)} h`,
     profile: profile.key,
     requests: trace.at.length,
     deployments: trace.deployments.length,
