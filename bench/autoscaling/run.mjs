@@ -112,7 +112,7 @@ function printSummary(s) {
   console.log(`attainment gap (best peer - ours, points): ${f(s.gapPp)}; worst: ${s.worstGap.map((w) => `${w.name} ${w.gapPp.toFixed(2)} (${w.bestPeer})`).join(', ')}`);
   const r = s.runaway;
   console.log(
-    `runaway (ours with SLO / without, where no policy has ${REACHED * 100}% within the SLO): ${r.unreachable} scenario-profiles; ` +
+    `runaway (ours with SLO / without, where no autoscaler has ${REACHED * 100}% within the SLO): ${r.unreachable} scenario-profiles; ` +
       (r.worst ? `worst ${r.worst.name} ${r.worst.ratio.toFixed(2)}x; ` : '') +
       `over ${AIMS.runaway}x: ${r.over.length ? r.over.join(', ') : 'none'} (aim: none: ${s.aims.runaway ? 'met' : 'NOT met'}); ` +
       (r.worstAnyScenario ? `largest ratio anywhere ${r.worstAnyScenario.name} ${r.worstAnyScenario.ratio.toFixed(2)}x` : ''),
@@ -124,6 +124,7 @@ async function main() {
   const m = machineFacts();
   console.log(`machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, load ${m.load}, ${m.date}; ${o.jobs} worker threads`);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let scenarios = allScenarios();
   if (o.quick) scenarios = scenarios.filter((s) => inQuick(s.key));
   const jobs = scenarios.flatMap((scenario) => o.profiles.map((profile) => ({ scenario, profile }))).filter((j) => !o.only || o.only.test(j.scenario.key) || o.only.test(`${j.scenario.key}/${j.profile}`));
@@ -149,6 +150,9 @@ async function main() {
   traces.clear();
   await runPool(jobs.filter((j) => j.scenario.group !== 'functions'), o.jobs, o.policies, report);
   const wallS = (performance.now() - t0) / 1000;
+  // all threads of the process: what the run costs whatever else shares the machine
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const order = new Map(jobs.map((j, i) => [`${j.scenario.key}/${j.profile}`, i]));
   results.sort((a, b) => order.get(`${a.key}/${a.profile}`) - order.get(`${b.key}/${b.profile}`));
 
@@ -157,9 +161,9 @@ async function main() {
   const s = summarize(results);
   printSummary(s);
   for (const line of fnTimes) console.log(`500 functions, ${line}`);
-  console.log(`total wall time ${wallS.toFixed(0)} s (${(wallS / 60).toFixed(1)} min) on ${o.jobs} worker threads`);
+  console.log(`total wall time ${wallS.toFixed(0)} s (${(wallS / 60).toFixed(1)} min) on ${o.jobs} worker threads; CPU time ${cpuS.toFixed(0)} s`);
 
-  const run = { machine: m, wallS, jobs: o.jobs, functionTimes: fnTimes, quick: o.quick, command: `node bench/autoscaling/run.mjs ${process.argv.slice(2).join(' ')}`.trim() };
+  const run = { machine: m, wallS, cpuS, jobs: o.jobs, functionTimes: fnTimes, quick: o.quick, command: `node bench/autoscaling/run.mjs ${process.argv.slice(2).join(' ')}`.trim() };
   const jsonPath = o.json ?? (o.full ? join(here, 'results', 'corpus.json') : undefined);
   if (jsonPath) {
     mkdirSync(dirname(jsonPath), { recursive: true });
