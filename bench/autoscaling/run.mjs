@@ -26,6 +26,8 @@ import { allScenarios, PROFILES, QUICK, runJob, SETTINGS } from './scenarios.mjs
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
+const USAGE = 'usage: node bench/autoscaling/run.mjs [--quick] [--only REGEX] [--profile a100|small] [--policies ours,kpa,...] [--jobs N] [--json PATH] [--no-docs]';
+
 function parseArgs(argv) {
   const o = { quick: false, only: undefined, docs: true, policies: [...POLICY_NAMES], json: undefined, profiles: undefined, jobs: availableParallelism() };
   for (let i = 0; i < argv.length; i++) {
@@ -42,7 +44,7 @@ function parseArgs(argv) {
     else if (a === '--profile') o.profiles = value().split(',');
     else if (a === '--policies') o.policies = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log('node bench/autoscaling/run.mjs [--quick] [--only REGEX] [--profile a100|small] [--policies ours,kpa,...] [--jobs N] [--json PATH] [--no-docs]');
+      console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -120,7 +122,13 @@ function printSummary(s) {
 }
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${e.message}\n${USAGE}`);
+    process.exit(2);
+  }
   const m = machineFacts();
   console.log(`machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, load ${m.load}, ${m.date}; ${o.jobs} worker threads`);
   const t0 = performance.now();
@@ -169,7 +177,10 @@ async function main() {
     mkdirSync(dirname(jsonPath), { recursive: true });
     const { rows, ...summary } = s;
     const verdicts = rows.map(({ name, vsForesight, gapPp, bestPeer, winner, win, why }) => ({ name, vsForesight, gapPp: +gapPp.toFixed(4), bestPeer: bestPeer?.name, winner, win, why }));
-    writeFileSync(jsonPath, JSON.stringify({ run, settings: SETTINGS, profiles: PROFILES, summary, scenarios: results, rows: verdicts }, null, 1) + '\n');
+    // one scenario x profile (and one verdict) a line, so that a re-run diffs line by line
+    const lines = (xs) => `[\n${xs.map((x) => JSON.stringify(x)).join(',\n')}\n]`;
+    const head = JSON.stringify({ run, settings: SETTINGS, profiles: PROFILES, summary }, null, 1).replace(/\n}$/, '');
+    writeFileSync(jsonPath, `${head},\n "scenarios": ${lines(results)},\n "rows": ${lines(verdicts)}\n}\n`);
     console.log(`wrote ${jsonPath}`);
   }
   if (o.full && o.docs) {

@@ -170,6 +170,7 @@ export function sloFlags(profile, sloTtftMs) {
   return `${profile.autoscaleFlags} --ttft-p95 ${sloTtftMs / 1000}s`;
 }
 
+const s1 = (x) => Math.round(x * 10) / 10;
 const pick = (p) => ({ gpuHours: p.gpuHours, sloAttainment: p.sloAttainment, vsForesight: p.vsForesight, coldStarts: p.coldStarts });
 
 /**
@@ -206,6 +207,6 @@ export async function runJob(scenario, profile, { policies, workers = 0, trace: 
     foresightGpuHours: base.references.foresight.gpuHours,
     workBoundGpuHours: base.references.workBound.gpuHours,
     variants: { off: variant(ours), on: variant(withSlo?.policies[0]) },
-    wall: { loadS, allPoliciesS: allS, oursSloS: sloS, totalS: (performance.now() - t0) / 1000 },
+    wall: { loadS: s1(loadS), allPoliciesS: s1(allS), oursSloS: s1(sloS), totalS: s1((performance.now() - t0) / 1000) },
   };
 }
