@@ -1,6 +1,7 @@
 // Shared by the benchmarks: the machine line and replacing one section of docs/benchmarks.md.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { execSync } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export function machine() {
   const c = cpus();
@@ -18,4 +19,20 @@ export function updateSection(path, heading, body) {
   }
   const next = text.indexOf('\n## ', start + heading.length);
   writeFileSync(path, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
+}
+
+/** The facts of this machine for a benchmark's record: nproc, CPU model, Node, load average, date. */
+export function machineFacts() {
+  let nproc = String(cpus().length);
+  try {
+    nproc = execSync('nproc', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {}
+  const model = existsSync('/proc/cpuinfo') ? /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] : undefined;
+  return {
+    nproc,
+    cpu: (model ?? cpus()[0]?.model ?? '?').trim(),
+    node: process.version,
+    load: loadavg().map((x) => x.toFixed(1)).join(' '),
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  };
 }

@@ -23,6 +23,19 @@ export const DEFAULT_TOKENS: TokenDistribution = Object.freeze({
   completionMax: 2048,
 });
 
+/**
+ * Long prompts: a median of 4,000 prompt tokens (document summarisation or retrieval-augmented prompts),
+ * within an 8k context with the output; output median 200 tokens.
+ */
+export const LONG_PROMPT_TOKENS: TokenDistribution = Object.freeze({
+  promptMedian: 4000,
+  promptSigma: 0.4,
+  promptMax: 7680,
+  completionMedian: 200,
+  completionSigma: 0.6,
+  completionMax: 512,
+});
+
 /** Draws one (prompt, completion) pair into `out` (avoids allocating per arrival). */
 export function drawTokens(rand: Rand, d: TokenDistribution, out: { prompt: number; completion: number }): void {
   out.prompt = clampRound(lognormal(rand, Math.log(d.promptMedian), d.promptSigma), d.promptMax);
