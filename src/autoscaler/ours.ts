@@ -57,6 +57,8 @@ export const TUNING = Object.freeze({
    * (N -> N-1 only if the load fits N-1 with a margin; ai-dynamo/dynamo#9294), the mirror of upTolerance
    */
   downMargin: 0.1,
+  /** demand at this multiple of the current replicas scales up at once (0: off) */
+  surgeFactor: 2,
   ...(JSON.parse(process.env.XTUNE ?? "{}") as object), // XTUNE-TEMP
 });
 
@@ -276,7 +278,10 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   const keep = Math.max(confirmMs, spec.downscaleDelayMs) + 1;
   state.up = recordRun(prev.up, now, tolRec, keep);
   state.down = recordRun(prev.down, now, downT.replicas, keep);
-  const sustained = runExtreme(state.up, now, confirmMs, 'min', tolRec);
+  // a surge (the short window asks for at least `surgeFactor` x the replicas there and on their way) is no
+  // blip: it is followed at once, without the confirmation (Knative's panic mode, at the same factor)
+  const surge = TUNING.surgeFactor > 0 && upT.replicas >= TUNING.surgeFactor * Math.max(1, current) && spec.upscaleDelayMs === 0;
+  const sustained = surge ? tolRec : runExtreme(state.up, now, confirmMs, 'min', tolRec);
   const pressure = queuePressure(state, now, spec.downscaleDelayMs, ready);
   // cold-start discipline: requests held at zero are demand that exists now: ask at once for what they need
   const heldNeed = held > 0 ? ceilReplicas(sig.short.load / spec.targetOngoingRequests) : 0;
