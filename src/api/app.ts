@@ -63,7 +63,12 @@ export function createApi(deps: ApiDeps): Hono {
     app.use('*', async (c, next) => {
       await next();
       if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.res.status >= 400 || c.req.path.startsWith('/api/v1/internal/')) return;
-      await afterWrite().catch((e: Error) => console.error(`writing the state to the cluster after ${c.req.method} ${c.req.path} failed (retried every few seconds): ${e.message}`));
+      // the cluster is the state of record: a change it did not take is not reported as done
+      try {
+        await afterWrite();
+      } catch (e) {
+        c.res = errorResponse(c, new InferscaleError('cluster_write_failed', `${c.req.method} ${c.req.path} was applied by the leader but writing it to the cluster failed (retried every few seconds; check the state before repeating the call): ${(e as Error).message}`, { retryAfterSeconds: 5 }));
+      }
     });
   }
 
@@ -96,7 +101,10 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ events: deps.store.listEvents(d.id, { limit, kind }).map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
   });
   app.post('/deployments/:name/reveal-api-key', (c) => c.json({ name: c.req.param('name'), apiKey: svc.revealKey(c.req.param('name')) }));
-  app.post('/deployments/:name/rotate-api-key', (c) => c.json({ name: c.req.param('name'), apiKey: svc.rotateKey(c.req.param('name')) }));
+  app.post('/deployments/:name/rotate-api-key', async (c) => {
+    const r = svc.rotateKey(c.req.param('name'), await jsonBody(c));
+    return c.json({ name: c.req.param('name'), apiKey: r.apiKey, previousKeyValidUntil: r.previousKeyValidUntil === null ? null : new Date(r.previousKeyValidUntil).toISOString() });
+  });
 
   app.get('/limits/gpu', (c) => c.json({ limits: svc.gpuLimits() }));
   app.put('/limits/gpu/:type', async (c) => {

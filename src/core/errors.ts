@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'unsupported'
   | 'model_in_use'
   | 'no_leader'
+  | 'cluster_write_failed'
+  | 'storage_full'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -55,6 +57,10 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported: 400,
   model_in_use: 409,
   no_leader: 503,
+  /** HA: the change was made on the leader but writing it to the cluster (the state of record) failed */
+  cluster_write_failed: 503,
+  /** the disk holding the data dir is full (or the model would not fit): nothing was written */
+  storage_full: 507,
   internal: 500,
 };
 

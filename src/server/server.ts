@@ -122,7 +122,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     },
     podModel,
   });
-  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
+  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones, keyChanged: (d) => routes.setKeys(d) });
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
   const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
