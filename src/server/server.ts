@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DataDirLock } from './data-dir-lock.js';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -88,13 +90,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a server on a data dir, which it locks (a second server on the same dir fails with a message
+ * naming the first: data-dir-lock.ts).
+ */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const clock = o.clock ?? systemClock;
   const log = o.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
-  const files = dataFiles(o.dataDir);
   if (o.kedaTls) checkScalerTls(o.kedaTls);
-  const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const lock = DataDirLock.acquire(o.dataDir, { log });
+  try {
+    return await startLocked(o, log, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startLocked(o: ServerOptions, log: (line: string) => void, lock: DataDirLock): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock;
+  const files = dataFiles(o.dataDir);
+  const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   const inventory = await gpuInventory(o, log);
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
@@ -108,7 +124,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const coldStartMs = (id: string) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local'));
   // a follower has no replica rows: it takes the leader's estimate from the cluster
   routes.coldStartSeconds = (id) => (store.getDeployment(id) ? coldStartMs(id) : member?.clusterColdStartMs(id) ?? coldStartMs(id)) / 1000;
-  const provider = new LocalProvider({ clock, logDir: files.logs });
+  const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir) });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
@@ -165,8 +181,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
+  lock.listening(baseUrl, port);
   requestLog.start();
   const lead = async () => {
+    // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
+    const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
+    for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
+      log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
+    }
     reconciler.start();
     observability.start();
     models.resumeInterrupted();
@@ -233,6 +255,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       }
       await routes.close();
       store.db.close();
+      lock.release();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { EngineDriver } from '../../engines/types.js';
 import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../types.js';
 import { freePort } from './ports.js';
 import { tailFile } from './logs.js';
-import { processIdentity, REPLICA_ID_ENV, type ProcessIdentity } from './identity.js';
+import { processIdentity, REPLICA_ID_ENV, REPLICA_OWNER_ENV, type ProcessIdentity } from './identity.js';
 
 export interface LocalProviderOptions {
   clock: Clock;
@@ -14,6 +14,8 @@ export interface LocalProviderOptions {
   host?: string;
   /** how a pid is shown to be a replica we started (default: this platform's, identity.ts) */
   identity?: ProcessIdentity;
+  /** who starts these replicas (the data dir): set in each replica's environment, so orphans can be found */
+  owner?: string;
 }
 
 function alive(pid: number): boolean {
@@ -59,7 +61,7 @@ export class LocalProvider implements ReplicaProvider {
       const child = spawn(cmd.command, cmd.args, {
         detached: true,
         stdio: ['ignore', fd, fd],
-        env: { ...process.env, ...cmd.env, [REPLICA_ID_ENV]: replicaId },
+        env: { ...process.env, ...cmd.env, [REPLICA_ID_ENV]: replicaId, ...(this.opts.owner ? { [REPLICA_OWNER_ENV]: this.opts.owner } : {}) },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -116,6 +118,19 @@ export class LocalProvider implements ReplicaProvider {
     this.watched.set(h.pid, h.replicaId);
     this.ensurePolling();
     return true;
+  }
+
+  /**
+   * Stops every process started as a replica of this owner that no live replica row owns: `owned` says
+   * whether a (replica id, pid) pair is a live row's. Such an orphan is left by a crash between spawning a
+   * replica and recording its pid; its GPUs are free in the store and would be handed out again. Stops
+   * them like `stop` (SIGTERM to the group, SIGKILL after `graceMs`) and returns what it stopped.
+   */
+  async sweepOrphans(owned: (replicaId: string, pid: number) => boolean, graceMs: number): Promise<{ pid: number; replicaId: string }[]> {
+    if (!this.opts.owner) return [];
+    const orphans = this.identity.replicasOf(this.opts.owner).filter((p) => p.pid !== process.pid && !owned(p.replicaId, p.pid));
+    await Promise.all(orphans.map((o) => this.stop({ replicaId: o.replicaId, pid: o.pid, pidStart: null, port: 0, url: '' }, graceMs)));
+    return orphans;
   }
 
   onExit(listener: (info: ExitInfo) => void): void {
