@@ -9,6 +9,7 @@ import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/type
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
 import type { PodModel } from '../models/pod-fetch.js';
+import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 
 /** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
 /** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
@@ -28,6 +29,8 @@ export interface RouteSink {
 
 export interface ReconcilerOptions {
   store: Store;
+  /** where a full disk is reported once instead of logged every pass (src/store/storage-status.ts) */
+  storage?: StorageStatus;
   provider: ReplicaProvider;
   /** providers of the other zones (Kubernetes), by zone name; deployments of any other zone use `provider` */
   zoneProviders?: ReadonlyMap<string, ReplicaProvider>;
@@ -135,7 +138,9 @@ export class Reconciler {
         try {
           await this.reconcile(d);
         } catch (e) {
-          this.o.log(`reconcile ${d.name}: ${(e as Error).stack ?? e}`);
+          // a full disk is said once (storage-status.ts); the next pass tries again
+          if (this.o.storage && isStorageFull(e)) this.o.storage.failed('controller', e as Error);
+          else this.o.log(`reconcile ${d.name}: ${(e as Error).stack ?? e}`);
         }
       }
     } finally {

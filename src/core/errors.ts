@@ -108,6 +108,10 @@ export function restError(err: InferscaleError): { status: number; headers: Reco
 /** Turns anything thrown into an InferscaleError (unknown errors become `internal`). */
 export function toInferscaleError(err: unknown): InferscaleError {
   if (err instanceof InferscaleError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return new InferscaleError('storage_full', 'the server\'s disk is full: nothing was changed; free space and try again', { retryAfterSeconds: 30 });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new InferscaleError('internal', message);
 }

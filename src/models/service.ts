@@ -52,7 +52,9 @@ export interface ModelServiceOptions {
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   /** download tuning, for tests */
-  download?: { maxAttempts?: number; backoffMs?: number; stallMs?: number };
+  download?: { maxAttempts?: number; backoffMs?: number; stallMs?: number; freeBytes?: (dir: string) => Promise<number>; reserveBytes?: number };
+  /** the largest model file downloaded or copied (default DEFAULT_MAX_MODEL_BYTES, 256 GiB) */
+  maxModelBytes?: number;
 }
 
 const createSchema = z.strictObject({
@@ -278,7 +280,7 @@ export class ModelService {
       if (wait <= 0) flush();
       else timer ??= this.o.clock.setTimeout(flush, wait);
     };
-    const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, ...this.o.download })
+    const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, maxBytes: this.o.maxModelBytes, ...this.o.download })
       .then((r) => {
         timer?.cancel();
         this.store.update(name, { state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });

@@ -10,12 +10,15 @@ import type { ClusterMember } from '../cluster/member.js';
 import { proxyToLeader } from '../cluster/proxy.js';
 import { sendRestError } from '../api/rest-error.js';
 import { InferscaleError } from '../core/errors.js';
+import type { StorageView } from '../store/storage-status.js';
 
 export interface HandlerDeps {
   gateway: Gateway;
   api: (req: IncomingMessage, res: ServerResponse) => unknown;
   metrics: GatewayMetrics;
   observability: Pick<Observability, 'handle'>;
+  /** the state of the disk as the periodic writers saw it (/healthz) */
+  storage?: () => StorageView;
   /** HA mode: this replica's member (undefined: a single server) */
   member: () => ClusterMember | undefined;
   /** false until the server has started (HA: knows its role and the leader) */
@@ -47,10 +50,13 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
       return;
     }
     if (url === '/healthz') {
-      // not ready until started: in HA mode, until this replica knows its role and the leader (readiness probe)
+      // not ready until started: in HA mode, until this replica knows its role and the leader (readiness probe).
+      // A full disk degrades (nothing is recorded) but the server still serves: 200, said in the body.
       const ok = d.started();
+      const storage = d.storage?.();
+      const body = !ok ? { status: 'starting' } : storage?.full ? { status: 'degraded', storage } : { status: 'ok' };
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(ok ? '{"status":"ok"}' : '{"status":"starting"}');
+      res.end(JSON.stringify(body));
       return;
     }
     if (d.observability.handle(req, res)) return;

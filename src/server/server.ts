@@ -8,7 +8,8 @@ import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { dataFiles } from '../config/paths.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
+import { StorageStatus } from '../store/storage-status.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
@@ -65,6 +66,10 @@ export interface ServerOptions {
   http?: Partial<HttpLimits>;
   /** request body sizes and upstream timeouts of the gateway (src/gateway/gateway.ts) */
   gateway?: Partial<GatewayLimits>;
+  /** opens the SQLite file (default `openDb`; tests: a wrapper that fails writes as a full disk would) */
+  openDb?: (path: string) => Db;
+  /** the largest model file the model store downloads or copies, bytes (default 256 GiB) */
+  maxModelBytes?: number;
 }
 
 export interface RunningServer {
@@ -81,6 +86,8 @@ export interface RunningServer {
   observability: Observability;
   /** the model store (src/models) */
   models: ModelService;
+  /** whether the disk filled and the periodic writers are failing (src/store/storage-status.ts) */
+  storage: StorageStatus;
   /** where replicas run: local and the Kubernetes zones (src/zones) */
   zones: ZoneRegistry;
   /** HA mode: this replica's part in the cluster (role, leader, reported signals) */
@@ -115,7 +122,11 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
   if (o.ha) zones.useHaZone(o.ha.zone);
-  const store = new Store(openDb(files.db));
+  const store = new Store((o.openDb ?? openDb)(files.db));
+  const storage = new StorageStatus({
+    clock, log,
+    probe: () => store.setSetting('storage_probe', String(clock.now())),
+  });
 
   const metrics = new GatewayMetrics();
   const routes = new RouteTable(clock, metrics);
@@ -126,11 +137,11 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   routes.coldStartSeconds = (id) => (store.getDeployment(id) ? coldStartMs(id) : member?.clusterColdStartMs(id) ?? coldStartMs(id)) / 1000;
   const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir) });
   let baseUrl = '';
-  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
+  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
-  const requestLog = new RequestLog(store.db, clock);
+  const requestLog = new RequestLog(store.db, clock, storage);
   const reconciler = new Reconciler({
-    store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
+    store, storage, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     onDeleted: (d) => {
       requestLog.flush();
@@ -140,7 +151,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   });
   const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones, keyChanged: (d) => routes.setKeys(d) });
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
-  const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
+  const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
   const autoscaler = new AutoscalerLoop({
     store, routes, deployments, clock, log,
@@ -169,7 +180,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
-  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started });
+  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started, storage: () => storage.view() });
 
   const server: Server = createLimitedServer(handler, limits.http);
   await new Promise<void>((resolve, reject) => {
@@ -234,6 +245,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     inventory,
     observability,
     models,
+    storage,
     zones,
     member,
     kedaPort: () => kedaServer?.port,
@@ -242,6 +254,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       await kedaServer?.close();
       await reconciler.stop();
       requestLog.stop();
+      storage.stop();
       await models.close();
       await observability.stop();
       provider.close();
