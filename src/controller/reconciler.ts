@@ -31,6 +31,8 @@ export interface ReconcilerOptions {
   store: Store;
   /** where a full disk is reported once instead of logged every pass (src/store/storage-status.ts) */
   storage?: StorageStatus;
+  /** a local replica's engine key (src/engines/engine-key.ts); absent: replicas take requests without one */
+  engineKey?: (replicaId: string) => string;
   provider: ReplicaProvider;
   /** providers of the other zones (Kubernetes), by zone name; deployments of any other zone use `provider` */
   zoneProviders?: ReadonlyMap<string, ReplicaProvider>;
@@ -272,6 +274,8 @@ export class Reconciler {
         engineParams: d.engineParams,
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
+        // pods are reached through the cluster's network, fenced by deploy/'s NetworkPolicy instead
+        apiKey: provider.placesItself ? undefined : this.o.engineKey?.(r.id),
       }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: provider.placesItself ? this.o.podModel?.(d) : undefined });
       store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
       const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;

@@ -27,7 +27,11 @@ export class ReplicaRoute implements RoutableReplica {
   readonly pool: Pool;
   readonly series: ReplicaSeries;
 
-  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics) {
+  /**
+   * `authorization`: the header the replica's engine requires (a local replica's engine key,
+   * src/engines/engine-key.ts); undefined: none sent
+   */
+  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics, readonly authorization?: string) {
     this.series = metrics.replicaSeries(deployment, id);
     // no connection cap here: the deployment's maxOngoingRequests (Admission) bounds concurrency per replica
     this.pool = new Pool(url, { connections: null, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -132,7 +136,8 @@ export class RouteTable implements RouteSink {
   wakeHandler?: (deploymentId: string) => void;
   coldStartSeconds?: (deploymentId: string) => number;
 
-  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics) {
+  /** `engineKey`: a local replica's engine key, sent with each request to it (src/engines/engine-key.ts) */
+  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics, private readonly o: { engineKey?: (replicaId: string) => string } = {}) {
     metrics.live = () =>
       [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() }));
   }
@@ -222,7 +227,8 @@ export class RouteTable implements RouteSink {
         rr = undefined;
       }
       if (!rr) {
-        rr = new ReplicaRoute(r.id, url, d.name, this.metrics);
+        const key = !r.url && this.o.engineKey ? this.o.engineKey(r.id) : undefined;
+        rr = new ReplicaRoute(r.id, url, d.name, this.metrics, key ? `Bearer ${key}` : undefined);
         route.replicas.set(r.id, rr);
         this.replicaIndex.set(r.id, rr);
       }

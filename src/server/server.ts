@@ -129,7 +129,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   });
 
   const metrics = new GatewayMetrics();
-  const routes = new RouteTable(clock, metrics);
+  const engineKey = (replicaId: string) => `ise-${keys.derive(`engine-key:${replicaId}`)}`;
+  const routes = new RouteTable(clock, metrics, { engineKey });
   let member: ClusterMember | undefined;
   // before a cold start was measured: 30 s locally, plus node provisioning in a Kubernetes zone
   const coldStartMs = (id: string) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local'));
@@ -141,7 +142,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
   const requestLog = new RequestLog(store.db, clock, storage);
   const reconciler = new Reconciler({
-    store, storage, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
+    store, storage, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     onDeleted: (d) => {
       requestLog.flush();
