@@ -108,7 +108,8 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/limits/gpu', (c) => c.json({ limits: svc.gpuLimits() }));
   app.put('/limits/gpu/:type', async (c) => {
-    const body = (await jsonBody(c)) as { max?: unknown };
+    const body = (await jsonBody(c)) as { max?: unknown } | null;
+    if (!body || typeof body !== 'object') throw new InferscaleError('invalid_argument', 'body: must be a JSON object like {"max": 8}', { field: 'body' });
     if (body.max !== null && typeof body.max !== 'number') throw new InferscaleError('invalid_argument', 'max: must be a number (or null to remove the quota)', { field: 'max' });
     return c.json({ limits: svc.setGpuQuota(c.req.param('type'), body.max as number | null) });
   });

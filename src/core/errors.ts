@@ -27,6 +27,10 @@ export type ErrorCode =
   | 'model_in_use'
   | 'no_leader'
   | 'cluster_write_failed'
+  | 'bad_request'
+  | 'headers_too_large'
+  | 'request_timeout'
+  | 'method_not_allowed'
   | 'storage_full'
   | 'internal';
 
@@ -57,6 +61,12 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported: 400,
   model_in_use: 409,
   no_leader: 503,
+  /** a request the HTTP parser could not read (malformed request line, headers or framing) */
+  bad_request: 400,
+  headers_too_large: 431,
+  /** the client took longer than the headers or request timeout to send its request */
+  request_timeout: 408,
+  method_not_allowed: 405,
   /** HA: the change was made on the leader but writing it to the cluster (the state of record) failed */
   cluster_write_failed: 503,
   /** the disk holding the data dir is full (or the model would not fit): nothing was written */

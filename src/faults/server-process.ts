@@ -26,7 +26,7 @@ export interface ServerProcess {
   close(): Promise<void>;
 }
 
-export async function startServerProcess(o: { gpus?: number; args?: string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(o: { gpus?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'inferscale-fault-'));
   const port = await freePort('127.0.0.1');
   const logFile = join(dataDir, 'server.log');
@@ -34,7 +34,7 @@ export async function startServerProcess(o: { gpus?: number; args?: string[] } =
   const spawnServer = async () => {
     const out = openSync(logFile, 'a');
     const child = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--data-dir', dataDir, '--virtual-gpus', String(o.gpus ?? 4), '--virtual-gpu-type', 'a5000', ...(o.args ?? [])], {
-      stdio: ['ignore', out, out], env: { ...process.env, INFERSCALE_ZONES: '' },
+      stdio: ['ignore', out, out], env: { ...process.env, INFERSCALE_ZONES: '', ...o.env },
     });
     closeSync(out);
     await waitFor(async () => {

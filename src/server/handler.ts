@@ -3,6 +3,7 @@
  * the leader on an HA follower), /metrics, /healthz and the dashboard.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { posix } from 'node:path';
 import type { Gateway } from '../gateway/gateway.js';
 import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Observability } from '../dashboard/mount.js';
@@ -27,14 +28,32 @@ export interface HandlerDeps {
 
 /** API paths every replica answers itself, whatever its role. */
 const LOCAL_API = ['/api/v1/health', '/api/v1/cluster'];
+const isLocalApi = (url: string) => LOCAL_API.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`));
+
+/**
+ * The path every route sees: `.` and `..` segments and repeated slashes resolved, so `/api/v1/health/../x`
+ * is routed as `/api/v1/x` everywhere (a follower would otherwise answer it as a local path). Encoded dots,
+ * slashes and backslashes in the path are refused: undefined.
+ */
+export function normalisePath(url: string): string | undefined {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!path.includes('/.') && !path.includes('//') && !path.includes('%')) return url;
+  if (/%(2e|2f|5c)/i.test(path)) return undefined;
+  if (!path.includes('/.') && !path.includes('//')) return url;
+  return posix.normalize(path.startsWith('/') ? path : `/${path}`) + (q < 0 ? '' : url.slice(q));
+}
 
 export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const normal = normalisePath(req.url ?? '/');
+    if (normal === undefined) return sendRestError(res, new InferscaleError('invalid_argument', 'path: encoded dots, slashes and backslashes are not accepted', { field: 'path' }));
+    req.url = normal;
     if (d.gateway.handle(req, res)) return;
-    const url = req.url ?? '/';
+    const url = normal;
     if (url.startsWith('/api/')) {
       const member = d.member();
-      if (member && member.currentRole !== 'leader' && !LOCAL_API.some((p) => url.startsWith(p))) {
+      if (member && member.currentRole !== 'leader' && !isLocalApi(url)) {
         const role = member.currentRole;
         void proxyToLeader(req, res, role === 'follower' ? member.leaderUrl() : undefined, role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading' : undefined);
         return;
