@@ -29,3 +29,15 @@ test('HA: a change the cluster did not take is answered 503 cluster_write_failed
   assert.match(v.apiKey, /^isk-/);
   assert.ok(Date.parse(v.previousKeyValidUntil) > 0);
 });
+
+test('the internal API opens with the internal credential only; the admin token does not open it, nor the internal one the rest', async () => {
+  const { store, deployments } = inProcessService();
+  const app = createApi({ deployments, store, adminToken: TOKEN, internalToken: 'isi-internal', inventory: virtualGpus(8, 'a5000') });
+  const as = (token: string, method: string, path: string, body?: unknown) =>
+    app.request(`/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.equal((await as(TOKEN, 'POST', '/internal/gateway-signals', {})).status, 401);
+  assert.equal((await as('isi-internal', 'GET', '/deployments')).status, 401);
+  // past the credential: the route (not mounted here) answers 404, not 401
+  assert.equal((await as('isi-internal', 'POST', '/internal/gateway-signals', {})).status, 404);
+  assert.equal((await as(TOKEN, 'GET', '/deployments')).status, 200);
+});

@@ -11,6 +11,8 @@ export interface ApiDeps {
   deployments: DeploymentService;
   store: Store;
   adminToken: string;
+  /** opens /api/v1/internal/* only (the servers' calls to each other), which the admin token does not */
+  internalToken?: string;
   inventory: readonly GpuDevice[];
   autoscaler?: AutoscalerLoop;
   /** extra routes (autoscaling, cost, ...) mounted by other modules */
@@ -55,6 +57,10 @@ export function createApi(deps: ApiDeps): Hono {
     if (c.req.path === '/api/v1/health') return next();
     const h = c.req.header('authorization');
     const presented = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+    if (c.req.path.startsWith('/api/v1/internal/')) {
+      if (!deps.internalToken || !tokenOk(presented, deps.internalToken)) throw new InferscaleError('unauthorized', 'internal API: for the servers\' own calls (their internal credential) only');
+      return next();
+    }
     if (!tokenOk(presented, deps.adminToken)) throw new InferscaleError('unauthorized', 'admin token missing or wrong: set INFERSCALE_TOKEN or run on the server machine (the CLI reads it from the data dir)');
     return next();
   });

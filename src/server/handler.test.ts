@@ -33,7 +33,7 @@ test('a follower answers /api/v1/health itself, but /api/v1/health/../deployment
     },
     metrics: {} as never,
     observability: { handle: () => false },
-    member: () => ({ currentRole: 'follower', leaderUrl: () => `http://127.0.0.1:${leaderPort}` }) as never,
+    member: () => ({ currentRole: 'follower', leaderUrl: () => `http://127.0.0.1:${leaderPort}`, verifiedLeaderUrl: async () => `http://127.0.0.1:${leaderPort}` }) as never,
     started: () => true,
   });
   const follower = createServer(handler);
@@ -53,5 +53,27 @@ test('a follower answers /api/v1/health itself, but /api/v1/health/../deployment
   } finally {
     follower.close();
     leader.close();
+  }
+});
+
+test('a follower sends nothing to a Lease URL not shown to be a server pod\'s: 503 no_leader', async () => {
+  const handler = createHandler({
+    gateway: { handle: () => false } as never,
+    api: () => assert.fail('answered locally'),
+    metrics: {} as never,
+    observability: { handle: () => false },
+    member: () => ({ currentRole: 'follower', leaderUrl: () => 'http://169.254.169.254', verifiedLeaderUrl: async () => undefined }) as never,
+    started: () => true,
+  });
+  const follower = createServer(handler);
+  const port = await listen(follower);
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/deployments`, { headers: { authorization: 'Bearer ist-admin' } });
+    assert.equal(r.status, 503);
+    const body = (await r.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'no_leader');
+    assert.match(body.error.message, /169\.254\.169\.254, not shown to be a server pod's/);
+  } finally {
+    follower.close();
   }
 });

@@ -55,7 +55,12 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
       const member = d.member();
       if (member && member.currentRole !== 'leader' && !isLocalApi(url)) {
         const role = member.currentRole;
-        void proxyToLeader(req, res, role === 'follower' ? member.leaderUrl() : undefined, role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading' : undefined);
+        void (async () => {
+          const leader = role === 'follower' ? await member.verifiedLeaderUrl() : undefined;
+          const why = role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading'
+            : member.leaderUrl() && !leader ? `the Lease names ${member.leaderUrl()}, not shown to be a server pod's` : undefined;
+          await proxyToLeader(req, res, leader, why);
+        })();
         return;
       }
       void d.api(req, res);

@@ -121,6 +121,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const inventory = await gpuInventory(o, log);
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
+  // the servers' calls to each other (HA: a follower's load reports): the same on every replica, never the admin token
+  const internalToken = `isi-${keys.derive('internal-token')}`;
   if (o.ha) zones.useHaZone(o.ha.zone);
   const store = new Store((o.openDb ?? openDb)(files.db));
   const storage = new StorageStatus({
@@ -177,7 +179,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     mountZoneRoutes(app, zones, deployments, podModel);
     mountClusterRoutes(app, () => member, wake, () => ({ identity: hostname(), url: baseUrl }));
   };
-  const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
+  const api = createApi({ deployments, store, adminToken, internalToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
@@ -213,7 +215,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
+      zones, store, routes, clock, log, internalToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
       pruneHistory: (now) => observability.history.prune(now),
       registry: metrics.registry,
       clusterChanges: {
