@@ -34,6 +34,7 @@ import { CopySink, CopySource, type CopyBatch, type CopyCursor } from './copy.js
 import { ClusterMetrics } from './metrics.js';
 import type { Registry } from 'prom-client';
 import { LeaderTrust } from './leader-trust.js';
+import { validSettings } from './settings.js';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
 const COPY_PRUNE_EVERY_MS = 10 * 60_000;
@@ -298,7 +299,7 @@ export class ClusterMember {
       return { hash: hashKey(key), sealed: this.d.keys.seal(key) };
     });
     for (const name of rekeyed) this.d.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
-    const settings = await readSettings(this.client);
+    const settings = validSettings(await readSettings(this.client, this.d.log), this.d.log);
     const prices = this.d.prices.all();
     for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.prices.set(gpuType, usd);
     for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.prices.set(gpuType, null);

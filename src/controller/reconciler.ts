@@ -11,6 +11,9 @@ import { planReplicas } from './plan.js';
 import type { PodModel } from '../models/pod-fetch.js';
 import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 
+/** how often a deployment's events are pruned */
+const EVENTS_PRUNE_EVERY_MS = 60_000;
+
 /** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
 /** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
 export type RoutedReplica = Replica & { url?: string };
@@ -76,6 +79,8 @@ export class Reconciler {
   private readonly capacityAt = new Map<string, number>();
   private readonly progress = new Map<string, { text: string; at: number }>();
   private readonly tickMs: number;
+  /** when each deployment's events were last pruned (store.pruneEvents: by age and count) */
+  private readonly eventsPrunedAt = new Map<string, number>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.tickMs = o.tickMs ?? 500;
@@ -184,6 +189,10 @@ export class Reconciler {
       else if (r.state === 'draining') await this.checkDraining(d, r, now);
     }
 
+    if (now - (this.eventsPrunedAt.get(d.id) ?? 0) >= EVENTS_PRUNE_EVERY_MS) {
+      this.eventsPrunedAt.set(d.id, now);
+      store.pruneEvents(d.id, now);
+    }
     const after = store.listReplicas(d.id);
     const routed = after.filter((r) => r.state === 'ready' || r.state === 'draining');
     if (d.deleting && after.every((r) => r.state === 'stopped' || r.state === 'failed')) {

@@ -119,7 +119,8 @@ test(`SIGKILL at ${ROUNDS} random points during create, scale, rotate and delete
         why = JSON.stringify(stray.map((p) => ({ ...p, rows: all.filter((x) => x.id === p.replicaId) })));
         return stray.length === 0;
       }, { timeoutMs: 5_000, what: `round ${round}: no replica process without a live row` }).catch((e) => {
-        throw new Error(`${(e as Error).message}: ${why}\n${s.log().split('\n').slice(-40).join('\n')}`);
+        const ids = JSON.parse(why || '[]').map((x: { replicaId: string }) => x.replicaId);
+        throw new Error(`${(e as Error).message}: ${why}\n${s.log().split('\n').filter((l) => ids.some((id: string) => l.includes(id)) || /listening|lock/.test(l)).join('\n')}`);
       });
       checks.gpus++;
     }

@@ -77,3 +77,28 @@ test('a follower sends nothing to a Lease URL not shown to be a server pod\'s: 5
     follower.close();
   }
 });
+
+test('/metrics with a metrics token: 401 without it, the text with it', async () => {
+  const handler = createHandler({
+    gateway: { handle: () => false } as never,
+    api: () => assert.fail('not the API'),
+    metrics: { registry: { metrics: async () => 'up 1\n', contentType: 'text/plain' } } as never,
+    observability: { handle: () => false },
+    member: () => undefined,
+    started: () => true,
+    metricsToken: 'imt-secret',
+  });
+  const server = createServer(handler);
+  const port = await listen(server);
+  try {
+    const none = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(none.status, 401);
+    assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'unauthorized');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: 'Bearer imt-wrong' } })).status, 401);
+    const ok = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: 'Bearer imt-secret' } });
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'up 1\n');
+  } finally {
+    server.close();
+  }
+});

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
 import type { Gateway } from '../gateway/gateway.js';
 import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Observability } from '../dashboard/mount.js';
@@ -24,6 +25,8 @@ export interface HandlerDeps {
   member: () => ClusterMember | undefined;
   /** false until the server has started (HA: knows its role and the leader) */
   started: () => boolean;
+  /** when set, /metrics answers only `Authorization: Bearer <metricsToken>` */
+  metricsToken?: string;
 }
 
 /** API paths every replica answers itself, whatever its role. */
@@ -67,6 +70,9 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
       return;
     }
     if (url === '/metrics') {
+      if (d.metricsToken && !bearerIs(req.headers.authorization, d.metricsToken)) {
+        return sendRestError(res, new InferscaleError('unauthorized', '/metrics: send "Authorization: Bearer <the metrics token>" (server flag --metrics-token)'));
+      }
       void d.metrics.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': d.metrics.registry.contentType });
         res.end(text);
@@ -86,4 +92,10 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
     if (d.observability.handle(req, res)) return;
     sendRestError(res, new InferscaleError('not_found', `nothing at ${url}; the API is under /api/v1, deployments under /d/NAME/v1`));
   };
+}
+
+function bearerIs(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7).trim() : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
 }

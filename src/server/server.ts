@@ -70,6 +70,10 @@ export interface ServerOptions {
   openDb?: (path: string) => Db;
   /** the largest model file the model store downloads or copies, bytes (default 256 GiB) */
   maxModelBytes?: number;
+  /** /metrics answers only this bearer token (default: open) */
+  metricsToken?: string;
+  /** model sources on link-local or cloud-metadata addresses are taken (default: refused) */
+  allowPrivateSources?: boolean;
 }
 
 export interface RunningServer {
@@ -140,7 +144,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   routes.coldStartSeconds = (id) => (store.getDeployment(id) ? coldStartMs(id) : member?.clusterColdStartMs(id) ?? coldStartMs(id)) / 1000;
   const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir) });
   let baseUrl = '';
-  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes });
+  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes, allowPrivateSources: o.allowPrivateSources });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
   const requestLog = new RequestLog(store.db, clock, storage);
   const reconciler = new Reconciler({
@@ -183,7 +187,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
-  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started, storage: () => storage.view() });
+  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started, storage: () => storage.view(), metricsToken: o.metricsToken });
 
   const server: Server = createLimitedServer(handler, limits.http);
   await new Promise<void>((resolve, reject) => {

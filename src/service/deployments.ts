@@ -280,8 +280,7 @@ export class DeploymentService {
   }
 
   setGpuQuota(gpuType: string, max: number | null): GpuLimit[] {
-    if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
-    if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000)) throw invalid('max', 'must be an integer between 0 and 100000');
+    checkGpuQuota(gpuType, max);
     this.store.setQuota(gpuType, max);
     return this.gpuLimits();
   }
@@ -329,4 +328,10 @@ function parseGrace(input: unknown): number {
   if (g === undefined || g === null) return DEFAULT_KEY_GRACE_S;
   if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g > MAX_KEY_GRACE_S) throw invalid('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_KEY_GRACE_S}`);
   return g;
+}
+
+/** A GPU quota as the API takes it (and the cluster's settings are checked against): throws invalid_argument. */
+export function checkGpuQuota(gpuType: string, max: unknown): asserts max is number | null {
+  if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
+  if (max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 100000)) throw invalid('max', 'must be an integer between 0 and 100000');
 }

@@ -108,6 +108,10 @@ function encode(v: unknown): unknown {
   return v;
 }
 
+/** A deployment's events are kept 30 days, and at most 10,000 of them (the newest). */
+export const EVENTS_MAX_AGE_MS = 30 * 86_400_000;
+export const EVENTS_MAX_ROWS = 10_000;
+
 /** The one place that reads and writes state. Synchronous (better-sqlite3): each call is one transaction. */
 export class Store {
   constructor(readonly db: Db) {}
@@ -217,6 +221,14 @@ export class Store {
       )
       .all(...[deploymentId, opts.since ?? 0, ...(opts.kind ? [opts.kind] : []), opts.limit ?? 100]) as any[];
     return rows.reverse().map((r) => ({ id: r.id, deploymentId: r.deployment_id, at: r.at, kind: r.kind, message: r.message, data: r.data ? JSON.parse(r.data) : null }));
+  }
+
+  /** Drops a deployment's events older than `maxAgeMs`, then all but its newest `maxRows`. */
+  pruneEvents(deploymentId: string, now: number, maxAgeMs = EVENTS_MAX_AGE_MS, maxRows = EVENTS_MAX_ROWS): void {
+    this.db.prepare('DELETE FROM events WHERE deployment_id = ? AND at < ?').run(deploymentId, now - maxAgeMs);
+    this.db
+      .prepare('DELETE FROM events WHERE deployment_id = ? AND id <= (SELECT id FROM events WHERE deployment_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')
+      .run(deploymentId, deploymentId, maxRows);
   }
 
   deleteEvents(deploymentId: string): void {

@@ -87,7 +87,8 @@ export function splitCommandParams(params: string): { template: string; rest: st
     const w = words[i];
     if (w === '--command') template = words[++i];
     else if (w.startsWith('--command=')) template = w.slice('--command='.length);
-    else rest.push(/[\s"'\\]/.test(w) ? `'${w.replace(/'/g, "'\\''")}'` : w);
+    // re-quoted the way splitArgs reads it back: in double quotes, with \ before " and \
+    else rest.push(/[\s"'\\]/.test(w) || w === '' ? `"${w.replace(/["\\]/g, '\\$&')}"` : w);
   }
   if (template === undefined || template.trim() === '') throw invalid(FIELD, '--command "TEMPLATE" is required for the command engine, e.g. --command "python serve.py --model {model} --port {port} {params}"');
   checkTemplate(template, FIELD);

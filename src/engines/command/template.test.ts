@@ -38,7 +38,7 @@ test('sglang: python -m sglang.launch_server with --tp; INFERSCALE_SGLANG_BIN re
 
 test('command: the template comes from --command, the other params fill {params}', () => {
   const p = '--command "python serve.py --model {model} --port {port} {params}" --temperature 0.5 --label "a b"';
-  assert.deepEqual(splitCommandParams(p), { template: 'python serve.py --model {model} --port {port} {params}', rest: "--temperature 0.5 --label 'a b'" });
+  assert.deepEqual(splitCommandParams(p), { template: 'python serve.py --model {model} --port {port} {params}', rest: '--temperature 0.5 --label "a b"' });
   const c = commandDriver.command({ ...launch, engineParams: p });
   assert.deepEqual([c.command, ...c.args], ['python', 'serve.py', '--model', '/data/models/stories/s.gguf', '--port', '4100', '--temperature', '0.5', '--label', 'a b']);
   assert.throws(() => commandDriver.validateParams('--temperature 1'), /--command "TEMPLATE" is required/);
@@ -64,4 +64,11 @@ test('reserved flags are refused in every form argparse takes: --flag=value, und
   // ordinary flags pass, and so does a prefix too short to be one flag's (argparse refuses it as ambiguous)
   vllmDriver.validateParams('--max-model-len 4096 --dtype auto --max-num-seqs 64');
   vllmDriver.validateParams('--p 1');
+});
+
+test('command params with quotes, backslashes and empty words reach the command as given', () => {
+  const words = ["it's", 'say "hi"', 'back\\slash', '', "mixed 'a' \"b\""];
+  const p = `--command "serve --port {port} {params}" ${words.map((w) => `--x ${JSON.stringify(w)}`).join(' ')}`;
+  const c = commandDriver.command({ ...launch, engineParams: p });
+  assert.deepEqual(c.args.filter((_, i) => c.args[i - 1] === '--x'), words);
 });
