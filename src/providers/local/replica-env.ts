@@ -12,7 +12,7 @@ const NAMES = new Set([
   'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS',
   'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
 ]);
-const PREFIXES = ['LC_', 'CUDA_', 'NVIDIA_', 'NCCL_', 'HF_', 'HUGGING_FACE_', 'TRANSFORMERS_', 'VLLM_', 'SGLANG_', 'TORCH_', 'OMP_', 'XDG_', 'GGML_', 'LLAMA_'];
+const PREFIXES = ['LC_', 'CUDA_', 'NVIDIA_', 'NCCL_', 'HF_', 'HUGGING_FACE_', 'TRANSFORMERS_', 'VLLM_', 'SGLANG_', 'TORCH_', 'OMP_', 'XDG_', 'GGML_', 'LLAMA_', 'NODE_LLAMA_CPP_'];
 
 export const REPLICA_ENV_EXTRA = 'INFERSCALE_REPLICA_ENV';
 
