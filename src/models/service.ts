@@ -18,6 +18,7 @@ import { fileOpener, httpOpener, resolveHfFile, type SourceOpener } from './fetc
 import { ModelStore, type ModelRow } from './model-store.js';
 import { hfEndpoint, hfFileUrl, parseSource, safeFileName, validateModelName } from './source.js';
 import { modelView, type ModelView } from './view.js';
+import { isStorageFull } from '../store/storage-status.js';
 import type { PodModel } from './pod-fetch.js';
 
 /** A model as the cluster's catalog keeps it (HA): enough for pods to fetch it and for a new leader to list it. */
@@ -294,11 +295,21 @@ export class ModelService {
     let pending: [number, number | undefined] | undefined;
     let timer: { cancel(): void } | undefined;
     const details = `${m.kind === 'file' ? 'copying' : 'downloading'} ${m.source}`;
+    // a full disk may refuse these writes: progress is then not recorded, and an outcome is recorded at the
+    // next start (the download resumes, or finds its finished file); it never ends the process
+    const record = (patch: Parameters<ModelStore['update']>[1]) => {
+      try {
+        this.store.update(name, patch);
+      } catch (e) {
+        if (!isStorageFull(e)) throw e;
+        this.o.log?.(`model ${name}: cannot record ${patch.state ?? 'progress'} (${(e as Error).message})`);
+      }
+    };
     const flush = () => {
       timer = undefined;
       if (!pending || abort.signal.aborted) return;
       last = this.o.clock.now();
-      this.store.update(name, { bytesDone: pending[0], bytesTotal: pending[1] ?? null, stateDetails: details, updatedAt: last });
+      record({ bytesDone: pending[0], bytesTotal: pending[1] ?? null, stateDetails: details, updatedAt: last });
       pending = undefined;
     };
     const progress = (done: number, total: number | undefined) => {
@@ -310,14 +321,14 @@ export class ModelService {
     const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, maxBytes: this.o.maxModelBytes, ...this.o.download })
       .then((r) => {
         timer?.cancel();
-        this.store.update(name, { state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });
+        record({ state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });
         this.o.log?.(`model ${name} ready: ${r.size} bytes, sha256 ${r.sha256}`);
       })
       .catch((e: unknown) => {
         timer?.cancel();
         if (abort.signal.aborted) return;
         const msg = (e as Error).message;
-        this.store.update(name, { state: 'error', stateDetails: msg, tokenSealed: null, updatedAt: this.o.clock.now() });
+        record({ state: 'error', stateDetails: msg, tokenSealed: null, updatedAt: this.o.clock.now() });
         this.o.log?.(`model ${name} failed: ${msg}`);
       })
       .finally(() => {
