@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.test.js) with node's test runner.
 // --unit skips the integration suites (files under dist/test/ and *.it.test.js).
+// --faults runs the fault suite instead (docs/reliability.md): the *.fault.test.js files, which the other
+// runs leave out, and the tests of the other fault promises, by reference.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const unitOnly = process.argv.includes('--unit');
+const faults = process.argv.includes('--faults');
+/** fault promises whose tests live beside their code (docs/reliability.md, "The fault suite") */
+const FAULT_REFERENCES = [
+  'dist/server/disk-full.it.test.js', // disk full (injected SQLITE_FULL): keeps serving, recovers
+  'dist/gateway/gateway.test.js', // a replica that hangs with a healthy /health: requests time out and go elsewhere
+  'dist/server/key-rotation.it.test.js', // key rotation under steady load: 0 refused
+  'dist/providers/local/adopt.test.js', // a stored pid now an unrelated process: never signalled
+];
 const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const files = [];
 (function walk(dir) {
@@ -16,6 +26,8 @@ const files = [];
   }
 })('dist');
 let selected = files.sort();
+if (faults) selected = selected.filter((f) => f.endsWith('.fault.test.js') || FAULT_REFERENCES.includes(f));
+else selected = selected.filter((f) => !f.endsWith('.fault.test.js'));
 if (unitOnly) selected = selected.filter((f) => !f.endsWith('.it.test.js'));
 if (filter.length) selected = selected.filter((f) => filter.some((x) => f.includes(x)));
 if (!selected.length) {

@@ -5,6 +5,7 @@ import type { DeploymentView } from '../service/views.js';
 import { autoscaleCommand, showAutoscaler } from './autoscale.js';
 import { showExtras } from '../history/cli.js';
 import { deploymentExportCommand } from '../zones/cli.js';
+import { parseDuration } from '../autoscaler/units.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -205,19 +206,26 @@ export function deploymentCommand(): Command {
       if (lines.length) process.stdout.write(lines.join('\n') + '\n');
     });
 
-  for (const [verb, help] of [
-    ['reveal-api-key', 'print the deployment\'s API key'],
-    ['rotate-api-key', 'replace the API key (the old one stops working at once)'],
-  ] as const) {
-    cmd
-      .command(`${verb} <name>`)
-      .description(help)
-      .addOption(fmtOpt())
-      .action(async (name: string, o) => {
-        const r = await client().call<{ name: string; apiKey: string }>('POST', `/deployments/${name}/${verb}`);
-        output(o.output, r, () => r.apiKey);
-      });
-  }
+  cmd
+    .command('reveal-api-key <name>')
+    .description('print the deployment\'s API key')
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const r = await client().call<{ name: string; apiKey: string }>('POST', `/deployments/${name}/reveal-api-key`);
+      output(o.output, r, () => r.apiKey);
+    });
+
+  cmd
+    .command('rotate-api-key <name>')
+    .description('replace the API key; the old one keeps working for the grace period, then stops')
+    .option('--grace <duration>', 'how long the old key is still accepted, e.g. 10m (0: refused at once)', '5m')
+    .addOption(fmtOpt())
+    .action(async (name: string, o) => {
+      const graceSeconds = Math.round(parseDuration(o.grace, 'grace') / 1000);
+      const r = await client().call<{ name: string; apiKey: string; previousKeyValidUntil: string | null }>('POST', `/deployments/${name}/rotate-api-key`, { graceSeconds });
+      output(o.output, r, () => r.apiKey);
+      if (o.output !== 'json') process.stderr.write(r.previousKeyValidUntil ? `the old key works until ${r.previousKeyValidUntil}\n` : 'the old key no longer works\n');
+    });
 
   cmd
     .command('events <name>')

@@ -21,6 +21,9 @@ export function serverCommand(): Command {
     .option('--keda-tls-client-ca <file>', 'KEDA scaler: require client certificates signed by this PEM CA (mutual TLS; default $INFERSCALE_KEDA_TLS_CLIENT_CA)')
     .option('--upstream-headers-timeout <s>', 'gateway: seconds a replica may take to send response headers (a non-streamed completion: its whole answer) before the request fails over or ends 504 (docs/reliability.md)', '600')
     .option('--upstream-idle-timeout <s>', 'gateway: seconds a replica may stay silent mid-response, or a client leave a response unread, before it ends', '300')
+    .option('--max-model-bytes <size>', 'the largest model file the model store downloads or copies, e.g. 80G (K, M, G, T: powers of 1024)', '256G')
+    .option('--metrics-token <token>', '/metrics answers only "Authorization: Bearer <token>" (default $INFERSCALE_METRICS_TOKEN, else open)')
+    .option('--allow-private-sources', 'let `model create --from` fetch from link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal)')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -36,6 +39,9 @@ export function serverCommand(): Command {
         virtualGpus: num('--virtual-gpus', o.virtualGpus, 0, 1024),
         virtualGpuType: o.virtualGpuType,
         stopReplicasOnExit: !!o.stopReplicasOnExit,
+        maxModelBytes: parseBytes('--max-model-bytes', o.maxModelBytes),
+        allowPrivateSources: !!o.allowPrivateSources,
+        metricsToken: o.metricsToken ?? (process.env.INFERSCALE_METRICS_TOKEN || undefined),
         zonesFile: o.zones,
         kedaPort: num('--keda-port', o.kedaPort ?? process.env.INFERSCALE_KEDA_PORT, 0, 65535),
         kedaTls: kedaTls(o.kedaTlsCert ?? process.env.INFERSCALE_KEDA_TLS_CERT, o.kedaTlsKey ?? process.env.INFERSCALE_KEDA_TLS_KEY, o.kedaTlsClientCa ?? process.env.INFERSCALE_KEDA_TLS_CLIENT_CA),
@@ -68,4 +74,12 @@ function kedaTls(certFile: string | undefined, keyFile: string | undefined, clie
   if (!certFile && !keyFile && !clientCaFile) return undefined;
   if (!certFile || !keyFile) throw new Error(`--keda-tls-cert and --keda-tls-key: give both (got ${certFile ? '--keda-tls-cert only' : keyFile ? '--keda-tls-key only' : '--keda-tls-client-ca only'})`);
   return { certFile, keyFile, clientCaFile };
+}
+
+/** "80G", "512M", "1T", "1048576" -> bytes (K, M, G, T are powers of 1024). */
+export function parseBytes(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT])?i?B?$/i.exec(text.trim());
+  if (!m) throw new Error(`${flag}: a size like 80G, 512M or a number of bytes, got "${text}"`);
+  const power = m[2] ? 'KMGT'.indexOf(m[2].toUpperCase()) + 1 : 0;
+  return Math.round(Number(m[1]) * 1024 ** power);
 }

@@ -44,7 +44,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     k = fz.k;
     // the server replicas' own pods (labelled while they lead)
     for (const name of ['server-a', 'server-b']) {
-      k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] } });
+      k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] }, status: { podIP: '127.0.0.1' } });
     }
     origin = await startOrigin();
     a = await startTestServer(ha('server-a'));

@@ -33,6 +33,8 @@ import { RemoteSignals, SignalReporter } from './signals.js';
 import { CopySink, CopySource, type CopyBatch, type CopyCursor } from './copy.js';
 import { ClusterMetrics } from './metrics.js';
 import type { Registry } from 'prom-client';
+import { LeaderTrust } from './leader-trust.js';
+import { validSettings } from './settings.js';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
 const COPY_PRUNE_EVERY_MS = 10 * 60_000;
@@ -57,6 +59,8 @@ export interface HaOptions {
   mirrorPeriodMs?: number;
   /** what happens when this replica stops leading (default: exit with status 1 so that it restarts as a follower) */
   onLostLeadership?: () => void;
+  /** the labels of the server pods: a Lease holder's pod must carry them before anything is sent to its URL (leader-trust.ts) */
+  serverLabels?: Record<string, string>;
 }
 
 export type Role = 'follower' | 'becoming-leader' | 'leader' | 'stopped';
@@ -67,7 +71,8 @@ export interface ClusterMemberDeps {
   routes: RouteTable;
   clock: Clock;
   log: (line: string) => void;
-  adminToken: string;
+  /** the credential of the servers' own calls to each other (derived from the server secret); never the admin token */
+  internalToken: string;
   /** the URL this replica advertises to the others */
   url: string;
   /** starts the controller, autoscaler and samplers (after the restore) */
@@ -102,6 +107,7 @@ export class ClusterMember {
   private readonly cluster: ClusterDeployments;
   private readonly podRoutes: PodRoutes[];
   private readonly reporter: SignalReporter;
+  private readonly trust: LeaderTrust;
   private readonly mirror: DeploymentMirror;
   private role: Role = 'follower';
   private chain: Promise<void> = Promise.resolve();
@@ -144,7 +150,8 @@ export class ClusterMember {
       },
     };
     this.metrics = new ClusterMetrics(d.registry, { leading: () => this.role === 'leader', gateways: () => this.signals.gateways() });
-    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.leaderUrl(), adminToken: d.adminToken, log: d.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
+    this.trust = new LeaderTrust({ client: this.client, serverLabels: o.serverLabels, clock: d.clock, log: d.log });
+    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.trustedLeaderUrl(), internalToken: d.internalToken, log: d.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
     this.elector = new LeaderElector({
       client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.clock, log: d.log,
       leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
@@ -174,6 +181,23 @@ export class ClusterMember {
   leaderUrl(): string | undefined {
     if (this.elector.isLeader) return this.d.url;
     return this.elector.holder ? this.elector.annotation(LEADER_URL_ANNOTATION) : undefined;
+  }
+
+  /**
+   * The leader's URL once it is shown to be a server pod's (leader-trust.ts): the only URL a follower sends a
+   * client's call or its own reports to. Undefined while that is not (yet) shown.
+   */
+  trustedLeaderUrl(): string | undefined {
+    if (this.elector.isLeader) return this.d.url;
+    const url = this.leaderUrl();
+    return url ? this.trust.trusted(this.elector.holder, url) : undefined;
+  }
+
+  /** The same, waiting for the check of a leader not judged yet (a client's call right after a failover). */
+  async verifiedLeaderUrl(): Promise<string | undefined> {
+    if (this.elector.isLeader) return this.d.url;
+    const url = this.leaderUrl();
+    return url ? this.trust.verified(this.elector.holder, url) : undefined;
   }
 
   /** Starts as a follower and joins the election. */
@@ -275,7 +299,7 @@ export class ClusterMember {
       return { hash: hashKey(key), sealed: this.d.keys.seal(key) };
     });
     for (const name of rekeyed) this.d.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
-    const settings = await readSettings(this.client);
+    const settings = validSettings(await readSettings(this.client, this.d.log), this.d.log);
     const prices = this.d.prices.all();
     for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.prices.set(gpuType, usd);
     for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.prices.set(gpuType, null);

@@ -15,7 +15,7 @@ import { isLive } from '../providers/kubernetes/pods.js';
 /** The fields the leader takes from the cluster (status is observed again by its own controller). */
 const SPEC_FIELDS = [
   'name', 'modelName', 'engine', 'engineParams', 'gpuType', 'gpuCount', 'replicas', 'zone', 'maxOngoingRequests', 'maxQueuedRequests',
-  'queueTimeoutMs', 'drainTimeoutMs', 'autoscale', 'labels', 'apiKeyHash', 'generation', 'everReady',
+  'queueTimeoutMs', 'drainTimeoutMs', 'autoscale', 'labels', 'apiKeyHash', 'previousKeyHash', 'previousKeyUntil', 'generation', 'everReady',
 ] as const satisfies readonly (keyof DeploymentRow)[];
 
 export interface ClusterState {

@@ -70,7 +70,7 @@ test('a follower reports its whole window (wait, prefill, completions); the lead
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const reporter = new SignalReporter({
-    routes, clock, identity: 'b', adminToken: 't', log: () => undefined,
+    routes, clock, identity: 'b', internalToken: 't', log: () => undefined,
     leaderUrl: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
   });
   try {
@@ -110,7 +110,7 @@ test('a follower sends its copy position with each report, writes the rows of th
   await new Promise<void>((r) => leader.listen(0, '127.0.0.1', r));
   const applied: number[] = [];
   const reporter = new SignalReporter({
-    routes: new RouteTable(clock, new GatewayMetrics()), clock, identity: 'b', adminToken: 't', log: () => undefined,
+    routes: new RouteTable(clock, new GatewayMetrics()), clock, identity: 'b', internalToken: 't', log: () => undefined,
     leaderUrl: () => `http://127.0.0.1:${(leader.address() as AddressInfo).port}`,
     copy: {
       cursor: () => ({ term: 'a@1', after: { history10s: applied.length, history5m: 0, events: 0, requests: 0, cost: 0, forgotten: 0 } }),

@@ -120,7 +120,8 @@ export interface SignalReporterOptions {
   identity: string;
   /** the leader's URL, when one is known */
   leaderUrl: () => string | undefined;
-  adminToken: string;
+  /** the servers' internal credential (derived from the server secret; never the admin token) */
+  internalToken: string;
   log: (line: string) => void;
   intervalMs?: number;
   /** the follower's copy of the leader's history (copy.ts): its position goes with each report, the answer's rows are written */
@@ -207,7 +208,7 @@ export class SignalReporter {
     try {
       const res = await fetch(`${leader}/api/v1/internal/gateway-signals`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${this.o.adminToken}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${this.o.internalToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(report),
         signal: AbortSignal.timeout(2_000),
       });

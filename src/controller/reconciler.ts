@@ -9,6 +9,10 @@ import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/type
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
 import type { PodModel } from '../models/pod-fetch.js';
+import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
+
+/** how often a deployment's events are pruned */
+const EVENTS_PRUNE_EVERY_MS = 60_000;
 
 /** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
 /** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
@@ -28,6 +32,10 @@ export interface RouteSink {
 
 export interface ReconcilerOptions {
   store: Store;
+  /** where a full disk is reported once instead of logged every pass (src/store/storage-status.ts) */
+  storage?: StorageStatus;
+  /** a local replica's engine key (src/engines/engine-key.ts); absent: replicas take requests without one */
+  engineKey?: (replicaId: string) => string;
   provider: ReplicaProvider;
   /** providers of the other zones (Kubernetes), by zone name; deployments of any other zone use `provider` */
   zoneProviders?: ReadonlyMap<string, ReplicaProvider>;
@@ -71,6 +79,8 @@ export class Reconciler {
   private readonly capacityAt = new Map<string, number>();
   private readonly progress = new Map<string, { text: string; at: number }>();
   private readonly tickMs: number;
+  /** when each deployment's events were last pruned (store.pruneEvents: by age and count) */
+  private readonly eventsPrunedAt = new Map<string, number>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.tickMs = o.tickMs ?? 500;
@@ -135,7 +145,9 @@ export class Reconciler {
         try {
           await this.reconcile(d);
         } catch (e) {
-          this.o.log(`reconcile ${d.name}: ${(e as Error).stack ?? e}`);
+          // a full disk is said once (storage-status.ts); the next pass tries again
+          if (this.o.storage && isStorageFull(e)) this.o.storage.failed('controller', e as Error);
+          else this.o.log(`reconcile ${d.name}: ${(e as Error).stack ?? e}`);
         }
       }
     } finally {
@@ -177,6 +189,10 @@ export class Reconciler {
       else if (r.state === 'draining') await this.checkDraining(d, r, now);
     }
 
+    if (now - (this.eventsPrunedAt.get(d.id) ?? 0) >= EVENTS_PRUNE_EVERY_MS) {
+      this.eventsPrunedAt.set(d.id, now);
+      store.pruneEvents(d.id, now);
+    }
     const after = store.listReplicas(d.id);
     const routed = after.filter((r) => r.state === 'ready' || r.state === 'draining');
     if (d.deleting && after.every((r) => r.state === 'stopped' || r.state === 'failed')) {
@@ -267,6 +283,8 @@ export class Reconciler {
         engineParams: d.engineParams,
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
+        // pods are reached through the cluster's network, fenced by deploy/'s NetworkPolicy instead
+        apiKey: provider.placesItself ? undefined : this.o.engineKey?.(r.id),
       }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: provider.placesItself ? this.o.podModel?.(d) : undefined });
       store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
       const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;

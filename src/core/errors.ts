@@ -26,6 +26,12 @@ export type ErrorCode =
   | 'unsupported'
   | 'model_in_use'
   | 'no_leader'
+  | 'cluster_write_failed'
+  | 'bad_request'
+  | 'headers_too_large'
+  | 'request_timeout'
+  | 'method_not_allowed'
+  | 'storage_full'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -55,6 +61,16 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported: 400,
   model_in_use: 409,
   no_leader: 503,
+  /** a request the HTTP parser could not read (malformed request line, headers or framing) */
+  bad_request: 400,
+  headers_too_large: 431,
+  /** the client took longer than the headers or request timeout to send its request */
+  request_timeout: 408,
+  method_not_allowed: 405,
+  /** HA: the change was made on the leader but writing it to the cluster (the state of record) failed */
+  cluster_write_failed: 503,
+  /** the disk holding the data dir is full (or the model would not fit): nothing was written */
+  storage_full: 507,
   internal: 500,
 };
 
@@ -102,6 +118,10 @@ export function restError(err: InferscaleError): { status: number; headers: Reco
 /** Turns anything thrown into an InferscaleError (unknown errors become `internal`). */
 export function toInferscaleError(err: unknown): InferscaleError {
   if (err instanceof InferscaleError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return new InferscaleError('storage_full', 'the server\'s disk is full: nothing was changed; free space and try again', { retryAfterSeconds: 30 });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new InferscaleError('internal', message);
 }

@@ -48,10 +48,7 @@ export class CostService {
   }
 
   setPrice(gpuType: string, usdPerGpuHour: number | null): Price[] {
-    if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
-    if (usdPerGpuHour !== null && (typeof usdPerGpuHour !== 'number' || !Number.isFinite(usdPerGpuHour) || usdPerGpuHour < 0 || usdPerGpuHour > MAX_USD_PER_GPU_HOUR)) {
-      throw invalid('usdPerGpuHour', `must be a number of USD per GPU-hour between 0 and ${MAX_USD_PER_GPU_HOUR} (or null to remove the price)`);
-    }
+    checkGpuPrice(gpuType, usdPerGpuHour);
     this.ledger.setPrice(gpuType, usdPerGpuHour);
     return this.prices();
   }
@@ -78,5 +75,13 @@ export class CostService {
       price: (t) => this.price(t, set),
       totals: (id) => this.o.history.totals(id, from, now),
     });
+  }
+}
+
+/** A GPU price as the API takes it (and the cluster's settings are checked against): throws invalid_argument. */
+export function checkGpuPrice(gpuType: string, usdPerGpuHour: unknown): asserts usdPerGpuHour is number | null {
+  if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
+  if (usdPerGpuHour !== null && (typeof usdPerGpuHour !== 'number' || !Number.isFinite(usdPerGpuHour) || usdPerGpuHour < 0 || usdPerGpuHour > MAX_USD_PER_GPU_HOUR)) {
+    throw invalid('usdPerGpuHour', `must be a number of USD per GPU-hour between 0 and ${MAX_USD_PER_GPU_HOUR} (or null to remove the price)`);
   }
 }

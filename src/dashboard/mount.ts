@@ -26,6 +26,7 @@ export interface ObservabilityOptions {
   log: (line: string) => void;
   /** other gateways' load (HA mode: the followers' reports) */
   remote?: HistorySamplerOptions['remote'];
+  storage?: HistorySamplerOptions['storage'];
 }
 
 export interface Observability {
@@ -41,7 +42,7 @@ export interface Observability {
 
 export function createObservability(o: ObservabilityOptions): Observability {
   const history = new HistoryStore(o.store.db);
-  const sampler = new HistorySampler({ clock: o.clock, history, store: o.store, routes: o.routes, tokens: tokenCounter(o.metrics.completionTokens), log: o.log, remote: o.remote });
+  const sampler = new HistorySampler({ clock: o.clock, history, store: o.store, routes: o.routes, tokens: tokenCounter(o.metrics.completionTokens), log: o.log, remote: o.remote, storage: o.storage });
   const cost = new CostService({ store: o.store, history, clock: o.clock, inventory: o.inventory });
   sampler.onTick((now) => cost.sync(now));
   return {

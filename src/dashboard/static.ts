@@ -3,6 +3,7 @@
  * `/ui/vendor/uplot.{js,css}` uPlot from node_modules (no CDN). The pages hold no data and no secret:
  * everything they show comes from /api/v1 with the admin token the user typed, kept in sessionStorage.
  */
+import { InferscaleError, restError } from '../core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -60,19 +61,19 @@ export function serveDashboard(req: IncomingMessage, res: ServerResponse): boole
     res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
+  // errors as the API answers them: JSON with a stable code
+  const fail = (e: InferscaleError) => send(e.status, 'application/json', JSON.stringify(restError(e).body));
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
-    send(405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    fail(new InferscaleError('method_not_allowed', `${req.method} not allowed on the dashboard (GET, HEAD)`));
     return true;
   }
+  const missing = () => fail(new InferscaleError('not_found', `no dashboard file at ${path}`));
   const file = dashboardFile(url);
   if (!file) {
-    send(404, 'text/plain; charset=utf-8', `no dashboard file at ${path}\n`);
+    missing();
     return true;
   }
-  readFile(file).then(
-    (body) => send(200, TYPES[extname(file)] ?? 'application/octet-stream', body),
-    () => send(404, 'text/plain; charset=utf-8', `no dashboard file at ${path}\n`),
-  );
+  readFile(file).then((body) => send(200, TYPES[extname(file)] ?? 'application/octet-stream', body), missing);
   return true;
 }

@@ -32,6 +32,9 @@ export interface Deployment {
   labels: Record<string, string>;
   apiKeyHash: Buffer;
   apiKeySealed: string;
+  /** after a rotation: the old key's hash, still accepted until `previousKeyUntil` (ms since the epoch) */
+  previousKeyHash?: Buffer | null;
+  previousKeyUntil?: number | null;
   createdAt: number;
   updatedAt: number;
   /** incremented by each engine-params update, so the reconciler rolls replicas of older generations */

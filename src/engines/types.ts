@@ -11,6 +11,8 @@ export interface EngineLaunch {
   /** GPU indices this replica holds (becomes CUDA_VISIBLE_DEVICES) */
   gpus: number[];
   gpuCount: number;
+  /** the replica's engine key (engine-key.ts): the engine must refuse inference requests without it */
+  apiKey?: string;
 }
 
 export interface EngineCommand {

@@ -84,7 +84,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       {
         path: this.f.path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: this.f.streaming ? 'text/event-stream' : 'application/json' },
+        headers: {
+          'content-type': 'application/json', accept: this.f.streaming ? 'text/event-stream' : 'application/json',
+          ...(this.f.replica.authorization ? { authorization: this.f.replica.authorization } : {}),
+        },
         body: this.f.body,
         headersTimeout: this.f.headersTimeoutMs,
         bodyTimeout: this.f.idleTimeoutMs,

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { limitsWithDefaults } from '../core/limits.js';
-import { keyMatches } from '../security/secrets.js';
 import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { forwardToReplica } from './forward.js';
@@ -225,7 +224,7 @@ export class Gateway {
 
   private authorize(route: DeploymentRoute, key: string | undefined): void {
     if (!key) throw missingKey();
-    if (!keyMatches(key, route.keyHash)) throw new InferscaleError('unauthorized', 'invalid API key for this deployment');
+    if (!route.opens(key, this.o.clock.now())) throw new InferscaleError('unauthorized', 'invalid API key for this deployment');
   }
 
   /** An unknown deployment answers 401 to a caller without a valid key, so names cannot be probed. */

@@ -1,5 +1,6 @@
 import type { Clock, Timer } from '../core/clock.js';
 import { registerMigrations, type Db } from '../store/db.js';
+import type { StorageStatus } from '../store/storage-status.js';
 
 registerMigrations('request_log', [
   `CREATE TABLE request_log (
@@ -39,6 +40,8 @@ export interface RequestLogRow {
 
 export const REQUEST_LOG_MAX_AGE_MS = 8 * 86_400_000;
 export const REQUEST_LOG_MAX_ROWS = 2_000_000;
+/** rows kept in memory while the disk is full; older ones are dropped (and counted) beyond this */
+export const REQUEST_LOG_MAX_PENDING = 100_000;
 
 /**
  * A bounded per-deployment log of requests (arrival time, tokens, time to first token, status) kept for
@@ -54,8 +57,11 @@ export class RequestLog {
   redirect?: (row: RequestRow) => void;
   private timer?: Timer;
   private lastPrune = 0;
+  /** rows dropped because the disk was full for longer than REQUEST_LOG_MAX_PENDING rows */
+  dropped = 0;
 
-  constructor(private readonly db: Db, private readonly clock: Clock) {}
+  /** `storage`: a disk-full write keeps its rows for the next flush instead of throwing (storage-status.ts) */
+  constructor(private readonly db: Db, private readonly clock: Clock, private readonly storage?: StorageStatus) {}
 
   push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number): void {
     const row: RequestRow = [deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status];
@@ -82,18 +88,29 @@ export class RequestLog {
   }
 
   flush(): void {
+    const write = (fn: () => void) => (this.storage ? this.storage.guard('request log', fn) : (fn(), true));
     if (this.pending.length) {
       const rows = this.pending;
       this.pending = [];
       const ins = this.db.prepare('INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status) VALUES (?, ?, ?, ?, ?, ?)');
-      this.db.transaction(() => {
-        for (const r of rows) ins.run(...r);
-      })();
+      const ok = write(() =>
+        this.db.transaction(() => {
+          for (const r of rows) ins.run(...r);
+        })(),
+      );
+      if (!ok) {
+        // kept for the next flush, the newest first when there are too many
+        const kept = rows.concat(this.pending);
+        const over = kept.length - REQUEST_LOG_MAX_PENDING;
+        if (over > 0) this.dropped += over;
+        this.pending = over > 0 ? kept.slice(over) : kept;
+        return;
+      }
     }
     const now = this.clock.now();
     if (now - this.lastPrune > 60_000) {
       this.lastPrune = now;
-      this.prune(now);
+      write(() => this.prune(now));
     }
   }
 

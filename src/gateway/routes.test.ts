@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
 import { GatewayMetrics } from './metrics.js';
 import { RouteTable } from './routes.js';
+import { hashKey } from '../security/secrets.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { Replica } from '../domain/types.js';
 
@@ -90,5 +91,33 @@ test('deleting a deployment refuses its queued requests at once with deployment_
   assert.equal(a.queued, 0);
   ask();
   assert.equal(got[3].code, 'deployment_deleted', 'a request (or a retry) arriving while it drains is refused too');
+  await t.close();
+});
+
+test('a rotated key: the new one opens the deployment at once, the old one until its grace ends, then neither byKey nor opens() takes it', async () => {
+  const clock = new FakeClock(1_000);
+  const t = new RouteTable(clock, new GatewayMetrics());
+  const oldHash = hashKey('old');
+  t.sync({ ...dep, apiKeyHash: oldHash }, [rep('r1', 'ready')]);
+  const route = t.get('chat')!;
+  assert.equal(route.opens('old', clock.now()), true);
+  // the rotation as the API applies it, before the next sync
+  t.setKeys({ id: 'd1', apiKeyHash: hashKey('new'), previousKeyHash: oldHash, previousKeyUntil: 6_000 });
+  assert.equal(route.opens('new', clock.now()), true);
+  assert.equal(route.opens('old', clock.now()), true, 'within the grace');
+  assert.equal(t.byKey('new').has(route), true);
+  assert.equal(t.byKey('old').has(route), true);
+  assert.equal(route.opens('other', clock.now()), false);
+  clock.advance(4_999);
+  assert.equal(route.opens('old', clock.now()), true);
+  clock.advance(1);
+  assert.equal(route.opens('old', clock.now()), false, 'the grace is over');
+  assert.equal(t.byKey('old').size, 0);
+  assert.equal(t.byKey('new').has(route), true);
+  // a sync with the stored row keeps both; a rotation with no grace drops the old key at once
+  t.sync({ ...dep, apiKeyHash: hashKey('newer'), previousKeyHash: null, previousKeyUntil: null }, [rep('r1', 'ready')]);
+  assert.equal(route.opens('new', clock.now()), false);
+  assert.equal(t.byKey('new').size, 0, 'the replaced key is out of the index');
+  assert.equal(t.byKey('newer').has(route), true);
   await t.close();
 });

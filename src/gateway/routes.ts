@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
+import { timingSafeEqual } from 'node:crypto';
 import { hashKey } from '../security/secrets.js';
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
@@ -26,7 +27,11 @@ export class ReplicaRoute implements RoutableReplica {
   readonly pool: Pool;
   readonly series: ReplicaSeries;
 
-  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics) {
+  /**
+   * `authorization`: the header the replica's engine requires (a local replica's engine key,
+   * src/engines/engine-key.ts); undefined: none sent
+   */
+  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics, readonly authorization?: string) {
     this.series = metrics.replicaSeries(deployment, id);
     // no connection cap here: the deployment's maxOngoingRequests (Admission) bounds concurrency per replica
     this.pool = new Pool(url, { connections: null, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -61,6 +66,9 @@ export class ReplicaRoute implements RoutableReplica {
 
 export class DeploymentRoute {
   keyHash: Buffer;
+  /** a rotated key's predecessor, accepted until previousKeyUntil (ms) */
+  previousKeyHash: Buffer | null;
+  previousKeyUntil: number;
   /** the model name the engines serve */
   modelName: string;
   status: DeploymentRow['status'];
@@ -79,6 +87,8 @@ export class DeploymentRoute {
   constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock, metrics: GatewayMetrics) {
     this.series = metrics.deploymentSeries(name);
     this.keyHash = d.apiKeyHash;
+    this.previousKeyHash = d.previousKeyHash ?? null;
+    this.previousKeyUntil = d.previousKeyUntil ?? 0;
     this.modelName = d.modelName;
     this.status = d.status;
     this.stats = { ...emptyWindow(), lastActivityAt: clock.now() };
@@ -93,6 +103,23 @@ export class DeploymentRoute {
       comingReplicas: () => this.comingReplicas,
     });
   }
+
+  /** Whether a key with this SHA-256 opens the deployment at `now`: the current key, or the previous one within its grace. */
+  opensWithHash(hash: Buffer, now: number): boolean {
+    const prev = this.previousKeyHash;
+    const current = sameHash(hash, this.keyHash);
+    // both compared, so the time taken says nothing about which one matched
+    const previous = prev !== null && sameHash(hash, prev);
+    return current || (previous && now < this.previousKeyUntil);
+  }
+
+  opens(key: string, now: number): boolean {
+    return this.opensWithHash(hashKey(key), now);
+  }
+}
+
+function sameHash(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -109,7 +136,8 @@ export class RouteTable implements RouteSink {
   wakeHandler?: (deploymentId: string) => void;
   coldStartSeconds?: (deploymentId: string) => number;
 
-  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics) {
+  /** `engineKey`: a local replica's engine key, sent with each request to it (src/engines/engine-key.ts) */
+  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics, private readonly o: { engineKey?: (replicaId: string) => string } = {}) {
     metrics.live = () =>
       [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() }));
   }
@@ -127,25 +155,48 @@ export class RouteTable implements RouteSink {
   }
 
   /**
-   * The deployments this API key opens (usually one; none for a wrong key). Looked up by the key's SHA-256,
-   * which tells a timing observer nothing about any stored key.
+   * The deployments this API key opens (usually one; none for a wrong key): by its current key, or by a
+   * rotated one within its grace. Looked up by the key's SHA-256, which tells a timing observer nothing
+   * about any stored key.
    */
   byKey(key: string): ReadonlySet<DeploymentRoute> {
-    return this.byKeyHash.get(hashKey(key).toString('hex')) ?? NO_ROUTES;
+    const hash = hashKey(key);
+    const set = this.byKeyHash.get(hash.toString('hex'));
+    if (!set) return NO_ROUTES;
+    const now = this.clock.now();
+    for (const r of set) if (!r.opensWithHash(hash, now)) return new Set([...set].filter((x) => x.opensWithHash(hash, now)));
+    return set;
   }
 
-  /** Files the route under its key's hash (undefined: takes it out of the index). */
-  private indexKey(route: DeploymentRoute, keyHash: Buffer | undefined): void {
-    const was = route.keyHash.toString('hex');
-    const set = this.byKeyHash.get(was);
-    set?.delete(route);
-    if (set?.size === 0) this.byKeyHash.delete(was);
-    if (!keyHash) return;
-    route.keyHash = keyHash;
-    const h = keyHash.toString('hex');
-    const now = this.byKeyHash.get(h);
-    if (now) now.add(route);
-    else this.byKeyHash.set(h, new Set([route]));
+  /**
+   * Takes a deployment's new or rotated key at once (the API calls this before it answers a rotation, so
+   * the new key works as soon as the caller has it; the reconciler's next sync would bring it too).
+   */
+  setKeys(d: Pick<DeploymentRow, 'id' | 'apiKeyHash' | 'previousKeyHash' | 'previousKeyUntil'>): void {
+    const route = this.byId.get(d.id);
+    if (route) this.indexKey(route, d);
+  }
+
+  /** Files the route under its key's hash and its previous key's (undefined: takes it out of the index). */
+  private indexKey(route: DeploymentRoute, d: Pick<DeploymentRow, 'apiKeyHash' | 'previousKeyHash' | 'previousKeyUntil'> | undefined): void {
+    for (const h of [route.keyHash, route.previousKeyHash]) {
+      if (!h) continue;
+      const hex = h.toString('hex');
+      const set = this.byKeyHash.get(hex);
+      set?.delete(route);
+      if (set?.size === 0) this.byKeyHash.delete(hex);
+    }
+    if (!d) return;
+    route.keyHash = d.apiKeyHash;
+    route.previousKeyHash = d.previousKeyHash ?? null;
+    route.previousKeyUntil = d.previousKeyUntil ?? 0;
+    for (const h of [route.keyHash, route.previousKeyHash]) {
+      if (!h) continue;
+      const hex = h.toString('hex');
+      const set = this.byKeyHash.get(hex);
+      if (set) set.add(route);
+      else this.byKeyHash.set(hex, new Set([route]));
+    }
   }
 
   sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0): void {
@@ -155,8 +206,8 @@ export class RouteTable implements RouteSink {
       route.onWake = () => this.wakeHandler?.(d.id);
       this.byId.set(d.id, route);
       this.byName.set(d.name, route);
-      this.indexKey(route, d.apiKeyHash);
-    } else if (!route.keyHash.equals(d.apiKeyHash)) this.indexKey(route, d.apiKeyHash);
+      this.indexKey(route, d);
+    } else if (!route.keyHash.equals(d.apiKeyHash) || !sameOrNone(route.previousKeyHash, d.previousKeyHash) || route.previousKeyUntil !== (d.previousKeyUntil ?? 0)) this.indexKey(route, d);
     route.modelName = d.modelName;
     route.status = d.status;
     // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
@@ -176,7 +227,8 @@ export class RouteTable implements RouteSink {
         rr = undefined;
       }
       if (!rr) {
-        rr = new ReplicaRoute(r.id, url, d.name, this.metrics);
+        const key = !r.url && this.o.engineKey ? this.o.engineKey(r.id) : undefined;
+        rr = new ReplicaRoute(r.id, url, d.name, this.metrics, key ? `Bearer ${key}` : undefined);
         route.replicas.set(r.id, rr);
         this.replicaIndex.set(r.id, rr);
       }
@@ -236,6 +288,10 @@ export class RouteTable implements RouteSink {
 }
 
 const NO_ROUTES: ReadonlySet<DeploymentRoute> = new Set();
+
+function sameOrNone(a: Buffer | null, b: Buffer | null | undefined): boolean {
+  return a === null || !b ? a === null && !b : a.equals(b);
+}
 
 function deletedError(name: string): InferscaleError {
   return new InferscaleError('deployment_deleted', `deployment "${name}" is being deleted`);

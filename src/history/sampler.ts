@@ -10,6 +10,7 @@ import type { LoadSample } from '../autoscaler/types.js';
 import type { Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { Replica } from '../domain/types.js';
+import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 import { loadSample, type RemoteWindow } from './window.js';
 import type { HistoryStore } from './store.js';
 import type { HistorySample } from './bucket.js';
@@ -25,6 +26,8 @@ export interface HistorySamplerOptions {
   log?: (line: string) => void;
   /** load that other gateways (follower replicas) reported for a deployment since the previous tick */
   remote?: (deploymentId: string) => RemoteWindow;
+  /** where a full disk is reported once instead of logged every pass (src/store/storage-status.ts) */
+  storage?: StorageStatus;
 }
 
 export type SampleListener = (deploymentId: string, sample: LoadSample, full: HistorySample) => void;
@@ -80,7 +83,8 @@ export class HistorySampler {
     this.stopped = true;
     this.timer?.cancel();
     await this.current;
-    this.o.history.flush();
+    if (this.o.storage) this.o.storage.guard('history and cost', () => this.o.history.flush());
+    else this.o.history.flush();
   }
 
   private schedule(): void {
@@ -120,7 +124,9 @@ export class HistorySampler {
       }
       for (const fn of this.tickHooks) fn(now);
     } catch (e) {
-      this.o.log?.(`history sampler: ${(e as Error).stack ?? e}`);
+      // a full disk is said once (storage-status.ts); the next pass tries again
+      if (this.o.storage && isStorageFull(e)) this.o.storage.failed('history and cost', e as Error);
+      else this.o.log?.(`history sampler: ${(e as Error).stack ?? e}`);
     }
   }
 

@@ -80,3 +80,31 @@ test('an attempt that stalls is abandoned and resumed', async () => {
   assert.equal(r.size, data.length);
   assert.match(origin.seen.filter((s) => s.path === '/e.gguf')[1].range ?? '', /^bytes=\d+-$/);
 });
+
+test('a size cap: a file announced above it fails at once (no retry), one that streams past it fails there; no partial file is left', async () => {
+  origin.files.set('/big.gguf', { data });
+  await assert.rejects(get('/big.gguf', 'big.gguf', { maxBytes: 100_000 }), (e: any) => e.retryable === false && /above the cap of .* --max-model-bytes/.test(e.message));
+  assert.equal(origin.seen.filter((s) => s.path === '/big.gguf').length, 1, 'not retried');
+  assert.equal(existsSync(join(dir, 'big.gguf.partial')), false);
+  // no size announced: a local opener that hides it
+  const hidden = async (offset: number, signal: AbortSignal) => ({ ...(await fileOpener(join(dir, 'a.gguf'))(offset, signal)), total: undefined });
+  await assert.rejects(
+    downloadFile({ dest: join(dir, 'big2.gguf'), open: hidden, clock: systemClock, signal: new AbortController().signal, maxBytes: 100_000 }),
+    /larger than the cap/,
+  );
+  assert.equal(existsSync(join(dir, 'big2.gguf.partial')), false);
+});
+
+test('free space is checked first: a file that would not fit (with 1 GiB kept free) fails before any byte is written', async () => {
+  origin.files.set('/fit.gguf', { data });
+  let asked = '';
+  const freeBytes = async (d: string) => {
+    asked = d;
+    return 2 ** 30 + data.length - 1;
+  };
+  await assert.rejects(get('/fit.gguf', 'fit.gguf', { freeBytes }), (e: any) => e.retryable === false && /not enough free space in .*: 1\.0 GiB free, the rest of the file needs 0\.000 GiB plus 1\.0 GiB kept free/.test(e.message));
+  assert.equal(asked, dir);
+  assert.equal(existsSync(join(dir, 'fit.gguf.partial')), false);
+  const ok = await get('/fit.gguf', 'fit.gguf', { freeBytes: async () => 2 ** 30 + data.length });
+  assert.equal(ok.size, data.length);
+});

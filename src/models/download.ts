@@ -6,7 +6,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { open, rename, rm, stat, statfs, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { DownloadError, type SourceOpener } from './fetch.js';
 
@@ -24,7 +25,26 @@ export interface DownloadOptions {
   stallMs?: number;
   /** first retry delay, doubled each time up to 30 s (default 500 ms) */
   backoffMs?: number;
+  /** the largest file accepted, bytes: a larger announced size fails at once, a larger stream when it passes it */
+  maxBytes?: number;
+  /** free bytes on the file system of `dir` (default: fs.statfs); the download needs what is left of it plus `reserveBytes` */
+  freeBytes?: (dir: string) => Promise<number>;
+  /** space left free for the server's own files (default 1 GiB) */
+  reserveBytes?: number;
 }
+
+/** The default cap on a model file: 256 GiB. */
+export const DEFAULT_MAX_MODEL_BYTES = 256 * 2 ** 30;
+const DEFAULT_RESERVE_BYTES = 2 ** 30;
+/** while the size is unknown, free space is checked again every this many bytes */
+const SPACE_CHECK_EVERY = 64 * 2 ** 20;
+
+export async function statfsFree(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return Number(s.bavail) * Number(s.bsize);
+}
+
+const gib = (n: number) => `${(n / 2 ** 30).toFixed(n < 2 ** 30 ? 3 : 1)} GiB`;
 
 export interface Downloaded {
   size: number;
@@ -75,6 +95,13 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     hash = createHash('sha256');
     done = 0;
   };
+  const maxBytes = o.maxBytes ?? DEFAULT_MAX_MODEL_BYTES;
+  const reserve = o.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+  const dir = dirname(o.dest);
+  const ensureSpace = async (needed: number, wanted: number) => {
+    const free = await (o.freeBytes ?? statfsFree)(dir);
+    if (free < needed) throw new DownloadError(`not enough free space in ${dir}: ${gib(free)} free, ${wanted ? `the rest of the file needs ${gib(wanted)} plus ` : ''}${gib(reserve)} kept free for the server`, false, 'no_space');
+  };
   let failures = 0;
   for (;;) {
     o.signal.throwIfAborted();
@@ -95,16 +122,29 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
         await restart();
       }
       if (src.total !== undefined && done > src.total) throw new DownloadError(`partial file larger than the ${src.total} bytes announced`, true, 'restart');
+      if (src.total !== undefined && src.total > maxBytes) throw new DownloadError(`the file is ${gib(src.total)}, above the cap of ${gib(maxBytes)} (server flag --max-model-bytes)`, false, 'too_large');
+      // what is still to come must fit, with room to spare for the server's own files
+      const need = (total: number) => total - done + reserve;
+      if (src.total !== undefined) await ensureSpace(need(src.total), src.total - done);
       o.onProgress?.(done, src.total);
       const fh = await open(partial, done === 0 ? 'w' : 'a');
+      let checkedAt = done;
       try {
         for await (const chunk of src.body) {
           arm();
+          if (done + chunk.length > maxBytes) throw new DownloadError(`the file is larger than the cap of ${gib(maxBytes)} (server flag --max-model-bytes)`, false, 'too_large');
+          if (src.total === undefined && done - checkedAt >= SPACE_CHECK_EVERY) {
+            checkedAt = done;
+            await ensureSpace(reserve, 0);
+          }
           await fh.write(chunk);
           hash.update(chunk);
           done += chunk.length;
           o.onProgress?.(done, src.total);
         }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC' || (e as NodeJS.ErrnoException).code === 'EDQUOT') throw new DownloadError(`the disk filled after ${done} bytes`, false, 'no_space');
+        throw e;
       } finally {
         await fh.close();
       }
@@ -114,7 +154,11 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     } catch (e) {
       if (o.signal.aborted) throw o.signal.reason;
       const err = e instanceof DownloadError ? e : attempt.signal.reason instanceof DownloadError ? attempt.signal.reason : new DownloadError((e as Error).message, true);
-      if (!err.retryable) throw err;
+      if (!err.retryable) {
+        // a file too large, or a full disk: its partial bytes are only in the way
+        if (err.reason === 'too_large' || err.reason === 'no_space') await rm(partial, { force: true });
+        throw err;
+      }
       if (err.reason === 'restart') await restart();
       failures = done > before ? 1 : failures + 1;
       if (failures >= (o.maxAttempts ?? 6)) throw new DownloadError(`gave up after ${failures} attempts without progress: ${err.message}`, false, err.reason);

@@ -18,7 +18,7 @@ export type SourceOpener = (offset: number, signal: AbortSignal) => Promise<Open
 
 /** A download failure. `retryable` ones are tried again (resuming); `restart` drops the partial file first. */
 export class DownloadError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly reason: 'network' | 'http' | 'checksum' | 'restart' | 'io' = 'network') {
+  constructor(message: string, readonly retryable: boolean, readonly reason: 'network' | 'http' | 'checksum' | 'restart' | 'io' | 'too_large' | 'no_space' = 'network') {
     super(message);
     this.name = 'DownloadError';
   }

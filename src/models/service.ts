@@ -4,11 +4,13 @@
  * progress), end "ready" (size, sha256) or "error", and resume when the server starts again.
  */
 import { mkdirSync, existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realpath, rm } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
-import { InferscaleError, notFound } from '../core/errors.js';
+import { InferscaleError, invalid, notFound } from '../core/errors.js';
 import { parseInput } from '../domain/validation.js';
 import type { Db } from '../store/db.js';
 import { downloadFile } from './download.js';
@@ -16,6 +18,7 @@ import { fileOpener, httpOpener, resolveHfFile, type SourceOpener } from './fetc
 import { ModelStore, type ModelRow } from './model-store.js';
 import { hfEndpoint, hfFileUrl, parseSource, safeFileName, validateModelName } from './source.js';
 import { modelView, type ModelView } from './view.js';
+import { isStorageFull } from '../store/storage-status.js';
 import type { PodModel } from './pod-fetch.js';
 
 /** A model as the cluster's catalog keeps it (HA): enough for pods to fetch it and for a new leader to list it. */
@@ -52,7 +55,11 @@ export interface ModelServiceOptions {
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   /** download tuning, for tests */
-  download?: { maxAttempts?: number; backoffMs?: number; stallMs?: number };
+  download?: { maxAttempts?: number; backoffMs?: number; stallMs?: number; freeBytes?: (dir: string) => Promise<number>; reserveBytes?: number };
+  /** the largest model file downloaded or copied (default DEFAULT_MAX_MODEL_BYTES, 256 GiB) */
+  maxModelBytes?: number;
+  /** take sources on link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, ...): default refused */
+  allowPrivateSources?: boolean;
 }
 
 const createSchema = z.strictObject({
@@ -104,6 +111,7 @@ export class ModelService {
     if (this.store.get(name)) throw new InferscaleError('already_exists', `model "${name}" already exists (delete it first to fetch it again)`, { field: 'name' });
     const src = parseSource(c.from, this.env);
     if (src.kind === 'file' && !existsSync(src.location)) throw new InferscaleError('invalid_argument', `from: no file ${src.location} on the server machine`, { field: 'from' });
+    await this.checkSourceAllowed(src);
     const token = c.hfToken || undefined;
     if (src.kind === 'hf' && !src.file) {
       const file = await resolveHfFile(src.location, src.repo!, this.authHeaders('hf', token ?? this.env.HF_TOKEN));
@@ -131,6 +139,25 @@ export class ModelService {
     this.store.insert(row);
     this.start(name, token);
     return this.view(name);
+  }
+
+  /**
+   * A model source may not be the server's own files (its data dir holds the database, the admin token and
+   * the key that seals API keys), nor, unless `allowPrivateSources`, a link-local or cloud-metadata address
+   * (where instance credentials are served): checked on the name as given and on every address it resolves to.
+   */
+  private async checkSourceAllowed(src: { kind: string; location: string }): Promise<void> {
+    if (src.kind === 'file') {
+      const real = await realpath(src.location).catch(() => src.location);
+      const data = await realpath(this.o.dataDir).catch(() => this.o.dataDir);
+      if (real === data || real.startsWith(data + sep)) throw invalid('from', `${src.location} is in the server's data dir; copy the model elsewhere first`);
+      return;
+    }
+    if (this.o.allowPrivateSources) return;
+    const host = new URL(src.location).hostname.replace(/^\[|\]$/g, '');
+    const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((a) => a.map((x) => x.address), () => [] as string[]);
+    const bad = [host, ...addresses].find(isMetadataAddress);
+    if (bad) throw invalid('from', `${host} is a link-local or cloud-metadata address (${bad}); start the server with --allow-private-sources to allow it`);
   }
 
   async delete(name: string): Promise<void> {
@@ -246,13 +273,16 @@ export class ModelService {
     }
   }
 
-  private authHeaders(kind: string, token: string | undefined): Record<string, string> {
-    return kind === 'hf' && token ? { authorization: `Bearer ${token}` } : {};
+  /** The Hugging Face token goes to the Hugging Face origin only (never to a URL a catalog entry names). */
+  private authHeaders(kind: string, token: string | undefined, location?: string): Record<string, string> {
+    if (kind !== 'hf' || !token) return {};
+    if (location !== undefined && !sameOrigin(location, hfEndpoint(this.env))) return {};
+    return { authorization: `Bearer ${token}` };
   }
 
   private opener(m: ModelRow, token: string | undefined): SourceOpener {
     if (m.kind === 'file') return fileOpener(m.location);
-    return httpOpener(m.location, this.authHeaders(m.kind, token ?? this.env.HF_TOKEN));
+    return httpOpener(m.location, this.authHeaders(m.kind, token ?? this.env.HF_TOKEN, m.location));
   }
 
   private start(name: string, token: string | undefined): void {
@@ -265,11 +295,21 @@ export class ModelService {
     let pending: [number, number | undefined] | undefined;
     let timer: { cancel(): void } | undefined;
     const details = `${m.kind === 'file' ? 'copying' : 'downloading'} ${m.source}`;
+    // a full disk may refuse these writes: progress is then not recorded, and an outcome is recorded at the
+    // next start (the download resumes, or finds its finished file); it never ends the process
+    const record = (patch: Parameters<ModelStore['update']>[1]) => {
+      try {
+        this.store.update(name, patch);
+      } catch (e) {
+        if (!isStorageFull(e)) throw e;
+        this.o.log?.(`model ${name}: cannot record ${patch.state ?? 'progress'} (${(e as Error).message})`);
+      }
+    };
     const flush = () => {
       timer = undefined;
       if (!pending || abort.signal.aborted) return;
       last = this.o.clock.now();
-      this.store.update(name, { bytesDone: pending[0], bytesTotal: pending[1] ?? null, stateDetails: details, updatedAt: last });
+      record({ bytesDone: pending[0], bytesTotal: pending[1] ?? null, stateDetails: details, updatedAt: last });
       pending = undefined;
     };
     const progress = (done: number, total: number | undefined) => {
@@ -278,17 +318,17 @@ export class ModelService {
       if (wait <= 0) flush();
       else timer ??= this.o.clock.setTimeout(flush, wait);
     };
-    const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, ...this.o.download })
+    const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, maxBytes: this.o.maxModelBytes, ...this.o.download })
       .then((r) => {
         timer?.cancel();
-        this.store.update(name, { state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });
+        record({ state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });
         this.o.log?.(`model ${name} ready: ${r.size} bytes, sha256 ${r.sha256}`);
       })
       .catch((e: unknown) => {
         timer?.cancel();
         if (abort.signal.aborted) return;
         const msg = (e as Error).message;
-        this.store.update(name, { state: 'error', stateDetails: msg, tokenSealed: null, updatedAt: this.o.clock.now() });
+        record({ state: 'error', stateDetails: msg, tokenSealed: null, updatedAt: this.o.clock.now() });
         this.o.log?.(`model ${name} failed: ${msg}`);
       })
       .finally(() => {
@@ -297,4 +337,39 @@ export class ModelService {
       });
     this.jobs.set(name, { abort, done });
   }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An entry of the cluster's model catalog (the `inferscale-settings` ConfigMap, which anyone who can edit it
+ * may change) checked as the API checks a model: a valid name, a plain file name (no path), an http(s)
+ * location (a Hugging Face one on the Hugging Face origin), a sha256. Throws invalid_argument.
+ */
+export function checkSharedModel(m: unknown, env: NodeJS.ProcessEnv = process.env): SharedModel {
+  const o = (m && typeof m === 'object' ? m : {}) as Record<string, unknown>;
+  const name = validateModelName(o.name);
+  if (typeof o.fileName !== 'string' || o.fileName !== safeFileName(o.fileName) || o.fileName.includes('..')) throw invalid('fileName', `must be a plain file name, got ${JSON.stringify(o.fileName)}`);
+  if (o.kind !== 'url' && o.kind !== 'hf') throw invalid('kind', 'must be "url" or "hf" (pods fetch the model)');
+  if (typeof o.location !== 'string' || !/^https?:\/\//i.test(o.location) || !URL.canParse(o.location)) throw invalid('location', 'must be an http(s) URL');
+  if (o.kind === 'hf' && !sameOrigin(o.location, hfEndpoint(env))) throw invalid('location', `a Hugging Face model must come from ${hfEndpoint(env)}`);
+  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) throw invalid('sha256', 'must be 64 lowercase hex digits');
+  if (typeof o.source !== 'string' || o.source.length > 4096) throw invalid('source', 'must be a string');
+  return { name, source: o.source, kind: o.kind, location: o.location, fileName: o.fileName, sha256: o.sha256 };
+}
+
+/** Link-local (IPv4 169.254/16, IPv6 fe80::/10, IPv4-mapped) and well-known cloud metadata endpoints. */
+export function isMetadataAddress(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'metadata.google.internal' || h === 'metadata' || h === '100.100.100.200' || h === 'fd00:ec2::254') return true;
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
+  if (v4) return Number(v4[1]) === 169 && Number(v4[2]) === 254;
+  // IPv4-mapped in hex, as the URL parser writes it (::ffff:a9fe:a9fe is 169.254.169.254)
+  return /^fe[89ab][0-9a-f]:/.test(h) || /^::ffff:a9fe:[0-9a-f]{1,4}$/.test(h);
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -45,6 +45,14 @@ export class KeyBox {
 
   static fromFile(path: string): KeyBox {
     return new KeyBox(readOrCreateSecretFile(path, () => randomBytes(32).toString('hex')));
+  }
+
+  /**
+   * A secret for `purpose` derived from the server secret (HMAC-SHA256), the same on every start and on
+   * every server of an HA cluster: e.g. a replica's engine key, the servers' internal credential.
+   */
+  derive(purpose: string): string {
+    return createHmac('sha256', this.key).update(purpose).digest('base64url');
   }
 
   seal(plain: string): string {

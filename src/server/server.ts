@@ -1,12 +1,15 @@
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DataDirLock } from './data-dir-lock.js';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { dataFiles } from '../config/paths.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
+import { StorageStatus } from '../store/storage-status.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
@@ -63,6 +66,14 @@ export interface ServerOptions {
   http?: Partial<HttpLimits>;
   /** request body sizes and upstream timeouts of the gateway (src/gateway/gateway.ts) */
   gateway?: Partial<GatewayLimits>;
+  /** opens the SQLite file (default `openDb`; tests: a wrapper that fails writes as a full disk would) */
+  openDb?: (path: string) => Db;
+  /** the largest model file the model store downloads or copies, bytes (default 256 GiB) */
+  maxModelBytes?: number;
+  /** /metrics answers only this bearer token (default: open) */
+  metricsToken?: string;
+  /** model sources on link-local or cloud-metadata addresses are taken (default: refused) */
+  allowPrivateSources?: boolean;
 }
 
 export interface RunningServer {
@@ -79,6 +90,8 @@ export interface RunningServer {
   observability: Observability;
   /** the model store (src/models) */
   models: ModelService;
+  /** whether the disk filled and the periodic writers are failing (src/store/storage-status.ts) */
+  storage: StorageStatus;
   /** where replicas run: local and the Kubernetes zones (src/zones) */
   zones: ZoneRegistry;
   /** HA mode: this replica's part in the cluster (role, leader, reported signals) */
@@ -88,33 +101,54 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a server on a data dir, which it locks (a second server on the same dir fails with a message
+ * naming the first: data-dir-lock.ts).
+ */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const clock = o.clock ?? systemClock;
   const log = o.log ?? ((l: string) => console.log(`${new Date().toISOString()} ${l}`));
-  const files = dataFiles(o.dataDir);
   if (o.kedaTls) checkScalerTls(o.kedaTls);
-  const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const lock = DataDirLock.acquire(o.dataDir, { log });
+  try {
+    return await startLocked(o, log, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startLocked(o: ServerOptions, log: (line: string) => void, lock: DataDirLock): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock;
+  const files = dataFiles(o.dataDir);
+  const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   const inventory = await gpuInventory(o, log);
   const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
+  // the servers' calls to each other (HA: a follower's load reports): the same on every replica, never the admin token
+  const internalToken = `isi-${keys.derive('internal-token')}`;
   if (o.ha) zones.useHaZone(o.ha.zone);
-  const store = new Store(openDb(files.db));
+  const store = new Store((o.openDb ?? openDb)(files.db));
+  const storage = new StorageStatus({
+    clock, log,
+    probe: () => store.setSetting('storage_probe', String(clock.now())),
+  });
 
   const metrics = new GatewayMetrics();
-  const routes = new RouteTable(clock, metrics);
+  const engineKey = (replicaId: string) => `ise-${keys.derive(`engine-key:${replicaId}`)}`;
+  const routes = new RouteTable(clock, metrics, { engineKey });
   let member: ClusterMember | undefined;
   // before a cold start was measured: 30 s locally, plus node provisioning in a Kubernetes zone
   const coldStartMs = (id: string) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local'));
   // a follower has no replica rows: it takes the leader's estimate from the cluster
   routes.coldStartSeconds = (id) => (store.getDeployment(id) ? coldStartMs(id) : member?.clusterColdStartMs(id) ?? coldStartMs(id)) / 1000;
-  const provider = new LocalProvider({ clock, logDir: files.logs });
+  const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir) });
   let baseUrl = '';
-  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log });
+  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes, allowPrivateSources: o.allowPrivateSources });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
-  const requestLog = new RequestLog(store.db, clock);
+  const requestLog = new RequestLog(store.db, clock, storage);
   const reconciler = new Reconciler({
-    store, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs,
+    store, storage, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     onDeleted: (d) => {
       requestLog.flush();
@@ -122,9 +156,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     },
     podModel,
   });
-  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones });
+  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones, keyChanged: (d) => routes.setKeys(d) });
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
-  const observability = createObservability({ store, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
+  const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
   const autoscaler = new AutoscalerLoop({
     store, routes, deployments, clock, log,
@@ -149,11 +183,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     mountZoneRoutes(app, zones, deployments, podModel);
     mountClusterRoutes(app, () => member, wake, () => ({ identity: hostname(), url: baseUrl }));
   };
-  const api = createApi({ deployments, store, adminToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
+  const api = createApi({ deployments, store, adminToken, internalToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
-  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started });
+  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started, storage: () => storage.view(), metricsToken: o.metricsToken });
 
   const server: Server = createLimitedServer(handler, limits.http);
   await new Promise<void>((resolve, reject) => {
@@ -165,8 +199,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
+  lock.listening(baseUrl, port);
   requestLog.start();
   const lead = async () => {
+    // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
+    const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
+    for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
+      log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
+    }
     reconciler.start();
     observability.start();
     models.resumeInterrupted();
@@ -179,7 +219,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const { ClusterMember } = await import('../cluster/member.js');
     const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
     member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, adminToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
+      zones, store, routes, clock, log, internalToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
       pruneHistory: (now) => observability.history.prune(now),
       registry: metrics.registry,
       clusterChanges: {
@@ -212,6 +252,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     inventory,
     observability,
     models,
+    storage,
     zones,
     member,
     kedaPort: () => kedaServer?.port,
@@ -220,6 +261,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await kedaServer?.close();
       await reconciler.stop();
       requestLog.stop();
+      storage.stop();
       await models.close();
       await observability.stop();
       provider.close();
@@ -233,6 +275,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       }
       await routes.close();
       store.db.close();
+      lock.release();
     },
   };
 }

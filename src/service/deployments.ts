@@ -30,7 +30,14 @@ export interface DeploymentServiceOptions {
   };
   /** the zones of the zones file (src/zones); absent: only `local` */
   zones?: ZoneCatalog;
+  /** told of a new or rotated key once it is stored, so the gateway accepts it before the call returns */
+  keyChanged?: (d: DeploymentRow) => void;
 }
+
+/** How long a rotated key's predecessor is still accepted when the caller does not say (seconds). */
+export const DEFAULT_KEY_GRACE_S = 300;
+/** The longest grace a rotation may give the old key (seconds): 7 days. */
+export const MAX_KEY_GRACE_S = 7 * 24 * 3600;
 
 export interface GpuLimit {
   gpuType: string;
@@ -106,7 +113,7 @@ export class DeploymentService {
       createdAt: now,
       updatedAt: now,
     };
-    this.store.transaction(() => {
+    this.store.durableTransaction(() => {
       this.store.insertDeployment(d);
       this.store.addEvent(d.id, now, 'created', `created: ${c.replicas} x ${c.gpuCount} ${gpuType}, engine ${c.engine}, model ${c.modelName}`);
     });
@@ -230,16 +237,25 @@ export class DeploymentService {
     return this.o.keys.open(this.get(name).apiKeySealed);
   }
 
-  rotateKey(name: string): string {
+  /**
+   * A new API key; the old one is still accepted for `graceSeconds` (default DEFAULT_KEY_GRACE_S, 0: refused
+   * at once), so clients can switch without a refused request. The write is durable before the key is
+   * returned, and the gateway accepts the new key before this returns.
+   */
+  rotateKey(name: string, input: unknown = {}): { apiKey: string; previousKeyValidUntil: number | null } {
     const d = this.get(name);
+    const graceSeconds = parseGrace(input);
     const key = generateApiKey();
     const now = this.o.clock.now();
-    this.store.transaction(() => {
-      this.store.updateDeployment(d.id, { apiKeyHash: hashKey(key), apiKeySealed: this.o.keys.seal(key), updatedAt: now });
-      this.store.addEvent(d.id, now, 'key', 'API key rotated; the old key no longer works');
+    const until = graceSeconds > 0 ? now + graceSeconds * 1000 : null;
+    const patch = { apiKeyHash: hashKey(key), apiKeySealed: this.o.keys.seal(key), previousKeyHash: until ? d.apiKeyHash : null, previousKeyUntil: until, updatedAt: now };
+    this.store.durableTransaction(() => {
+      this.store.updateDeployment(d.id, patch);
+      this.store.addEvent(d.id, now, 'key', until ? `API key rotated; the old key works until ${new Date(until).toISOString()} (${graceSeconds} s)` : 'API key rotated; the old key no longer works');
     });
+    this.o.keyChanged?.({ ...d, ...patch });
     this.o.kick();
-    return key;
+    return { apiKey: key, previousKeyValidUntil: until };
   }
 
   async logs(name: string, tail: number): Promise<string[]> {
@@ -264,8 +280,7 @@ export class DeploymentService {
   }
 
   setGpuQuota(gpuType: string, max: number | null): GpuLimit[] {
-    if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
-    if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000)) throw invalid('max', 'must be an integer between 0 and 100000');
+    checkGpuQuota(gpuType, max);
     this.store.setQuota(gpuType, max);
     return this.gpuLimits();
   }
@@ -306,4 +321,17 @@ export class DeploymentService {
     if (types.length === 0) throw invalid('gpuType', 'this server has no GPU; start it with --virtual-gpus N');
     throw invalid('gpuType', `is required on a machine with several GPU types (${types.join(', ')})`);
   }
+}
+
+function parseGrace(input: unknown): number {
+  const g = input && typeof input === 'object' ? (input as { graceSeconds?: unknown }).graceSeconds : undefined;
+  if (g === undefined || g === null) return DEFAULT_KEY_GRACE_S;
+  if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g > MAX_KEY_GRACE_S) throw invalid('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_KEY_GRACE_S}`);
+  return g;
+}
+
+/** A GPU quota as the API takes it (and the cluster's settings are checked against): throws invalid_argument. */
+export function checkGpuQuota(gpuType: string, max: unknown): asserts max is number | null {
+  if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
+  if (max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 100000)) throw invalid('max', 'must be an integer between 0 and 100000');
 }

@@ -64,4 +64,7 @@ export const MIGRATIONS: string[] = [
   `,
   // the replica process's start, recorded at spawn: a pid reused by another program is not adopted or signalled
   `ALTER TABLE replicas ADD COLUMN pid_start TEXT;`,
+  // a rotated key's predecessor, accepted until previous_key_until (ms) so clients can switch over
+  `ALTER TABLE deployments ADD COLUMN previous_key_hash BLOB;
+   ALTER TABLE deployments ADD COLUMN previous_key_until INTEGER;`,
 ];

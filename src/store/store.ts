@@ -37,6 +37,8 @@ const toDeployment = (r: any): DeploymentRow => ({
   labels: JSON.parse(r.labels),
   apiKeyHash: r.api_key_hash,
   apiKeySealed: r.api_key_sealed,
+  previousKeyHash: r.previous_key_hash ?? null,
+  previousKeyUntil: r.previous_key_until ?? null,
   generation: r.generation,
   everReady: !!r.ever_ready,
   deleting: !!r.deleting,
@@ -76,6 +78,8 @@ const DEPLOYMENT_COLUMNS: Record<string, string> = {
   labels: 'labels',
   apiKeyHash: 'api_key_hash',
   apiKeySealed: 'api_key_sealed',
+  previousKeyHash: 'previous_key_hash',
+  previousKeyUntil: 'previous_key_until',
   generation: 'generation',
   everReady: 'ever_ready',
   deleting: 'deleting',
@@ -104,6 +108,10 @@ function encode(v: unknown): unknown {
   return v;
 }
 
+/** A deployment's events are kept 30 days, and at most 10,000 of them (the newest). */
+export const EVENTS_MAX_AGE_MS = 30 * 86_400_000;
+export const EVENTS_MAX_ROWS = 10_000;
+
 /** The one place that reads and writes state. Synchronous (better-sqlite3): each call is one transaction. */
 export class Store {
   constructor(readonly db: Db) {}
@@ -113,12 +121,12 @@ export class Store {
       .prepare(
         `INSERT INTO deployments (id, name, model_name, engine, engine_params, gpu_type, gpu_count, replicas, zone, status,
           status_details, max_ongoing_requests, max_queued_requests, queue_timeout_ms, drain_timeout_ms, autoscale, labels,
-          api_key_hash, api_key_sealed, generation, ever_ready, deleting, created_at, updated_at)
+          api_key_hash, api_key_sealed, previous_key_hash, previous_key_until, generation, ever_ready, deleting, created_at, updated_at)
          VALUES (@id, @name, @modelName, @engine, @engineParams, @gpuType, @gpuCount, @replicas, @zone, @status,
           @statusDetails, @maxOngoingRequests, @maxQueuedRequests, @queueTimeoutMs, @drainTimeoutMs, @autoscale, @labels,
-          @apiKeyHash, @apiKeySealed, @generation, @everReady, @deleting, @createdAt, @updatedAt)`,
+          @apiKeyHash, @apiKeySealed, @previousKeyHash, @previousKeyUntil, @generation, @everReady, @deleting, @createdAt, @updatedAt)`,
       )
-      .run(Object.fromEntries(Object.entries(d).map(([k, v]) => [k, encode(v)])));
+      .run(Object.fromEntries(Object.entries({ previousKeyHash: null, previousKeyUntil: null, ...d }).map(([k, v]) => [k, encode(v)])));
   }
 
   updateDeployment(id: string, patch: Partial<DeploymentRow>): void {
@@ -215,6 +223,14 @@ export class Store {
     return rows.reverse().map((r) => ({ id: r.id, deploymentId: r.deployment_id, at: r.at, kind: r.kind, message: r.message, data: r.data ? JSON.parse(r.data) : null }));
   }
 
+  /** Drops a deployment's events older than `maxAgeMs`, then all but its newest `maxRows`. */
+  pruneEvents(deploymentId: string, now: number, maxAgeMs = EVENTS_MAX_AGE_MS, maxRows = EVENTS_MAX_ROWS): void {
+    this.db.prepare('DELETE FROM events WHERE deployment_id = ? AND at < ?').run(deploymentId, now - maxAgeMs);
+    this.db
+      .prepare('DELETE FROM events WHERE deployment_id = ? AND id <= (SELECT id FROM events WHERE deployment_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')
+      .run(deploymentId, deploymentId, maxRows);
+  }
+
   deleteEvents(deploymentId: string): void {
     this.db.prepare('DELETE FROM events WHERE deployment_id = ?').run(deploymentId);
   }
@@ -240,5 +256,19 @@ export class Store {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * A transaction that survives power loss once it returns: the WAL is synced at its commit
+   * (`synchronous = FULL`), where the file's other writes (`NORMAL`) may lose their last commits to a power
+   * loss. For writes a client is told of and cannot redo: an API key created or rotated.
+   */
+  durableTransaction<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 }

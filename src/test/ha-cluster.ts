@@ -60,7 +60,7 @@ export async function startHaCluster(o: { leaseSeconds: number; itlMs?: number }
     pods: () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort(),
     async start(name) {
       if (!k.cluster.tryGet('pods', k.namespace, name)) {
-        k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] } });
+        k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] }, status: { podIP: '127.0.0.1' } });
       }
       const port = await freePort('127.0.0.1');
       const out = openSync(join(dir, `${name}.log`), 'a');

@@ -18,6 +18,7 @@ import { listNodes } from '../providers/kubernetes/capacity.js';
 import { ensureServerSecrets } from '../cluster/server-secret.js';
 import { deniedRequests, H100_NODE_LABELS, startFakeKube, testZone, until } from '../providers/kubernetes/testkit.js';
 import { parseZonesFile } from './load.js';
+import { commonLabels } from '../providers/kubernetes/render.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const read = (p: string) => readFileSync(DEPLOY + p, 'utf8');
@@ -52,6 +53,23 @@ describe('deploy/ manifests', () => {
     assert.ok(parseZonesFile(cm.data['zones.yaml']).zones.some((z) => z.name === zone && z.type === 'kubernetes'), `--ha ${zone} names a Kubernetes zone`);
     const env = server.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
     for (const v of ['POD_NAME', 'POD_IP']) assert.ok(env.includes(v), v);
+  });
+
+  it('the engines\' NetworkPolicy selects the engine pods inferscale renders and admits only the server pods', () => {
+    const np = objects('base/engine-network-policy.yaml')[0];
+    const server = objects('base/server.yaml').find((o) => o.kind === 'Deployment');
+    const selects = (sel: any, labels: Record<string, string>) =>
+      Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+      (sel.matchExpressions ?? []).every((e: any) => (e.operator === 'Exists' ? e.key in labels : e.values.includes(labels[e.key])));
+    const engine = commonLabels({ name: 'chat', labels: { team: 'a' }, gpuType: 'h100' });
+    assert.ok(selects(np.spec.podSelector, engine), 'engine pods are fenced');
+    assert.ok(!selects(np.spec.podSelector, server.spec.template.metadata.labels), 'the server pods are not');
+    assert.deepEqual(np.spec.policyTypes, ['Ingress']);
+    // the client's YAML loader names the field `from` as its model does: `_from`
+    const from = np.spec.ingress.flatMap((i: any) => i.from ?? i._from);
+    assert.equal(from.length, 1);
+    assert.ok(selects(from[0].podSelector, server.spec.template.metadata.labels), 'the server pods may connect');
+    assert.ok(!selects(from[0].podSelector, engine), 'engine pods may not reach each other');
   });
 
   it('the RBAC rules allow every call the server makes (replayed from the fake API)', async () => {

@@ -91,7 +91,7 @@ function modelLine(m) {
 export async function rotateKey(name) {
   const ok = await modal({
     title: `Rotate the API key of ${name}?`,
-    body: h('p', {}, 'A new key is issued and the old one stops working at once. Clients must switch to the new key.'),
+    body: h('p', {}, 'A new key is issued; the old one keeps working for 5 minutes, then stops. Clients must switch to the new key.'),
     actions: [{ label: 'Cancel' }, { label: 'Rotate key', tone: 'danger', id: 'rotate', onClick: () => api('POST', `/deployments/${name}/rotate-api-key`) }],
   });
   if (ok && ok.apiKey) await showKey(name, ok.apiKey, `${name}: new API key`);

@@ -8,6 +8,7 @@ import { InferscaleError, invalid } from '../../core/errors.js';
 import { splitArgs } from '../../core/argv.js';
 import type { EngineName } from '../../domain/types.js';
 import type { EngineDriver, EngineLaunch } from '../types.js';
+import { ENGINE_KEY_ENV, VLLM_KEY_ENV } from '../engine-key.js';
 import { checkTemplate, renderTemplate, PLACEHOLDERS } from './template.js';
 
 export const VLLM_TEMPLATE = 'vllm serve {model} --host {host} --port {port} --tensor-parallel-size {gpuCount} --served-model-name {name} {params}';
@@ -23,11 +24,22 @@ function paramWords(params: string): string[] {
   }
 }
 
-/** Flags the template sets: giving them again in the params would contradict inferscale. */
+/** The engine key as an environment variable (none when the replica has no key). */
+export function keyEnv(l: EngineLaunch, name: string): Record<string, string> {
+  return l.apiKey ? { [name]: l.apiKey } : {};
+}
+
+/**
+ * Flags the template sets: giving them again in the params would contradict inferscale. Python's argparse
+ * (vLLM, SGLang) also takes `--flag=value`, `--flag_name` for `--flag-name` (vLLM) and any unambiguous
+ * prefix (`--api-k`), so each word is compared in those forms too.
+ */
 function refuseReserved(words: string[], reserved: string[], engine: string): void {
   for (const w of words) {
-    const flag = w.split('=')[0];
-    if (reserved.includes(flag)) throw invalid(FIELD, `${flag} is set by inferscale for the ${engine} engine (it picks host, port, GPUs and the model); leave it out`);
+    if (!w.startsWith('-')) continue;
+    const flag = w.split('=')[0].replace(/_/g, '-');
+    const hit = reserved.find((r) => r === flag || (flag.startsWith('--') && flag.length > 3 && r.startsWith(flag)));
+    if (hit) throw invalid(FIELD, `${hit} is set by inferscale for the ${engine} engine (it picks host, port, GPUs, the model and the engine key); leave ${flag === hit ? 'it' : `${flag} (${hit})`} out`);
   }
 }
 
@@ -35,7 +47,13 @@ function vars(l: EngineLaunch, params: string) {
   return { model: l.modelPath ?? l.modelName, name: l.modelName, port: String(l.port), host: l.host, gpuCount: String(l.gpuCount), gpus: l.gpus.join(','), params };
 }
 
-function templateDriver(name: EngineName, template: string, binEnv: string, reserved: string[], help: string[]): EngineDriver {
+/**
+ * How a template engine is given its key: vLLM reads VLLM_API_KEY (kept off the command line); SGLang
+ * takes `--api-key` only (visible in `ps` to users of this machine: docs/reliability.md).
+ */
+type KeyDelivery = { env: string } | { flag: string };
+
+function templateDriver(name: EngineName, template: string, binEnv: string, reserved: string[], help: string[], key: KeyDelivery): EngineDriver {
   return {
     name,
     healthPath: '/health',
@@ -45,19 +63,20 @@ function templateDriver(name: EngineName, template: string, binEnv: string, rese
     },
     command(l) {
       const [command, ...args] = renderTemplate(template, vars(l, l.engineParams), process.env[binEnv] || undefined);
-      return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(',') } };
+      const env = { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...('env' in key ? keyEnv(l, key.env) : {}) };
+      return { command, args: 'flag' in key && l.apiKey ? [...args, key.flag, l.apiKey] : args, env };
     },
     paramHelp: () => [...help, `the command: ${template}`, `${binEnv}: replaces "${template.split(' ')[0]}", the executable`, `set by inferscale, not allowed in params: ${reserved.join(' ')}`],
   };
 }
 
-export const vllmDriver = templateDriver('vllm', VLLM_TEMPLATE, 'INFERSCALE_VLLM_BIN', ['--host', '--port', '--tensor-parallel-size', '-tp', '--served-model-name'], [
+export const vllmDriver = templateDriver('vllm', VLLM_TEMPLATE, 'INFERSCALE_VLLM_BIN', ['--host', '--port', '--tensor-parallel-size', '-tp', '--served-model-name', '--api-key'], [
   'any "vllm serve" flag, e.g. --max-model-len 8192 --gpu-memory-utilization 0.9 --dtype auto --max-num-seqs 64',
-]);
+], { env: VLLM_KEY_ENV });
 
-export const sglangDriver = templateDriver('sglang', SGLANG_TEMPLATE, 'INFERSCALE_SGLANG_BIN', ['--model-path', '--host', '--port', '--tp', '--tp-size', '--served-model-name'], [
+export const sglangDriver = templateDriver('sglang', SGLANG_TEMPLATE, 'INFERSCALE_SGLANG_BIN', ['--model-path', '--host', '--port', '--tp', '--tp-size', '--served-model-name', '--api-key'], [
   'any "sglang.launch_server" flag, e.g. --context-length 8192 --mem-fraction-static 0.85 --max-running-requests 64',
-]);
+], { flag: '--api-key' });
 
 /** `--command "TEMPLATE"` out of the params; the other words become {params}. */
 export function splitCommandParams(params: string): { template: string; rest: string } {
@@ -68,7 +87,8 @@ export function splitCommandParams(params: string): { template: string; rest: st
     const w = words[i];
     if (w === '--command') template = words[++i];
     else if (w.startsWith('--command=')) template = w.slice('--command='.length);
-    else rest.push(/[\s"'\\]/.test(w) ? `'${w.replace(/'/g, "'\\''")}'` : w);
+    // re-quoted the way splitArgs reads it back: in double quotes, with \ before " and \
+    else rest.push(/[\s"'\\]/.test(w) || w === '' ? `"${w.replace(/["\\]/g, '\\$&')}"` : w);
   }
   if (template === undefined || template.trim() === '') throw invalid(FIELD, '--command "TEMPLATE" is required for the command engine, e.g. --command "python serve.py --model {model} --port {port} {params}"');
   checkTemplate(template, FIELD);
@@ -86,7 +106,7 @@ export const commandDriver: EngineDriver = {
     const { template, rest } = splitCommandParams(l.engineParams);
     const [command, ...args] = renderTemplate(template, vars(l, rest));
     if (!command) throw new InferscaleError('invalid_argument', 'the command template is empty', { field: FIELD });
-    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(',') } };
+    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...keyEnv(l, ENGINE_KEY_ENV) } };
   },
   paramHelp: () => [
     '--command "TEMPLATE"  the command that starts one replica (required); it must serve OpenAI endpoints and GET /health on {port}',

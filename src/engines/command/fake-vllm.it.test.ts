@@ -41,6 +41,8 @@ before(async () => {
   chmodSync(bin, 0o755);
   writeFileSync(join(dir, 'weights.gguf'), 'not really weights');
   process.env.FAKE_VLLM_DIR = dir;
+  // replicas inherit only an allow-list of the server's environment: the fake's own variable is named
+  process.env.INFERSCALE_REPLICA_ENV = 'FAKE_VLLM_DIR';
   process.env.INFERSCALE_VLLM_BIN = bin;
   t = await startTestServer();
 });
@@ -48,6 +50,7 @@ after(async () => {
   await t.close();
   delete process.env.INFERSCALE_VLLM_BIN;
   delete process.env.FAKE_VLLM_DIR;
+  delete process.env.INFERSCALE_REPLICA_ENV;
   rmSync(dir, { recursive: true, force: true });
 });
 

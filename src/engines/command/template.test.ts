@@ -38,9 +38,37 @@ test('sglang: python -m sglang.launch_server with --tp; INFERSCALE_SGLANG_BIN re
 
 test('command: the template comes from --command, the other params fill {params}', () => {
   const p = '--command "python serve.py --model {model} --port {port} {params}" --temperature 0.5 --label "a b"';
-  assert.deepEqual(splitCommandParams(p), { template: 'python serve.py --model {model} --port {port} {params}', rest: "--temperature 0.5 --label 'a b'" });
+  assert.deepEqual(splitCommandParams(p), { template: 'python serve.py --model {model} --port {port} {params}', rest: '--temperature 0.5 --label "a b"' });
   const c = commandDriver.command({ ...launch, engineParams: p });
   assert.deepEqual([c.command, ...c.args], ['python', 'serve.py', '--model', '/data/models/stories/s.gguf', '--port', '4100', '--temperature', '0.5', '--label', 'a b']);
   assert.throws(() => commandDriver.validateParams('--temperature 1'), /--command "TEMPLATE" is required/);
   assert.throws(() => commandDriver.validateParams('--command "serve --port 1"'), /must pass \{port\}/);
+});
+
+test('engine key: vLLM gets it in VLLM_API_KEY (not on the command line), SGLang as --api-key, command engines in INFERSCALE_ENGINE_KEY', () => {
+  const v = vllmDriver.command({ ...launch, apiKey: 'ise-k' });
+  assert.equal(v.env.VLLM_API_KEY, 'ise-k');
+  assert.ok(!v.args.includes('ise-k'));
+  const s = sglangDriver.command({ ...launch, engineParams: '', apiKey: 'ise-k' });
+  assert.deepEqual(s.args.slice(-2), ['--api-key', 'ise-k']);
+  assert.equal(commandDriver.command({ ...launch, engineParams: '--command "serve --port {port}"', apiKey: 'ise-k' }).env.INFERSCALE_ENGINE_KEY, 'ise-k');
+  assert.equal(vllmDriver.command(launch).env.VLLM_API_KEY, undefined, 'no key: none set');
+});
+
+test('reserved flags are refused in every form argparse takes: --flag=value, underscores, unambiguous prefixes', () => {
+  for (const p of ['--api-key x', '--api-key=x', '--port=8000', '--api_key x', '--api-k x', '--served_model_name=y', '--hos 0.0.0.0']) {
+    assert.throws(() => vllmDriver.validateParams(p), /is set by inferscale/, p);
+  }
+  assert.throws(() => sglangDriver.validateParams('--api-key=x'), /--api-key is set by inferscale/);
+  assert.throws(() => sglangDriver.validateParams('--tp-size=2'), /--tp-size is set by inferscale/);
+  // ordinary flags pass, and so does a prefix too short to be one flag's (argparse refuses it as ambiguous)
+  vllmDriver.validateParams('--max-model-len 4096 --dtype auto --max-num-seqs 64');
+  vllmDriver.validateParams('--p 1');
+});
+
+test('command params with quotes, backslashes and empty words reach the command as given', () => {
+  const words = ["it's", 'say "hi"', 'back\\slash', '', "mixed 'a' \"b\""];
+  const p = `--command "serve --port {port} {params}" ${words.map((w) => `--x ${JSON.stringify(w)}`).join(' ')}`;
+  const c = commandDriver.command({ ...launch, engineParams: p });
+  assert.deepEqual(c.args.filter((_, i) => c.args[i - 1] === '--x'), words);
 });

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { InferscaleError } from '../../core/errors.js';
 import { splitArgs } from '../../core/argv.js';
 import type { EngineDriver } from '../types.js';
+import { ENGINE_KEY_ENV } from '../engine-key.js';
+import { keyEnv } from '../command/drivers.js';
 import { LLAMACPP_PARAM_HELP, parseLlamaCppParams } from './params.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -21,7 +23,7 @@ export const llamaCppDriver: EngineDriver = {
     return {
       command: process.execPath,
       args: [MAIN, '--host', l.host, '--port', String(l.port), '--model-name', l.modelName, '--model-path', l.modelPath, ...splitArgs(l.engineParams)],
-      env: { CUDA_VISIBLE_DEVICES: l.gpus.join(',') },
+      env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...keyEnv(l, ENGINE_KEY_ENV) },
     };
   },
   paramHelp: () => LLAMACPP_PARAM_HELP,

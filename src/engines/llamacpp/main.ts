@@ -7,6 +7,7 @@
  * loaded ends the process with code 1 and the reason in the log. SIGTERM/SIGINT: refuse new work,
  * finish what is in flight, exit 0 (or after SHUTDOWN_GRACE_MS).
  */
+import { ENGINE_KEY_ENV } from '../engine-key.js';
 import { pathToFileURL } from 'node:url';
 import { InferscaleError } from '../../core/errors.js';
 import { parseLlamaCppParams, LLAMACPP_PARAM_HELP, type LlamaCppParams } from './params.js';
@@ -52,7 +53,7 @@ export function runMain(argv: readonly string[]): void {
     process.stderr.write(`${(e as Error).message}\nengine params:\n  ${LLAMACPP_PARAM_HELP.join('\n  ')}\n`);
     process.exit(2);
   }
-  const s = createLlamaServer({ modelName: args.modelName, params: args.params, log: out });
+  const s = createLlamaServer({ modelName: args.modelName, params: args.params, log: out, apiKey: process.env[ENGINE_KEY_ENV] || undefined });
   let runtime: LlamaRuntime | undefined;
   s.server.on('error', (e) => {
     process.stderr.write(`llamacpp server error: ${e.message}\n`);

@@ -4,6 +4,7 @@
  * /v1/chat/completions and /v1/completions (streaming or not). Generation goes through a LlamaRuntime,
  * so tests can drive the server with a fake one.
  */
+import { engineKeyCheck } from '../engine-key.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readBody, sendError, sendJson, sendText } from '../sim/http-io.js';
@@ -34,12 +35,15 @@ export interface LlamaServerOptions {
   modelName: string;
   params: LlamaCppParams;
   log?: (line: string) => void;
+  /** requests other than /health and /metrics must carry `Authorization: Bearer <apiKey>` (engine-key.ts); none: open */
+  apiKey?: string;
 }
 
 const SSE_HEADERS = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' };
 
 export function createLlamaServer(o: LlamaServerOptions) {
   const log = o.log ?? (() => {});
+  const checkKey = engineKeyCheck(o.apiKey);
   const slots = new Slots(o.params.parallel, o.params.maxWaiting);
   const c = { prompt: 0, generation: 0, stop: 0, length: 0, aborted: 0 };
   const created = Math.floor(Date.now() / 1000);
@@ -116,6 +120,7 @@ export function createLlamaServer(o: LlamaServerOptions) {
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+    checkKey(req, path);
     const method = req.method ?? 'GET';
     const want = (m: string) => {
       if (method !== m) throw new OpenAIError(405, `${method} not allowed on ${path}`, 'invalid_request_error', 'method_not_allowed');

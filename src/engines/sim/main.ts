@@ -8,6 +8,7 @@
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests (streams too) finish, exit 0; exit
  * anyway after SHUTDOWN_GRACE_MS.
  */
+import { ENGINE_KEY_ENV } from '../engine-key.js';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../../core/clock.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
@@ -79,7 +80,7 @@ export function runSimMain(argv: readonly string[]): void {
     return;
   }
 
-  const sim = createSimServer({ params, modelName: args.modelName, clock: systemClock, log: out });
+  const sim = createSimServer({ params, modelName: args.modelName, clock: systemClock, log: out, apiKey: process.env[ENGINE_KEY_ENV] || undefined });
   const { server } = sim;
   server.on('error', (err) => {
     process.stderr.write(`sim server error: ${err.message}\n`);

@@ -6,6 +6,7 @@
  * Endpoints: GET /health, GET /v1/models, POST /v1/chat/completions, POST /v1/completions,
  * POST /v1/embeddings, GET /metrics.
  */
+import { engineKeyCheck } from '../engine-key.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Clock, Timer } from '../../core/clock.js';
@@ -27,6 +28,8 @@ export interface SimServerOptions {
   rand?: () => number;
   /** Receives one line per finished request ("POST /v1/completions 200 12ms") and lifecycle lines. */
   log?: (line: string) => void;
+  /** requests other than /health and /metrics must carry `Authorization: Bearer <apiKey>` (engine-key.ts); none: open */
+  apiKey?: string;
 }
 
 export interface SimServerState {
@@ -60,6 +63,7 @@ export interface SimServer {
 export function createSimServer(opts: SimServerOptions): SimServer {
   const { params, modelName, clock } = opts;
   const log = opts.log ?? (() => {});
+  const checkKey = engineKeyCheck(opts.apiKey);
   const createdAt = clock.now();
   let loaded = false;
   let draining = false;
@@ -122,6 +126,7 @@ export function createSimServer(opts: SimServerOptions): SimServer {
   server.on('close', () => loadTimer?.cancel());
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+    checkKey(req, path);
     const method = req.method ?? 'GET';
     const want = (m: string) => {
       if (method !== m) throw new OpenAIError(405, `${method} not allowed on ${path}`, 'invalid_request_error', 'method_not_allowed');

@@ -106,7 +106,11 @@ export function keySecret(d: DeploymentRow): V1Secret {
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
     metadata: { name: keySecretName(d.name), labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name } },
-    data: { 'key-sha256': d.apiKeyHash.toString('base64'), 'key-sealed': Buffer.from(d.apiKeySealed).toString('base64') },
+    data: {
+      'key-sha256': d.apiKeyHash.toString('base64'), 'key-sealed': Buffer.from(d.apiKeySealed).toString('base64'),
+      // a rotated key's predecessor and until when it is accepted (ms since the epoch, as text)
+      ...(d.previousKeyHash && d.previousKeyUntil ? { 'previous-key-sha256': d.previousKeyHash.toString('base64'), 'previous-key-until': Buffer.from(String(d.previousKeyUntil)).toString('base64') } : {}),
+    },
   };
 }
 
@@ -136,11 +140,14 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
   if (!hash || !id) return undefined;
   const st = (r.status ?? {}) as Record<string, any>;
   const sealed = secret?.data?.['key-sealed'];
+  const previous = secret?.data?.['previous-key-sha256'];
+  const previousUntil = Number(Buffer.from(secret?.data?.['previous-key-until'] ?? '', 'base64').toString());
   const createdAt = Date.parse(r.metadata.annotations?.[ANNOTATION_CREATED_AT] ?? '');
   return {
     id, name: r.metadata.name, modelName: s.modelName, engine: s.engine, engineParams: s.engineParams ?? '', gpuType: s.gpuType, gpuCount: s.gpuCount, replicas: deleting ? 0 : s.replicas, zone: s.zone,
     status: st.status ?? 'creating', statusDetails: st.statusDetails ?? '', maxOngoingRequests: s.maxOngoingRequests ?? 64, maxQueuedRequests: s.maxQueuedRequests ?? 1000,
     queueTimeoutMs: s.queueTimeoutMs ?? 300_000, drainTimeoutMs: s.drainTimeoutMs ?? 120_000, autoscale: s.autoscale ?? null, labels: s.labels ?? {},
-    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '', createdAt: Number.isFinite(createdAt) ? createdAt : 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting,
+    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '',
+    previousKeyHash: previous && previousUntil > 0 ? Buffer.from(previous, 'base64') : null, previousKeyUntil: previous && previousUntil > 0 ? previousUntil : null, createdAt: Number.isFinite(createdAt) ? createdAt : 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting,
   };
 }

@@ -36,6 +36,22 @@ test('a deployment round-trips through its resource and key Secret (sealed key, 
   assert.equal((k.cluster.get('inferencedeployments', k.namespace, 'chat') as unknown as { status: { coldStartMs: number } }).status.coldStartMs, 4_500);
 });
 
+test('a rotated key\'s predecessor and its end travel in the key Secret, so every server replica honours the grace', async () => {
+  const mirror = new DeploymentMirror(client, () => undefined);
+  const until = Date.UTC(2026, 0, 3);
+  await mirror.sync([row({ apiKeyHash: Buffer.alloc(32, 8), previousKeyHash: Buffer.alloc(32, 7), previousKeyUntil: until })], () => 2);
+  let [back] = (await readClusterDeployments(client, () => assert.fail('no new key needed'))).rows;
+  assert.ok(back.apiKeyHash.equals(Buffer.alloc(32, 8)));
+  assert.ok(back.previousKeyHash!.equals(Buffer.alloc(32, 7)));
+  assert.equal(back.previousKeyUntil, until);
+  // a rotation without grace takes the old key out of the Secret
+  await mirror.sync([row({ apiKeyHash: Buffer.alloc(32, 9), previousKeyHash: null, previousKeyUntil: null })], () => 2);
+  [back] = (await readClusterDeployments(client, () => assert.fail('no new key needed'))).rows;
+  assert.equal(back.previousKeyHash, null);
+  assert.equal(back.previousKeyUntil, null);
+  await mirror.sync([row()], () => 2);
+});
+
 test('a resource whose key Secret was deleted by hand is kept, with a new key, not dropped', async () => {
   k.cluster.delete('secrets', k.namespace, 'inferscale-key-chat');
   const { rows, rekeyed } = await readClusterDeployments(client, () => ({ hash: Buffer.alloc(32, 9), sealed: 'new-sealed' }));

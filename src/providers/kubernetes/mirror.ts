@@ -248,11 +248,22 @@ export class DeploymentMirror {
 
 const sortedJson = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
 
-/** The settings the leader wrote (empty when none were ever written). */
-export async function readSettings(k: KubeClient): Promise<ClusterSettings> {
+/**
+ * The settings the leader wrote (empty when none were ever written), as stored: a key that is not JSON
+ * counts as empty (`log` says so). The entries are not checked here: see src/cluster/settings.ts.
+ */
+export async function readSettings(k: KubeClient, log?: (line: string) => void): Promise<ClusterSettings> {
   try {
     const cm = await k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace: k.namespace });
-    const read = <T>(key: string, none: T): T => (cm.data?.[key] ? (JSON.parse(cm.data[key]) as T) : none);
+    const read = <T>(key: string, none: T): T => {
+      if (!cm.data?.[key]) return none;
+      try {
+        return JSON.parse(cm.data[key]) as T;
+      } catch {
+        log?.(`cluster: ${SETTINGS_CONFIGMAP} ${key} is not JSON: ignored`);
+        return none;
+      }
+    };
     return { quotas: read(QUOTAS_KEY, {}), models: read(MODELS_KEY, []), prices: read(PRICES_KEY, {}) };
   } catch (e) {
     if (isNotFound(e)) return { quotas: {}, models: [], prices: {} };

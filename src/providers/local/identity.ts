@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Whether a pid is still the replica process we started. A pid alone says nothing once its process has
@@ -12,12 +12,19 @@ import { readFileSync } from 'node:fs';
  * - Windows, or when nothing can be read: it is not ours (never adopted, never signalled).
  */
 export const REPLICA_ID_ENV = 'INFERSCALE_REPLICA_ID';
+/** set at spawn to the data dir of the server that started the replica: whose replica a process is */
+export const REPLICA_OWNER_ENV = 'INFERSCALE_REPLICA_OWNER';
 
 export interface ProcessIdentity {
   /** a string that differs for any two processes ever given `pid`; undefined: gone or unknowable here */
   startOf(pid: number): string | undefined;
   /** whether `pid` is the replica `replicaId` (its start must equal `recordedStart` when that is known) */
   isReplica(pid: number, replicaId: string, recordedStart: string | null | undefined): boolean;
+  /**
+   * Every running process started as a replica of `owner` (a data dir): its environment carries both
+   * REPLICA_OWNER_ENV=owner and REPLICA_ID_ENV. Linux only (/proc); elsewhere none are found.
+   */
+  replicasOf(owner: string): { pid: number; replicaId: string }[];
 }
 
 export function processIdentity(platform: NodeJS.Platform = process.platform): ProcessIdentity {
@@ -32,6 +39,23 @@ export function processIdentity(platform: NodeJS.Platform = process.platform): P
       if (env === undefined) return startMatches();
       if (!hasEnv(env, `${REPLICA_ID_ENV}=${replicaId}`)) return false;
       return !recordedStart || startMatches();
+    },
+    replicasOf(owner) {
+      if (platform !== 'linux') return [];
+      let pids: string[];
+      try {
+        pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+      } catch {
+        return [];
+      }
+      const out: { pid: number; replicaId: string }[] = [];
+      for (const p of pids) {
+        const env = environOf(Number(p));
+        if (!env || !hasEnv(env, `${REPLICA_OWNER_ENV}=${owner}`)) continue;
+        const id = env.toString('latin1').split('\0').find((e) => e.startsWith(`${REPLICA_ID_ENV}=`));
+        if (id) out.push({ pid: Number(p), replicaId: id.slice(REPLICA_ID_ENV.length + 1) });
+      }
+      return out;
     },
   };
 }

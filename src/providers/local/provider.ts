@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { copyFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../types.js';
 import { freePort } from './ports.js';
+import { replicaEnv } from './replica-env.js';
 import { tailFile } from './logs.js';
-import { processIdentity, REPLICA_ID_ENV, type ProcessIdentity } from './identity.js';
+import { processIdentity, REPLICA_ID_ENV, REPLICA_OWNER_ENV, type ProcessIdentity } from './identity.js';
 
 export interface LocalProviderOptions {
   clock: Clock;
@@ -14,6 +16,12 @@ export interface LocalProviderOptions {
   host?: string;
   /** how a pid is shown to be a replica we started (default: this platform's, identity.ts) */
   identity?: ProcessIdentity;
+  /** who starts these replicas (the data dir): set in each replica's environment, so orphans can be found */
+  owner?: string;
+  /** a replica's log file past this size is rotated (copied to `.1`, then emptied; default 64 MiB) */
+  logMaxBytes?: number;
+  /** log files not written for this long (replicas long gone) are deleted (default 7 days) */
+  logMaxAgeMs?: number;
 }
 
 function alive(pid: number): boolean {
@@ -59,7 +67,8 @@ export class LocalProvider implements ReplicaProvider {
       const child = spawn(cmd.command, cmd.args, {
         detached: true,
         stdio: ['ignore', fd, fd],
-        env: { ...process.env, ...cmd.env, [REPLICA_ID_ENV]: replicaId },
+        // an allow-list of the server's environment (replica-env.ts), then the engine's own
+        env: { ...replicaEnv(process.env), ...cmd.env, [REPLICA_ID_ENV]: replicaId, ...(this.opts.owner ? { [REPLICA_OWNER_ENV]: this.opts.owner } : {}) },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -71,6 +80,7 @@ export class LocalProvider implements ReplicaProvider {
       });
       child.unref();
       this.watched.set(pid, replicaId);
+      this.ensurePolling();
       return { replicaId, pid, pidStart: this.identity.startOf(pid) ?? null, port, url: `http://${this.host}:${port}` };
     } finally {
       closeSync(fd);
@@ -118,6 +128,19 @@ export class LocalProvider implements ReplicaProvider {
     return true;
   }
 
+  /**
+   * Stops every process started as a replica of this owner that no live replica row owns: `owned` says
+   * whether a (replica id, pid) pair is a live row's. Such an orphan is left by a crash between spawning a
+   * replica and recording its pid; its GPUs are free in the store and would be handed out again. Stops
+   * them like `stop` (SIGTERM to the group, SIGKILL after `graceMs`) and returns what it stopped.
+   */
+  async sweepOrphans(owned: (replicaId: string, pid: number) => boolean, graceMs: number): Promise<{ pid: number; replicaId: string }[]> {
+    if (!this.opts.owner) return [];
+    const orphans = this.identity.replicasOf(this.opts.owner).filter((p) => p.pid !== process.pid && !owned(p.replicaId, p.pid));
+    await Promise.all(orphans.map((o) => this.stop({ replicaId: o.replicaId, pid: o.pid, pidStart: null, port: 0, url: '' }, graceMs)));
+    return orphans;
+  }
+
   onExit(listener: (info: ExitInfo) => void): void {
     this.listeners.push(listener);
   }
@@ -126,15 +149,45 @@ export class LocalProvider implements ReplicaProvider {
     return tailFile(join(this.opts.logDir, deploymentName, `${replicaId}.log`), lines);
   }
 
-  /** Adopted processes are not our children: poll them for exit. */
+  /**
+   * Keeps the replicas' log files bounded: a file past `logMaxBytes` is copied to `<file>.1` (replacing the
+   * previous one) and emptied in place, which the replica, writing with O_APPEND, carries on after (a line
+   * written between the copy and the emptying may be lost); files not written for `logMaxAgeMs` are deleted.
+   */
+  async maintainLogs(): Promise<void> {
+    const max = this.opts.logMaxBytes ?? 64 * 2 ** 20;
+    const maxAge = this.opts.logMaxAgeMs ?? 7 * 86_400_000;
+    const now = this.opts.clock.now();
+    for (const dir of await readdir(this.opts.logDir).catch(() => [] as string[])) {
+      const d = join(this.opts.logDir, dir);
+      for (const f of await readdir(d).catch(() => [] as string[])) {
+        if (!f.endsWith('.log') && !f.endsWith('.log.1')) continue;
+        const p = join(d, f);
+        const st = await stat(p).catch(() => undefined);
+        if (!st?.isFile()) continue;
+        if (now - st.mtimeMs > maxAge) await rm(p, { force: true });
+        else if (f.endsWith('.log') && st.size > max) {
+          await copyFile(p, `${p}.1`);
+          await truncate(p, 0);
+        }
+      }
+    }
+  }
+
+  /** Adopted processes are not our children: poll them for exit. Log files are kept bounded once a minute. */
   private ensurePolling(): void {
     if (this.pollTimer) return;
+    let logsAt = 0;
     const tick = () => {
       for (const [pid, replicaId] of this.watched) {
         if (!alive(pid)) {
           this.watched.delete(pid);
           this.emit({ replicaId, code: null, signal: null });
         }
+      }
+      if (this.opts.clock.now() - logsAt >= 60_000) {
+        logsAt = this.opts.clock.now();
+        void this.maintainLogs().catch(() => undefined);
       }
       this.pollTimer = this.opts.clock.setTimeout(tick, 1000);
     };
