@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOurPolicy } from './ours.js';
+import { createOurPolicy, TUNING } from './ours.js';
 import { buildAutoscaleSpec, type AutoscaleInput } from './spec.js';
 import { changes, desiredAt, input, MIN, runScenario, SEC, samples, type Step } from './testkit.js';
 import type { DemandPoint } from './types.js';
@@ -81,9 +81,9 @@ describe('the ten complaints', () => {
       demand: (t) => ({ load: t > 30 * SEC ? 8 + Math.min(200, (t - 30 * SEC) / 100) : 6, arrivals: 5 }),
     });
     const firstUp = steps.find((s) => s.desired > 2)!;
-    // queueing starts at 31 s; a queue that lasts a fifth of the 3 min cold start (36 s) is demand
-    assert.ok(firstUp.at > 31 * SEC && firstUp.at <= 31 * SEC + 36 * SEC + 1 * SEC, `first scale-up at ${firstUp.at}`);
-    assert.match(firstUp.reason, /ongoing 8, queued \d+/);
+    // queueing starts at 31 s; a queue that lasts the confirmation (TUNING.upConfirmShare of the 3 min cold start) is demand
+    assert.ok(firstUp.at > 31 * SEC && firstUp.at <= 31 * SEC + TUNING.upConfirmShare * 3 * MIN + 10 * SEC, `first scale-up at ${firstUp.at}`);
+    assert.match(firstUp.reason, /ongoing [0-9.]+, queued [1-9][0-9.]*\)/);
     assert.equal(desiredAt(steps, 4 * MIN), 16);
   });
 
