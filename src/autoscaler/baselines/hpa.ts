@@ -12,6 +12,7 @@ import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
 import { changedWithin, recordScaleEvent, type ScaleEvent } from '../pieces/rate-limit.js';
 import { recordRecommendation, stabilize, type Recommendation } from '../pieces/stabilize.js';
+import { lazyResult } from '../pieces/decision.js';
 import type { PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
 import { num } from '../units.js';
 
@@ -122,10 +123,9 @@ export function createHpaPolicy(options: HpaOptions): ScalingPolicy<HpaState> {
       const rec = podsMetricReplicas(current, total, replicas.ready, replicas.starting, options.targetOngoingRequests, b.tolerance);
       const step = hpaStep(now, current, rec, min, options.maxReplicas, b, prev);
       const per = replicas.ready ? total / replicas.ready : 0;
-      const reason =
+      return lazyResult(step.desired, step.state, () =>
         `hpa: ${num(per)} per ready pod (${replicas.ready} ready, ${replicas.starting} without metrics) vs target ` +
-        `${options.targetOngoingRequests} -> ${rec}${step.note}; desired ${step.desired}`;
-      return { desired: step.desired, reason, state: step.state };
+        `${options.targetOngoingRequests} -> ${rec}${step.note}; desired ${step.desired}`);
     },
   };
 }

@@ -9,6 +9,7 @@
  */
 import { latestSample } from '../pieces/average.js';
 import { withDefaults } from '../pieces/defaults.js';
+import { lazyResult } from '../pieces/decision.js';
 import type { PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
 import { num } from '../units.js';
 import { externalAverageReplicas, hpaStep, HPA_BEHAVIOR, initHpaState, type HpaBehavior, type HpaState } from './hpa.js';
@@ -62,24 +63,22 @@ export function createKedaPolicy(options: KedaOptions): ScalingPolicy<KedaState>
         state.active = metric > o.activationThreshold;
         if (state.active) state.lastActiveAt = now;
       }
-      const head = `keda: metric ${num(metric)} (${state.active ? 'active' : 'inactive'} at last poll)`;
+      const active = state.active;
+      const head = () => `keda: metric ${num(metric)} (${active ? 'active' : 'inactive'} at last poll)`;
       if (current === 0) {
         const desired = state.active ? Math.max(1, o.minReplicas) : o.minReplicas;
-        return { desired, reason: `${head}; at zero -> ${desired}`, state };
+        return lazyResult(desired, state, () => `${head()}; at zero -> ${desired}`);
       }
       if (o.minReplicas === 0 && !state.active && now - state.lastActiveAt >= o.cooldownPeriodMs) {
-        const idle = num((now - state.lastActiveAt) / 1000);
-        return { desired: 0, reason: `${head}; inactive ${idle}s >= cooldown ${o.cooldownPeriodMs / 1000}s -> 0`, state };
+        const idle = (now - state.lastActiveAt) / 1000;
+        return lazyResult(0, state, () => `${head()}; inactive ${num(idle)}s >= cooldown ${o.cooldownPeriodMs / 1000}s -> 0`);
       }
       const status = replicas.ready + replicas.starting;
       const rec = status === 0 ? current : externalAverageReplicas(status, metric, o.targetValue, b.tolerance);
       const step = hpaStep(now, current, rec, hpaMin, o.maxReplicas, b, prev.hpa);
       state.hpa = step.state;
-      return {
-        desired: step.desired,
-        reason: `${head}; hpa ${num(metric)} / ${o.targetValue} over ${status} pods -> ${rec}${step.note}; desired ${step.desired}`,
-        state,
-      };
+      return lazyResult(step.desired, state, () =>
+        `${head()}; hpa ${num(metric)} / ${o.targetValue} over ${status} pods -> ${rec}${step.note}; desired ${step.desired}`);
     },
   };
 }

@@ -8,6 +8,7 @@
 import { windowAverage, latestSample, loadOf } from '../pieces/average.js';
 import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
+import { lazyResult } from '../pieces/decision.js';
 import type { LoadSample, PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
 import { num } from '../units.js';
 
@@ -95,10 +96,9 @@ export function createKpaPolicy(options: KpaOptions): ScalingPolicy<KpaState> {
         }
       } else state.zeroSince = undefined;
       const mode = state.panicTime !== undefined ? `panicking (max ${state.maxPanicPods})` : 'stable';
-      const reason =
+      return lazyResult(desired, state, () =>
         `kpa ${mode}: stable ${num(stable)} -> ${dS}, panic ${num(panic)} -> ${dP} at target ${num(target)}; ` +
-        `ready ${replicas.ready}${note}; desired ${desired}`;
-      return { desired, reason, state };
+        `ready ${replicas.ready}${note}; desired ${desired}`);
     },
   };
 }

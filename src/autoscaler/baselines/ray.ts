@@ -9,6 +9,7 @@
 import { latestSample, loadOf, windowAverage } from '../pieces/average.js';
 import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
+import { lazyResult } from '../pieces/decision.js';
 import type { LoadSample, PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
 import { num } from '../units.js';
 
@@ -61,11 +62,11 @@ export function createRayPolicy(options: RayOptions): ScalingPolicy<RayState> {
         windowAverage(input.samples, now, o.lookBackMs, (s: LoadSample) =>
           s === last ? s.ongoing + Math.max(s.queued, held) : loadOf(s),
         ) ?? held;
-      const head = `ray: total ${num(total)} / target ${o.targetOngoingRequests}, running ${running}`;
+      const head = () => `ray: total ${num(total)} / target ${o.targetOngoingRequests}, running ${running}`;
 
       if (running === 0) {
         const desired = total > 0 || held > 0 ? Math.max(1, current) : current;
-        return { desired, reason: `${head}; no running replica; desired ${desired}`, state: {} };
+        return lazyResult(desired, {}, () => `${head()}; no running replica; desired ${desired}`);
       }
       const raw = total / o.targetOngoingRequests;
       const factor = raw >= running ? o.upscalingFactor : o.downscalingFactor;
@@ -74,22 +75,22 @@ export function createRayPolicy(options: RayOptions): ScalingPolicy<RayState> {
 
       let desired = current;
       const state: RayState = {};
-      let note = '';
+      let note = () => '';
       if (n > current) {
-        state.upSince = prev.upSince ?? now;
-        if (now - state.upSince >= o.upscaleDelayMs) {
+        const since = (state.upSince = prev.upSince ?? now);
+        if (now - since >= o.upscaleDelayMs) {
           desired = n;
           state.upSince = undefined;
-        } else note = `; up to ${n} in ${num((o.upscaleDelayMs - (now - state.upSince)) / 1000)}s`;
+        } else note = () => `; up to ${n} in ${num((o.upscaleDelayMs - (now - since)) / 1000)}s`;
       } else if (n < current) {
-        state.downSince = prev.downSince ?? now;
+        const since = (state.downSince = prev.downSince ?? now);
         const wait = current === 1 ? toZeroMs : o.downscaleDelayMs;
-        if (now - state.downSince >= wait) {
+        if (now - since >= wait) {
           desired = n;
           state.downSince = undefined;
-        } else note = `; down to ${n} in ${num((wait - (now - state.downSince)) / 1000)}s`;
+        } else note = () => `; down to ${n} in ${num((wait - (now - since)) / 1000)}s`;
       }
-      return { desired, reason: `${head} -> ${n}${note}; desired ${desired}`, state };
+      return lazyResult(desired, state, () => `${head()} -> ${n}${note()}; desired ${desired}`);
     },
   };
 }

@@ -9,6 +9,7 @@
 import { windowSum } from '../pieces/average.js';
 import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
+import { lazyResult } from '../pieces/decision.js';
 import type { PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
 import { num } from '../units.js';
 
@@ -57,7 +58,7 @@ export function createSkyServePolicy(options: SkyServeOptions): ScalingPolicy<Sk
       const interval = target === 0 ? o.noReplicaDecisionIntervalMs : o.decisionIntervalMs;
       const final = (t: number) => (t === 0 ? 0 : clampReplicas(t + o.numOverprovision, 0, o.maxReplicas + o.numOverprovision));
       if (now - prev.lastDecisionAt < interval) {
-        return { desired: final(target), reason: `skyserve: next decision in ${num((interval - (now - prev.lastDecisionAt)) / 1000)}s`, state: { ...prev, target } };
+        return lazyResult(final(target), { ...prev, target }, () => `skyserve: next decision in ${num((interval - (now - prev.lastDecisionAt)) / 1000)}s`);
       }
       const qps = windowSum(input.samples, now, o.qpsWindowMs, 'arrivals') / (o.qpsWindowMs / 1000);
       const calc = clampReplicas(ceilReplicas(qps / o.targetQpsPerReplica), o.minReplicas, o.maxReplicas);
@@ -77,10 +78,9 @@ export function createSkyServePolicy(options: SkyServeOptions): ScalingPolicy<Sk
         }
       }
       const desired = final(state.target!);
-      const reason =
+      return lazyResult(desired, state, () =>
         `skyserve: qps ${num(qps)} / ${o.targetQpsPerReplica} per replica -> ${calc}; ` +
-        `up ${state.upCount}/${upThreshold}, down ${state.downCount}/${downThreshold}; desired ${desired}`;
-      return { desired, reason, state };
+        `up ${state.upCount}/${upThreshold}, down ${state.downCount}/${downThreshold}; desired ${desired}`);
     },
   };
 }
