@@ -23,6 +23,9 @@ describe('TTFT split', () => {
     assert.equal(r.desired, 2, 'the load term asks for 2; the breach adds none');
     assert.match(r.reason, /ttft p95 2\.4s is above the 1s SLO, 96% of it prefill \(wait p95 100ms\): more replicas would not help/);
     assert.equal(r.state.sloCase, 'prefill');
+    assert.match(r.notice ?? '', /^TTFT SLO breach that replicas cannot fix: .*96% of it prefill/, 'an event when it begins');
+    const again = p.decide(input({ now: now + 1000, samples: s, replicas: { ready: 2, desired: 2 } }), r.state);
+    assert.equal(again.notice, undefined, 'said once');
   });
 
   it('a wait-bound breach sizes from the queueing model, never above 2x the load term, even when no count can meet the SLO', () => {

@@ -441,7 +441,9 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
 
   const showDown = reactive < current && downT.replicas !== upT.replicas;
   const wakeAt = desired === 0 && prewarmAt < Infinity && state.prewarmedSpell !== state.lastActiveAt ? prewarmAt : undefined;
-  return new Decision(desired, state, wakeAt, () => {
+  const notice = upT.sloCase === 'prefill' && prev.sloCase !== 'prefill'
+    ? `TTFT SLO breach that replicas cannot fix: ${upT.text()}` : undefined;
+  return new Decision(desired, state, wakeAt, notice, () => {
     const down = showDown ? `; 60s ${downT.text()}` : '';
     const capacity = `ready ${ready} + starting ${replicas.starting}`;
     return [upT.text() + down, capacity, ...notes.map((n) => n())].join('; ') + `; desired ${desired}`;
@@ -456,6 +458,7 @@ class Decision implements PolicyResult<OurState> {
     readonly desired: number,
     readonly state: OurState,
     readonly wakeAt: number | undefined,
+    readonly notice: string | undefined,
     private readonly build: () => string,
   ) {}
 

@@ -83,6 +83,11 @@ export interface PolicyResult<S> {
    * flat values for display; the live loop shows the latest in `deployment show` and the dashboard
    */
   model?: Record<string, unknown>;
+  /**
+   * optional: a condition that began at this decision and is worth an event even though the replica count
+   * may not change (e.g. a TTFT breach that more replicas cannot fix); said once, when it begins
+   */
+  notice?: string;
 }
 
 export interface ScalingPolicy<S = unknown> {

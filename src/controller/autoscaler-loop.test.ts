@@ -14,11 +14,11 @@ function setup() {
   const { clock, store, deployments } = inProcessService();
   const routes = new RouteTable(clock, new GatewayMetrics());
   const sampler = new HistorySampler({ clock, history: new HistoryStore(store.db), store, routes });
-  const asked = { desired: 0 };
+  const asked: { desired: number; notice?: string } = { desired: 0 };
   const seen: PolicyInput[] = [];
   const policy = (): ScalingPolicy<number> => ({
     name: 'asked', tickMs: 1000, init: () => 0,
-    decide: (input, n) => (seen.push(input), { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 } }),
+    decide: (input, n) => (seen.push(input), { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 }, notice: asked.notice }),
   });
   const loop = new AutoscalerLoop({ store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: () => undefined, policy });
   const tick = async () => {
@@ -56,4 +56,19 @@ test('the loop caps a decision above what quota allows, saying so, instead of dr
   assert.equal(last.desired, 20);
   assert.match(last.reason, /^asked for 70; capped at 20: the a5000 GPU quota of 20/);
   assert.match(store.listEvents(id, { kind: 'autoscale' }).at(-1)!.message, /^autoscaled 1 -> 20: asked for 70; capped at 20: /);
+});
+
+test('a notice from the policy is recorded as an autoscale event even when the replica count stays', async () => {
+  const { store, deployments, asked, tick } = setup();
+  deployments.create({ name: 'long', modelName: 'm', replicas: 2 });
+  deployments.setAutoscale('long', { minReplicas: 2, maxReplicas: 4, forecast: false });
+  const id = store.getDeploymentByName('long')!.id;
+  asked.desired = 2;
+  asked.notice = 'TTFT SLO breach that replicas cannot fix: 92% of it prefill';
+  await tick();
+  asked.notice = undefined;
+  await tick();
+  assert.equal(store.getDeployment(id)!.replicas, 2);
+  const notes = store.listEvents(id, { kind: 'autoscale' }).filter((e) => /cannot fix/.test(e.message));
+  assert.equal(notes.length, 1);
 });

@@ -132,6 +132,7 @@ export class AutoscalerLoop {
     const r = e.policy.decide(input, e.state);
     e.state = r.state;
     if (r.model) e.model = r.model;
+    if (r.notice) this.o.deployments.noteAutoscale(d.name, r.notice);
     if (r.desired !== d.replicas) {
       // applied within the spec, quota and GPU bounds (a cap is said in the reason), never refused
       try {

@@ -151,6 +151,12 @@ export class DeploymentService {
     return { replicas: cap.replicas, reason: said };
   }
 
+  /** Records what the autoscaler noticed without changing the replica count (an `autoscale` event). */
+  noteAutoscale(name: string, message: string): void {
+    const d = this.get(name);
+    this.store.addEvent(d.id, this.o.clock.now(), 'autoscale', message);
+  }
+
   private writeReplicas(d: DeploymentRow, replicas: number, kind: 'scale' | 'autoscale', message: string): void {
     const now = this.o.clock.now();
     this.store.transaction(() => {
