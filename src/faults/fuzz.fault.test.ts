@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { waitFor } from '../test/harness.js';
 import { httpStatusFor, type ErrorCode } from '../core/errors.js';
 import { startServerProcess } from './server-process.js';
+import { mulberry32 } from '../simulator/random.js';
 
 // 10,000 fuzzed requests to the API and the gateway of the real server process, over raw TCP (so
 // malformed request lines, headers and bodies reach it as sent): malformed JSON, wrong types, huge and
@@ -23,16 +24,6 @@ const KNOWN = (code: unknown) => typeof code === 'string' && (ENGINE_CODES.has(c
   }
 })());
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Answer { status: number; headers: Record<string, string>; body: Buffer; error?: string }
 
@@ -97,7 +88,7 @@ test(`${COUNT} fuzzed API and gateway requests: no crash, no 5xx but capacity 50
     const key: string = made.body.apiKey;
     await waitFor(async () => (await s.api('GET', '/deployments/fz')).body.readyReplicas === 1, { timeoutMs: 30_000, what: 'ready' });
     const token = s.token();
-    const r = rng(SEED);
+    const r = mulberry32(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
     const names = ['fz', 'nope', 'FZ', 'a'.repeat(300), '..', '%2e%2e', 'fz%00', 'ü', '', 'fz;drop'];
     const paths = () => pick([

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { waitFor } from '../test/harness.js';
 import { processIdentity } from '../providers/local/identity.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
+import { mulberry32 } from '../simulator/random.js';
 
 // SIGKILL of the real server process at 20 random points while creates, scales, key rotations and deletes
 // run against it (engine-simulator replicas on 4 virtual GPUs). After each restart: every change the API
@@ -14,16 +15,6 @@ const ROUNDS = Number(process.env.KILL_ROUNDS ?? 20);
 const SEED = Number(process.env.KILL_SEED ?? 7);
 const SIM = '--startup-seconds 0.3 --ttft-ms 2 --itl-ms 1';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Known { exists: boolean; key?: string; replicas?: number }
 
@@ -32,7 +23,7 @@ const opens = (s: ServerProcess, name: string, key: string) =>
 
 test(`SIGKILL at ${ROUNDS} random points during create, scale, rotate and delete: consistent after every restart`, { timeout: 240_000 }, async (ctx) => {
   const s = await startServerProcess({ gpus: 4 });
-  const r = rng(SEED);
+  const r = mulberry32(SEED);
   const known = new Map<string, Known>();
   let ops = 0;
   let interrupted = 0;
