@@ -10,6 +10,7 @@ import { Admission } from './admission.js';
 import type { RoutableReplica } from './balancer.js';
 import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
 import { emptyWindow, type WindowStats } from './window-stats.js';
+import { sendsStreamUsage } from '../engines/capabilities.js';
 
 const EJECT_AFTER_FAILURES = 3;
 const DEFAULT_COLD_START_S = 30;
@@ -71,6 +72,8 @@ export class DeploymentRoute {
   previousKeyUntil: number;
   /** the model name the engines serve */
   modelName: string;
+  /** the engine sends a usage event in streams when asked (`stream_options.include_usage`) */
+  streamUsage: boolean;
   status: DeploymentRow['status'];
   /** whether requests at zero are held (autoscaling down to zero) rather than refused */
   holdAtZero = false;
@@ -90,6 +93,7 @@ export class DeploymentRoute {
     this.previousKeyHash = d.previousKeyHash ?? null;
     this.previousKeyUntil = d.previousKeyUntil ?? 0;
     this.modelName = d.modelName;
+    this.streamUsage = sendsStreamUsage(d.engine);
     this.status = d.status;
     this.stats = { ...emptyWindow(), lastActivityAt: clock.now() };
     this.admission = new Admission<ReplicaRoute>({
@@ -209,6 +213,7 @@ export class RouteTable implements RouteSink {
       this.indexKey(route, d);
     } else if (!route.keyHash.equals(d.apiKeyHash) || !sameOrNone(route.previousKeyHash, d.previousKeyHash) || route.previousKeyUntil !== (d.previousKeyUntil ?? 0)) this.indexKey(route, d);
     route.modelName = d.modelName;
+    route.streamUsage = sendsStreamUsage(d.engine);
     route.status = d.status;
     // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
     if (d.deleting) route.admission.close(deletedError(d.name));
