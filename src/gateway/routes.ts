@@ -11,6 +11,7 @@ import type { RoutableReplica } from './balancer.js';
 import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
 import { emptyWindow, type WindowStats } from './window-stats.js';
 import { sendsStreamUsage } from '../engines/capabilities.js';
+import type { EngineSignals } from '../engines/engine-metrics.js';
 
 const EJECT_AFTER_FAILURES = 3;
 const DEFAULT_COLD_START_S = 30;
@@ -25,6 +26,8 @@ export class ReplicaRoute implements RoutableReplica {
   /** left the deployment (its series are gone): a request still finishing on it records nothing per replica */
   retired = false;
   consecutiveFailures = 0;
+  /** the engine's own signals from its last scrape (engine-scraper.ts); undefined: none, or not readable */
+  engine?: EngineSignals;
   readonly pool: Pool;
   readonly series: ReplicaSeries;
 
@@ -156,6 +159,11 @@ export class RouteTable implements RouteSink {
 
   all(): IterableIterator<DeploymentRoute> {
     return this.byId.values();
+  }
+
+  /** Every replica of every deployment (ready or not). */
+  replicas(): IterableIterator<ReplicaRoute> {
+    return this.replicaIndex.values();
   }
 
   /**

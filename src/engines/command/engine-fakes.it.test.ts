@@ -91,3 +91,24 @@ test('a 100 KiB prompt at /d/NAME/v1 naming the deployment reaches vLLM and SGLa
     assert.ok(body.usage.prompt_tokens > 25_000, String(body.usage.prompt_tokens));
   }
 });
+
+for (const [engine, limitFlag] of [['vllm', '--max-num-seqs'], ['sglang', '--max-running-requests']] as const) {
+  test(`${engine}: the engine's running, waiting and KV-cache use reach inferscale's /metrics and deployment show, and go with the replica`, async () => {
+    const name = `sig-${engine}`;
+    process.env.FAKE_ENGINE_TOKEN_MS = '100';
+    const { url, key } = await deploy(name, engine, `${limitFlag} 1`);
+    delete process.env.FAKE_ENGINE_TOKEN_MS;
+    // three requests of 4 s each on an engine that runs one at a time: one runs, two wait in the engine
+    const calls = Array.from({ length: 3 }, () => post(url, key, { model: name, messages: [{ role: 'user', content: 'hi' }], max_tokens: 40 }).then((r) => r.text()).catch(() => ''));
+    const series = (m: Map<string, number>, metric: string) => sumMetric(m, metric, (l) => l.includes(`deployment="${name}"`));
+    await waitFor(async () => series(await metrics(), 'inferscale_engine_requests_waiting') === 2, { what: 'engine waiting 2 on /metrics', timeoutMs: 5000 });
+    const m = await metrics();
+    assert.deepEqual([series(m, 'inferscale_engine_requests_running'), series(m, 'inferscale_engine_kv_cache_usage_ratio')], [1, 1]);
+    const shown = await t.cli(['deployment', 'show', name]);
+    assert.match(shown.stdout, /ENGINE RUN\/WAIT\/KV/);
+    assert.match(shown.stdout, / 1\/2\/100% /);
+    assert.equal((await t.api('POST', `/deployments/${name}/scale`, { replicas: 0 })).status, 200);
+    await waitFor(async () => !(await (await fetch(`${t.url}/metrics`)).text()).includes(`inferscale_engine_requests_waiting{deployment="${name}"`), { what: 'engine series gone with the replica', timeoutMs: 10_000 });
+    await Promise.all(calls);
+  });
+}
