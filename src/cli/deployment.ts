@@ -57,11 +57,17 @@ export function showDeployment(d: DeploymentView): string {
     out +=
       '\n\n' +
       table(
-        ['REPLICA', 'STATE', 'GPUS', 'PID', 'PORT', 'STARTED', 'COLD START', 'REASON'],
-        d.replicaDetails.map((r) => [r.id, r.state, r.gpus.join(',') || '-', r.pid, r.port, r.startedAt, r.coldStartMs === null ? '-' : `${(r.coldStartMs / 1000).toFixed(1)}s`, r.stateReason]),
+        ['REPLICA', 'STATE', 'GPUS', 'PID', 'PORT', 'STARTED', 'COLD START', 'ENGINE RUN/WAIT/KV', 'REASON'],
+        d.replicaDetails.map((r) => [r.id, r.state, r.gpus.join(',') || '-', r.pid, r.port, r.startedAt, r.coldStartMs === null ? '-' : `${(r.coldStartMs / 1000).toFixed(1)}s`, engineCell(r.engine), r.stateReason]),
       );
   }
   return out;
+}
+
+/** The engine's own load, from its /metrics: running/waiting/KV-cache use ("-" when it says nothing). */
+function engineCell(e: DeploymentView['replicaDetails'][number]['engine']): string {
+  if (!e) return '-';
+  return `${e.running}/${e.waiting}/${e.kvCacheUsage === undefined ? '-' : `${Math.round(e.kvCacheUsage * 100)}%`}`;
 }
 
 /** Polls until the deployment reaches its desired state, printing each phase change to stderr. */

@@ -4,6 +4,7 @@ import type { Clock, Timer } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import type { ReplicaRoute } from './routes.js';
 import { openAIErrorEvent } from './openai-errors.js';
+import { StreamUsage, lastUsage, type Usage } from './usage.js';
 
 export type ForwardResult = {
   /**
@@ -21,7 +22,6 @@ export type ForwardResult = {
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT']);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
-const USAGE_RE = /"prompt_tokens"\s*:\s*(\d+)\s*,\s*"completion_tokens"\s*:\s*(\d+)/;
 const MAX_SCAN = 1 << 20;
 /** 503 codes our engines (simulator, llama.cpp) answer while loading or shutting down: nothing was processed */
 const NOT_PROCESSED_RE = /"(engine_draining|model_loading)"/;
@@ -39,6 +39,11 @@ export interface ForwardRequest {
   start: number;
   /** called once, when a stream's first bytes arrive, with its TTFT */
   onFirstToken?: (ttftMs: number) => void;
+  /**
+   * the gateway added `stream_options.include_usage` that the client did not ask for: the usage-only
+   * event is read and not sent to the client
+   */
+  stripUsage?: boolean;
   /** the longest a replica may take to send its response headers */
   headersTimeoutMs: number;
   /** the longest a replica may stay silent between two chunks of its response, and a client leave it unread */
@@ -59,9 +64,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private ttftMs?: number;
   private events = 0;
-  /** the last two chunks of a stream: the usage chunk, if any, is in there */
-  private prev?: Buffer;
-  private last?: Buffer;
+  /** a stream's (or a large answer's) usage reader: keeps the tail, or strips the usage-only event */
+  private tail?: StreamUsage;
   private scan: Buffer[] | null = null;
   private scanned = 0;
   /** a 503 is held (headers and body) until its end shows whether it is a refusal to retry elsewhere */
@@ -113,8 +117,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.held503 = { headers: out, body: [] };
       return;
     }
-    if (this.f.streaming) out['x-accel-buffering'] = 'no';
-    else this.scan = [];
+    if (this.f.streaming) {
+      out['x-accel-buffering'] = 'no';
+      this.tail = new StreamUsage(this.f.stripUsage === true);
+    } else this.scan = [];
     this.f.res.writeHead(statusCode, out);
     if (this.f.streaming) this.f.res.flushHeaders();
   }
@@ -131,8 +137,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
         f.onFirstToken?.(this.ttftMs);
       }
       this.events += countEvents(chunk);
-      this.prev = this.last;
-      this.last = chunk;
+      chunk = this.tail!.push(chunk);
+      if (!chunk.length) return;
     } else if (this.scan && this.scanned < MAX_SCAN) {
       // a small JSON answer is held and sent whole at the end with its headers: one write, not three
       this.scan.push(chunk);
@@ -140,8 +146,11 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return;
     } else if (this.scan) {
       for (const held of this.scan) f.res.write(held);
+      this.tail = new StreamUsage(false);
+      this.tail.push(this.scan[this.scan.length - 1]);
       this.scan = null;
-    }
+      this.tail.push(chunk);
+    } else this.tail?.push(chunk);
     if (!f.res.write(chunk)) {
       c.pause();
       this.stall = f.clock.setTimeout(() => f.res.destroy(), f.idleTimeoutMs);
@@ -154,21 +163,22 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.held503) return this.endHeld503(this.held503);
-    let usage: RegExpExecArray | null = null;
+    let usage: Usage | undefined;
     if (this.scan) {
       const body = this.scan.length === 1 ? this.scan[0] : Buffer.concat(this.scan);
       this.f.res.end(body);
-      usage = USAGE_RE.exec(body.toString('latin1'));
+      usage = lastUsage(body);
     } else {
-      this.f.res.end();
-      if (this.f.streaming && this.last) usage = USAGE_RE.exec((this.prev ? Buffer.concat([this.prev, this.last]) : this.last).toString('latin1'));
+      const rest = this.tail?.end();
+      this.f.res.end(rest?.length ? rest : undefined);
+      usage = this.tail?.result();
     }
     this.finish({
       kind: 'ok',
       status: this.status,
       ttftMs: this.ttftMs,
-      promptTokens: usage ? Number(usage[1]) : undefined,
-      completionTokens: usage ? Number(usage[2]) : this.f.streaming ? Math.max(0, this.events - 1) : undefined,
+      promptTokens: usage?.promptTokens,
+      completionTokens: usage?.completionTokens ?? (this.f.streaming ? Math.max(0, this.events - 1) : undefined),
     });
   }
 

@@ -101,37 +101,42 @@ export class Gateway {
       if (!opened.size) throw new InferscaleError('unauthorized', 'invalid API key');
     }
     let body = await readBody(req, res, this.limits.maxBodyBytes, this.bodies);
-    let streaming = false;
-    let parsed: { model?: unknown; stream?: unknown } | undefined;
-    if (name === undefined || body.length < 65536) {
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new InferscaleError('invalid_argument', 'request body is not valid JSON', { field: 'body' });
-      }
-      streaming = parsed?.stream === true;
-    } else {
-      streaming = /"stream"\s*:\s*true/.test(body.subarray(0, 65536).toString('latin1'));
+    // parsed once, whatever its size (the body is already whole and bounded by maxBodyBytes)
+    let parsed: { model?: unknown; stream?: unknown; stream_options?: unknown };
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new InferscaleError('invalid_argument', 'request body is not valid JSON', { field: 'body' });
     }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InferscaleError('invalid_argument', 'request body must be a JSON object', { field: 'body' });
+    const streaming = parsed.stream === true;
     if (opened) {
-      if (typeof parsed?.model !== 'string') throw new InferscaleError('invalid_argument', 'model: name the deployment in "model"', { field: 'model' });
+      if (typeof parsed.model !== 'string') throw new InferscaleError('invalid_argument', 'model: name the deployment in "model"', { field: 'model' });
       route = this.o.routes.get(parsed.model);
       if (!route) throw new InferscaleError('not_found', `deployment "${parsed.model}" not found`, { field: 'model' });
       if (!opened.has(route)) throw new InferscaleError('unauthorized', 'invalid API key for this deployment');
     }
     route = route!;
     // engines serve the deployment's model name (vLLM checks it): a client naming the deployment, or
-    // anything else, is rewritten. Bodies over 64 KiB on a deployment URL are passed through untouched.
-    if (parsed && typeof parsed === 'object' && parsed.model !== route.modelName) {
+    // anything else, is rewritten; a stream asks for usage from engines that send it (the gateway's token
+    // counts), and the extra usage-only event is kept from a client that did not ask for it
+    let changed = false;
+    if (parsed.model !== route.modelName) {
       parsed.model = route.modelName;
-      body = Buffer.from(JSON.stringify(parsed));
+      changed = true;
     }
+    const stripUsage = streaming && route.streamUsage && !asksUsage(parsed.stream_options);
+    if (stripUsage) {
+      parsed.stream_options = { ...(isObject(parsed.stream_options) ? parsed.stream_options : {}), include_usage: true };
+      changed = true;
+    }
+    if (changed) body = Buffer.from(JSON.stringify(parsed));
     const p = parsed as { max_tokens?: unknown; max_completion_tokens?: unknown } | undefined;
     const wanted = Number(p?.max_tokens ?? p?.max_completion_tokens ?? 16) || 16;
-    this.dispatch(res, route, op, body, streaming, wanted);
+    this.dispatch(res, route, op, body, streaming, wanted, stripUsage);
   }
 
-  private dispatch(res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean, wantedTokens: number): void {
+  private dispatch(res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean, wantedTokens: number, stripUsage: boolean): void {
     const clock = this.o.clock;
     const log = this.o.requestLog;
     const start = clock.now();
@@ -160,7 +165,7 @@ export class Gateway {
         const dispatchedAt = clock.now();
         const onFirstToken = (ttftMs: number) => recordFirstToken(stats, ttftMs, dispatchedAt - start, promptEstimate);
         const { upstreamHeadersTimeoutMs: headersTimeoutMs, upstreamIdleTimeoutMs: idleTimeoutMs } = this.limits;
-        forwardToReplica({ res, replica, path, body, streaming, clock, start, onFirstToken, headersTimeoutMs, idleTimeoutMs }, (r) => {
+        forwardToReplica({ res, replica, path, body, streaming, stripUsage, clock, start, onFirstToken, headersTimeoutMs, idleTimeoutMs }, (r) => {
           route.admission.release(replica);
           const end = clock.now();
           stats.lastActivityAt = end;
@@ -239,6 +244,14 @@ function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (!h || !h.startsWith('Bearer ')) return undefined;
   return h.slice(7).trim();
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function asksUsage(streamOptions: unknown): boolean {
+  return isObject(streamOptions) && streamOptions.include_usage === true;
 }
 
 function missingKey(): InferscaleError {

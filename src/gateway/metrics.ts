@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { EngineSignals } from '../engines/engine-metrics.js';
 
 export interface ReplicaSeries {
   ttft: client.Histogram.Internal<string>;
@@ -20,7 +21,7 @@ export interface LiveDeployment {
   name: string;
   ongoing: number;
   queued: number;
-  replicas: Iterable<{ id: string; inflight: number }>;
+  replicas: Iterable<{ id: string; inflight: number; engine?: EngineSignals }>;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
@@ -37,6 +38,9 @@ export class GatewayMetrics {
   readonly ongoing = new client.Gauge({ name: 'inferscale_gateway_requests_ongoing', help: 'Requests being served by replicas.', labelNames: ['deployment'], registers: [this.registry], collect: () => this.collectLive() });
   readonly queued = new client.Gauge({ name: 'inferscale_gateway_requests_queued', help: 'Requests waiting in the gateway queue.', labelNames: ['deployment'], registers: [this.registry] });
   readonly replicaInflight = new client.Gauge({ name: 'inferscale_gateway_replica_requests_inflight', help: 'Requests in flight per replica.', labelNames: ['deployment', 'replica'], registers: [this.registry] });
+  readonly engineRunning = new client.Gauge({ name: 'inferscale_engine_requests_running', help: 'Requests the replica\'s engine is running, from its /metrics (vllm:num_requests_running, sglang:num_running_reqs).', labelNames: ['deployment', 'replica'], registers: [this.registry] });
+  readonly engineWaiting = new client.Gauge({ name: 'inferscale_engine_requests_waiting', help: 'Requests waiting in the replica\'s engine queue, from its /metrics (vllm:num_requests_waiting, sglang:num_queue_reqs).', labelNames: ['deployment', 'replica'], registers: [this.registry] });
+  readonly engineKvCache = new client.Gauge({ name: 'inferscale_engine_kv_cache_usage_ratio', help: 'KV-cache use of the replica\'s engine, 0..1, from its /metrics (vllm:kv_cache_usage_perc, sglang:token_usage).', labelNames: ['deployment', 'replica'], registers: [this.registry] });
   readonly queueWait = new client.Histogram({ name: 'inferscale_gateway_queue_wait_seconds', help: 'Time requests waited in the gateway queue.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly ttft = new client.Histogram({ name: 'inferscale_gateway_time_to_first_token_seconds', help: 'Time from request arrival to the first response byte of a streamed completion.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly latency = new client.Histogram({ name: 'inferscale_gateway_request_duration_seconds', help: 'Time from request arrival to the end of the response.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
@@ -74,10 +78,19 @@ export class GatewayMetrics {
   }
 
   private collectLive(): void {
+    // engine series are rebuilt at each scrape: a replica that left, or whose engine says nothing, has none
+    for (const g of [this.engineRunning, this.engineWaiting, this.engineKvCache]) g.reset();
     for (const d of this.live?.() ?? []) {
       this.ongoing.set({ deployment: d.name }, d.ongoing);
       this.queued.set({ deployment: d.name }, d.queued);
-      for (const r of d.replicas) this.replicaInflight.set({ deployment: d.name, replica: r.id }, r.inflight);
+      for (const r of d.replicas) {
+        const labels = { deployment: d.name, replica: r.id };
+        this.replicaInflight.set(labels, r.inflight);
+        if (!r.engine) continue;
+        this.engineRunning.set(labels, r.engine.running);
+        this.engineWaiting.set(labels, r.engine.waiting);
+        if (r.engine.kvCacheUsage !== undefined) this.engineKvCache.set(labels, r.engine.kvCacheUsage);
+      }
     }
   }
 

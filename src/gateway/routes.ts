@@ -10,6 +10,8 @@ import { Admission } from './admission.js';
 import type { RoutableReplica } from './balancer.js';
 import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
 import { emptyWindow, type WindowStats } from './window-stats.js';
+import { sendsStreamUsage } from '../engines/capabilities.js';
+import type { EngineSignals } from '../engines/engine-metrics.js';
 
 const EJECT_AFTER_FAILURES = 3;
 const DEFAULT_COLD_START_S = 30;
@@ -24,6 +26,8 @@ export class ReplicaRoute implements RoutableReplica {
   /** left the deployment (its series are gone): a request still finishing on it records nothing per replica */
   retired = false;
   consecutiveFailures = 0;
+  /** the engine's own signals from its last scrape (engine-scraper.ts); undefined: none, or not readable */
+  engine?: EngineSignals;
   readonly pool: Pool;
   readonly series: ReplicaSeries;
 
@@ -71,6 +75,8 @@ export class DeploymentRoute {
   previousKeyUntil: number;
   /** the model name the engines serve */
   modelName: string;
+  /** the engine sends a usage event in streams when asked (`stream_options.include_usage`) */
+  streamUsage: boolean;
   status: DeploymentRow['status'];
   /** whether requests at zero are held (autoscaling down to zero) rather than refused */
   holdAtZero = false;
@@ -90,6 +96,7 @@ export class DeploymentRoute {
     this.previousKeyHash = d.previousKeyHash ?? null;
     this.previousKeyUntil = d.previousKeyUntil ?? 0;
     this.modelName = d.modelName;
+    this.streamUsage = sendsStreamUsage(d.engine);
     this.status = d.status;
     this.stats = { ...emptyWindow(), lastActivityAt: clock.now() };
     this.admission = new Admission<ReplicaRoute>({
@@ -154,6 +161,11 @@ export class RouteTable implements RouteSink {
     return this.byId.values();
   }
 
+  /** Every replica of every deployment (ready or not). */
+  replicas(): IterableIterator<ReplicaRoute> {
+    return this.replicaIndex.values();
+  }
+
   /**
    * The deployments this API key opens (usually one; none for a wrong key): by its current key, or by a
    * rotated one within its grace. Looked up by the key's SHA-256, which tells a timing observer nothing
@@ -209,6 +221,7 @@ export class RouteTable implements RouteSink {
       this.indexKey(route, d);
     } else if (!route.keyHash.equals(d.apiKeyHash) || !sameOrNone(route.previousKeyHash, d.previousKeyHash) || route.previousKeyUntil !== (d.previousKeyUntil ?? 0)) this.indexKey(route, d);
     route.modelName = d.modelName;
+    route.streamUsage = sendsStreamUsage(d.engine);
     route.status = d.status;
     // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
     if (d.deleting) route.admission.close(deletedError(d.name));

@@ -83,3 +83,17 @@ test('loadSample with remote load: counts and sums add, percentiles over all val
   const old = loadSample(r, 6, 'history', { ongoing: 1, queued: 0, arrivals: 1, ttftMs: [2_000] });
   assert.deepEqual([old.arrivals, old.ttftP95Ms, old.waitP95Ms, old.prefillMs, old.promptTokens, old.completions], [1, 2_000, 10, 20, 40, 0]);
 });
+
+test('the engines\' waiting requests move from ongoing to queued (at most all of ongoing); without signals nothing moves', () => {
+  const route = (ongoing: number, queued: number, waiting: (number | undefined)[]) => ({
+    stats: { ...emptyWindow(), lastActivityAt: 0 },
+    admission: { ongoing, queued },
+    replicas: new Map(waiting.map((w, i) => [`r${i}`, { engine: w === undefined ? undefined : { waiting: w } }])),
+  });
+  const s = loadSample(route(10, 2, [3, undefined, 1]), 1000, 'engine-test');
+  assert.deepEqual([s.ongoing, s.queued], [6, 6]);
+  const capped = loadSample(route(2, 0, [5]), 1000, 'engine-test');
+  assert.deepEqual([capped.ongoing, capped.queued], [0, 2]);
+  const none = loadSample(route(4, 1, [undefined]), 1000, 'engine-test');
+  assert.deepEqual([none.ongoing, none.queued], [4, 1]);
+});

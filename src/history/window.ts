@@ -111,12 +111,24 @@ export interface RemoteWindow extends Partial<Window> {
   tokens?: number;
 }
 
-type SampledRoute = RouteLike & { admission: Pick<DeploymentRoute['admission'], 'ongoing' | 'queued'> };
+type SampledRoute = RouteLike & {
+  admission: Pick<DeploymentRoute['admission'], 'ongoing' | 'queued'>;
+  replicas?: ReadonlyMap<string, { engine?: { waiting: number } }>;
+};
+
+/** The requests waiting in the engines' own queues, by their last scrape (src/gateway/engine-scraper.ts). */
+export function engineWaiting(route: Pick<SampledRoute, 'replicas'>): number {
+  let n = 0;
+  for (const r of route.replicas?.values() ?? []) n += r.engine?.waiting ?? 0;
+  return n;
+}
 
 /**
  * A LoadSample of `route` at `now`: ongoing and queued as they are now (instantaneous, not averaged), the
  * rest over the window since `consumer`'s previous call; plus what other gateways report (`remote`): counts
  * and sums add, percentiles are taken over all values. Returns the raw TTFT values as well.
+ * A request sent to a replica but waiting in its engine's queue is not being served: the engines' waiting
+ * counts move from `ongoing` to `queued` (at most all of `ongoing`: the total stays what the gateways hold).
  */
 export function loadSample(route: SampledRoute | undefined, now: number, consumer = 'history', remote?: RemoteWindow): WindowSample {
   const w = route ? takeWindow(route, consumer) : emptyWindow();
@@ -127,5 +139,6 @@ export function loadSample(route: SampledRoute | undefined, now: number, consume
     ongoing += remote.ongoing;
     queued += remote.queued;
   }
-  return windowSample(w, now, ongoing, queued);
+  const waiting = route ? Math.min(engineWaiting(route), ongoing) : 0;
+  return windowSample(w, now, ongoing - waiting, queued + waiting);
 }

@@ -17,6 +17,7 @@ import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
+import { EngineScraper } from '../gateway/engine-scraper.js';
 import { Gateway, gatewayLimits, type GatewayLimits } from '../gateway/gateway.js';
 import { RequestLog } from '../gateway/request-log.js';
 import { mountRequestLogRoutes } from '../api/request-log-routes.js';
@@ -156,7 +157,12 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     },
     podModel,
   });
-  const deployments = new DeploymentService({ store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones, keyChanged: (d) => routes.setKeys(d) });
+  const deployments = new DeploymentService({
+    store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones, keyChanged: (d) => routes.setKeys(d),
+    engineSignals: (name, replicaId) => routes.get(name)?.replicas.get(replicaId)?.engine,
+  });
+  // the engines' own load (running, waiting, KV cache) from each ready replica's /metrics, every 2 s
+  const engineScraper = new EngineScraper({ clock, replicas: () => routes.replicas() });
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
   const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
   const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
@@ -209,6 +215,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     }
     reconciler.start();
     observability.start();
+    engineScraper.start();
     models.resumeInterrupted();
     if (o.kedaPort !== undefined) {
       const { startKedaScaler } = await import('../keda/server.js');
@@ -231,6 +238,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       unlead: async () => {
         await kedaServer?.close();
         kedaServer = undefined;
+        engineScraper.stop();
         await reconciler.stop();
         await observability.stop();
       },
@@ -259,6 +267,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     async close() {
       await member?.close();
       await kedaServer?.close();
+      engineScraper.stop();
       await reconciler.stop();
       requestLog.stop();
       storage.stop();

@@ -12,6 +12,7 @@ import type { ReplicaProvider } from '../providers/types.js';
 import { deploymentView, type DeploymentView } from './views.js';
 import { buildAutoscaleSpec, describeSpec } from '../autoscaler/spec.js';
 import type { ZoneCatalog } from '../zones/registry.js';
+import type { EngineSignals } from '../engines/engine-metrics.js';
 
 export interface DeploymentServiceOptions {
   store: Store;
@@ -32,6 +33,8 @@ export interface DeploymentServiceOptions {
   zones?: ZoneCatalog;
   /** told of a new or rotated key once it is stored, so the gateway accepts it before the call returns */
   keyChanged?: (d: DeploymentRow) => void;
+  /** a replica's engine signals from the gateway's last scrape of its /metrics (src/gateway/engine-scraper.ts) */
+  engineSignals?: (deploymentName: string, replicaId: string) => EngineSignals | undefined;
 }
 
 /** How long a rotated key's predecessor is still accepted when the caller does not say (seconds). */
@@ -60,7 +63,8 @@ export class DeploymentService {
   }
 
   view(d: DeploymentRow, apiKey?: string): DeploymentView {
-    return deploymentView(d, this.store.listReplicas(d.id), this.o.baseUrl(), apiKey);
+    const signals = this.o.engineSignals;
+    return deploymentView(d, this.store.listReplicas(d.id), this.o.baseUrl(), apiKey, signals && ((id) => signals(d.name, id)));
   }
 
   get(name: string): DeploymentRow {

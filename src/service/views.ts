@@ -1,5 +1,6 @@
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
+import type { EngineSignals } from '../engines/engine-metrics.js';
 
 export interface ReplicaView {
   id: string;
@@ -14,6 +15,8 @@ export interface ReplicaView {
   readyAt: string | null;
   stoppedAt: string | null;
   coldStartMs: number | null;
+  /** the engine's own load from its /metrics (ready replicas whose engine says it) */
+  engine?: EngineSignals;
 }
 
 export interface DeploymentView {
@@ -63,7 +66,7 @@ export function replicaView(r: Replica): ReplicaView {
 }
 
 /** The public shape of a deployment. Never carries the key unless `apiKey` is passed (create, reveal, rotate). */
-export function deploymentView(d: DeploymentRow, replicas: readonly Replica[], baseUrl: string, apiKey?: string): DeploymentView {
+export function deploymentView(d: DeploymentRow, replicas: readonly Replica[], baseUrl: string, apiKey?: string, engine?: (replicaId: string) => EngineSignals | undefined): DeploymentView {
   const live = replicas.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
   const recentFailed = replicas.filter((r) => r.state === 'failed').slice(-3);
   const v: DeploymentView = {
@@ -89,7 +92,12 @@ export function deploymentView(d: DeploymentRow, replicas: readonly Replica[], b
     labels: d.labels,
     createdAt: iso(d.createdAt)!,
     updatedAt: iso(d.updatedAt)!,
-    replicaDetails: [...live, ...recentFailed].map(replicaView),
+    replicaDetails: [...live, ...recentFailed].map((r) => {
+      const view = replicaView(r);
+      const signals = engine?.(r.id);
+      if (signals) view.engine = signals;
+      return view;
+    }),
   };
   if (apiKey !== undefined) v.apiKey = apiKey;
   return v;

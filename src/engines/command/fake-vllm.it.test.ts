@@ -7,7 +7,8 @@ import { startTestServer, waitFor, type TestServer } from '../../test/harness.js
 
 // A FAKE `vllm` executable (a small node script written here): it checks only that inferscale renders
 // the command template (model path, port, tensor parallelism, CUDA_VISIBLE_DEVICES) and waits for
-// /health before routing. No real vLLM or SGLang runs in these tests.
+// /health before routing; its usage has vLLM's field order (UsageInfo). No real vLLM or SGLang runs in
+// these tests; engine-fakes.it.test.ts runs fuller fakes of both (src/test/fake-engine.ts).
 const FAKE = `
 import http from 'node:http';
 import fs from 'node:fs';
@@ -24,7 +25,7 @@ http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'fake', object: 'text_completion', created: 0, model: 'fake', choices: [{ index: 0, text: ' from the fake vllm', finish_reason: 'length', logprobs: null }], usage: { prompt_tokens: 1, completion_tokens: 4, total_tokens: 5 } }));
+    res.end(JSON.stringify({ id: 'fake', object: 'text_completion', created: 0, model: 'fake', choices: [{ index: 0, text: ' from the fake vllm', finish_reason: 'length', logprobs: null }], usage: { prompt_tokens: 1, total_tokens: 5, completion_tokens: 4, prompt_tokens_details: null } }));
   });
 }).listen(port, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseEngineMetrics } from '../engine-metrics.js';
 import type { AddressInfo } from 'node:net';
 import { parseLlamaCppParams } from './params.js';
 import { createLlamaServer, type LlamaRuntime } from './server.js';
@@ -62,6 +63,8 @@ test('vllm:num_requests_running/waiting follow the sequences in use; a full queu
     if (gauge(m, 'vllm:num_requests_running') === 1 && gauge(m, 'vllm:num_requests_waiting') === 1) break;
     await new Promise((r) => setTimeout(r, 10));
   }
+  // one sequence (--parallel 1) in use: the engine signals read it as a full KV cache
+  assert.deepEqual(parseEngineMetrics(await metrics()), { running: 1, waiting: 1, kvCacheUsage: 1 });
   const third = await h.post('/v1/completions', { prompt: 'c' });
   assert.equal(third.status, 503);
   assert.equal((await third.json()).error.code, 'engine_overloaded');

@@ -59,6 +59,8 @@ export function createLlamaServer(o: LlamaServerOptions) {
     const rows: [string, string, string, [string, number][]][] = [
       ['vllm:num_requests_running', 'gauge', 'Number of requests currently running.', [[m, slots.running]]],
       ['vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [[m, slots.waiting]]],
+      // each parallel sequence holds its own share of the context: the share of sequences in use
+      ['vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage (sequences in use / --parallel).', [[m, slots.running / o.params.parallel]]],
       ['vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', [[m, c.prompt]]],
       ['vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', [[m, c.generation]]],
       ['vllm:request_success_total', 'counter', 'Count of successfully processed requests.', [[`finished_reason="length",${m}`, c.length], [`finished_reason="stop",${m}`, c.stop]]],

@@ -43,6 +43,10 @@ export function renderMetrics(s: MetricsSnapshot): string {
   };
   metric('vllm:num_requests_running', 'gauge', 'Number of requests currently running on GPU.', [[model, s.running]]);
   metric('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [[model, s.waiting]]);
+  // vLLM's current name, and the name before vLLM 0.10 (older dashboards): the same value
+  metric('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage (sim: running / max_num_seqs).', [
+    [model, s.maxNumSeqs > 0 ? s.running / s.maxNumSeqs : 0],
+  ]);
   metric('vllm:gpu_cache_usage_perc', 'gauge', 'GPU KV-cache usage. 1 means 100 percent usage (sim: running / max_num_seqs).', [
     [model, s.maxNumSeqs > 0 ? s.running / s.maxNumSeqs : 0],
   ]);
