@@ -144,7 +144,7 @@ describe('the ten complaints', () => {
       demand: () => ({ load: 32, arrivals: 8 }),
     });
     assert.equal(maxDesired(steps), 8, '32 requests / 4 = 8, never more');
-    assert.deepEqual(changes(steps), [[1000, 8]], 'straight to 8 (within the 16/min limit), then nothing while they start');
+    assert.deepEqual(changes(steps), [[1000, 8]], 'straight to 8 (within the 128/min limit), then nothing while they start');
     assert.match(steps.find((s) => s.at === 30 * SEC)!.reason, /ready 2 \+ starting 6/);
   });
 

@@ -42,6 +42,8 @@ export interface Signals {
   prefillMs?: number;
   /** arrivals per ms over SHORT_WINDOW_MS */
   rate: number;
+  /** standard deviation of the per-second load (ongoing + queued) over LONG_WINDOW_MS: the demand's variability */
+  loadStd: number;
   hasSamples: boolean;
   /** the newest sample at or before now */
   last?: LoadSample;
@@ -62,10 +64,11 @@ export function readSignals(input: PolicyInput, ttftSince: number, withTtft: boo
   let end = samples.length;
   while (end > 0 && samples[end - 1].at > now) end--;
   const start = firstAfter(samples, longFrom);
-  let lo = 0, lq = 0, ln = 0, so = 0, sq = 0, sn = 0, sa = 0;
+  let lo = 0, lq = 0, ln = 0, so = 0, sq = 0, sn = 0, sa = 0, l2 = 0;
   for (let i = start; i < end; i++) {
     const s = samples[i];
     lo += s.ongoing;
+    l2 += (s.ongoing + s.queued) * (s.ongoing + s.queued);
     lq += s.queued;
     ln++;
     if (s.at > shortFrom) {
@@ -104,7 +107,9 @@ export function readSignals(input: PolicyInput, ttftSince: number, withTtft: boo
     if (preN) prefillMs = pre / preN;
   }
   const rate = sn ? sa / (sn * 1000) : 0;
-  return { short, long, ttftP95Ms, waitP95Ms, prefillMs, rate, hasSamples: last !== undefined, last };
+  const mean = ln ? (lo + lq) / ln : 0;
+  const loadStd = ln > 1 ? Math.sqrt(Math.max(0, l2 / ln - mean * mean)) : 0;
+  return { short, long, loadStd, ttftP95Ms, waitP95Ms, prefillMs, rate, hasSamples: last !== undefined, last };
 }
 
 /** share of the TTFT target that, spent in prefill alone, makes a breach prefill-bound */
@@ -209,8 +214,10 @@ export function terms(
   s: SloInputs,
   ready: number,
   target = spec.targetOngoingRequests,
+  headroom = 0,
 ): Terms {
-  const load = ceilReplicas(d.load / target);
+  // headroom only on top of demand there is: none asks for a replica when nothing is asked
+  const load = ceilReplicas((d.load > 0 ? d.load + headroom : 0) / target);
   const slo = sloTerm(spec, s, d, ready, load);
   const queue = spec.targetQueueLength !== undefined && d.queued > 0 ? ceilReplicas(d.queued / spec.targetQueueLength) : 0;
   return new Terms(spec, d, s, target, load, slo.replicas, slo.sloCase, queue);

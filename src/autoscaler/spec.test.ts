@@ -120,7 +120,7 @@ describe('buildAutoscaleSpec', () => {
       'replicas 0 to 8',
       'target 4 ongoing requests per replica',
       'time to first token p95 at most 2s',
-      'scale up after 0s (and only for demand that lasts a fifth of a cold start), at most 16/min added; scale down to what 80% of the last 10m asked for',
+      'scale up after 0s (and only for demand that lasts 5% of a cold start, or surges), at most 128/min added; scale down to what 80% of the last 10m asked for',
       "scale to zero when the deployment's idle gaps say the next request is far off, or after 5m without any request",
       'schedule: weekdays 08:00-18:00 at least 3 (Europe/Zurich)',
       'forecast pre-warming on',

@@ -21,7 +21,7 @@ export const DEFAULT_AUTOSCALE: Readonly<AutoscaleSpec> = Object.freeze({
   targetOngoingRequests: 4,
   upscaleDelayMs: 0,
   downscaleDelayMs: 10 * 60_000,
-  maxScaleUpPerMinute: 16,
+  maxScaleUpPerMinute: 128,
   scaleToZeroAfterMs: 5 * 60_000,
   schedules: [],
   timeZone: 'UTC',
@@ -180,7 +180,7 @@ export function describeSpec(spec: AutoscaleSpec): string[] {
   if (spec.ttftP95Ms !== undefined) lines.push(`time to first token p95 at most ${formatDuration(spec.ttftP95Ms)}`);
   if (spec.targetQueueLength !== undefined) lines.push(`at most ${spec.targetQueueLength} queued requests per replica`);
   lines.push(
-    `scale up after ${formatDuration(spec.upscaleDelayMs)} (and only for demand that lasts a fifth of a cold start), ` +
+    `scale up after ${formatDuration(spec.upscaleDelayMs)} (and only for demand that lasts 5% of a cold start, or surges), ` +
       `at most ${formatRate(spec.maxScaleUpPerMinute)} added; ` +
       `scale down to what 80% of the last ${formatDuration(spec.downscaleDelayMs)} asked for`,
   );
