@@ -45,6 +45,7 @@ describe('our policy: one decision', () => {
     const short = surge.filter((x) => x.at > 60 * SEC && x.at < s1[0]);
     assert.ok(short.every((x) => x.desired === 1));
     assert.ok(s1[1] >= 3, `straight to ${s1[1]}`);
+    assert.match(surge.find((x) => x.at === s1[0])!.reason, /surge to \d+ from 1: at once/);
   });
   it('cancels replicas still starting once neither window asks for them', () => {
     // demand for 50 s after 10 quiet minutes, then back: the replicas started for it (cold start 3 min) are

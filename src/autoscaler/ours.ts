@@ -1,21 +1,22 @@
 /**
  * Our policy, asked every second. One decision, in order:
- *  1. reactive, from total demand (ours-signals.ts: load = ongoing + queued, plus the TTFT and queue
- *     terms when the spec has them):
+ *  0. learn: fold the new samples into the capacity model of a replica (pieces/capacity.ts: ITL against
+ *     batch, prefill against prompt tokens, slot time) and the idle-gap history;
+ *  1. reactive, from total demand (ours-signals.ts: load = ongoing + queued, requests held at zero counted
+ *     as the slots they need once the slot time is known; the TTFT term scales on the wait for a slot only,
+ *     never on prefill, and never above 2x the load term; the queue term):
  *     - up to what the 10 s average asks for at 10% above the target (HPA's tolerance) throughout the
- *       last fifth of a cold start (12 s of 60 s): a queue that the replicas there are drain within
- *       seconds is no reason to start one that is ready a cold start later (Azure code trace); a held
- *       request at zero starts one at once;
+ *       last 5% of a cold start; a surge (2x and two more) at once; requests held at zero at once;
  *     - one more than a replica count at which requests queued in three separate episodes within the
  *       downscale window (bursty load that the target leaves too little headroom for);
- *     - down to the 80th percentile (by time) of the 60 s-average recommendations over the downscale
- *       window, never below the sustained and queueing terms, and not within a cold start of a scale-up;
- *       replicas still starting are cancelled as soon as neither window asks for them (nothing to keep);
+ *     - down (consolidation) to the 80th percentile (by time) of the 60 s-average recommendations over the
+ *       downscale window, each sized 10% under the target plus one standard deviation of the load (capped),
+ *       never below the sustained and queueing terms, and not within a cold start of a scale-up; replicas
+ *       still starting are cancelled once neither window asks for them, never while a request waits;
  *  2. floors: minReplicas, the schedule, the forecast of demand one cold start ahead;
- *  3. zero: only at min 0, planned from the deployment's own idle gaps (pieces/idle-gaps.ts): go to zero
- *     when keeping a replica until the next request costs more than a cold start plus the requests that
- *     would wait for it, and start one a cold start before the next burst is due; without enough gaps,
- *     after scaleToZeroAfter without any request; never while a replica starts;
+ *  3. zero: only at min 0; never later than scaleToZeroAfter without any request (from any count, unless a
+ *     floor holds); earlier or with a pre-warm as planned from the deployment's own idle gaps
+ *     (pieces/idle-gaps.ts); never while a replica starts;
  *  4. limits: maxReplicas, replicas added per minute, what quota and GPUs can place.
  * Starting replicas are capacity (the decision is a replica count, and demand is total, not per ready
  * replica), so a cold start never triggers a second scale-up for the same demand.
@@ -312,6 +313,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   } else if (upTarget > current) {
     reactive = upTarget;
     if (heldNeed === upTarget && heldNeed > sustained) notes.push(() => `${held} held at zero: ${heldNeed} at once`);
+    else if (surge && sustained === upTarget) notes.push(() => `surge to ${sustained} from ${current}: at once`);
     else if (pressure > sustained) notes.push(() => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`);
   } else {
     const floor = Math.max(sustained, pressure);
