@@ -172,7 +172,8 @@ function trackActivity(state: OurState, input: PolicyInput): void {
     const s = samples[i];
     if (s.at > now) break;
     newest = s.at;
-    if (ready > 0) capacity = observe(capacity, { batch: s.ongoing / ready, itlMs: s.itlMs, prefillMs: s.prefillMs, promptTokens: s.promptTokens, completions: s.completions, serviceMs: s.serviceMs });
+    // (a live sample's ongoing is taken at its end: a request that finished in the interval ran in a batch of 1 at least)
+    if (ready > 0) capacity = observe(capacity, { batch: (s.itlMs !== undefined ? Math.max(1, s.ongoing) : s.ongoing) / ready, itlMs: s.itlMs, prefillMs: s.prefillMs, promptTokens: s.promptTokens, completions: s.completions, serviceMs: s.serviceMs });
     const q = s.queued > 0;
     if (q && !queuing && TUNING.queueEpisodes > 0) {
       queueStarts = [...queueStarts.slice(-(2 * TUNING.queueEpisodes - 1)), { at: s.at, ready: input.replicas.ready }];

@@ -8,9 +8,9 @@ test('deployment show: the signals with their TTFT split and inter-token latency
   const lastDecision = { at: '2025-01-06T00:00:00.000Z', desired: 4, reason: 'r' };
   const out = showAutoscaler({ autoscale: { ...DEFAULT_AUTOSCALE }, autoscaler: { signals, lastDecision, coldStartMs: 2_000, model: { fitted: true, prefillMsPerToken: 0.123456, samples: 240 } } });
   assert.match(out, /Signals +ongoing 3\.0, queued 1, arrivals 2\/s, ttft p95 812 ms, wait p95 640 ms, prefill 172 ms, inter-token 20 ms/);
-  assert.match(out, /Model +fitted true, prefillMsPerToken 0\.123, samples 240/);
+  assert.match(out, /Capacity model +fitted true, prefillMsPerToken 0\.123, samples 240/);
   const without = showAutoscaler({ autoscale: { ...DEFAULT_AUTOSCALE }, autoscaler: { signals: null, lastDecision: null, coldStartMs: 2_000 } });
-  assert.doesNotMatch(without, /Model/);
+  assert.doesNotMatch(without, /Capacity model/);
   assert.match(without, /Signals +none yet/);
   assert.equal(modelLine({ a: 1, b: 'x', c: [1, 2] }), 'a 1, b x, c [1,2]');
 });

@@ -48,7 +48,7 @@ export function showAutoscaler(d: { autoscale: AutoscaleSpec | null; autoscaler?
     ['Cold start', a ? `${(a.coldStartMs / 1000).toFixed(1)} s (measured median)` : '-'],
     ['Last decision', a?.lastDecision ? `${a.lastDecision.at}: ${a.lastDecision.desired} replicas - ${a.lastDecision.reason}` : '-'],
   ];
-  if (a?.model) pairs.push(['Model', modelLine(a.model)]);
+  if (a?.model) pairs.push(['Capacity model', modelLine(a.model)]);
   return keyValues(pairs);
 }
 

@@ -71,7 +71,7 @@ export function actionsCard(name) {
       setChildren(autoState,
         a ? `On: ${a.minReplicas}–${a.maxReplicas} replicas, target ${a.targetOngoingRequests} ongoing requests per replica.` : 'Off: the replica count is set by hand.',
         a && last ? h('span', { class: 'decision' }, `Last decision: ${last.desired} replica${last.desired === 1 ? '' : 's'} (${last.reason})`) : null,
-        a && model ? h('span', { class: 'decision', dataset: { testid: 'autoscaler-model' } }, `Model: ${modelLine(model)}`) : null);
+        a && model ? h('span', { class: 'decision', dataset: { testid: 'autoscaler-model' } }, `Capacity model: ${modelLine(model)}`) : null);
       if (!autoForm.contains(document.activeElement)) {
         min.value = String(a?.minReplicas ?? 0);
         max.value = String(a?.maxReplicas ?? Math.max(2, d.replicas));
