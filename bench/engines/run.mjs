@@ -13,6 +13,7 @@ import { startServer } from '../../dist/server/server.js';
 import { loadRuntime } from '../../dist/engines/llamacpp/runtime.js';
 import { parseLlamaCppParams, defaultThreads } from '../../dist/engines/llamacpp/params.js';
 import { machine, updateSection } from '../lib/report.mjs';
+import { streamCompletion } from '../lib/stream.mjs';
 
 const MODEL = fileURLToPath(new URL('../../../shared/models/stories260K.gguf', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -34,24 +35,8 @@ const api = async (method, path, body) => {
 let key;
 let name = 'tiny';
 /** Streams one completion; resolves with the time of the first token and the token count. */
-async function stream(maxTokens, t0 = performance.now()) {
-  const res = await fetch(`${s.url}/d/${name}/v1/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'stories', prompt: 'Once upon a time', max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } }),
-  });
-  if (!res.ok) return { ok: false, status: res.status, body: await res.text() };
-  let first;
-  let tokens = 0;
-  let buf = '';
-  for await (const chunk of res.body) {
-    first ??= performance.now() - t0;
-    buf += Buffer.from(chunk).toString();
-    const m = /"completion_tokens":(\d+)/.exec(buf);
-    if (m) tokens = Number(m[1]);
-  }
-  return { ok: true, firstMs: first, totalMs: performance.now() - t0, tokens };
-}
+const stream = (maxTokens, t0 = performance.now()) =>
+  streamCompletion(`${s.url}/d/${name}/v1/completions`, key, { model: 'stories', prompt: 'Once upon a time', max_tokens: maxTokens, temperature: 0 }, t0);
 async function firstToken(t0) {
   for (;;) {
     const r = await stream(1, t0);

@@ -53,6 +53,24 @@ test('--engine llamacpp serves the stored GGUF model through the gateway: text a
   assert.match(metrics, /^vllm:num_requests_waiting\{model_name="stories"\} 0$/m);
 });
 
+test('/v1/embeddings on the real model through the gateway: the openai client (base64) and plain JSON (float)', async () => {
+  const e = await client().embeddings.create({ model: 'stories', input: ['Once upon a time', 'Lily went to the park'] });
+  assert.equal(e.object, 'list');
+  assert.equal(e.model, 'stories');
+  assert.deepEqual(e.data.map((d) => d.index), [0, 1]);
+  const [a, b] = e.data.map((d) => d.embedding);
+  assert.ok(a.length > 0 && a.length === b.length && a.every(Number.isFinite), `dimensions ${a.length}`);
+  assert.notDeepEqual(a, b);
+  assert.ok(e.usage.prompt_tokens > 2 && e.usage.total_tokens === e.usage.prompt_tokens, JSON.stringify(e.usage));
+  const post = (body: unknown) => fetch(`${t.url}/d/tiny/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  const direct = await (await post({ input: 'Once upon a time' })).json();
+  const close = direct.data[0].embedding.every((x: number, i: number) => Math.abs(x - a[i]) < 1e-4);
+  assert.ok(close, 'the same text gives the same vector (float in plain JSON, base64 through the openai client)');
+  const tooMany = await post({ input: Array(1000).fill('x') });
+  assert.equal(tooMany.status, 400);
+  assert.equal((await tooMany.json()).error.code, 'input_too_many_items');
+});
+
 test('scale to zero and back: the replica loads the stored file again, nothing is downloaded', async () => {
   const before = (await t.api('GET', '/models/stories')).body;
   assert.equal((await t.cli(['deployment', 'scale', 'tiny', '0', '--wait', '--wait-timeout', '60'])).code, 0);

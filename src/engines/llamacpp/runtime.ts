@@ -3,7 +3,7 @@
  * registry, never built here), creates one context with `parallel` sequences and generates on them.
  * Chat requests go through the model's chat template (LlamaChat), completions through LlamaCompletion.
  */
-import { getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaChat, type LlamaEmbeddingContext, LlamaCompletion, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import { OpenAIError } from '../sim/openai-requests.js';
 import type { LlamaCppParams } from './params.js';
 import type { ChatMessage, GenerateInput, Sampling } from './requests.js';
@@ -41,6 +41,9 @@ export async function loadRuntime(o: LoadOptions): Promise<LlamaRuntime> {
   const free: LlamaContextSequence[] = [];
   for (let i = 0; i < o.params.parallel; i++) free.push(context.getSequence());
   const chatWrapper = resolveChatWrapper(model);
+  // created on the first /v1/embeddings request, then kept; requests take turns on it
+  let embedding: Promise<LlamaEmbeddingContext> | undefined;
+  let embedTurn: Promise<unknown> = Promise.resolve();
   o.log(
     `llama.cpp loaded ${o.modelPath} in ${Date.now() - t0} ms: gpu=${llama.gpu || 'cpu'} ctx=${context.contextSize} x ${o.params.parallel} sequences, threads=${o.params.threads}, chat template ${chatWrapper.wrapperName}`,
   );
@@ -88,7 +91,29 @@ export async function loadRuntime(o: LoadOptions): Promise<LlamaRuntime> {
         free.push(sequence);
       }
     },
+    embed(texts) {
+      const run = async () => {
+        embedding ??= model.createEmbeddingContext({ contextSize: context.contextSize, threads: o.params.threads }).catch((e: unknown) => {
+          embedding = undefined;
+          throw e;
+        });
+        const ec = await embedding;
+        const vectors: number[][] = [];
+        let promptTokens = 0;
+        for (const [i, text] of texts.entries()) {
+          const tokens = model.tokenize(text);
+          if (tokens.length > context.contextSize) throw new OpenAIError(400, `input[${i}] takes ${tokens.length} tokens; the context holds ${context.contextSize} (--ctx-size)`, 'invalid_request_error', 'context_length_exceeded', 'input');
+          promptTokens += tokens.length;
+          vectors.push([...(await ec.getEmbeddingFor(tokens)).vector]);
+        }
+        return { vectors, promptTokens };
+      };
+      const turn = embedTurn.then(run, run);
+      embedTurn = turn.catch(() => {});
+      return turn;
+    },
     async close() {
+      if (embedding) await (await embedding.catch(() => undefined))?.dispose();
       await context.dispose();
       await model.dispose();
       await llama.dispose();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseEngineMetrics } from '../engine-metrics.js';
 import type { AddressInfo } from 'node:net';
 import { parseLlamaCppParams } from './params.js';
+import { MAX_EMBEDDING_CHARS, MAX_EMBEDDING_INPUTS } from './embeddings.js';
 import { createLlamaServer, type LlamaRuntime } from './server.js';
 
 // The HTTP layer of the llama.cpp engine with a fake runtime (the real model runs in llamacpp.it.test.ts):
@@ -16,6 +17,9 @@ function fakeRuntime(gate?: Promise<void>): LlamaRuntime & { calls: number } {
       if (gate) await gate;
       for (const piece of ['Once', ' upon', ' a']) o.onText(piece);
       return { text: 'Once upon a', promptTokens: input.kind === 'chat' ? 9 : 3, completionTokens: 3, finish: input.maxTokensGiven ? ('length' as const) : ('stop' as const) };
+    },
+    async embed(texts: string[]) {
+      return { vectors: texts.map((t) => [t.length, 0.5]), promptTokens: texts.length * 2 };
     },
     async close() {},
   };
@@ -117,5 +121,30 @@ test('a client that goes away while waiting for a sequence leaves the queue and 
   assert.equal((await first).status, 200);
   assert.equal(h.s.state().aborted, 1);
   assert.equal(h.s.state().running, 0);
+  await h.close();
+});
+
+test('/v1/embeddings: float and base64 vectors in input order, usage, and 400s naming the field and the limit', async () => {
+  const h = await listen();
+  h.s.setRuntime(fakeRuntime());
+  const one = await (await h.post('/v1/embeddings', { input: 'abc' })).json();
+  assert.deepEqual(one, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [3, 0.5] }], model: 'tiny', usage: { prompt_tokens: 2, total_tokens: 2 } });
+  const two = await (await h.post('/v1/embeddings', { input: ['a', 'abcd'], encoding_format: 'base64' })).json();
+  const decode = (b: string) => [...new Float32Array(new Uint8Array(Buffer.from(b, 'base64')).buffer)];
+  assert.deepEqual(two.data.map((d: any) => [d.index, decode(d.embedding)]), [[0, [1, 0.5]], [1, [4, 0.5]]]);
+  assert.deepEqual(two.usage, { prompt_tokens: 4, total_tokens: 4 });
+  const error = async (body: unknown) => {
+    const r = await h.post('/v1/embeddings', body);
+    assert.equal(r.status, 400);
+    const e = (await r.json()).error;
+    return [e.param, e.code, e.message];
+  };
+  assert.deepEqual((await error({ input: Array(MAX_EMBEDDING_INPUTS + 1).fill('x') })).slice(0, 2), ['input', 'input_too_many_items']);
+  const tooLong = await error({ input: ['x'.repeat(MAX_EMBEDDING_CHARS), 'y'] });
+  assert.deepEqual(tooLong.slice(0, 2), ['input', 'input_too_long']);
+  assert.match(tooLong[2], new RegExp(`at most ${MAX_EMBEDDING_CHARS}`));
+  assert.deepEqual((await error({ input: [] })).slice(0, 2), ['input', 'invalid_value']);
+  assert.deepEqual((await error({ input: [[1, 2]] })).slice(0, 2), ['input', 'invalid_value']);
+  assert.deepEqual((await error({ input: 'x', encoding_format: 'int8' })).slice(0, 2), ['encoding_format', 'invalid_value']);
   await h.close();
 });

@@ -10,7 +10,8 @@ import http from 'node:http';
 import { readBody, sendError, sendJson, sendText } from '../sim/http-io.js';
 import { escapeLabelValue, PROMETHEUS_CONTENT_TYPE } from '../sim/metrics.js';
 import { OpenAIError, parseJsonBody } from '../sim/openai-requests.js';
-import { SSE_DONE, sseData, usageOf } from '../sim/openai-responses.js';
+import { embeddingsBody, SSE_DONE, sseData, usageOf } from '../sim/openai-responses.js';
+import { parseEmbeddings } from './embeddings.js';
 import type { LlamaCppParams } from './params.js';
 import { parseChat, parseCompletion, type GenerateInput, type Sampling } from './requests.js';
 import { body, chunk, modelsList, usageChunk, type Finish, type Meta } from './responses.js';
@@ -28,6 +29,8 @@ export interface LlamaRuntime {
   /** context tokens of one sequence */
   readonly contextSize: number;
   generate(input: GenerateInput & Sampling, o: { signal: AbortSignal; onText: (text: string) => void }): Promise<GenerateResult>;
+  /** One vector per text, in order, from an embedding context the runtime creates on first use. */
+  embed(texts: string[]): Promise<{ vectors: number[][]; promptTokens: number }>;
   close(): Promise<void>;
 }
 
@@ -121,6 +124,16 @@ export function createLlamaServer(o: LlamaServerOptions) {
     }
   }
 
+  async function embeddings(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const rt = runtime;
+    if (!rt) throw new OpenAIError(503, `model ${o.modelName} is still loading`, 'server_error', 'model_loading');
+    if (draining) throw new OpenAIError(503, 'engine is shutting down', 'server_error', 'engine_draining');
+    const e = parseEmbeddings(parseJsonBody(await readBody(req)));
+    const out = await rt.embed(e.inputs);
+    c.prompt += out.promptTokens;
+    sendJson(res, 200, embeddingsBody(o.modelName, out.vectors, out.promptTokens, e.encodingFormat));
+  }
+
   async function route(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
     checkKey(req, path);
     const method = req.method ?? 'GET';
@@ -145,6 +158,9 @@ export function createLlamaServer(o: LlamaServerOptions) {
       case '/v1/completions':
         want('POST');
         return complete(req, res, 'completion');
+      case '/v1/embeddings':
+        want('POST');
+        return embeddings(req, res);
       default:
         throw new OpenAIError(404, `no route ${method} ${path}`, 'invalid_request_error', 'not_found');
     }
