@@ -32,7 +32,7 @@ import { MIN_GAP_MS, planIdle, recordGap, setLastBurst, type GapSample } from '.
 import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-limit.js';
 import { isActive, scaleToZeroGate } from './pieces/scale-to-zero.js';
 import { recordRun, runExtreme, runQuantile, type Recommendation } from './pieces/stabilize.js';
-import { initCapacity, observe, summarize, type CapacityModel, type CapacitySummary } from './pieces/capacity.js';
+import { initCapacity, observe, summarize, type CapacityModel } from './pieces/capacity.js';
 import { demand, readSignals, terms, type SloCase, type SloInputs } from './ours-signals.js';
 import { scheduleFloor } from './schedule.js';
 import type { AutoscaleSpec, PolicyInput, PolicyResult, ScalingPolicy } from './types.js';
@@ -124,12 +124,6 @@ export interface OurState {
   prewarmedSpell: number;
   /** a pre-warm planned when the zero bound dropped a replica the plan would have kept: spell and time */
   boundPrewarmAt?: { spell: number; at: number };
-}
-
-/** The fitted capacity model of a policy state, for `deployment show` and the dashboard. */
-export function capacitySummary(state: unknown): CapacitySummary | undefined {
-  const c = (state as Partial<OurState> | undefined)?.capacity;
-  return c ? summarize(c) : undefined;
 }
 
 export interface QueueStart {
@@ -320,11 +314,10 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
     const floor = Math.max(sustained, pressure);
     // a scale-down to fewer (not zero) waits for a whole window of history; idle replicas go at the zero
     // bound below without it
-    const history = spec.downscaleDelayMs;
     let downTarget = floor >= current ? floor
-      : Math.max(runQuantile(state.down, now, history, TUNING.downQuantile, downT.replicas), floor);
+      : Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), floor);
     // N -> 0 only after a whole window without demand (kedacore/keda#7770); the idle bound below may go sooner
-    if (downTarget === 0) downTarget = runExtreme(state.down, now, history, 'max', downT.replicas);
+    if (downTarget === 0) downTarget = runExtreme(state.down, now, spec.downscaleDelayMs, 'max', downT.replicas);
     // the replicas still starting that neither window asks for any more, while no request waits: cancel them
     const cancelTo = Math.max(downTarget, downT.replicas, upT.replicas, ready);
     const holdMs = Math.max(0, input.coldStartMs);
@@ -336,12 +329,12 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
           notes.push(() => `${current - cancelTo} starting no longer asked for: cancelled`);
         } else if (waiting) notes.push(() => `scale-down to ${downTarget} held: requests are waiting`);
         else notes.push(() => `scale-down to ${downTarget} held: scaled up ${formatDuration(ago)} ago`);
-      } else if (now - prev.since < history) {
-        notes.push(() => `scale-down to ${downTarget} held: ${formatDuration(history)} of history needed`);
+      } else if (now - prev.since < spec.downscaleDelayMs) {
+        notes.push(() => `scale-down to ${downTarget} held: ${formatDuration(spec.downscaleDelayMs)} of history needed`);
       } else reactive = downTarget;
     } else if (upT.replicas < current) {
       const q = Math.round(TUNING.downQuantile * 100);
-      notes.push(() => `holding ${current}: ${downTarget} asked for (p${q} over ${formatDuration(history)}, sustained or queueing)`);
+      notes.push(() => `holding ${current}: ${downTarget} asked for (p${q} over ${formatDuration(spec.downscaleDelayMs)}, sustained or queueing)`);
     }
   }
   if (input.heldAtZero > 0 && reactive < 1) reactive = 1;
