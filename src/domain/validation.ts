@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
 import { ENGINES } from './types.js';
-import { MAX_REPLICAS } from './limits.js';
+import { DEPLOYMENT_BOUNDS, GPU_COUNT, MAX_REPLICAS, type FieldBound } from './limits.js';
 
 /** DNS label: lowercase letters, digits and '-', starts with a letter, ends alphanumeric, 1-63 chars. */
 const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -10,20 +10,26 @@ const name = z
   .regex(NAME_RE, 'must be a DNS label: 1-63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit');
 const labelKey = z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'label keys are 1-63 of a-z 0-9 . _ -');
 
+/** An integer within a bound, its default when absent; the error names the range. */
+function bounded(b: FieldBound) {
+  const range = `must be between ${b.min} and ${b.max}`;
+  return z.number().int('must be an integer').min(b.min, range).max(b.max, range).default(b.default);
+}
+
 export const createSchema = z.strictObject({
   name,
   modelName: z.string().min(1, 'is required').max(256, 'must be at most 256 characters'),
   engine: z.enum(ENGINES, { error: `must be one of ${ENGINES.join(', ')}` }).default('sim'),
   engineParams: z.string().max(4096, 'must be at most 4096 characters').default(''),
   gpuType: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be 1-32 of a-z 0-9 . _ - (e.g. a100, h100, rtx4090)').optional(),
-  gpuCount: z.number().int('must be an integer').min(1, 'must be between 1 and 8').max(8, 'must be between 1 and 8').default(1),
-  replicas: z.number().int('must be an integer').min(0, `must be between 0 and ${MAX_REPLICAS}`).max(MAX_REPLICAS, `must be between 0 and ${MAX_REPLICAS}`).default(1),
+  gpuCount: bounded({ min: GPU_COUNT.min, max: GPU_COUNT.max, default: 1 }),
+  replicas: bounded({ min: 0, max: MAX_REPLICAS, default: 1 }),
   /** default: the server's default zone (local; in HA mode its Kubernetes zone) */
   zone: z.string().optional(),
-  maxOngoingRequests: z.number().int().min(1, 'must be between 1 and 10000').max(10000, 'must be between 1 and 10000').default(64),
-  maxQueuedRequests: z.number().int().min(0, 'must be between 0 and 100000').max(100000, 'must be between 0 and 100000').default(1000),
-  queueTimeoutMs: z.number().int().min(100, 'must be between 100 and 3600000').max(3_600_000, 'must be between 100 and 3600000').default(300_000),
-  drainTimeoutMs: z.number().int().min(0, 'must be between 0 and 3600000').max(3_600_000, 'must be between 0 and 3600000').default(120_000),
+  maxOngoingRequests: bounded(DEPLOYMENT_BOUNDS.maxOngoingRequests),
+  maxQueuedRequests: bounded(DEPLOYMENT_BOUNDS.maxQueuedRequests),
+  queueTimeoutMs: bounded(DEPLOYMENT_BOUNDS.queueTimeoutMs),
+  drainTimeoutMs: bounded(DEPLOYMENT_BOUNDS.drainTimeoutMs),
   labels: z.record(labelKey, z.string().max(63, 'label values are at most 63 characters')).default({}),
 });
 export type CreateInput = z.infer<typeof createSchema>;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
-import { limitsWithDefaults } from '../core/limits.js';
+import { gatewayLimits, type GatewayLimits } from '../domain/limits.js';
 import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { forwardToReplica } from './forward.js';
@@ -10,30 +10,6 @@ import { recordCompletion, recordFirstToken } from './window-stats.js';
 import { BodyBudget, readBody } from './request-body.js';
 
 const PASS_THROUGH = new Set(['chat/completions', 'completions', 'embeddings']);
-
-/** What the gateway bounds (docs/reliability.md says why each default is what it is). */
-export interface GatewayLimits {
-  /** the largest request body, bytes (413 payload_too_large above it) */
-  maxBodyBytes: number;
-  /** request-body bytes held in memory at once, all requests together (503 server_busy above it) */
-  maxBufferedBodyBytes: number;
-  /** the longest a replica may take to send response headers (a non-streamed completion: its whole answer) */
-  upstreamHeadersTimeoutMs: number;
-  /** the longest a replica may stay silent between two chunks of its response, and a client leave it unread */
-  upstreamIdleTimeoutMs: number;
-}
-
-export const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = {
-  maxBodyBytes: 8 * 1024 * 1024,
-  maxBufferedBodyBytes: 256 * 1024 * 1024,
-  upstreamHeadersTimeoutMs: 10 * 60_000,
-  upstreamIdleTimeoutMs: 5 * 60_000,
-};
-
-/** The limits given over the defaults, checked. */
-export function gatewayLimits(given?: Partial<GatewayLimits>): GatewayLimits {
-  return limitsWithDefaults('gateway', DEFAULT_GATEWAY_LIMITS, given);
-}
 
 export interface GatewayOptions {
   routes: RouteTable;

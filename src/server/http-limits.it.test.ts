@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { chat } from '../test/load.js';
-import { httpLimits } from './http-limits.js';
+import { httpLimits } from '../domain/limits.js';
 
 // The HTTP server's limits on receiving a request, with short timeouts, against a real server.
 let t: TestServer;

@@ -7,6 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError, invalid } from '../core/errors.js';
 import type { GpuDevice } from '../placement/inventory.js';
+import { LOCAL_COLD_START_MS } from '../domain/limits.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
 import type { PodView, Target } from '../providers/kubernetes/pods.js';
@@ -14,7 +15,6 @@ import type { KubernetesZoneConfig, ZonesFile } from './config.js';
 
 /** GPUs of a type a zone may hold when no cap is configured: the node provisioner decides. */
 export const ELASTIC = 100_000;
-const LOCAL_COLD_START_MS = 30_000;
 
 export interface ZoneGpu {
   gpuType: string;
