@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
 import Database from 'better-sqlite3';
 import { migrate, openDb, type Db } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store } from '../store/store.js';
 import { HistoryStore } from '../history/store.js';
 import { RequestLog } from '../gateway/request-log.js';
@@ -16,7 +17,7 @@ const TABLES = ['history_10s', 'history_5m', 'events', 'request_log', 'cost_usag
 
 /** One server's tables and the writers that fill them. */
 function replica(clock: FakeClock) {
-  const db = openDb(':memory:');
+  const db = openDb(':memory:', SCHEMA);
   const store = new Store(db);
   const history = new HistoryStore(db);
   const requests = new RequestLog(db, clock);
@@ -60,7 +61,7 @@ test('a follower copies the leader\'s history, events, request log and ledger in
   const leader = replica(clock);
   leader.replicas.push({ id: 'r1', startedAt: clock.now(), stoppedAt: null });
   leader.tick(95);
-  const follower = openDb(':memory:');
+  const follower = openDb(':memory:', SCHEMA);
   const source = new CopySource(leader.db, 'a@1', 20);
   const logs: string[] = [];
   const sink = new CopySink(follower, (l) => logs.push(l));
@@ -90,7 +91,7 @@ test('after a failover the new leader\'s own rows reach a follower that was ahea
   const bSink = new CopySink(b.db, () => {});
   catchUp(oldSource, bSink);
   old.tick(12);
-  const c = openDb(':memory:');
+  const c = openDb(':memory:', SCHEMA);
   const cSink = new CopySink(c, () => {});
   catchUp(oldSource, cSink);
   assert.ok(cSink.cursor().after.requests > bSink.cursor().after.requests);
@@ -131,7 +132,7 @@ test('rows with a column this version does not have are skipped, said once, and 
   const leader = replica(clock);
   leader.tick(2);
   const logs: string[] = [];
-  const sink = new CopySink(openDb(':memory:'), (l) => logs.push(l));
+  const sink = new CopySink(openDb(':memory:', SCHEMA), (l) => logs.push(l));
   for (let i = 0; i < 2; i++) {
     const batch = new CopySource(leader.db, 'a@1').serve(sink.cursor());
     batch.tables.events.rows = [[1, 'd1', 5, 'scale', 'x', null, 'new']];
@@ -148,12 +149,12 @@ test('rows with a column this version does not have are skipped, said once, and 
 
 test('rows written before the upgrade that numbers changes get numbers, oldest first, and are copied', () => {
   const db = new Database(':memory:');
-  migrate(db, { history: 1, cost: 1, request_log: 1 });
+  migrate(db, SCHEMA, { history: 1, cost: 1, request_log: 1 });
   const hist = `INSERT INTO history_10s (deployment_id, at, n, seconds, arrivals, ongoing, queued, tokens, desired, ready, starting, gpus, ttft) VALUES (?, ?, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, '{}')`;
   for (const [d, at] of [['d2', 20_000], ['d1', 20_000], ['d1', 10_000]] as const) db.prepare(hist).run(d, at);
   for (const at of [30, 10, 20]) db.prepare('INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status) VALUES (?, ?, 1, 1, NULL, 200)').run('d1', at);
   db.prepare(`INSERT INTO cost_usage (replica_id, deployment_id, deployment_name, labels, gpu_type, gpu_count, started_at, stopped_at, seen_at) VALUES ('r1', 'd1', 'chat', '{}', 'l4', 1, 0, NULL, 0)`).run();
-  migrate(db);
+  migrate(db, SCHEMA);
   assert.deepEqual(db.prepare('SELECT deployment_id, at, rev FROM history_10s ORDER BY rev').all(), [
     { deployment_id: 'd1', at: 10_000, rev: 1 },
     { deployment_id: 'd1', at: 20_000, rev: 2 },
@@ -161,7 +162,7 @@ test('rows written before the upgrade that numbers changes get numbers, oldest f
   ]);
   assert.deepEqual(db.prepare('SELECT id, at FROM request_log ORDER BY id').all(), [{ id: 1, at: 30 }, { id: 2, at: 10 }, { id: 3, at: 20 }]);
   assert.equal((db.prepare('SELECT rev FROM cost_usage').get() as { rev: number }).rev, 1);
-  const follower = openDb(':memory:');
+  const follower = openDb(':memory:', SCHEMA);
   catchUp(new CopySource(db, 'a@1'), new CopySink(follower, () => {}));
   sameTables(db, follower);
 });
@@ -170,7 +171,7 @@ test('a deleted deployment\'s events and request log go, on the leader and then 
   const clock = new FakeClock(1_700_000_000_000);
   const leader = replica(clock);
   leader.tick(30);
-  const follower = openDb(':memory:');
+  const follower = openDb(':memory:', SCHEMA);
   const source = new CopySource(leader.db, 'a@1', 10);
   const sink = new CopySink(follower, () => {});
   // the follower has copied the first page only (10 of 30 requests) when d1 is deleted
@@ -191,7 +192,7 @@ test('a server of another version (a rolling upgrade) may copy fewer tables: wha
   const clock = new FakeClock(1_700_000_000_000);
   const leader = replica(clock);
   leader.tick(3);
-  const sink = new CopySink(openDb(':memory:'), () => {});
+  const sink = new CopySink(openDb(':memory:', SCHEMA), () => {});
   const { forgotten: _, ...older } = new CopySource(leader.db, 'a@1').serve(sink.cursor()).tables;
   sink.apply({ term: 'a@1', tables: older, more: false });
   assert.equal(sink.cursor().after.requests, 3);

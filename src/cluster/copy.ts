@@ -16,12 +16,13 @@
  * the new leader's first rows.
  */
 import { z } from 'zod';
-import { registerMigrations, type Db } from '../store/db.js';
+import type { Db, ModuleMigrations } from '../store/db.js';
 
 // deployments whose events and request log were deleted (with them): a follower deletes its copies too
-registerMigrations('copy', [
+/** The history copy's table (module "copy" of src/store/schema.ts). */
+export const COPY_MIGRATIONS: ModuleMigrations = { module: 'copy', scripts: [
   `CREATE TABLE copy_forgotten (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment_id TEXT NOT NULL, at INTEGER NOT NULL);`,
-]);
+] };
 /** how long a deletion is remembered for the followers (far longer than any copy lag) */
 export const FORGOTTEN_KEEP_MS = 30 * 86_400_000;
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { deploymentRow } from '../test/rows.js';
@@ -63,7 +64,7 @@ class Routes implements RouteSink {
 
 function setup() {
   const clock = new FakeClock(1_000_000);
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:', SCHEMA));
   const provider = new ScriptedProvider();
   const routes = new Routes();
   const rec = new Reconciler({ store, provider, clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });

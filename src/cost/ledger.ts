@@ -6,10 +6,11 @@
  * time it was seen, which is at most one sampling interval early. Also holds GPU prices.
  */
 import type { Db } from '../store/db.js';
-import { registerMigrations } from '../store/db.js';
+import type { ModuleMigrations } from '../store/db.js';
 import type { Store } from '../store/store.js';
 
-registerMigrations('cost', [
+/** The cost ledger's tables (module "cost" of src/store/schema.ts). */
+export const COST_MIGRATIONS: ModuleMigrations = { module: 'cost', scripts: [
   `CREATE TABLE cost_usage (
      replica_id TEXT PRIMARY KEY,
      deployment_id TEXT NOT NULL,
@@ -25,7 +26,7 @@ registerMigrations('cost', [
    CREATE TABLE cost_prices (gpu_type TEXT PRIMARY KEY, usd_per_gpu_hour REAL NOT NULL);`,
   // rev: the row's change number (the newest write has the highest), by which an HA follower copies the ledger
   `ALTER TABLE cost_usage ADD COLUMN rev INTEGER NOT NULL DEFAULT 0; UPDATE cost_usage SET rev = rowid; CREATE INDEX cost_usage_rev ON cost_usage(rev);`,
-]);
+] };
 
 const NEXT_REV = '(SELECT COALESCE(MAX(rev), 0) + 1 FROM cost_usage)';
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
 import { HistoryStore } from '../history/store.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import type { Replica } from '../domain/types.js';
@@ -18,7 +19,7 @@ const at = (s: number) => T0 + s * 1000;
 
 function setup() {
   const clock = new FakeClock(T0);
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:', SCHEMA));
   const history = new HistoryStore(store.db);
   const cost = new CostService({ store, history, clock, inventory: virtualGpus(8, 'a5000') });
   const deployment = (id: string, gpuCount: number, labels: Record<string, string>): DeploymentRow => {

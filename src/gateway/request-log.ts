@@ -1,8 +1,9 @@
 import type { Clock, Timer } from '../core/clock.js';
-import { registerMigrations, type Db } from '../store/db.js';
+import type { Db, ModuleMigrations } from '../store/db.js';
 import type { StorageStatus } from '../store/storage-status.js';
 
-registerMigrations('request_log', [
+/** The request log's tables (module "request_log" of src/store/schema.ts). */
+export const REQUEST_LOG_MIGRATIONS: ModuleMigrations = { module: 'request_log', scripts: [
   `CREATE TABLE request_log (
      deployment_id TEXT NOT NULL,
      at INTEGER NOT NULL,
@@ -27,7 +28,7 @@ registerMigrations('request_log', [
    DROP TABLE request_log;
    ALTER TABLE request_log_v2 RENAME TO request_log;
    CREATE INDEX request_log_by_deployment ON request_log(deployment_id, at);`,
-]);
+] };
 
 /** One request as the simulator replays it: never any content. */
 export interface RequestLogRow {

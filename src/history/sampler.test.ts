@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as settle } from 'node:timers/promises';
 import { FakeClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import type { Replica } from '../domain/types.js';
 import type { LoadSample } from '../autoscaler/types.js';
 import { HistorySampler, replicaCounts } from './sampler.js';
@@ -22,7 +23,7 @@ test('replicaCounts: pending and starting are on their way; draining still holds
 
 test('the sampler reads the gateway and the store once per clock second and feeds history and subscribers', async () => {
   const clock = new FakeClock(T0);
-  const history = new HistoryStore(openDb(':memory:'));
+  const history = new HistoryStore(openDb(':memory:', SCHEMA));
   const route = { stats: { ...emptyWindow(), lastActivityAt: 0 }, admission: { ongoing: 3, queued: 1 } };
   const deployment = { id: 'd1', name: 'chat', replicas: 2, deleting: false };
   let tokens = 0;

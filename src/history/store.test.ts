@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HistoryStore, COARSE_MS, FINE_MS } from './store.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { percentile, observe, type Histogram } from './histogram.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0); // a bucket boundary
 const sample = (at: number, over: Record<string, number> = {}) => ({ at, ongoing: 2, queued: 1, arrivals: 3, tokens: 30, desired: 2, ready: 2, starting: 0, gpus: 4, ...over });
 
 test('10 s buckets: rates per second, averages, and the open bucket is visible before it is written', () => {
-  const h = new HistoryStore(openDb(':memory:'));
+  const h = new HistoryStore(openDb(':memory:', SCHEMA));
   for (let s = 0; s < 15; s++) h.record('d1', { ...sample(T0 + s * 1000), ttftMs: [100, 200] });
   const fine = h.series('d1', T0 - 16 * 60_000, T0 + 15_000);
   assert.equal(fine.resolutionMs, FINE_MS);
@@ -28,7 +29,7 @@ test('10 s buckets: rates per second, averages, and the open bucket is visible b
 });
 
 test('after a restart the last 15 minutes come from the 10 s tier until the 1 s points cover them; a new deployment gets 1 s points at once', () => {
-  const db = openDb(':memory:');
+  const db = openDb(':memory:', SCHEMA);
   const before = new HistoryStore(db);
   for (let s = 0; s < 300; s++) before.record('d1', sample(T0 + s * 1000));
   before.flush();
@@ -51,7 +52,7 @@ test('after a restart the last 15 minutes come from the 10 s tier until the 1 s 
 });
 
 test('demandHistory: closed 5 min buckets only, concurrency = ongoing + queued, rate per second', () => {
-  const h = new HistoryStore(openDb(':memory:'));
+  const h = new HistoryStore(openDb(':memory:', SCHEMA));
   // 10 minutes at 2 req/s with 3 in flight, then 1 minute at 6 req/s
   for (let s = 0; s < 600; s++) h.record('d1', sample(T0 + s * 1000, { arrivals: 2, ongoing: 2, queued: 1 }));
   for (let s = 600; s < 660; s++) h.record('d1', sample(T0 + s * 1000, { arrivals: 6, ongoing: 5, queued: 1 }));
@@ -67,7 +68,7 @@ test('demandHistory: closed 5 min buckets only, concurrency = ongoing + queued, 
 });
 
 test('the long-term buckets survive a restart (reopened store on the same database)', () => {
-  const db = openDb(':memory:');
+  const db = openDb(':memory:', SCHEMA);
   const a = new HistoryStore(db);
   for (let s = 0; s < 400; s++) a.record('d1', sample(T0 + s * 1000));
   a.flush();
@@ -78,7 +79,7 @@ test('the long-term buckets survive a restart (reopened store on the same databa
 });
 
 test('prune: 10 s rows go after a day, 5 min rows after 30 days', () => {
-  const db = openDb(':memory:');
+  const db = openDb(':memory:', SCHEMA);
   const h = new HistoryStore(db);
   for (let s = 0; s < 20; s++) h.record('d1', sample(T0 + s * 1000));
   h.flush();
@@ -94,7 +95,7 @@ test('prune: 10 s rows go after a day, 5 min rows after 30 days', () => {
 });
 
 test('a late sample merges into its already written bucket', () => {
-  const h = new HistoryStore(openDb(':memory:'));
+  const h = new HistoryStore(openDb(':memory:', SCHEMA));
   h.record('d1', sample(T0));
   h.record('d1', sample(T0 + 10_000));
   h.record('d1', sample(T0 + 5000, { arrivals: 7 }));

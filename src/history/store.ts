@@ -8,7 +8,7 @@
  * dashboard and API (`series`), cost (`totals`), and the autoscaler's forecast (`demandHistory`).
  */
 import type { Db } from '../store/db.js';
-import { registerMigrations } from '../store/db.js';
+import type { ModuleMigrations } from '../store/db.js';
 import type { DemandPoint } from '../autoscaler/types.js';
 import { addBucket, addSample, emptyBucket, toPoint, type Bucket, type HistoryPoint, type HistorySample } from './bucket.js';
 
@@ -34,7 +34,8 @@ const addRev = (name: string) => `
   UPDATE ${name} SET rev = t.n FROM (SELECT deployment_id AS d, at AS a, ROW_NUMBER() OVER (ORDER BY at, deployment_id) AS n FROM ${name}) AS t
     WHERE ${name}.deployment_id = t.d AND ${name}.at = t.a;
   CREATE INDEX ${name}_rev ON ${name}(rev);`;
-registerMigrations('history', [table('history_10s') + table('history_5m'), addRev('history_10s') + addRev('history_5m')]);
+/** The metrics history's tables (module "history" of src/store/schema.ts). */
+export const HISTORY_MIGRATIONS: ModuleMigrations = { module: 'history', scripts: [table('history_10s') + table('history_5m'), addRev('history_10s') + addRev('history_5m')] };
 
 type Tier = 'history_10s' | 'history_5m';
 

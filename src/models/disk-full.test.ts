@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { failingWrites } from '../test/full-disk.js';
 import { ModelService } from './service.js';
 import { startOrigin } from './test-origin.js';
@@ -17,7 +18,7 @@ test('a model download on a full disk ends without an unhandled error; the next 
   const dir = mkdtempSync(join(tmpdir(), 'inferscale-mfull-'));
   origin.files.set('/m.gguf', { data: randomBytes(200_000) });
   let full = false;
-  const db = failingWrites(openDb(join(dir, 'db.sqlite')), () => full);
+  const db = failingWrites(openDb(join(dir, 'db.sqlite'), SCHEMA), () => full);
   const lines: string[] = [];
   const make = () => new ModelService({ db, clock: systemClock, dataDir: dir, deployments: () => [], env: {}, log: (l) => lines.push(l), download: { backoffMs: 5 } });
   const unhandled: unknown[] = [];

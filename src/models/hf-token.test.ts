@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { isMetadataAddress, ModelService } from './service.js';
 import { startOrigin } from './test-origin.js';
 
@@ -19,7 +20,7 @@ test('the Hugging Face token is sent to the Hugging Face origin only, whatever a
   const sha = createHash('sha256').update(data).digest('hex');
   hub.files.set('/org/repo/resolve/main/a.gguf', { data });
   other.files.set('/org/repo/resolve/main/b.gguf', { data });
-  const svc = new ModelService({ db: openDb(':memory:'), clock: systemClock, dataDir: dir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_secret' }, download: { backoffMs: 5 } });
+  const svc = new ModelService({ db: openDb(':memory:', SCHEMA), clock: systemClock, dataDir: dir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_secret' }, download: { backoffMs: 5 } });
   try {
     svc.adoptShared([
       { name: 'a', source: 'hf:org/repo/a.gguf', kind: 'hf', location: `${hub.url}/org/repo/resolve/main/a.gguf`, fileName: 'a.gguf', sha256: sha },
@@ -40,7 +41,7 @@ test('the Hugging Face token is sent to the Hugging Face origin only, whatever a
 
 test('model sources: not the server\'s own data dir, not link-local or metadata addresses unless allowed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'inferscale-src-'));
-  const make = () => new ModelService({ db: openDb(':memory:'), clock: systemClock, dataDir: dir, deployments: () => [], env: {} });
+  const make = () => new ModelService({ db: openDb(':memory:', SCHEMA), clock: systemClock, dataDir: dir, deployments: () => [], env: {} });
   try {
     writeFileSync(join(dir, 'secret.key'), 'k');
     const svc = make();

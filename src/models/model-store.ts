@@ -1,5 +1,5 @@
 /** The `models` table (migration module "models", registered when this module is imported). */
-import { registerMigrations, type Db } from '../store/db.js';
+import type { Db, ModuleMigrations } from '../store/db.js';
 import type { SourceKind } from './source.js';
 
 export type ModelState = 'downloading' | 'ready' | 'error';
@@ -24,7 +24,8 @@ export interface ModelRow {
   updatedAt: number;
 }
 
-registerMigrations('models', [
+/** The model store's table (module "models" of src/store/schema.ts). */
+export const MODEL_MIGRATIONS: ModuleMigrations = { module: 'models', scripts: [
   `
   CREATE TABLE models (
     name TEXT PRIMARY KEY,
@@ -43,7 +44,7 @@ registerMigrations('models', [
     updated_at INTEGER NOT NULL
   );
   `,
-]);
+] };
 
 const COLUMNS: Record<keyof ModelRow, string> = {
   name: 'name',

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store } from '../store/store.js';
 import { dataFiles } from '../config/paths.js';
 import { deploymentRow } from '../test/rows.js';
@@ -22,7 +23,7 @@ async function idle(env: Record<string, string>): Promise<ChildProcess> {
 
 test('an orphan replica process of this data dir is stopped at start; one of another data dir is left alone; its GPU is held once', { skip: process.platform !== 'linux' }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'inferscale-orphan-'));
-  const store = new Store(openDb(dataFiles(dataDir).db));
+  const store = new Store(openDb(dataFiles(dataDir).db, SCHEMA));
   store.insertDeployment(deploymentRow({ gpuCount: 1, gpuType: 'a5000', replicas: 1, engineParams: FAST_SIM }));
   // the row as the crash left it: starting on GPU 0, no pid recorded
   store.insertReplica({ id: 'chat-orphan', deploymentId: 'd1', state: 'starting', stateReason: 'starting engine', gpus: [0], pid: null, pidStart: null, port: null, generation: 1, createdAt: 0, startedAt: 0, readyAt: null, stoppedAt: null, coldStartMs: null, exitInfo: '' });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { inProcessService } from './testkit.js';
 import { FakeClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { KeyBox, hashKey } from '../security/secrets.js';
@@ -54,7 +55,7 @@ test('an autoscaler decision above what quota and GPUs place is capped, the cap 
 
 test('rotate-api-key: the old key is kept for the grace (default 5 min, 0: none), written durably, and the gateway is told before it returns', () => {
   const clock = new FakeClock(Date.UTC(2025, 0, 6));
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:', SCHEMA));
   const told: DeploymentRow[] = [];
   const svc = new DeploymentService({
     store, clock, inventory: virtualGpus(8, 'a5000'), keys: new KeyBox('ab'.repeat(32)),

@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { FakeClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { KeyBox } from '../security/secrets.js';
@@ -13,7 +14,7 @@ import { DeploymentService } from './deployments.js';
 
 export function inProcessService(gpus = 128): { clock: FakeClock; store: Store; deployments: DeploymentService } {
   const clock = new FakeClock(Date.UTC(2025, 0, 6));
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:', SCHEMA));
   const deployments = new DeploymentService({
     store, clock, inventory: virtualGpus(gpus, 'a5000'), keys: new KeyBox('ab'.repeat(32)),
     provider: new LocalProvider({ clock, logDir: tmpdir() }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined,

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDb } from './db.js';
+import { SCHEMA } from './schema.js';
 import { Store } from './store.js';
 
 test('events are pruned by age and by count, per deployment, the newest kept', () => {
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:', SCHEMA));
   const day = 86_400_000;
   const now = 100 * day;
   for (let i = 0; i < 30; i++) store.addEvent('a', now - (40 - i) * day, 'x', `a${i}`); // a0..a9 older than 30 days

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { Reconciler, type RouteSink } from '../controller/reconciler.js';
 import { LocalProvider } from '../providers/local/provider.js';
@@ -25,7 +26,7 @@ describe('a replica waiting for a GPU node', () => {
     const k = await startFakeKube();
     const clock = new FakeClock(Date.parse('2025-06-01T12:00:00Z'));
     k.cluster.now = () => clock.now();
-    const store = new Store(openDb(':memory:'));
+    const store = new Store(openDb(':memory:', SCHEMA));
     const kube = new KubernetesProvider({ zone: testZone(), kubeConfig: k.kc, clock, log: () => undefined });
     await kube.init();
     const local = new LocalProvider({ clock, logDir: '/nonexistent' });
