@@ -7,6 +7,9 @@ import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { AutoscalerLoop } from '../controller/autoscaler-loop.js';
 
+/** Mounts one module's REST routes on the API. */
+export type MountRoutes = (app: Hono) => void;
+
 export interface ApiDeps {
   deployments: DeploymentService;
   store: Store;
@@ -15,8 +18,8 @@ export interface ApiDeps {
   internalToken?: string;
   inventory: readonly GpuDevice[];
   autoscaler?: AutoscalerLoop;
-  /** extra routes (autoscaling, cost, ...) mounted by other modules */
-  extend?: (app: Hono) => void;
+  /** the other modules' routes (models, zones, history, cost, cluster, ...), each mounting its own: the server lists them all in one place */
+  routes?: readonly MountRoutes[];
   /** awaited after every successful change through the API, before it answers (HA: write the state to the cluster) */
   afterWrite?: () => Promise<void>;
 }
@@ -124,6 +127,6 @@ export function createApi(deps: ApiDeps): Hono {
     for (const r of deps.store.listLiveReplicas()) for (const g of r.gpus) holders.set(g, r.id);
     return c.json({ gpus: deps.inventory.map((g) => ({ ...g, heldBy: holders.get(g.index) ?? null })) });
   });
-  deps.extend?.(app);
+  for (const mount of deps.routes ?? []) mount(app);
   return app;
 }

@@ -19,7 +19,7 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { PodModel } from '../models/pod-fetch.js';
 import type { RouteTable } from '../gateway/routes.js';
-import type { RequestLog } from '../gateway/request-log.js';
+import type { RequestLog, RequestRow } from '../gateway/request-log.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';
 import { LeaderElector } from '../providers/kubernetes/lease.js';
@@ -65,38 +65,65 @@ export interface HaOptions {
 
 export type Role = 'follower' | 'becoming-leader' | 'leader' | 'stopped';
 
+/** What a member reads and writes on this server, in named groups. */
 export interface ClusterMemberDeps {
-  zones: ZoneRegistry;
-  store: Store;
-  routes: RouteTable;
-  clock: Clock;
-  log: (line: string) => void;
-  /** the credential of the servers' own calls to each other (derived from the server secret); never the admin token */
-  internalToken: string;
-  /** the URL this replica advertises to the others */
-  url: string;
-  /** starts the controller, autoscaler and samplers (after the restore) */
+  base: { zones: ZoneRegistry; store: Store; clock: Clock; log: (line: string) => void };
+  /** this server's gateway: its routes, its wakes (diverted to the leader while following), its request log and the /metrics registry */
+  gateway: {
+    routes: RouteTable;
+    wakes: { divert(fn: (deploymentId: string) => void): () => void };
+    /** a follower sends its rows to the leader, which keeps them for replay */
+    requestLog: RequestLog;
+    /** the Prometheus registry of /metrics (metrics.ts adds the HA metrics) */
+    registry: Registry;
+  };
+  /** how the replicas reach each other */
+  peers: {
+    /** the credential of the servers' own calls to each other (derived from the server secret); never the admin token */
+    internalToken: string;
+    /** the URL this replica advertises to the others */
+    url: string;
+  };
+  /** the leader gate: what leading starts and stops */
+  leader: LeaderGate;
+  /** the server state that goes to the cluster and that a new leader takes back */
+  state: {
+    /** seals API keys (a deployment whose key Secret is gone gets a new key) */
+    keys: KeyBox;
+    /** the model store: its catalog of URL models goes to the cluster, and a new leader adopts it */
+    models: { sharedCatalog(): SharedModel[]; adoptShared(models: readonly SharedModel[]): string[] };
+    /** GPU prices (`cost prices`): written to the cluster's settings, restored by a new leader */
+    prices: { all(): Record<string, number>; set(gpuType: string, usdPerGpuHour: number | null): void };
+    /** the cold-start estimate of a deployment (written to the cluster for followers' Retry-After) */
+    coldStartMs: (deploymentId: string) => number;
+    /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
+    podModel: (d: DeploymentRow) => PodModel | undefined;
+    /** what the leader does about resources created, edited or deleted in the cluster (edits.ts) */
+    clusterChanges: MirrorHooks;
+    /** drops metrics history past its retention (a follower's copy; copy.ts) */
+    pruneHistory: (now: number) => void;
+  };
+  /** the cluster's deployments and the followers' reported load, made before the gateway (clusterView) */
+  view: ClusterView;
+}
+
+/** Starts the controller, autoscaler and samplers (after a restore), and stops them. */
+export interface LeaderGate {
   lead: () => Promise<void>;
-  /** stops them */
   unlead: () => Promise<void>;
-  /** seals API keys (a deployment whose key Secret is gone gets a new key) */
-  keys: KeyBox;
-  /** the model store: its catalog of URL models goes to the cluster, and a new leader adopts it */
-  models: { sharedCatalog(): SharedModel[]; adoptShared(models: readonly SharedModel[]): string[] };
-  /** this gateway's request log: a follower sends its rows to the leader, which keeps them for replay */
-  requestLog: RequestLog;
-  /** the leader's cold-start estimate for a deployment (written to the cluster for followers' Retry-After) */
-  coldStartMs: (deploymentId: string) => number;
-  /** the model file pods of a deployment fetch (llamacpp), as the provider renders them */
-  podModel: (d: DeploymentRow) => PodModel | undefined;
-  /** what the leader does about resources created, edited or deleted in the cluster (edits.ts) */
-  clusterChanges: MirrorHooks;
-  /** GPU prices (`cost prices`): written to the cluster's settings, restored by a new leader */
-  prices: { all(): Record<string, number>; set(gpuType: string, usdPerGpuHour: number | null): void };
-  /** drops metrics history past its retention (a follower's copy; copy.ts) */
-  pruneHistory: (now: number) => void;
-  /** the Prometheus registry of /metrics (metrics.ts adds the HA metrics) */
-  registry: Registry;
+}
+
+/** What the cluster says that the gateway reads from its start: the leader's deployments and the followers' load. */
+export interface ClusterView {
+  cluster: ClusterDeployments;
+  signals: RemoteSignals;
+}
+
+/** The cluster view of an HA zone; `record` keeps the request log rows the followers report. */
+export function clusterView(ha: HaOptions, zones: ZoneRegistry, clock: Clock, log: (line: string) => void, record: (rows: readonly RequestRow[]) => void): ClusterView {
+  const z = zones.kubernetes(ha.zone);
+  if (!z) throw new Error(`--ha ${ha.zone}: not a Kubernetes zone of the zones file (zones: ${zones.names().join(', ')})`);
+  return { cluster: new ClusterDeployments(z.provider.client, clock, log), signals: new RemoteSignals(clock, record) };
 }
 
 export class ClusterMember {
@@ -118,44 +145,40 @@ export class ClusterMember {
   private lastCopyPrune = 0;
 
   constructor(private readonly o: HaOptions, private readonly d: ClusterMemberDeps) {
-    const z = d.zones.kubernetes(o.zone);
-    if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.zones.names().join(', ')})`);
+    const z = d.base.zones.kubernetes(o.zone);
+    if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.base.zones.names().join(', ')})`);
     this.client = z.provider.client;
     this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
-    // written at once (not with the log's next 1 s flush): the followers' copies get them with the next answer
-    this.signals = new RemoteSignals(d.clock, (rows) => {
-      d.requestLog.pushRows(rows);
-      d.requestLog.flush();
-    });
-    this.mirror = new DeploymentMirror(this.client, d.log, { now: () => d.clock.now(), secretSeen: (name) => !!this.cluster.secrets.get(name) });
-    this.cluster = new ClusterDeployments(this.client, d.clock, d.log);
-    this.podRoutes = d.zones.names().flatMap((name) => {
-      const k = d.zones.kubernetes(name);
-      return k ? [new PodRoutes({ zone: k.config, kubeConfig: k.provider.client.kc, clock: d.clock, log: (l) => d.log(`zone ${name}: ${l}`), routes: d.routes, deployments: () => this.cluster.rows(), podAddress: d.zones.podAddress })] : [];
+    this.signals = d.view.signals;
+    this.mirror = new DeploymentMirror(this.client, d.base.log, { now: () => d.base.clock.now(), secretSeen: (name) => !!this.cluster.secrets.get(name) });
+    this.cluster = d.view.cluster;
+    this.podRoutes = d.base.zones.names().flatMap((name) => {
+      const k = d.base.zones.kubernetes(name);
+      return k ? [new PodRoutes({ zone: k.config, kubeConfig: k.provider.client.kc, clock: d.base.clock, log: (l) => d.base.log(`zone ${name}: ${l}`), routes: d.gateway.routes, deployments: () => this.cluster.rows(), podAddress: d.base.zones.podAddress })] : [];
     });
     this.cluster.onChange(() => {
       if (this.role === 'follower') for (const p of this.podRoutes) void p.sync();
     });
-    const sink = new CopySink(d.store.db, d.log);
+    const sink = new CopySink(d.base.store.db, d.base.log);
     const copy = {
       cursor: () => sink.cursor(),
       apply: (batch: unknown) => {
         const more = sink.apply(batch);
-        const now = d.clock.now();
+        const now = d.base.clock.now();
         if (now - this.lastCopyPrune >= COPY_PRUNE_EVERY_MS) {
           this.lastCopyPrune = now;
-          d.pruneHistory(now);
+          d.state.pruneHistory(now);
         }
         return more;
       },
     };
-    this.metrics = new ClusterMetrics(d.registry, { leading: () => this.role === 'leader', gateways: () => this.signals.gateways() });
-    this.trust = new LeaderTrust({ client: this.client, serverLabels: o.serverLabels, clock: d.clock, log: d.log });
-    this.reporter = new SignalReporter({ routes: d.routes, clock: d.clock, identity: this.identity, leaderUrl: () => this.trustedLeaderUrl(), internalToken: d.internalToken, log: d.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
+    this.metrics = new ClusterMetrics(d.gateway.registry, { leading: () => this.role === 'leader', gateways: () => this.signals.gateways() });
+    this.trust = new LeaderTrust({ client: this.client, serverLabels: o.serverLabels, clock: d.base.clock, log: d.base.log });
+    this.reporter = new SignalReporter({ routes: d.gateway.routes, wakes: d.gateway.wakes, clock: d.base.clock, identity: this.identity, leaderUrl: () => this.trustedLeaderUrl(), internalToken: d.peers.internalToken, log: d.base.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
     this.elector = new LeaderElector({
-      client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.clock, log: d.log,
+      client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.base.clock, log: d.base.log,
       leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
-      annotations: { [LEADER_URL_ANNOTATION]: d.url },
+      annotations: { [LEADER_URL_ANNOTATION]: d.peers.url },
       onStartedLeading: () => (this.transition = this.transition.then(() => this.becomeLeader())),
       onStoppedLeading: () => (this.transition = this.transition.then(() => this.stopLeading())),
     });
@@ -163,11 +186,6 @@ export class ClusterMember {
 
   get currentRole(): Role {
     return this.role;
-  }
-
-  /** The cold start the leader expects for a deployment (followers: from its resource's status). */
-  clusterColdStartMs(deploymentId: string): number | undefined {
-    return this.cluster.coldStartMs(deploymentId);
   }
 
   /** The leader's side of a follower's history copy: the rows after its position (undefined unless leading). */
@@ -179,7 +197,7 @@ export class ClusterMember {
 
   /** The leader's URL as the Lease says (this replica's own when it leads). */
   leaderUrl(): string | undefined {
-    if (this.elector.isLeader) return this.d.url;
+    if (this.elector.isLeader) return this.d.peers.url;
     return this.elector.holder ? this.elector.annotation(LEADER_URL_ANNOTATION) : undefined;
   }
 
@@ -188,14 +206,14 @@ export class ClusterMember {
    * client's call or its own reports to. Undefined while that is not (yet) shown.
    */
   trustedLeaderUrl(): string | undefined {
-    if (this.elector.isLeader) return this.d.url;
+    if (this.elector.isLeader) return this.d.peers.url;
     const url = this.leaderUrl();
     return url ? this.trust.trusted(this.elector.holder, url) : undefined;
   }
 
   /** The same, waiting for the check of a leader not judged yet (a client's call right after a failover). */
   async verifiedLeaderUrl(): Promise<string | undefined> {
-    if (this.elector.isLeader) return this.d.url;
+    if (this.elector.isLeader) return this.d.peers.url;
     const url = this.leaderUrl();
     return url ? this.trust.verified(this.elector.holder, url) : undefined;
   }
@@ -206,7 +224,7 @@ export class ClusterMember {
     await this.cluster.start(syncTimeoutMs);
     await Promise.all(this.podRoutes.map((p) => p.start(syncTimeoutMs)));
     this.reporter.start();
-    this.d.requestLog.redirect = (row) => this.reporter.addRequest(row);
+    this.d.gateway.requestLog.redirect = (row) => this.reporter.addRequest(row);
     await this.elector.start();
   }
 
@@ -221,7 +239,7 @@ export class ClusterMember {
     this.mirrorTimer?.cancel();
     const wasLeading = this.role === 'leader';
     // the last write happens while still leading (writeState is a no-op otherwise)
-    if (wasLeading) await this.flush().catch((e: Error) => this.d.log(`cluster: last write of the state failed: ${e.message}`));
+    if (wasLeading) await this.flush().catch((e: Error) => this.d.base.log(`cluster: last write of the state failed: ${e.message}`));
     this.role = 'stopped';
     if (wasLeading) await this.markPod(false);
     await this.elector.stop(true);
@@ -233,9 +251,9 @@ export class ClusterMember {
 
   private async writeState(): Promise<void> {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
-    const { store } = this.d;
-    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.coldStartMs, this.d.clusterChanges);
-    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.models.sharedCatalog(), prices: this.d.prices.all() });
+    const { store } = this.d.base;
+    await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.state.coldStartMs, this.d.state.clusterChanges);
+    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.state.models.sharedCatalog(), prices: this.d.state.prices.all() });
   }
 
   private async becomeLeader(): Promise<void> {
@@ -243,22 +261,22 @@ export class ClusterMember {
     this.role = 'becoming-leader';
     try {
       await this.reporter.stop();
-      this.d.requestLog.redirect = undefined;
-      this.d.requestLog.pushRows(this.reporter.takeRequests());
+      this.d.gateway.requestLog.redirect = undefined;
+      this.d.gateway.requestLog.pushRows(this.reporter.takeRequests());
       await Promise.all(this.podRoutes.map((p) => p.stop()));
       // before this replica writes anything: its history copy ends here, its own rows number after it
-      this.copySource = new CopySource(this.d.store.db, `${this.identity}@${this.d.clock.now()}`);
+      this.copySource = new CopySource(this.d.base.store.db, `${this.identity}@${this.d.base.clock.now()}`);
       await this.restore();
       if (!this.elector.isLeader || (this.role as Role) !== 'becoming-leader') return;
-      await this.d.lead();
+      await this.d.leader.lead();
       await this.markPod(true);
       this.role = 'leader';
       this.metrics.becameLeader.inc();
-      this.d.log(`cluster: ${this.identity} leads: controller and autoscaler started`);
+      this.d.base.log(`cluster: ${this.identity} leads: controller and autoscaler started`);
       await this.flush();
       this.scheduleMirror();
     } catch (e) {
-      this.d.log(`cluster: could not take over as leader: ${(e as Error).stack ?? e}`);
+      this.d.base.log(`cluster: could not take over as leader: ${(e as Error).stack ?? e}`);
       await this.stopLeading();
     }
   }
@@ -267,9 +285,9 @@ export class ClusterMember {
     if (this.role === 'stopped' || this.role === 'follower') return;
     this.mirrorTimer?.cancel();
     this.role = 'stopped';
-    await this.d.unlead();
+    await this.d.leader.unlead();
     await this.markPod(false);
-    this.d.log(`cluster: ${this.identity} stopped leading; its controller is stopped`);
+    this.d.base.log(`cluster: ${this.identity} stopped leading; its controller is stopped`);
     (this.o.onLostLeadership ?? (() => process.exit(1)))();
   }
 
@@ -280,29 +298,29 @@ export class ClusterMember {
     try {
       await this.client.core.patchNamespacedPod({ name, namespace: this.client.namespace, body: { metadata: { labels: { [LEADER_LABEL]: String(leading) } } } }, MERGE_PATCH);
     } catch (e) {
-      this.d.log(`cluster: cannot label pod ${name} ${LEADER_LABEL}=${leading}: ${apiMessage(e)}`);
+      this.d.base.log(`cluster: cannot label pod ${name} ${LEADER_LABEL}=${leading}: ${apiMessage(e)}`);
     }
   }
 
   private scheduleMirror(): void {
-    this.mirrorTimer = this.d.clock.setTimeout(() => {
+    this.mirrorTimer = this.d.base.clock.setTimeout(() => {
       void this.flush()
-        .catch((e: Error) => this.d.log(`cluster: writing the state failed (${e.message}); retrying`))
+        .catch((e: Error) => this.d.base.log(`cluster: writing the state failed (${e.message}); retrying`))
         .finally(() => this.role === 'leader' && this.scheduleMirror());
     }, this.o.mirrorPeriodMs ?? 2_000);
   }
 
   private async restore(): Promise<void> {
-    const { store, zones, clock } = this.d;
+    const { store, zones, clock } = this.d.base;
     const { rows, names, rekeyed } = await readClusterDeployments(this.client, () => {
       const key = generateApiKey();
-      return { hash: hashKey(key), sealed: this.d.keys.seal(key) };
+      return { hash: hashKey(key), sealed: this.d.state.keys.seal(key) };
     });
-    for (const name of rekeyed) this.d.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
-    const settings = validSettings(await readSettings(this.client, this.d.log), this.d.log);
-    const prices = this.d.prices.all();
-    for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.prices.set(gpuType, usd);
-    for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.prices.set(gpuType, null);
+    for (const name of rekeyed) this.d.base.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
+    const settings = validSettings(await readSettings(this.client, this.d.base.log), this.d.base.log);
+    const prices = this.d.state.prices.all();
+    for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.state.prices.set(gpuType, usd);
+    for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.state.prices.set(gpuType, null);
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();
     for (const name of zones.names()) {
@@ -313,20 +331,20 @@ export class ClusterMember {
     }
     const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
     // models first: the render of a llamacpp deployment's pods needs its model's URL and hash
-    const adopted = this.d.models.adoptShared(settings.models);
-    if (adopted.length) this.d.log(`cluster: took over model(s) ${adopted.join(', ')} from the cluster catalog; fetching local copies`);
+    const adopted = this.d.state.models.adoptShared(settings.models);
+    if (adopted.length) this.d.base.log(`cluster: took over model(s) ${adopted.join(', ')} from the cluster catalog; fetching local copies`);
     const { renderDeployment } = await import('../zones/export.js');
     const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts }, (dep) => {
       const z = zones.kubernetes(dep.zone)?.config;
       if (!z) return undefined;
       try {
-        return renderDeployment(z, dep, this.d.podModel(dep)).workload;
+        return renderDeployment(z, dep, this.d.state.podModel(dep)).workload;
       } catch {
         return undefined; // its model is gone: its pods count as an older template and are rolled
       }
     }, clock.now());
     await applyRestore(plan, {
-      store, identity: this.identity, now: clock.now(), log: this.d.log,
+      store, identity: this.identity, now: clock.now(), log: this.d.base.log,
       removeOrphan: async (zone, deployment) => zones.kubernetes(zone)?.provider.removeDeployment(deployment),
     });
   }

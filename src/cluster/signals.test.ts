@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeClock, type Clock } from '../core/clock.js';
-import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
+import { WakeFanOut } from '../gateway/wake.js';
 import { waitFor } from '../test/harness.js';
 import { loadSample } from '../history/window.js';
 import { emptyWindow, recordCompletion, recordFirstToken } from '../gateway/window-stats.js';
@@ -50,7 +50,7 @@ test('a report returns the deployments to wake, and a malformed report is refuse
 
 test('a follower reports its whole window (wait, prefill, completions); the leader merges it with a report of an older version that has arrivals and TTFT only', async () => {
   const clock = new FakeClock(1_000);
-  const routes = new RouteTable(clock, new GatewayMetrics());
+  const routes = new RouteTable(clock);
   routes.sync({ id: 'd1', name: 'chat', apiKeyHash: Buffer.alloc(32), modelName: 'm', status: 'ready', autoscale: null, deleting: false, replicas: 0, maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 1000 } as any, []);
   const stats = routes.getById('d1')!.stats;
   stats.arrivals = 2;
@@ -70,7 +70,7 @@ test('a follower reports its whole window (wait, prefill, completions); the lead
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const reporter = new SignalReporter({
-    routes, clock, identity: 'b', internalToken: 't', log: () => undefined,
+    routes, wakes: new WakeFanOut(), clock, identity: 'b', internalToken: 't', log: () => undefined,
     leaderUrl: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
   });
   try {
@@ -110,7 +110,7 @@ test('a follower sends its copy position with each report, writes the rows of th
   await new Promise<void>((r) => leader.listen(0, '127.0.0.1', r));
   const applied: number[] = [];
   const reporter = new SignalReporter({
-    routes: new RouteTable(clock, new GatewayMetrics()), clock, identity: 'b', internalToken: 't', log: () => undefined,
+    routes: new RouteTable(clock), wakes: new WakeFanOut(), clock, identity: 'b', internalToken: 't', log: () => undefined,
     leaderUrl: () => `http://127.0.0.1:${(leader.address() as AddressInfo).port}`,
     copy: {
       cursor: () => ({ term: 'a@1', after: { history10s: applied.length, history5m: 0, events: 0, requests: 0, cost: 0, forgotten: 0 } }),

@@ -115,6 +115,8 @@ export class RemoteSignals {
 
 export interface SignalReporterOptions {
   routes: RouteTable;
+  /** the server's wake fan-out: diverted to the leader while this follower reports */
+  wakes: { divert(fn: (deploymentId: string) => void): () => void };
   clock: Clock;
   /** this gateway's name (the pod name) */
   identity: string;
@@ -141,19 +143,18 @@ export class SignalReporter {
   private failing = false;
   /** the leader has more history rows to copy: report again at once */
   private catchingUp = false;
-  private previousWake?: (deploymentId: string) => void;
+  private undivert?: () => void;
 
   constructor(private readonly o: SignalReporterOptions) {}
 
   start(): void {
     this.stopped = false;
-    this.previousWake = this.o.routes.wakeHandler;
-    this.o.routes.wakeHandler = (id) => this.wake(id);
+    this.undivert = this.o.wakes.divert((id) => this.wake(id));
     this.schedule();
   }
 
   async stop(): Promise<void> {
-    if (!this.stopped) this.o.routes.wakeHandler = this.previousWake;
+    if (!this.stopped) this.undivert?.();
     this.stopped = true;
     this.timer?.cancel();
     await this.sending;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inProcessService } from '../service/testkit.js';
-import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
 import { HistorySampler } from '../history/sampler.js';
 import { HistoryStore } from '../history/store.js';
@@ -12,7 +11,7 @@ import { AutoscalerLoop } from './autoscaler-loop.js';
 // clock; the policy is a plain one that asks for whatever the test sets and reports a model summary.
 function setup() {
   const { clock, store, deployments } = inProcessService();
-  const routes = new RouteTable(clock, new GatewayMetrics());
+  const routes = new RouteTable(clock);
   const sampler = new HistorySampler({ clock, history: new HistoryStore(store.db), store, routes });
   const asked: { desired: number; notice?: string } = { desired: 0 };
   const seen: PolicyInput[] = [];

@@ -78,10 +78,10 @@ export class AutoscalerLoop {
       /** what other gateways (HA followers) hold now for a deployment */
       remote?: (deploymentId: string) => { ongoing: number; queued: number };
       policy?: PolicyFactory;
+      coldStartMs?: (id: string) => number;
     },
   ) {
     o.samples.onSample((id, s) => this.decide(id, s, true));
-    o.routes.wakeHandler = (id) => this.wake(id);
   }
 
   status(deploymentId: string): AutoscalerStatus {
@@ -101,7 +101,7 @@ export class AutoscalerLoop {
   }
 
   private coldStartMs(id: string): number {
-    return estimateColdStartMs(this.o.store.recentColdStarts(id), DEFAULT_COLD_START_MS);
+    return this.o.coldStartMs?.(id) ?? estimateColdStartMs(this.o.store.recentColdStarts(id), DEFAULT_COLD_START_MS);
   }
 
   private decide(id: string, s: LoadSample, fromSampler: boolean): void {

@@ -73,10 +73,9 @@ test('at most one scrape in flight per replica: a round while one hangs starts n
 });
 
 test('the engine series are on /metrics with deployment and replica labels, and go with the replica', async () => {
-  const metrics = new GatewayMetrics();
   const replica = { id: 'r9', inflight: 0, engine: { running: 1, waiting: 4, kvCacheUsage: 0.25 } };
   let live = [{ name: 'chat', ongoing: 5, queued: 0, replicas: [replica] }];
-  metrics.live = () => live;
+  const metrics = new GatewayMetrics({ live: () => live });
   const text = await metrics.registry.metrics();
   assert.match(text, /inferscale_engine_requests_waiting\{deployment="chat",replica="r9"\} 4/);
   assert.match(text, /inferscale_engine_requests_running\{deployment="chat",replica="r9"\} 1/);

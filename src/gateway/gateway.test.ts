@@ -7,8 +7,8 @@ import { hashKey } from '../security/secrets.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { RoutedReplica } from '../controller/reconciler.js';
 import { waitFor } from '../test/harness.js';
-import { Gateway, type GatewayLimits } from './gateway.js';
-import { GatewayMetrics } from './metrics.js';
+import { Gateway } from './gateway.js';
+import type { GatewayLimits } from '../domain/limits.js';
 import { RouteTable } from './routes.js';
 
 // The gateway in front of small real HTTP servers playing replicas: what reaches a replica, what a
@@ -61,8 +61,8 @@ const row = (name: string, o: Partial<DeploymentRow> = {}) =>
 const at = (id: string, url: string) => ({ id, state: 'ready', port: null, url }) as unknown as RoutedReplica;
 
 async function gatewayFor(limits: Partial<GatewayLimits> = {}) {
-  const metrics = new GatewayMetrics();
-  const routes = new RouteTable(systemClock, metrics);
+  const routes = new RouteTable(systemClock);
+  const metrics = routes.metrics;
   const gw = new Gateway({ routes, clock: systemClock, limits });
   const url = await listen((req, res) => {
     if (!gw.handle(req, res)) res.writeHead(404).end();

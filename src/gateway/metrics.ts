@@ -31,10 +31,11 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 1
  * collide). Per-replica children are created once and cached on the route, off the request path.
  */
 export class GatewayMetrics {
+  /** `live`: the live per-deployment state, read at scrape time (nothing per request); the route table's own metrics read its routes */
+  constructor(private readonly o: { live?: () => Iterable<LiveDeployment> } = {}) {}
+
   readonly registry = new client.Registry();
   readonly requests = new client.Counter({ name: 'inferscale_gateway_requests_total', help: 'Requests answered by the gateway, by deployment, replica and HTTP status code.', labelNames: ['deployment', 'replica', 'code'], registers: [this.registry] });
-  /** set by the route table: the live per-deployment state read at scrape time (nothing per request) */
-  live?: () => Iterable<LiveDeployment>;
   readonly ongoing = new client.Gauge({ name: 'inferscale_gateway_requests_ongoing', help: 'Requests being served by replicas.', labelNames: ['deployment'], registers: [this.registry], collect: () => this.collectLive() });
   readonly queued = new client.Gauge({ name: 'inferscale_gateway_requests_queued', help: 'Requests waiting in the gateway queue.', labelNames: ['deployment'], registers: [this.registry] });
   readonly replicaInflight = new client.Gauge({ name: 'inferscale_gateway_replica_requests_inflight', help: 'Requests in flight per replica.', labelNames: ['deployment', 'replica'], registers: [this.registry] });
@@ -80,7 +81,7 @@ export class GatewayMetrics {
   private collectLive(): void {
     // engine series are rebuilt at each scrape: a replica that left, or whose engine says nothing, has none
     for (const g of [this.engineRunning, this.engineWaiting, this.engineKvCache]) g.reset();
-    for (const d of this.live?.() ?? []) {
+    for (const d of this.o.live?.() ?? []) {
       this.ongoing.set({ deployment: d.name }, d.ongoing);
       this.queued.set({ deployment: d.name }, d.queued);
       for (const r of d.replicas) {

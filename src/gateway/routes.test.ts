@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
-import { GatewayMetrics } from './metrics.js';
 import { RouteTable } from './routes.js';
 import { hashKey } from '../security/secrets.js';
 import type { DeploymentRow } from '../store/store.js';
@@ -11,7 +10,7 @@ const dep = { id: 'd1', name: 'chat', apiKeyHash: Buffer.alloc(32), status: 'rea
 const rep = (id: string, state: Replica['state']) => ({ id, state, port: 1 }) as Replica;
 
 test('a replica that fails repeatedly leaves rotation until its health check passes again', async () => {
-  const t = new RouteTable(new FakeClock(), new GatewayMetrics());
+  const t = new RouteTable(new FakeClock());
   t.sync(dep, [rep('r1', 'ready')]);
   const r = t.get('chat')!.replicas.get('r1')!;
   assert.equal(r.routable, true);
@@ -34,7 +33,7 @@ test('a replica that fails repeatedly leaves rotation until its health check pas
 
 test('a PATCH of maxOngoingRequests, maxQueuedRequests and queueTimeoutMs reaches the live admission on the next sync', async () => {
   const clock = new FakeClock();
-  const t = new RouteTable(clock, new GatewayMetrics());
+  const t = new RouteTable(clock);
   const tight = { ...dep, maxOngoingRequests: 1, maxQueuedRequests: 5, queueTimeoutMs: 60_000 } as DeploymentRow;
   t.sync(tight, [rep('r1', 'ready')]);
   const a = t.get('chat')!.admission;
@@ -53,8 +52,8 @@ test('a PATCH of maxOngoingRequests, maxQueuedRequests and queueTimeoutMs reache
 });
 
 test('a replica that leaves takes all its labelled series out of /metrics', async () => {
-  const metrics = new GatewayMetrics();
-  const t = new RouteTable(new FakeClock(), metrics);
+  const t = new RouteTable(new FakeClock());
+  const metrics = t.metrics;
   t.sync(dep, [rep('r1', 'ready'), rep('r2', 'ready')]);
   const r1 = t.get('chat')!.replicas.get('r1')!;
   for (const id of ['r1', 'r2']) {
@@ -76,7 +75,7 @@ test('a replica that leaves takes all its labelled series out of /metrics', asyn
 
 test('deleting a deployment refuses its queued requests at once with deployment_deleted (410), and every later one', async () => {
   const clock = new FakeClock();
-  const t = new RouteTable(clock, new GatewayMetrics());
+  const t = new RouteTable(clock);
   const one = { ...dep, maxOngoingRequests: 1, queueTimeoutMs: 60_000 } as DeploymentRow;
   t.sync(one, [rep('r1', 'ready')]);
   const a = t.get('chat')!.admission;
@@ -96,7 +95,7 @@ test('deleting a deployment refuses its queued requests at once with deployment_
 
 test('a rotated key: the new one opens the deployment at once, the old one until its grace ends, then neither byKey nor opens() takes it', async () => {
   const clock = new FakeClock(1_000);
-  const t = new RouteTable(clock, new GatewayMetrics());
+  const t = new RouteTable(clock);
   const oldHash = hashKey('old');
   t.sync({ ...dep, apiKeyHash: oldHash }, [rep('r1', 'ready')]);
   const route = t.get('chat')!;

@@ -8,13 +8,13 @@ import type { DeploymentRow } from '../store/store.js';
 import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
 import { Admission } from './admission.js';
 import type { RoutableReplica } from './balancer.js';
-import type { DeploymentSeries, GatewayMetrics, ReplicaSeries } from './metrics.js';
+import { GatewayMetrics, type DeploymentSeries, type ReplicaSeries } from './metrics.js';
 import { emptyWindow, type WindowStats } from './window-stats.js';
+import { LOCAL_COLD_START_MS } from '../domain/limits.js';
 import { sendsStreamUsage } from '../engines/capabilities.js';
 import type { EngineSignals } from '../engines/engine-metrics.js';
 
 const EJECT_AFTER_FAILURES = 3;
-const DEFAULT_COLD_START_S = 30;
 
 /** A replica as the gateway sees it: where it is, how busy, and whether it may take new requests. */
 export class ReplicaRoute implements RoutableReplica {
@@ -80,17 +80,18 @@ export class DeploymentRoute {
   status: DeploymentRow['status'];
   /** whether requests at zero are held (autoscaling down to zero) rather than refused */
   holdAtZero = false;
-  coldStartSeconds = DEFAULT_COLD_START_S;
+  /** the cold start expected now, seconds: a request held at zero is told to retry after it */
+  coldStartSeconds: number;
   readonly replicas = new Map<string, ReplicaRoute>();
   readonly admission: Admission<ReplicaRoute>;
   /** this deployment's window counters: the gateway adds, src/history/window.ts drains (window-stats.ts) */
   readonly stats: WindowStats;
-  /** called when a request arrives while nothing is ready and the deployment may wake */
-  onWake?: () => void;
   comingReplicas = 0;
   readonly series: DeploymentSeries;
 
-  constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock, metrics: GatewayMetrics) {
+  /** `onWake`: called when a request arrives while nothing is ready and the deployment may wake */
+  constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock, metrics: GatewayMetrics, coldStartSeconds: number, onWake: () => void) {
+    this.coldStartSeconds = coldStartSeconds;
     this.series = metrics.deploymentSeries(name);
     this.keyHash = d.apiKeyHash;
     this.previousKeyHash = d.previousKeyHash ?? null;
@@ -106,7 +107,7 @@ export class DeploymentRoute {
       queueTimeoutMs: d.queueTimeoutMs,
       retryAfterSeconds: () => Math.max(1, Math.ceil(this.coldStartSeconds)),
       whenEmpty: () => (this.holdAtZero ? 'hold' : 'reject'),
-      onWake: () => this.onWake?.(),
+      onWake,
       comingReplicas: () => this.comingReplicas,
     });
   }
@@ -129,6 +130,15 @@ function sameHash(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+export interface RouteTableOptions {
+  /** a request arrived at a deployment with nothing ready that may wake (the server's wake fan-out: autoscaler, KEDA; default: none) */
+  wake?: (deploymentId: string) => void;
+  /** the cold start a deployment's next replica is expected to take, ms: a request held at zero is told to retry after it (default: LOCAL_COLD_START_MS) */
+  coldStartMs?: (deploymentId: string) => number;
+  /** a local replica's engine key, sent with each request to it (src/engines/engine-key.ts) */
+  engineKey?: (replicaId: string) => string;
+}
+
 /**
  * The gateway's live view of every deployment, fed by the reconciler (RouteSink). Looked up by name on
  * each request; replica objects keep their in-flight counts across syncs.
@@ -139,14 +149,13 @@ export class RouteTable implements RouteSink {
   private readonly replicaIndex = new Map<string, ReplicaRoute>();
   /** deployments by the hex SHA-256 of their API key: a key names its deployments before any body is read */
   private readonly byKeyHash = new Map<string, Set<DeploymentRoute>>();
-  /** set by the server: hooks a deployment's wake-up signal to the autoscaler */
-  wakeHandler?: (deploymentId: string) => void;
-  coldStartSeconds?: (deploymentId: string) => number;
+  /** the gateway's Prometheus metrics, reading this table's live state at scrape time */
+  readonly metrics: GatewayMetrics;
 
-  /** `engineKey`: a local replica's engine key, sent with each request to it (src/engines/engine-key.ts) */
-  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics, private readonly o: { engineKey?: (replicaId: string) => string } = {}) {
-    metrics.live = () =>
-      [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() }));
+  constructor(private readonly clock: Clock, private readonly o: RouteTableOptions = {}) {
+    this.metrics = new GatewayMetrics({
+      live: () => [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() })),
+    });
   }
 
   get(name: string): DeploymentRoute | undefined {
@@ -213,9 +222,9 @@ export class RouteTable implements RouteSink {
 
   sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0): void {
     let route = this.byId.get(d.id);
+    const coldStartSeconds = (this.o.coldStartMs?.(d.id) ?? LOCAL_COLD_START_MS) / 1000;
     if (!route) {
-      route = new DeploymentRoute(d.id, d.name, d, this.clock, this.metrics);
-      route.onWake = () => this.wakeHandler?.(d.id);
+      route = new DeploymentRoute(d.id, d.name, d, this.clock, this.metrics, coldStartSeconds, () => this.o.wake?.(d.id));
       this.byId.set(d.id, route);
       this.byName.set(d.name, route);
       this.indexKey(route, d);
@@ -227,7 +236,7 @@ export class RouteTable implements RouteSink {
     if (d.deleting) route.admission.close(deletedError(d.name));
     route.holdAtZero = !!d.autoscale && d.autoscale.minReplicas === 0 && !d.deleting;
     route.comingReplicas = comingReplicas;
-    route.coldStartSeconds = this.coldStartSeconds?.(d.id) ?? route.coldStartSeconds;
+    route.coldStartSeconds = coldStartSeconds;
     const seen = new Set<string>();
     for (const r of replicas) {
       if (r.port === null && !r.url) continue;

@@ -11,7 +11,7 @@ import { chat } from '../test/load.js';
 test('disk full: requests keep being served, /healthz says degraded, one log line, and it recovers with the rows kept', async () => {
   let full = false;
   const lines: string[] = [];
-  const t = await startTestServer({ openDb: (p) => failingWrites(openDb(p), () => full), log: (l) => lines.push(l) });
+  const t = await startTestServer({ openDb: (p, migrations) => failingWrites(openDb(p, migrations), () => full), log: (l) => lines.push(l) });
   try {
     const made = await t.api('POST', '/deployments', { name: 'full', modelName: 'm', replicas: 1, gpuCount: 1, engineParams: FAST_SIM });
     assert.equal(made.status, 201);

@@ -4,26 +4,26 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirLock } from './data-dir-lock.js';
 import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
+import { gatewayLimits, httpLimits, type GatewayLimits, type HttpLimits } from '../domain/limits.js';
 import { dataFiles } from '../config/paths.js';
-import { openDb, type Db } from '../store/db.js';
+import { openDb, type Db, type Migrations } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { StorageStatus } from '../store/storage-status.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
-import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
+import { WakeFanOut } from '../gateway/wake.js';
 import { EngineScraper } from '../gateway/engine-scraper.js';
-import { Gateway, gatewayLimits, type GatewayLimits } from '../gateway/gateway.js';
-import { RequestLog } from '../gateway/request-log.js';
+import { Gateway } from '../gateway/gateway.js';
+import { RequestLog, type RequestRow } from '../gateway/request-log.js';
 import { mountRequestLogRoutes } from '../api/request-log-routes.js';
 import { DeploymentService } from '../service/deployments.js';
 import { createApi } from '../api/app.js';
-import { estimateColdStartMs } from '../autoscaler/coldstart.js';
 import { AutoscalerLoop, cachedDemand } from '../controller/autoscaler-loop.js';
 import { createObservability, type Observability } from '../dashboard/mount.js';
 import { ModelService } from '../models/service.js';
@@ -34,7 +34,9 @@ import { mountClusterRoutes } from '../cluster/routes.js';
 import { applySpecEdit, applySpecResource, deleteFromCluster } from '../cluster/edits.js';
 import { forgetDeployment } from '../cluster/copy.js';
 import { createHandler } from './handler.js';
-import { createLimitedServer, httpLimits, type HttpLimits } from './http-limits.js';
+import { createLimitedServer } from './http-limits.js';
+import { coldStartEstimate } from './cold-start.js';
+import { haMode, singleServerMode } from './mode.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/server.js';
 import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
@@ -68,7 +70,7 @@ export interface ServerOptions {
   /** request body sizes and upstream timeouts of the gateway (src/gateway/gateway.ts) */
   gateway?: Partial<GatewayLimits>;
   /** opens the SQLite file (default `openDb`; tests: a wrapper that fails writes as a full disk would) */
-  openDb?: (path: string) => Db;
+  openDb?: (path: string, migrations: Migrations) => Db;
   /** the largest model file the model store downloads or copies, bytes (default 256 GiB) */
   maxModelBytes?: number;
   /** /metrics answers only this bearer token (default: open) */
@@ -97,6 +99,8 @@ export interface RunningServer {
   zones: ZoneRegistry;
   /** HA mode: this replica's part in the cluster (role, leader, reported signals) */
   member?: ClusterMember;
+  /** the cold-start estimate of a deployment, ms: the one function the gateway's Retry-After, the autoscaler and the HA mirror read */
+  coldStartMs: (deploymentId: string) => number;
   /** the KEDA external scaler's port while it is served (src/keda) */
   kedaPort(): number | undefined;
   close(): Promise<void>;
@@ -129,25 +133,29 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   // the servers' calls to each other (HA: a follower's load reports): the same on every replica, never the admin token
   const internalToken = `isi-${keys.derive('internal-token')}`;
   if (o.ha) zones.useHaZone(o.ha.zone);
-  const store = new Store((o.openDb ?? openDb)(files.db));
+  const store = new Store((o.openDb ?? openDb)(files.db, SCHEMA));
   const storage = new StorageStatus({
     clock, log,
     probe: () => store.setSetting('storage_probe', String(clock.now())),
   });
-
-  const metrics = new GatewayMetrics();
+  const requestLog = new RequestLog(store.db, clock, storage);
+  // the followers' request log rows: written at once (not with the log's next 1 s flush), so the followers' copies get them with the next answer
+  const keepRequests = (rows: readonly RequestRow[]) => {
+    requestLog.pushRows(rows);
+    requestLog.flush();
+  };
+  const mode = o.ha ? await haMode(o.ha, { zones, clock, log, keepRequests }) : singleServerMode();
+  // measured cold starts, else the zone's default (Kubernetes zones add node provisioning); a follower takes the leader's
+  const coldStartMs = coldStartEstimate({ store, zoneDefaultMs: (zone) => zones.defaultColdStartMs(zone), clusterMs: (id) => mode.clusterColdStartMs(id) });
+  // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
+  const wakes = new WakeFanOut();
   const engineKey = (replicaId: string) => `ise-${keys.derive(`engine-key:${replicaId}`)}`;
-  const routes = new RouteTable(clock, metrics, { engineKey });
-  let member: ClusterMember | undefined;
-  // before a cold start was measured: 30 s locally, plus node provisioning in a Kubernetes zone
-  const coldStartMs = (id: string) => estimateColdStartMs(store.recentColdStarts(id), zones.defaultColdStartMs(store.getDeployment(id)?.zone ?? 'local'));
-  // a follower has no replica rows: it takes the leader's estimate from the cluster
-  routes.coldStartSeconds = (id) => (store.getDeployment(id) ? coldStartMs(id) : member?.clusterColdStartMs(id) ?? coldStartMs(id)) / 1000;
+  const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs });
+  const metrics = routes.metrics;
   const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir) });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes, allowPrivateSources: o.allowPrivateSources });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
-  const requestLog = new RequestLog(store.db, clock, storage);
   const reconciler = new Reconciler({
     store, storage, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
@@ -164,36 +172,32 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   // the engines' own load (running, waiting, KV cache) from each ready replica's /metrics, every 2 s
   const engineScraper = new EngineScraper({ clock, replicas: () => routes.replicas() });
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
-  const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => member?.signals.take(id) ?? NO_REMOTE });
-  const remoteLoad = (id: string) => member?.signals.current(id) ?? NO_REMOTE;
+  const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => mode.takeRemote(id) });
   const autoscaler = new AutoscalerLoop({
-    store, routes, deployments, clock, log,
-    remote: remoteLoad,
+    store, routes, deployments, clock, log, coldStartMs,
+    remote: (id) => mode.remoteLoad(id),
     samples: observability.sampler,
     demand: cachedDemand((id, since) => observability.history.demandHistory(id, since)),
   });
-  const keda = new LiveKedaSource({ store, routes, remote: remoteLoad });
+  const keda = new LiveKedaSource({ store, routes, remote: (id) => mode.remoteLoad(id) });
   observability.sampler.onSample((id) => keda.changed(id));
-  const autoscalerWake = routes.wakeHandler;
-  // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
-  const wake = (id: string) => {
-    autoscalerWake?.(id);
-    keda.changed(id);
-  };
-  routes.wakeHandler = wake;
+  wakes.subscribe((id) => autoscaler.wake(id));
+  wakes.subscribe((id) => keda.changed(id));
   let kedaServer: KedaScalerServer | undefined;
-  const extendApi = (app: Hono) => {
-    observability.extendApi(app);
-    mountModelRoutes(app, models);
-    mountRequestLogRoutes(app, { requestLog, deployments, clock });
-    mountZoneRoutes(app, zones, deployments, podModel);
-    mountClusterRoutes(app, () => member, wake, () => ({ identity: hostname(), url: baseUrl }));
-  };
-  const api = createApi({ deployments, store, adminToken, internalToken, inventory, autoscaler, extend: extendApi, afterWrite: o.ha ? () => member?.flush() ?? Promise.resolve() : undefined });
+  const api = createApi({
+    deployments, store, adminToken, internalToken, inventory, autoscaler, afterWrite: mode.afterWrite,
+    routes: [
+      (app) => observability.extendApi(app),
+      (app) => mountModelRoutes(app, models),
+      (app) => mountRequestLogRoutes(app, { requestLog, deployments, clock }),
+      (app) => mountZoneRoutes(app, zones, deployments, podModel),
+      (app) => mountClusterRoutes(app, () => mode.member(), wakes.wake, () => ({ identity: hostname(), url: baseUrl })),
+    ],
+  });
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
-  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => member, started: () => started, storage: () => storage.view(), metricsToken: o.metricsToken });
+  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => mode.member(), started: () => started, storage: () => storage.view(), metricsToken: o.metricsToken });
 
   const server: Server = createLimitedServer(handler, limits.http);
   await new Promise<void>((resolve, reject) => {
@@ -207,44 +211,46 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
   lock.listening(baseUrl, port);
   requestLog.start();
-  const lead = async () => {
-    // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
-    const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
-    for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
-      log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
-    }
-    reconciler.start();
-    observability.start();
-    engineScraper.start();
-    models.resumeInterrupted();
-    if (o.kedaPort !== undefined) {
-      const { startKedaScaler } = await import('../keda/server.js');
-      kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log, tls: o.kedaTls });
-    }
+  // what leading starts and stops: the controller, the samplers and the KEDA scaler
+  const leader = {
+    lead: async () => {
+      // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
+      const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
+      for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
+        log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
+      }
+      reconciler.start();
+      observability.start();
+      engineScraper.start();
+      models.resumeInterrupted();
+      if (o.kedaPort !== undefined) {
+        const { startKedaScaler } = await import('../keda/server.js');
+        kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log, tls: o.kedaTls });
+      }
+    },
+    unlead: async () => {
+      await kedaServer?.close();
+      kedaServer = undefined;
+      engineScraper.stop();
+      await reconciler.stop();
+      await observability.stop();
+    },
   };
-  if (o.ha) {
-    const { ClusterMember } = await import('../cluster/member.js');
-    const url = o.ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
-    member = new ClusterMember(o.ha, {
-      zones, store, routes, clock, log, internalToken, url, lead, podModel, coldStartMs, requestLog, models, keys,
-      pruneHistory: (now) => observability.history.prune(now),
-      registry: metrics.registry,
+  await mode.run(leader, {
+    base: { zones, store, clock, log },
+    gateway: { routes, wakes, requestLog, registry: metrics.registry },
+    peers: { internalToken, url: o.ha ? advertiseUrl(o.ha, port, baseUrl) : baseUrl },
+    state: {
+      keys, models, podModel, coldStartMs,
+      prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
       clusterChanges: {
         onEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
         onApply: (r) => applySpecResource({ deployments, store }, r, clock.now()),
         onDelete: (d) => deleteFromCluster({ deployments, store }, d, clock.now()),
       },
-      prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
-      unlead: async () => {
-        await kedaServer?.close();
-        kedaServer = undefined;
-        engineScraper.stop();
-        await reconciler.stop();
-        await observability.stop();
-      },
-    });
-    await member.start();
-  } else await lead();
+      pruneHistory: (now) => observability.history.prune(now),
+    },
+  });
   started = true;
   log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
 
@@ -262,10 +268,11 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     models,
     storage,
     zones,
-    member,
+    member: mode.member(),
+    coldStartMs,
     kedaPort: () => kedaServer?.port,
     async close() {
-      await member?.close();
+      await mode.close();
       await kedaServer?.close();
       engineScraper.stop();
       await reconciler.stop();
@@ -289,7 +296,10 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   };
 }
 
-const NO_REMOTE = { ongoing: 0, queued: 0, arrivals: 0, ttftMs: [] as number[] };
+/** Where the other replicas reach this one: as given, else $INFERSCALE_ADVERTISE_URL, else the pod's IP, else the listen URL. */
+function advertiseUrl(ha: HaOptions, port: number, baseUrl: string): string {
+  return ha.advertiseUrl ?? process.env.INFERSCALE_ADVERTISE_URL ?? (process.env.POD_IP ? `http://${process.env.POD_IP}:${port}` : baseUrl);
+}
 
 /** GPUs to offer: as given, else the detected NVIDIA GPUs, else 8 virtual ones. */
 async function gpuInventory(o: ServerOptions, log: (line: string) => void): Promise<GpuDevice[]> {

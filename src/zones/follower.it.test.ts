@@ -7,7 +7,6 @@ import { createServer, type Server } from 'node:http';
 import { systemClock } from '../core/clock.js';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
-import { GatewayMetrics } from '../gateway/metrics.js';
 import { RouteTable } from '../gateway/routes.js';
 import { Gateway } from '../gateway/gateway.js';
 import { KubeClient } from '../providers/kubernetes/client.js';
@@ -48,7 +47,7 @@ describe('a second gateway replica (follower) on a Kubernetes zone', () => {
     // the follower: its own route table and gateway, fed from the cluster only
     const cluster = new ClusterDeployments(client, systemClock, () => undefined);
     assert.equal(await cluster.start(), true);
-    const routes = new RouteTable(systemClock, new GatewayMetrics());
+    const routes = new RouteTable(systemClock);
     const feeder = new PodRoutes({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, routes, deployments: () => cluster.rows(), podAddress: fz.zones.podAddress });
     cluster.onChange(() => void feeder.sync());
     await feeder.start();

@@ -1,4 +1,4 @@
-/** REST routes of zones, mounted through ApiDeps.extend: GET /zones, GET /deployments/:name/export. */
+/** REST routes of zones, mounted through ApiDeps.routes: GET /zones, GET /deployments/:name/export. */
 import type { Hono } from 'hono';
 import { invalid } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';

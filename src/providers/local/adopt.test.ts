@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { openDb } from '../../store/db.js';
+import { SCHEMA } from '../../store/schema.js';
 import { Store } from '../../store/store.js';
 import { deploymentRow } from '../../test/rows.js';
 import { virtualGpus } from '../../placement/inventory.js';
 import { Reconciler } from '../../controller/reconciler.js';
 import { RouteTable } from '../../gateway/routes.js';
-import { GatewayMetrics } from '../../gateway/metrics.js';
 import { pidAlive } from '../../test/harness.js';
 import type { Replica } from '../../domain/types.js';
 import { LocalProvider } from './provider.js';
@@ -21,13 +21,13 @@ import { processIdentity } from './identity.js';
 // reconciler and the real local provider, with an unrelated live process at the recorded pid.
 test('a replica row whose pid is now an unrelated process: not adopted, not signalled, the replica is replaced', async () => {
   const logDir = mkdtempSync(join(tmpdir(), 'inferscale-adopt-'));
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:', SCHEMA));
   // its own process group, so a wrong kill(-pid) could only reach it
   const stranger = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
   await new Promise((r, j) => stranger.once('spawn', r).once('error', j));
   const pid = stranger.pid!;
   const provider = new LocalProvider({ clock: systemClock, logDir });
-  const routes = new RouteTable(systemClock, new GatewayMetrics());
+  const routes = new RouteTable(systemClock);
   const rec = new Reconciler({ store, provider, clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
   try {
     // desired 0: a replica wrongly adopted would be drained and sent SIGTERM at once
