@@ -1,10 +1,9 @@
 /**
  * Observability for the server, in one piece: the metrics history (store + 1 s sampler), cost
- * attribution, their API routes, and the web dashboard. server.ts creates it, passes `extendApi` to the
- * API, lets `handle` answer dashboard URLs, and starts/stops it with the reconciler.
+ * attribution, their API routes, and the web dashboard. server.ts creates it, lists its `routes` with the
+ * API's, lets `handle` answer dashboard URLs, and starts/stops it with the reconciler.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Hono } from 'hono';
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
@@ -16,6 +15,7 @@ import { historyRoutes } from '../history/routes.js';
 import { CostService } from '../cost/service.js';
 import { costRoutes } from '../cost/routes.js';
 import { serveDashboard } from './static.js';
+import type { MountRoutes } from '../api/app.js';
 
 export interface ObservabilityOptions {
   store: Store;
@@ -33,7 +33,8 @@ export interface Observability {
   history: HistoryStore;
   sampler: HistorySampler;
   cost: CostService;
-  extendApi(app: Hono): void;
+  /** its REST routes: metrics history and cost */
+  routes: MountRoutes;
   /** answers `/`, `/ui/...`; false for any other URL */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   start(): void;
@@ -49,7 +50,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     history,
     sampler,
     cost,
-    extendApi(app) {
+    routes(app) {
       historyRoutes(app, { history, store: o.store, clock: o.clock });
       costRoutes(app, cost);
     },

@@ -187,7 +187,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const api = createApi({
     deployments, store, adminToken, internalToken, inventory, autoscaler, afterWrite: mode.afterWrite,
     routes: [
-      (app) => observability.extendApi(app),
+      observability.routes,
       (app) => mountModelRoutes(app, models),
       (app) => mountRequestLogRoutes(app, { requestLog, deployments, clock }),
       (app) => mountZoneRoutes(app, zones, deployments, podModel),

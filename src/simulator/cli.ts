@@ -1,9 +1,9 @@
 /**
  * `inferscale simulate`: replay a trace against autoscaling policies and report GPU-hours, cost and SLO
- * attainment. The lead wires `registerSimulateCommand` into the main program.
+ * attainment. src/cli/main.ts lists `simulateCommand` with the other commands.
  */
 import { writeFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_AUTOSCALE, parseDuration, specFromFlagString } from '../autoscaler/spec.js';
 import { invalid } from '../core/errors.js';
 import { parseSimEngineParams } from '../engines/sim/params.js';
@@ -107,9 +107,8 @@ export function renderReport(r: SimulationReport, format: 'table' | 'json' | 'ht
   return renderTable(r) + `\nsimulated in ${total.toFixed(2)} s (${Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})\n`;
 }
 
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
+export function simulateCommand(): Command {
+  return new Command('simulate')
     .description('Replay a request trace against autoscaling policies: GPU-hours, cost and TTFT SLO attainment, before paying for them')
     .option('--trace <path>', 'trace file, or a directory of ServeGen chunk-N-trace.csv files')
     .option('--deployment <name>', 'replay this deployment\'s recorded traffic with its own autoscale spec, engine params and measured cold start')

@@ -1,5 +1,5 @@
 /** The simulator's public API. */
-export { registerSimulateCommand, runSimulateCli, renderReport } from './cli.js';
+export { simulateCommand, runSimulateCli, renderReport } from './cli.js';
 export { simulate, simulateOne, DEFAULT_PRICE_PER_GPU_HOUR, type SimulateOptions, type SimulationReport, type SimulateOneResult } from './simulate.js';
 export { computeReferences, idealLoad, foresightSchedule, type References } from './references.js';
 export { loadTrace, detectFormat, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } from './traces/load.js';
