@@ -6,6 +6,7 @@ import { autoscaleCommand, showAutoscaler } from './autoscale.js';
 import { showExtras } from '../history/cli.js';
 import { deploymentExportCommand } from '../zones/cli.js';
 import { parseDuration } from '../autoscaler/units.js';
+import { GPU_COUNT } from '../domain/limits.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -107,7 +108,7 @@ export function deploymentCommand(): Command {
     .option('--engine-params <params>', 'engine flags, e.g. "--ttft-ms 50 --itl-ms 10"')
     .option('--inference-engine-params <params>', 'alias of --engine-params')
     .option('--gpu-type <type>', 'GPU type (default: the only type on this server)')
-    .option('--gpu-count <n>', 'GPUs per replica, 1-8, fixed after creation', intArg('gpu-count'))
+    .option('--gpu-count <n>', `GPUs per replica, ${GPU_COUNT.min}-${GPU_COUNT.max}, fixed after creation`, intArg('gpu-count'))
     .option('--replicas <n>', 'replicas (0 allowed)', intArg('replicas'))
     .option('-z, --zone <zone>', 'zone (default: local; on servers in HA mode, their Kubernetes zone)')
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))

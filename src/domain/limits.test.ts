@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capDecision, MAX_REPLICAS } from './limits.js';
+import type { InferscaleError } from '../core/errors.js';
+import { parseInput, scaleSchema } from './validation.js';
+import { buildAutoscaleSpec } from '../autoscaler/spec.js';
 
 const bounds = { min: 0, max: 1000, placeable: 1000, placeableWhy: 'quota' };
 
@@ -23,4 +26,11 @@ test('a scale-up stops at what quota and GPUs place, never below the current cou
   assert.deepEqual(capDecision(10, 8, quota), { replicas: 8, note: 'capped at 8: the a5000 GPU quota of 6' }, 'a lowered quota does not shrink it');
   assert.deepEqual(capDecision(4, 8, quota), { replicas: 4, note: null }, 'a scale-down is never capped');
   assert.deepEqual(capDecision(20, 2, { ...quota, max: 12 }), { replicas: 6, note: 'capped at 12: the autoscale maximum; capped at 6: the a5000 GPU quota of 6' });
+});
+
+test('manual scale and the autoscale maximum share one cap, and its error names the field and the limit', () => {
+  assert.deepEqual(parseInput(scaleSchema, { replicas: MAX_REPLICAS }), { replicas: MAX_REPLICAS });
+  assert.throws(() => parseInput(scaleSchema, { replicas: MAX_REPLICAS + 1 }), (e: InferscaleError) => e.details.field === 'replicas' && e.message.includes(String(MAX_REPLICAS)));
+  assert.equal(buildAutoscaleSpec({ minReplicas: 0, maxReplicas: MAX_REPLICAS }).maxReplicas, MAX_REPLICAS);
+  assert.throws(() => buildAutoscaleSpec({ minReplicas: 0, maxReplicas: MAX_REPLICAS + 1 }), (e: InferscaleError) => e.details.field === 'maxReplicas' && e.message.includes(String(MAX_REPLICAS)));
 });
