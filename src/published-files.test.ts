@@ -31,7 +31,8 @@ function packedFiles(): string[] {
 
 /** The relative modules a JavaScript file imports (static and literal dynamic imports, and `new URL('x.js', import.meta.url)`). */
 function relativeImports(file: string, text: string): string[] {
-  const re = /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s*['"](\.[^'"]+)['"]|new URL\(\s*['"](\.[^'"]+\.js)['"]\s*,\s*import\.meta\.url/gm;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s*['"](\.[^'"]+)['"]|new URL\(\s*['"](\.[^'"]+\.js)['"]\s*,\s*import\.meta\.url/gm;
   return [...text.matchAll(re)].map((m) => posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2] ?? m[3] ?? m[4])));
 }
 
@@ -44,6 +45,10 @@ test('the published package holds no test file or test helper, and every module 
   const shipped = new Set(files);
   const missing = files
     .filter((f) => f.endsWith('.js'))
-    .flatMap((f) => relativeImports(f, readFileSync(posix.join(ROOT, f), 'utf8')).filter((dep) => !shipped.has(dep)).map((dep) => `${f} -> ${dep}`));
+    .flatMap((f) =>
+      relativeImports(f, readFileSync(posix.join(ROOT, f), 'utf8'))
+        .filter((dep) => !shipped.has(dep))
+        .map((dep) => `${f} -> ${dep}`),
+    );
   assert.deepEqual(missing, [], 'published modules import files that are not published (a helper excluded but used by the product?)');
 });

@@ -30,7 +30,11 @@ test('no token, a wrong token, or the token in another scheme: 401 unauthorized 
   const basic = await app.request('/api/v1/deployments', { headers: { authorization: `Basic ${ADMIN_TOKEN}` } });
   assert.equal(basic.status, 401, 'only the Bearer scheme');
   assert.deepEqual(storeContents(store), before, 'no refused call wrote anything');
-  assert.equal((await app.request('/api/v1/deployments', { headers: { authorization: `Bearer   ${ADMIN_TOKEN}  ` } })).status, 200, 'spaces around the token are ignored');
+  assert.equal(
+    (await app.request('/api/v1/deployments', { headers: { authorization: `Bearer   ${ADMIN_TOKEN}  ` } })).status,
+    200,
+    'spaces around the token are ignored',
+  );
 });
 
 test('/health answers without a token', async () => {

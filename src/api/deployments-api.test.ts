@@ -16,7 +16,10 @@ test('create, list, show, scale, update and delete a deployment through the REST
 
   const listed = await call('GET', '/deployments');
   assert.equal(listed.status, 200);
-  assert.deepEqual(listed.body.deployments.map((d: { name: string; replicas: number }) => [d.name, d.replicas]), [['chat', 1]]);
+  assert.deepEqual(
+    listed.body.deployments.map((d: { name: string; replicas: number }) => [d.name, d.replicas]),
+    [['chat', 1]],
+  );
   assert.equal(listed.body.deployments[0].apiKey, undefined, 'list never carries the key');
 
   const shown = await call('GET', '/deployments/chat');
@@ -42,9 +45,16 @@ test('create, list, show, scale, update and delete a deployment through the REST
   assert.equal(rolled.body.status, 'updating');
 
   const events = await call('GET', '/deployments/chat/events?limit=2');
-  assert.deepEqual(events.body.events.map((e: { kind: string }) => e.kind), ['update', 'update'], 'the newest two, oldest first');
+  assert.deepEqual(
+    events.body.events.map((e: { kind: string }) => e.kind),
+    ['update', 'update'],
+    'the newest two, oldest first',
+  );
   const scaleEvents = await call('GET', '/deployments/chat/events?kind=scale');
-  assert.deepEqual(scaleEvents.body.events.map((e: { message: string; at: string }) => [e.message, e.at]), [['scaled 1 -> 3', new Date(clock.now()).toISOString()]]);
+  assert.deepEqual(
+    scaleEvents.body.events.map((e: { message: string; at: string }) => [e.message, e.at]),
+    [['scaled 1 -> 3', new Date(clock.now()).toISOString()]],
+  );
 
   const deleted = await call('DELETE', '/deployments/chat');
   assert.equal(deleted.status, 202);
@@ -53,7 +63,10 @@ test('create, list, show, scale, update and delete a deployment through the REST
   assert.equal(gone.status, 404);
   assert.equal(gone.body.error.code, 'not_found');
   // the row stays, marked, until the reconciler has stopped its replicas
-  assert.deepEqual((await call('GET', '/deployments')).body.deployments.map((d: { name: string; status: string; replicas: number }) => [d.name, d.status, d.replicas]), [['chat', 'deleting', 0]]);
+  assert.deepEqual(
+    (await call('GET', '/deployments')).body.deployments.map((d: { name: string; status: string; replicas: number }) => [d.name, d.status, d.replicas]),
+    [['chat', 'deleting', 0]],
+  );
   assert.equal((await call('DELETE', '/deployments/chat')).status, 404, 'a second delete: not found');
 });
 
@@ -105,12 +118,35 @@ test('GPU limits and the GPU list: quota set and removed, each GPU with the repl
   assert.equal((await call('POST', '/deployments/chat/scale', { replicas: 2 })).body.error.code, 'quota_exceeded');
   assert.deepEqual((await call('PUT', '/limits/gpu/a5000', { max: null })).body.limits, [{ gpuType: 'a5000', used: 2, max: 4, quota: null, inventory: 4 }]);
   store.insertReplica({
-    id: 'r1', deploymentId: created.body.id, state: 'ready', stateReason: '', gpus: [1, 2], pid: null, port: null, generation: 1,
-    createdAt: clock.now(), startedAt: clock.now(), readyAt: clock.now(), stoppedAt: null, coldStartMs: 1500, exitInfo: '',
+    id: 'r1',
+    deploymentId: created.body.id,
+    state: 'ready',
+    stateReason: '',
+    gpus: [1, 2],
+    pid: null,
+    port: null,
+    generation: 1,
+    createdAt: clock.now(),
+    startedAt: clock.now(),
+    readyAt: clock.now(),
+    stoppedAt: null,
+    coldStartMs: 1500,
+    exitInfo: '',
   });
   const gpus = (await call('GET', '/gpus')).body.gpus as { index: number; heldBy: string | null }[];
-  assert.deepEqual(gpus.map((g) => [g.index, g.heldBy]), [[0, null], [1, 'r1'], [2, 'r1'], [3, null]]);
+  assert.deepEqual(
+    gpus.map((g) => [g.index, g.heldBy]),
+    [
+      [0, null],
+      [1, 'r1'],
+      [2, 'r1'],
+      [3, null],
+    ],
+  );
   const replicas = (await call('GET', '/deployments/chat/replicas')).body.replicas;
-  assert.deepEqual(replicas.map((r: { id: string; state: string; coldStartMs: number }) => [r.id, r.state, r.coldStartMs]), [['r1', 'ready', 1500]]);
+  assert.deepEqual(
+    replicas.map((r: { id: string; state: string; coldStartMs: number }) => [r.id, r.state, r.coldStartMs]),
+    [['r1', 'ready', 1500]],
+  );
   assert.equal((await call('GET', '/deployments/chat')).body.readyReplicas, 1);
 });

@@ -72,7 +72,9 @@ test('retryAfterSeconds becomes a Retry-After header, rounded up', async () => {
 test('anything else thrown is a 500 internal; a full disk is a 507 storage_full that says nothing changed', async (t) => {
   const logged: unknown[] = [];
   t.mock.method(console, 'error', (e: unknown) => logged.push(e));
-  const { call } = throwingApi((code) => (code === 'disk' ? Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' }) : new TypeError('x is undefined')));
+  const { call } = throwingApi((code) =>
+    code === 'disk' ? Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' }) : new TypeError('x is undefined'),
+  );
   const r = await call('GET', '/throw/bug');
   assert.equal(r.status, 500);
   assert.equal(r.body.error.code, 'internal');

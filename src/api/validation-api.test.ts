@@ -37,7 +37,12 @@ test('invalid input is refused with the field, its limit and a stable code, and 
     ['POST', '/deployments', { name: 'x', modelName: 'm', zone: 'mars' }, { ...bad, field: 'zone', says: /unknown zone "mars" \(available: local\)/ }],
     ['POST', '/deployments', '{"name": "x",', { ...bad, field: 'body', says: /not valid JSON/ }],
     ['POST', '/deployments', { name: 'chat', modelName: 'm' }, { status: 409, code: 'already_exists', field: 'name', says: /"chat" already exists/ }],
-    ['POST', '/deployments', { name: 'x', modelName: 'm', gpuType: 'h100' }, { status: 409, code: 'insufficient_capacity', field: 'gpuType', says: /no h100 GPU on this server \(has: a5000\)/ }],
+    [
+      'POST',
+      '/deployments',
+      { name: 'x', modelName: 'm', gpuType: 'h100' },
+      { status: 409, code: 'insufficient_capacity', field: 'gpuType', says: /no h100 GPU on this server \(has: a5000\)/ },
+    ],
     ['POST', '/deployments', { name: 'x', modelName: 'm', gpuCount: 4, replicas: 2 }, { status: 409, code: 'quota_exceeded', field: 'replicas', says: /8/ }],
     ['POST', '/deployments/chat/scale', { replicas: 1001 }, { ...bad, field: 'replicas', says: /between 0 and 1000/ }],
     ['POST', '/deployments/chat/scale', { replicas: '2' }, { ...bad, field: 'replicas', says: /expected number/ }],

@@ -6,10 +6,12 @@ import { storeContents } from '../store/testkit.js';
 const ok = (r: CliRun, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}`);
 /** The key/value block of `deployment show` (and create, scale) as an object: "Status Details  scaling" -> { 'Status Details': 'scaling' } */
 const shown = (stdout: string): Record<string, string> =>
-  Object.fromEntries(stdout.split('\n').flatMap((l) => {
-    const m = /^(\S.*?) {2,}(.*)$/.exec(l);
-    return m ? [[m[1], m[2]]] : [];
-  }));
+  Object.fromEntries(
+    stdout.split('\n').flatMap((l) => {
+      const m = /^(\S.*?) {2,}(.*)$/.exec(l);
+      return m ? [[m[1], m[2]]] : [];
+    }),
+  );
 
 test('deployment create, list, show, scale and delete: tables for people, -O json for programs', async (t) => {
   const { cli, close } = await cliUnderTest();
@@ -33,12 +35,18 @@ test('deployment create, list, show, scale and delete: tables for people, -O jso
   ok(list, 'list');
   const lines = list.stdout.trimEnd().split('\n');
   assert.match(lines[0], /^NAME +ZONE +STATUS +MODEL +ENGINE +GPU TYPE +GPU COUNT +REPLICAS +TOTAL GPUS +URL$/);
-  assert.deepEqual(lines.slice(1).map((l) => l.split(/ {2,}/)), [
-    ['chat', 'local', 'creating', 'm', 'sim', 'a5000', '2', '0/1', '2', 'http://127.0.0.1/d/chat/v1'],
-    ['embed', 'local', 'stopped', 'e', 'sim', 'a5000', '1', '0/0', '0', 'http://127.0.0.1/d/embed/v1'],
-  ]);
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.split(/ {2,}/)),
+    [
+      ['chat', 'local', 'creating', 'm', 'sim', 'a5000', '2', '0/1', '2', 'http://127.0.0.1/d/chat/v1'],
+      ['embed', 'local', 'stopped', 'e', 'sim', 'a5000', '1', '0/0', '0', 'http://127.0.0.1/d/embed/v1'],
+    ],
+  );
   const listJson = await cli(['deployments', 'list', '-O', 'json']);
-  assert.deepEqual(JSON.parse(listJson.stdout).map((d: { name: string }) => d.name), ['chat', 'embed']);
+  assert.deepEqual(
+    JSON.parse(listJson.stdout).map((d: { name: string }) => d.name),
+    ['chat', 'embed'],
+  );
 
   const show = await cli(['deployment', 'show', 'chat']);
   ok(show, 'show');
@@ -101,7 +109,12 @@ test('a wrong token and an unreachable server: exit 1 with what to do', async (t
   await down.close();
   const unreachable = await cli(['deployment', 'list'], { url: down.url });
   assert.equal(unreachable.code, 1);
-  assert.match(unreachable.stderr, new RegExp(`^error \\(unreachable\\): cannot reach the inferscale server at ${down.url.replace(/\./g, '\\.')} .*start it with "inferscale server" or set INFERSCALE_URL\\n$`));
+  assert.match(
+    unreachable.stderr,
+    new RegExp(
+      `^error \\(unreachable\\): cannot reach the inferscale server at ${down.url.replace(/\./g, '\\.')} .*start it with "inferscale server" or set INFERSCALE_URL\\n$`,
+    ),
+  );
 });
 
 test('--help and --version exit 0 with their text on stdout', async (t) => {

@@ -210,7 +210,7 @@ export function deploymentCommand(): Command {
     .option('--tail <n>', 'lines', intArg('tail'), 10)
     .action(async (name: string, o) => {
       const { lines } = await client().call<{ lines: string[] }>('GET', `/deployments/${name}/logs?tail=${o.tail}`);
-      if (lines.length) cliIo().stdout.write(lines.join('\n') + '\n');
+      if (lines.length) cliIo().stdout.write(`${lines.join('\n')}\n`);
     });
 
   cmd

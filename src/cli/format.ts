@@ -16,5 +16,5 @@ export function keyValues(pairs: [string, unknown][]): string {
 export type OutputFormat = 'table' | 'json';
 
 export function output(format: OutputFormat, json: unknown, human: () => string): void {
-  cliIo().stdout.write((format === 'json' ? JSON.stringify(json, null, 2) : human()) + '\n');
+  cliIo().stdout.write(`${format === 'json' ? JSON.stringify(json, null, 2) : human()}\n`);
 }
