@@ -150,3 +150,23 @@ test('GPU limits and the GPU list: quota set and removed, each GPU with the repl
   );
   assert.equal((await call('GET', '/deployments/chat')).body.readyReplicas, 1);
 });
+
+test('autoscaling turned on, changed and off through the REST API; a manual scale is refused meanwhile', async () => {
+  const { call } = apiUnderTest();
+  await call('POST', '/deployments', { name: 'chat', modelName: 'm', replicas: 2 });
+  const on = await call('PUT', '/deployments/chat/autoscale', { minReplicas: 1, maxReplicas: 4 });
+  assert.equal(on.status, 200);
+  assert.deepEqual([on.body.autoscale.minReplicas, on.body.autoscale.maxReplicas, on.body.replicas], [1, 4, 2]);
+  const changed = await call('PUT', '/deployments/chat/autoscale', { maxReplicas: 6 });
+  assert.deepEqual([changed.body.autoscale.minReplicas, changed.body.autoscale.maxReplicas], [1, 6], 'merged over the current spec');
+  assert.equal((await call('POST', '/deployments/chat/scale', { replicas: 3 })).body.error.code, 'autoscaling_enabled');
+  const off = await call('DELETE', '/deployments/chat/autoscale');
+  assert.equal(off.status, 200);
+  assert.deepEqual([off.body.autoscale, off.body.replicas], [null, 2]);
+  const specEvents = (await call('GET', '/deployments/chat/events?kind=autoscale-spec')).body.events.map((e: { message: string }) => e.message);
+  assert.equal(specEvents.length, 3);
+  assert.match(specEvents[0], /^autoscaling on: /);
+  assert.match(specEvents[1], /^autoscaling changed: /);
+  assert.equal(specEvents[2], 'autoscaling off: replicas stay at 2 until scaled by hand');
+  assert.deepEqual((await call('GET', '/deployments/chat/logs')).body, { lines: [] }, 'no replica has started: no log lines');
+});
