@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dataFiles, resolveDataDir } from '../config/paths.js';
+import { cliIo } from './io.js';
 
 /** Raised for an API error: carries the server's stable code; the CLI prints the message and exits 1. */
 export class ApiError extends Error {
@@ -14,7 +15,7 @@ export interface ClientConfig {
 }
 
 /** INFERSCALE_URL (default http://127.0.0.1:8080) and INFERSCALE_TOKEN, else the token file in the data dir. */
-export function clientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+export function clientConfig(env: NodeJS.ProcessEnv = cliIo().env): ClientConfig {
   const url = (env.INFERSCALE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   let token = env.INFERSCALE_TOKEN;
   if (!token) {

@@ -7,6 +7,7 @@ import { showExtras } from '../history/cli.js';
 import { deploymentExportCommand } from '../zones/cli.js';
 import { parseDuration } from '../autoscaler/units.js';
 import { GPU_COUNT } from '../domain/limits.js';
+import { cliIo } from './io.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -82,13 +83,13 @@ async function waitFor(name: string, timeoutMs: number, gone = false): Promise<D
       d = await c.call<DeploymentView>('GET', `/deployments/${name}`);
     } catch (e) {
       if (gone && e instanceof ApiError && e.status === 404) {
-        process.stderr.write(`${name}: deleted\n`);
+        cliIo().stderr.write(`${name}: deleted\n`);
         return undefined;
       }
       throw e;
     }
     const line = `${d.status}: ${d.statusDetails}`;
-    if (line !== last) process.stderr.write(`${name}: ${line}\n`);
+    if (line !== last) cliIo().stderr.write(`${name}: ${line}\n`);
     last = line;
     if (!gone && (d.status === 'ready' || (d.status === 'stopped' && d.replicas === 0))) return d;
     if (!gone && d.status === 'error') throw new ApiError(500, 'deployment_error', `deployment ${name} failed: ${d.statusDetails}`);
@@ -200,7 +201,7 @@ export function deploymentCommand(): Command {
       for (const name of names) {
         await client().call('DELETE', `/deployments/${name}`);
         if (o.wait) await waitFor(name, 600_000, true);
-        else process.stdout.write(`${name}: deleting\n`);
+        else cliIo().stdout.write(`${name}: deleting\n`);
       }
     });
 
@@ -210,7 +211,7 @@ export function deploymentCommand(): Command {
     .option('--tail <n>', 'lines', intArg('tail'), 10)
     .action(async (name: string, o) => {
       const { lines } = await client().call<{ lines: string[] }>('GET', `/deployments/${name}/logs?tail=${o.tail}`);
-      if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+      if (lines.length) cliIo().stdout.write(`${lines.join('\n')}\n`);
     });
 
   cmd
@@ -231,7 +232,7 @@ export function deploymentCommand(): Command {
       const graceSeconds = Math.round(parseDuration(o.grace, 'grace') / 1000);
       const r = await client().call<{ name: string; apiKey: string; previousKeyValidUntil: string | null }>('POST', `/deployments/${name}/rotate-api-key`, { graceSeconds });
       output(o.output, r, () => r.apiKey);
-      if (o.output !== 'json') process.stderr.write(r.previousKeyValidUntil ? `the old key works until ${r.previousKeyValidUntil}\n` : 'the old key no longer works\n');
+      if (o.output !== 'json') cliIo().stderr.write(r.previousKeyValidUntil ? `the old key works until ${r.previousKeyValidUntil}\n` : 'the old key no longer works\n');
     });
 
   cmd

@@ -1,3 +1,5 @@
+import { cliIo } from './io.js';
+
 /** Prints rows as an aligned table with a header. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
@@ -14,5 +16,5 @@ export function keyValues(pairs: [string, unknown][]): string {
 export type OutputFormat = 'table' | 'json';
 
 export function output(format: OutputFormat, json: unknown, human: () => string): void {
-  process.stdout.write((format === 'json' ? JSON.stringify(json, null, 2) : human()) + '\n');
+  cliIo().stdout.write(`${format === 'json' ? JSON.stringify(json, null, 2) : human()}\n`);
 }

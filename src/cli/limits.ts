@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from './client.js';
 import { output, table } from './format.js';
 import type { GpuLimit } from '../service/deployments.js';
+import { cliIo } from './io.js';
 
 export function limitsCommand(): Command {
   const cmd = new Command('limits').description('GPU usage and quotas');
@@ -22,7 +23,7 @@ export function limitsCommand(): Command {
       if (max !== 'unset' && !/^\d+$/.test(max)) throw new ApiError(400, 'invalid_argument', `max: must be a non-negative integer or "unset", got "${max}"`);
       const { limits } = await new ApiClient(clientConfig()).call<{ limits: GpuLimit[] }>('PUT', `/limits/gpu/${type}`, { max: max === 'unset' ? null : Number(max) });
       const l = limits.find((x) => x.gpuType === type);
-      process.stdout.write(`${type}: ${l?.used ?? 0} used of ${l?.max ?? max}\n`);
+      cliIo().stdout.write(`${type}: ${l?.used ?? 0} used of ${l?.max ?? max}\n`);
     });
   return cmd;
 }

@@ -1,0 +1,35 @@
+/**
+ * For tests: the CLI run in process (`runCli`, its output captured) against the REST API served in the same
+ * process on a loopback port (src/api/testkit.ts: a real service on an in-memory store).
+ */
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { ADMIN_TOKEN, apiUnderTest } from '../api/testkit.js';
+import { runCli } from './program.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function cliUnderTest() {
+  const api = apiUnderTest();
+  const server = createAdaptorServer({ fetch: api.app.fetch });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  /** `inferscale ...args` with the given token (default the admin token) and server URL. */
+  async function cli(args: string[], o: { token?: string; url?: string } = {}): Promise<CliRun> {
+    let stdout = '';
+    let stderr = '';
+    const io = {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { INFERSCALE_URL: o.url ?? url, INFERSCALE_TOKEN: o.token ?? ADMIN_TOKEN },
+    };
+    const code = (await runCli(['node', 'inferscale', ...args], io)) ?? 0;
+    return { code, stdout, stderr };
+  }
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { ...api, url, cli, close };
+}
