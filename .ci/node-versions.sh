@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The unit tests on the other supported Node.js releases (README, "Requirements"): the machine's own Node runs the
+# The unit tests on the other supported Node.js releases (README, top: the supported range): the machine's own Node runs the
 # whole suite (npm test); this runs `scripts/run-tests.js --unit` on each of NODE_VERSIONS (default: the LTS
 # lines 22 and 24), each bounded by NODE_VERSIONS_TIMEOUT seconds.
 #   npm run test:node-versions                  # every unit test on 22 and 24
