@@ -8,7 +8,7 @@ import { placeReplica } from '../placement/placement.js';
 import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
-import type { PodModel } from '../models/pod-fetch.js';
+import type { PodModel } from '../domain/pod-model.js';
 import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 
 /** how often a deployment's events are pruned */

@@ -1,5 +1,5 @@
 import type { EngineLaunch, EngineDriver } from '../engines/types.js';
-import type { PodModel } from '../models/pod-fetch.js';
+import type { PodModel } from '../domain/pod-model.js';
 
 /** Where a replica runs and how to reach it. */
 export interface ReplicaHandle {

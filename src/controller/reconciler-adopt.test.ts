@@ -4,18 +4,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../core/clock.js';
-import { openDb } from '../../store/db.js';
-import { Store } from '../../store/store.js';
-import { deploymentRow } from '../../test/rows.js';
-import { virtualGpus } from '../../placement/inventory.js';
-import { Reconciler } from '../../controller/reconciler.js';
-import { RouteTable } from '../../gateway/routes.js';
-import { GatewayMetrics } from '../../gateway/metrics.js';
-import { pidAlive } from '../../test/harness.js';
-import type { Replica } from '../../domain/types.js';
-import { LocalProvider } from './provider.js';
-import { processIdentity } from './identity.js';
+import { systemClock } from '../core/clock.js';
+import { openDb } from '../store/db.js';
+import { Store } from '../store/store.js';
+import { deploymentRow } from '../test/rows.js';
+import { virtualGpus } from '../placement/inventory.js';
+import { Reconciler } from './reconciler.js';
+import { RouteTable } from '../gateway/routes.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
+import { pidAlive } from '../test/harness.js';
+import type { Replica } from '../domain/types.js';
+import { LocalProvider } from '../providers/local/provider.js';
+import { processIdentity } from '../providers/local/identity.js';
 
 // A server restarting over replica rows whose pids now belong to other programs (pid reuse): the real
 // reconciler and the real local provider, with an unrelated live process at the recorded pid.
