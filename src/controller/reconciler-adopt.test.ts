@@ -28,7 +28,7 @@ test('a replica row whose pid is now an unrelated process: not adopted, not sign
   const pid = stranger.pid!;
   const provider = new LocalProvider({ clock: systemClock, logDir });
   const routes = new RouteTable(systemClock, new GatewayMetrics());
-  const rec = new Reconciler({ store, provider, clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
+  const rec = new Reconciler({ store, providers: new Map([['local', provider]]), clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
   try {
     // desired 0: a replica wrongly adopted would be drained and sent SIGTERM at once
     store.insertDeployment(deploymentRow({ gpuCount: 1, replicas: 0, status: 'ready', drainTimeoutMs: 0, everReady: true }));
