@@ -16,9 +16,12 @@ import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 /** how often a deployment's events are pruned */
 const EVENTS_PRUNE_EVERY_MS = 60_000;
 
-/** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
-/** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
-export type RoutedReplica = Replica & { url?: string };
+/**
+ * What the reconciler tells the data plane: which replicas of a deployment exist and where. A replica the
+ * gateway routes to is at `url` (its provider's `replicaUrl`); `engineKey`: its engine takes requests only
+ * with its engine key (local processes). Without them (older senders): 127.0.0.1:port with a key, a url without.
+ */
+export type RoutedReplica = Replica & { url?: string; engineKey?: boolean };
 
 export interface RouteSink {
   /** `comingReplicas`: pending and starting replicas, capacity on its way */
@@ -434,7 +437,7 @@ export class Reconciler {
   private routed(provider: ReplicaProvider, replicas: Replica[]): RoutedReplica[] {
     return replicas.map((r) => {
       const url = provider.replicaUrl({ replicaId: r.id, port: r.port });
-      return url ? { ...r, url } : r;
+      return url ? { ...r, url, engineKey: provider.capabilities.engineKey } : r;
     });
   }
 
