@@ -1,16 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { ACTIVE_STATES, type Replica } from '../domain/types.js';
 import { deriveStatus } from '../domain/status.js';
-import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
-import type { GpuDevice } from '../placement/inventory.js';
-import { placeReplica } from '../placement/placement.js';
+import type { DeploymentRow, ReplicaRow } from '../store/store.js';
 import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
 import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, type ReplicaAction } from './replica-machine.js';
 import { HealthProber } from './health-prober.js';
-import type { PodModel } from '../domain/pod-model.js';
+import { createReplica, startReplica, type ReplicaStartOptions } from './replica-start.js';
 import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 
 /** how often a deployment's events are pruned */
@@ -35,16 +32,11 @@ export interface RouteSink {
   ejected(replicaId: string): boolean;
 }
 
-export interface ReconcilerOptions {
-  store: Store;
+export interface ReconcilerOptions extends ReplicaStartOptions {
   /** where a full disk is reported once instead of logged every pass (src/store/storage-status.ts) */
   storage?: StorageStatus;
-  /** a local replica's engine key (src/engines/engine-key.ts); absent: replicas take requests without one */
-  engineKey?: (replicaId: string) => string;
   /** the provider of each zone, by zone name (src/zones/registry.ts); what each can do is in its capabilities */
   providers: ReadonlyMap<string, ReplicaProvider>;
-  clock: Clock;
-  inventory: readonly GpuDevice[];
   routes: RouteSink;
   log: (line: string) => void;
   tickMs?: number;
@@ -52,15 +44,11 @@ export interface ReconcilerOptions {
   startupTimeoutMs?: number;
   /** grace between SIGTERM and SIGKILL */
   stopGraceMs?: number;
-  /** the stored model file a replica loads (model store); throws when the model cannot be served now */
-  modelPath?: (d: DeploymentRow) => string | undefined;
-  /** the model file a replica fetches itself (providers whose replicas fetch their model: pods); throws when they cannot */
-  podModel?: (d: DeploymentRow) => PodModel | undefined;
   /** after a deployment's row is deleted (its replicas are gone): drop what other modules keep about it */
   onDeleted?: (d: DeploymentRow) => void;
 }
 
-/** a replica the reconciler could not read back from its deployment's rows */
+/** whether a replica's row is still the one read earlier, every column */
 const sameRow = (a: ReplicaRow, b: ReplicaRow | undefined) => !!b && JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -196,7 +184,7 @@ export class Reconciler {
       inflight: (id) => this.o.routes.inflight(id),
       mayCreate: !bo || bo.until <= now,
     });
-    for (let i = 0; i < plan.create; i++) this.createReplica(d, now);
+    for (let i = 0; i < plan.create; i++) createReplica(store, d, now);
     const planned = new Map(active.map((r) => [r.id, r]));
     for (const r of plan.remove) {
       const row = planned.get(r.id);
@@ -244,27 +232,6 @@ export class Reconciler {
     if (this.o.store.listReplicas(d.id, ['stopped', 'failed']).length > 60) store.pruneReplicas(d.id);
   }
 
-  private createReplica(d: DeploymentRow, now: number): void {
-    const r: Replica = {
-      id: `${d.name}-${randomBytes(3).toString('hex')}`,
-      deploymentId: d.id,
-      state: 'pending',
-      stateReason: 'waiting for placement',
-      gpus: [],
-      pid: null,
-      port: null,
-      generation: d.generation,
-      createdAt: now,
-      startedAt: null,
-      readyAt: null,
-      stoppedAt: null,
-      coldStartMs: null,
-      exitInfo: '',
-    };
-    this.o.store.insertReplica(r);
-    this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id} created (pending)`);
-  }
-
   /** Takes a replica out of the desired set: a ready one drains until its deadline; one not ready yet stops at once. */
   private removeReplica(d: DeploymentRow, r: ReplicaRow, now: number, why: string): void {
     const { store } = this.o;
@@ -278,42 +245,10 @@ export class Reconciler {
     store.addEvent(d.id, now, 'replica', `replica ${r.id} stopped before ready (${why})`);
   }
 
-  private heldGpus(): Set<number> {
-    const held = new Set<number>();
-    for (const r of this.o.store.listLiveReplicas()) for (const g of r.gpus) held.add(g);
-    return held;
-  }
-
+  /** Places and starts a pending replica when its row is still the one read this pass; a start that throws fails it. */
   private async startPending(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow): Promise<void> {
-    const { store, clock } = this.o;
-    const caps = provider.capabilities;
-    const placed = caps.placement === 'platform' ? { ok: true as const, gpus: [] as number[] } : placeReplica(this.o.inventory, this.heldGpus(), d.gpuType, d.gpuCount);
-    if (!placed.ok) {
-      // said once per reason: the row holds the last one
-      if (r.stateReason !== placed.reason && this.unchanged(r)) {
-        store.updateReplica(r.id, { stateReason: placed.reason });
-        store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} pending: ${placed.reason}`);
-      }
-      return;
-    }
-    if (!this.unchanged(r)) return;
-    const startedAt = clock.now();
-    store.updateReplica(r.id, { state: 'starting', stateReason: 'starting engine', gpus: placed.gpus, startedAt });
-    try {
-      const h = await provider.start(r.id, d.name, engineDriver(d.engine), {
-        modelName: d.modelName,
-        modelPath: caps.model === 'stored-file' ? this.o.modelPath?.(d) : undefined,
-        engineParams: d.engineParams,
-        gpus: placed.gpus,
-        gpuCount: d.gpuCount,
-        apiKey: caps.engineKey ? this.o.engineKey?.(r.id) : undefined,
-      }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: caps.model === 'fetched-by-replica' ? this.o.podModel?.(d) : undefined });
-      store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
-      const where = caps.placement === 'platform' ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
-      store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
-    } catch (e) {
-      this.fail(d, r, `could not start: ${(e as Error).message}`);
-    }
+    const failed = await startReplica(this.o, d, provider, r, (row) => !!this.unchanged(row));
+    if (failed) this.fail(d, r, failed);
   }
 
   /** Gathers a started replica's facts, asks the state machine, and runs its answer on the row it was decided on. */
