@@ -7,8 +7,9 @@
  * e.g. a sim engine started apart), or nowhere in a simulation that sends no request.
  */
 import type { Clock } from '../../core/clock.js';
+import type { EngineDriver, EngineLaunch } from '../../engines/types.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
-import { ELASTIC, ENGINE_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider } from '../types.js';
+import { ELASTIC, ENGINE_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider, type ReplicaTarget } from '../types.js';
 
 interface SimulatedReplica {
   deployment: string;
@@ -70,7 +71,7 @@ export class SimulatedProvider implements ReplicaProvider {
     this.capabilities = { placement: 'platform', model: 'stored-file', engineKey: false, waitsForCapacity: false, defaultColdStartMs: cold };
   }
 
-  async start(replicaId: string, deploymentName: string): Promise<ReplicaHandle> {
+  async start(replicaId: string, deploymentName: string, _driver?: EngineDriver, _launch?: Omit<EngineLaunch, 'port' | 'host'>, _target?: ReplicaTarget): Promise<ReplicaHandle> {
     if (this.world.replicas.has(replicaId)) throw new InferscaleError('already_exists', `simulated replica ${replicaId} already exists`);
     const now = this.o.clock.now();
     const c = this.o.coldStartMs;
@@ -80,7 +81,7 @@ export class SimulatedProvider implements ReplicaProvider {
     return { replicaId, pid: null, port: portOf(this.o.engineUrl), url: this.o.engineUrl ?? '' };
   }
 
-  async probe(h: ReplicaHandle): Promise<ProbeResult> {
+  async probe(h: ReplicaHandle, _driver?: EngineDriver): Promise<ProbeResult> {
     const r = this.world.replicas.get(h.replicaId);
     if (!r) return 'gone';
     return this.o.clock.now() >= r.readyAt ? 'ready' : 'starting';
@@ -124,7 +125,7 @@ export class SimulatedProvider implements ReplicaProvider {
     return m ? m.maxGpus ?? ELASTIC : 0;
   }
 
-  gpuTypeFor(requested: string | undefined): string {
+  gpuTypeFor(requested: string | undefined, _engine?: string): string {
     const types = Object.keys(this.o.gpuTypes ?? {});
     const t = requested ?? (types.length === 1 ? types[0] : undefined);
     if (!t) throw invalid('gpuType', `is required in this simulated zone, which has ${types.join(', ') || 'no GPU type'}`);
