@@ -1,7 +1,7 @@
 /**
  * The zones a server offers: `local` (this machine's GPUs, the server's LocalProvider) and the zones of the
- * zones file, each built by the factory of its type (`kubernetes`, `simulated`; a new zone type is one
- * `registerZoneType`). Answers what the API and the controller ask of a zone: which provider runs it (what it
+ * zones file, every one built by the factory of its type (`local`, `kubernetes`, `simulated`; a new zone
+ * type is one `registerZoneType`). Answers what the API and the controller ask of a zone: which provider runs it (what it
  * can do is in the provider's capabilities), and how it lists itself.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -122,24 +122,22 @@ registerZoneType<SimulatedZoneConfig>('simulated', async (z, o) => {
   };
 });
 
-/** The `local` zone: this machine's GPUs, its replicas local processes. */
-function localZone(o: ZoneRegistryOptions): Zone {
-  return {
-    name: 'local', type: 'local', provider: o.local,
-    init: async () => undefined,
-    view: async () => {
-      const types = [...new Set(o.inventory.map((g) => g.type))].sort();
-      return {
-        name: 'local', type: 'local', where: 'this machine', provisioner: null,
-        gpus: types.map((t) => {
-          const n = o.inventory.filter((g) => g.type === t).length;
-          return { gpuType: t, limit: n, nodes: 1, allocatable: n, requested: null };
-        }),
-      };
-    },
-    close: async () => undefined,
-  };
-}
+/** The `local` zone: this machine's GPUs, its replicas the server's local processes. Always there, first. */
+registerZoneType<{ name: 'local'; type: 'local' }>('local', async (_z, o) => ({
+  name: 'local', type: 'local', provider: o.local,
+  init: async () => undefined,
+  view: async () => {
+    const types = [...new Set(o.inventory.map((g) => g.type))].sort();
+    return {
+      name: 'local', type: 'local', where: 'this machine', provisioner: null,
+      gpus: types.map((t) => {
+        const n = o.inventory.filter((g) => g.type === t).length;
+        return { gpuType: t, limit: n, nodes: 1, allocatable: n, requested: null };
+      }),
+    };
+  },
+  close: async () => undefined,
+}));
 
 export class ZoneRegistry implements ZoneCatalog {
   /** HA mode: the zone whose namespace holds the shared state; `local` is then refused (each server replica has its own machine) */
@@ -159,11 +157,10 @@ export class ZoneRegistry implements ZoneCatalog {
   /** Builds the zones (the file's, by their type's factory) and starts them (waits up to `syncTimeoutMs` for each first sync). */
   static async open(o: ZoneRegistryOptions & { path?: string; syncTimeoutMs?: number }): Promise<ZoneRegistry> {
     const file = o.file ?? (o.path ? (await import('./load.js')).readZonesFile(o.path) : undefined);
-    const zones = new Map<string, Zone>([['local', localZone(o)]]);
-    for (const z of file?.zones ?? []) {
-      if (z.type === 'local') continue;
+    const zones = new Map<string, Zone>();
+    for (const z of [{ name: 'local', type: 'local' }, ...(file?.zones ?? []).filter((x) => x.type !== 'local')]) {
       const factory = factories.get(z.type);
-      if (!factory) throw invalid('zones', `zone "${z.name}": no zone type "${z.type}" (types: local, ${[...factories.keys()].join(', ')})`);
+      if (!factory) throw invalid('zones', `zone "${z.name}": no zone type "${z.type}" (types: ${[...factories.keys()].join(', ')})`);
       zones.set(z.name, await factory(z, o));
     }
     const reg = new ZoneRegistry({ ...o, file }, zones);
