@@ -14,7 +14,7 @@ const FAULT_REFERENCES = [
   'dist/server/disk-full.it.test.js', // disk full (injected SQLITE_FULL): keeps serving, recovers
   'dist/gateway/gateway.test.js', // a replica that hangs with a healthy /health: requests time out and go elsewhere
   'dist/server/key-rotation.it.test.js', // key rotation under steady load: 0 refused
-  'dist/providers/local/adopt.test.js', // a stored pid now an unrelated process: never signalled
+  'dist/controller/reconciler-adopt.test.js', // a stored pid now an unrelated process: never signalled
 ];
 const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const files = [];

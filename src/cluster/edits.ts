@@ -13,7 +13,7 @@ import { InferscaleError, toInferscaleError } from '../core/errors.js';
 import { createSchema, updateSchema } from '../domain/validation.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { DeploymentRow, Store } from '../store/store.js';
-import type { EditOutcome, SpecEdit } from '../providers/kubernetes/mirror.js';
+import type { EditOutcome, SpecEdit } from './mirror.js';
 import type { InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
 
 /** spec fields fixed at creation (or written by the leader only) */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { validSettings } from './settings.js';
 import { startFakeKube } from '../providers/kubernetes/testkit.js';
 import { KubeClient } from '../providers/kubernetes/client.js';
-import { readSettings, SETTINGS_CONFIGMAP } from '../providers/kubernetes/mirror.js';
+import { readSettings, SETTINGS_CONFIGMAP } from './mirror.js';
 
 const sha = 'ab'.repeat(32);
 const env = { INFERSCALE_HF_ENDPOINT: 'https://huggingface.co' };

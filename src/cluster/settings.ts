@@ -3,7 +3,7 @@
  * as a new leader takes them over: each entry checked with the API's own rules, since anyone who may edit
  * the ConfigMap could write anything there. Entries that fail are dropped, each named in `log`.
  */
-import type { ClusterSettings } from '../providers/kubernetes/mirror.js';
+import type { ClusterSettings } from './mirror.js';
 import { checkGpuQuota } from '../service/deployments.js';
 import { checkGpuPrice } from '../cost/service.js';
 import { checkSharedModel } from '../models/service.js';

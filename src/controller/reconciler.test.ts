@@ -6,13 +6,16 @@ import { SCHEMA } from '../store/schema.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { deploymentRow } from '../test/rows.js';
-import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
+import type { ExitInfo, ProbeResult, ProviderCapabilities, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import type { Replica } from '../domain/types.js';
 import { Reconciler, type RouteSink } from './reconciler.js';
 
 /** A provider whose replicas become healthy when the test says so; records every call. */
 class ScriptedProvider implements ReplicaProvider {
+  readonly capabilities: ProviderCapabilities = { placement: 'local-gpus', model: 'stored-file', engineKey: false, waitsForCapacity: false, defaultColdStartMs: 1000 };
   health = new Map<string, ProbeResult>();
+  /** called as a replica is probed, to change the store behind the reconciler's back */
+  onProbe?: (replicaId: string) => void;
   started: string[] = [];
   stopped: string[] = [];
   /** called as a replica is stopped, to look at what the gateway was told by then */
@@ -24,6 +27,7 @@ class ScriptedProvider implements ReplicaProvider {
     return { replicaId, pid: null, port: 1000 + this.started.length, url: '' };
   }
   async probe(h: ReplicaHandle): Promise<ProbeResult> {
+    this.onProbe?.(h.replicaId);
     return this.health.get(h.replicaId) ?? 'gone';
   }
   async stop(h: ReplicaHandle): Promise<void> {
@@ -31,8 +35,10 @@ class ScriptedProvider implements ReplicaProvider {
     this.onStop?.(h.replicaId);
     this.health.set(h.replicaId, 'gone');
   }
-  adopt(): boolean {
-    return false;
+  /** a restarted server adopts the replicas that still run */
+  adopt(h: ReplicaHandle): boolean {
+    const p = this.health.get(h.replicaId);
+    return p !== undefined && p !== 'gone';
   }
   onExit(l: (i: ExitInfo) => void): void {
     this.exit = l;
@@ -44,6 +50,22 @@ class ScriptedProvider implements ReplicaProvider {
   async logs(): Promise<string[]> {
     return [];
   }
+  replicaUrl(r: { port: number | null }): string | undefined {
+    return r.port === null ? undefined : `http://127.0.0.1:${r.port}`;
+  }
+  capacity(): number {
+    return 4;
+  }
+  gpuTypeFor(requested: string | undefined): string {
+    return requested ?? 'a5000';
+  }
+  describe(): string | undefined {
+    return undefined;
+  }
+  waitingForCapacity(): boolean {
+    return false;
+  }
+  async removeDeployment(): Promise<void> {}
 }
 
 class Routes implements RouteSink {
@@ -67,11 +89,13 @@ function setup() {
   const store = new Store(openDb(':memory:', SCHEMA));
   const provider = new ScriptedProvider();
   const routes = new Routes();
-  const rec = new Reconciler({ store, provider, clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });
+  /** a reconciler over the store (another one: a restarted server or the next leader, over the same rows) */
+  const reconciler = () => new Reconciler({ store, providers: new Map([['local', provider]]), clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });
+  const rec = reconciler();
   store.insertDeployment(deploymentRow());
   const states = () => store.listReplicas('d1').map((r) => r.state).sort().join(',');
   const scale = (n: number) => store.updateDeployment('d1', { replicas: n, updatedAt: clock.now() });
-  return { clock, store, provider, routes, rec, states, scale };
+  return { clock, store, provider, routes, rec, reconciler, states, scale };
 }
 
 test('replica lifecycle under a fake clock: pending -> starting -> ready (cold start measured) -> draining -> stopped', async () => {
@@ -152,4 +176,64 @@ test('short capacity leaves a replica pending with a reason; a crash is replaced
   await rec.tick();
   assert.equal(states(), 'failed,ready,starting,stopped');
   assert.match(store.listEvents('d1').map((e) => e.message).join('\n'), /failed: process exited \(signal SIGKILL\); replacing it/);
+});
+
+test('a restarted reconciler keeps a draining replica\'s drain start: the drain deadline is not reset', async () => {
+  const { clock, store, provider, routes, rec, reconciler, states, scale } = setup();
+  await rec.tick();
+  const [id] = provider.started;
+  provider.health.set(id, 'ready');
+  await rec.tick();
+  scale(0);
+  routes.inflightById.set(id, 2);
+  await rec.tick();
+  assert.equal(states(), 'draining');
+  const drainStartedAt = store.listReplicas('d1')[0].drainStartedAt;
+  assert.equal(drainStartedAt, clock.now(), 'the drain start is in the row');
+  clock.advance(3000);
+  await rec.stop();
+
+  const next = reconciler();
+  next.start();
+  await next.stop(); // only its adoption: passes are run by hand below
+  assert.equal(store.listReplicas('d1')[0].drainStartedAt, drainStartedAt, 'adopted with its drain start');
+  await next.tick();
+  assert.equal(states(), 'draining', '3 s into a 5 s drain with requests in flight');
+  clock.advance(2001);
+  await next.tick();
+  assert.equal(states(), 'stopped', 'stopped at the deadline counted from the first server\'s drain start, not from the restart');
+  assert.match(store.listReplicas('d1')[0].stateReason, /drain timeout with 2 in flight/);
+});
+
+test('the crash backoff is in the replica rows: a restarted reconciler holds the replacement back too', async () => {
+  const { clock, store, provider, rec, reconciler, states } = setup();
+  await rec.tick();
+  provider.health.set(provider.started[0], 'ready');
+  await rec.tick();
+  provider.crash(provider.started[0]);
+  const failed = store.listReplicas('d1')[0];
+  assert.deepEqual([failed.failureStreak, failed.retryAt], [1, clock.now() + 500]);
+  await rec.stop();
+  const next = reconciler();
+  await next.tick();
+  assert.equal(states(), 'failed', 'held back by the backoff the first reconciler stored');
+  clock.advance(500);
+  await next.tick();
+  assert.equal(states(), 'failed,starting');
+  provider.crash(provider.started[1]);
+  assert.equal(store.listReplicas('d1').find((r) => r.id === provider.started[1])!.failureStreak, 2, 'a second failure in a row doubles the wait');
+  assert.equal(store.listReplicas('d1').find((r) => r.id === provider.started[1])!.retryAt, clock.now() + 1000);
+});
+
+test('an action runs only on the row it was planned from: a row changed meanwhile is skipped until the next pass', async () => {
+  const { store, provider, rec, states } = setup();
+  await rec.tick();
+  const [id] = provider.started;
+  provider.health.set(id, 'ready');
+  provider.onProbe = () => store.updateReplica(id, { stateReason: 'changed behind the reconciler' });
+  await rec.tick();
+  assert.equal(states(), 'starting', 'the probe said ready, but the row changed while it was probed');
+  provider.onProbe = undefined;
+  await rec.tick();
+  assert.equal(states(), 'ready');
 });

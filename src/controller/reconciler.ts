@@ -1,22 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { ACTIVE_STATES, type Replica } from '../domain/types.js';
 import { deriveStatus } from '../domain/status.js';
-import type { DeploymentRow, Store } from '../store/store.js';
-import type { GpuDevice } from '../placement/inventory.js';
-import { placeReplica } from '../placement/placement.js';
+import type { DeploymentRow, ReplicaRow } from '../store/store.js';
 import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
-import type { PodModel } from '../models/pod-fetch.js';
+import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, type ReplicaAction } from './replica-machine.js';
+import { HealthProber } from './health-prober.js';
+import { createReplica, startReplica, type ReplicaStartOptions } from './replica-start.js';
 import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 
 /** how often a deployment's events are pruned */
 const EVENTS_PRUNE_EVERY_MS = 60_000;
 
-/** What the reconciler tells the data plane: which replicas of a deployment exist and where. */
-/** A replica the gateway routes to: at `url` when given (a pod), else at 127.0.0.1:port. */
-export type RoutedReplica = Replica & { url?: string };
+/**
+ * What the reconciler tells the data plane: which replicas of a deployment exist and where. A replica the
+ * gateway routes to is at `url` (its provider's `replicaUrl`); `engineKey`: its engine takes requests only
+ * with its engine key (local processes). Without them (older senders): 127.0.0.1:port with a key, a url without.
+ */
+export type RoutedReplica = Replica & { url?: string; engineKey?: boolean };
 
 export interface RouteSink {
   /** `comingReplicas`: pending and starting replicas, capacity on its way */
@@ -30,17 +32,11 @@ export interface RouteSink {
   ejected(replicaId: string): boolean;
 }
 
-export interface ReconcilerOptions {
-  store: Store;
+export interface ReconcilerOptions extends ReplicaStartOptions {
   /** where a full disk is reported once instead of logged every pass (src/store/storage-status.ts) */
   storage?: StorageStatus;
-  /** a local replica's engine key (src/engines/engine-key.ts); absent: replicas take requests without one */
-  engineKey?: (replicaId: string) => string;
-  provider: ReplicaProvider;
-  /** providers of the other zones (Kubernetes), by zone name; deployments of any other zone use `provider` */
-  zoneProviders?: ReadonlyMap<string, ReplicaProvider>;
-  clock: Clock;
-  inventory: readonly GpuDevice[];
+  /** the provider of each zone, by zone name (src/zones/registry.ts); what each can do is in its capabilities */
+  providers: ReadonlyMap<string, ReplicaProvider>;
   routes: RouteSink;
   log: (line: string) => void;
   tickMs?: number;
@@ -48,48 +44,43 @@ export interface ReconcilerOptions {
   startupTimeoutMs?: number;
   /** grace between SIGTERM and SIGKILL */
   stopGraceMs?: number;
-  /** the stored model file a replica loads (model store); throws when the model cannot be served now */
-  modelPath?: (d: DeploymentRow) => string | undefined;
-  /** the model file a pod fetches itself (Kubernetes zones); throws when pods cannot fetch it */
-  podModel?: (d: DeploymentRow) => PodModel | undefined;
   /** after a deployment's row is deleted (its replicas are gone): drop what other modules keep about it */
   onDeleted?: (d: DeploymentRow) => void;
 }
 
-const HEALTH_EVERY_MS = 2000;
-const HEALTH_FAILURES = 3;
+/** whether a replica's row is still the one read earlier, every column */
+const sameRow = (a: ReplicaRow, b: ReplicaRow | undefined) => !!b && JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Converges replicas to each deployment's desired state: places and starts pending replicas, marks
- * them ready when healthy, replaces failed ones with backoff, drains and stops the ones scaled away,
- * and deletes deployments marked for deletion. State changes go to the store first, then to the routes.
+ * Converges replicas to each deployment's desired state: plan, validate, execute. Each pass plans the
+ * deployment's replicas (plan.ts: create, remove), gathers each replica's facts (its probe, the prober's
+ * count of failed health checks, in-flight requests), asks the replica state machine (replica-machine.ts)
+ * what to do, and runs that action only if the replica's row is still the one the plan was made from (a row
+ * changed since, e.g. by a crash reported meanwhile, is skipped: the next pass plans again). The drain
+ * start and the crash backoff live in the replica rows, so a restart or failover keeps them. State changes
+ * go to the store first, then to the routes.
  */
 export class Reconciler {
   private timer?: { cancel(): void };
   private running = false;
   private again = false;
   private stopped = false;
-  private readonly drainingSince = new Map<string, number>();
+  /** replicas being stopped now (their provider's exit report is ours, not a crash) */
   private readonly stopping = new Set<string>();
-  private readonly lastHealth = new Map<string, number>();
-  private readonly healthFailures = new Map<string, number>();
-  private readonly backoff = new Map<string, { failures: number; until: number }>();
-  private readonly pendingReason = new Map<string, string>();
-  /** when a replica of a provider that places itself got capacity (its pod was scheduled) */
+  private readonly health = new HealthProber();
+  /** when a replica of a provider that waits for capacity got it (its pod was scheduled) */
   private readonly capacityAt = new Map<string, number>();
+  /** the last progress note shown per starting replica, so a note is written at most every 5 s */
   private readonly progress = new Map<string, { text: string; at: number }>();
   private readonly tickMs: number;
   /** when each deployment's events were last pruned (store.pruneEvents: by age and count) */
   private readonly eventsPrunedAt = new Map<string, number>();
+  /** deployments whose zone no provider serves (its zone left the zones file), said once each */
+  private readonly unserved = new Set<string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.tickMs = o.tickMs ?? 500;
-    o.provider.onExit((info) => this.onExit(info));
-    for (const p of o.zoneProviders?.values() ?? []) p.onExit((info) => this.onExit(info));
-  }
-
-  private providerOf(d: { zone: string } | undefined): ReplicaProvider {
-    return (d && this.o.zoneProviders?.get(d.zone)) || this.o.provider;
+    for (const p of new Set(o.providers.values())) p.onExit((info) => this.onExit(info));
   }
 
   /** Adopts replicas left running by an earlier server, then starts the loop. */
@@ -97,9 +88,12 @@ export class Reconciler {
     const now = this.o.clock.now();
     for (const r of this.o.store.listLiveReplicas()) {
       if (r.state === 'pending') continue;
-      const handle = this.handle(r);
-      if (handle && this.providerOf(this.o.store.getDeployment(r.deploymentId)).adopt(handle)) {
-        if (r.state === 'draining') this.drainingSince.set(r.id, now);
+      const d = this.o.store.getDeployment(r.deploymentId);
+      const provider = d && this.o.providers.get(d.zone);
+      const handle = provider && this.handle(provider, r);
+      if (provider && handle && provider.adopt(handle)) {
+        // a draining replica keeps the drain start of its row: its deadline does not move with the restart
+        if (r.state === 'draining' && r.drainStartedAt == null) this.o.store.updateReplica(r.id, { drainStartedAt: now });
         this.o.log(`adopted replica ${r.id} (pid ${r.pid}, port ${r.port}, ${r.state})`);
       } else {
         // gone, or its pid now another program's (never signalled): replaced
@@ -107,7 +101,10 @@ export class Reconciler {
         this.o.store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} was gone after the server restarted (no process of its own at pid ${r.pid}); replacing it`);
       }
     }
-    for (const d of this.o.store.listDeployments()) this.o.routes.sync(d, this.routed(d, this.o.store.listReplicas(d.id, ['ready', 'draining'])));
+    for (const d of this.o.store.listDeployments()) {
+      const p = this.o.providers.get(d.zone);
+      if (p) this.o.routes.sync(d, this.routed(p, this.o.store.listReplicas(d.id, ['ready', 'draining'])));
+    }
     this.schedule(0);
   }
 
@@ -158,15 +155,28 @@ export class Reconciler {
     }
   }
 
+  /** The replica's row as it is now, if it is still the one `planned` was read as; undefined: changed since, skip. */
+  private unchanged(planned: ReplicaRow): ReplicaRow | undefined {
+    const fresh = this.o.store.listReplicas(planned.deploymentId).find((x) => x.id === planned.id);
+    return sameRow(planned, fresh) ? fresh : undefined;
+  }
+
   private async reconcile(d: DeploymentRow): Promise<void> {
     const { store, clock } = this.o;
+    const provider = this.o.providers.get(d.zone);
+    if (!provider) {
+      if (!this.unserved.has(d.id)) this.o.log(`deployment ${d.name}: no provider serves zone "${d.zone}" (zones: ${[...this.o.providers.keys()].join(', ')}); left as it is`);
+      this.unserved.add(d.id);
+      return;
+    }
+    this.unserved.delete(d.id);
     const now = clock.now();
     const all = store.listReplicas(d.id);
     const live = all.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
     const active = live.filter((r) => ACTIVE_STATES.includes(r.state));
     const desired = d.deleting ? 0 : d.replicas;
 
-    const bo = this.backoff.get(d.id);
+    const bo = crashBackoff(all);
     const plan = planReplicas({
       desired,
       generation: d.generation,
@@ -174,19 +184,21 @@ export class Reconciler {
       inflight: (id) => this.o.routes.inflight(id),
       mayCreate: !bo || bo.until <= now,
     });
-    for (let i = 0; i < plan.create; i++) this.createReplica(d, now);
-    for (const r of plan.remove) this.removeReplica(d, r, now, plan.reason);
+    for (let i = 0; i < plan.create; i++) createReplica(store, d, now);
+    const planned = new Map(active.map((r) => [r.id, r]));
+    for (const r of plan.remove) {
+      const row = planned.get(r.id);
+      if (row && this.unchanged(row)) this.removeReplica(d, row, now, plan.reason);
+    }
     if (plan.remove.length > 0) {
-      // the gateway stops routing to them now, before checkDraining reads their in-flight count and may stop one
+      // the gateway stops routing to them now, before a draining replica's in-flight count is read and it may be stopped
       const coming = store.listReplicas(d.id, ['pending', 'starting']).length;
-      this.o.routes.sync(d, this.routed(d, store.listReplicas(d.id, ['ready', 'draining'])), coming);
+      this.o.routes.sync(d, this.routed(provider, store.listReplicas(d.id, ['ready', 'draining'])), coming);
     }
 
     for (const r of store.listReplicas(d.id, ['pending', 'starting', 'ready', 'draining'])) {
-      if (r.state === 'pending') await this.startPending(d, r);
-      else if (r.state === 'starting') await this.checkStarting(d, r, now);
-      else if (r.state === 'ready') await this.checkReady(d, r, now);
-      else if (r.state === 'draining') await this.checkDraining(d, r, now);
+      if (r.state === 'pending') await this.startPending(d, provider, r);
+      else await this.step(d, provider, r, now);
     }
 
     if (now - (this.eventsPrunedAt.get(d.id) ?? 0) >= EVENTS_PRUNE_EVERY_MS) {
@@ -196,7 +208,7 @@ export class Reconciler {
     const after = store.listReplicas(d.id);
     const routed = after.filter((r) => r.state === 'ready' || r.state === 'draining');
     if (d.deleting && after.every((r) => r.state === 'stopped' || r.state === 'failed')) {
-      await this.providerOf(d).removeDeployment?.(d.name);
+      await provider.removeDeployment(d.name);
       store.deleteDeployment(d.id);
       this.o.routes.remove(d.id);
       this.o.onDeleted?.(d);
@@ -216,177 +228,133 @@ export class Reconciler {
       if (st.status !== d.status) store.addEvent(d.id, now, 'status', `${d.status} -> ${st.status}: ${st.details}`);
     }
     const coming = after.filter((r) => r.state === 'pending' || r.state === 'starting').length;
-    this.o.routes.sync({ ...d, status: st.status, everReady }, this.routed(d, routed), coming);
+    this.o.routes.sync({ ...d, status: st.status, everReady }, this.routed(provider, routed), coming);
     if (this.o.store.listReplicas(d.id, ['stopped', 'failed']).length > 60) store.pruneReplicas(d.id);
   }
 
-  private createReplica(d: DeploymentRow, now: number): void {
-    const r: Replica = {
-      id: `${d.name}-${randomBytes(3).toString('hex')}`,
-      deploymentId: d.id,
-      state: 'pending',
-      stateReason: 'waiting for placement',
-      gpus: [],
-      pid: null,
-      port: null,
-      generation: d.generation,
-      createdAt: now,
-      startedAt: null,
-      readyAt: null,
-      stoppedAt: null,
-      coldStartMs: null,
-      exitInfo: '',
-    };
-    this.o.store.insertReplica(r);
-    this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id} created (pending)`);
-  }
-
-  private removeReplica(d: DeploymentRow, r: Replica, now: number, why: string): void {
+  /** Takes a replica out of the desired set: a ready one drains until its deadline; one not ready yet stops at once. */
+  private removeReplica(d: DeploymentRow, r: ReplicaRow, now: number, why: string): void {
     const { store } = this.o;
     if (r.state === 'ready') {
-      store.updateReplica(r.id, { state: 'draining', stateReason: 'scaled away: finishing in-flight requests' });
-      this.drainingSince.set(r.id, now);
+      store.updateReplica(r.id, { state: 'draining', stateReason: 'scaled away: finishing in-flight requests', drainStartedAt: now });
       store.addEvent(d.id, now, 'replica', `replica ${r.id} draining (${why})`);
       return;
     }
-    store.updateReplica(r.id, { state: 'draining', stateReason: 'scaled away before ready' });
-    this.drainingSince.set(r.id, now - d.drainTimeoutMs - 1);
+    // never routed: nothing in flight, and its drain deadline is already past
+    store.updateReplica(r.id, { state: 'draining', stateReason: 'scaled away before ready', drainStartedAt: now - d.drainTimeoutMs - 1 });
     store.addEvent(d.id, now, 'replica', `replica ${r.id} stopped before ready (${why})`);
   }
 
-  private heldGpus(): Set<number> {
-    const held = new Set<number>();
-    for (const r of this.o.store.listLiveReplicas()) for (const g of r.gpus) held.add(g);
-    return held;
+  /** Places and starts a pending replica when its row is still the one read this pass; a start that throws fails it. */
+  private async startPending(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow): Promise<void> {
+    const failed = await startReplica(this.o, d, provider, r, (row) => !!this.unchanged(row));
+    if (failed) this.fail(d, r, failed);
   }
 
-  private async startPending(d: DeploymentRow, r: Replica): Promise<void> {
-    const { store, clock } = this.o;
-    const provider = this.providerOf(d);
-    // a cluster's scheduler places its pods: no local GPU placement
-    const placed = provider.placesItself ? { ok: true as const, gpus: [] as number[] } : placeReplica(this.o.inventory, this.heldGpus(), d.gpuType, d.gpuCount);
-    if (!placed.ok) {
-      if (this.pendingReason.get(r.id) !== placed.reason) {
-        this.pendingReason.set(r.id, placed.reason);
-        store.updateReplica(r.id, { stateReason: placed.reason });
-        store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} pending: ${placed.reason}`);
+  /** Gathers a started replica's facts, asks the state machine, and runs its answer on the row it was decided on. */
+  private async step(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, now: number): Promise<void> {
+    const decided = await this.decide(d, provider, r, now);
+    if (!decided || decided.action.kind === 'wait') return;
+    const fresh = this.unchanged(decided.row);
+    if (!fresh) return;
+    await this.execute(d, provider, fresh, decided.action);
+  }
+
+  /** The state machine's action for a started replica and the row it was decided on (undefined: nothing to decide now). */
+  private async decide(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, now: number): Promise<{ action: ReplicaAction; row: ReplicaRow } | undefined> {
+    const { store } = this.o;
+    if (r.state === 'draining') {
+      if (this.stopping.has(r.id)) return undefined;
+      if (r.drainStartedAt == null) {
+        // a row drained before drain starts were stored: its deadline counts from now
+        store.updateReplica(r.id, { drainStartedAt: now });
+        r = { ...r, drainStartedAt: now };
       }
-      return;
+      return { action: decideDraining(r, { inflight: this.o.routes.inflight(r.id), drainTimeoutMs: d.drainTimeoutMs }, now), row: r };
     }
-    this.pendingReason.delete(r.id);
-    const startedAt = clock.now();
-    store.updateReplica(r.id, { state: 'starting', stateReason: 'starting engine', gpus: placed.gpus, startedAt });
-    try {
-      const h = await provider.start(r.id, d.name, engineDriver(d.engine), {
-        modelName: d.modelName,
-        modelPath: provider.placesItself ? undefined : this.o.modelPath?.(d),
-        engineParams: d.engineParams,
-        gpus: placed.gpus,
-        gpuCount: d.gpuCount,
-        // pods are reached through the cluster's network, fenced by deploy/'s NetworkPolicy instead
-        apiKey: provider.placesItself ? undefined : this.o.engineKey?.(r.id),
-      }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: provider.placesItself ? this.o.podModel?.(d) : undefined });
-      store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
-      const where = provider.placesItself ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
-      store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
-    } catch (e) {
-      this.fail(d, r, `could not start: ${(e as Error).message}`);
+    const h = this.handle(provider, r);
+    if (r.state === 'ready') {
+      if (!this.health.due(r.id, now, this.o.routes.ejected(r.id)) || !h) return undefined;
+      return { action: decideReady(await this.health.check(provider, h, engineDriver(d.engine), now)), row: r };
     }
-  }
-
-  private async checkStarting(d: DeploymentRow, r: Replica, now: number): Promise<void> {
-    const h = this.handle(r);
-    if (!h) return;
-    const provider = this.providerOf(d);
-    const p = await provider.probe(h, engineDriver(d.engine));
-    const cur = this.o.store.listReplicas(d.id).find((x) => x.id === r.id);
-    if (!cur || cur.state !== 'starting') return;
+    if (!h) return undefined;
+    const probe = await provider.probe(h, engineDriver(d.engine));
     // waiting for a node (Karpenter) is not a failed start: the startup timeout counts from when capacity came
-    const waiting = provider.waitingForCapacity?.(h) ?? false;
+    const waiting = provider.waitingForCapacity(h);
     if (waiting) this.capacityAt.delete(r.id);
-    else if (provider.waitingForCapacity && !this.capacityAt.has(r.id)) this.capacityAt.set(r.id, now);
-    if (p === 'starting') this.noteProgress(d, r, provider.describe?.(h), now);
-    const t = this.o.clock.now();
-    if (p === 'ready') {
-      const coldStartMs = t - (r.startedAt ?? t);
-      this.o.store.updateReplica(r.id, { state: 'ready', stateReason: '', readyAt: t, coldStartMs });
-      this.o.store.addEvent(d.id, t, 'replica', `replica ${r.id} ready after ${(coldStartMs / 1000).toFixed(1)} s cold start`);
-      this.backoff.delete(d.id);
-    } else if (p === 'gone') {
-      this.fail(d, r, 'process exited while starting');
-    } else if (!waiting && now - (this.capacityAt.get(r.id) ?? r.startedAt ?? now) > (this.o.startupTimeoutMs ?? 600_000)) {
-      await provider.stop(h, 1000);
-      this.fail(d, r, `not healthy after ${Math.round((this.o.startupTimeoutMs ?? 600_000) / 1000)} s`);
+    else if (provider.capabilities.waitsForCapacity && !this.capacityAt.has(r.id)) this.capacityAt.set(r.id, now);
+    // changed while it was probed (an exit reported meanwhile): the next pass decides on the new row
+    let row = this.unchanged(r);
+    if (!row) return undefined;
+    const note = probe === 'starting' ? provider.describe(h) : undefined;
+    if (note && this.noteProgress(d, row, note, now)) row = { ...row, stateReason: note };
+    return { action: decideStarting(row, { probe, waitingForCapacity: waiting, capacityAt: this.capacityAt.get(r.id), startupTimeoutMs: this.o.startupTimeoutMs ?? 600_000 }, this.o.clock.now()), row };
+  }
+
+  private async execute(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, a: Exclude<ReplicaAction, { kind: 'wait' }>): Promise<void> {
+    const { store, clock } = this.o;
+    const h = this.handle(provider, r);
+    switch (a.kind) {
+      case 'ready': {
+        const t = clock.now();
+        store.updateReplica(r.id, { state: 'ready', stateReason: '', readyAt: t, coldStartMs: a.coldStartMs });
+        store.addEvent(d.id, t, 'replica', `replica ${r.id} ready after ${(a.coldStartMs / 1000).toFixed(1)} s cold start`);
+        return;
+      }
+      case 'healthy':
+        this.o.routes.readmit(r.id);
+        return;
+      case 'fail':
+        if (a.stopFirst && h) await this.stopReplica(provider, h, 1000);
+        this.fail(d, r, a.why);
+        return;
+      case 'stop': {
+        if (h) await this.stopReplica(provider, h, this.o.stopGraceMs ?? 10_000);
+        const t = clock.now();
+        store.updateReplica(r.id, { state: 'stopped', stateReason: a.reason, stoppedAt: t, gpus: [] });
+        store.addEvent(d.id, t, 'replica', `replica ${r.id} stopped${a.event}`);
+        this.forget(r.id);
+        return;
+      }
     }
   }
 
-  private async checkReady(d: DeploymentRow, r: Replica, now: number): Promise<void> {
-    if (now - (this.lastHealth.get(r.id) ?? 0) < HEALTH_EVERY_MS && !this.o.routes.ejected(r.id)) return;
-    this.lastHealth.set(r.id, now);
-    const h = this.handle(r);
-    if (!h) return;
-    const p = await this.providerOf(d).probe(h, engineDriver(d.engine));
-    if (p === 'ready') {
-      this.healthFailures.delete(r.id);
-      this.o.routes.readmit(r.id);
-      return;
-    }
-    const n = (this.healthFailures.get(r.id) ?? 0) + 1;
-    this.healthFailures.set(r.id, n);
-    if (p === 'gone' || n >= HEALTH_FAILURES) {
-      await this.providerOf(d).stop(h, 1000);
-      this.fail(d, r, p === 'gone' ? 'process exited' : `health check failed ${n} times`);
-    }
-  }
-
-  private async checkDraining(d: DeploymentRow, r: Replica, now: number): Promise<void> {
-    if (this.stopping.has(r.id)) return;
-    const since = this.drainingSince.get(r.id) ?? now;
-    if (!this.drainingSince.has(r.id)) this.drainingSince.set(r.id, now);
-    const inflight = this.o.routes.inflight(r.id);
-    if (inflight > 0 && now - since < d.drainTimeoutMs) return;
-    this.stopping.add(r.id);
-    const h = this.handle(r);
+  /** Stops a replica's process; an exit its provider reports meanwhile is this stop's, not a crash. */
+  private async stopReplica(provider: ReplicaProvider, h: ReplicaHandle, graceMs: number): Promise<void> {
+    this.stopping.add(h.replicaId);
     try {
-      if (h) await this.providerOf(d).stop(h, this.o.stopGraceMs ?? 10_000);
+      await provider.stop(h, graceMs);
     } finally {
-      this.stopping.delete(r.id);
+      this.stopping.delete(h.replicaId);
     }
-    const t = this.o.clock.now();
-    this.o.store.updateReplica(r.id, { state: 'stopped', stateReason: inflight > 0 ? `drain timeout with ${inflight} in flight` : 'drained', stoppedAt: t, gpus: [] });
-    this.o.store.addEvent(d.id, t, 'replica', `replica ${r.id} stopped${inflight > 0 ? ` after drain timeout (${inflight} in flight)` : ' after draining'}`);
-    this.drainingSince.delete(r.id);
-    this.forget(r.id);
   }
 
+  /** Fails a replica and holds its deployment's replacements back (the crash backoff, stored in the failed row). */
   private fail(d: DeploymentRow, r: Replica, why: string): void {
     const now = this.o.clock.now();
-    this.o.store.updateReplica(r.id, { state: 'failed', stateReason: why, stoppedAt: now, gpus: [], exitInfo: why });
+    const failures = (crashBackoff(this.o.store.listReplicas(d.id))?.failures ?? 0) + 1;
+    this.o.store.updateReplica(r.id, { state: 'failed', stateReason: why, stoppedAt: now, gpus: [], exitInfo: why, failureStreak: failures, retryAt: now + backoffMs(failures) });
     this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id} failed: ${why}; replacing it`);
-    const prev = this.backoff.get(d.id);
-    const failures = (prev?.failures ?? 0) + 1;
-    this.backoff.set(d.id, { failures, until: now + Math.min(60_000, 500 * 2 ** (failures - 1)) });
     this.forget(r.id);
     this.kick();
   }
 
   /** Shows why a starting replica is not ready (e.g. waiting for a GPU node, with its age); an event when the kind of wait changes. */
-  private noteProgress(d: DeploymentRow, r: Replica, text: string | undefined, now: number): void {
-    if (!text) return;
+  private noteProgress(d: DeploymentRow, r: Replica, text: string | undefined, now: number): boolean {
+    if (!text) return false;
     const prev = this.progress.get(r.id);
     const kind = (t: string) => t.replace(/\d+[hms]\d*[ms]?/g, '').replace(/\d+/g, '#');
-    if (prev && kind(prev.text) === kind(text) && now - prev.at < 5000) return;
+    if (prev && kind(prev.text) === kind(text) && now - prev.at < 5000) return false;
     this.progress.set(r.id, { text, at: now });
     this.o.store.updateReplica(r.id, { stateReason: text });
     if (!prev || kind(prev.text) !== kind(text)) this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id}: ${text}`);
+    return true;
   }
 
   private forget(id: string): void {
     this.capacityAt.delete(id);
     this.progress.delete(id);
-    this.lastHealth.delete(id);
-    this.healthFailures.delete(id);
-    this.pendingReason.delete(id);
+    this.health.forget(id);
   }
 
   private onExit(info: ExitInfo): void {
@@ -400,18 +368,16 @@ export class Reconciler {
     }
   }
 
-  /** The replicas with the address their provider routes them at (pods: their current IP). */
-  private routed(d: DeploymentRow, replicas: Replica[]): RoutedReplica[] {
-    const p = this.providerOf(d);
-    if (!p.routeUrl) return replicas;
+  /** The replicas with the address their provider gives them (a process's port, a pod's current IP). */
+  private routed(provider: ReplicaProvider, replicas: Replica[]): RoutedReplica[] {
     return replicas.map((r) => {
-      const url = p.routeUrl!(r.id);
-      return url ? { ...r, url } : r;
+      const url = provider.replicaUrl({ replicaId: r.id, port: r.port });
+      return url ? { ...r, url, engineKey: provider.capabilities.engineKey } : r;
     });
   }
 
-  private handle(r: Replica): ReplicaHandle | undefined {
+  private handle(provider: ReplicaProvider, r: Replica): ReplicaHandle | undefined {
     if (r.port === null) return undefined;
-    return { replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: `http://127.0.0.1:${r.port}` };
+    return { replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: provider.replicaUrl({ replicaId: r.id, port: r.port }) ?? '' };
   }
 }

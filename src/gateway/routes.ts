@@ -249,7 +249,7 @@ export class RouteTable implements RouteSink {
         rr = undefined;
       }
       if (!rr) {
-        const key = !r.url && this.o.engineKey ? this.o.engineKey(r.id) : undefined;
+        const key = (r.engineKey ?? !r.url) && this.o.engineKey ? this.o.engineKey(r.id) : undefined;
         rr = new ReplicaRoute(r.id, url, d.name, this.metrics, key ? `Bearer ${key}` : undefined);
         route.replicas.set(r.id, rr);
         this.replicaIndex.set(r.id, rr);

@@ -16,17 +16,9 @@ import { pathToFileURL } from 'node:url';
 import { systemClock } from '../core/clock.js';
 import { downloadFile } from './download.js';
 import { httpOpener } from './fetch.js';
+import { POD_MODEL_DIR, type PodModel } from '../domain/pod-model.js';
 
-/** The model a pod fetches: where from, the file name in the model volume, and the hash to check. */
-export interface PodModel {
-  url: string;
-  fileName: string;
-  sha256: string | null;
-  /** "hf": a Hugging Face file, fetched with the token in $HF_TOKEN when the pod has one (gated models) */
-  auth?: 'hf';
-}
-
-export const POD_MODEL_DIR = '/models';
+export { POD_MODEL_DIR, type PodModel };
 
 async function sha256Of(path: string): Promise<string> {
   const h = createHash('sha256');

@@ -1,5 +1,5 @@
 import type { EngineLaunch, EngineDriver } from '../engines/types.js';
-import type { PodModel } from '../models/pod-fetch.js';
+import type { PodModel } from '../domain/pod-model.js';
 
 /** Where a replica runs and how to reach it. */
 export interface ReplicaHandle {
@@ -8,7 +8,7 @@ export interface ReplicaHandle {
   /** local processes: the process's start recorded at spawn, so a reused pid is told apart (src/providers/local/identity.ts) */
   pidStart?: string | null;
   port: number;
-  /** base URL of the engine, e.g. http://127.0.0.1:41234 ('' where `routeUrl` answers instead: pods) */
+  /** base URL of the engine, e.g. http://127.0.0.1:41234 ('' where the replica has no address yet: pods; `replicaUrl` answers) */
   url: string;
 }
 
@@ -21,16 +21,45 @@ export interface ExitInfo {
 }
 
 /**
- * The small interface every place replicas run behind (local processes today; Kubernetes pods and
- * simulated replicas fit it too). Contract:
+ * What a provider can do, as data: the controller and the API read these instead of asking which kind of
+ * provider they hold.
+ */
+export interface ProviderCapabilities {
+  /**
+   * 'local-gpus': the controller places each replica on this machine's free GPUs before `start`;
+   * 'platform': the platform schedules replicas itself (Kubernetes' scheduler), no local placement
+   */
+  placement: 'local-gpus' | 'platform';
+  /**
+   * 'stored-file': the replica loads the model file of this server's model store (a path in the launch);
+   * 'fetched-by-replica': the replica fetches its model itself (`ReplicaTarget.model`, a pod's init container)
+   */
+  model: 'stored-file' | 'fetched-by-replica';
+  /** true: each replica's engine takes requests only with its own engine key (local processes on a shared loopback) */
+  engineKey: boolean;
+  /**
+   * true: a started replica may wait for capacity (a node being provisioned) before it runs; the startup
+   * timeout counts from when it got capacity (`waitingForCapacity`)
+   */
+  waitsForCapacity: boolean;
+  /** the cold start to expect before one was measured (ms): engine start, plus node provisioning where there is one */
+  defaultColdStartMs: number;
+}
+
+/**
+ * The interface every place replicas run behind: local processes, Kubernetes pods and simulated replicas.
+ * Every member is required; a provider with nothing to do for one answers trivially. Contract:
  * - `start` returns once the replica is launched, not once it is ready; readiness comes from `probe`.
  * - `probe` never throws: a replica that cannot be reached while its process lives is 'starting'.
  * - `stop` is idempotent: stopping a replica that is already gone resolves.
  * - `adopt` tells whether a replica started by an earlier server process still runs; a process that cannot be
  *   shown to be that replica (its pid reused by another program) is not adopted, and `stop` never signals it.
  * - `onExit` reports replicas that ended on their own (crash, kill) after `start` or `adopt`.
+ * - `replicaUrl` is where the gateway sends a replica's requests (and where `probe` checks it); undefined
+ *   while the replica has no address yet (a pod not bound).
  */
 export interface ReplicaProvider {
+  readonly capabilities: ProviderCapabilities;
   start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Omit<EngineLaunch, 'port' | 'host'>, target?: ReplicaTarget): Promise<ReplicaHandle>;
   probe(handle: ReplicaHandle, driver: EngineDriver): Promise<ProbeResult>;
   stop(handle: ReplicaHandle, graceMs: number): Promise<void>;
@@ -38,20 +67,34 @@ export interface ReplicaProvider {
   onExit(listener: (info: ExitInfo) => void): void;
   /** last `lines` log lines of a replica */
   logs(deploymentName: string, replicaId: string, lines: number): Promise<string[]>;
-  /** true where the platform places replicas itself (Kubernetes' scheduler): no local GPU placement */
-  readonly placesItself?: boolean;
-  /** why a replica is not ready yet, e.g. "waiting for a GPU node (Karpenter) for 2m10s: ..." */
-  describe?(handle: ReplicaHandle): string | undefined;
-  /** true while a replica waits for capacity (a node being provisioned): not a failed start, no startup timeout */
-  waitingForCapacity?(handle: ReplicaHandle): boolean;
+  /** the base URL of a replica's engine (e.g. http://127.0.0.1:41234, a pod's IP); undefined: no address yet */
+  replicaUrl(replica: ReplicaAddress): string | undefined;
+  /** GPUs of a type this provider may hold at most (this machine's count; a zone's cap, else ELASTIC) */
+  capacity(gpuType: string): number;
   /**
-   * where the gateway sends a replica's requests when that is not 127.0.0.1:PORT (a pod's address; it
-   * changes when the replica is bound to another pod), undefined: the handle's port on loopback
+   * The GPU type a new deployment gets: `requested`, or the provider's only type when none is asked for.
+   * Throws invalid_argument (or insufficient_capacity) naming what the provider has.
    */
-  routeUrl?(replicaId: string): string | undefined;
-  /** removes what the provider created for a deleted deployment (idempotent) */
-  removeDeployment?(deploymentName: string): Promise<void>;
+  gpuTypeFor(requested: string | undefined, engine: string): string;
+  /** why a replica is not ready yet, e.g. "waiting for a GPU node (Karpenter) for 2m10s: ..."; undefined: nothing to say */
+  describe(handle: ReplicaHandle): string | undefined;
+  /** true while a replica waits for capacity (a node being provisioned): not a failed start, no startup timeout */
+  waitingForCapacity(handle: ReplicaHandle): boolean;
+  /** removes what the provider created for a deleted deployment (idempotent; nothing for providers that keep nothing) */
+  removeDeployment(deploymentName: string): Promise<void>;
 }
+
+/** What `replicaUrl` is asked about: a replica and the port its row records. */
+export interface ReplicaAddress {
+  replicaId: string;
+  port: number | null;
+}
+
+/** engine start and model load, before a cold start was measured (a zone with node provisioning adds its own) */
+export { LOCAL_COLD_START_MS } from '../domain/limits.js';
+
+/** GPUs of a type a zone may hold when no cap is configured: the node provisioner decides. */
+export const ELASTIC = 100_000;
 
 /** What a provider that places replicas itself needs beyond the launch (optional for the others). */
 export interface ReplicaTarget {

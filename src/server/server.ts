@@ -128,7 +128,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const files = dataFiles(o.dataDir);
   const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   const inventory = await gpuInventory(o, log);
-  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, ...o.zones });
+  const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir), inventory });
+  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, local: provider, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
   // the servers' calls to each other (HA: a follower's load reports): the same on every replica, never the admin token
   const internalToken = `isi-${keys.derive('internal-token')}`;
@@ -152,12 +153,11 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const engineKey = (replicaId: string) => `ise-${keys.derive(`engine-key:${replicaId}`)}`;
   const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs });
   const metrics = routes.metrics;
-  const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir) });
   let baseUrl = '';
   const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes, allowPrivateSources: o.allowPrivateSources });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
   const reconciler = new Reconciler({
-    store, storage, provider, zoneProviders: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, engineKey,
+    store, storage, providers: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     onDeleted: (d) => {
       requestLog.flush();

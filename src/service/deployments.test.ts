@@ -59,7 +59,7 @@ test('rotate-api-key: the old key is kept for the grace (default 5 min, 0: none)
   const told: DeploymentRow[] = [];
   const svc = new DeploymentService({
     store, clock, inventory: virtualGpus(8, 'a5000'), keys: new KeyBox('ab'.repeat(32)),
-    provider: new LocalProvider({ clock, logDir: tmpdir() }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined, keyChanged: (d) => told.push(d),
+    provider: new LocalProvider({ clock, logDir: tmpdir(), inventory: virtualGpus(8, 'a5000') }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined, keyChanged: (d) => told.push(d),
   });
   const synchronousAtWrite: number[] = [];
   const addEvent = store.addEvent.bind(store);

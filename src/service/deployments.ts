@@ -19,6 +19,7 @@ export interface DeploymentServiceOptions {
   clock: Clock;
   inventory: readonly GpuDevice[];
   keys: KeyBox;
+  /** the provider of the local zone: every zone's when `zones` is absent, and a zone's no longer configured */
   provider: ReplicaProvider;
   baseUrl: () => string;
   /** asks the reconciler to converge soon */
@@ -82,11 +83,9 @@ export class DeploymentService {
     const c = { ...parsed, zone: parsed.zone ?? this.o.zones?.defaultZone?.() ?? 'local' };
     if (this.o.zones) this.o.zones.assertZone(c.zone);
     else if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
-    const inCluster = !!this.o.zones && !this.o.zones.isLocal(c.zone);
-    const gpuType = inCluster ? this.o.zones!.gpuTypeFor(c.zone, c.gpuType, c.engine) : c.gpuType ?? this.defaultGpuType();
+    const gpuType = this.providerOf(c.zone).gpuTypeFor(c.gpuType, c.engine);
     engineDriver(c.engine).validateParams(c.engineParams);
-    if (inCluster && this.o.models?.podModel) this.o.models.podModel(c.engine, c.modelName);
-    else this.o.models?.assertUsable(c.engine, c.modelName);
+    this.assertModel(c.zone, c.engine, c.modelName);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
     this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas, c.zone);
     const now = this.o.clock.now();
@@ -180,10 +179,7 @@ export class DeploymentService {
       throw new InferscaleError('immutable_field', `gpuType: the GPU type of a deployment is fixed at creation (${d.gpuType}); create a new deployment to change it`, { field: 'gpuType' });
     }
     if (u.engineParams !== undefined) engineDriver(d.engine).validateParams(u.engineParams);
-    if (u.modelName !== undefined) {
-      if (this.o.zones && !this.o.zones.isLocal(d.zone) && this.o.models?.podModel) this.o.models.podModel(d.engine, u.modelName);
-      else this.o.models?.assertUsable(d.engine, u.modelName);
-    }
+    if (u.modelName !== undefined) this.assertModel(d.zone, d.engine, u.modelName);
     const patch: Partial<DeploymentRow> = {};
     const rolling = (u.engineParams !== undefined && u.engineParams !== d.engineParams) || (u.modelName !== undefined && u.modelName !== d.modelName);
     for (const k of ['engineParams', 'modelName', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const) {
@@ -273,7 +269,7 @@ export class DeploymentService {
     if (!Number.isInteger(tail) || tail < 1 || tail > 10000) throw invalid('tail', 'must be between 1 and 10000');
     const replicas = this.store.listReplicas(d.id).filter((r) => r.startedAt !== null).slice(-8);
     const out: string[] = [];
-    const provider = this.o.zones?.providerFor(d.zone) ?? this.o.provider;
+    const provider = this.providerOf(d.zone);
     for (const r of replicas) for (const line of await provider.logs(d.name, r.id, tail)) out.push(`[${r.id}] ${line}`);
     return out.slice(-tail);
   }
@@ -306,8 +302,7 @@ export class DeploymentService {
 
   private quotaInput(d: DeploymentRow | undefined, gpuType: string, zone = d?.zone ?? 'local') {
     const quota = this.store.getQuotas()[gpuType];
-    const inCluster = !!this.o.zones && !this.o.zones.isLocal(zone);
-    const inventory = inCluster ? this.o.zones!.capacity(zone, gpuType) : this.o.inventory.filter((g) => g.type === gpuType).length;
+    const inventory = this.providerOf(zone).capacity(gpuType);
     const usedByOthers = this.store
       .listDeployments()
       .filter((x) => x.gpuType === gpuType && x.id !== d?.id && x.zone === zone)
@@ -325,11 +320,15 @@ export class DeploymentService {
     if (v) throw new InferscaleError('quota_exceeded', v, { field: 'replicas', gpuType, wanted, limit: q.quota ?? q.inventory, used: q.usedByOthers });
   }
 
-  private defaultGpuType(): string {
-    const types = [...new Set(this.o.inventory.map((g) => g.type))];
-    if (types.length === 1) return types[0];
-    if (types.length === 0) throw invalid('gpuType', 'this server has no GPU; start it with --virtual-gpus N');
-    throw invalid('gpuType', `is required on a machine with several GPU types (${types.join(', ')})`);
+  /** The provider that runs a zone's replicas: what it can do is in its capabilities. */
+  private providerOf(zone: string): ReplicaProvider {
+    return this.o.zones?.providerFor(zone) ?? this.o.provider;
+  }
+
+  /** Throws when the zone's replicas cannot load the model: one they fetch themselves (pods), else the model store's. */
+  private assertModel(zone: string, engine: string, modelName: string): void {
+    if (this.providerOf(zone).capabilities.model === 'fetched-by-replica' && this.o.models?.podModel) this.o.models.podModel(engine, modelName);
+    else this.o.models?.assertUsable(engine, modelName);
   }
 }
 

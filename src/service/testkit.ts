@@ -15,9 +15,10 @@ import { DeploymentService } from './deployments.js';
 export function inProcessService(gpus = 128): { clock: FakeClock; store: Store; deployments: DeploymentService } {
   const clock = new FakeClock(Date.UTC(2025, 0, 6));
   const store = new Store(openDb(':memory:', SCHEMA));
+  const inventory = virtualGpus(gpus, 'a5000');
   const deployments = new DeploymentService({
-    store, clock, inventory: virtualGpus(gpus, 'a5000'), keys: new KeyBox('ab'.repeat(32)),
-    provider: new LocalProvider({ clock, logDir: tmpdir() }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined,
+    store, clock, inventory, keys: new KeyBox('ab'.repeat(32)),
+    provider: new LocalProvider({ clock, logDir: tmpdir(), inventory }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined,
   });
   return { clock, store, deployments };
 }

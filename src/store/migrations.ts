@@ -67,4 +67,9 @@ export const MIGRATIONS: string[] = [
   // a rotated key's predecessor, accepted until previous_key_until (ms) so clients can switch over
   `ALTER TABLE deployments ADD COLUMN previous_key_hash BLOB;
    ALTER TABLE deployments ADD COLUMN previous_key_until INTEGER;`,
+  // the controller's bookkeeping in the replica rows, so a restart or failover keeps it: when a replica started
+  // draining (its drain deadline), and a failed replica's place in its deployment's crash backoff
+  `ALTER TABLE replicas ADD COLUMN drain_started_at INTEGER;
+   ALTER TABLE replicas ADD COLUMN failure_streak INTEGER;
+   ALTER TABLE replicas ADD COLUMN retry_at INTEGER;`,
 ];

@@ -8,6 +8,16 @@ export interface DeploymentRow extends Deployment {
   deleting: boolean;
 }
 
+/** A stored replica with the controller's bookkeeping, kept in its row so a restart or failover keeps it. */
+export interface ReplicaRow extends Replica {
+  /** when it started draining (its drain deadline counts from here); null: not draining */
+  drainStartedAt?: number | null;
+  /** a failed replica: how many failures of its deployment in a row this one makes (a ready replica ends a streak) */
+  failureStreak?: number | null;
+  /** a failed replica: no replacement is created before this time (crash backoff) */
+  retryAt?: number | null;
+}
+
 export interface EventRow {
   id: number;
   deploymentId: string;
@@ -46,7 +56,7 @@ const toDeployment = (r: any): DeploymentRow => ({
   updatedAt: r.updated_at,
 });
 
-const toReplica = (r: any): Replica => ({
+const toReplica = (r: any): ReplicaRow => ({
   id: r.id,
   deploymentId: r.deployment_id,
   state: r.state,
@@ -62,6 +72,9 @@ const toReplica = (r: any): Replica => ({
   stoppedAt: r.stopped_at,
   coldStartMs: r.cold_start_ms,
   exitInfo: r.exit_info,
+  drainStartedAt: r.drain_started_at ?? null,
+  failureStreak: r.failure_streak ?? null,
+  retryAt: r.retry_at ?? null,
 });
 
 const DEPLOYMENT_COLUMNS: Record<string, string> = {
@@ -98,6 +111,9 @@ const REPLICA_COLUMNS: Record<string, string> = {
   stoppedAt: 'stopped_at',
   coldStartMs: 'cold_start_ms',
   exitInfo: 'exit_info',
+  drainStartedAt: 'drain_started_at',
+  failureStreak: 'failure_streak',
+  retryAt: 'retry_at',
 };
 
 function encode(v: unknown): unknown {
@@ -156,18 +172,18 @@ export class Store {
     return this.db.prepare('SELECT * FROM deployments ORDER BY name').all().map(toDeployment);
   }
 
-  insertReplica(r: Replica): void {
+  insertReplica(r: ReplicaRow): void {
     this.db
       .prepare(
         `INSERT INTO replicas (id, deployment_id, state, state_reason, gpus, pid, pid_start, port, generation, created_at, started_at,
-          ready_at, stopped_at, cold_start_ms, exit_info)
+          ready_at, stopped_at, cold_start_ms, exit_info, drain_started_at, failure_streak, retry_at)
          VALUES (@id, @deploymentId, @state, @stateReason, @gpus, @pid, @pidStart, @port, @generation, @createdAt, @startedAt,
-          @readyAt, @stoppedAt, @coldStartMs, @exitInfo)`,
+          @readyAt, @stoppedAt, @coldStartMs, @exitInfo, @drainStartedAt, @failureStreak, @retryAt)`,
       )
-      .run(Object.fromEntries(Object.entries({ pidStart: null, ...r }).map(([k, v]) => [k, encode(v)])));
+      .run(Object.fromEntries(Object.entries({ pidStart: null, drainStartedAt: null, failureStreak: null, retryAt: null, ...r }).map(([k, v]) => [k, encode(v)])));
   }
 
-  updateReplica(id: string, patch: Partial<Replica>): void {
+  updateReplica(id: string, patch: Partial<ReplicaRow>): void {
     const keys = Object.keys(patch).filter((k) => REPLICA_COLUMNS[k]);
     if (!keys.length) return;
     const sql = `UPDATE replicas SET ${keys.map((k) => `${REPLICA_COLUMNS[k]} = @${k}`).join(', ')} WHERE id = @id`;
@@ -177,13 +193,13 @@ export class Store {
   }
 
   /** Replicas of a deployment in the given states (all live ones when omitted), oldest first. */
-  listReplicas(deploymentId: string, states?: readonly ReplicaState[]): Replica[] {
+  listReplicas(deploymentId: string, states?: readonly ReplicaState[]): ReplicaRow[] {
     const rows = this.db.prepare('SELECT * FROM replicas WHERE deployment_id = ? ORDER BY created_at, id').all(deploymentId).map(toReplica);
     return states ? rows.filter((r) => states.includes(r.state)) : rows;
   }
 
   /** Every replica holding GPUs or a process, across deployments (for placement and adoption). */
-  listLiveReplicas(): Replica[] {
+  listLiveReplicas(): ReplicaRow[] {
     return this.db
       .prepare(`SELECT * FROM replicas WHERE state IN ('pending','starting','ready','draining') ORDER BY created_at`)
       .all()

@@ -69,8 +69,20 @@ export type GpuTypeMapping = KubernetesZoneConfig['gpuTypes'][string];
 
 const localZoneSchema = z.strictObject({ name: z.literal('local'), type: z.literal('local') });
 
+/** Replicas in memory on the server's clock (src/providers/simulated): a zone to try deployments and policies on. */
+const simulatedZoneSchema = z.strictObject({
+  name: z.string().regex(NAME_RE, 'must be a DNS label'),
+  type: z.literal('simulated'),
+  gpuTypes: z.record(z.string().regex(GPU_TYPE_RE, 'GPU type names are 1-32 of a-z 0-9 . _ -'), z.strictObject({ maxGpus: z.number().int().min(0).optional() })),
+  /** from start to ready */
+  coldStartSeconds: z.number().min(0).max(3600).default(30),
+  /** where every replica's engine answers (one shared engine); none: replicas have no address */
+  engineUrl: z.string().url().optional(),
+});
+export type SimulatedZoneConfig = z.infer<typeof simulatedZoneSchema>;
+
 export const zonesFileSchema = z.strictObject({
-  zones: z.array(z.discriminatedUnion('type', [kubernetesZoneSchema, localZoneSchema])).max(64),
+  zones: z.array(z.discriminatedUnion('type', [kubernetesZoneSchema, localZoneSchema, simulatedZoneSchema])).max(64),
 });
 export type ZonesFile = z.infer<typeof zonesFileSchema>;
 

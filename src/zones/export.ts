@@ -29,7 +29,7 @@ export function exportZone(zones: ZoneRegistry, d: DeploymentRow, asked: string 
   const name = asked ?? d.zone;
   const z = zones.kubernetes(name)?.config;
   if (z) return z;
-  const k8s = zones.names().filter((n) => n !== 'local');
+  const k8s = zones.names().filter((n) => zones.kubernetes(n));
   if (asked) throw invalid('zone', `"${asked}" is not a Kubernetes zone (Kubernetes zones: ${k8s.join(', ') || 'none; declare one in the zones file'})`);
   throw invalid('zone', `deployment "${d.name}" runs in zone "${d.zone}"; name a Kubernetes zone to render it for with --zone (${k8s.join(', ') || 'none declared in the zones file'})`);
 }

@@ -10,8 +10,8 @@ import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { RouteTable } from '../gateway/routes.js';
 import { Gateway } from '../gateway/gateway.js';
 import { KubeClient } from '../providers/kubernetes/client.js';
-import { ClusterDeployments, DeploymentMirror } from '../providers/kubernetes/mirror.js';
-import { PodRoutes } from '../providers/kubernetes/pod-routes.js';
+import { ClusterDeployments, DeploymentMirror } from '../cluster/mirror.js';
+import { PodRoutes } from '../cluster/pod-routes.js';
 import { testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 
 

@@ -10,6 +10,7 @@ import { LocalProvider } from '../providers/local/provider.js';
 import { KubernetesProvider } from '../providers/kubernetes/provider.js';
 import { startFakeKube, testZone, until } from '../providers/kubernetes/testkit.js';
 import { scaleToZeroGate } from '../autoscaler/pieces/scale-to-zero.js';
+import type { ReplicaProvider } from '../providers/types.js';
 
 const routes: RouteSink = { sync: () => undefined, readmit: () => undefined, remove: () => undefined, inflight: () => 0, ejected: () => false };
 
@@ -31,7 +32,7 @@ describe('a replica waiting for a GPU node', () => {
     await kube.init();
     const local = new LocalProvider({ clock, logDir: '/nonexistent' });
     const logs: string[] = [];
-    const rec = new Reconciler({ store, provider: local, zoneProviders: new Map([['fake-eks', kube]]), clock, inventory: [], routes, log: (l) => logs.push(l), startupTimeoutMs: 60_000 });
+    const rec = new Reconciler({ store, providers: new Map<string, ReplicaProvider>([['local', local], ['fake-eks', kube]]), clock, inventory: [], routes, log: (l) => logs.push(l), startupTimeoutMs: 60_000 });
     try {
       store.insertDeployment(row());
       await rec.tick(); // creates the replica

@@ -1,7 +1,8 @@
 /**
- * The zones a server offers: `local` (this machine's GPUs, LocalProvider) and the Kubernetes zones of
- * the zones file, each with its own provider. Answers what the API and the controller ask of a zone:
- * which provider runs it, which GPU types it has and how many, and its default cold start.
+ * The zones a server offers: `local` (this machine's GPUs, the server's LocalProvider) and the zones of the
+ * zones file, every one built by the factory of its type (`local`, `kubernetes`, `simulated`; a new zone
+ * type is one `registerZoneType`). Answers what the API and the controller ask of a zone: which provider runs it (what it
+ * can do is in the provider's capabilities), and how it lists itself.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
@@ -11,10 +12,9 @@ import { LOCAL_COLD_START_MS } from '../domain/limits.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import type { KubernetesProvider } from '../providers/kubernetes/provider.js';
 import type { PodView, Target } from '../providers/kubernetes/pods.js';
-import type { KubernetesZoneConfig, ZonesFile } from './config.js';
+import type { KubernetesZoneConfig, SimulatedZoneConfig, ZonesFile } from './config.js';
 
-/** GPUs of a type a zone may hold when no cap is configured: the node provisioner decides. */
-export const ELASTIC = 100_000;
+export { ELASTIC } from '../providers/types.js';
 
 export interface ZoneGpu {
   gpuType: string;
@@ -26,7 +26,8 @@ export interface ZoneGpu {
 
 export interface ZoneView {
   name: string;
-  type: 'local' | 'kubernetes';
+  /** the zone type: 'local', 'kubernetes', 'simulated' */
+  type: string;
   where: string;
   provisioner: string | null;
   gpus: ZoneGpu[];
@@ -37,12 +38,7 @@ export interface ZoneView {
 export interface ZoneCatalog {
   /** throws invalid_argument naming the available zones */
   assertZone(zone: string): void;
-  isLocal(zone: string): boolean;
-  /** the GPU type for a create in a Kubernetes zone (the only one it maps, when not given); throws when it has none */
-  gpuTypeFor(zone: string, gpuType: string | undefined, engine: string): string;
-  /** GPUs of a type a Kubernetes zone may hold (its cap, else ELASTIC) */
-  capacity(zone: string, gpuType: string): number;
-  /** the provider of a Kubernetes zone (undefined: local) */
+  /** the provider that runs a zone's replicas (undefined: no such zone) */
   providerFor(zone: string): ReplicaProvider | undefined;
   /** where a create without a zone goes */
   defaultZone?(): string;
@@ -53,6 +49,8 @@ export interface ZoneRegistryOptions {
   clock: Clock;
   log: (line: string) => void;
   inventory: readonly GpuDevice[];
+  /** the provider of the `local` zone: this machine's processes */
+  local: ReplicaProvider;
   /** test seam: the kubeconfig for a zone (default: its kubeconfig file, in-cluster credentials, or ~/.kube/config) */
   kubeConfigFor?: (zone: KubernetesZoneConfig) => KubeConfig;
   podAddress?: (pod: PodView) => Target;
@@ -60,11 +58,93 @@ export interface ZoneRegistryOptions {
 
 type KubeZone = { config: KubernetesZoneConfig; provider: KubernetesProvider; kc: KubeConfig };
 
+/** A zone as the registry holds it: its provider, and how it starts, lists itself and ends. */
+export interface Zone {
+  readonly name: string;
+  readonly type: string;
+  readonly provider: ReplicaProvider;
+  /** waits up to `syncTimeoutMs` for what the zone watches (a cluster's first list) and says where it is */
+  init(syncTimeoutMs: number): Promise<void>;
+  view(): Promise<ZoneView>;
+  close(): Promise<void>;
+  /** a Kubernetes zone's config, provider and credentials (HA mode, manifest export) */
+  readonly kubernetes?: KubeZone;
+}
+
+/** Builds a zone of one type from its entry in the zones file. */
+export type ZoneFactory<C = never> = (config: C, o: ZoneRegistryOptions) => Promise<Zone>;
+
+const factories = new Map<string, ZoneFactory<any>>();
+
+/** Registers how zones of a type are built: adding a zone type is one call. */
+export function registerZoneType<C extends { name: string; type: string }>(type: C['type'], factory: ZoneFactory<C>): void {
+  factories.set(type, factory);
+}
+
+/** The Kubernetes client (slow to load) is imported only when the file declares a Kubernetes zone. */
+registerZoneType<KubernetesZoneConfig>('kubernetes', async (z, o) => {
+  const { KubernetesProvider } = await import('../providers/kubernetes/provider.js');
+  const { loadKubeConfig } = await import('../providers/kubernetes/client.js');
+  let kc: KubeConfig;
+  try {
+    kc = o.kubeConfigFor?.(z) ?? loadKubeConfig(z);
+  } catch (e) {
+    throw new InferscaleError('invalid_argument', `zone "${z.name}": cannot load Kubernetes credentials${z.kubeconfig ? ` from ${z.kubeconfig}` : ''}: ${(e as Error).message}`, { field: 'zones' });
+  }
+  const provider = new KubernetesProvider({ zone: z, kubeConfig: kc, clock: o.clock, log: (l) => o.log(`zone ${z.name}: ${l}`), podAddress: o.podAddress });
+  const where = () => `${kc.getCurrentCluster()?.server ?? '?'}`;
+  return {
+    name: z.name, type: 'kubernetes', provider, kubernetes: { config: z, provider, kc },
+    init: async (syncTimeoutMs) => {
+      const synced = await provider.init(syncTimeoutMs);
+      const at = `${where()} namespace ${z.namespace}`;
+      o.log(synced ? `zone ${z.name}: Kubernetes at ${at}` : `zone ${z.name}: Kubernetes at ${at} not reachable yet; its watch keeps retrying`);
+    },
+    view: async () => {
+      const { capacityOf, listNodes } = await import('../providers/kubernetes/capacity.js');
+      const { nodes, note } = await listNodes(provider.client);
+      return { name: z.name, type: 'kubernetes', where: `${where()} ns/${z.namespace}`, provisioner: z.provisioner, gpus: capacityOf(z, nodes, provider.pods.list()), note };
+    },
+    close: () => provider.close(),
+  };
+});
+
+registerZoneType<SimulatedZoneConfig>('simulated', async (z, o) => {
+  const { SimulatedProvider } = await import('../providers/simulated/provider.js');
+  const provider = new SimulatedProvider({ clock: o.clock, engineUrl: z.engineUrl, coldStartMs: z.coldStartSeconds * 1000, gpuTypes: z.gpuTypes });
+  return {
+    name: z.name, type: 'simulated', provider,
+    init: async () => o.log(`zone ${z.name}: simulated replicas (${z.coldStartSeconds} s cold start)`),
+    view: async () => ({
+      name: z.name, type: 'simulated', where: 'in memory', provisioner: null,
+      gpus: Object.entries(z.gpuTypes).map(([gpuType, m]) => ({ gpuType, limit: m.maxGpus ?? null, nodes: null, allocatable: null, requested: null })),
+    }),
+    close: async () => undefined,
+  };
+});
+
+/** The `local` zone: this machine's GPUs, its replicas the server's local processes. Always there, first. */
+registerZoneType<{ name: 'local'; type: 'local' }>('local', async (_z, o) => ({
+  name: 'local', type: 'local', provider: o.local,
+  init: async () => undefined,
+  view: async () => {
+    const types = [...new Set(o.inventory.map((g) => g.type))].sort();
+    return {
+      name: 'local', type: 'local', where: 'this machine', provisioner: null,
+      gpus: types.map((t) => {
+        const n = o.inventory.filter((g) => g.type === t).length;
+        return { gpuType: t, limit: n, nodes: 1, allocatable: n, requested: null };
+      }),
+    };
+  },
+  close: async () => undefined,
+}));
+
 export class ZoneRegistry implements ZoneCatalog {
   /** HA mode: the zone whose namespace holds the shared state; `local` is then refused (each server replica has its own machine) */
   private haZone?: string;
 
-  private constructor(private readonly o: ZoneRegistryOptions, private readonly k8s: Map<string, KubeZone>) {}
+  private constructor(private readonly o: ZoneRegistryOptions, private readonly zones: Map<string, Zone>) {}
 
   /** Several server replicas (HA): creates go to `zone` by default, and the local zone is refused. */
   useHaZone(zone: string): void {
@@ -75,36 +155,17 @@ export class ZoneRegistry implements ZoneCatalog {
     return this.haZone ?? 'local';
   }
 
-  /**
-   * Builds the zones and starts their watches (waits up to `syncTimeoutMs` for each first list). The
-   * Kubernetes client (slow to load) is imported only when the file declares a Kubernetes zone.
-   */
+  /** Builds the zones (the file's, by their type's factory) and starts them (waits up to `syncTimeoutMs` for each first sync). */
   static async open(o: ZoneRegistryOptions & { path?: string; syncTimeoutMs?: number }): Promise<ZoneRegistry> {
     const file = o.file ?? (o.path ? (await import('./load.js')).readZonesFile(o.path) : undefined);
-    const k8s = new Map<string, KubeZone>();
-    const zones = (file?.zones ?? []).filter((z): z is KubernetesZoneConfig => z.type === 'kubernetes');
-    if (zones.length) {
-      const { KubernetesProvider } = await import('../providers/kubernetes/provider.js');
-      const { loadKubeConfig } = await import('../providers/kubernetes/client.js');
-      for (const z of zones) {
-        let kc: KubeConfig;
-        try {
-          kc = o.kubeConfigFor?.(z) ?? loadKubeConfig(z);
-        } catch (e) {
-          throw new InferscaleError('invalid_argument', `zone "${z.name}": cannot load Kubernetes credentials${z.kubeconfig ? ` from ${z.kubeconfig}` : ''}: ${(e as Error).message}`, { field: 'zones' });
-        }
-        const provider = new KubernetesProvider({ zone: z, kubeConfig: kc, clock: o.clock, log: (l) => o.log(`zone ${z.name}: ${l}`), podAddress: o.podAddress });
-        k8s.set(z.name, { config: z, provider, kc });
-      }
+    const zones = new Map<string, Zone>();
+    for (const z of [{ name: 'local', type: 'local' }, ...(file?.zones ?? []).filter((x) => x.type !== 'local')]) {
+      const factory = factories.get(z.type);
+      if (!factory) throw invalid('zones', `zone "${z.name}": no zone type "${z.type}" (types: ${[...factories.keys()].join(', ')})`);
+      zones.set(z.name, await factory(z, o));
     }
-    const reg = new ZoneRegistry({ ...o, file }, k8s);
-    await Promise.all(
-      [...reg.k8s.values()].map(async ({ config, provider, kc }) => {
-        const synced = await provider.init(o.syncTimeoutMs ?? 10_000);
-        const where = `${kc.getCurrentCluster()?.server ?? '?'} namespace ${config.namespace}`;
-        o.log(synced ? `zone ${config.name}: Kubernetes at ${where}` : `zone ${config.name}: Kubernetes at ${where} not reachable yet; its watch keeps retrying`);
-      }),
-    );
+    const reg = new ZoneRegistry({ ...o, file }, zones);
+    await Promise.all([...zones.values()].map((z) => z.init(o.syncTimeoutMs ?? 10_000)));
     return reg;
   }
 
@@ -114,78 +175,41 @@ export class ZoneRegistry implements ZoneCatalog {
   }
 
   names(): string[] {
-    return ['local', ...this.k8s.keys()];
+    return [...this.zones.keys()];
   }
 
-  /** The providers of the Kubernetes zones, by zone name (local is the reconciler's default provider). */
+  /** The provider of every zone, by zone name (what the reconciler runs replicas through). */
   providers(): Map<string, ReplicaProvider> {
-    return new Map([...this.k8s].map(([n, z]) => [n, z.provider]));
+    return new Map([...this.zones].map(([n, z]) => [n, z.provider]));
   }
 
   providerFor(zone: string): ReplicaProvider | undefined {
-    return this.k8s.get(zone)?.provider;
+    return this.zones.get(zone)?.provider;
   }
 
-  kubernetes(zone: string): { config: KubernetesZoneConfig; provider: KubernetesProvider } | undefined {
-    return this.k8s.get(zone);
+  kubernetes(zone: string): KubeZone | undefined {
+    return this.zones.get(zone)?.kubernetes;
   }
 
   assertZone(zone: string): void {
     if (zone === 'local' && this.haZone) {
-      throw invalid('zone', `"local" is not available on servers in HA mode: each server replica is its own machine; use a Kubernetes zone (${[...this.k8s.keys()].join(', ')})`);
+      throw invalid('zone', `"local" is not available on servers in HA mode: each server replica is its own machine; use a Kubernetes zone (${this.names().filter((n) => n !== 'local').join(', ')})`);
     }
-    if (zone !== 'local' && !this.k8s.has(zone)) throw invalid('zone', `unknown zone "${zone}" (available: ${this.names().join(', ')})`);
+    if (!this.zones.has(zone)) throw invalid('zone', `unknown zone "${zone}" (available: ${this.names().join(', ')})`);
   }
 
-  isLocal(zone: string): boolean {
-    return !this.k8s.has(zone);
-  }
-
-  gpuTypeFor(zone: string, gpuType: string | undefined, engine: string): string {
-    const z = this.k8s.get(zone)?.config;
-    if (!z) throw invalid('zone', `"${zone}" is not a Kubernetes zone`);
-    const types = Object.keys(z.gpuTypes);
-    const t = gpuType ?? (types.length === 1 ? types[0] : undefined);
-    if (!t) throw invalid('gpuType', `is required in zone "${zone}", which has ${types.join(', ')}`);
-    if (!z.gpuTypes[t]) throw new InferscaleError('insufficient_capacity', `gpuType: zone "${zone}" has no ${t} GPUs (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });
-    if (!z.images[engine]) throw invalid('engine', `zone "${zone}" has no image for the ${engine} engine (images for: ${Object.keys(z.images).join(', ') || 'none'})`);
-    return t;
-  }
-
-  capacity(zone: string, gpuType: string): number {
-    const m = this.k8s.get(zone)?.config.gpuTypes[gpuType];
-    return m ? m.maxGpus ?? ELASTIC : 0;
-  }
-
-  /** Cold start to expect before a measurement exists: Kubernetes zones add node provisioning (minutes). */
+  /** Cold start to expect before a measurement exists: the zone provider's (Kubernetes zones add node provisioning). */
   defaultColdStartMs(zone: string): number {
-    const z = this.k8s.get(zone)?.config;
-    return z ? LOCAL_COLD_START_MS + z.nodeProvisioningSeconds * 1000 : LOCAL_COLD_START_MS;
+    return this.providerFor(zone)?.capabilities.defaultColdStartMs ?? LOCAL_COLD_START_MS;
   }
 
   async list(): Promise<ZoneView[]> {
-    const types = [...new Set(this.o.inventory.map((g) => g.type))].sort();
-    const local: ZoneView = {
-      name: 'local', type: 'local', where: 'this machine', provisioner: null,
-      gpus: types.map((t) => {
-        const n = this.o.inventory.filter((g) => g.type === t).length;
-        return { gpuType: t, limit: n, nodes: 1, allocatable: n, requested: null };
-      }),
-    };
-    const out: ZoneView[] = [local];
-    if (this.k8s.size === 0) return out;
-    const { capacityOf, listNodes } = await import('../providers/kubernetes/capacity.js');
-    for (const [name, { config, provider, kc }] of this.k8s) {
-      const { nodes, note } = await listNodes(provider.client);
-      out.push({
-        name, type: 'kubernetes', where: `${kc.getCurrentCluster()?.server ?? '?'} ns/${config.namespace}`, provisioner: config.provisioner,
-        gpus: capacityOf(config, nodes, provider.pods.list()), note,
-      });
-    }
+    const out: ZoneView[] = [];
+    for (const z of this.zones.values()) out.push(await z.view());
     return out;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.k8s.values()].map((z) => z.provider.close()));
+    await Promise.all([...this.zones.values()].map((z) => z.close()));
   }
 }

@@ -45,14 +45,35 @@ export function providerContract(name: string, make: () => Promise<ProviderHarne
         assert.equal(h.replicaId, 'ct-start-1');
         assert.ok(h.port > 0);
         await ready(t.provider, h, t.driver);
-        // a provider whose replicas move (pods) says where; the others serve at the handle's URL
-        const url = t.provider.routeUrl ? t.provider.routeUrl(h.replicaId) : h.url;
+        // the provider says where (a pod's IP follows its replica; a process is at its port)
+        const url = t.provider.replicaUrl({ replicaId: h.replicaId, port: h.port });
         assert.ok(url, 'a ready replica has an address');
-        if (!t.provider.routeUrl) assert.ok(h.url.endsWith(`:${h.port}`));
         const res = await fetch(url + t.driver.healthPath);
         assert.equal(res.status, 200);
         await res.arrayBuffer();
         await t.provider.stop(h, 2000);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('says what it can do as data, and answers trivially where it has nothing to do', async () => {
+      const t = await make();
+      try {
+        const c = t.provider.capabilities;
+        assert.ok(['local-gpus', 'platform'].includes(c.placement));
+        assert.ok(['stored-file', 'fetched-by-replica'].includes(c.model));
+        assert.ok(Number.isInteger(c.defaultColdStartMs) && c.defaultColdStartMs > 0);
+        assert.equal(t.provider.capacity('no-such-gpu'), 0);
+        assert.equal(t.provider.replicaUrl({ replicaId: 'ct-nobody', port: null }), undefined);
+        const bogus: ReplicaHandle = { replicaId: 'ct-nobody', pid: null, port: 1, url: '' };
+        assert.equal(t.provider.waitingForCapacity(bogus), false);
+        assert.equal(t.provider.describe(bogus), undefined);
+        await t.provider.removeDeployment('ct-nobody');
+        if (t.target) {
+          assert.equal(t.provider.gpuTypeFor(t.target.gpuType, 'sim'), t.target.gpuType);
+          assert.ok(t.provider.capacity(t.target.gpuType) > 0);
+        }
       } finally {
         await t.close();
       }

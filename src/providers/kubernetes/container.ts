@@ -4,7 +4,7 @@ import type { V1Container, V1EnvVar, V1Probe } from '@kubernetes/client-node';
 import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
-import { POD_MODEL_DIR, type PodModel } from '../../models/pod-fetch.js';
+import { POD_MODEL_DIR, type PodModel } from '../../domain/pod-model.js';
 
 /** Where the inferscale package lives in its image (deploy/Dockerfile copies it there). */
 export const IMAGE_APP_DIR = '/app';

@@ -10,7 +10,7 @@ import { systemClock } from '../../core/clock.js';
 import { engineDriver } from '../../engines/registry.js';
 import { readZonesFile } from '../../zones/load.js';
 import { KubeClient, loadKubeConfig } from './client.js';
-import { LeaderElector } from './lease.js';
+import { LeaderElector } from '../../cluster/lease.js';
 import { KubernetesProvider } from './provider.js';
 import { until } from './testkit.js';
 

@@ -5,14 +5,14 @@
  * inferscale.dev/replica) as the ReplicaSet makes them; readiness comes from the pod watch, never from
  * polling. Stopping a replica removes its own pod (scale-down.ts). Pods that get a deletion timestamp or
  * fail are reported through onExit at once, so they leave rotation. The gateway sends a replica's requests
- * straight to its pod's IP (`routeUrl`), which follows the replica when it is bound to another pod.
+ * straight to its pod's IP (`replicaUrl`), which follows the replica when it is bound to another pod.
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
-import { InferscaleError } from '../../core/errors.js';
+import { InferscaleError, invalid } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
-import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider, ReplicaTarget } from '../types.js';
+import { ELASTIC, LOCAL_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider, type ReplicaTarget } from '../types.js';
 import { apiMessage, KubeClient } from './client.js';
 import { WatchedCache } from './informer.js';
 import { ANNOTATION_DELETION_COST, ANNOTATION_REPLICA, MANAGED_SELECTOR } from './labels.js';
@@ -44,7 +44,7 @@ interface Entry {
 }
 
 export class KubernetesProvider implements ReplicaProvider {
-  readonly placesItself = true;
+  readonly capabilities: ProviderCapabilities;
   readonly client: KubeClient;
   readonly api: WorkloadApi;
   readonly pods: WatchedCache<V1Pod>;
@@ -72,6 +72,26 @@ export class KubernetesProvider implements ReplicaProvider {
     });
     this.pods.onChange((_t, pod) => this.onPod(podView(pod)));
     this.address = o.podAddress ?? podAddressOn(o.zone.enginePort);
+    // the cluster's scheduler places pods, which fetch their model and are fenced by deploy/'s NetworkPolicy
+    this.capabilities = {
+      placement: 'platform', model: 'fetched-by-replica', engineKey: false, waitsForCapacity: true,
+      defaultColdStartMs: LOCAL_COLD_START_MS + o.zone.nodeProvisioningSeconds * 1000,
+    };
+  }
+
+  capacity(gpuType: string): number {
+    const m = this.o.zone.gpuTypes[gpuType];
+    return m ? m.maxGpus ?? ELASTIC : 0;
+  }
+
+  gpuTypeFor(requested: string | undefined, engine: string): string {
+    const z = this.o.zone;
+    const types = Object.keys(z.gpuTypes);
+    const t = requested ?? (types.length === 1 ? types[0] : undefined);
+    if (!t) throw invalid('gpuType', `is required in zone "${z.name}", which has ${types.join(', ')}`);
+    if (!z.gpuTypes[t]) throw new InferscaleError('insufficient_capacity', `gpuType: zone "${z.name}" has no ${t} GPUs (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });
+    if (!z.images[engine]) throw invalid('engine', `zone "${z.name}" has no image for the ${engine} engine (images for: ${Object.keys(z.images).join(', ') || 'none'})`);
+    return t;
   }
 
   get zoneName(): string {
@@ -106,12 +126,13 @@ export class KubernetesProvider implements ReplicaProvider {
       }
     });
     this.queueBind();
-    // the port is the engine's inside the pod; the gateway asks routeUrl for the pod's address
+    // the port is the engine's inside the pod; the gateway asks replicaUrl for the pod's address
     return { replicaId, pid: null, port: this.o.zone.enginePort, url: '' };
   }
 
-  routeUrl(replicaId: string): string | undefined {
-    const v = this.viewOf(replicaId);
+  /** the bound pod's address: it changes when the replica is bound to another pod */
+  replicaUrl(r: ReplicaAddress): string | undefined {
+    const v = this.viewOf(r.replicaId);
     const t = v && isLive(v) ? this.address(v) : undefined;
     return t ? targetUrl(t) : undefined;
   }

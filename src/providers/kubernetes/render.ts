@@ -8,7 +8,7 @@ import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { GpuTypeMapping, KubernetesZoneConfig } from '../../zones/config.js';
 import { engineContainer, modelFetchContainer, MODEL_VOLUME } from './container.js';
-import type { PodModel } from '../../models/pod-fetch.js';
+import type { PodModel } from '../../domain/pod-model.js';
 import {
   ANNOTATION_DO_NOT_DISRUPT, LABEL_DEPLOYMENT, LABEL_GPU_TYPE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_TEMPLATE, MANAGED_BY, shortHash, workloadName,
 } from './labels.js';

@@ -3,8 +3,10 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { copyFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
+import { invalid } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
-import type { ExitInfo, ProbeResult, ReplicaHandle, ReplicaProvider } from '../types.js';
+import type { GpuDevice } from '../../placement/inventory.js';
+import { LOCAL_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider } from '../types.js';
 import { freePort } from './ports.js';
 import { replicaEnv } from './replica-env.js';
 import { tailFile } from './logs.js';
@@ -14,6 +16,8 @@ export interface LocalProviderOptions {
   clock: Clock;
   logDir: string;
   host?: string;
+  /** this machine's GPUs, which the controller places replicas on (none: no capacity) */
+  inventory?: readonly GpuDevice[];
   /** how a pid is shown to be a replica we started (default: this platform's, identity.ts) */
   identity?: ProcessIdentity;
   /** who starts these replicas (the data dir): set in each replica's environment, so orphans can be found */
@@ -23,6 +27,10 @@ export interface LocalProviderOptions {
   /** log files not written for this long (replicas long gone) are deleted (default 7 days) */
   logMaxAgeMs?: number;
 }
+
+const LOCAL_CAPABILITIES: ProviderCapabilities = {
+  placement: 'local-gpus', model: 'stored-file', engineKey: true, waitsForCapacity: false, defaultColdStartMs: LOCAL_COLD_START_MS,
+};
 
 function alive(pid: number): boolean {
   try {
@@ -40,6 +48,7 @@ function alive(pid: number): boolean {
  * shown to be the replica (identity.ts): a pid the OS gave to another program is treated as gone.
  */
 export class LocalProvider implements ReplicaProvider {
+  readonly capabilities = LOCAL_CAPABILITIES;
   private readonly host: string;
   private readonly listeners: ((i: ExitInfo) => void)[] = [];
   /** replicas we started or adopted and still watch, by pid */
@@ -86,6 +95,34 @@ export class LocalProvider implements ReplicaProvider {
       closeSync(fd);
     }
   }
+
+  replicaUrl(r: ReplicaAddress): string | undefined {
+    return r.port === null ? undefined : `http://${this.host}:${r.port}`;
+  }
+
+  capacity(gpuType: string): number {
+    return (this.opts.inventory ?? []).filter((g) => g.type === gpuType).length;
+  }
+
+  gpuTypeFor(requested: string | undefined): string {
+    if (requested !== undefined) return requested;
+    const types = [...new Set((this.opts.inventory ?? []).map((g) => g.type))];
+    if (types.length === 1) return types[0];
+    if (types.length === 0) throw invalid('gpuType', 'this server has no GPU; start it with --virtual-gpus N');
+    throw invalid('gpuType', `is required on a machine with several GPU types (${types.join(', ')})`);
+  }
+
+  /** a local replica has nothing to wait for but its engine */
+  describe(): string | undefined {
+    return undefined;
+  }
+
+  waitingForCapacity(): boolean {
+    return false;
+  }
+
+  /** replicas are processes, stopped one by one; their log files are kept (maintainLogs ages them out) */
+  async removeDeployment(): Promise<void> {}
 
   async probe(h: ReplicaHandle, driver: EngineDriver): Promise<ProbeResult> {
     if (h.pid !== null && !alive(h.pid)) return 'gone';

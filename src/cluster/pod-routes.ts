@@ -6,14 +6,14 @@
  * mirror (crd.ts).
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import type { DeploymentRow } from '../../store/store.js';
-import type { RoutedReplica, RouteSink } from '../../controller/reconciler.js';
-import type { KubernetesZoneConfig } from '../../zones/config.js';
-import { KubeClient } from './client.js';
-import { WatchedCache } from './informer.js';
-import { MANAGED_SELECTOR } from './labels.js';
-import { isLive, podAddressOn, podView, targetUrl, type PodView, type Target } from './pods.js';
+import type { Clock } from '../core/clock.js';
+import type { DeploymentRow } from '../store/store.js';
+import type { RoutedReplica, RouteSink } from '../controller/reconciler.js';
+import type { KubernetesZoneConfig } from '../zones/config.js';
+import { KubeClient } from '../providers/kubernetes/client.js';
+import { WatchedCache } from '../providers/kubernetes/informer.js';
+import { MANAGED_SELECTOR } from '../providers/kubernetes/labels.js';
+import { isLive, podAddressOn, podView, targetUrl, type PodView, type Target } from '../providers/kubernetes/pods.js';
 
 export interface PodRoutesOptions {
   zone: KubernetesZoneConfig;

@@ -1,10 +1,10 @@
 // Leader election on the fake API over HTTP (real client library), on a fake clock. Verified only against the fake.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../core/clock.js';
-import { KubeClient, apiStatus } from './client.js';
+import { FakeClock } from '../core/clock.js';
+import { KubeClient, apiStatus } from '../providers/kubernetes/client.js';
 import { LeaderElector } from './lease.js';
-import { startFakeKube, type FakeKube } from './testkit.js';
+import { startFakeKube, type FakeKube } from '../providers/kubernetes/testkit.js';
 
 describe('leader election through a Lease', () => {
   let k: FakeKube;

@@ -6,8 +6,8 @@
  * cannot renew within renewDeadline steps down before anyone may take over. `step` is one decision.
  */
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import type { Clock, Timer } from '../../core/clock.js';
-import { apiMessage, isConflict, isNotFound, toMs, type KubeClient } from './client.js';
+import type { Clock, Timer } from '../core/clock.js';
+import { apiMessage, isConflict, isNotFound, toMs, type KubeClient } from '../providers/kubernetes/client.js';
 
 export interface LeaderElectorOptions {
   client: KubeClient;

@@ -6,13 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import type { DeploymentRow } from '../../store/store.js';
-import { apiMessage, isConflict, isNotFound, type KubeClient } from './client.js';
-import { ANNOTATION_ID, appliedSpec, FINALIZER, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from './crd.js';
-import { WatchedCache } from './informer.js';
-import type { SharedModel } from '../../models/service.js';
-import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from './labels.js';
+import type { Clock } from '../core/clock.js';
+import type { DeploymentRow } from '../store/store.js';
+import { apiMessage, isConflict, isNotFound, type KubeClient } from '../providers/kubernetes/client.js';
+import { ANNOTATION_ID, appliedSpec, FINALIZER, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
+import { WatchedCache } from '../providers/kubernetes/informer.js';
+import type { SharedModel } from '../models/service.js';
+import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from '../providers/kubernetes/labels.js';
 
 const crd = { group: CRD_GROUP, version: CRD_VERSION, plural: CRD_PLURAL };
 /** the ConfigMap holding server-wide settings every leader restores: GPU quotas, the model catalog, GPU prices */

@@ -1,10 +1,10 @@
 // The shared state through the real client library against the fake API over HTTP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeClient } from './client.js';
+import { KubeClient } from '../providers/kubernetes/client.js';
 import { DeploymentMirror, readClusterDeployments, readSettings } from './mirror.js';
-import { startFakeKube, type FakeKube } from './testkit.js';
-import type { DeploymentRow } from '../../store/store.js';
+import { startFakeKube, type FakeKube } from '../providers/kubernetes/testkit.js';
+import type { DeploymentRow } from '../store/store.js';
 
 const row = (over: Partial<DeploymentRow> = {}): DeploymentRow => ({
   id: 'id-chat', name: 'chat', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 2, zone: 'fake-eks', status: 'ready', statusDetails: '',

@@ -4,18 +4,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../core/clock.js';
-import { openDb } from '../../store/db.js';
-import { SCHEMA } from '../../store/schema.js';
-import { Store } from '../../store/store.js';
-import { deploymentRow } from '../../test/rows.js';
-import { virtualGpus } from '../../placement/inventory.js';
-import { Reconciler } from '../../controller/reconciler.js';
-import { RouteTable } from '../../gateway/routes.js';
-import { pidAlive } from '../../test/harness.js';
-import type { Replica } from '../../domain/types.js';
-import { LocalProvider } from './provider.js';
-import { processIdentity } from './identity.js';
+import { systemClock } from '../core/clock.js';
+import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
+import { Store } from '../store/store.js';
+import { deploymentRow } from '../test/rows.js';
+import { virtualGpus } from '../placement/inventory.js';
+import { Reconciler } from './reconciler.js';
+import { RouteTable } from '../gateway/routes.js';
+import { pidAlive } from '../test/harness.js';
+import type { Replica } from '../domain/types.js';
+import { LocalProvider } from '../providers/local/provider.js';
+import { processIdentity } from '../providers/local/identity.js';
 
 // A server restarting over replica rows whose pids now belong to other programs (pid reuse): the real
 // reconciler and the real local provider, with an unrelated live process at the recorded pid.
@@ -28,7 +28,7 @@ test('a replica row whose pid is now an unrelated process: not adopted, not sign
   const pid = stranger.pid!;
   const provider = new LocalProvider({ clock: systemClock, logDir });
   const routes = new RouteTable(systemClock);
-  const rec = new Reconciler({ store, provider, clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
+  const rec = new Reconciler({ store, providers: new Map([['local', provider]]), clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
   try {
     // desired 0: a replica wrongly adopted would be drained and sent SIGTERM at once
     store.insertDeployment(deploymentRow({ gpuCount: 1, replicas: 0, status: 'ready', drainTimeoutMs: 0, everReady: true }));

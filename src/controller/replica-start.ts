@@ -1,0 +1,93 @@
+/**
+ * Creating and starting replicas: a new replica is a pending row; a pending one is placed (on this machine's
+ * free GPUs, or by the platform where its provider places replicas itself) and started through its zone's
+ * provider, which is handed what its capabilities say it takes (a stored model file or one the replica
+ * fetches; an engine key or none).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import type { PodModel } from '../domain/pod-model.js';
+import type { Replica } from '../domain/types.js';
+import { engineDriver } from '../engines/registry.js';
+import type { GpuDevice } from '../placement/inventory.js';
+import { placeReplica } from '../placement/placement.js';
+import type { ReplicaProvider } from '../providers/types.js';
+import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
+
+export interface ReplicaStartOptions {
+  store: Store;
+  clock: Clock;
+  /** this machine's GPUs, where replicas of providers that place on local GPUs go */
+  inventory: readonly GpuDevice[];
+  /** a local replica's engine key (src/engines/engine-key.ts); absent: replicas take requests without one */
+  engineKey?: (replicaId: string) => string;
+  /** the stored model file a replica loads (model store); throws when the model cannot be served now */
+  modelPath?: (d: DeploymentRow) => string | undefined;
+  /** the model file a replica fetches itself (providers whose replicas fetch their model: pods); throws when they cannot */
+  podModel?: (d: DeploymentRow) => PodModel | undefined;
+}
+
+/** Records a new pending replica of `d`. */
+export function createReplica(store: Store, d: DeploymentRow, now: number): void {
+  const r: Replica = {
+    id: `${d.name}-${randomBytes(3).toString('hex')}`,
+    deploymentId: d.id,
+    state: 'pending',
+    stateReason: 'waiting for placement',
+    gpus: [],
+    pid: null,
+    port: null,
+    generation: d.generation,
+    createdAt: now,
+    startedAt: null,
+    readyAt: null,
+    stoppedAt: null,
+    coldStartMs: null,
+    exitInfo: '',
+  };
+  store.insertReplica(r);
+  store.addEvent(d.id, now, 'replica', `replica ${r.id} created (pending)`);
+}
+
+function heldGpus(store: Store): Set<number> {
+  const held = new Set<number>();
+  for (const r of store.listLiveReplicas()) for (const g of r.gpus) held.add(g);
+  return held;
+}
+
+/**
+ * Places a pending replica and starts it. Each write happens only while `unchanged(r)` says its row is the
+ * one read this pass. Short capacity leaves it pending with the reason in its row (an event once per reason).
+ * Returns why the start failed (the caller fails the replica), undefined otherwise.
+ */
+export async function startReplica(o: ReplicaStartOptions, d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, unchanged: (r: ReplicaRow) => boolean): Promise<string | undefined> {
+  const { store, clock } = o;
+  const caps = provider.capabilities;
+  const placed = caps.placement === 'platform' ? { ok: true as const, gpus: [] as number[] } : placeReplica(o.inventory, heldGpus(store), d.gpuType, d.gpuCount);
+  if (!placed.ok) {
+    if (r.stateReason !== placed.reason && unchanged(r)) {
+      store.updateReplica(r.id, { stateReason: placed.reason });
+      store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} pending: ${placed.reason}`);
+    }
+    return undefined;
+  }
+  if (!unchanged(r)) return undefined;
+  const startedAt = clock.now();
+  store.updateReplica(r.id, { state: 'starting', stateReason: 'starting engine', gpus: placed.gpus, startedAt });
+  try {
+    const h = await provider.start(r.id, d.name, engineDriver(d.engine), {
+      modelName: d.modelName,
+      modelPath: caps.model === 'stored-file' ? o.modelPath?.(d) : undefined,
+      engineParams: d.engineParams,
+      gpus: placed.gpus,
+      gpuCount: d.gpuCount,
+      apiKey: caps.engineKey ? o.engineKey?.(r.id) : undefined,
+    }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: caps.model === 'fetched-by-replica' ? o.podModel?.(d) : undefined });
+    store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
+    const where = caps.placement === 'platform' ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
+    store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
+    return undefined;
+  } catch (e) {
+    return `could not start: ${(e as Error).message}`;
+  }
+}
