@@ -10,22 +10,26 @@ import { AutoscalerLoop } from './autoscaler-loop.js';
 
 // The loop in process: real store and service (service/testkit.ts), route table and 1 s sampler under a fake
 // clock; the policy is a plain one that asks for whatever the test sets and reports a model summary.
-function setup() {
+function setup(o: { tickMs?: number; policy?: 'spec' } = {}) {
   const { clock, store, deployments } = inProcessService();
   const routes = new RouteTable(clock, new GatewayMetrics());
   const sampler = new HistorySampler({ clock, history: new HistoryStore(store.db), store, routes });
   const asked: { desired: number; notice?: string } = { desired: 0 };
   const seen: PolicyInput[] = [];
   const policy = (): ScalingPolicy<number> => ({
-    name: 'asked', tickMs: 1000, init: () => 0,
+    name: 'asked', tickMs: o.tickMs ?? 1000, init: () => 0,
     decide: (input, n) => (seen.push(input), { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 }, notice: asked.notice }),
   });
-  const loop = new AutoscalerLoop({ store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: () => undefined, policy });
+  const coldStartMs = (id: string) => (store.getDeployment(id)?.name === 'slow' ? 240_000 : 30_000);
+  const loop = new AutoscalerLoop({
+    store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: () => undefined, coldStartMs,
+    policy: o.policy === 'spec' ? undefined : policy,
+  });
   const tick = async () => {
     clock.advance(1000);
     await sampler.tick();
   };
-  return { store, deployments, loop, asked, seen, tick };
+  return { store, routes, deployments, loop, asked, seen, tick };
 }
 
 test('the loop applies a decision above 64 and shows the policy\'s model summary', async () => {
@@ -71,4 +75,34 @@ test('a notice from the policy is recorded as an autoscale event even when the r
   assert.equal(store.getDeployment(id)!.replicas, 2);
   const notes = store.listEvents(id, { kind: 'autoscale' }).filter((e) => /cannot fix/.test(e.message));
   assert.equal(notes.length, 1);
+});
+
+test('the loop leaves the route table alone, and takes the cold start from the function it is given', async () => {
+  const { store, routes, deployments, loop, seen, tick } = setup();
+  assert.equal(routes.wakeHandler, undefined, 'the server wires wake, the loop does not');
+  deployments.create({ name: 'slow', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('slow', { minReplicas: 1, maxReplicas: 4, forecast: false });
+  const id = store.getDeploymentByName('slow')!.id;
+  await tick();
+  assert.equal(seen.at(-1)!.coldStartMs, 240_000);
+  assert.equal(loop.status(id).coldStartMs, 240_000);
+});
+
+test('a policy is asked once per its tick, as the simulator asks it', async () => {
+  const { store, deployments, seen, tick } = setup({ tickMs: 15_000 });
+  deployments.create({ name: 'hpa-like', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('hpa-like', { minReplicas: 1, maxReplicas: 4, forecast: false });
+  for (let k = 0; k < 31; k++) await tick();
+  assert.deepEqual(seen.map((i) => i.now - seen[0].now), [0, 15_000, 30_000]);
+  assert.equal(seen[2].samples.length, 31, 'every sample reaches the window');
+});
+
+test('the spec names the policy: kpa decides, and its reason says so', async () => {
+  const { store, deployments, loop, tick } = setup({ policy: 'spec' });
+  deployments.create({ name: 'k', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('k', { policy: 'kpa', minReplicas: 1, maxReplicas: 4, forecast: false });
+  const id = store.getDeploymentByName('k')!.id;
+  await tick();
+  await tick();
+  assert.match(loop.status(id).lastDecision!.reason, /^kpa (stable|panicking)/);
 });

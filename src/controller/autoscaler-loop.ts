@@ -1,11 +1,11 @@
 import type { Clock } from '../core/clock.js';
-import { createOurPolicy } from '../autoscaler/ours.js';
+import { livePolicy } from '../autoscaler/policies.js';
 import { SignalWindow } from '../autoscaler/window.js';
-import { estimateColdStartMs } from '../autoscaler/coldstart.js';
-import type { AutoscaleSpec, DemandPoint, LoadSample, PolicyInput, ScalingPolicy } from '../autoscaler/types.js';
+import type { AutoscaleSpec, DemandPoint, LoadSample, ScalingPolicy } from '../autoscaler/types.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { DeploymentService } from '../service/deployments.js';
+import { buildPolicyInput } from './policy-input.js';
 
 /** Where the loop gets its 1 s samples (the metrics history's sampler, the one reader of the gateway). */
 export interface SampleSource {
@@ -42,7 +42,7 @@ export interface AutoscalerStatus {
   model?: Record<string, unknown>;
 }
 
-/** Makes a deployment's policy from its spec (default: ours). */
+/** Makes a deployment's policy from its spec (default: the one the spec names, src/autoscaler/policies.ts). */
 export type PolicyFactory = (spec: AutoscaleSpec) => ScalingPolicy<unknown>;
 
 interface Entry {
@@ -54,9 +54,15 @@ interface Entry {
   last: LoadSample | null;
   lastDecision: AutoscalerStatus['lastDecision'];
   lastReason: string;
+  /** when the policy was last asked (from a sample or a wake) */
+  decidedAt: number;
 }
 
-const DEFAULT_COLD_START_MS = 30_000;
+/**
+ * A policy is asked once per its `tickMs` (ours every sample, KPA every 2 s, HPA every 15 s), as the
+ * simulator asks it; samples arrive about every second, so a tick is due half a sample early.
+ */
+const TICK_SLACK_MS = 500;
 
 /**
  * Feeds each autoscaled deployment's policy with the sampler's signals every second (and at once when
@@ -68,9 +74,9 @@ export class AutoscalerLoop {
 
   constructor(
     private readonly o: {
-      store: Store;
-      routes: RouteTable;
-      deployments: DeploymentService;
+      store: Pick<Store, 'getDeployment' | 'listReplicas'>;
+      routes: Pick<RouteTable, 'getById'>;
+      deployments: Pick<DeploymentService, 'placeableReplicas' | 'noteAutoscale' | 'applyAutoscale'>;
       clock: Clock;
       samples: SampleSource;
       demand: DemandSource;
@@ -78,30 +84,27 @@ export class AutoscalerLoop {
       /** what other gateways (HA followers) hold now for a deployment */
       remote?: (deploymentId: string) => { ongoing: number; queued: number };
       policy?: PolicyFactory;
+      /** the cold-start estimate of a deployment (measured, or its zone's default), ms */
+      coldStartMs: (deploymentId: string) => number;
     },
   ) {
     o.samples.onSample((id, s) => this.decide(id, s, true));
-    o.routes.wakeHandler = (id) => this.wake(id);
   }
 
   status(deploymentId: string): AutoscalerStatus {
     const e = this.entries.get(deploymentId);
-    const s: AutoscalerStatus = { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.coldStartMs(deploymentId) };
+    const s: AutoscalerStatus = { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.o.coldStartMs(deploymentId) };
     if (e?.model) s.model = e.model;
     return s;
   }
 
-  /** A request arrived while nothing is ready: decide now, not at the next tick. */
+  /** A request arrived while nothing is ready: decide now, not at the next tick (the server wires the route table's wake here). */
   wake(deploymentId: string): void {
     const route = this.o.routes.getById(deploymentId);
     if (!route) return;
     const r = this.o.remote?.(deploymentId) ?? { ongoing: 0, queued: 0 };
     const s: LoadSample = { at: this.o.clock.now(), ongoing: route.admission.ongoing + r.ongoing, queued: route.admission.queued + r.queued, arrivals: 0 };
     this.decide(deploymentId, s, false);
-  }
-
-  private coldStartMs(id: string): number {
-    return estimateColdStartMs(this.o.store.recentColdStarts(id), DEFAULT_COLD_START_MS);
   }
 
   private decide(id: string, s: LoadSample, fromSampler: boolean): void {
@@ -115,20 +118,24 @@ export class AutoscalerLoop {
       e.window.add(s);
       e.window.prune(s.at);
       e.last = s;
+      if (s.at - e.decidedAt < e.policy.tickMs - TICK_SLACK_MS) return;
     }
+    e.decidedAt = s.at;
     const replicas = this.o.store.listReplicas(id);
     const count = (st: string) => replicas.filter((r) => r.state === st).length;
-    const route = this.o.routes.getById(id);
     const ready = count('ready');
-    const input: PolicyInput = {
+    const input = buildPolicyInput({
       now: s.at,
       samples: fromSampler ? e.window.samples() : [...e.window.samples(), s],
-      replicas: { ready, starting: count('pending') + count('starting'), draining: count('draining'), desired: d.replicas },
-      coldStartMs: this.coldStartMs(id),
-      heldAtZero: ready === 0 ? (route?.admission.queued ?? 0) + (this.o.remote?.(id).queued ?? 0) : 0,
+      ready,
+      starting: count('pending') + count('starting'),
+      draining: count('draining'),
+      desired: d.replicas,
+      coldStartMs: this.o.coldStartMs(id),
+      queued: ready === 0 ? (this.o.routes.getById(id)?.admission.queued ?? 0) + (this.o.remote?.(id).queued ?? 0) : 0,
       history: d.autoscale.forecast ? this.o.demand.history(id, s.at) : [],
       placeableReplicas: this.o.deployments.placeableReplicas(d),
-    };
+    });
     const r = e.policy.decide(input, e.state);
     e.state = r.state;
     if (r.model) e.model = r.model;
@@ -155,8 +162,8 @@ export class AutoscalerLoop {
     const json = JSON.stringify(spec);
     let e = this.entries.get(d.id);
     if (!e || e.specJson !== json) {
-      const policy = (this.o.policy ?? createOurPolicy)(spec);
-      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '' };
+      const policy = (this.o.policy ?? livePolicy)(spec);
+      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '', decidedAt: -Infinity };
       this.entries.set(d.id, e);
     }
     return e;

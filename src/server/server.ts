@@ -169,12 +169,13 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const autoscaler = new AutoscalerLoop({
     store, routes, deployments, clock, log,
     remote: remoteLoad,
+    coldStartMs,
     samples: observability.sampler,
     demand: cachedDemand((id, since) => observability.history.demandHistory(id, since)),
   });
   const keda = new LiveKedaSource({ store, routes, remote: remoteLoad });
   observability.sampler.onSample((id) => keda.changed(id));
-  const autoscalerWake = routes.wakeHandler;
+  const autoscalerWake = (id: string) => autoscaler.wake(id);
   // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
   const wake = (id: string) => {
     autoscalerWake?.(id);
