@@ -10,7 +10,7 @@ import { AutoscalerLoop } from './autoscaler-loop.js';
 
 // The loop in process: real store and service (service/testkit.ts), route table and 1 s sampler under a fake
 // clock; the policy is a plain one that asks for whatever the test sets and reports a model summary.
-function setup(o: { tickMs?: number; policy?: 'spec' } = {}) {
+function setup(o: { tickMs?: number; policy?: 'spec'; log?: string[] } = {}) {
   const { clock, store, deployments } = inProcessService();
   const routes = new RouteTable(clock, new GatewayMetrics());
   const sampler = new HistorySampler({ clock, history: new HistoryStore(store.db), store, routes });
@@ -22,7 +22,7 @@ function setup(o: { tickMs?: number; policy?: 'spec' } = {}) {
   });
   const coldStartMs = (id: string) => (store.getDeployment(id)?.name === 'slow' ? 240_000 : 30_000);
   const loop = new AutoscalerLoop({
-    store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: () => undefined, coldStartMs,
+    store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: (line) => void o.log?.push(line), coldStartMs,
     policy: o.policy === 'spec' ? undefined : policy,
   });
   const tick = async () => {
@@ -105,4 +105,17 @@ test('the spec names the policy: kpa decides, and its reason says so', async () 
   await tick();
   await tick();
   assert.match(loop.status(id).lastDecision!.reason, /^kpa (stable|panicking)/);
+});
+
+test('a stored spec naming a policy this version cannot run is said once and leaves the replicas alone', async () => {
+  const log: string[] = [];
+  const { store, deployments, tick } = setup({ policy: 'spec', log });
+  deployments.create({ name: 'future', modelName: 'm', replicas: 2 });
+  deployments.setAutoscale('future', { minReplicas: 1, maxReplicas: 4, forecast: false });
+  const d = store.getDeploymentByName('future')!;
+  store.updateDeployment(d.id, { autoscale: { ...d.autoscale!, policy: 'next-year' } });
+  await tick();
+  await tick();
+  assert.equal(store.getDeployment(d.id)!.replicas, 2);
+  assert.deepEqual(log, ['autoscaler cannot run future: policy: "next-year" does not run live (known: ours, kpa, ray, hpa, keda, skyserve)']);
 });

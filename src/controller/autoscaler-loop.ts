@@ -54,8 +54,8 @@ interface Entry {
   last: LoadSample | null;
   lastDecision: AutoscalerStatus['lastDecision'];
   lastReason: string;
-  /** when the policy was last asked (from a sample or a wake) */
-  decidedAt: number;
+  /** when the policy was last asked on a sample (its tick) */
+  tickedAt: number;
 }
 
 /**
@@ -71,6 +71,8 @@ const TICK_SLACK_MS = 500;
  */
 export class AutoscalerLoop {
   private readonly entries = new Map<string, Entry>();
+  /** deployment id -> the spec (JSON) whose policy could not be made */
+  private readonly unrunnable = new Map<string, string>();
 
   constructor(
     private readonly o: {
@@ -114,13 +116,15 @@ export class AutoscalerLoop {
       return;
     }
     const e = this.entry(d, d.autoscale, s.at);
+    if (!e) return;
     if (fromSampler) {
       e.window.add(s);
       e.window.prune(s.at);
       e.last = s;
-      if (s.at - e.decidedAt < e.policy.tickMs - TICK_SLACK_MS) return;
+      // a wake in between does not move the ticks (nor does it in the simulator)
+      if (s.at - e.tickedAt < e.policy.tickMs - TICK_SLACK_MS) return;
+      e.tickedAt = s.at;
     }
-    e.decidedAt = s.at;
     const replicas = this.o.store.listReplicas(id);
     const count = (st: string) => replicas.filter((r) => r.state === st).length;
     const ready = count('ready');
@@ -158,12 +162,23 @@ export class AutoscalerLoop {
     }
   }
 
-  private entry(d: DeploymentRow, spec: AutoscaleSpec, now: number): Entry {
+  /** The deployment's entry, its policy made anew when the spec changed; none when the spec names no live policy. */
+  private entry(d: DeploymentRow, spec: AutoscaleSpec, now: number): Entry | undefined {
     const json = JSON.stringify(spec);
     let e = this.entries.get(d.id);
     if (!e || e.specJson !== json) {
-      const policy = (this.o.policy ?? livePolicy)(spec);
-      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '', decidedAt: -Infinity };
+      let policy: ScalingPolicy<unknown>;
+      try {
+        policy = (this.o.policy ?? livePolicy)(spec);
+      } catch (err) {
+        // a spec this version cannot run (written by a newer one): said once, the replicas stay as they are
+        if (this.unrunnable.get(d.id) !== json) this.o.log(`autoscaler cannot run ${d.name}: ${(err as Error).message}`);
+        this.unrunnable.set(d.id, json);
+        this.entries.delete(d.id);
+        return undefined;
+      }
+      this.unrunnable.delete(d.id);
+      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '', tickedAt: -Infinity };
       this.entries.set(d.id, e);
     }
     return e;
