@@ -248,6 +248,7 @@ export class DeploymentSim {
       coldStartMs: this.o.coldStartMs,
       queued: this.admission.queued,
       history: this.tracker.history.history(),
+      // no quota or GPU inventory here: placeableReplicas stays unbounded
     });
     const res = this.policy.decide(input, this.policyState);
     this.policyState = res.state;
