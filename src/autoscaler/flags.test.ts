@@ -73,4 +73,16 @@ describe('autoscale flags', () => {
     });
     assert.deepEqual(viaText, viaFlags);
   });
+  it('--policy names the policy; ours, the default, is not stored; skyserve needs its QPS target', () => {
+    const kpa = specFromFlagString('--policy kpa --max 6');
+    assert.equal(kpa.policy, 'kpa');
+    assert.equal(specFromFlags({ policy: 'ours' }, kpa).policy, undefined, 'back to ours');
+    assert.equal(specFromFlags({ max: '8' }, kpa).policy, 'kpa', 'other flags keep the policy in force');
+    assert.equal(buildAutoscaleSpec({}).policy, undefined);
+    failsOn(() => specFromFlagString('--policy static-peak'), '--policy', /unknown policy "static-peak" \(known: ours, kpa, ray, hpa, keda, skyserve\)/);
+    failsOn(() => specFromFlagString('--policy skyserve'), '--target-qps-per-replica', /requests per second/);
+    const sky = specFromFlagString('--policy skyserve --target-qps-per-replica 2.5');
+    assert.deepEqual([sky.policy, sky.targetQpsPerReplica], ['skyserve', 2.5]);
+    failsOn(() => specFromFlags({ targetQpsPerReplica: 'off' }, sky), '--target-qps-per-replica', /requests per second/);
+  });
 });

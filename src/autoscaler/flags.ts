@@ -4,6 +4,7 @@
  *   --min N --max N --target-ongoing-requests N [--ttft-p95 2s|off] [--queue-length N|off]
  *   [--upscale-delay 0s] [--downscale-delay 5m] [--scale-to-zero-after 5m] [--max-scale-up-rate 4/min]
  *   [--schedule "weekdays 08:00-18:00 at least 3"]... (or "none") [--time-zone Europe/Zurich] [--forecast on|off]
+ *   [--policy ours|kpa|ray|hpa|keda|skyserve] [--target-qps-per-replica N|off] (SkyServe's target)
  */
 import { InferscaleError, invalid } from '../core/errors.js';
 import type { AutoscaleInput } from './spec.js';
@@ -28,6 +29,8 @@ export const AUTOSCALE_FLAGS: Readonly<Record<string, keyof AutoscaleSpec>> = {
   schedule: 'schedules',
   timeZone: 'timeZone',
   forecast: 'forecast',
+  policy: 'policy',
+  targetQpsPerReplica: 'targetQpsPerReplica',
 };
 
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -76,11 +79,15 @@ export function autoscaleSpecFromFlags(
       case 'targetOngoingRequests':
         input[field] = numberFlag(key, v);
         break;
-      case 'targetQueueLength': {
+      case 'targetQueueLength':
+      case 'targetQpsPerReplica': {
         const s = one(key, v);
-        input.targetQueueLength = OFF.has(s.trim().toLowerCase()) ? null : numberFlag(key, s);
+        input[field] = OFF.has(s.trim().toLowerCase()) ? null : numberFlag(key, s);
         break;
       }
+      case 'policy':
+        input.policy = one(key, v).trim().toLowerCase();
+        break;
       case 'ttftP95Ms': {
         const s = one(key, v);
         input.ttftP95Ms = OFF.has(s.trim().toLowerCase()) ? null : s;

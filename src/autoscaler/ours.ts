@@ -35,7 +35,7 @@ import { recordRun, runExtreme, runQuantile, type Recommendation } from './piece
 import { initCapacity, observe, summarize, type CapacityModel } from './pieces/capacity.js';
 import { demand, readSignals, terms, type SloCase, type SloInputs } from './ours-signals.js';
 import { scheduleFloor } from './schedule.js';
-import type { AutoscaleSpec, PolicyInput, PolicyResult, ScalingPolicy } from './types.js';
+import type { AutoscaleSpec, PolicyInput, PolicyResult, ScalingPolicy, PolicyEntry } from './types.js';
 import { formatDuration, formatRate, num } from './units.js';
 import { DEMAND_BUCKET_MS } from './window.js';
 
@@ -511,3 +511,6 @@ function planText(p: ZeroPlan, coldStartMs: number): string {
     : `back at ${formatDuration(p.prewarmAt)} (the next request is due from ${formatDuration(p.prewarmAt + coldStartMs)})`;
   return `${p.candidates} past gaps this long: zero at ${formatDuration(p.dropAt)}, ${back}: ~${formatDuration(p.cost)} vs ${keep}`;
 }
+
+/** The registry's ours: the whole spec (its own minimum included). */
+export const ours: PolicyEntry = { live: true, create: (o) => createOurPolicy(o.spec) };

@@ -117,6 +117,7 @@ describe('buildAutoscaleSpec', () => {
       buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 8, ttftP95Ms: '2s', schedules: ['mon-fri 08:00-18:00 at least 3'], timeZone: 'Europe/Zurich' }),
     );
     assert.deepEqual(lines, [
+      'policy ours',
       'replicas 0 to 8',
       'target 4 ongoing requests per replica',
       'time to first token p95 at most 2s',

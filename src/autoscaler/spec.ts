@@ -10,6 +10,7 @@ import { isValidTimeZone } from './timezone.js';
 import type { AutoscaleSpec, ScheduleRule } from './types.js';
 import { formatDuration, formatRate, parseDuration, parseRate } from './units.js';
 import { MAX_REPLICAS } from '../domain/limits.js';
+import { DEFAULT_POLICY, LIVE_POLICY_NAMES } from './policies.js';
 
 export { parseDuration, parseRate, formatDuration, formatRate } from './units.js';
 export { autoscaleSpecFromFlags, parseAutoscaleFlagString, specFromFlags, specFromFlagString } from './flags.js';
@@ -36,6 +37,7 @@ export const LIMITS = {
   downscaleDelayMs: 86_400_000,
   scaleToZeroAfterMs: 7 * 86_400_000,
   maxScaleUpPerMinute: 1000,
+  targetQpsPerReplica: 100_000,
 } as const;
 
 /** What the API and the CLI may send: every field optional, durations as ms or "5m", rates as n or "4/min". */
@@ -54,6 +56,10 @@ export interface AutoscaleInput {
   schedules?: Array<string | Pick<ScheduleRule, 'text'>>;
   timeZone?: string;
   forecast?: boolean;
+  /** the policy that scales (src/autoscaler/policies.ts, live ones); absent: the one in force, else ours */
+  policy?: string;
+  /** SkyServe's target requests per second per replica; null clears it */
+  targetQpsPerReplica?: number | null;
 }
 
 const count = (max: number, min: number) =>
@@ -77,6 +83,8 @@ const inputSchema = z.strictObject(
     schedules: z.array(z.union([z.string(), z.looseObject({ text: z.string() })])).optional(),
     timeZone: z.string().min(1, 'must not be empty').optional(),
     forecast: z.boolean({ error: 'must be true or false' }).optional(),
+    policy: z.string({ error: 'must be a policy name' }).optional(),
+    targetQpsPerReplica: z.union([positive(LIMITS.targetQpsPerReplica), z.null()]).optional(),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field` : undefined) },
 );
@@ -138,6 +146,17 @@ export function buildAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
   }
   const queue = i.targetQueueLength === undefined ? from.targetQueueLength : i.targetQueueLength ?? undefined;
   if (queue !== undefined) spec.targetQueueLength = queue;
+  const policy = i.policy ?? from.policy ?? DEFAULT_POLICY;
+  if (!(LIVE_POLICY_NAMES as readonly string[]).includes(policy)) {
+    throw invalid('policy', `unknown policy "${policy}" (known: ${LIVE_POLICY_NAMES.join(', ')})`);
+  }
+  // the default is not stored: a spec without it (and every spec from before) runs ours
+  if (policy !== DEFAULT_POLICY) spec.policy = policy;
+  const qps = i.targetQpsPerReplica === undefined ? from.targetQpsPerReplica : i.targetQpsPerReplica ?? undefined;
+  if (qps !== undefined) spec.targetQpsPerReplica = qps;
+  if (policy === 'skyserve' && qps === undefined) {
+    throw invalid('targetQpsPerReplica', 'skyserve scales on requests per second: give a target per replica (> 0)');
+  }
 
   within('upscaleDelayMs', spec.upscaleDelayMs, 0, LIMITS.upscaleDelayMs);
   within('downscaleDelayMs', spec.downscaleDelayMs, 0, LIMITS.downscaleDelayMs);
@@ -166,16 +185,20 @@ export function checkAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
 
 /** The spec as input again (schedules as texts): for merging flags over a spec in force. */
 export function specToInput(spec: AutoscaleSpec): AutoscaleInput {
-  const { schedules, ttftP95Ms, targetQueueLength, ...rest } = spec;
+  const { schedules, ttftP95Ms, targetQueueLength, policy, targetQpsPerReplica, ...rest } = spec;
   const out: AutoscaleInput = { ...rest, schedules: schedules.map((r) => r.text) };
   if (ttftP95Ms !== undefined) out.ttftP95Ms = ttftP95Ms;
   if (targetQueueLength !== undefined) out.targetQueueLength = targetQueueLength;
+  if (policy !== undefined) out.policy = policy;
+  if (targetQpsPerReplica !== undefined) out.targetQpsPerReplica = targetQpsPerReplica;
   return out;
 }
 
 /** Lines for `deployment show` and the UI. */
 export function describeSpec(spec: AutoscaleSpec): string[] {
-  const lines = [`replicas ${spec.minReplicas} to ${spec.maxReplicas}`];
+  const policy = spec.policy ?? DEFAULT_POLICY;
+  if (policy !== DEFAULT_POLICY) return describeBaseline(spec, policy);
+  const lines = [`policy ${policy}`, `replicas ${spec.minReplicas} to ${spec.maxReplicas}`];
   lines.push(`target ${spec.targetOngoingRequests} ongoing requests per replica`);
   if (spec.ttftP95Ms !== undefined) lines.push(`time to first token p95 at most ${formatDuration(spec.ttftP95Ms)}`);
   if (spec.targetQueueLength !== undefined) lines.push(`at most ${spec.targetQueueLength} queued requests per replica`);
@@ -192,5 +215,13 @@ export function describeSpec(spec: AutoscaleSpec): string[] {
   );
   for (const r of spec.schedules) lines.push(`schedule: ${formatScheduleRule(r)} (${spec.timeZone})`);
   lines.push(`forecast pre-warming ${spec.forecast ? 'on' : 'off'}`);
+  return lines;
+}
+
+/** A peer's policy keeps its project's own windows and delays: only what the spec gives it is said. */
+function describeBaseline(spec: AutoscaleSpec, policy: string): string[] {
+  const lines = [`policy ${policy} (its project's own windows and delays)`, `replicas ${spec.minReplicas} to ${spec.maxReplicas}`];
+  if (policy === 'skyserve' && spec.targetQpsPerReplica !== undefined) lines.push(`target ${spec.targetQpsPerReplica} requests per second per replica`);
+  else lines.push(`target ${spec.targetOngoingRequests} ongoing requests per replica`);
   return lines;
 }

@@ -98,6 +98,30 @@ export interface ScalingPolicy<S = unknown> {
   decide(input: PolicyInput, state: S): PolicyResult<S>;
 }
 
+/**
+ * What a policy is made from: the autoscale spec (its target, range and, for ours, everything else), plus
+ * what the simulator derives per trace. Every policy aims at the spec's targetOngoingRequests per replica
+ * and its maxReplicas; each baseline keeps its project's own defaults for the rest.
+ */
+export interface PolicySetup {
+  spec: AutoscaleSpec;
+  /** the baselines' minimum; undefined = each project's own default (ours always takes the spec's) */
+  minReplicas?: number;
+  /** static-peak / static-mean: the fixed count */
+  staticReplicas?: number;
+  /** SkyServe scales on request rate: overrides the spec's targetQpsPerReplica */
+  targetQpsPerReplica?: number;
+  /** KPA aims at the target x this (Knative default 0.7); 1 aims at the same load as the others */
+  targetUtilization?: number;
+}
+
+/** One policy of the registry (src/autoscaler/policies.ts). */
+export interface PolicyEntry {
+  /** it runs on a live deployment (`deployment autoscale NAME --policy NAME`): the spec says all it needs */
+  live: boolean;
+  create(setup: PolicySetup): ScalingPolicy<unknown>;
+}
+
 /** A "weekdays 08:00-18:00 at least 3" rule: raises the floor inside the window. */
 export interface ScheduleRule {
   /** days of week the window starts on, 0 = Sunday */
@@ -128,4 +152,8 @@ export interface AutoscaleSpec {
   /** IANA time zone for schedules and forecast seasonality; default UTC */
   timeZone: string;
   forecast: boolean;
+  /** the policy that scales the deployment, a live name of src/autoscaler/policies.ts; absent: ours */
+  policy?: string;
+  /** SkyServe's target requests per second per replica (needed when policy is skyserve) */
+  targetQpsPerReplica?: number;
 }

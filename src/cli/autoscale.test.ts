@@ -13,4 +13,7 @@ test('deployment show: the signals with their TTFT split and inter-token latency
   assert.doesNotMatch(without, /Capacity model/);
   assert.match(without, /Signals +none yet/);
   assert.equal(modelLine({ a: 1, b: 'x', c: [1, 2] }), 'a 1, b x, c [1,2]');
+  assert.match(without, /Autoscaling +policy ours; replicas 1 to 4/);
+  const kpa = showAutoscaler({ autoscale: { ...DEFAULT_AUTOSCALE, policy: 'kpa' }, autoscaler: null });
+  assert.match(kpa, /Autoscaling +policy kpa \(its project's own windows and delays\); replicas 1 to 4; target 4 ongoing requests per replica$/m);
 });

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ApiClient, clientConfig } from './client.js';
 import { keyValues, output } from './format.js';
 import { autoscaleSpecFromFlags } from '../autoscaler/flags.js';
+import { LIVE_POLICY_NAMES } from '../autoscaler/policies.js';
 import { describeSpec } from '../autoscaler/spec.js';
 import type { AutoscaleSpec, LoadSample } from '../autoscaler/types.js';
 import type { AutoscalerStatus } from '../controller/autoscaler-loop.js';
@@ -27,6 +28,8 @@ export function autoscaleCommand(): Command {
     .option('--schedule <rule>', 'raise the floor, e.g. "weekdays 08:00-18:00 at least 3" (repeatable)', collect)
     .option('--time-zone <tz>', 'IANA time zone for schedules and forecasts')
     .option('--forecast <on|off>', 'pre-warm from the learned daily/weekly demand')
+    .addOption(new Option('--policy <name>', 'the policy that scales (the simulator runs the same ones); default ours').choices(LIVE_POLICY_NAMES))
+    .option('--target-qps-per-replica <n>', 'requests per second per replica that skyserve aims at ("off" clears)')
     .option('--off', 'turn autoscaling off (replicas stay where they are)')
     .addOption(new Option('-O, --output <format>').choices(['table', 'json']).default('table'))
     .action(async (name: string, o) => {

@@ -9,22 +9,26 @@ import { AutoscalerLoop } from './autoscaler-loop.js';
 
 // The loop in process: real store and service (service/testkit.ts), route table and 1 s sampler under a fake
 // clock; the policy is a plain one that asks for whatever the test sets and reports a model summary.
-function setup() {
+function setup(o: { tickMs?: number; policy?: 'spec'; log?: string[] } = {}) {
   const { clock, store, deployments } = inProcessService();
   const routes = new RouteTable(clock);
   const sampler = new HistorySampler({ clock, history: new HistoryStore(store.db), store, routes });
   const asked: { desired: number; notice?: string } = { desired: 0 };
   const seen: PolicyInput[] = [];
   const policy = (): ScalingPolicy<number> => ({
-    name: 'asked', tickMs: 1000, init: () => 0,
+    name: 'asked', tickMs: o.tickMs ?? 1000, init: () => 0,
     decide: (input, n) => (seen.push(input), { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 }, notice: asked.notice }),
   });
-  const loop = new AutoscalerLoop({ store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: () => undefined, policy });
+  const coldStartMs = (id: string) => (store.getDeployment(id)?.name === 'slow' ? 240_000 : 30_000);
+  const loop = new AutoscalerLoop({
+    store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: (line) => void o.log?.push(line), coldStartMs,
+    policy: o.policy === 'spec' ? undefined : policy,
+  });
   const tick = async () => {
     clock.advance(1000);
     await sampler.tick();
   };
-  return { store, deployments, loop, asked, seen, tick };
+  return { store, routes, deployments, loop, asked, seen, tick };
 }
 
 test('the loop applies a decision above 64 and shows the policy\'s model summary', async () => {
@@ -70,4 +74,46 @@ test('a notice from the policy is recorded as an autoscale event even when the r
   assert.equal(store.getDeployment(id)!.replicas, 2);
   const notes = store.listEvents(id, { kind: 'autoscale' }).filter((e) => /cannot fix/.test(e.message));
   assert.equal(notes.length, 1);
+});
+
+test('the loop takes the cold start from the function it is given', async () => {
+  const { store, deployments, loop, seen, tick } = setup();
+  deployments.create({ name: 'slow', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('slow', { minReplicas: 1, maxReplicas: 4, forecast: false });
+  const id = store.getDeploymentByName('slow')!.id;
+  await tick();
+  assert.equal(seen.at(-1)!.coldStartMs, 240_000);
+  assert.equal(loop.status(id).coldStartMs, 240_000);
+});
+
+test('a policy is asked once per its tick, as the simulator asks it', async () => {
+  const { store, deployments, seen, tick } = setup({ tickMs: 15_000 });
+  deployments.create({ name: 'hpa-like', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('hpa-like', { minReplicas: 1, maxReplicas: 4, forecast: false });
+  for (let k = 0; k < 31; k++) await tick();
+  assert.deepEqual(seen.map((i) => i.now - seen[0].now), [0, 15_000, 30_000]);
+  assert.equal(seen[2].samples.length, 31, 'every sample reaches the window');
+});
+
+test('the spec names the policy: kpa decides, and its reason says so', async () => {
+  const { store, deployments, loop, tick } = setup({ policy: 'spec' });
+  deployments.create({ name: 'k', modelName: 'm', replicas: 1 });
+  deployments.setAutoscale('k', { policy: 'kpa', minReplicas: 1, maxReplicas: 4, forecast: false });
+  const id = store.getDeploymentByName('k')!.id;
+  await tick();
+  await tick();
+  assert.match(loop.status(id).lastDecision!.reason, /^kpa (stable|panicking)/);
+});
+
+test('a stored spec naming a policy this version cannot run is said once and leaves the replicas alone', async () => {
+  const log: string[] = [];
+  const { store, deployments, tick } = setup({ policy: 'spec', log });
+  deployments.create({ name: 'future', modelName: 'm', replicas: 2 });
+  deployments.setAutoscale('future', { minReplicas: 1, maxReplicas: 4, forecast: false });
+  const d = store.getDeploymentByName('future')!;
+  store.updateDeployment(d.id, { autoscale: { ...d.autoscale!, policy: 'next-year' } });
+  await tick();
+  await tick();
+  assert.equal(store.getDeployment(d.id)!.replicas, 2);
+  assert.deepEqual(log, ['autoscaler cannot run future: policy: "next-year" does not run live (known: ours, kpa, ray, hpa, keda, skyserve)']);
 });

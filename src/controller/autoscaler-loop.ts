@@ -1,11 +1,11 @@
 import type { Clock } from '../core/clock.js';
-import { createOurPolicy } from '../autoscaler/ours.js';
+import { livePolicy } from '../autoscaler/policies.js';
 import { SignalWindow } from '../autoscaler/window.js';
-import { estimateColdStartMs } from '../autoscaler/coldstart.js';
-import type { AutoscaleSpec, DemandPoint, LoadSample, PolicyInput, ScalingPolicy } from '../autoscaler/types.js';
+import type { AutoscaleSpec, DemandPoint, LoadSample, ScalingPolicy } from '../autoscaler/types.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/routes.js';
 import type { DeploymentService } from '../service/deployments.js';
+import { buildPolicyInput } from './policy-input.js';
 
 /** Where the loop gets its 1 s samples (the metrics history's sampler, the one reader of the gateway). */
 export interface SampleSource {
@@ -42,7 +42,7 @@ export interface AutoscalerStatus {
   model?: Record<string, unknown>;
 }
 
-/** Makes a deployment's policy from its spec (default: ours). */
+/** Makes a deployment's policy from its spec (default: the one the spec names, src/autoscaler/policies.ts). */
 export type PolicyFactory = (spec: AutoscaleSpec) => ScalingPolicy<unknown>;
 
 interface Entry {
@@ -54,9 +54,15 @@ interface Entry {
   last: LoadSample | null;
   lastDecision: AutoscalerStatus['lastDecision'];
   lastReason: string;
+  /** when the policy was last asked on a sample (its tick) */
+  tickedAt: number;
 }
 
-const DEFAULT_COLD_START_MS = 30_000;
+/**
+ * A policy is asked once per its `tickMs` (ours every sample, KPA every 2 s, HPA every 15 s), as the
+ * simulator asks it; samples arrive about every second, so a tick is due half a sample early.
+ */
+const TICK_SLACK_MS = 500;
 
 /**
  * Feeds each autoscaled deployment's policy with the sampler's signals every second (and at once when
@@ -65,12 +71,14 @@ const DEFAULT_COLD_START_MS = 30_000;
  */
 export class AutoscalerLoop {
   private readonly entries = new Map<string, Entry>();
+  /** deployment id -> the spec (JSON) whose policy could not be made */
+  private readonly unrunnable = new Map<string, string>();
 
   constructor(
     private readonly o: {
-      store: Store;
-      routes: RouteTable;
-      deployments: DeploymentService;
+      store: Pick<Store, 'getDeployment' | 'listReplicas'>;
+      routes: Pick<RouteTable, 'getById'>;
+      deployments: Pick<DeploymentService, 'placeableReplicas' | 'noteAutoscale' | 'applyAutoscale'>;
       clock: Clock;
       samples: SampleSource;
       demand: DemandSource;
@@ -78,7 +86,8 @@ export class AutoscalerLoop {
       /** what other gateways (HA followers) hold now for a deployment */
       remote?: (deploymentId: string) => { ongoing: number; queued: number };
       policy?: PolicyFactory;
-      coldStartMs?: (id: string) => number;
+      /** the cold-start estimate of a deployment (measured, or its zone's default), ms */
+      coldStartMs: (deploymentId: string) => number;
     },
   ) {
     o.samples.onSample((id, s) => this.decide(id, s, true));
@@ -86,22 +95,18 @@ export class AutoscalerLoop {
 
   status(deploymentId: string): AutoscalerStatus {
     const e = this.entries.get(deploymentId);
-    const s: AutoscalerStatus = { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.coldStartMs(deploymentId) };
+    const s: AutoscalerStatus = { signals: e?.last ?? null, lastDecision: e?.lastDecision ?? null, coldStartMs: this.o.coldStartMs(deploymentId) };
     if (e?.model) s.model = e.model;
     return s;
   }
 
-  /** A request arrived while nothing is ready: decide now, not at the next tick. */
+  /** A request arrived while nothing is ready: decide now, not at the next tick (the server wires the route table's wake here). */
   wake(deploymentId: string): void {
     const route = this.o.routes.getById(deploymentId);
     if (!route) return;
     const r = this.o.remote?.(deploymentId) ?? { ongoing: 0, queued: 0 };
     const s: LoadSample = { at: this.o.clock.now(), ongoing: route.admission.ongoing + r.ongoing, queued: route.admission.queued + r.queued, arrivals: 0 };
     this.decide(deploymentId, s, false);
-  }
-
-  private coldStartMs(id: string): number {
-    return this.o.coldStartMs?.(id) ?? estimateColdStartMs(this.o.store.recentColdStarts(id), DEFAULT_COLD_START_MS);
   }
 
   private decide(id: string, s: LoadSample, fromSampler: boolean): void {
@@ -111,24 +116,30 @@ export class AutoscalerLoop {
       return;
     }
     const e = this.entry(d, d.autoscale, s.at);
+    if (!e) return;
     if (fromSampler) {
       e.window.add(s);
       e.window.prune(s.at);
       e.last = s;
+      // a wake in between does not move the ticks (nor does it in the simulator)
+      if (s.at - e.tickedAt < e.policy.tickMs - TICK_SLACK_MS) return;
+      e.tickedAt = s.at;
     }
     const replicas = this.o.store.listReplicas(id);
     const count = (st: string) => replicas.filter((r) => r.state === st).length;
-    const route = this.o.routes.getById(id);
     const ready = count('ready');
-    const input: PolicyInput = {
+    const input = buildPolicyInput({
       now: s.at,
       samples: fromSampler ? e.window.samples() : [...e.window.samples(), s],
-      replicas: { ready, starting: count('pending') + count('starting'), draining: count('draining'), desired: d.replicas },
-      coldStartMs: this.coldStartMs(id),
-      heldAtZero: ready === 0 ? (route?.admission.queued ?? 0) + (this.o.remote?.(id).queued ?? 0) : 0,
+      ready,
+      starting: count('pending') + count('starting'),
+      draining: count('draining'),
+      desired: d.replicas,
+      coldStartMs: this.o.coldStartMs(id),
+      queued: ready === 0 ? (this.o.routes.getById(id)?.admission.queued ?? 0) + (this.o.remote?.(id).queued ?? 0) : 0,
       history: d.autoscale.forecast ? this.o.demand.history(id, s.at) : [],
       placeableReplicas: this.o.deployments.placeableReplicas(d),
-    };
+    });
     const r = e.policy.decide(input, e.state);
     e.state = r.state;
     if (r.model) e.model = r.model;
@@ -151,12 +162,23 @@ export class AutoscalerLoop {
     }
   }
 
-  private entry(d: DeploymentRow, spec: AutoscaleSpec, now: number): Entry {
+  /** The deployment's entry, its policy made anew when the spec changed; none when the spec names no live policy. */
+  private entry(d: DeploymentRow, spec: AutoscaleSpec, now: number): Entry | undefined {
     const json = JSON.stringify(spec);
     let e = this.entries.get(d.id);
     if (!e || e.specJson !== json) {
-      const policy = (this.o.policy ?? createOurPolicy)(spec);
-      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '' };
+      let policy: ScalingPolicy<unknown>;
+      try {
+        policy = (this.o.policy ?? livePolicy)(spec);
+      } catch (err) {
+        // a spec this version cannot run (written by a newer one): said once, the replicas stay as they are
+        if (this.unrunnable.get(d.id) !== json) this.o.log(`autoscaler cannot run ${d.name}: ${(err as Error).message}`);
+        this.unrunnable.set(d.id, json);
+        this.entries.delete(d.id);
+        return undefined;
+      }
+      this.unrunnable.delete(d.id);
+      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '', tickedAt: -Infinity };
       this.entries.set(d.id, e);
     }
     return e;

@@ -1,4 +1,5 @@
 import type { Replica } from '../domain/types.js';
+import { victimOrder, type VictimStage } from './victims.js';
 
 export interface ReplicaPlan {
   /** new replicas to create (pending) at the current generation */
@@ -9,13 +10,11 @@ export interface ReplicaPlan {
   reason: string;
 }
 
-const rank: Record<string, number> = { pending: 0, starting: 1, ready: 2 };
-
 /**
  * Pure: how to converge a deployment's active replicas (pending, starting, ready) to `desired`, rolling
  * replicas of older generations one at a time with a surge of one (a new one becomes ready before an
- * old ready one is drained). Victims: pending first, then starting (newest first), then ready with the
- * fewest in-flight requests.
+ * old ready one is drained). Victims in the shared victim order (victims.ts): pending first, then starting
+ * (newest first), then ready with the fewest in-flight requests.
  */
 export function planReplicas(input: {
   desired: number;
@@ -37,10 +36,9 @@ export function planReplicas(input: {
   const remove: Replica[] = [];
   if (excess > 0) {
     const readyTotal = active.filter((r) => r.state === 'ready').length;
-    const order = (a: Replica, b: Replica) =>
-      rank[a.state] - rank[b.state] ||
-      (a.state === 'ready' ? input.inflight(a.id) - input.inflight(b.id) : b.createdAt - a.createdAt);
-    const candidates = updating ? [...old].sort(order) : [...old.sort(order), ...fresh.sort(order)];
+    const order = (list: readonly Replica[]) =>
+      victimOrder(list, (r) => ({ stage: r.state as VictimStage, inflight: r.state === 'ready' ? input.inflight(r.id) : 0, createdAt: r.createdAt }));
+    const candidates = updating ? order(old) : [...order(old), ...order(fresh)];
     let readyLeft = readyTotal;
     for (const r of candidates) {
       if (remove.length >= excess) break;

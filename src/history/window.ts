@@ -84,10 +84,11 @@ export type WindowSample = LoadSample & { ttftMs: number[] };
 /**
  * The LoadSample of a window: counts as they are, p95 of TTFT and of the wait for a slot, means of prefill,
  * prompt tokens, slot time and inter-token latency over the requests they were measured on. `completions`
- * is always said (0: none finished); a mean is absent when no request measured it.
+ * is always said (0: none finished); a mean is absent when no request measured it. The one place a window
+ * becomes a sample: the history sampler (through `loadSample`) and the simulator's LoadTracker both call it.
  */
-export function windowSample(w: Window, at: number, ongoing: number, queued: number): WindowSample {
-  const s: WindowSample = { at, ongoing, queued, arrivals: w.arrivals, ttftMs: w.ttftMs, completions: w.completions };
+export function intervalSample(w: Window, at: number, ongoing: number, queued: number): LoadSample {
+  const s: LoadSample = { at, ongoing, queued, arrivals: w.arrivals, completions: w.completions };
   const ttft = quantile(w.ttftMs, 0.95);
   if (ttft !== undefined) s.ttftP95Ms = ttft;
   const wait = quantile(w.waitMs, 0.95);
@@ -98,6 +99,13 @@ export function windowSample(w: Window, at: number, ongoing: number, queued: num
   }
   if (w.completions) s.serviceMs = w.serviceMs / w.completions;
   if (w.itlRequests) s.itlMs = w.itlMs / w.itlRequests;
+  return s;
+}
+
+/** intervalSample with the window's raw TTFT values (the history keeps them in a histogram). */
+export function windowSample(w: Window, at: number, ongoing: number, queued: number): WindowSample {
+  const s = intervalSample(w, at, ongoing, queued) as WindowSample;
+  s.ttftMs = w.ttftMs;
   return s;
 }
 

@@ -6,7 +6,7 @@
  *  - SkyServe's target QPS per replica: target / mean ideal service time (Little's law), so its rate target
  *    means the same load per replica as the others' concurrency target.
  */
-import { createPolicy, POLICY_NAMES, type PolicyName } from '../autoscaler/baselines/index.js';
+import { createPolicy, POLICY_NAMES, type PolicyName } from '../autoscaler/policies.js';
 import type { AutoscaleSpec, ScalingPolicy } from '../autoscaler/types.js';
 import { invalid } from '../core/errors.js';
 import type { IdealLoad } from './references.js';
@@ -46,8 +46,6 @@ export function policyFor(name: PolicyName, part: Trace, load: IdealLoad, setup:
   const counts = name === 'static-peak' || name === 'static-mean' ? staticCounts(load, part.durationMs, spec) : undefined;
   return createPolicy(name, {
     spec,
-    targetConcurrency: spec.targetOngoingRequests,
-    maxReplicas: spec.maxReplicas,
     minReplicas: name === 'ours' ? undefined : setup.baselineMinReplicas,
     staticReplicas: counts ? (name === 'static-peak' ? counts.peak : counts.mean) : undefined,
     targetQpsPerReplica: spec.targetOngoingRequests / Math.max(1e-3, meanServiceS),

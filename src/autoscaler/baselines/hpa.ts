@@ -13,7 +13,7 @@ import { withDefaults } from '../pieces/defaults.js';
 import { changedWithin, recordScaleEvent, type ScaleEvent } from '../pieces/rate-limit.js';
 import { recordRecommendation, stabilize, type Recommendation } from '../pieces/stabilize.js';
 import { lazyResult } from '../pieces/decision.js';
-import type { PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
+import type { PolicyInput, PolicyResult, ScalingPolicy, PolicyEntry } from '../types.js';
 import { num } from '../units.js';
 
 export interface HpaBehavior {
@@ -129,3 +129,9 @@ export function createHpaPolicy(options: HpaOptions): ScalingPolicy<HpaState> {
     },
   };
 }
+
+/** The registry's HPA: the spec's target and range. */
+export const hpa: PolicyEntry = {
+  live: true,
+  create: (o) => createHpaPolicy({ targetOngoingRequests: o.spec.targetOngoingRequests, maxReplicas: o.spec.maxReplicas, minReplicas: o.minReplicas }),
+};

@@ -10,7 +10,7 @@
 import { latestSample } from '../pieces/average.js';
 import { withDefaults } from '../pieces/defaults.js';
 import { lazyResult } from '../pieces/decision.js';
-import type { PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
+import type { PolicyInput, PolicyResult, ScalingPolicy, PolicyEntry } from '../types.js';
 import { num } from '../units.js';
 import { externalAverageReplicas, hpaStep, HPA_BEHAVIOR, initHpaState, type HpaBehavior, type HpaState } from './hpa.js';
 
@@ -82,3 +82,9 @@ export function createKedaPolicy(options: KedaOptions): ScalingPolicy<KedaState>
     },
   };
 }
+
+/** The registry's KEDA: the spec's target and range. */
+export const keda: PolicyEntry = {
+  live: true,
+  create: (o) => createKedaPolicy({ targetValue: o.spec.targetOngoingRequests, maxReplicas: o.spec.maxReplicas, minReplicas: o.minReplicas }),
+};

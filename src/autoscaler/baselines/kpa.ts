@@ -9,7 +9,7 @@ import { windowAverage, latestSample, loadOf } from '../pieces/average.js';
 import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
 import { lazyResult } from '../pieces/decision.js';
-import type { LoadSample, PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
+import type { LoadSample, PolicyInput, PolicyResult, ScalingPolicy, PolicyEntry } from '../types.js';
 import { num } from '../units.js';
 
 export interface KpaOptions {
@@ -102,3 +102,9 @@ export function createKpaPolicy(options: KpaOptions): ScalingPolicy<KpaState> {
     },
   };
 }
+
+/** The registry's KPA: the spec's target and range. */
+export const kpa: PolicyEntry = {
+  live: true,
+  create: (o) => createKpaPolicy({ targetConcurrency: o.spec.targetOngoingRequests, maxReplicas: o.spec.maxReplicas, minReplicas: o.minReplicas, targetUtilization: o.targetUtilization }),
+};

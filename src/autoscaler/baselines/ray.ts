@@ -10,7 +10,7 @@ import { latestSample, loadOf, windowAverage } from '../pieces/average.js';
 import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
 import { lazyResult } from '../pieces/decision.js';
-import type { LoadSample, PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
+import type { LoadSample, PolicyInput, PolicyResult, ScalingPolicy, PolicyEntry } from '../types.js';
 import { num } from '../units.js';
 
 export interface RayOptions {
@@ -94,3 +94,9 @@ export function createRayPolicy(options: RayOptions): ScalingPolicy<RayState> {
     },
   };
 }
+
+/** The registry's Ray Serve: the spec's target and range. */
+export const ray: PolicyEntry = {
+  live: true,
+  create: (o) => createRayPolicy({ targetOngoingRequests: o.spec.targetOngoingRequests, maxReplicas: o.spec.maxReplicas, minReplicas: o.minReplicas }),
+};

@@ -6,11 +6,12 @@
  * a lower one on downscale_delay / 20 s (1200 s -> 60); from 0 replicas the target applies at once.
  * No request buffering: clients retry, and their retries count as arrivals.
  */
+import { invalid } from '../../core/errors.js';
 import { windowSum } from '../pieces/average.js';
 import { ceilReplicas, clampReplicas } from '../pieces/clamp.js';
 import { withDefaults } from '../pieces/defaults.js';
 import { lazyResult } from '../pieces/decision.js';
-import type { PolicyInput, PolicyResult, ScalingPolicy } from '../types.js';
+import type { PolicyInput, PolicyResult, ScalingPolicy, PolicyEntry } from '../types.js';
 import { num } from '../units.js';
 
 export interface SkyServeOptions {
@@ -84,3 +85,15 @@ export function createSkyServePolicy(options: SkyServeOptions): ScalingPolicy<Sk
     },
   };
 }
+
+/** The registry's SkyServe: the setup's or the spec's target QPS per replica, the spec's range. */
+export const skyserve: PolicyEntry = {
+  live: true,
+  create(o) {
+    const qps = o.targetQpsPerReplica ?? o.spec.targetQpsPerReplica;
+    if (!(qps !== undefined && qps > 0)) {
+      throw invalid('targetQpsPerReplica', 'skyserve scales on requests per second: give target qps per replica (> 0)');
+    }
+    return createSkyServePolicy({ targetQpsPerReplica: qps, maxReplicas: o.spec.maxReplicas, minReplicas: o.minReplicas });
+  },
+};

@@ -4,7 +4,7 @@
  * count from the trace and passes it in.
  */
 import { invalid } from '../../core/errors.js';
-import type { ScalingPolicy } from '../types.js';
+import type { PolicyEntry, PolicySetup, ScalingPolicy } from '../types.js';
 
 export function createStaticPolicy(name: string, replicas: number): ScalingPolicy<null> {
   if (!Number.isInteger(replicas) || replicas < 0) {
@@ -17,3 +17,17 @@ export function createStaticPolicy(name: string, replicas: number): ScalingPolic
     decide: () => ({ desired: replicas, reason: `${name}: fixed at ${replicas}`, state: null }),
   };
 }
+
+function fixed(name: string): PolicyEntry {
+  return {
+    live: false,
+    create(o: PolicySetup) {
+      if (o.staticReplicas === undefined) throw invalid('staticReplicas', `required for ${name}`);
+      return createStaticPolicy(name, o.staticReplicas);
+    },
+  };
+}
+
+/** The registry's static policies: simulator only (the count comes from the trace). */
+export const staticPeak = fixed('static-peak');
+export const staticMean = fixed('static-mean');

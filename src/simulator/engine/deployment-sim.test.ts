@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createPolicy } from '../../autoscaler/baselines/index.js';
+import { createPolicy } from '../../autoscaler/policies.js';
 import { buildAutoscaleSpec } from '../../autoscaler/spec.js';
 import type { ScalingPolicy } from '../../autoscaler/types.js';
 import { DEFAULT_SIM_PARAMS, type SimEngineParams } from '../../engines/sim/params.js';
@@ -58,7 +58,7 @@ test('billing: replicas cost from start to stop; warm replicas serve at once', (
 test('scale from zero: a held request waits for the cold start, then is served (ours)', () => {
   const spec = buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 4, targetOngoingRequests: 2 });
   const trace = traceFromArrivals(arrivals([100_000, 100_500]), { durationMs: 200_000 });
-  const r = new DeploymentSim(trace, createPolicy('ours', { spec, targetConcurrency: 2, maxReplicas: 4 }), opts()).run();
+  const r = new DeploymentSim(trace, createPolicy('ours', { spec }), opts()).run();
   assert.equal(r.heldAtZero, 2);
   assert.equal(r.coldStarts, 1);
   assert.ok(Math.abs(r.ttftMs[0] - 10_000) < 1, `ttft ${r.ttftMs[0]}`);
@@ -68,7 +68,7 @@ test('scale from zero: a held request waits for the cold start, then is served (
 });
 
 test('SkyServe has no buffering: requests fail while no replica is ready', () => {
-  const policy = createPolicy('skyserve', { targetConcurrency: 2, maxReplicas: 4, minReplicas: 0, targetQpsPerReplica: 2 });
+  const policy = createPolicy('skyserve', { spec: buildAutoscaleSpec({ targetOngoingRequests: 2, maxReplicas: 4 }), minReplicas: 0, targetQpsPerReplica: 2 });
   const trace = traceFromArrivals(arrivals(Array.from({ length: 60 }, (_, k) => 100_000 + k * 1000)), { durationMs: 200_000 });
   const r = new DeploymentSim(trace, policy, opts({ rejectWhenNoneReady: true })).run();
   assert.ok(r.failedRejected >= 10, `rejected ${r.failedRejected}`);
@@ -82,7 +82,7 @@ test('KPA panics on a burst: it scales out within seconds, well before its 60 s 
   for (let t = 0; t < 120_000; t += 1000) times.push(t); // ~1 concurrent
   for (let t = 120_000; t < 140_000; t += 20) times.push(t); // 50 req/s: ~50 concurrent
   const trace = traceFromArrivals(arrivals(times.sort((a, b) => a - b)), { durationMs: 200_000 });
-  const kpa = createPolicy('kpa', { targetConcurrency: 10, maxReplicas: 20, minReplicas: 1 });
+  const kpa = createPolicy('kpa', { spec: buildAutoscaleSpec({ targetOngoingRequests: 10, maxReplicas: 20 }), minReplicas: 1 });
   const r = new DeploymentSim(trace, kpa, opts({ initialReplicas: 1 })).run();
   const tl = r.timeline;
   const firstBig = tl.t.findIndex((t, i) => t >= 120_000 && tl.ready[i] + tl.starting[i] >= 5);

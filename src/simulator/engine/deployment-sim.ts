@@ -12,7 +12,8 @@
  */
 import type { InferscaleError } from '../../core/errors.js';
 import { interTokenMs, prefillMs } from '../../engines/sim/service-model.js';
-import type { PolicyInput, ScalingPolicy } from '../../autoscaler/types.js';
+import type { ScalingPolicy } from '../../autoscaler/types.js';
+import { buildPolicyInput } from '../../controller/policy-input.js';
 import { Admission } from '../../gateway/admission.js';
 import { deriveSeed, hashString, mulberry32, type Rand } from '../random.js';
 import type { Trace } from '../traces/trace.js';
@@ -213,8 +214,8 @@ export class DeploymentSim {
     const arrival = this.t0 + this.trace.at[i];
     this.ttft[i] = first - arrival;
     this.e2e[i] = done - arrival;
-    this.tracker.firstToken(first, first - arrival, now - arrival, pre, this.trace.promptTokens[i]);
-    this.tracker.completion(done, done - now, c > 1 ? itl : NaN);
+    this.tracker.firstToken(first, first - arrival, now - arrival, this.trace.promptTokens[i]);
+    this.tracker.completion(done, done - now, c, done - first);
     this.clock.push(done, EV_DONE, r, i);
   }
 
@@ -237,14 +238,18 @@ export class DeploymentSim {
 
   private decide(now: number, warm: boolean): void {
     const set = this.set;
-    const input: PolicyInput = {
+    const input = buildPolicyInput({
       now,
       samples: this.tracker.samples,
-      replicas: { ready: set.ready, starting: set.starting, draining: set.draining, desired: set.desired },
+      ready: set.ready,
+      starting: set.starting,
+      draining: set.draining,
+      desired: set.desired,
       coldStartMs: this.o.coldStartMs,
-      heldAtZero: set.ready === 0 ? this.admission.queued : 0,
+      queued: this.admission.queued,
       history: this.tracker.history.history(),
-    };
+      // no quota or GPU inventory here: placeableReplicas stays unbounded
+    });
     const res = this.policy.decide(input, this.policyState);
     this.policyState = res.state;
     this.lastDecisionAt = now;

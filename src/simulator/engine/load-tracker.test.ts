@@ -7,12 +7,12 @@ test('samples: time-averaged running count, queue, arrivals and TTFT p95 of firs
   t.integrate(250, 0);
   t.integrate(1000, 4); // 4 running for 750 ms
   t.arrivals = 3;
-  t.firstToken(500, 120, 100, 20, 200); // waited 100 ms for a slot, then 20 ms of prefill for 200 tokens
-  t.firstToken(900, 80, 0, 80, 800);
+  t.firstToken(500, 120, 100, 200); // waited 100 ms for a slot, then 20 ms of prefill for 200 tokens
+  t.firstToken(900, 80, 0, 800);
   t.firstToken(1500, 999); // next interval (no split known: all of it counts as wait)
-  t.completion(950, 400, 12);
-  t.completion(990, 30, NaN); // one token: no inter-token latency
-  t.completion(1200, 500, 15); // next interval
+  t.completion(950, 400, 11, 120); // 10 gaps of 12 ms
+  t.completion(990, 30, 1, 0); // one token: no inter-token latency
+  t.completion(1200, 500, 16, 225); // next interval
   const s = t.sample(1000, 2);
   assert.deepEqual(s, {
     at: 1000, ongoing: 3, queued: 2, arrivals: 3, ttftP95Ms: 120,
@@ -23,7 +23,8 @@ test('samples: time-averaged running count, queue, arrivals and TTFT p95 of firs
   assert.equal(s2.waitP95Ms, 999);
   assert.equal(s2.completions, 1);
   assert.equal(s2.arrivals, 0);
-  assert.equal(t.sample(3000, 0).completions, undefined);
+  assert.equal(t.sample(3000, 0).completions, 0);
+  assert.equal(t.sample(4000, 0).ttftP95Ms, undefined, 'a window is emptied by its sample');
 });
 
 test('idle samples: one per second, the window stays bounded, the history still sees every second', () => {

@@ -1,11 +1,16 @@
 /**
  * What the simulator measures for the policy, like the live gateway does every second: the time-averaged
- * number of running requests, the queue at sample time, arrivals, and the p95 TTFT of the first tokens
- * produced in the interval. Samples go into a window the policy reads (PolicyInput.samples) and into the
- * shared DemandHistory (5-minute DemandPoints for forecasting over multi-day traces).
+ * number of running requests, the queue at sample time, arrivals, and what the first tokens and the
+ * completions due in the interval measured. Those go into a gateway Window (src/gateway/window-stats.ts)
+ * as the gateway records them, and the window becomes a LoadSample by the history sampler's own
+ * `intervalSample` (src/history/window.ts). Samples go into a window the policy reads
+ * (PolicyInput.samples) and into the shared DemandHistory (5-minute DemandPoints for forecasting over
+ * multi-day traces).
  */
 import { DemandHistory } from '../../autoscaler/window.js';
 import type { LoadSample } from '../../autoscaler/types.js';
+import { emptyWindow, recordCompletion, recordFirstToken, WINDOW_TOTALS } from '../../gateway/window-stats.js';
+import { intervalSample } from '../../history/window.js';
 
 export class LoadTracker {
   /** oldest first; appended to, and replaced by a shorter copy (never spliced) when it grows past 2x keep */
@@ -14,16 +19,17 @@ export class LoadTracker {
   arrivals = 0;
   private area = 0;
   private lastT: number;
+  /** the interval's measurements, as the gateway keeps them */
+  private readonly window = emptyWindow();
+  /** first tokens and completions simulated ahead of time, recorded once their time has come */
   private ftAt: number[] = [];
-  private ftVal: number[] = [];
+  private ftTtft: number[] = [];
   private ftWait: number[] = [];
-  private ftPrefill: number[] = [];
   private ftPrompt: number[] = [];
   private doneAt: number[] = [];
-  private doneService: number[] = [];
-  private doneItl: number[] = [];
-  private readonly tmp: number[] = [];
-  private readonly tmp2: number[] = [];
+  private doneSlot: number[] = [];
+  private doneTokens: number[] = [];
+  private doneSinceFirst: number[] = [];
   private readonly keep: number;
 
   constructor(
@@ -43,27 +49,32 @@ export class LoadTracker {
     this.lastT = t;
   }
 
-  /** A request's first token comes out at `at` after `ttftMs`: `waitMs` for a slot, then `prefillMs` for `promptTokens`. */
-  firstToken(at: number, ttftMs: number, waitMs = ttftMs, prefillMs = 0, promptTokens = 0): void {
+  /** A request's first token comes out at `at` after `ttftMs`, of which `waitMs` for a slot, for `promptTokens`. */
+  firstToken(at: number, ttftMs: number, waitMs = ttftMs, promptTokens = 0): void {
     this.ftAt.push(at);
-    this.ftVal.push(ttftMs);
+    this.ftTtft.push(ttftMs);
     this.ftWait.push(waitMs);
-    this.ftPrefill.push(prefillMs);
     this.ftPrompt.push(promptTokens);
   }
 
-  /** A request finishes at `at` after holding its slot `serviceMs`, at `itlMs` per token (NaN: one token). */
-  completion(at: number, serviceMs: number, itlMs: number): void {
+  /** A request of `tokens` tokens finishes at `at` after holding its slot `slotMs`, `sinceFirstTokenMs` after its first token. */
+  completion(at: number, slotMs: number, tokens: number, sinceFirstTokenMs: number): void {
     this.doneAt.push(at);
-    this.doneService.push(serviceMs);
-    this.doneItl.push(itlMs);
+    this.doneSlot.push(slotMs);
+    this.doneTokens.push(tokens);
+    this.doneSinceFirst.push(sinceFirstTokenMs);
   }
 
   /** Closes the interval ending at t (integrate(t, ...) first). */
   sample(t: number, queued: number): LoadSample {
-    const s: LoadSample = { at: t, ongoing: this.area / this.intervalMs, queued, arrivals: this.arrivals };
-    this.takeFirstTokens(t, s);
-    this.takeCompletions(t, s);
+    const w = this.window;
+    w.arrivals = this.arrivals;
+    this.takeFirstTokens(t);
+    this.takeCompletions(t);
+    const s = intervalSample(w, t, this.area / this.intervalMs, queued);
+    for (const k of WINDOW_TOTALS) w[k] = 0;
+    w.ttftMs.length = 0;
+    w.waitMs.length = 0;
     this.area = 0;
     this.arrivals = 0;
     this.push(s);
@@ -92,75 +103,43 @@ export class LoadTracker {
     if (buf.length >= 2 * this.keep) this.samples = buf.slice(buf.length - this.keep);
   }
 
-  /** The TTFT p95, its wait p95 and the mean prefill and prompt of the first tokens due by t, into s. */
-  private takeFirstTokens(t: number, s: LoadSample): void {
+  /** The first tokens due by t go into the window; the later ones stay pending. */
+  private takeFirstTokens(t: number): void {
     const at = this.ftAt;
     const n = at.length;
     if (n === 0) return;
-    const { ftVal: val, ftWait: wait, ftPrefill: pre, ftPrompt: prompt, tmp } = this;
-    const waits = this.tmp2;
-    tmp.length = 0;
-    waits.length = 0;
+    const { ftTtft: ttft, ftWait: wait, ftPrompt: prompt, window } = this;
     let w = 0;
-    let preSum = 0;
-    let promptSum = 0;
     for (let i = 0; i < n; i++) {
-      if (at[i] <= t) {
-        tmp.push(val[i]);
-        waits.push(wait[i]);
-        preSum += pre[i];
-        promptSum += prompt[i];
-      } else {
+      if (at[i] <= t) recordFirstToken(window, ttft[i], wait[i], prompt[i]);
+      else {
         at[w] = at[i];
-        val[w] = val[i];
+        ttft[w] = ttft[i];
         wait[w] = wait[i];
-        pre[w] = pre[i];
         prompt[w] = prompt[i];
         w++;
       }
     }
-    at.length = val.length = wait.length = pre.length = prompt.length = w;
-    const k = tmp.length;
-    if (k === 0) return;
-    const rank = Math.max(0, Math.ceil(0.95 * k) - 1);
-    tmp.sort((a, b) => a - b);
-    waits.sort((a, b) => a - b);
-    s.ttftP95Ms = tmp[rank];
-    s.waitP95Ms = waits[rank];
-    s.prefillMs = preSum / k;
-    s.promptTokens = promptSum / k;
+    at.length = ttft.length = wait.length = prompt.length = w;
   }
 
-  /** Completions due by t: their count, mean slot time and mean inter-token latency, into s. */
-  private takeCompletions(t: number, s: LoadSample): void {
+  /** The completions due by t go into the window; the later ones stay pending. */
+  private takeCompletions(t: number): void {
     const at = this.doneAt;
     const n = at.length;
     if (n === 0) return;
-    const { doneService: svc, doneItl: itl } = this;
+    const { doneSlot: slot, doneTokens: tokens, doneSinceFirst: since, window } = this;
     let w = 0;
-    let k = 0;
-    let svcSum = 0;
-    let itlSum = 0;
-    let itlN = 0;
     for (let i = 0; i < n; i++) {
-      if (at[i] <= t) {
-        k++;
-        svcSum += svc[i];
-        if (itl[i] === itl[i]) {
-          itlSum += itl[i];
-          itlN++;
-        }
-      } else {
+      if (at[i] <= t) recordCompletion(window, slot[i], tokens[i], since[i]);
+      else {
         at[w] = at[i];
-        svc[w] = svc[i];
-        itl[w] = itl[i];
+        slot[w] = slot[i];
+        tokens[w] = tokens[i];
+        since[w] = since[i];
         w++;
       }
     }
-    at.length = svc.length = itl.length = w;
-    if (k === 0) return;
-    s.completions = k;
-    s.serviceMs = svcSum / k;
-    if (itlN) s.itlMs = itlSum / itlN;
+    at.length = slot.length = tokens.length = since.length = w;
   }
 }

@@ -1,13 +1,19 @@
 /**
  * The replicas of one simulated deployment and the controller's way of changing them: scale-up starts
- * replicas that become routable after the cold start; scale-down stops starting replicas first (newest
- * first), then drains ready replicas with the fewest requests in flight (they finish what they have, then
- * stop). Billing runs from a replica's start to its stop, times gpuCount.
+ * replicas that become routable after the cold start; scale-down takes its victims in the live controller's
+ * order (src/controller/victims.ts): starting replicas first (newest first), then ready replicas with the
+ * fewest requests in flight, which drain (they finish what they have, then stop). Billing runs from a replica's start to its stop, times gpuCount.
  */
+import { victimOrder, type VictimFacts } from '../../controller/victims.js';
 import type { EventClock } from './event-clock.js';
 import { DRAINING, READY, SimReplica, STARTING, STOPPED, Timeline } from './replica.js';
 
 export const EV_READY_KIND = 2;
+
+/** A starting or ready replica as the shared victim order reads it. */
+function victimFacts(r: SimReplica): VictimFacts {
+  return { stage: r.state === READY ? 'ready' : 'starting', inflight: r.inflight, createdAt: r.startedAt };
+}
 
 export class ReplicaSet {
   readonly timeline = new Timeline();
@@ -46,26 +52,22 @@ export class ReplicaSet {
     if (desired > capacity) {
       for (let k = capacity; k < desired; k++) this.startOne(now, warm, coldStartMs);
     } else {
-      let remove = capacity - desired;
-      while (remove > 0 && this.startingList.length > 0) {
-        const r = this.startingList.pop() as SimReplica;
-        r.readyEvent?.cancel();
-        r.readyEvent = null;
-        this.starting--;
-        this.stopBilling(r, now);
-        remove--;
-      }
-      while (remove > 0 && this.readyList.length > 0) {
-        let best = this.readyList.length - 1;
-        for (let j = best - 1; j >= 0; j--) if (this.readyList[j].inflight < this.readyList[best].inflight) best = j;
-        const r = this.readyList[best];
-        this.readyList.splice(best, 1);
-        r.routable = false;
-        r.state = DRAINING;
-        this.ready--;
-        this.draining++;
-        if (r.inflight === 0) this.stop(r, now);
-        remove--;
+      const victims = victimOrder([...this.startingList, ...this.readyList], victimFacts).slice(0, capacity - desired);
+      for (const r of victims) {
+        if (r.state === STARTING) {
+          this.startingList.splice(this.startingList.indexOf(r), 1);
+          r.readyEvent?.cancel();
+          r.readyEvent = null;
+          this.starting--;
+          this.stopBilling(r, now);
+        } else {
+          this.readyList.splice(this.readyList.indexOf(r), 1);
+          r.routable = false;
+          r.state = DRAINING;
+          this.ready--;
+          this.draining++;
+          if (r.inflight === 0) this.stop(r, now);
+        }
       }
       this.onReadyChange(this.readyList);
     }
