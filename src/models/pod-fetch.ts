@@ -51,24 +51,33 @@ async function sha256Of(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Downloads `url` to `out` unless a file with the expected hash is there; returns what happened. */
-export async function fetchForPod(o: { url: string; out: string; sha256?: string; headers?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal }): Promise<'kept' | 'fetched'> {
+/**
+ * Downloads `url` to `out` unless a file with the expected hash is there; returns what happened. Under the
+ * lock `out.lock`: a cache shared by the pods of a node has one writer of a file at a time.
+ */
+export async function fetchForPod(o: { url: string; out: string; sha256?: string; headers?: Record<string, string>; log: (line: string) => void; signal?: AbortSignal; clock?: Clock }): Promise<'kept' | 'fetched'> {
   mkdirSync(dirname(o.out), { recursive: true });
-  if (existsSync(o.out) && (!o.sha256 || (await sha256Of(o.out)) === o.sha256)) {
+  const clock = o.clock ?? systemClock;
+  const kept = async () => {
+    if (!existsSync(o.out) || (o.sha256 && (await sha256Of(o.out)) !== o.sha256)) return false;
     o.log(`model file ${o.out} is already there${o.sha256 ? ' with the expected sha256' : ''}`);
-    return 'kept';
-  }
-  let last = 0;
-  const r = await downloadFile({
-    dest: o.out, open: httpOpener(o.url, o.headers), clock: systemClock, signal: o.signal ?? new AbortController().signal, expectedSha256: o.sha256,
-    onProgress: (done, total) => {
-      if (done - last < 256 << 20 && done !== total) return;
-      last = done;
-      o.log(`fetched ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB` : ''}`);
-    },
+    return true;
+  };
+  if (await kept()) return 'kept';
+  return withDirLock(`${o.out}.lock`, `${hostname()} pid ${process.pid}`, { clock, signal: o.signal, onWait: (h) => o.log(`another pod on this node is fetching ${o.out} (lock ${h}): waiting`) }, async () => {
+    if (await kept()) return 'kept';
+    let last = 0;
+    const r = await downloadFile({
+      dest: o.out, open: httpOpener(o.url, o.headers), clock, signal: o.signal ?? new AbortController().signal, expectedSha256: o.sha256,
+      onProgress: (done, total) => {
+        if (done - last < 256 << 20 && done !== total) return;
+        last = done;
+        o.log(`fetched ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB` : ''}`);
+      },
+    });
+    o.log(`model file ${o.out}: ${r.size} bytes, sha256 ${r.sha256}`);
+    return 'fetched' as const;
   });
-  o.log(`model file ${o.out}: ${r.size} bytes, sha256 ${r.sha256}`);
-  return 'fetched';
 }
 
 /** The manifest a complete repository directory holds: the files it was checked to have. */
