@@ -61,7 +61,7 @@ export function selectFiles(files: readonly RepoFile[], include: readonly string
   return files.filter((f) => res.some(({ re }) => re.test(f.path)));
 }
 
-async function getJson(url: string, repo: string, what: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; errorCode: string; body: unknown }> {
+async function getJson(url: string, repo: string, what: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; errorCode: string; body: unknown; next?: string }> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: signal ?? AbortSignal.timeout(30_000) });
@@ -70,7 +70,9 @@ async function getJson(url: string, repo: string, what: string, headers: Record<
   }
   const errorCode = res.headers.get('x-error-code') ?? '';
   const body = res.ok ? await res.json().catch(() => undefined) : await res.body?.cancel();
-  return { status: res.status, errorCode, body };
+  // the tree listing comes in pages: `Link: <URL>; rel="next"`
+  const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+  return { status: res.status, errorCode, body, next: next ? new URL(next, url).href : undefined };
 }
 
 function hubError(repo: string, revision: string, status: number, errorCode: string, hasToken: boolean): InferscaleError {
@@ -102,10 +104,16 @@ export async function resolveRepo(o: { endpoint: string; repo: string; revision:
   if (info.status !== 200) throw hubError(o.repo, o.revision, info.status, info.errorCode, hasToken);
   const meta = (info.body ?? {}) as { sha?: unknown; gated?: unknown };
   if (typeof meta.sha !== 'string' || !/^[0-9a-f]{40}$/.test(meta.sha)) throw new InferscaleError('upstream_error', `hf:${o.repo}: the Hub's revision answer has no commit sha`, { reason: 'hf_http' });
-  const tree = await getJson(`${o.endpoint}/api/models/${o.repo}/tree/${meta.sha}?recursive=true`, o.repo, 'file list', o.headers, o.signal);
-  if (tree.status !== 200 || !Array.isArray(tree.body)) throw hubError(o.repo, meta.sha, tree.status, tree.errorCode, hasToken);
+  const entries: TreeEntry[] = [];
+  for (let url: string | undefined = `${o.endpoint}/api/models/${o.repo}/tree/${meta.sha}?recursive=true`, pages = 0; url; pages++) {
+    if (pages >= 1000) throw new InferscaleError('upstream_error', `hf:${o.repo}: more than 1000 pages of files`, { reason: 'hf_http' });
+    const page = await getJson(url, o.repo, 'file list', o.headers, o.signal);
+    if (page.status !== 200 || !Array.isArray(page.body)) throw hubError(o.repo, meta.sha, page.status, page.errorCode, hasToken);
+    entries.push(...(page.body as TreeEntry[]));
+    url = page.next && new URL(page.next).origin === new URL(o.endpoint).origin ? page.next : undefined;
+  }
   const all: RepoFile[] = [];
-  for (const e of tree.body as TreeEntry[]) {
+  for (const e of entries) {
     if (e.type !== 'file' || typeof e.path !== 'string' || typeof e.size !== 'number') continue;
     if (e.path.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new InferscaleError('upstream_error', `hf:${o.repo}: unsafe path ${JSON.stringify(e.path)} in the file list`, { reason: 'hf_http' });
     const lfs = e.lfs && typeof e.lfs.oid === 'string' ? e.lfs.oid.toLowerCase() : undefined;

@@ -51,6 +51,7 @@ function service(env: NodeJS.ProcessEnv = {}, dbPath = ':memory:') {
 
 test('hf:ORG/REPO@REV stores every file at the pinned commit: size before it starts, LFS sha256 checked, show lists files', async () => {
   const { svc, dataDir } = service();
+  hub.treePageSize = 2; // the listing comes in pages, followed through their Link headers
   try {
     const created = await svc.create({ name: 'llm', from: 'hf:org/llm@v1' });
     assert.equal(created.revision, V1, 'the tag is resolved to its commit');
@@ -69,7 +70,11 @@ test('hf:ORG/REPO@REV stores every file at the pinned commit: size before it sta
     // a repository is a directory for vllm, sglang and command; llamacpp needs a GGUF in it
     assert.equal(svc.launchPath('vllm', 'llm'), m.path);
     assert.throws(() => svc.launchPath('llamacpp', 'llm'), /holds no GGUF file/);
+    assert.ok(hub.seen.filter((s) => s.path === `/api/models/org/llm/tree/${V1}`).length >= 2, 'several pages');
+    // pods fetch it themselves at the pinned commit, into a directory named for the repository and commit
+    assert.deepEqual(svc.podModel('vllm', 'llm'), { url: `${hub.url}/org/llm`, fileName: `org--llm--${V1}`, sha256: null, auth: 'hf', repo: { revision: V1, include: [] } });
   } finally {
+    hub.treePageSize = 1000;
     await svc.close();
   }
 });

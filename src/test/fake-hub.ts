@@ -47,6 +47,8 @@ export interface FakeHub {
   bytesServed: number;
   /** redirect LFS files to the CDN origin, as the Hub does */
   lfsOnCdn: boolean;
+  /** tree entries per page (the Hub pages with `Link: <...&cursor=...>; rel="next"`) */
+  treePageSize: number;
   /** the next GET of `path` (a repository file path) sends `afterBytes` of its body, then drops or hangs */
   interrupt(path: string, afterBytes: number, mode: 'drop' | 'hang'): void;
   /** resolves once an interrupt has cut a body */
@@ -146,11 +148,15 @@ export async function startFakeHub(): Promise<FakeHub> {
       if (!r) return error(res, 401, 'RepoNotFound', 'Repository not found');
       const sha = commitOf(r, decodeURIComponent(api[3]));
       if (!sha) return error(res, 404, 'RevisionNotFound', `Invalid rev id: ${api[3]}`);
-      res.writeHead(200, { 'content-type': 'application/json' });
       if (api[2] === 'tree') {
-        if (!/(^|&)recursive=(true|1)(&|$)/.test(query)) return void res.end(JSON.stringify(treeEntries(r.files.filter((f) => !f.path.includes('/')))));
-        return void res.end(JSON.stringify(treeEntries(r.files)));
+        const all = treeEntries(/(^|&)recursive=(true|1)(&|$)/.test(query) ? r.files : r.files.filter((f) => !f.path.includes('/')));
+        const from = Number(/(?:^|&)cursor=(\d+)/.exec(query)?.[1] ?? 0);
+        const to = from + hub.treePageSize;
+        if (to < all.length) res.setHeader('link', `<${hub.url}${path}?${query.replace(/&?cursor=\d+/, '')}&cursor=${to}>; rel="next"`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(all.slice(from, to)));
       }
+      res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ _id: sha.slice(0, 24), id: api[1], modelId: api[1], private: false, gated: r.token ? 'manual' : false, sha, siblings: r.files.map((f) => ({ rfilename: f.path })) }));
     }
     const found = findFile(path);
@@ -182,6 +188,7 @@ export async function startFakeHub(): Promise<FakeHub> {
     seen,
     bytesServed: 0,
     lfsOnCdn: false,
+    treePageSize: 1000,
     interrupt(path, afterBytes, mode) {
       cut = { path, afterBytes, mode };
       cutHappened = false;

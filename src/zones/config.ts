@@ -38,7 +38,7 @@ const toleration = z.strictObject({
 });
 
 /**
- * Where replica pods keep the models they fetch (docs/kubernetes.md, "The model cache"): `pod`, an emptyDir
+ * Where replica pods keep the models they fetch (docs/engines.md, "The model cache on Kubernetes"): `pod`, an emptyDir
  * per pod (every cold start fetches); `node`, a hostPath directory shared by the pods of a node (fetched once
  * per node, under a lock); `pvc`, a ReadWriteMany claim shared by every pod of the zone (fetched once).
  */
