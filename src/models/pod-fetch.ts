@@ -14,8 +14,7 @@
  * With `--auth hf` the request carries `Authorization: Bearer $HF_TOKEN` when the pod has that variable
  * (from the zone's hfTokenSecret, named by --token-secret for the error message).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +25,7 @@ import { downloadFile } from './download.js';
 import { withDirLock, type DirLockOptions } from './dir-lock.js';
 import { httpOpener } from './fetch.js';
 import { repoFileUrl, resolveRepo, type RepoFile } from './hub.js';
-import { fetchRepository, isPresent } from './repo-fetch.js';
+import { fetchRepository, isPresent, sha256Of } from './repo-fetch.js';
 
 /** The model a pod fetches: where from, the file name in the model volume, and the hash to check. */
 export interface PodModel {
@@ -44,12 +43,6 @@ export interface PodModel {
 }
 
 export const POD_MODEL_DIR = '/models';
-
-async function sha256Of(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 /**
  * Downloads `url` to `out` unless a file with the expected hash is there; returns what happened. Under the

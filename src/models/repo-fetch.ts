@@ -50,7 +50,7 @@ async function gitBlobSha1(path: string, size: number): Promise<string> {
   return h.digest('hex');
 }
 
-async function sha256Of(path: string): Promise<string> {
+export async function sha256Of(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest('hex');
