@@ -10,7 +10,7 @@ import { InferscaleError } from '../core/errors.js';
 import { openDb } from '../store/db.js';
 import { waitFor } from '../test/harness.js';
 import { commitSha, sha256Hex, startFakeHub, type FakeHub } from '../test/fake-hub.js';
-import { ggufEntry, ModelService } from './service.js';
+import { checkSharedModel, ggufEntry, ModelService } from './service.js';
 import { globToRegExp } from './hub.js';
 
 const MAIN = commitSha('main');
@@ -76,6 +76,34 @@ test('hf:ORG/REPO@REV stores every file at the pinned commit: size before it sta
   } finally {
     hub.treePageSize = 1000;
     await svc.close();
+  }
+});
+
+test('HA: a repository travels in the cluster catalog; a new leader serves it to pods at once and fetches its own copy', async () => {
+  const { svc } = service();
+  const next = service();
+  try {
+    await svc.create({ name: 'cat', from: 'hf:org/llm@v1', include: ['*.json'] });
+    await svc.settled('cat');
+    const env = { INFERSCALE_HF_ENDPOINT: hub.url };
+    // through the ConfigMap as JSON, checked as any catalog entry
+    const catalog = JSON.parse(JSON.stringify(svc.sharedCatalog())).map((m: unknown) => checkSharedModel(m, env));
+    const entry = catalog.find((m: { name: string }) => m.name === 'cat');
+    assert.deepEqual(entry.repo.revision, V1);
+    assert.deepEqual(entry.repo.include, ['*.json']);
+    for (const bad of [{ ...entry.repo, revision: 'main' }, { ...entry.repo, files: [{ path: '../etc/passwd', size: 1 }] }, { ...entry.repo, files: [{ path: 'a', size: 1, sha256: 'x' }] }]) {
+      assert.throws(() => checkSharedModel({ ...entry, repo: bad }, env), (e: InferscaleError) => e.code === 'invalid_argument');
+    }
+    assert.deepEqual(next.svc.adoptShared(catalog), ['cat']);
+    assert.deepEqual(next.svc.podModel('vllm', 'cat')?.repo, { revision: V1, include: ['*.json'] }, 'pods fetch it while the new leader still does');
+    next.svc.resumeInterrupted();
+    await next.svc.settled('cat');
+    const m = next.svc.view('cat');
+    assert.equal(m.state, 'ready', m.stateDetails);
+    assert.deepEqual(readdirSync(m.path).sort(), ['config.json', 'tokenizer.json']);
+  } finally {
+    await svc.close();
+    await next.svc.close();
   }
 });
 

@@ -30,7 +30,10 @@ export interface SharedModel {
   kind: ModelRow['kind'];
   location: string;
   fileName: string;
+  /** a single file's sha256; empty for a repository, which is pinned by `repo` instead */
   sha256: string;
+  /** a Hub repository: its commit, files and include globs */
+  repo?: { revision: string; files: RepoFile[]; include: string[] };
 }
 
 const ADOPTED = 'taken over from the cluster: pods fetch it from its URL; fetching a copy for this server';
@@ -248,12 +251,14 @@ export class ModelService {
     if (m?.kind === 'file' || m?.kind === 'dir') {
       throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local ${m.kind === 'dir' ? 'directory' : 'file'} (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO`, { field: 'modelName' });
     }
-    // known by its URL and hash (e.g. taken over from the cluster): pods can fetch it while this server still does
+    // known by its URL and hash, or a repository by its commit (e.g. taken over from the cluster): pods can
+    // fetch it while this server still does
     const auth = m?.kind === 'hf' ? { auth: 'hf' as const } : {};
-    if (m?.state === 'downloading' && m.expectedSha256) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256, ...auth };
-    this.assertUsable(engine, modelName);
+    const files = m && repoFiles(m);
+    const pinned = m?.state === 'downloading' && (m.expectedSha256 || (files && m.revision));
+    if (m && pinned && !files) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256, ...auth };
+    if (!pinned) this.assertUsable(engine, modelName);
     if (!m) return undefined;
-    const files = repoFiles(m);
     if (files && m.revision) {
       const [org, repo] = new URL(m.location).pathname.split('/').filter(Boolean).slice(-2);
       const include: string[] = m.includeJson ? JSON.parse(m.includeJson) : [];
@@ -262,12 +267,20 @@ export class ModelService {
     return { url: m.location, fileName: m.fileName, sha256: m.sha256, ...auth };
   }
 
-  /** The models pods can fetch (from a URL, ready, hash known): what the cluster keeps for the next leader (HA). */
+  /**
+   * The models pods can fetch (from a URL, ready, hash known; or a Hub repository, ready, at its commit): what
+   * the cluster keeps for the next leader (HA).
+   */
   sharedCatalog(): SharedModel[] {
-    return this.store
-      .list()
-      .filter((m) => m.kind !== 'file' && m.kind !== 'dir' && m.filesJson === null && m.state === 'ready' && m.sha256)
-      .map((m) => ({ name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, sha256: m.sha256! }));
+    const out: SharedModel[] = [];
+    for (const m of this.store.list()) {
+      if (m.kind === 'file' || m.kind === 'dir' || m.state !== 'ready') continue;
+      const base = { name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName };
+      const files = repoFiles(m);
+      if (files && m.revision) out.push({ ...base, sha256: '', repo: { revision: m.revision, files, include: m.includeJson ? JSON.parse(m.includeJson) : [] } });
+      else if (!files && m.sha256) out.push({ ...base, sha256: m.sha256 });
+    }
+    return out;
   }
 
   /**
@@ -281,7 +294,8 @@ export class ModelService {
       if (this.store.get(m.name)) continue;
       this.store.insert({
         name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, state: 'downloading', stateDetails: ADOPTED,
-        bytesDone: 0, bytesTotal: null, sha256: null, expectedSha256: m.sha256, tokenSealed: null, revision: null, filesJson: null, includeJson: null, createdAt: now, updatedAt: now,
+        bytesDone: 0, bytesTotal: m.repo ? m.repo.files.reduce((n, f) => n + f.size, 0) : null, sha256: null, expectedSha256: m.repo ? null : m.sha256, tokenSealed: null,
+        revision: m.repo?.revision ?? null, filesJson: m.repo ? JSON.stringify(m.repo.files) : null, includeJson: m.repo?.include.length ? JSON.stringify(m.repo.include) : null, createdAt: now, updatedAt: now,
       });
       added.push(m.name);
     }
@@ -410,7 +424,8 @@ function sameOrigin(a: string, b: string): boolean {
 /**
  * An entry of the cluster's model catalog (the `inferscale-settings` ConfigMap, which anyone who can edit it
  * may change) checked as the API checks a model: a valid name, a plain file name (no path), an http(s)
- * location (a Hugging Face one on the Hugging Face origin), a sha256. Throws invalid_argument.
+ * location (a Hugging Face one on the Hugging Face origin), a sha256, or for a repository its commit and files.
+ * Throws invalid_argument.
  */
 export function checkSharedModel(m: unknown, env: NodeJS.ProcessEnv = process.env): SharedModel {
   const o = (m && typeof m === 'object' ? m : {}) as Record<string, unknown>;
@@ -419,9 +434,30 @@ export function checkSharedModel(m: unknown, env: NodeJS.ProcessEnv = process.en
   if (o.kind !== 'url' && o.kind !== 'hf') throw invalid('kind', 'must be "url" or "hf" (pods fetch the model)');
   if (typeof o.location !== 'string' || !/^https?:\/\//i.test(o.location) || !URL.canParse(o.location)) throw invalid('location', 'must be an http(s) URL');
   if (o.kind === 'hf' && !sameOrigin(o.location, hfEndpoint(env))) throw invalid('location', `a Hugging Face model must come from ${hfEndpoint(env)}`);
-  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) throw invalid('sha256', 'must be 64 lowercase hex digits');
   if (typeof o.source !== 'string' || o.source.length > 4096) throw invalid('source', 'must be a string');
-  return { name, source: o.source, kind: o.kind, location: o.location, fileName: o.fileName, sha256: o.sha256 };
+  const kind: SharedModel['kind'] = o.kind;
+  const base = { name, source: o.source, kind, location: o.location, fileName: o.fileName };
+  if (o.repo !== undefined) return { ...base, sha256: '', repo: checkSharedRepo(o.kind, o.repo) };
+  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) throw invalid('sha256', 'must be 64 lowercase hex digits');
+  return { ...base, sha256: o.sha256 };
+}
+
+/** A catalog repository: a Hub commit, safe relative paths, sizes, hashes in hex. Throws invalid_argument. */
+function checkSharedRepo(kind: string, raw: unknown): NonNullable<SharedModel['repo']> {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  if (kind !== 'hf') throw invalid('repo', 'only a Hugging Face model can be a repository');
+  if (typeof r.revision !== 'string' || !/^[0-9a-f]{40}$/.test(r.revision)) throw invalid('repo.revision', 'must be a commit sha (40 hex digits)');
+  if (!Array.isArray(r.include) || !r.include.every((g) => typeof g === 'string' && g.length <= 256)) throw invalid('repo.include', 'must be a list of globs');
+  if (!Array.isArray(r.files) || !r.files.length || r.files.length > 100_000) throw invalid('repo.files', 'must be a non-empty list');
+  const files = r.files.map((f: Record<string, unknown>): RepoFile => {
+    const path = f?.path;
+    if (typeof path !== 'string' || path.startsWith('/') || path.split('/').some((p) => p === '' || p === '.' || p === '..')) throw invalid('repo.files', `unsafe path ${JSON.stringify(path)}`);
+    if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) throw invalid('repo.files', `${path}: size must be a byte count`);
+    if (f.sha256 !== undefined && (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256))) throw invalid('repo.files', `${path}: sha256 must be 64 hex digits`);
+    if (f.gitOid !== undefined && (typeof f.gitOid !== 'string' || !/^[0-9a-f]{40}$/.test(f.gitOid))) throw invalid('repo.files', `${path}: gitOid must be 40 hex digits`);
+    return { path, size: f.size, ...(f.sha256 ? { sha256: f.sha256 as string } : {}), ...(f.gitOid ? { gitOid: f.gitOid as string } : {}) };
+  });
+  return { revision: r.revision, files, include: r.include as string[] };
 }
 
 /** Link-local (IPv4 169.254/16, IPv6 fe80::/10, IPv4-mapped) and well-known cloud metadata endpoints. */
