@@ -152,6 +152,12 @@ describe('a vLLM deployment of a model repository, with the zone\'s model cache'
     assert.deepEqual(own.volumes!.find((v) => v.name === 'models'), { name: 'models', emptyDir: {} });
   });
 
+  it('llamacpp loads the GGUF inside a repository (the first part of a split GGUF)', () => {
+    const gguf = { ...model, repo: { ...model.repo, include: ['*.gguf'], entry: 'q4/m-00001-of-00002.gguf' } };
+    const engine = renderWorkload(testZone({ modelCache: { type: 'node', path: '/cache' }, images } as never), spec({ driver: engineDriver('llamacpp'), modelName: 'llm', engineParams: '', model: gguf })).deployment.spec!.template.spec!.containers[0];
+    assert.equal(engine.args![engine.args!.indexOf('--model-path') + 1], `/models/${model.fileName}/q4/m-00001-of-00002.gguf`);
+  });
+
   it('a single file in a shared cache is kept under its sha256, so two models with one file name never collide', () => {
     const file = { url: 'https://models.example/tiny.gguf', fileName: 'tiny.gguf', sha256: 'ab'.repeat(32) };
     const init = render({ type: 'node', path: '/cache' }, file).deployment.spec!.template.spec!.initContainers![0];
