@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
 import { waitFor } from '../test/harness.js';
 import { commitSha, sha256Hex, startFakeHub, type FakeHub } from '../test/fake-hub.js';
 import { checkSharedModel, ggufEntry, ModelService } from './service.js';
@@ -45,7 +46,7 @@ after(async () => {
 let n = 0;
 function service(env: NodeJS.ProcessEnv = {}, dbPath = ':memory:') {
   const dataDir = join(dir, `data-${n++}`);
-  const svc = new ModelService({ db: openDb(dbPath), clock: systemClock, dataDir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url, ...env }, download: { backoffMs: 5 }, allowPrivateSources: true });
+  const svc = new ModelService({ db: openDb(dbPath, SCHEMA), clock: systemClock, dataDir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url, ...env }, download: { backoffMs: 5 }, allowPrivateSources: true });
   return { svc, dataDir };
 }
 
@@ -172,7 +173,7 @@ test('a repository download cut by a server stop resumes at the next start: the 
   await first.svc.close(); // the server stops mid-file
   hub.release();
   assert.equal(first.svc.view('big').state, 'downloading');
-  const second = new ModelService({ db: openDb(dbPath), clock: systemClock, dataDir: first.dataDir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url }, allowPrivateSources: true });
+  const second = new ModelService({ db: openDb(dbPath, SCHEMA), clock: systemClock, dataDir: first.dataDir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url }, allowPrivateSources: true });
   try {
     second.resumeInterrupted();
     await second.settled('big');
