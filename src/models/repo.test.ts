@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
-import { openDb } from '../store/db.js';
+import Database from 'better-sqlite3';
+import { migrate, openDb } from '../store/db.js';
+import { MODEL_MIGRATIONS, ModelStore, repoFiles } from './model-store.js';
 import { SCHEMA } from '../store/schema.js';
 import { waitFor } from '../test/harness.js';
 import { commitSha, sha256Hex, startFakeHub, type FakeHub } from '../test/fake-hub.js';
@@ -219,4 +221,13 @@ test('globs read as fnmatch; the GGUF entry of a repository', () => {
   assert.equal(globToRegExp('*.json').test('model.bin'), false);
   assert.equal(ggufEntry('m', [{ path: 'x.gguf', size: 1 }, { path: 'README.md', size: 1 }]), 'x.gguf');
   assert.throws(() => ggufEntry('m', [{ path: 'a.gguf', size: 1 }, { path: 'b.gguf', size: 1 }]), /2 GGUF files/);
+});
+
+test('a model store from before repositories migrates: its single-file models read back with no revision or files', () => {
+  const db = new Database(':memory:');
+  migrate(db, [MODEL_MIGRATIONS], { models: 1 });
+  db.prepare(`INSERT INTO models (name, source, kind, location, file_name, state, bytes_done, sha256, created_at, updated_at) VALUES ('old', '/m.gguf', 'file', '/m.gguf', 'm.gguf', 'ready', 3, ?, 1, 1)`).run('ab'.repeat(32));
+  migrate(db, [MODEL_MIGRATIONS]);
+  const m = new ModelStore(db).get('old')!;
+  assert.deepEqual([m.fileName, m.revision, m.filesJson, m.includeJson, repoFiles(m)], ['m.gguf', null, null, null, null]);
 });
