@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { waitFor } from '../test/harness.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
@@ -28,6 +29,13 @@ test('one holder at a time; released however the work ends; a lock its holder st
     assert.equal(existsSync(lock), false);
     await assert.rejects(withDirLock(lock, 'x', o, async () => Promise.reject(new Error('boom'))), /boom/);
     assert.equal(existsSync(lock), false, 'released after a failure');
+    // a live holder keeps its lock fresh: its mtime moves while it works
+    const held = await withDirLock(lock, 'slow', o, async () => {
+      const first = statSync(lock).mtimeMs;
+      await waitFor(() => statSync(lock).mtimeMs > first, { what: 'a heartbeat', intervalMs: 10 });
+      return 'refreshed';
+    });
+    assert.equal(held, 'refreshed');
     // a holder killed mid-fetch leaves its lock file: once older than staleMs it is taken over
     writeFileSync(lock, 'dead pod');
     const old = new Date(Date.now() - 60_000);

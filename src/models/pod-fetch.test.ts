@@ -105,6 +105,14 @@ test('a repository in a node cache: fetched once, the next pod fetches 0 bytes, 
     assert.deepEqual([a.fetchedFiles + b.fetchedFiles, a.files, b.files], [4, 4, 4]);
     assert.equal(hub.bytesServed - before, total, 'each file fetched once');
     assert.equal(existsSync(`${fresh}.lock`), false, 'the lock is released');
+    // the same with two processes, as two init containers on one node are
+    const procs = join(cache, 'procs');
+    const at = hub.bytesServed;
+    const args = ['--repo', `${hub.url}/org/llm`, '--revision', sha, '--out', procs, '--auth', 'hf'];
+    const both = await Promise.all([run(args, { HF_TOKEN: 'hf_pod' }), run(args, { HF_TOKEN: 'hf_pod' })]);
+    for (const r of both) assert.equal(r.status, 0, r.stderr);
+    assert.equal(hub.bytesServed - at, total, 'two processes: each file fetched once');
+    assert.equal(both.filter((r) => /4 of 4 files fetched now/.test(r.stdout)).length, 1, both.map((r) => r.stdout).join('\n'));
   } finally {
     await hub.close();
   }
