@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from '../cli/client.js';
 import { keyValues, output, table, type OutputFormat } from '../cli/format.js';
 import { formatBytes, type ModelView } from './view.js';
+import { progressLine, type ProgressSample } from './progress-line.js';
 
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
@@ -23,22 +24,44 @@ export function showModel(m: ModelView): string {
     ['Size', m.sizeBytes === null ? null : `${formatBytes(m.sizeBytes)} (${m.sizeBytes} bytes)`],
     ['SHA256', m.sha256],
     ['Source', m.source],
+    ['Revision', m.revision],
     ['Path', m.state === 'ready' ? m.path : null],
     ['Used By', m.usedBy.join(', ')],
     ['Created', m.createdAt],
     ['Updated', m.updatedAt],
-  ]);
+  ]) + (m.files ? `\n\n${table(['FILE', 'SIZE', 'SHA256'], m.files.map((f) => [f.path, formatBytes(f.size), f.sha256?.slice(0, 12) ?? '-']))}` : '');
 }
 
+/** What is about to be fetched, shown before it starts. */
+export function announce(m: ModelView): string {
+  const what = m.files ? `${m.files.length} file${m.files.length === 1 ? '' : 's'}${m.revision ? ` at revision ${m.revision}` : ''}` : 'one file';
+  return `${m.name}: ${what}, ${m.sizeBytes === null ? 'size unknown' : formatBytes(m.sizeBytes)}`;
+}
+
+/** Polls until ready; progress is one rewritten line on a TTY (bytes, rate, ETA), a line per change otherwise. */
 async function waitReady(name: string, timeoutMs: number): Promise<ModelView> {
   const deadline = Date.now() + timeoutMs;
+  const tty = process.stderr.isTTY === true;
   let last = '';
+  let first: ProgressSample | undefined;
+  let lastPlain = 0;
   for (;;) {
     const m = await client().call<ModelView>('GET', `/models/${encodeURIComponent(name)}`);
-    const line = m.state === 'downloading' ? `downloading: ${m.progressText}` : m.state;
-    if (line !== last) process.stderr.write(`${name}: ${line}\n`);
-    last = line;
-    if (m.state === 'ready') return m;
+    const now = { at: Date.now(), done: m.bytesDone };
+    first ??= now;
+    if (m.state === 'downloading') {
+      const line = `${name}: ${progressLine(first, now, m.sizeBytes)}`;
+      if (tty) process.stderr.write(`\r${line.padEnd(last.length)}`);
+      else if (now.at - lastPlain >= 5_000 || last === '') {
+        process.stderr.write(`${line}\n`);
+        lastPlain = now.at;
+      }
+      last = line;
+    } else if (tty && last) process.stderr.write('\n');
+    if (m.state === 'ready') {
+      process.stderr.write(`${name}: ready\n`);
+      return m;
+    }
     if (m.state === 'error') throw new ApiError(500, 'model_error', `model ${name} failed: ${m.stateDetails}`);
     if (Date.now() > deadline) throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (${m.progressText}); the download goes on in the server`);
     await new Promise((r) => setTimeout(r, 500));
@@ -51,7 +74,8 @@ export function modelCommand(): Command {
   cmd
     .command('create <name>')
     .description('store a model from a file, an http(s) URL or the Hugging Face Hub (waits until stored unless --no-wait)')
-    .requiredOption('--from <source>', 'PATH | URL | hf:ORG/REPO[/FILE] (a path is read by the server machine)')
+    .requiredOption('--from <source>', 'PATH | DIR | URL | hf:ORG/REPO[@REVISION][/FILE] (hf:ORG/REPO or a directory: the whole repository; a path is read by the server machine)')
+    .option('--include <glob>', 'repositories: keep only the files a glob matches (repeatable), e.g. --include "*.json" --include "*.safetensors"', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--sha256 <hex>', 'expected checksum: a mismatch fails the download')
     .option('--hf-token <token>', 'Hugging Face token for gated or private models (default $HF_TOKEN)')
     .option('--no-wait', 'return at once; follow with "inferscale model show NAME"')
@@ -59,7 +83,8 @@ export function modelCommand(): Command {
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const hfToken = o.hfToken ?? process.env.HF_TOKEN;
-      let m = await client().call<ModelView>('POST', '/models', { name, from: sourceArg(o.from), sha256: o.sha256, hfToken: hfToken || undefined });
+      let m = await client().call<ModelView>('POST', '/models', { name, from: sourceArg(o.from), sha256: o.sha256, hfToken: hfToken || undefined, include: o.include.length ? o.include : undefined });
+      process.stderr.write(`${announce(m)}\n`);
       if (o.wait) m = await waitReady(name, o.waitTimeout * 1000);
       output(o.output as OutputFormat, m, () => showModel(m));
     });

@@ -4,7 +4,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { invalid } from '../core/errors.js';
 
 export interface OpenedSource {
   /** offset of the first byte of `body` in the file */
@@ -49,6 +48,23 @@ function describeStatus(url: string, status: number): string {
 
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
+/**
+ * GET following up to 5 redirects itself, so that `authorization` goes to the origin it was meant for only:
+ * the Hub answers an LFS file with a redirect to its CDN, another host, which gets no token.
+ */
+export async function fetchFollowing(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  const origin = new URL(url).origin;
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const h = new URL(at).origin === origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+    const res = await fetch(at, { headers: h, signal, redirect: 'manual' });
+    const next = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !next || hop >= 5) return res;
+    await res.body?.cancel();
+    at = new URL(next, at).href;
+  }
+}
+
 /** HTTP(S) with resume: asks for `bytes=offset-` and accepts a 206 (resumed) or a 200 (start again). */
 export function httpOpener(url: string, headers: Record<string, string> = {}): SourceOpener {
   return async (offset, signal) => {
@@ -56,7 +72,7 @@ export function httpOpener(url: string, headers: Record<string, string> = {}): S
     if (offset > 0) h.range = `bytes=${offset}-`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: h, signal, redirect: 'follow' });
+      res = await fetchFollowing(url, h, signal);
     } catch (e) {
       if (signal.aborted) throw e;
       throw new DownloadError(`cannot reach ${new URL(url).host}: ${String((e as Error).cause ?? (e as Error).message)}`, true);
@@ -80,21 +96,4 @@ export function httpOpener(url: string, headers: Record<string, string> = {}): S
     const len = res.headers.get('content-length');
     return { start: 0, total: len !== null && /^\d+$/.test(len) ? Number(len) : undefined, body: res.body as unknown as AsyncIterable<Uint8Array> };
   };
-}
-
-/** For `hf:ORG/REPO` without a file: the repo's single .gguf file, from the Hub's model API. */
-export async function resolveHfFile(apiUrl: string, repo: string, headers: Record<string, string>): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(apiUrl, { headers, signal: AbortSignal.timeout(30_000) });
-  } catch (e) {
-    throw invalid('from', `cannot list hf:${repo}: ${String((e as Error).cause ?? (e as Error).message)}`);
-  }
-  if (!res.ok) throw invalid('from', `cannot list hf:${repo}: ${describeStatus(apiUrl, res.status)}`);
-  const body = (await res.json().catch(() => ({}))) as { siblings?: { rfilename?: unknown }[] };
-  const files = (body.siblings ?? []).map((s) => s.rfilename).filter((f): f is string => typeof f === 'string');
-  const gguf = files.filter((f) => f.toLowerCase().endsWith('.gguf'));
-  if (gguf.length === 1) return gguf[0];
-  if (gguf.length === 0) throw invalid('from', `hf:${repo} has no .gguf file; name the file: hf:${repo}/FILE`);
-  throw invalid('from', `hf:${repo} has ${gguf.length} .gguf files; name one: ${gguf.slice(0, 8).map((f) => `hf:${repo}/${f}`).join(', ')}`);
 }

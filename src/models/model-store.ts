@@ -1,5 +1,6 @@
 /** The `models` table (migration module "models", registered when this module is imported). */
 import type { Db, ModuleMigrations } from '../store/db.js';
+import type { RepoFile } from './hub.js';
 import type { SourceKind } from './source.js';
 
 export type ModelState = 'downloading' | 'ready' | 'error';
@@ -20,6 +21,12 @@ export interface ModelRow {
   expectedSha256: string | null;
   /** Hugging Face token sealed with the server key, kept only until the download ends (for resume) */
   tokenSealed: string | null;
+  /** repositories (kind hf without a file, dir): the commit sha the revision resolved to (hf) */
+  revision: string | null;
+  /** repositories: the files (JSON RepoFile[]), listed when the model is created */
+  filesJson: string | null;
+  /** hf repositories: the --include globs (JSON string[]), for pods that list the repository again */
+  includeJson: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -44,6 +51,11 @@ export const MODEL_MIGRATIONS: ModuleMigrations = { module: 'models', scripts: [
     updated_at INTEGER NOT NULL
   );
   `,
+  `
+  ALTER TABLE models ADD COLUMN revision TEXT;
+  ALTER TABLE models ADD COLUMN files_json TEXT;
+  ALTER TABLE models ADD COLUMN include_json TEXT;
+  `,
 ] };
 
 const COLUMNS: Record<keyof ModelRow, string> = {
@@ -59,6 +71,9 @@ const COLUMNS: Record<keyof ModelRow, string> = {
   sha256: 'sha256',
   expectedSha256: 'expected_sha256',
   tokenSealed: 'token_sealed',
+  revision: 'revision',
+  filesJson: 'files_json',
+  includeJson: 'include_json',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
 };
@@ -91,4 +106,9 @@ export class ModelStore {
   delete(name: string): void {
     this.db.prepare('DELETE FROM models WHERE name = ?').run(name);
   }
+}
+
+/** A repository's files (null for a single-file model). */
+export function repoFiles(m: Pick<ModelRow, 'filesJson'>): RepoFile[] | null {
+  return m.filesJson === null ? null : (JSON.parse(m.filesJson) as RepoFile[]);
 }

@@ -3,7 +3,7 @@
  * of every deployment that names them. Downloads run in the background (state "downloading" with
  * progress), end "ready" (size, sha256) or "error", and resume when the server starts again.
  */
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { realpath, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { isIP } from 'node:net';
@@ -14,9 +14,11 @@ import { InferscaleError, invalid, notFound } from '../core/errors.js';
 import { parseInput } from '../domain/validation.js';
 import type { Db } from '../store/db.js';
 import { downloadFile } from './download.js';
-import { fileOpener, httpOpener, resolveHfFile, type SourceOpener } from './fetch.js';
-import { ModelStore, type ModelRow } from './model-store.js';
-import { hfEndpoint, hfFileUrl, parseSource, safeFileName, validateModelName } from './source.js';
+import { fileOpener, httpOpener, type SourceOpener } from './fetch.js';
+import { repoFileUrl, resolveRepo, selectFiles, type RepoFile } from './hub.js';
+import { ModelStore, repoFiles, type ModelRow } from './model-store.js';
+import { fetchRepository, listLocalRepo } from './repo-fetch.js';
+import { hfEndpoint, parseSource, REPO_DIR, safeFileName, validateModelName, type ModelSource } from './source.js';
 import { modelView, type ModelView } from './view.js';
 import { isStorageFull } from '../store/storage-status.js';
 import type { PodModel } from './pod-fetch.js';
@@ -28,7 +30,10 @@ export interface SharedModel {
   kind: ModelRow['kind'];
   location: string;
   fileName: string;
+  /** a single file's sha256; empty for a repository, which is pinned by `repo` instead */
   sha256: string;
+  /** a Hub repository: its commit, files and include globs */
+  repo?: { revision: string; files: RepoFile[]; include: string[] };
 }
 
 const ADOPTED = 'taken over from the cluster: pods fetch it from its URL; fetching a copy for this server';
@@ -67,6 +72,8 @@ const createSchema = z.strictObject({
   from: z.string().min(1, 'is required: a file path, an http(s) URL or hf:ORG/REPO[/FILE]').max(4096),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
   hfToken: z.string().max(1024).optional(),
+  /** repositories: keep only the files these globs match (fnmatch, as huggingface_hub's allow_patterns) */
+  include: z.array(z.string().min(1).max(256)).max(64).optional(),
 });
 
 /** Engines that can only serve a model file from the store. */
@@ -111,13 +118,11 @@ export class ModelService {
     if (this.store.get(name)) throw new InferscaleError('already_exists', `model "${name}" already exists (delete it first to fetch it again)`, { field: 'name' });
     const src = parseSource(c.from, this.env);
     if (src.kind === 'file' && !existsSync(src.location)) throw new InferscaleError('invalid_argument', `from: no file ${src.location} on the server machine`, { field: 'from' });
+    if (src.kind === 'file' && statSync(src.location).isDirectory()) Object.assign(src, { kind: 'dir', fileName: REPO_DIR });
     await this.checkSourceAllowed(src);
     const token = c.hfToken || undefined;
-    if (src.kind === 'hf' && !src.file) {
-      const file = await resolveHfFile(src.location, src.repo!, this.authHeaders('hf', token ?? this.env.HF_TOKEN));
-      src.location = hfFileUrl(hfEndpoint(this.env), src.repo!, file);
-      src.fileName = safeFileName(file);
-    }
+    const include = c.include ?? [];
+    const repo = await this.listRepository(src, include, token);
     if (this.store.get(name)) throw new InferscaleError('already_exists', `model "${name}" already exists`, { field: 'name' });
     const now = this.o.clock.now();
     const row: ModelRow = {
@@ -127,12 +132,15 @@ export class ModelService {
       location: src.location,
       fileName: src.fileName,
       state: 'downloading',
-      stateDetails: src.kind === 'file' ? 'copying into the model store' : 'starting download',
+      stateDetails: src.kind === 'file' || src.kind === 'dir' ? 'copying into the model store' : 'starting download',
       bytesDone: 0,
-      bytesTotal: null,
+      bytesTotal: repo ? repo.files.reduce((n, f) => n + f.size, 0) : null,
       sha256: null,
       expectedSha256: c.sha256?.toLowerCase() ?? null,
       tokenSealed: token && this.o.keys ? this.o.keys.seal(token) : null,
+      revision: repo?.revision ?? null,
+      filesJson: repo ? JSON.stringify(repo.files) : null,
+      includeJson: include.length ? JSON.stringify(include) : null,
       createdAt: now,
       updatedAt: now,
     };
@@ -142,12 +150,30 @@ export class ModelService {
   }
 
   /**
+   * A repository's files, listed before anything is stored (a bad revision, an include that matches nothing,
+   * a gated repository without a token fail here and leave nothing behind); undefined for a single file.
+   */
+  private async listRepository(src: ModelSource, include: string[], token: string | undefined): Promise<{ revision: string | null; files: RepoFile[] } | undefined> {
+    if (src.kind === 'hf' && !src.file) {
+      const r = await resolveRepo({ endpoint: hfEndpoint(this.env), repo: src.repo!, revision: src.revision ?? 'main', include, headers: this.authHeaders('hf', token ?? this.env.HF_TOKEN) });
+      return { revision: r.sha, files: r.files };
+    }
+    if (src.kind === 'dir') {
+      const files = selectFiles(await listLocalRepo(src.location), include);
+      if (!files.length) throw invalid('from', `${src.location} holds no files`);
+      return { revision: null, files };
+    }
+    if (include.length) throw invalid('include', 'is for repositories only (hf:ORG/REPO or a directory), not a single file');
+    return undefined;
+  }
+
+  /**
    * A model source may not be the server's own files (its data dir holds the database, the admin token and
    * the key that seals API keys), nor, unless `allowPrivateSources`, a link-local or cloud-metadata address
    * (where instance credentials are served): checked on the name as given and on every address it resolves to.
    */
   private async checkSourceAllowed(src: { kind: string; location: string }): Promise<void> {
-    if (src.kind === 'file') {
+    if (src.kind === 'file' || src.kind === 'dir') {
       const real = await realpath(src.location).catch(() => src.location);
       const data = await realpath(this.o.dataDir).catch(() => this.o.dataDir);
       if (real === data || real.startsWith(data + sep)) throw invalid('from', `${src.location} is in the server's data dir; copy the model elsewhere first`);
@@ -196,7 +222,11 @@ export class ModelService {
     if (m.state === 'error') throw new InferscaleError('conflict', `modelName: model "${modelName}" failed to download (${m.stateDetails}); delete and create it again`, { field: 'modelName', state: m.state });
   }
 
-  /** The stored file a replica should load, undefined for engines that take a model name; throws when unusable. */
+  /**
+   * The stored file or repository directory a replica should load (`{model}`), undefined for engines that take
+   * a model name; throws when unusable. llamacpp loads a file: from a repository, its GGUF (the first part of
+   * a split GGUF; llama.cpp finds the others beside it).
+   */
   launchPath(engine: string, modelName: string): string | undefined {
     if (engine === 'sim') return undefined;
     this.assertUsable(engine, modelName);
@@ -204,35 +234,53 @@ export class ModelService {
     if (!m) return undefined;
     const path = this.pathOf(m);
     if (!existsSync(path)) throw new InferscaleError('not_found', `model "${modelName}" is marked ready but ${path} is missing; delete and create the model again`);
-    return path;
+    const files = repoFiles(m);
+    return files && NEEDS_STORED_MODEL.has(engine) ? join(path, ...ggufEntry(modelName, files).split('/')) : path;
   }
 
   /**
    * The model a replica pod fetches itself (Kubernetes zones have no local model store), undefined for
-   * engines that take a model name. Only models created from a URL can be fetched by pods; for hf: models
-   * the pod uses the token in its zone's hfTokenSecret, if the namespace has it (this server keeps a
-   * --hf-token only while its own download runs).
+   * engines that take a model name. Only models created from a URL or the Hub can be fetched by pods; for hf:
+   * models the pod uses the token in its zone's hfTokenSecret, if the namespace has it (this server keeps a
+   * --hf-token only while its own download runs). A Hub repository is fetched at its pinned commit into a
+   * directory named for the repository and the commit, so a node cache shares it between models and pods.
    */
   podModel(engine: string, modelName: string): PodModel | undefined {
     if (engine === 'sim') return undefined;
     const m = this.store.get(modelName);
-    if (m?.kind === 'file') {
-      throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local file (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO/FILE`, { field: 'modelName' });
+    if (m?.kind === 'file' || m?.kind === 'dir') {
+      throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local ${m.kind === 'dir' ? 'directory' : 'file'} (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO`, { field: 'modelName' });
     }
-    // known by its URL and hash (e.g. taken over from the cluster): pods can fetch it while this server still does
+    // known by its URL and hash, or a repository by its commit (e.g. taken over from the cluster): pods can
+    // fetch it while this server still does
     const auth = m?.kind === 'hf' ? { auth: 'hf' as const } : {};
-    if (m?.state === 'downloading' && m.expectedSha256) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256, ...auth };
-    this.assertUsable(engine, modelName);
+    const files = m && repoFiles(m);
+    const pinned = m?.state === 'downloading' && (m.expectedSha256 || (files && m.revision));
+    if (m && pinned && !files) return { url: m.location, fileName: m.fileName, sha256: m.expectedSha256, ...auth };
+    if (!pinned) this.assertUsable(engine, modelName);
     if (!m) return undefined;
+    if (files && m.revision) {
+      const [org, repo] = new URL(m.location).pathname.split('/').filter(Boolean).slice(-2);
+      const include: string[] = m.includeJson ? JSON.parse(m.includeJson) : [];
+      return { url: m.location, fileName: `${org}--${repo}--${m.revision}`, sha256: null, auth: 'hf', repo: { revision: m.revision, include, ...(NEEDS_STORED_MODEL.has(engine) ? { entry: ggufEntry(modelName, files) } : {}) } };
+    }
     return { url: m.location, fileName: m.fileName, sha256: m.sha256, ...auth };
   }
 
-  /** The models pods can fetch (from a URL, ready, hash known): what the cluster keeps for the next leader (HA). */
+  /**
+   * The models pods can fetch (from a URL, ready, hash known; or a Hub repository, ready, at its commit): what
+   * the cluster keeps for the next leader (HA).
+   */
   sharedCatalog(): SharedModel[] {
-    return this.store
-      .list()
-      .filter((m) => m.kind !== 'file' && m.state === 'ready' && m.sha256)
-      .map((m) => ({ name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, sha256: m.sha256! }));
+    const out: SharedModel[] = [];
+    for (const m of this.store.list()) {
+      if (m.kind === 'file' || m.kind === 'dir' || m.state !== 'ready') continue;
+      const base = { name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName };
+      const files = repoFiles(m);
+      if (files && m.revision) out.push({ ...base, sha256: '', repo: { revision: m.revision, files, include: m.includeJson ? JSON.parse(m.includeJson) : [] } });
+      else if (!files && m.sha256) out.push({ ...base, sha256: m.sha256 });
+    }
+    return out;
   }
 
   /**
@@ -246,7 +294,8 @@ export class ModelService {
       if (this.store.get(m.name)) continue;
       this.store.insert({
         name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, state: 'downloading', stateDetails: ADOPTED,
-        bytesDone: 0, bytesTotal: null, sha256: null, expectedSha256: m.sha256, tokenSealed: null, createdAt: now, updatedAt: now,
+        bytesDone: 0, bytesTotal: m.repo ? m.repo.files.reduce((n, f) => n + f.size, 0) : null, sha256: null, expectedSha256: m.repo ? null : m.sha256, tokenSealed: null,
+        revision: m.repo?.revision ?? null, filesJson: m.repo ? JSON.stringify(m.repo.files) : null, includeJson: m.repo?.include.length ? JSON.stringify(m.repo.include) : null, createdAt: now, updatedAt: now,
       });
       added.push(m.name);
     }
@@ -285,6 +334,13 @@ export class ModelService {
     return httpOpener(m.location, this.authHeaders(m.kind, token ?? this.env.HF_TOKEN, m.location));
   }
 
+  /** One file of a repository: from the Hub at the pinned commit (the token to the Hub only), or from the directory. */
+  private repoOpener(m: ModelRow, f: RepoFile, token: string | undefined): SourceOpener {
+    if (m.kind === 'dir') return fileOpener(join(m.location, ...f.path.split('/')));
+    const url = repoFileUrl(m.location, m.revision ?? 'main', f.path);
+    return httpOpener(url, this.authHeaders(m.kind, token ?? this.env.HF_TOKEN, url));
+  }
+
   private start(name: string, token: string | undefined): void {
     const m = this.store.get(name)!;
     const abort = new AbortController();
@@ -294,7 +350,7 @@ export class ModelService {
     let last = 0;
     let pending: [number, number | undefined] | undefined;
     let timer: { cancel(): void } | undefined;
-    const details = `${m.kind === 'file' ? 'copying' : 'downloading'} ${m.source}`;
+    const details = `${m.kind === 'file' || m.kind === 'dir' ? 'copying' : 'downloading'} ${m.source}`;
     // a full disk may refuse these writes: progress is then not recorded, and an outcome is recorded at the
     // next start (the download resumes, or finds its finished file); it never ends the process
     const record = (patch: Parameters<ModelStore['update']>[1]) => {
@@ -318,11 +374,21 @@ export class ModelService {
       if (wait <= 0) flush();
       else timer ??= this.o.clock.setTimeout(flush, wait);
     };
-    const done = downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, maxBytes: this.o.maxModelBytes, ...this.o.download })
+    const files = repoFiles(m);
+    const tuning = { maxBytes: this.o.maxModelBytes, ...this.o.download };
+    const fetched = files
+      ? fetchRepository({ dir: dest, files, open: (f) => this.repoOpener(m, f, token), clock: this.o.clock, signal: abort.signal, onProgress: progress, download: tuning }).then((r) => ({
+          size: r.size,
+          sha256: null,
+          patch: { filesJson: JSON.stringify(r.files) },
+          text: `${r.files.length} files, ${r.size} bytes${m.revision ? ` at revision ${m.revision}` : ''}`,
+        }))
+      : downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, ...tuning }).then((r) => ({ ...r, patch: {}, text: `${r.size} bytes, sha256 ${r.sha256}` }));
+    const done = fetched
       .then((r) => {
         timer?.cancel();
-        record({ state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now() });
-        this.o.log?.(`model ${name} ready: ${r.size} bytes, sha256 ${r.sha256}`);
+        record({ state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now(), ...r.patch });
+        this.o.log?.(`model ${name} ready: ${r.text}`);
       })
       .catch((e: unknown) => {
         timer?.cancel();
@@ -339,6 +405,14 @@ export class ModelService {
   }
 }
 
+/** The GGUF file of a repository llama.cpp loads: the only one, or the first part of a split GGUF. */
+export function ggufEntry(modelName: string, files: readonly RepoFile[]): string {
+  const gguf = files.map((f) => f.path).filter((p) => p.toLowerCase().endsWith('.gguf'));
+  const entries = gguf.filter((p) => !/-\d{5}-of-\d{5}\.gguf$/i.test(p) || /-00001-of-\d{5}\.gguf$/i.test(p));
+  if (entries.length === 1) return entries[0];
+  throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" holds ${entries.length ? `${entries.length} GGUF files (${entries.slice(0, 4).join(', ')})` : 'no GGUF file'}; the llamacpp engine loads one: create the model with --include matching one GGUF`, { field: 'modelName' });
+}
+
 function sameOrigin(a: string, b: string): boolean {
   try {
     return new URL(a).origin === new URL(b).origin;
@@ -350,7 +424,8 @@ function sameOrigin(a: string, b: string): boolean {
 /**
  * An entry of the cluster's model catalog (the `inferscale-settings` ConfigMap, which anyone who can edit it
  * may change) checked as the API checks a model: a valid name, a plain file name (no path), an http(s)
- * location (a Hugging Face one on the Hugging Face origin), a sha256. Throws invalid_argument.
+ * location (a Hugging Face one on the Hugging Face origin), a sha256, or for a repository its commit and files.
+ * Throws invalid_argument.
  */
 export function checkSharedModel(m: unknown, env: NodeJS.ProcessEnv = process.env): SharedModel {
   const o = (m && typeof m === 'object' ? m : {}) as Record<string, unknown>;
@@ -359,9 +434,30 @@ export function checkSharedModel(m: unknown, env: NodeJS.ProcessEnv = process.en
   if (o.kind !== 'url' && o.kind !== 'hf') throw invalid('kind', 'must be "url" or "hf" (pods fetch the model)');
   if (typeof o.location !== 'string' || !/^https?:\/\//i.test(o.location) || !URL.canParse(o.location)) throw invalid('location', 'must be an http(s) URL');
   if (o.kind === 'hf' && !sameOrigin(o.location, hfEndpoint(env))) throw invalid('location', `a Hugging Face model must come from ${hfEndpoint(env)}`);
-  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) throw invalid('sha256', 'must be 64 lowercase hex digits');
   if (typeof o.source !== 'string' || o.source.length > 4096) throw invalid('source', 'must be a string');
-  return { name, source: o.source, kind: o.kind, location: o.location, fileName: o.fileName, sha256: o.sha256 };
+  const kind: SharedModel['kind'] = o.kind;
+  const base = { name, source: o.source, kind, location: o.location, fileName: o.fileName };
+  if (o.repo !== undefined) return { ...base, sha256: '', repo: checkSharedRepo(o.kind, o.repo) };
+  if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) throw invalid('sha256', 'must be 64 lowercase hex digits');
+  return { ...base, sha256: o.sha256 };
+}
+
+/** A catalog repository: a Hub commit, safe relative paths, sizes, hashes in hex. Throws invalid_argument. */
+function checkSharedRepo(kind: string, raw: unknown): NonNullable<SharedModel['repo']> {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  if (kind !== 'hf') throw invalid('repo', 'only a Hugging Face model can be a repository');
+  if (typeof r.revision !== 'string' || !/^[0-9a-f]{40}$/.test(r.revision)) throw invalid('repo.revision', 'must be a commit sha (40 hex digits)');
+  if (!Array.isArray(r.include) || !r.include.every((g) => typeof g === 'string' && g.length <= 256)) throw invalid('repo.include', 'must be a list of globs');
+  if (!Array.isArray(r.files) || !r.files.length || r.files.length > 100_000) throw invalid('repo.files', 'must be a non-empty list');
+  const files = r.files.map((f: Record<string, unknown>): RepoFile => {
+    const path = f?.path;
+    if (typeof path !== 'string' || path.startsWith('/') || path.split('/').some((p) => p === '' || p === '.' || p === '..')) throw invalid('repo.files', `unsafe path ${JSON.stringify(path)}`);
+    if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) throw invalid('repo.files', `${path}: size must be a byte count`);
+    if (f.sha256 !== undefined && (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256))) throw invalid('repo.files', `${path}: sha256 must be 64 hex digits`);
+    if (f.gitOid !== undefined && (typeof f.gitOid !== 'string' || !/^[0-9a-f]{40}$/.test(f.gitOid))) throw invalid('repo.files', `${path}: gitOid must be 40 hex digits`);
+    return { path, size: f.size, ...(f.sha256 ? { sha256: f.sha256 as string } : {}), ...(f.gitOid ? { gitOid: f.gitOid as string } : {}) };
+  });
+  return { revision: r.revision, files, include: r.include as string[] };
 }
 
 /** Link-local (IPv4 169.254/16, IPv6 fe80::/10, IPv4-mapped) and well-known cloud metadata endpoints. */

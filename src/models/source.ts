@@ -1,12 +1,18 @@
 /**
- * Where a model comes from: `--from PATH|URL|hf:ORG/REPO[/FILE]`. Pure parsing; the only I/O is the
- * Hugging Face listing used when `hf:ORG/REPO` names no file (see resolveHfFile in fetch.ts).
+ * Where a model comes from: `--from PATH|URL|hf:ORG/REPO[@REVISION][/FILE]`. Pure parsing: `hf:ORG/REPO`
+ * without a file is a whole repository (resolved through the Hub's API by hub.ts); a PATH that is a
+ * directory is one too (the service finds that out).
  */
 import { basename, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../core/errors.js';
+import { hfResolveUrl } from './hub.js';
 
-export type SourceKind = 'file' | 'url' | 'hf';
+/** The directory a stored repository's files are kept in, under the model's own directory. */
+export const REPO_DIR = 'repo';
+
+/** `dir`: a local directory copied as a repository; `hf` with no `file`: a Hub repository */
+export type SourceKind = 'file' | 'url' | 'hf' | 'dir';
 
 export interface ModelSource {
   kind: SourceKind;
@@ -19,17 +25,15 @@ export interface ModelSource {
   /** hf only: ORG/REPO and FILE (FILE empty when the repo's single GGUF file is to be found) */
   repo?: string;
   file?: string;
+  /** hf only: the branch, tag or commit after "@" (default main) */
+  revision?: string;
 }
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
-/** INFERSCALE_HF_ENDPOINT (tests point it at a local server), else huggingface.co. */
+/** INFERSCALE_HF_ENDPOINT, else HF_ENDPOINT (a mirror, as huggingface_hub reads it), else huggingface.co. */
 export function hfEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.INFERSCALE_HF_ENDPOINT || DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
-}
-
-export function hfFileUrl(endpoint: string, repo: string, file: string): string {
-  return `${endpoint}/${repo}/resolve/main/${file.split('/').map(encodeURIComponent).join('/')}`;
+  return (env.INFERSCALE_HF_ENDPOINT || env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
 }
 
 /** A file name safe to store: the last path segment, odd characters replaced by "_". */
@@ -49,13 +53,15 @@ export function parseSource(from: string, env: NodeJS.ProcessEnv = process.env):
   if (given === '') throw invalid('from', 'is required: a file path, an http(s) URL or hf:ORG/REPO[/FILE]');
   if (given.startsWith('hf:')) {
     const parts = given.slice(3).replace(/^\/+/, '').split('/');
-    if (parts.length < 2 || !parts.every((p) => HF_PART.test(p)) || parts.includes('..')) {
-      throw invalid('from', `"${given}" is not hf:ORG/REPO or hf:ORG/REPO/FILE (e.g. hf:ggml-org/models/tinyllamas/stories260K.gguf)`);
+    const [name, revision, extra] = (parts[1] ?? '').split('@');
+    if (parts.length < 2 || extra !== undefined || (revision !== undefined && !HF_PART.test(revision)) || !HF_PART.test(name) || ![parts[0], ...parts.slice(2)].every((p) => HF_PART.test(p)) || parts.includes('..')) {
+      throw invalid('from', `"${given}" is not hf:ORG/REPO[@REVISION] or hf:ORG/REPO[@REVISION]/FILE (e.g. hf:Qwen/Qwen2.5-0.5B-Instruct@main, hf:ggml-org/models/tinyllamas/stories260K.gguf)`);
     }
-    const repo = `${parts[0]}/${parts[1]}`;
+    const repo = `${parts[0]}/${name}`;
     const file = parts.slice(2).join('/');
-    const location = file ? hfFileUrl(hfEndpoint(env), repo, file) : `${hfEndpoint(env)}/api/models/${repo}`;
-    return { kind: 'hf', given, location, fileName: file ? safeFileName(file) : '', repo, file };
+    const rev = revision ?? 'main';
+    const location = file ? hfResolveUrl(hfEndpoint(env), repo, rev, file) : `${hfEndpoint(env)}/${repo}`;
+    return { kind: 'hf', given, location, fileName: file ? safeFileName(file) : REPO_DIR, repo, file, revision: rev };
   }
   if (/^https?:\/\//i.test(given)) {
     let url: URL;

@@ -1,4 +1,4 @@
-import type { ModelRow } from './model-store.js';
+import { repoFiles, type ModelRow } from './model-store.js';
 
 /** What the API and the CLI show of a stored model (never its token). */
 export interface ModelView {
@@ -14,8 +14,11 @@ export interface ModelView {
   sizeBytes: number | null;
   sha256: string | null;
   expectedSha256: string | null;
-  /** the stored file (exists only once ready) */
+  /** the stored file, or a repository's directory (exists only once ready) */
   path: string;
+  /** a repository: the commit its revision resolved to (hf), and its files; null for a single file */
+  revision: string | null;
+  files: { path: string; size: number; sha256: string | null }[] | null;
   usedBy: string[];
   createdAt: string;
   updatedAt: string;
@@ -54,6 +57,8 @@ export function modelView(m: ModelRow, path: string, usedBy: string[]): ModelVie
     sha256: m.sha256,
     expectedSha256: m.expectedSha256,
     path,
+    revision: m.revision,
+    files: repoFiles(m)?.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 ?? null })) ?? null,
     usedBy,
     createdAt: new Date(m.createdAt).toISOString(),
     updatedAt: new Date(m.updatedAt).toISOString(),

@@ -22,6 +22,7 @@ zones:
     assert.equal(z.gpuTypes.l4.resource, 'nvidia.com/gpu');
     assert.deepEqual(z.gpuTypes.l4.match[1], { 'nvidia.com/gpu.product': [] });
     assert.deepEqual(z.hfTokenSecret, { name: 'hf-token', key: 'token' });
+    assert.deepEqual(z.modelCache, { type: 'pod' }, 'the default: each pod fetches into its own emptyDir');
   });
 
   it('accepts JSON, and names the field that is wrong', () => {
@@ -32,5 +33,10 @@ zones:
     assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}}\n  - {name: a, type: kubernetes, gpuTypes: {}}'), /zone "a" is declared twice/);
     assert.throws(() => parseZonesFile('zones: [ {'), /not YAML or JSON/);
     assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}, hfTokenSecret: {name: hf, key: "a b"}}'), /zones\.0\.hfTokenSecret\.key: must be a Secret key/);
+    const cache = (c: string) => parseZonesFile(`zones:\n  - {name: a, type: kubernetes, gpuTypes: {}, modelCache: ${c}}`).zones[0] as { modelCache: unknown };
+    assert.deepEqual(cache('{type: node}').modelCache, { type: 'node', path: '/var/lib/inferscale/models' });
+    assert.deepEqual(cache('{type: pvc, claimName: models}').modelCache, { type: 'pvc', claimName: 'models' });
+    assert.throws(() => cache('{type: node, path: relative}'), /modelCache\.path: must be an absolute path/);
+    assert.throws(() => cache('{type: pvc}'), /modelCache\.claimName/);
   });
 });

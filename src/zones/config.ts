@@ -37,6 +37,18 @@ const toleration = z.strictObject({
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
 });
 
+/**
+ * Where replica pods keep the models they fetch (docs/engines.md, "The model cache on Kubernetes"): `pod`, an emptyDir
+ * per pod (every cold start fetches); `node`, a hostPath directory shared by the pods of a node (fetched once
+ * per node, under a lock); `pvc`, a ReadWriteMany claim shared by every pod of the zone (fetched once).
+ */
+const modelCacheSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('pod') }),
+  z.strictObject({ type: z.literal('node'), path: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').refine((p) => !p.split('/').includes('..'), 'must not contain ..').default('/var/lib/inferscale/models') }),
+  z.strictObject({ type: z.literal('pvc'), claimName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a PersistentVolumeClaim name') }),
+]);
+export type ModelCacheConfig = z.infer<typeof modelCacheSchema>;
+
 export const kubernetesZoneSchema = z.strictObject({
   name: z.string().regex(NAME_RE, 'must be a DNS label'),
   type: z.literal('kubernetes'),
@@ -63,6 +75,7 @@ export const kubernetesZoneSchema = z.strictObject({
   imagePullSecrets: z.array(z.string()).default([]),
   /** the Secret (in the namespace) whose key holds a Hugging Face token for pods fetching hf: models; none there: no token */
   hfTokenSecret: z.strictObject({ name: z.string().regex(NAME_RE, 'must be a DNS label'), key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key') }).default({ name: 'hf-token', key: 'token' }),
+  modelCache: modelCacheSchema.default({ type: 'pod' }),
 });
 export type KubernetesZoneConfig = z.infer<typeof kubernetesZoneSchema>;
 export type GpuTypeMapping = KubernetesZoneConfig['gpuTypes'][string];

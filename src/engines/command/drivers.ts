@@ -30,6 +30,14 @@ export function keyEnv(l: EngineLaunch, name: string): Record<string, string> {
 }
 
 /**
+ * A model from the store is a local path ({model}): the engine must not go to the Hub for it (nor for its
+ * tokenizer), so a replica started from zero downloads nothing. A model given by name is the engine's to fetch.
+ */
+export function offlineEnv(l: EngineLaunch): Record<string, string> {
+  return l.modelPath ? { HF_HUB_OFFLINE: '1' } : {};
+}
+
+/**
  * Flags the template sets: giving them again in the params would contradict inferscale. Python's argparse
  * (vLLM, SGLang) also takes `--flag=value`, `--flag_name` for `--flag-name` (vLLM) and any unambiguous
  * prefix (`--api-k`), so each word is compared in those forms too.
@@ -63,7 +71,7 @@ function templateDriver(name: EngineName, template: string, binEnv: string, rese
     },
     command(l) {
       const [command, ...args] = renderTemplate(template, vars(l, l.engineParams), process.env[binEnv] || undefined);
-      const env = { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...('env' in key ? keyEnv(l, key.env) : {}) };
+      const env = { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...('env' in key ? keyEnv(l, key.env) : {}) };
       return { command, args: 'flag' in key && l.apiKey ? [...args, key.flag, l.apiKey] : args, env };
     },
     paramHelp: () => [...help, `the command: ${template}`, `${binEnv}: replaces "${template.split(' ')[0]}", the executable`, `set by inferscale, not allowed in params: ${reserved.join(' ')}`],
@@ -106,11 +114,11 @@ export const commandDriver: EngineDriver = {
     const { template, rest } = splitCommandParams(l.engineParams);
     const [command, ...args] = renderTemplate(template, vars(l, rest));
     if (!command) throw new InferscaleError('invalid_argument', 'the command template is empty', { field: FIELD });
-    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...keyEnv(l, ENGINE_KEY_ENV) } };
+    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...keyEnv(l, ENGINE_KEY_ENV) } };
   },
   paramHelp: () => [
     '--command "TEMPLATE"  the command that starts one replica (required); it must serve OpenAI endpoints and GET /health on {port}',
-    `placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} ({model}: the stored file if the model is in the model store, else the model name; {name}: the model name; {params}: the other engine params)`,
+    `placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} ({model}: the stored file or repository directory if the model is in the model store, else the model name; {name}: the model name; {params}: the other engine params)`,
     'other params are passed through {params}',
   ],
 };

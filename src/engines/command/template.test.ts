@@ -17,7 +17,9 @@ test('vllm: the default template with the stored file, tensor parallelism and CU
   const c = vllmDriver.command(launch);
   assert.equal(c.command, 'vllm');
   assert.deepEqual(c.args, ['serve', '/data/models/stories/s.gguf', '--host', '127.0.0.1', '--port', '4100', '--tensor-parallel-size', '2', '--served-model-name', 'stories', '--max-model-len', '4096', '--dtype', 'bfloat16']);
-  assert.deepEqual(c.env, { CUDA_VISIBLE_DEVICES: '4,5' });
+  assert.deepEqual(c.env, { CUDA_VISIBLE_DEVICES: '4,5', HF_HUB_OFFLINE: '1' }, 'a stored model: the engine must not go to the Hub');
+  assert.equal(vllmDriver.command({ ...launch, modelPath: undefined }).env.HF_HUB_OFFLINE, undefined, 'a model by name is the engine\'s to fetch');
+  assert.equal(sglangDriver.command(launch).env.HF_HUB_OFFLINE, '1');
   process.env.INFERSCALE_VLLM_BIN = '/venv/bin/vllm';
   try {
     assert.equal(vllmDriver.command({ ...launch, modelPath: undefined, modelName: 'Qwen/Qwen2.5-0.5B' }).command, '/venv/bin/vllm');

@@ -1,6 +1,6 @@
 /** The engine container of a replica pod: image, command, probes, GPU resources and the stop sequence. */
 import { fileURLToPath } from 'node:url';
-import type { V1Container, V1EnvVar, V1Probe } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Probe, V1Volume } from '@kubernetes/client-node';
 import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
@@ -20,14 +20,36 @@ export interface EngineContainerInput {
 }
 
 export const MODEL_VOLUME = 'models';
-const modelPathIn = (m: PodModel) => `${POD_MODEL_DIR}/${m.fileName}`;
+/**
+ * Where the model is kept in the model volume. A cache shared by pods (node, pvc) keys a single file by its
+ * sha256, so two models with one file name never overwrite each other; a repository's directory is named for
+ * the repository and its commit already.
+ */
+const storedIn = (zone: KubernetesZoneConfig, m: PodModel) => (zone.modelCache.type !== 'pod' && !m.repo && m.sha256 ? `${POD_MODEL_DIR}/sha256-${m.sha256}/${m.fileName}` : `${POD_MODEL_DIR}/${m.fileName}`);
+/** What the engine loads: the file, or a repository's directory (or the GGUF inside it that llamacpp loads). */
+const modelPathIn = (zone: KubernetesZoneConfig, m: PodModel) => (m.repo?.entry ? `${storedIn(zone, m)}/${m.repo.entry}` : storedIn(zone, m));
 const POD_FETCH = fileURLToPath(new URL('../../models/pod-fetch.js', import.meta.url));
 
-/** The init container that fetches the model file into the pod's model volume (checked against its sha256; hf: files with the zone's token Secret). */
+/** The pod's model volume, from the zone's modelCache: an emptyDir, the node's cache directory, or a ReadWriteMany claim. */
+export function modelVolume(zone: KubernetesZoneConfig): V1Volume {
+  const c = zone.modelCache;
+  if (c.type === 'node') return { name: MODEL_VOLUME, hostPath: { path: c.path, type: 'DirectoryOrCreate' } };
+  if (c.type === 'pvc') return { name: MODEL_VOLUME, persistentVolumeClaim: { claimName: c.claimName } };
+  return { name: MODEL_VOLUME, emptyDir: {} };
+}
+
+/**
+ * The init container that fetches the model into the pod's model volume: a file checked against its sha256,
+ * or a repository at its pinned commit (only what the cache lacks, under the cache's lock); hf: models with
+ * the zone's token Secret.
+ */
 export function modelFetchContainer(zone: KubernetesZoneConfig, m: PodModel): V1Container {
   const secret = zone.hfTokenSecret;
   const auth = m.auth === 'hf' ? ['--auth', 'hf', '--token-secret', `${secret.name}/${secret.key}`] : [];
-  const { command, args } = inImage(process.execPath, [POD_FETCH, '--url', m.url, '--out', modelPathIn(m), ...(m.sha256 ? ['--sha256', m.sha256] : []), ...auth]);
+  const what = m.repo
+    ? ['--repo', m.url, '--revision', m.repo.revision, '--out', storedIn(zone, m), ...m.repo.include.flatMap((g) => ['--include', g])]
+    : ['--url', m.url, '--out', storedIn(zone, m), ...(m.sha256 ? ['--sha256', m.sha256] : [])];
+  const { command, args } = inImage(process.execPath, [POD_FETCH, ...what, ...auth]);
   return {
     name: 'fetch-model',
     image: engineImage(zone, 'llamacpp'),
@@ -65,7 +87,7 @@ export function engineImage(zone: KubernetesZoneConfig, engine: string): string 
 
 export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerInput): V1Container {
   const mapping = zone.gpuTypes[e.gpuType];
-  const cmd = e.driver.command({ modelName: e.modelName, modelPath: e.model ? modelPathIn(e.model) : undefined, engineParams: e.engineParams, host: '0.0.0.0', port: zone.enginePort, gpus: [], gpuCount: e.gpuCount });
+  const cmd = e.driver.command({ modelName: e.modelName, modelPath: e.model ? modelPathIn(zone, e.model) : undefined, engineParams: e.engineParams, host: '0.0.0.0', port: zone.enginePort, gpus: [], gpuCount: e.gpuCount });
   const { command, args } = inImage(cmd.command, cmd.args);
   // the device plugin picks the GPUs: CUDA_VISIBLE_DEVICES from the local launcher would hide them
   const env: V1EnvVar[] = Object.entries(cmd.env)

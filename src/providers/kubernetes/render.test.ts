@@ -124,3 +124,43 @@ describe('a llamacpp deployment in a Kubernetes zone', () => {
     assert.notEqual(other.templateHash, r.templateHash);
   });
 });
+
+describe('a vLLM deployment of a model repository, with the zone\'s model cache', () => {
+  const sha = 'a1'.repeat(20);
+  const model = { url: 'https://huggingface.co/org/llm', fileName: `org--llm--${sha}`, sha256: null, auth: 'hf' as const, repo: { revision: sha, include: ['*.json', '*.safetensors'] } };
+  // the fetcher runs in the inferscale image (the zone's llamacpp image)
+  const images = { llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0', vllm: 'vllm/vllm-openai:v0.8.5' };
+  const render = (modelCache: object, m: object = model) => renderWorkload(testZone({ modelCache, images } as never), spec({ driver: engineDriver('vllm'), modelName: 'llm', engineParams: '', model: m as never }));
+
+  it('node: a hostPath cache shared by the node\'s pods, filled by the init container at the pinned commit; the engine reads it offline', () => {
+    const r = render({ type: 'node', path: '/var/lib/inferscale/models' });
+    assert.deepEqual(validateObject(r.deployment as never), []);
+    const pod = r.deployment.spec!.template.spec!;
+    assert.deepEqual(pod.volumes!.find((v) => v.name === 'models'), { name: 'models', hostPath: { path: '/var/lib/inferscale/models', type: 'DirectoryOrCreate' } });
+    const init = pod.initContainers![0];
+    assert.deepEqual(init.args!.slice(0, 11), ['/app/dist/models/pod-fetch.js', '--repo', model.url, '--revision', sha, '--out', `/models/${model.fileName}`, '--include', '*.json', '--include', '*.safetensors']);
+    const engine = pod.containers[0];
+    assert.deepEqual(engine.args!.slice(0, 2), ['serve', `/models/${model.fileName}`], 'vllm serve gets the repository directory');
+    assert.ok(engine.env!.some((e) => e.name === 'HF_HUB_OFFLINE' && e.value === '1'));
+    assert.ok(engine.volumeMounts!.some((m) => m.name === 'models' && m.readOnly), 'read-only to the engine');
+  });
+
+  it('pvc: a ReadWriteMany claim named in the zones file; pod (the default): an emptyDir', () => {
+    const pvc = render({ type: 'pvc', claimName: 'model-cache' }).deployment.spec!.template.spec!;
+    assert.deepEqual(pvc.volumes!.find((v) => v.name === 'models'), { name: 'models', persistentVolumeClaim: { claimName: 'model-cache' } });
+    const own = renderWorkload(testZone({ images }), spec({ driver: engineDriver('vllm'), modelName: 'llm', engineParams: '', model })).deployment.spec!.template.spec!;
+    assert.deepEqual(own.volumes!.find((v) => v.name === 'models'), { name: 'models', emptyDir: {} });
+  });
+
+  it('llamacpp loads the GGUF inside a repository (the first part of a split GGUF)', () => {
+    const gguf = { ...model, repo: { ...model.repo, include: ['*.gguf'], entry: 'q4/m-00001-of-00002.gguf' } };
+    const engine = renderWorkload(testZone({ modelCache: { type: 'node', path: '/cache' }, images } as never), spec({ driver: engineDriver('llamacpp'), modelName: 'llm', engineParams: '', model: gguf })).deployment.spec!.template.spec!.containers[0];
+    assert.equal(engine.args![engine.args!.indexOf('--model-path') + 1], `/models/${model.fileName}/q4/m-00001-of-00002.gguf`);
+  });
+
+  it('a single file in a shared cache is kept under its sha256, so two models with one file name never collide', () => {
+    const file = { url: 'https://models.example/tiny.gguf', fileName: 'tiny.gguf', sha256: 'ab'.repeat(32) };
+    const init = render({ type: 'node', path: '/cache' }, file).deployment.spec!.template.spec!.initContainers![0];
+    assert.equal(init.args![init.args!.indexOf('--out') + 1], `/models/sha256-${'ab'.repeat(32)}/tiny.gguf`);
+  });
+});

@@ -7,7 +7,7 @@ import type { V1Deployment, V1NodeSelectorTerm, V1PodDisruptionBudget, V1PodTemp
 import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { GpuTypeMapping, KubernetesZoneConfig } from '../../zones/config.js';
-import { engineContainer, modelFetchContainer, MODEL_VOLUME } from './container.js';
+import { engineContainer, modelFetchContainer, modelVolume } from './container.js';
 import type { PodModel } from '../../domain/pod-model.js';
 import {
   ANNOTATION_DO_NOT_DISRUPT, LABEL_DEPLOYMENT, LABEL_GPU_TYPE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_TEMPLATE, MANAGED_BY, shortHash, workloadName,
@@ -79,7 +79,7 @@ function podTemplate(zone: KubernetesZoneConfig, spec: WorkloadSpec): V1PodTempl
       terminationGracePeriodSeconds: zone.preStopSeconds + drainSeconds + 15,
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: nodeSelectorTerms(m) } } },
       tolerations: tolerations(zone, m),
-      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }, ...(spec.model ? [{ name: MODEL_VOLUME, emptyDir: {} }] : [])],
+      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }, ...(spec.model ? [modelVolume(zone)] : [])],
       serviceAccountName: zone.serviceAccountName,
       imagePullSecrets: zone.imagePullSecrets.length ? zone.imagePullSecrets.map((name) => ({ name })) : undefined,
       enableServiceLinks: false,
