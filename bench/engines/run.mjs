@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../dist/server/server.js';
+import { startServer } from '../../dist/server/start-server.js';
 import { loadRuntime } from '../../dist/engines/llamacpp/runtime.js';
 import { parseLlamaCppParams, defaultThreads } from '../../dist/engines/llamacpp/params.js';
 import { machine, updateSection } from '../lib/report.mjs';

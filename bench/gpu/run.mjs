@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../dist/server/server.js';
+import { startServer } from '../../dist/server/start-server.js';
 import { machine } from '../lib/report.mjs';
 import { streamCompletion } from '../lib/stream.mjs';
 

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { deploymentCommand } from './deployment.js';
 import { limitsCommand } from './limits.js';
-import { serverCommand } from './server.js';
+import { serverCommand } from './server-command.js';
 import { ApiError } from './client.js';
 import { InferscaleError } from '../core/errors.js';
 import { modelCommand } from '../models/cli.js';

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { ApiClient, clientConfig } from '../cli/client.js';
 import { output, table } from '../cli/format.js';
-import type { ClusterView } from './routes.js';
+import type { ClusterView } from './cluster-api.js';
 
 export function formatCluster(v: ClusterView): string {
   const head = `this server: ${v.identity} (${v.role})\nleader:      ${v.leader ?? 'none right now'}`;

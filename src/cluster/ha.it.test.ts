@@ -13,7 +13,7 @@ import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { deniedRequests, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
-import type { ServerOptions } from '../server/server.js';
+import type { ServerOptions } from '../server/start-server.js';
 
 const LEASE = 'inferscale-controller';
 const CHROMIUM = '/usr/bin/chromium';

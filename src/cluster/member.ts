@@ -18,7 +18,7 @@ import { hostname } from 'node:os';
 import type { Clock, Timer } from '../core/clock.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { PodModel } from '../models/pod-fetch.js';
-import type { RouteTable } from '../gateway/routes.js';
+import type { RouteTable } from '../gateway/route-table.js';
 import type { RequestLog, RequestRow } from '../gateway/request-log.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import { apiMessage, MERGE_PATCH, type KubeClient } from '../providers/kubernetes/client.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeClock, type Clock } from '../core/clock.js';
-import { RouteTable } from '../gateway/routes.js';
+import { RouteTable } from '../gateway/route-table.js';
 import { WakeFanOut } from '../gateway/wake.js';
 import { waitFor } from '../test/harness.js';
 import { loadSample } from '../history/window.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Clock, Timer } from '../core/clock.js';
 import { addWindow, takeWindow, type RemoteWindow } from '../history/window.js';
 import { emptyWindow, WINDOW_TOTALS, type Window } from '../gateway/window-stats.js';
-import type { RouteTable } from '../gateway/routes.js';
+import type { RouteTable } from '../gateway/route-table.js';
 import type { RequestRow } from '../gateway/request-log.js';
 import { copyCursorSchema, type CopyCursor } from './copy.js';
 

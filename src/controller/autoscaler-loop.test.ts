@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inProcessService } from '../service/testkit.js';
-import { RouteTable } from '../gateway/routes.js';
+import { RouteTable } from '../gateway/route-table.js';
 import { HistorySampler } from '../history/sampler.js';
 import { HistoryStore } from '../history/store.js';
 import type { PolicyInput, ScalingPolicy } from '../autoscaler/types.js';

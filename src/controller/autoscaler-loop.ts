@@ -3,7 +3,7 @@ import { livePolicy } from '../autoscaler/policies.js';
 import { SignalWindow } from '../autoscaler/window.js';
 import type { AutoscaleSpec, DemandPoint, LoadSample, ScalingPolicy } from '../autoscaler/types.js';
 import type { DeploymentRow, Store } from '../store/store.js';
-import type { RouteTable } from '../gateway/routes.js';
+import type { RouteTable } from '../gateway/route-table.js';
 import type { DeploymentService } from '../service/deployments.js';
 import { buildPolicyInput } from './policy-input.js';
 

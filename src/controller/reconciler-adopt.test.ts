@@ -11,7 +11,7 @@ import { Store } from '../store/store.js';
 import { deploymentRow } from '../test/rows.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { Reconciler } from './reconciler.js';
-import { RouteTable } from '../gateway/routes.js';
+import { RouteTable } from '../gateway/route-table.js';
 import { pidAlive } from '../test/harness.js';
 import type { Replica } from '../domain/types.js';
 import { LocalProvider } from '../providers/local/provider.js';

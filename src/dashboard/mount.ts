@@ -6,14 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
-import type { RouteTable } from '../gateway/routes.js';
+import type { RouteTable } from '../gateway/route-table.js';
 import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import { HistoryStore } from '../history/store.js';
 import { HistorySampler, tokenCounter, type HistorySamplerOptions } from '../history/sampler.js';
-import { historyRoutes } from '../history/routes.js';
+import { historyRoutes } from '../history/history-api.js';
 import { CostService } from '../cost/service.js';
-import { costRoutes } from '../cost/routes.js';
+import { costRoutes } from '../cost/cost-api.js';
 import { serveDashboard } from './static.js';
 import type { MountRoutes } from '../api/app.js';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import { EngineScraper } from './engine-scraper.js';
 import { GatewayMetrics } from './metrics.js';
-import { ReplicaRoute } from './routes.js';
+import { ReplicaRoute } from './route-table.js';
 
 // The scraper against real HTTP servers standing for engines: what it reads, and its bounds.
 const servers: http.Server[] = [];

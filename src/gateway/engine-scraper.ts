@@ -8,7 +8,7 @@
  */
 import type { Clock, Timer } from '../core/clock.js';
 import { parseEngineMetrics } from '../engines/engine-metrics.js';
-import type { ReplicaRoute } from './routes.js';
+import type { ReplicaRoute } from './route-table.js';
 
 export interface EngineScraperOptions {
   clock: Clock;

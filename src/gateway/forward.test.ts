@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import { forwardToReplica, type ForwardResult } from './forward.js';
 import { GatewayMetrics } from './metrics.js';
-import { ReplicaRoute } from './routes.js';
+import { ReplicaRoute } from './route-table.js';
 import { waitFor } from '../test/harness.js';
 
 // forwardToReplica over real sockets: an upstream "engine" that answers as the test says, and a front

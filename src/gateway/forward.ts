@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Clock, Timer } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
-import type { ReplicaRoute } from './routes.js';
+import type { ReplicaRoute } from './route-table.js';
 import { openAIErrorEvent } from './openai-errors.js';
 import { StreamUsage, lastUsage, type Usage } from './usage.js';
 

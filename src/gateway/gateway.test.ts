@@ -9,7 +9,7 @@ import type { RoutedReplica } from '../controller/reconciler.js';
 import { waitFor } from '../test/harness.js';
 import { Gateway } from './gateway.js';
 import type { GatewayLimits } from '../domain/limits.js';
-import { RouteTable } from './routes.js';
+import { RouteTable } from './route-table.js';
 
 // The gateway in front of small real HTTP servers playing replicas: what reaches a replica, what a
 // client sees, over real sockets (timeouts and unread bodies cannot be seen in-process).

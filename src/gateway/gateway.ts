@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { gatewayLimits, type GatewayLimits } from '../domain/limits.js';
-import type { DeploymentRoute, ReplicaRoute, RouteTable } from './routes.js';
+import type { DeploymentRoute, ReplicaRoute, RouteTable } from './route-table.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { forwardToReplica } from './forward.js';
 import type { RequestLog } from './request-log.js';

@@ -8,7 +8,7 @@
 import type { Clock, Timer } from '../core/clock.js';
 import type { LoadSample } from '../autoscaler/types.js';
 import type { Store } from '../store/store.js';
-import type { RouteTable } from '../gateway/routes.js';
+import type { RouteTable } from '../gateway/route-table.js';
 import type { Replica } from '../domain/types.js';
 import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
 import { loadSample, type RemoteWindow } from './window.js';

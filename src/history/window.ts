@@ -9,7 +9,7 @@
  * about once a second. A consumer that stops calling keeps at most MAX_TTFT_PER_CONSUMER TTFT (and wait)
  * values, the newest, and its sums.
  */
-import type { DeploymentRoute } from '../gateway/routes.js';
+import type { DeploymentRoute } from '../gateway/route-table.js';
 import type { LoadSample } from '../autoscaler/types.js';
 import { emptyWindow, WINDOW_TOTALS, type Window } from '../gateway/window-stats.js';
 

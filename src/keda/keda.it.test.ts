@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
-import { externalScalerService, type GetMetricsResponse, type IsActiveResponse } from './server.js';
+import { externalScalerService, type GetMetricsResponse, type IsActiveResponse } from './grpc-server.js';
 
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 

@@ -4,8 +4,8 @@
  * the metrics sampler plus at once when a request arrives at zero.
  */
 import type { Store } from '../store/store.js';
-import type { RouteTable } from '../gateway/routes.js';
-import type { KedaDeploymentSignals, KedaSource } from './server.js';
+import type { RouteTable } from '../gateway/route-table.js';
+import type { KedaDeploymentSignals, KedaSource } from './grpc-server.js';
 
 export interface LiveKedaSourceOptions {
   store: Pick<Store, 'getDeploymentByName' | 'getDeployment' | 'listReplicas'>;

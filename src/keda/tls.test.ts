@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { externalScalerService, startKedaScaler, type KedaScalerServer, type KedaSource } from './server.js';
+import { externalScalerService, startKedaScaler, type KedaScalerServer, type KedaSource } from './grpc-server.js';
 import { scalerCredentials } from './tls.js';
 import { waitFor } from '../test/harness.js';
 

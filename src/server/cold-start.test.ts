@@ -4,7 +4,7 @@ import { openDb } from '../store/db.js';
 import { SCHEMA } from '../store/schema.js';
 import { Store } from '../store/store.js';
 import { deploymentRow } from '../test/rows.js';
-import { RouteTable } from '../gateway/routes.js';
+import { RouteTable } from '../gateway/route-table.js';
 import { FakeClock } from '../core/clock.js';
 import { coldStartEstimate } from './cold-start.js';
 

@@ -3,7 +3,7 @@
  * simulator that every pod's address points at. `zones` goes into ServerOptions as it is.
  */
 import type { KubernetesZoneConfig } from '../zones/config.js';
-import type { ServerOptions } from '../server/server.js';
+import type { ServerOptions } from '../server/start-server.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 import { startSimEngine } from './harness.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server/start-server.js';
 import { freePort } from '../providers/local/ports.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/inferscale.js', import.meta.url));

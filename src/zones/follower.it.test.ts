@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { systemClock } from '../core/clock.js';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
-import { RouteTable } from '../gateway/routes.js';
+import { RouteTable } from '../gateway/route-table.js';
 import { Gateway } from '../gateway/gateway.js';
 import { KubeClient } from '../providers/kubernetes/client.js';
 import { ClusterDeployments, DeploymentMirror } from '../cluster/mirror.js';

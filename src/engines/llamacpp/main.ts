@@ -11,7 +11,7 @@ import { ENGINE_KEY_ENV } from '../engine-key.js';
 import { pathToFileURL } from 'node:url';
 import { InferscaleError } from '../../core/errors.js';
 import { parseLlamaCppParams, LLAMACPP_PARAM_HELP, type LlamaCppParams } from './params.js';
-import { createLlamaServer, type LlamaRuntime } from './server.js';
+import { createLlamaServer, type LlamaRuntime } from './llamacpp-server.js';
 
 export const SHUTDOWN_GRACE_MS = 30_000;
 export const LISTENING_PREFIX = 'INFERSCALE_LLAMACPP_LISTENING';

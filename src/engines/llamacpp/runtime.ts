@@ -7,7 +7,7 @@ import { getLlama, LlamaChat, type LlamaEmbeddingContext, LlamaCompletion, Llama
 import { OpenAIError } from '../sim/openai-requests.js';
 import type { LlamaCppParams } from './params.js';
 import type { ChatMessage, GenerateInput, Sampling } from './requests.js';
-import type { GenerateResult, LlamaRuntime } from './server.js';
+import type { GenerateResult, LlamaRuntime } from './llamacpp-server.js';
 
 export interface LoadOptions {
   modelPath: string;

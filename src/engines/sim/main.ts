@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { systemClock } from '../../core/clock.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
 import { parseSimEngineParams, SIM_PARAM_HELP, type SimEngineParams } from './params.js';
-import { createSimServer } from './server.js';
+import { createSimServer } from './sim-server.js';
 
 export const SHUTDOWN_GRACE_MS = 30_000;
 export const LISTENING_PREFIX = 'INFERSCALE_SIM_LISTENING';

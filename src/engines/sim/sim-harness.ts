@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import { DEFAULT_SIM_PARAMS, type SimEngineParams } from './params.js';
-import { createSimServer, type SimServer } from './server.js';
+import { createSimServer, type SimServer } from './sim-server.js';
 
 export interface RunningSim extends SimServer {
   baseUrl: string;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { resolveDataDir } from '../config/paths.js';
-import { startServer } from '../server/server.js';
+import { startServer } from '../server/start-server.js';
 import type { HaOptions } from '../cluster/member.js';
 import type { KedaTlsOptions } from '../keda/tls.js';
 

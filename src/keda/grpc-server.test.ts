@@ -11,7 +11,7 @@ import {
   type KedaScalerServer,
   type KedaSource,
   type ScaledObjectRef,
-} from './server.js';
+} from './grpc-server.js';
 
 /** A KedaSource over a map; `set` and `remove` notify like the live server does. */
 class FakeSource implements KedaSource {

@@ -4,7 +4,7 @@ import { parseEngineMetrics } from '../engine-metrics.js';
 import type { AddressInfo } from 'node:net';
 import { parseLlamaCppParams } from './params.js';
 import { MAX_EMBEDDING_CHARS, MAX_EMBEDDING_INPUTS } from './embeddings.js';
-import { createLlamaServer, type LlamaRuntime } from './server.js';
+import { createLlamaServer, type LlamaRuntime } from './llamacpp-server.js';
 
 // The HTTP layer of the llama.cpp engine with a fake runtime (the real model runs in llamacpp.it.test.ts):
 // health before and after loading, vLLM gauges while a generation holds the only sequence, streaming shape.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../core/clock.js';
-import { RouteTable } from './routes.js';
+import { RouteTable } from './route-table.js';
 import { hashKey } from '../security/secrets.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { Replica } from '../domain/types.js';

@@ -16,7 +16,7 @@ import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secre
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
-import { RouteTable } from '../gateway/routes.js';
+import { RouteTable } from '../gateway/route-table.js';
 import { WakeFanOut } from '../gateway/wake.js';
 import { EngineScraper } from '../gateway/engine-scraper.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -27,10 +27,10 @@ import { createApi } from '../api/app.js';
 import { AutoscalerLoop, cachedDemand } from '../controller/autoscaler-loop.js';
 import { createObservability, type Observability } from '../dashboard/mount.js';
 import { ModelService } from '../models/service.js';
-import { mountModelRoutes } from '../models/routes.js';
+import { mountModelRoutes } from '../models/models-api.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
-import { mountZoneRoutes } from '../zones/routes.js';
-import { mountClusterRoutes } from '../cluster/routes.js';
+import { mountZoneRoutes } from '../zones/zones-api.js';
+import { mountClusterRoutes } from '../cluster/cluster-api.js';
 import { applySpecEdit, applySpecResource, deleteFromCluster } from '../cluster/edits.js';
 import { forgetDeployment } from '../cluster/copy.js';
 import { createHandler } from './handler.js';
@@ -38,7 +38,7 @@ import { createLimitedServer } from './http-limits.js';
 import { coldStartEstimate } from './cold-start.js';
 import { haMode, singleServerMode } from './mode.js';
 import { LiveKedaSource } from '../keda/source.js';
-import type { KedaScalerServer } from '../keda/server.js';
+import type { KedaScalerServer } from '../keda/grpc-server.js';
 import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
 
@@ -224,7 +224,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       engineScraper.start();
       models.resumeInterrupted();
       if (o.kedaPort !== undefined) {
-        const { startKedaScaler } = await import('../keda/server.js');
+        const { startKedaScaler } = await import('../keda/grpc-server.js');
         kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log, tls: o.kedaTls });
       }
     },
