@@ -33,7 +33,8 @@ export function scoreRow(job, slo) {
   const win = meets && cheapest.name === 'ours';
   let why = '';
   if (!meets) why = `attainment ${pp(ours.sloAttainment)} < ${best.name} ${pp(best.sloAttainment)}`;
-  else if (!win) why = `${cheapest.name} ${cheapest.gpuHours.toFixed(2)} GPU-h vs ours ${ours.gpuHours.toFixed(2)} (${(ours.gpuHours / cheapest.gpuHours).toFixed(2)}x)`;
+  else if (!win)
+    why = `${cheapest.name} ${cheapest.gpuHours.toFixed(2)} GPU-h vs ours ${ours.gpuHours.toFixed(2)} (${(ours.gpuHours / cheapest.gpuHours).toFixed(2)}x)`;
   return {
     key: job.key,
     group: job.group,
@@ -68,7 +69,12 @@ export function geomean(xs) {
 const distribution = (xs) => ({ p10: percentile(xs, 10), median: percentile(xs, 50), p90: percentile(xs, 90), max: Math.max(...xs) });
 
 function share(rows) {
-  return { count: rows.length, wins: rows.filter((r) => r.win).length, winShare: rows.length ? rows.filter((r) => r.win).length / rows.length : NaN, geomean: geomean(rows.map((r) => r.vsForesight)) };
+  return {
+    count: rows.length,
+    wins: rows.filter((r) => r.win).length,
+    winShare: rows.length ? rows.filter((r) => r.win).length / rows.length : NaN,
+    geomean: geomean(rows.map((r) => r.vsForesight)),
+  };
 }
 
 /**
@@ -79,9 +85,22 @@ export function runawayRow(job) {
   const on = job.variants.on.ours;
   const off = job.variants.off.ours;
   if (!on || !off) return undefined;
-  const all = [...Object.entries(job.variants.off).filter(([name]) => !name.startsWith('static-')).map(([, p]) => p), on];
+  const all = [
+    ...Object.entries(job.variants.off)
+      .filter(([name]) => !name.startsWith('static-'))
+      .map(([, p]) => p),
+    on,
+  ];
   const reachable = all.some((p) => p.sloAttainment >= REACHED);
-  return { name: `${job.key} ${job.profile}`, key: job.key, profile: job.profile, reachable, ratio: off.gpuHours > 0 ? on.gpuHours / off.gpuHours : on.gpuHours > 0 ? Infinity : 1, on: on.gpuHours, off: off.gpuHours };
+  return {
+    name: `${job.key} ${job.profile}`,
+    key: job.key,
+    profile: job.profile,
+    reachable,
+    ratio: off.gpuHours > 0 ? on.gpuHours / off.gpuHours : on.gpuHours > 0 ? Infinity : 1,
+    on: on.gpuHours,
+    off: off.gpuHours,
+  };
 }
 
 export function summarize(jobs) {
@@ -104,7 +123,10 @@ export function summarize(jobs) {
     gapPp: distribution(rows.map((r) => r.gapPp)),
     worstForesight: worstForesight.slice(0, 5).map((r) => ({ name: r.name, vsForesight: r.vsForesight })),
     worstGap: worstGap.slice(0, 5).map((r) => ({ name: r.name, gapPp: r.gapPp, bestPeer: r.bestPeer?.name })),
-    losses: { attainment: rows.filter((r) => !r.win && r.why.startsWith('attainment')).length, cost: rows.filter((r) => !r.win && !r.why.startsWith('attainment')).length },
+    losses: {
+      attainment: rows.filter((r) => !r.win && r.why.startsWith('attainment')).length,
+      cost: rows.filter((r) => !r.win && !r.why.startsWith('attainment')).length,
+    },
     runaway: {
       unreachable: unreachable.length,
       over: unreachable.filter((r) => r.ratio > AIMS.runaway).map((r) => r.name),

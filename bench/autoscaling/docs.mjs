@@ -22,10 +22,12 @@ function protocol(results) {
       'Arrivals are drawn per 600 s window with its Gamma/Weibull inter-arrival shape at its rate (seed 1); the trace has no token counts, so lengths are lognormal (prompt median 1,024, output median 128).',
   );
   out.push('  - the six-client mix: ServeGen clients 2, 7, 13, 16, 21 and 24 summed into one deployment, trace day 9 (24 h, all six active).');
-  out.push('  - the 500 Azure Functions (8 h, 3,037,902 invocations), one scenario: each function its own deployment, GPU-hours and attainment summed over them; invocations placed uniformly at random inside their minute (seeded), token lengths as for ServeGen.');
+  out.push(
+    '  - the 500 Azure Functions (8 h, 3,037,902 invocations), one scenario: each function its own deployment, GPU-hours and attainment summed over them; invocations placed uniformly at random inside their minute (seeded), token lengths as for ServeGen.',
+  );
   out.push('  - the Azure LLM code trace (1 h, 8,819 requests, token counts as logged).');
   out.push(`  - seeded generators (\`src/simulator/traces/generators.ts\`, seed 1): ${gens.map((g) => g.title).join('; ')}.`);
-  out.push('- **Replica profiles** (engine-simulator flags; ours\' spec, whose target and maximum the peers share):');
+  out.push("- **Replica profiles** (engine-simulator flags; ours' spec, whose target and maximum the peers share):");
   out.push('');
   out.push('  | profile | engine | ours (`--autoscale`) |');
   out.push('  |---|---|---|');
@@ -34,7 +36,7 @@ function protocol(results) {
   out.push(
     '  a100: one A100-80GB serving a 7-8B model (Llama-3-8B class, bf16) with vLLM: prefill of ~10k tokens/s (0.1 ms per prompt token), ' +
       '~80 tokens/s single-stream decode (12 ms per token), 2% slower steps per extra running sequence, 32 sequences at most (estimates from the datasheet and usual vLLM figures, not measurements). ' +
-      'small: a smaller GPU, 16 sequences, 20 ms per token, the simulator\'s defaults for the rest (3% slowdown per extra sequence, 10% jitter).',
+      "small: a smaller GPU, 16 sequences, 20 ms per token, the simulator's defaults for the rest (3% slowdown per extra sequence, 10% jitter).",
   );
   out.push(
     `- **ours with and without a TTFT SLO**: each scenario x profile runs ours as above ("no SLO") and with \`--ttft-p95 2s\` added ("SLO"; \`--ttft-p95 1s\` for the long-prompt scenario). ` +
@@ -43,7 +45,7 @@ function protocol(results) {
   out.push(
     `- **Settings**: cold start ${SETTINGS.coldStartMs / 1000} s; measuring SLO: time to first token <= ${SETTINGS.sloTtftMs / 1000} s (1 s for long prompts), failed requests count as misses; ` +
       `$${SETTINGS.pricePerGpuHour} per GPU-hour; gateway queue timeout ${SETTINGS.queueTimeoutMs / 1000} s; seed ${SETTINGS.seed}; idle probe ${SETTINGS.idleProbeMs / 1000} s (at zero and quiet the simulator asks a policy every 8 s instead of every second; the peers only leave zero on a request, so their results do not depend on it). ` +
-      'Each deployment starts warm, with the replicas its target asks for at the first minute\'s load. The baselines keep their projects\' other defaults, minimum replicas included (KPA and KEDA 0; Ray, HPA and SkyServe 1).',
+      "Each deployment starts warm, with the replicas its target asks for at the first minute's load. The baselines keep their projects' other defaults, minimum replicas included (KPA and KEDA 0; Ray, HPA and SkyServe 1).",
   );
   out.push(
     '- **Foresight reference** (`report.references.foresight`): per second, ceil(peak concurrent sequences / max-num-seqs) replicas, each started one cold start before it is needed and billed from its start, idle gaps shorter than a cold start bridged; ' +
@@ -71,7 +73,9 @@ function perScenario(results) {
     const on = r.variants.on.ours ? scoreRow(r, 'on') : undefined;
     const cell = (row) => (row ? `${x2(row.vsForesight)} | ${pct(row.ours.sloAttainment)} | ${row.win ? '**ours**' : row.winner}` : '| |');
     const best = off.bestPeer ? `${off.bestPeer.name} ${pct(off.bestPeer.sloAttainment)}` : '-';
-    out.push(`| ${r.key} | ${r.profile} | ${n(r.requests)} | ${r.span.startsWith('day') ? `${r.span} (${+r.hours.toFixed(1)} h)` : `${+r.hours.toFixed(1)} h`} | ${r.foresightGpuHours.toFixed(1)} | ${best} | ${cell(off)} | ${cell(on)} |`);
+    out.push(
+      `| ${r.key} | ${r.profile} | ${n(r.requests)} | ${r.span.startsWith('day') ? `${r.span} (${+r.hours.toFixed(1)} h)` : `${+r.hours.toFixed(1)} h`} | ${r.foresightGpuHours.toFixed(1)} | ${best} | ${cell(off)} | ${cell(on)} |`,
+    );
   }
   return out;
 }
@@ -93,13 +97,24 @@ function losses(rows) {
   const cost = lost.filter((r) => !r.why.startsWith('attainment'));
   const ratio = (r) => Number(/\(([0-9.]+)x\)$/.exec(r.why)?.[1] ?? 0);
   cost.sort((a, b) => ratio(b) - ratio(a));
-  const list = (xs) => merged(xs).slice(0, 12).map((r) => `${r.label}: ${r.why}`).join('; ') || 'none';
+  const list = (xs) =>
+    merged(xs)
+      .slice(0, 12)
+      .map((r) => `${r.label}: ${r.why}`)
+      .join('; ') || 'none';
   const out = [];
   out.push(`- Below the bar on attainment (${att.length} rows), largest gaps first: ${list(att)}.`);
   out.push(`- At the bar but a peer cheaper (${cost.length} rows), largest GPU-hour ratios first: ${list(cost)}.`);
   const winners = {};
   for (const r of lost) winners[r.winner] = (winners[r.winner] ?? 0) + 1;
-  out.push(`- Winners where ours loses: ${Object.entries(winners).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.`);
+  out.push(
+    `- Winners where ours loses: ${
+      Object.entries(winners)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }.`,
+  );
   return out;
 }
 
@@ -109,13 +124,15 @@ export function sectionMarkdown({ results, summary: s, run }) {
   const out = [];
   out.push(
     'How close does ours get to a foresight schedule, and does it beat the autoscaling peers, across a corpus of real and generated traffic? ' +
-      'Every policy replays each scenario through the simulator (`src/simulator`: the gateway\'s own `Admission` routing and queue, the engine simulator\'s service model, the policies of `src/autoscaler`). ' +
+      "Every policy replays each scenario through the simulator (`src/simulator`: the gateway's own `Admission` routing and queue, the engine simulator's service model, the policies of `src/autoscaler`). " +
       'Generated by `bench/autoscaling/run.mjs`; do not edit by hand.',
   );
   out.push('');
   out.push('```');
   out.push('npm run bench:autoscaling                 # npm run build && node bench/autoscaling/run.mjs: the whole corpus, writes this section');
-  out.push(`node bench/autoscaling/run.mjs --quick   # ${QUICK.filter((q) => q.startsWith('servegen-')).length} ServeGen clients, the code trace, the generators; a100 only; no docs`);
+  out.push(
+    `node bench/autoscaling/run.mjs --quick   # ${QUICK.filter((q) => q.startsWith('servegen-')).length} ServeGen clients, the code trace, the generators; a100 only; no docs`,
+  );
   out.push('#   --only REGEX (scenario key or key/profile)  --profile a100|small  --policies ours,kpa,...  --jobs N  --json PATH  --no-docs');
   out.push('```');
   out.push('');
@@ -142,12 +159,18 @@ export function sectionMarkdown({ results, summary: s, run }) {
   out.push('');
   out.push('| rows | wins | geomean ours/fs |');
   out.push('|---|---:|---:|');
-  for (const [label, m2] of [['group', s.byGroup], ['profile', s.byProfile], ['ours SLO', s.bySlo]]) {
+  for (const [label, m2] of [
+    ['group', s.byGroup],
+    ['profile', s.byProfile],
+    ['ours SLO', s.bySlo],
+  ]) {
     for (const [k, v] of Object.entries(m2)) out.push(`| ${label} ${k} | ${v.wins} / ${v.count} | ${x2(v.geomean)} |`);
   }
   out.push('');
   out.push(`- ours / foresight: ${dist(s.vsForesight)}. Worst: ${s.worstForesight.map((w) => `${w.name} ${x2(w.vsForesight)}`).join(', ')}.`);
-  out.push(`- attainment gap to the best peer (points, positive = ours below): ${dist(s.gapPp)}. Worst: ${s.worstGap.map((w) => `${w.name} ${w.gapPp.toFixed(2)} (vs ${w.bestPeer})`).join(', ')}.`);
+  out.push(
+    `- attainment gap to the best peer (points, positive = ours below): ${dist(s.gapPp)}. Worst: ${s.worstGap.map((w) => `${w.name} ${w.gapPp.toFixed(2)} (vs ${w.bestPeer})`).join(', ')}.`,
+  );
   const ratios = rw.rows.map((r) => r.ratio);
   out.push(
     `- ours with the SLO / without it, where the SLO is out of reach: ${ratios.length ? `min ${x2(Math.min(...ratios))}, median ${x2(percentile(ratios, 50))}, max ${x2(Math.max(...ratios))} over ${rw.rows.map((r) => r.name).join(', ')}` : 'no such scenario'}; ` +
@@ -160,7 +183,9 @@ export function sectionMarkdown({ results, summary: s, run }) {
   out.push('');
   out.push('### Per scenario');
   out.push('');
-  out.push('ours/fs: ours\' GPU-hours / the foresight reference; att: share of requests within the SLO; winner: the cheapest policy at or above the bar (**ours** = a win).');
+  out.push(
+    "ours/fs: ours' GPU-hours / the foresight reference; att: share of requests within the SLO; winner: the cheapest policy at or above the bar (**ours** = a win).",
+  );
   out.push('');
   out.push(...perScenario(results));
   return out.join('\n');

@@ -26,7 +26,8 @@ import { allScenarios, PROFILES, QUICK, runJob, SETTINGS } from './scenarios.mjs
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-const USAGE = 'usage: node bench/autoscaling/run.mjs [--quick] [--only REGEX] [--profile a100|small] [--policies ours,kpa,...] [--jobs N] [--json PATH] [--no-docs]';
+const USAGE =
+  'usage: node bench/autoscaling/run.mjs [--quick] [--only REGEX] [--profile a100|small] [--policies ours,kpa,...] [--jobs N] [--json PATH] [--no-docs]';
 
 function parseArgs(argv) {
   const o = { quick: false, only: undefined, docs: true, policies: [...POLICY_NAMES], json: undefined, profiles: undefined, jobs: availableParallelism() };
@@ -42,7 +43,11 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = value();
     else if (a === '--jobs') o.jobs = Math.max(1, Number(value()));
     else if (a === '--profile') o.profiles = value().split(',');
-    else if (a === '--policies') o.policies = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--policies')
+      o.policies = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -105,13 +110,25 @@ const HEADER = `${pad('scenario', 16)} ${pad('prof', 6)} ${lpad('req', 6)} ${lpa
 
 function printSummary(s) {
   const f = (d, digits = 2) => `p10 ${d.p10.toFixed(digits)}, median ${d.median.toFixed(digits)}, p90 ${d.p90.toFixed(digits)}, max ${d.max.toFixed(digits)}`;
-  console.log(`\nwins: ${s.wins}/${s.count} = ${(s.winShare * 100).toFixed(1)}% (aim >= ${AIMS.winShare * 100}%: ${s.aims.winShare ? 'met' : 'NOT met'}); losses on attainment ${s.losses.attainment}, on GPU-hours ${s.losses.cost}`);
-  for (const [label, m] of [['group', s.byGroup], ['profile', s.byProfile], ['ours SLO', s.bySlo]]) {
-    console.log(`  by ${label}: ${Object.entries(m).map(([k, v]) => `${k} ${v.wins}/${v.count} (geomean ${v.geomean.toFixed(2)}x)`).join(', ')}`);
+  console.log(
+    `\nwins: ${s.wins}/${s.count} = ${(s.winShare * 100).toFixed(1)}% (aim >= ${AIMS.winShare * 100}%: ${s.aims.winShare ? 'met' : 'NOT met'}); losses on attainment ${s.losses.attainment}, on GPU-hours ${s.losses.cost}`,
+  );
+  for (const [label, m] of [
+    ['group', s.byGroup],
+    ['profile', s.byProfile],
+    ['ours SLO', s.bySlo],
+  ]) {
+    console.log(
+      `  by ${label}: ${Object.entries(m)
+        .map(([k, v]) => `${k} ${v.wins}/${v.count} (geomean ${v.geomean.toFixed(2)}x)`)
+        .join(', ')}`,
+    );
   }
   console.log(`geomean ours/foresight: ${s.geomean.toFixed(3)}x (aim <= ${AIMS.geomean}x: ${s.aims.geomean ? 'met' : 'NOT met'})`);
   console.log(`ours/foresight: ${f(s.vsForesight)}; worst: ${s.worstForesight.map((w) => `${w.name} ${w.vsForesight.toFixed(2)}x`).join(', ')}`);
-  console.log(`attainment gap (best peer - ours, points): ${f(s.gapPp)}; worst: ${s.worstGap.map((w) => `${w.name} ${w.gapPp.toFixed(2)} (${w.bestPeer})`).join(', ')}`);
+  console.log(
+    `attainment gap (best peer - ours, points): ${f(s.gapPp)}; worst: ${s.worstGap.map((w) => `${w.name} ${w.gapPp.toFixed(2)} (${w.bestPeer})`).join(', ')}`,
+  );
   const r = s.runaway;
   console.log(
     `runaway (ours with SLO / without, where no autoscaler has ${REACHED * 100}% within the SLO): ${r.unreachable} scenario-profiles; ` +
@@ -135,7 +152,9 @@ async function main() {
   const cpu0 = process.cpuUsage();
   let scenarios = allScenarios();
   if (o.quick) scenarios = scenarios.filter((s) => inQuick(s.key));
-  const jobs = scenarios.flatMap((scenario) => o.profiles.map((profile) => ({ scenario, profile }))).filter((j) => !o.only || o.only.test(j.scenario.key) || o.only.test(`${j.scenario.key}/${j.profile}`));
+  const jobs = scenarios
+    .flatMap((scenario) => o.profiles.map((profile) => ({ scenario, profile })))
+    .filter((j) => !o.only || o.only.test(j.scenario.key) || o.only.test(`${j.scenario.key}/${j.profile}`));
   if (jobs.length === 0) throw new Error('no scenario selected');
   console.log(`${jobs.length} jobs (scenario x profile), policies ${o.policies.join(', ')}; ours also with --ttft-p95 at the measuring SLO\n`);
   const results = [];
@@ -152,11 +171,18 @@ async function main() {
     if (!traces.has(j.scenario.key)) traces.set(j.scenario.key, j.scenario.load());
     const trace = traces.get(j.scenario.key);
     const r = await runJob(j.scenario, PROFILES[j.profile], { policies: o.policies, workers: o.jobs, trace });
-    fnTimes.push(`${j.profile}: all ${o.policies.length} policies ${r.wall.allPoliciesS.toFixed(1)} s (aim < 60 s), ours with SLO ${r.wall.oursSloS.toFixed(1)} s`);
+    fnTimes.push(
+      `${j.profile}: all ${o.policies.length} policies ${r.wall.allPoliciesS.toFixed(1)} s (aim < 60 s), ours with SLO ${r.wall.oursSloS.toFixed(1)} s`,
+    );
     report(r);
   }
   traces.clear();
-  await runPool(jobs.filter((j) => j.scenario.group !== 'functions'), o.jobs, o.policies, report);
+  await runPool(
+    jobs.filter((j) => j.scenario.group !== 'functions'),
+    o.jobs,
+    o.policies,
+    report,
+  );
   const wallS = (performance.now() - t0) / 1000;
   // all threads of the process: what the run costs whatever else shares the machine
   const cpu = process.cpuUsage(cpu0);
@@ -171,12 +197,28 @@ async function main() {
   for (const line of fnTimes) console.log(`500 functions, ${line}`);
   console.log(`total wall time ${wallS.toFixed(0)} s (${(wallS / 60).toFixed(1)} min) on ${o.jobs} worker threads; CPU time ${cpuS.toFixed(0)} s`);
 
-  const run = { machine: m, wallS, cpuS, jobs: o.jobs, functionTimes: fnTimes, quick: o.quick, command: `node bench/autoscaling/run.mjs ${process.argv.slice(2).join(' ')}`.trim() };
+  const run = {
+    machine: m,
+    wallS,
+    cpuS,
+    jobs: o.jobs,
+    functionTimes: fnTimes,
+    quick: o.quick,
+    command: `node bench/autoscaling/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  };
   const jsonPath = o.json ?? (o.full ? join(here, 'results', 'corpus.json') : undefined);
   if (jsonPath) {
     mkdirSync(dirname(jsonPath), { recursive: true });
     const { rows, ...summary } = s;
-    const verdicts = rows.map(({ name, vsForesight, gapPp, bestPeer, winner, win, why }) => ({ name, vsForesight, gapPp: +gapPp.toFixed(4), bestPeer: bestPeer?.name, winner, win, why }));
+    const verdicts = rows.map(({ name, vsForesight, gapPp, bestPeer, winner, win, why }) => ({
+      name,
+      vsForesight,
+      gapPp: +gapPp.toFixed(4),
+      bestPeer: bestPeer?.name,
+      winner,
+      win,
+      why,
+    }));
     // one scenario x profile (and one verdict) a line, so that a re-run diffs line by line
     const lines = (xs) => `[\n${xs.map((x) => JSON.stringify(x)).join(',\n')}\n]`;
     const head = JSON.stringify({ run, settings: SETTINGS, profiles: PROFILES, summary }, null, 1).replace(/\n}$/, '');

@@ -121,7 +121,8 @@ const GENERATED = [
     key: 'gen-flash',
     title: 'flash crowd, 3 req/s, at 2 h up to 60 req/s in 2 min, held 15 min, back over 30 min, 6 h',
     rate: 3 * 6 * 3600 + 57 * (60 + 900 + 900),
-    make: () => flashCrowdTrace({ baseRate: 3, peakRate: 60, atMs: 2 * HOUR, rampMs: 120_000, holdMs: 900_000, decayMs: 1_800_000, durationMs: 6 * HOUR, seed: 1 }),
+    make: () =>
+      flashCrowdTrace({ baseRate: 3, peakRate: 60, atMs: 2 * HOUR, rampMs: 120_000, holdMs: 900_000, decayMs: 1_800_000, durationMs: 6 * HOUR, seed: 1 }),
   },
   {
     key: 'gen-longprompt',
@@ -189,7 +190,9 @@ export async function runJob(scenario, profile, { policies, workers = 0, trace: 
   const base = await simulate({ ...common, policies, spec: specFromFlagString(profile.autoscaleFlags) });
   const allS = (performance.now() - t1) / 1000;
   const t2 = performance.now();
-  const withSlo = policies.includes('ours') ? await simulate({ ...common, policies: ['ours'], spec: specFromFlagString(sloFlags(profile, sloTtftMs)) }) : undefined;
+  const withSlo = policies.includes('ours')
+    ? await simulate({ ...common, policies: ['ours'], spec: specFromFlagString(sloFlags(profile, sloTtftMs)) })
+    : undefined;
   const sloS = (performance.now() - t2) / 1000;
   const others = Object.fromEntries(base.policies.filter((p) => p.name !== 'ours').map((p) => [p.name, pick(p)]));
   const ours = base.policies.find((p) => p.name === 'ours');

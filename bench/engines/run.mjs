@@ -27,7 +27,11 @@ const load = loadavg()[0];
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-engines-'));
 const s = await startServer({ port: 0, dataDir, virtualGpus: 2, virtualGpuType: 'cpu', log: () => {}, stopReplicasOnExit: true });
 const api = async (method, path, body) => {
-  const r = await fetch(`${s.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  const r = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
   const j = await r.json();
   if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
   return j;
@@ -89,7 +93,10 @@ const threads = [];
 for (const n of [1, 2, 4]) {
   const rt = await loadRuntime({ modelPath: MODEL, params: parseLlamaCppParams(`--threads ${n} --parallel 1 --gpu cpu`), log: () => {} });
   const t1 = performance.now();
-  const r = await rt.generate({ kind: 'completion', prompt: 'Once upon a time', maxTokens: 16, maxTokensGiven: true, temperature: 0, stop: [] }, { signal: new AbortController().signal, onText: () => {} });
+  const r = await rt.generate(
+    { kind: 'completion', prompt: 'Once upon a time', maxTokens: 16, maxTokensGiven: true, temperature: 0, stop: [] },
+    { signal: new AbortController().signal, onText: () => {} },
+  );
   threads.push({ n, ms: performance.now() - t1, tokens: r.completionTokens });
   await rt.close();
 }

@@ -3,8 +3,8 @@
 // equivalent keep-alive reverse proxy, (c) the inferscale gateway with auth, routing and metrics on.
 // Needs: wrk and nginx (Debian packages). Prints a markdown table; --write updates docs/benchmarks.md.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { updateSection, machine } from '../lib/report.mjs';
@@ -42,13 +42,25 @@ function rssMb(pid) {
 // (c) the inferscale server with one sim replica that answers at once
 const port = 18900;
 const dataDir = join(work, 'data');
-const server = start(process.execPath, [join(root, 'bin/inferscale.js'), 'server', '--port', String(port), '--data-dir', dataDir, '--virtual-gpus', '2', '--stop-replicas-on-exit'], { env: { ...process.env } });
+const server = start(
+  process.execPath,
+  [join(root, 'bin/inferscale.js'), 'server', '--port', String(port), '--data-dir', dataDir, '--virtual-gpus', '2', '--stop-replicas-on-exit'],
+  { env: { ...process.env } },
+);
 await waitHttp(`http://127.0.0.1:${port}/healthz`);
 const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
 const api = (method, path, body) =>
-  fetch(`http://127.0.0.1:${port}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) }).then((r) => r.json());
+  fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  }).then((r) => r.json());
 const dep = await api('POST', '/deployments', {
-  name: 'bench', modelName: 'm', replicas: 1, maxOngoingRequests: 10000, maxQueuedRequests: 10000,
+  name: 'bench',
+  modelName: 'm',
+  replicas: 1,
+  maxOngoingRequests: 10000,
+  maxQueuedRequests: 10000,
   engineParams: `--startup-seconds 0 --ttft-ms 0 --itl-ms 0 --prefill-ms-per-token 0 --jitter 0 --max-num-seqs ${STREAMS + 100} --max-waiting 100000`,
 });
 let replica;
@@ -88,7 +100,10 @@ function nginxWorkerPid() {
 function wrk(url, body, pid, seconds = DURATION) {
   const before = pid ? cpuMs(pid) : 0;
   const lua = join(work, `post-${Math.random().toString(36).slice(2)}.lua`);
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
+  writeFileSync(
+    lua,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`,
+  );
   const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', lua, url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   const pct = (p) => {
@@ -105,7 +120,10 @@ const small = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: '
 const streamTokens = 64;
 const streaming = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }], max_tokens: streamTokens });
 const rows = [];
-for (const [kind, body] of [['small JSON', small], ['streaming 64 tokens', streaming]]) {
+for (const [kind, body] of [
+  ['small JSON', small],
+  ['streaming 64 tokens', streaming],
+]) {
   const res = {};
   const pids = { direct: replica.pid, nginx: nginxWorkerPid(), gateway: server.pid };
   for (const [name, url] of Object.entries(targets)) {
@@ -119,7 +137,11 @@ for (const [kind, body] of [['small JSON', small], ['streaming 64 tokens', strea
 // memory with STREAMS concurrent open streams through the gateway, on a second deployment whose
 // replica sends a token every 2 s (so the streams stay open while we measure)
 const slow = await api('POST', '/deployments', {
-  name: 'streams', modelName: 'm', replicas: 1, maxOngoingRequests: 10000, maxQueuedRequests: 10000,
+  name: 'streams',
+  modelName: 'm',
+  replicas: 1,
+  maxOngoingRequests: 10000,
+  maxQueuedRequests: 10000,
   engineParams: `--startup-seconds 0 --ttft-ms 0 --itl-ms 2000 --jitter 0 --max-num-seqs ${STREAMS + 100} --max-waiting 100000`,
 });
 for (;;) {
@@ -135,14 +157,23 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 let opened = 0;
 const reqs = [];
 for (let i = 0; i < STREAMS; i++) {
-  reqs.push(new Promise((resolve) => {
-    const req = http.request(streamsUrl, { method: 'POST', agent, headers: { authorization: `Bearer ${slow.apiKey}`, 'content-type': 'application/json' } }, (res) => {
-      res.once('data', () => { opened++; resolve(res); });
-      res.on('error', () => {});
-    });
-    req.on('error', () => resolve(null));
-    req.end(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 }));
-  }));
+  reqs.push(
+    new Promise((resolve) => {
+      const req = http.request(
+        streamsUrl,
+        { method: 'POST', agent, headers: { authorization: `Bearer ${slow.apiKey}`, 'content-type': 'application/json' } },
+        (res) => {
+          res.once('data', () => {
+            opened++;
+            resolve(res);
+          });
+          res.on('error', () => {});
+        },
+      );
+      req.on('error', () => resolve(null));
+      req.end(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 }));
+    }),
+  );
 }
 await Promise.race([Promise.all(reqs), sleep(60_000)]);
 await sleep(1000);
@@ -152,10 +183,15 @@ agent.destroy(); // closes every socket, open streams included
 const ratio = (a, b) => (a / b).toFixed(2);
 let md = `Command: \`npm run bench:gateway\` (wrk -t1 -c${CONNECTIONS} -d${DURATION}s per target after a 2 s warm-up, loopback; the load generator, the proxy and the replica share the machine's 2 cores, so throughput is bounded by CPU shared three ways; "CPU µs per request" is the proxy's own CPU time (utime + stime from /proc) divided by the requests served, the figure least disturbed by the sharing).\n\n${machine()}\n\n`;
 md += '| load | target | req/s | p50 ms | p99 ms | non-2xx | CPU µs per request (replica, nginx worker or gateway process) |\n|---|---|---|---|---|---|---|\n';
-for (const { kind, res } of rows) for (const [name, r] of Object.entries(res)) md += `| ${kind} | ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq.toFixed(0)} |\n`;
-md += '\n| load | gateway/nginx throughput | gateway/direct throughput | added p50 vs direct (ms) | streaming tokens/s gateway vs direct |\n|---|---|---|---|---|\n';
+for (const { kind, res } of rows)
+  for (const [name, r] of Object.entries(res))
+    md += `| ${kind} | ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq.toFixed(0)} |\n`;
+md +=
+  '\n| load | gateway/nginx throughput | gateway/direct throughput | added p50 vs direct (ms) | streaming tokens/s gateway vs direct |\n|---|---|---|---|---|\n';
 for (const { kind, res } of rows) {
-  const tok = kind.startsWith('streaming') ? `${(res.gateway.rps * streamTokens).toFixed(0)} vs ${(res.direct.rps * streamTokens).toFixed(0)} (${ratio(res.gateway.rps, res.direct.rps)}x)` : '-';
+  const tok = kind.startsWith('streaming')
+    ? `${(res.gateway.rps * streamTokens).toFixed(0)} vs ${(res.direct.rps * streamTokens).toFixed(0)} (${ratio(res.gateway.rps, res.direct.rps)}x)`
+    : '-';
   md += `| ${kind} | ${ratio(res.gateway.rps, res.nginx.rps)} | ${ratio(res.gateway.rps, res.direct.rps)} | ${(res.gateway.p50 - res.direct.p50).toFixed(2)} | ${tok} |\n`;
 }
 md += `\nOn a shared 2-core machine, throughput ratios move by tens of percent between runs (the three processes compete for two cores); compare the CPU µs per request column across runs. Profile (\`node --cpu-prof\` on the server under wrk): most of the gateway's time is in writev syscalls and Node's HTTP server and undici per request; auth (SHA-256), admission and metrics are each a few percent.\n`;
@@ -164,5 +200,7 @@ process.stdout.write(md);
 if (process.argv.includes('--write')) updateSection(join(root, 'docs/benchmarks.md'), '## Gateway', md);
 for (const c of children) c.kill('SIGTERM');
 await sleep(300);
-try { execFileSync('pkill', ['-f', `data-dir ${dataDir}`]); } catch {}
+try {
+  execFileSync('pkill', ['-f', `data-dir ${dataDir}`]);
+} catch {}
 process.exit(0);

@@ -59,28 +59,35 @@ const stopAll = async () => {
 };
 const guard = setTimeout(async () => {
   note(`\n**Stopped at the ${BUDGET_S} s bound: the results above are partial.**`);
-  writeFileSync(OUT, report.join('\n') + '\n');
+  writeFileSync(OUT, `${report.join('\n')}\n`);
   await stopAll();
   process.exit(1);
 }, DEADLINE - Date.now());
 
 const api = async (method, path, body) => {
-  const r = await fetch(`${s.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const r = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
   const j = await r.json();
   if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
   return j;
 };
 const stream = (name, key, maxTokens, t0) =>
   streamCompletion(`${s.url}/d/${name}/v1/completions`, key, { prompt: 'Once upon a time', max_tokens: maxTokens, temperature: 0 }, t0);
-const firstToken = (name, key, t0) => until('the first token', async () => {
-  const r = await stream(name, key, 1, t0).catch(() => ({ ok: false }));
-  return r.ok ? r.firstMs : undefined;
-});
+const firstToken = (name, key, t0) =>
+  until('the first token', async () => {
+    const r = await stream(name, key, 1, t0).catch(() => ({ ok: false }));
+    return r.ok ? r.firstMs : undefined;
+  });
 const deployment = (name) => api('GET', `/deployments/${name}`);
 const ready = async (name, n) => {
   const d = await deployment(name);
   const live = d.replicaDetails.filter((r) => r.state === 'ready');
-  if (d.replicaDetails.some((r) => r.state === 'failed')) throw new Error(`a replica failed: ${(await api('GET', `/deployments/${name}/logs?tail=20`)).lines.join('\n')}`);
+  if (d.replicaDetails.some((r) => r.state === 'failed'))
+    throw new Error(`a replica failed: ${(await api('GET', `/deployments/${name}/logs?tail=20`)).lines.join('\n')}`);
   return live.length === n ? live : undefined;
 };
 /** MiB of GPU memory per process id, and the GPU index each process uses (nvidia-smi). */
@@ -98,7 +105,12 @@ function gpuProcesses() {
 }
 const envOf = (pid, v) => {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((l) => l.startsWith(`${v}=`))?.slice(v.length + 1) ?? '(unset)';
+    return (
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .find((l) => l.startsWith(`${v}=`))
+        ?.slice(v.length + 1) ?? '(unset)'
+    );
   } catch {
     return '(unreadable)';
   }
@@ -110,7 +122,9 @@ try {
   if (!DRY && !gpus.some((g) => !g.virtual)) throw new Error('the server detected no NVIDIA GPU');
   note(`# GPU check: --engine llamacpp on CUDA\n`);
   note(`${machine()} ${DRY ? 'DRY RUN on the CPU (BENCH_GPU_DRY_RUN=1): no GPU numbers.' : ''}`);
-  note(`GPUs detected by the server: ${gpus.map((g) => `${g.index}: ${g.product} (${g.memoryMb} MiB)`).join('; ')}. Engine params \`${PARAMS}\`; streams of ${STREAM_TOKENS} tokens, temperature 0.\n`);
+  note(
+    `GPUs detected by the server: ${gpus.map((g) => `${g.index}: ${g.product} (${g.memoryMb} MiB)`).join('; ')}. Engine params \`${PARAMS}\`; streams of ${STREAM_TOKENS} tokens, temperature 0.\n`,
+  );
   let twoReplicas = `not checkable: the machine has ${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (needs 2 or more)`;
   for (const [i, path] of MODELS.entries()) {
     const model = `m${i}`;
@@ -118,7 +132,8 @@ try {
     await api('POST', '/models', { name: model, from: path });
     await until(`model ${basename(path)} stored`, async () => (await api('GET', `/models/${model}`)).state === 'ready', 120_000);
     let t = performance.now();
-    const key = (await api('POST', '/deployments', { name, modelName: model, engine: 'llamacpp', engineParams: PARAMS, gpuType: gpus[0].type, gpuCount: 1 })).apiKey;
+    const key = (await api('POST', '/deployments', { name, modelName: model, engine: 'llamacpp', engineParams: PARAMS, gpuType: gpus[0].type, gpuCount: 1 }))
+      .apiKey;
     const createMs = await firstToken(name, key, t);
     const [replica] = await until('the replica ready', () => ready(name, 1));
     const loaded = (await api('GET', `/deployments/${name}/logs?tail=50`)).lines.find((l) => l.includes('llama.cpp loaded')) ?? '(no load line in the log)';
@@ -139,7 +154,9 @@ try {
       await Promise.all([0, 1, 2, 3].map(() => stream(name, key, 16)));
       const procs = gpuProcesses();
       const seen = two.map((r) => ({ pid: r.pid, held: r.gpus, env: envOf(r.pid, 'CUDA_VISIBLE_DEVICES'), on: procs.get(r.pid)?.gpus ?? [] }));
-      const isolated = seen.every((x) => x.held.length === 1 && x.env === String(x.held[0]) && (DRY || (x.on.length === 1 && x.on[0] === x.held[0]))) && new Set(seen.map((x) => x.held[0])).size === 2;
+      const isolated =
+        seen.every((x) => x.held.length === 1 && x.env === String(x.held[0]) && (DRY || (x.on.length === 1 && x.on[0] === x.held[0]))) &&
+        new Set(seen.map((x) => x.held[0])).size === 2;
       twoReplicas = `${isolated ? 'yes' : '**NO**'}: ${seen.map((x) => `pid ${x.pid} holds GPU ${x.held.join(',')}, CUDA_VISIBLE_DEVICES=${x.env}, nvidia-smi sees it on GPU ${x.on.join(',') || 'none'}`).join('; ')}`;
       if (!isolated) code = 1;
     }
@@ -152,7 +169,9 @@ try {
     note(`| scale from zero: scale 0 -> 1 -> first streamed token | ${fmt(zeroMs)} |`);
     note(`| 1 stream, tokens/s after the first token | ${oneTps.toFixed(0)} tok/s (${one.tokens} tokens) |`);
     note(`| 8 concurrent streams (--parallel 8), total tokens/s | ${eightTps.toFixed(0)} tok/s |`);
-    note(`| nvidia-smi GPU memory of the replica (pid ${replica.pid}) | ${DRY ? 'n/a (dry run)' : mem ? `${mem.mib} MiB on GPU ${mem.gpus.join(',')}` : '**not on any GPU** (CPU fallback?)'} |\n`);
+    note(
+      `| nvidia-smi GPU memory of the replica (pid ${replica.pid}) | ${DRY ? 'n/a (dry run)' : mem ? `${mem.mib} MiB on GPU ${mem.gpus.join(',')}` : '**not on any GPU** (CPU fallback?)'} |\n`,
+    );
     if (!DRY && !mem) code = 1;
   }
   note(`## CUDA_VISIBLE_DEVICES isolation (two replicas)\n\n${twoReplicas}`);
@@ -161,7 +180,7 @@ try {
   code = 1;
 }
 clearTimeout(guard);
-writeFileSync(OUT, report.join('\n') + '\n');
+writeFileSync(OUT, `${report.join('\n')}\n`);
 console.log(`\nwritten to ${OUT}`);
 await stopAll();
 process.exit(code);

@@ -36,7 +36,13 @@ const created = await api(other, 'POST', '/deployments', { name: 'chat', modelNa
 if (created.status !== 201) throw new Error(JSON.stringify(created.body));
 const key = created.body.apiKey;
 await waitUntil(async () => (await api(other, 'GET', '/deployments/chat')).body?.readyReplicas === 2);
-await waitUntil(async () => (await fetch(`${other.url}/d/chat/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.ok, () => false)));
+await waitUntil(
+  async () =>
+    await fetch(`${other.url}/d/chat/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then(
+      (r) => r.ok,
+      () => false,
+    ),
+);
 
 /** Steady load through one gateway until stopped: every request's start, latency and status. */
 function load(s) {
@@ -47,14 +53,25 @@ function load(s) {
       const t0 = now();
       const wall = Date.now();
       const status = await fetch(`${s.url}/d/chat/v1/chat/completions`, {
-        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }), signal: AbortSignal.timeout(30_000),
-      }).then(async (r) => (await r.arrayBuffer(), r.status), () => 0);
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }),
+        signal: AbortSignal.timeout(30_000),
+      }).then(
+        async (r) => (await r.arrayBuffer(), r.status),
+        () => 0,
+      );
       done.push({ t0, wall, ms: now() - t0, status });
     }
   };
   const loops = Array.from({ length: CONCURRENCY }, loop);
-  return { done, stop: async () => { running = false; await Promise.all(loops); } };
+  return {
+    done,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
 }
 
 async function failover(kind, leader, survivor) {
@@ -78,9 +95,17 @@ async function failover(kind, leader, survivor) {
   const served = l.done.filter((r) => r.status === 200 && before(r.wall));
   const log = (await api(survivor, 'GET', '/deployments/chat/request-log?since=1h')).body.rows.filter((row) => before(row[0]));
   return {
-    kept: log.length, servedBefore: served.length, newestKeptMs: log.length ? killWall - Math.max(...log.map((row) => row[0])) : null,
-    kind, leadsMs: leadsAt - t0, apiMs: apiAt - t0, requests: during.length, failed,
-    worstMs: Math.max(...during.map((r) => r.ms)), p50Ms: during.map((r) => r.ms).sort((x, y) => x - y)[Math.floor(during.length / 2)], pods,
+    kept: log.length,
+    servedBefore: served.length,
+    newestKeptMs: log.length ? killWall - Math.max(...log.map((row) => row[0])) : null,
+    kind,
+    leadsMs: leadsAt - t0,
+    apiMs: apiAt - t0,
+    requests: during.length,
+    failed,
+    worstMs: Math.max(...during.map((r) => r.ms)),
+    p50Ms: during.map((r) => r.ms).sort((x, y) => x - y)[Math.floor(during.length / 2)],
+    pods,
   };
 }
 
@@ -89,7 +114,13 @@ results.push(await failover('graceful', first, other));
 // the old leader comes back (its pod restarted) as a follower; then the new leader crashes
 const back = await c.start(first.name);
 await waitUntil(async () => (await role(back)) === 'follower');
-await waitUntil(async () => (await fetch(`${back.url}/d/chat/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.ok, () => false)));
+await waitUntil(
+  async () =>
+    await fetch(`${back.url}/d/chat/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then(
+      (r) => r.ok,
+      () => false,
+    ),
+);
 results.push(await failover('crash', other, back));
 
 await c.close();
@@ -108,7 +139,7 @@ ${results.map((r) => `| ${r.kind === 'graceful' ? 'SIGTERM (releases the Lease)'
 ${results.map((r) => `| ${r.kind === 'graceful' ? 'SIGTERM' : 'SIGKILL'} | ${r.servedBefore} | ${r.kept} | ${r.newestKeptMs === null ? 'none kept' : `${r.newestKeptMs} ms before it went away`} |`).join('\n')}
 
 The window runs from 1 s before the leader goes away to 1.5 s after the API answers again. A crashed
-leader is replaced after the lease duration plus up to one retry period (${LEASE_S} s and ${(LEASE_S * 2 / 15).toFixed(1)} s here; 15 s and 2 s by
+leader is replaced after the lease duration plus up to one retry period (${LEASE_S} s and ${((LEASE_S * 2) / 15).toFixed(1)} s here; 15 s and 2 s by
 default). The gateways keep routing to the running pods throughout, and "pods after" shows that the new
 leader adopted them (none started or removed). The second table is the history copy (\`src/cluster/copy.ts\`):
 the surviving gateway's request rows reach the old leader's log with a report and come back in the answer

@@ -14,7 +14,7 @@ export function updateSection(path, heading, body) {
   const start = text.indexOf(`${heading}\n`);
   const section = `${heading}\n\n${body.trim()}\n\n`;
   if (start < 0) {
-    writeFileSync(path, text.trimEnd() + '\n\n' + section);
+    writeFileSync(path, `${text.trimEnd()}\n\n${section}`);
     return;
   }
   const next = text.indexOf('\n## ', start + heading.length);
@@ -25,14 +25,18 @@ export function updateSection(path, heading, body) {
 export function machineFacts() {
   let nproc = String(cpus().length);
   try {
-    nproc = execSync('nproc', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    nproc = execSync('nproc', { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {}
   const model = existsSync('/proc/cpuinfo') ? /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] : undefined;
   return {
     nproc,
     cpu: (model ?? cpus()[0]?.model ?? '?').trim(),
     node: process.version,
-    load: loadavg().map((x) => x.toFixed(1)).join(' '),
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    load: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   };
 }

@@ -61,10 +61,15 @@ export function createApi(deps: ApiDeps): Hono {
     const h = c.req.header('authorization');
     const presented = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
     if (c.req.path.startsWith('/api/v1/internal/')) {
-      if (!deps.internalToken || !tokenOk(presented, deps.internalToken)) throw new InferscaleError('unauthorized', 'internal API: for the servers\' own calls (their internal credential) only');
+      if (!deps.internalToken || !tokenOk(presented, deps.internalToken))
+        throw new InferscaleError('unauthorized', "internal API: for the servers' own calls (their internal credential) only");
       return next();
     }
-    if (!tokenOk(presented, deps.adminToken)) throw new InferscaleError('unauthorized', 'admin token missing or wrong: set INFERSCALE_TOKEN or run on the server machine (the CLI reads it from the data dir)');
+    if (!tokenOk(presented, deps.adminToken))
+      throw new InferscaleError(
+        'unauthorized',
+        'admin token missing or wrong: set INFERSCALE_TOKEN or run on the server machine (the CLI reads it from the data dir)',
+      );
     return next();
   });
   const { afterWrite } = deps;
@@ -76,7 +81,14 @@ export function createApi(deps: ApiDeps): Hono {
       try {
         await afterWrite();
       } catch (e) {
-        c.res = errorResponse(c, new InferscaleError('cluster_write_failed', `${c.req.method} ${c.req.path} was applied by the leader but writing it to the cluster failed (retried every few seconds; check the state before repeating the call): ${(e as Error).message}`, { retryAfterSeconds: 5 }));
+        c.res = errorResponse(
+          c,
+          new InferscaleError(
+            'cluster_write_failed',
+            `${c.req.method} ${c.req.path} was applied by the leader but writing it to the cluster failed (retried every few seconds; check the state before repeating the call): ${(e as Error).message}`,
+            { retryAfterSeconds: 5 },
+          ),
+        );
       }
     });
   }
@@ -112,14 +124,19 @@ export function createApi(deps: ApiDeps): Hono {
   app.post('/deployments/:name/reveal-api-key', (c) => c.json({ name: c.req.param('name'), apiKey: svc.revealKey(c.req.param('name')) }));
   app.post('/deployments/:name/rotate-api-key', async (c) => {
     const r = svc.rotateKey(c.req.param('name'), await jsonBody(c));
-    return c.json({ name: c.req.param('name'), apiKey: r.apiKey, previousKeyValidUntil: r.previousKeyValidUntil === null ? null : new Date(r.previousKeyValidUntil).toISOString() });
+    return c.json({
+      name: c.req.param('name'),
+      apiKey: r.apiKey,
+      previousKeyValidUntil: r.previousKeyValidUntil === null ? null : new Date(r.previousKeyValidUntil).toISOString(),
+    });
   });
 
   app.get('/limits/gpu', (c) => c.json({ limits: svc.gpuLimits() }));
   app.put('/limits/gpu/:type', async (c) => {
     const body = (await jsonBody(c)) as { max?: unknown } | null;
     if (!body || typeof body !== 'object') throw new InferscaleError('invalid_argument', 'body: must be a JSON object like {"max": 8}', { field: 'body' });
-    if (body.max !== null && typeof body.max !== 'number') throw new InferscaleError('invalid_argument', 'max: must be a number (or null to remove the quota)', { field: 'max' });
+    if (body.max !== null && typeof body.max !== 'number')
+      throw new InferscaleError('invalid_argument', 'max: must be a number (or null to remove the quota)', { field: 'max' });
     return c.json({ limits: svc.setGpuQuota(c.req.param('type'), body.max as number | null) });
   });
   app.get('/gpus', (c) => {

@@ -10,8 +10,7 @@ import { buildAutoscaleSpec, type AutoscaleInput } from './spec.js';
 import { changes, desiredAt, input, MIN, runScenario, SEC, samples, type Step } from './testkit.js';
 import type { DemandPoint } from './types.js';
 
-const policy = (over: AutoscaleInput = {}) =>
-  createOurPolicy(buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 8, targetOngoingRequests: 4, ...over }));
+const policy = (over: AutoscaleInput = {}) => createOurPolicy(buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 8, targetOngoingRequests: 4, ...over }));
 const maxDesired = (steps: readonly Step[]) => Math.max(...steps.map((s) => s.desired));
 
 describe('the ten complaints', () => {
@@ -25,7 +24,10 @@ describe('the ten complaints', () => {
     });
     const whileStarting = steps.filter((s) => s.at > 10 * SEC && s.starting > 0);
     assert.ok(whileStarting.length > 10 * 60);
-    assert.ok(whileStarting.every((s) => s.desired >= 1), 'never 0 while the replica starts');
+    assert.ok(
+      whileStarting.every((s) => s.desired >= 1),
+      'never 0 while the replica starts',
+    );
     assert.match(steps.find((s) => s.at === 10 * MIN)!.reason, /not to zero: 1 starting/);
     // once ready (at ~15 min) it gets the full idle period before going to zero
     assert.equal(desiredAt(steps, 19 * MIN), 1);
@@ -37,7 +39,7 @@ describe('the ten complaints', () => {
     // to start replicas a measured cold start (download included) before the demand it can foresee.
     const day = 86_400_000;
     const first = Date.parse('2026-03-02T00:00:00Z');
-    const pattern = (t: number) => ((t % day) >= 9 * 3_600_000 && (t % day) < 11 * 3_600_000 ? 16 : 0);
+    const pattern = (t: number) => (t % day >= 9 * 3_600_000 && t % day < 11 * 3_600_000 ? 16 : 0);
     const history: DemandPoint[] = [];
     for (let t = first; t < first + 8 * day + 8 * 3_600_000; t += 5 * MIN) history.push({ at: t, concurrency: pattern(t), rate: 0 });
     const start = first + 8 * day + 8 * 3_600_000; // 08:00, idle, at zero
@@ -95,7 +97,11 @@ describe('the ten complaints', () => {
       coldStartMs: 2 * MIN,
       demand: () => ({ load: 16, arrivals: 4 }),
     });
-    assert.deepEqual(changes(steps).map(([, d]) => d), [4], 'straight to 4 and stays');
+    assert.deepEqual(
+      changes(steps).map(([, d]) => d),
+      [4],
+      'straight to 4 and stays',
+    );
   });
 
   it('ray#61551: a streaming deployment scales to zero after its streams end; seldon#5096: steady low traffic scales down', () => {
@@ -107,7 +113,10 @@ describe('the ten complaints', () => {
       coldStartMs: 1 * MIN,
       demand: (t) => ({ load: t >= 1 * MIN && t < 20 * MIN ? 8 : 0, arrivals: t === 1 * MIN ? 8 : 0 }),
     });
-    assert.ok(streams.filter((s) => s.at > 2 * MIN && s.at < 20 * MIN).every((s) => s.desired === 2), 'open streams are ongoing: kept');
+    assert.ok(
+      streams.filter((s) => s.at > 2 * MIN && s.at < 20 * MIN).every((s) => s.desired === 2),
+      'open streams are ongoing: kept',
+    );
     // N -> 0 needs a whole downscale window (10 min by default) without demand
     assert.equal(desiredAt(streams, 31 * MIN), 0, 'zero within downscale delay + a minute of the last stream ending');
     // steady low traffic: 0.5 requests in flight, one arrival every few seconds, from 4 replicas
@@ -118,14 +127,20 @@ describe('the ten complaints', () => {
       demand: (t) => ({ load: 0.5, arrivals: t % (5 * SEC) === 0 ? 1 : 0 }),
     });
     assert.equal(desiredAt(low, 11 * MIN), 1, 'down to 1 after the downscale delay (10 min)');
-    assert.ok(low.filter((s) => s.at > 11 * MIN).every((s) => s.desired === 1), 'and never to zero while requests keep coming');
+    assert.ok(
+      low.filter((s) => s.at > 11 * MIN).every((s) => s.desired === 1),
+      'and never to zero while requests keep coming',
+    );
   });
 
   it('ray#59076: min 0 is honoured for an LLM deployment with SLO, queue target, schedule and forecast', () => {
     const start = Date.parse('2026-03-07T12:00:00Z'); // Saturday: the weekday schedule is not in force
     const steps = runScenario({
       policy: policy({
-        ttftP95Ms: '2s', targetQueueLength: 2, forecast: true, schedules: ['weekdays 08:00-18:00 at least 2'],
+        ttftP95Ms: '2s',
+        targetQueueLength: 2,
+        forecast: true,
+        schedules: ['weekdays 08:00-18:00 at least 2'],
       }),
       start,
       initial: { ready: 2 },
@@ -180,8 +195,14 @@ describe('also named in the reference', () => {
       durationMs: 15 * MIN,
       demand: (t) => ({ load: t < 2 * MIN ? 16 : t % (30 * SEC) < 2 * SEC ? 1 : 0, arrivals: t < 2 * MIN ? 4 : t % (30 * SEC) === 0 ? 1 : 0 }),
     });
-    assert.ok(trickle.filter((s) => s.at < 5 * MIN).every((s) => s.desired >= 2), 'the lull follows the downscale window from 4');
-    assert.ok(trickle.every((s) => s.desired >= 1), 'never to zero while requests come');
+    assert.ok(
+      trickle.filter((s) => s.at < 5 * MIN).every((s) => s.desired >= 2),
+      'the lull follows the downscale window from 4',
+    );
+    assert.ok(
+      trickle.every((s) => s.desired >= 1),
+      'never to zero while requests come',
+    );
     // nothing at all after 2 min: the user's bound of 1 min idle holds from any replica count
     const steps = runScenario({
       policy: policy({ scaleToZeroAfterMs: '1m', downscaleDelayMs: '5m' }),
@@ -189,7 +210,10 @@ describe('also named in the reference', () => {
       durationMs: 15 * MIN,
       demand: (t) => ({ load: t < 2 * MIN ? 16 : 0, arrivals: t < 2 * MIN ? 4 : 0 }),
     });
-    assert.ok(steps.filter((s) => s.at < 2 * MIN + 50 * SEC).every((s) => s.desired >= 1), 'not before 1 min idle');
+    assert.ok(
+      steps.filter((s) => s.at < 2 * MIN + 50 * SEC).every((s) => s.desired >= 1),
+      'not before 1 min idle',
+    );
     assert.equal(desiredAt(steps, 3 * MIN + 5 * SEC), 0);
     assert.match(steps.find((s) => s.desired === 0)!.reason, /scale-to-zero-after 1m: scale to zero|idle 1m: scale to zero/);
   });

@@ -15,9 +15,7 @@ function failsOn(fn: () => unknown, field: string, text?: RegExp): void {
 
 describe('autoscale flags', () => {
   it('splits a flag string with quotes, = and repeated --schedule', () => {
-    const flags = parseAutoscaleFlagString(
-      `--min 0 --max=4 --schedule "weekdays 08:00-18:00 at least 3" --schedule '22:00-02:00 at least 1' --forecast`,
-    );
+    const flags = parseAutoscaleFlagString(`--min 0 --max=4 --schedule "weekdays 08:00-18:00 at least 3" --schedule '22:00-02:00 at least 1' --forecast`);
     assert.deepEqual(flags, {
       min: '0',
       max: '4',
@@ -33,9 +31,20 @@ describe('autoscale flags', () => {
   });
   it('turns commander-style flags into spec input', () => {
     const input = autoscaleSpecFromFlags({
-      min: '0', max: '8', targetOngoingRequests: '4', ttftP95: '2s', queueLength: '3', upscaleDelay: '0s',
-      downscaleDelay: '5m', scaleToZeroAfter: '10m', maxScaleUpRate: '4/min', schedule: ['daily 00:00-06:00 at least 1'],
-      timeZone: 'Europe/Zurich', forecast: 'on', zone: 'at-vie-2', json: true,
+      min: '0',
+      max: '8',
+      targetOngoingRequests: '4',
+      ttftP95: '2s',
+      queueLength: '3',
+      upscaleDelay: '0s',
+      downscaleDelay: '5m',
+      scaleToZeroAfter: '10m',
+      maxScaleUpRate: '4/min',
+      schedule: ['daily 00:00-06:00 at least 1'],
+      timeZone: 'Europe/Zurich',
+      forecast: 'on',
+      zone: 'at-vie-2',
+      json: true,
     });
     const spec = buildAutoscaleSpec(input);
     assert.equal(spec.minReplicas, 0);
@@ -69,7 +78,11 @@ describe('autoscale flags', () => {
     const text = '--min 0 --max 8 --target-ongoing-requests 4 --schedule "weekdays 08:00-18:00 at least 3" --time-zone Europe/Zurich';
     const viaText = specFromFlagString(text);
     const viaFlags = specFromFlags({
-      min: '0', max: '8', targetOngoingRequests: '4', schedule: ['weekdays 08:00-18:00 at least 3'], timeZone: 'Europe/Zurich',
+      min: '0',
+      max: '8',
+      targetOngoingRequests: '4',
+      schedule: ['weekdays 08:00-18:00 at least 3'],
+      timeZone: 'Europe/Zurich',
     });
     assert.deepEqual(viaText, viaFlags);
   });

@@ -58,11 +58,7 @@ function numberFlag(flag: string, v: string | string[] | boolean): number {
  * for buildAutoscaleSpec, on top of `base` when given. Unknown keys are ignored unless `strict`, so the
  * CLI may pass all of its options.
  */
-export function autoscaleSpecFromFlags(
-  flags: FlagValues,
-  base?: AutoscaleSpec,
-  opts: { strict?: boolean } = {},
-): AutoscaleInput {
+export function autoscaleSpecFromFlags(flags: FlagValues, base?: AutoscaleSpec, opts: { strict?: boolean } = {}): AutoscaleInput {
   const input: AutoscaleInput = base ? specToInput(base) : {};
   for (const [rawKey, v] of Object.entries(flags)) {
     if (v === undefined) continue;
@@ -124,7 +120,9 @@ export function autoscaleSpecFromFlags(
 }
 
 function knownFlags(): string[] {
-  return Object.keys(AUTOSCALE_FLAGS).filter((k) => k !== 'minReplicas' && k !== 'maxReplicas').map((k) => `--${kebab(k)}`);
+  return Object.keys(AUTOSCALE_FLAGS)
+    .filter((k) => k !== 'minReplicas' && k !== 'maxReplicas')
+    .map((k) => `--${kebab(k)}`);
 }
 
 function tokenize(text: string): string[] {

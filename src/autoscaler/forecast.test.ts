@@ -66,7 +66,7 @@ describe('forecastConcurrency', () => {
     // a peak at 09:00-10:00 Zurich time, every day; DST starts 2026-03-29 (UTC+1 -> UTC+2)
     const tz = 'Europe/Zurich';
     const local = (t: number) => {
-      const hour = (((t + tzOffsetMs(t, tz)) % DAY_MS) + DAY_MS) % DAY_MS / 3_600_000;
+      const hour = ((((t + tzOffsetMs(t, tz)) % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000;
       return hour >= 9 && hour < 10 ? 30 : 3;
     };
     const from = Date.parse('2026-03-21T00:00:00Z');

@@ -21,7 +21,7 @@ import { tzOffsetMs } from './timezone.js';
 import type { DemandPoint } from './types.js';
 
 export const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
+const _WEEK_MS = 7 * DAY_MS;
 
 export interface ForecastOptions {
   /** seasonality in this zone's wall-clock time; default UTC */
@@ -112,11 +112,7 @@ function resolve(history: readonly DemandPoint[], opts: ForecastOptions): (Resol
  * Forecast average concurrency (ongoing + queued) at `at`; undefined with less than about a day of
  * history, or when no seasonal lag of `at` is known.
  */
-export function forecastConcurrency(
-  history: readonly DemandPoint[],
-  at: number,
-  opts: ForecastOptions = {},
-): number | undefined {
+export function forecastConcurrency(history: readonly DemandPoint[], at: number, opts: ForecastOptions = {}): number | undefined {
   const r = resolve(history, opts);
   if (!r) return undefined;
   const s = seasonal(history, at, r);
@@ -131,12 +127,7 @@ export interface ForecastPeak {
 }
 
 /** The highest forecast over the buckets that overlap [from, to]; undefined when none can be forecast. */
-export function forecastPeak(
-  history: readonly DemandPoint[],
-  from: number,
-  to: number,
-  opts: ForecastOptions = {},
-): ForecastPeak | undefined {
+export function forecastPeak(history: readonly DemandPoint[], from: number, to: number, opts: ForecastOptions = {}): ForecastPeak | undefined {
   const r = resolve(history, opts);
   if (!r) return undefined;
   const l = level(history, r.now, opts.levelWindowMs ?? 30 * 60_000, r);

@@ -10,8 +10,7 @@ import { createOurPolicy } from './ours.js';
 import { buildAutoscaleSpec, type AutoscaleInput } from './spec.js';
 import { changes, desiredAt, drive, input, MIN, runScenario, SEC, samples } from './testkit.js';
 
-const policy = (over: AutoscaleInput = {}) =>
-  createOurPolicy(buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 64, targetOngoingRequests: 4, ...over }));
+const policy = (over: AutoscaleInput = {}) => createOurPolicy(buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 64, targetOngoingRequests: 4, ...over }));
 
 describe('TTFT split', () => {
   it('a breach that is mostly prefill adds no replicas and says so', () => {
@@ -99,13 +98,17 @@ describe('scale to zero as the user asked', () => {
 describe('consolidation', () => {
   it('N -> N-1 only when the load fits N-1 with a margin (no 2 <-> 1 flapping at the target)', () => {
     // 4 in flight at a target of 4: one replica would run exactly at the target; the margin keeps 2
-    const run = (load: number) => runScenario({
-      policy: policy({ minReplicas: 1, downscaleDelayMs: '2m' }),
-      initial: { ready: 2 },
-      durationMs: 15 * MIN,
-      demand: () => ({ load, arrivals: 1 }),
-    });
-    assert.ok(run(4).every((s) => s.desired === 2), 'held at 2');
+    const run = (load: number) =>
+      runScenario({
+        policy: policy({ minReplicas: 1, downscaleDelayMs: '2m' }),
+        initial: { ready: 2 },
+        durationMs: 15 * MIN,
+        demand: () => ({ load, arrivals: 1 }),
+      });
+    assert.ok(
+      run(4).every((s) => s.desired === 2),
+      'held at 2',
+    );
     assert.equal(desiredAt(run(3), 15 * MIN), 1, '3 fits one replica within the margin');
   });
 });

@@ -64,7 +64,14 @@ export function readSignals(input: PolicyInput, ttftSince: number, withTtft: boo
   let end = samples.length;
   while (end > 0 && samples[end - 1].at > now) end--;
   const start = firstAfter(samples, longFrom);
-  let lo = 0, lq = 0, ln = 0, so = 0, sq = 0, sn = 0, sa = 0, l2 = 0;
+  let lo = 0,
+    lq = 0,
+    ln = 0,
+    so = 0,
+    sq = 0,
+    sn = 0,
+    sa = 0,
+    l2 = 0;
   for (let i = start; i < end; i++) {
     const s = samples[i];
     lo += s.ongoing;
@@ -202,20 +209,22 @@ export function sloTerm(spec: AutoscaleSpec, s: SloInputs, d: Demand, ready: num
   let n: number;
   if (predicted > 0) {
     const burst = Number.isFinite(predicted) ? Math.min(10, Math.max(1, wait / predicted)) : 1;
-    n = replicasForWait({ from: have, max: Math.max(have, cap), slotsPerReplica: s.slots, ratePerMs: s.ratePerMs, slotMs: s.slotMs, budgetMs: budget, q: 0.95, burst });
+    n = replicasForWait({
+      from: have,
+      max: Math.max(have, cap),
+      slotsPerReplica: s.slots,
+      ratePerMs: s.ratePerMs,
+      slotMs: s.slotMs,
+      budgetMs: budget,
+      q: 0.95,
+      burst,
+    });
   } else n = ceilReplicas(have * Math.min(wait / Math.max(1, budget), 2));
   return { replicas: Math.min(Math.max(n, have), Math.max(cap, load)), sloCase: 'breach' };
 }
 
 /** The replica counts asked for by load (at `target` per replica), the TTFT SLO and the queue target. */
-export function terms(
-  spec: AutoscaleSpec,
-  d: Demand,
-  s: SloInputs,
-  ready: number,
-  target = spec.targetOngoingRequests,
-  headroom = 0,
-): Terms {
+export function terms(spec: AutoscaleSpec, d: Demand, s: SloInputs, ready: number, target = spec.targetOngoingRequests, headroom = 0): Terms {
   // headroom only on top of demand there is: none asks for a replica when nothing is asked
   const load = ceilReplicas((d.load > 0 ? d.load + headroom : 0) / target);
   const slo = sloTerm(spec, s, d, ready, load);

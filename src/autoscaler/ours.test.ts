@@ -6,8 +6,7 @@ import { changes, desiredAt, input, MIN, runScenario, SEC, samples, type InputPa
 import type { AutoscaleInput } from './spec.js';
 import type { DemandPoint } from './types.js';
 
-const spec = (over: AutoscaleInput = {}) =>
-  buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 8, targetOngoingRequests: 4, ...over });
+const spec = (over: AutoscaleInput = {}) => buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 8, targetOngoingRequests: 4, ...over });
 
 function once(over: AutoscaleInput, p: InputParts, state?: OurState) {
   const policy = createOurPolicy(spec(over));
@@ -20,23 +19,27 @@ describe('our policy: one decision', () => {
     const s = samples(0, now, () => ({ ongoing: 6, queued: 1.2, arrivals: 1 }));
     const r = once({ targetOngoingRequests: 2 }, { now, samples: s, replicas: { ready: 2, starting: 2, desired: 4 } });
     assert.equal(r.desired, 4);
-    assert.equal(
-      r.reason,
-      'load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ready 2 + starting 2; desired 4',
-    );
+    assert.equal(r.reason, 'load 7.2 (ongoing 6, queued 1.2) / target 2 = 4 replicas; ready 2 + starting 2; desired 4');
   });
   it('a rise shorter than the confirmation starts nothing; a sustained one does; a surge starts at once', () => {
     // 60 s cold start: the confirmation is TUNING.upConfirmShare of it (3 s); 8 requests on one replica at a
     // target of 4 ask for a second (not a surge: that needs 2x and two more)
-    const run = (load: (t: number) => number) => runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 3 * MIN, coldStartMs: MIN,
-      demand: (t) => ({ load: load(t), arrivals: 1 }),
-    });
+    const run = (load: (t: number) => number) =>
+      runScenario({
+        policy: createOurPolicy(spec({ minReplicas: 1 })),
+        initial: { ready: 1 },
+        durationMs: 3 * MIN,
+        coldStartMs: MIN,
+        demand: (t) => ({ load: load(t), arrivals: 1 }),
+      });
     // a 2 s blip to 10 keeps the 10 s average (3.6) under the target's tolerance: absorbed
     assert.deepEqual(changes(run((t) => (t > 60 * SEC && t <= 62 * SEC ? 10 : 2))), [[1000, 1]], 'a 2 s blip is absorbed');
     const lasting = run((t) => (t > 60 * SEC ? 8 : 2));
     const up = changes(lasting).find(([, d]) => d > 1)!;
-    assert.ok(up[0] > 60 * SEC && up[0] <= 60 * SEC + 10 * SEC + TUNING.upConfirmShare * MIN + SEC, `up once the 10 s average asks for it, confirmed (${up[0]})`);
+    assert.ok(
+      up[0] > 60 * SEC && up[0] <= 60 * SEC + 10 * SEC + TUNING.upConfirmShare * MIN + SEC,
+      `up once the 10 s average asks for it, confirmed (${up[0]})`,
+    );
     assert.equal(up[1], 2);
     assert.match(lasting.find((x) => x.at === up[0])!.reason, /load [0-9.]+ \(ongoing [0-9.]+, queued [1-9][0-9.]*\) \/ target 4 = 2 replicas/);
     // a surge to 6x: followed as soon as the 10 s average asks for 3 or more, no confirmation
@@ -51,7 +54,10 @@ describe('our policy: one decision', () => {
     // demand for 50 s after 10 quiet minutes, then back: the replicas started for it (cold start 3 min) are
     // cancelled before they are ready
     const steps = runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 14 * MIN, coldStartMs: 3 * MIN,
+      policy: createOurPolicy(spec({ minReplicas: 1 })),
+      initial: { ready: 1 },
+      durationMs: 14 * MIN,
+      coldStartMs: 3 * MIN,
       demand: (t) => ({ load: t > 10 * MIN && t <= 10 * MIN + 50 * SEC ? 16 : 1, arrivals: 1 }),
     });
     const c = changes(steps);
@@ -64,10 +70,20 @@ describe('our policy: one decision', () => {
   it('repeated queueing at a replica count asks for one more', () => {
     // the average (3 requests) fits one replica, but 2 s bursts of 6 (shorter than the confirmation) queue every 2 minutes
     const steps = runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1 })), initial: { ready: 1 }, durationMs: 8 * MIN, coldStartMs: MIN,
+      policy: createOurPolicy(spec({ minReplicas: 1 })),
+      initial: { ready: 1 },
+      durationMs: 8 * MIN,
+      coldStartMs: MIN,
       demand: (t) => ({ load: t % (2 * MIN) >= 30 * SEC && t % (2 * MIN) < 32 * SEC ? 6 : 3, arrivals: 1 }),
     });
-    assert.deepEqual(changes(steps), [[1000, 1], [270_000, 2]], 'one more at the third queueing (one or two are bursts)');
+    assert.deepEqual(
+      changes(steps),
+      [
+        [1000, 1],
+        [270_000, 2],
+      ],
+      'one more at the third queueing (one or two are bursts)',
+    );
     assert.match(steps.find((x) => x.at === 270_000)!.reason, /requests queued at 1 replicas 3 times within 10m: 2/);
   });
 });
@@ -96,13 +112,14 @@ describe('our policy over time', () => {
     assert.equal(desiredAt(steps, 16 * MIN), 1);
   });
   it('a short blip holds replicas for less than the downscale window; a longer rise for most of it', () => {
-    const run = (blipMs: number) => runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1, downscaleDelayMs: '5m' })),
-      initial: { ready: 4 },
-      durationMs: 20 * MIN,
-      // 3 in flight fits 1 replica within the consolidation margin (4 would be exactly at the target: held at 2)
-      demand: (t) => ({ load: t >= 4 * MIN && t < 4 * MIN + blipMs ? 16 : 3, arrivals: 1 }),
-    });
+    const run = (blipMs: number) =>
+      runScenario({
+        policy: createOurPolicy(spec({ minReplicas: 1, downscaleDelayMs: '5m' })),
+        initial: { ready: 4 },
+        durationMs: 20 * MIN,
+        // 3 in flight fits 1 replica within the consolidation margin (4 would be exactly at the target: held at 2)
+        demand: (t) => ({ load: t >= 4 * MIN && t < 4 * MIN + blipMs ? 16 : 3, arrivals: 1 }),
+      });
     assert.equal(desiredAt(run(30 * SEC), 9 * MIN + 40 * SEC), 1, 'the 30 s blip is outvoted');
     const long = run(2 * MIN);
     assert.equal(desiredAt(long, 10 * MIN), 4, 'a 2 min rise keeps 4 until 80% of the window is lower');
@@ -123,18 +140,28 @@ describe('our policy over time', () => {
     assert.equal(p.decide(input({ now: 5 * MIN, heldAtZero: 1, replicas: { desired: 0 } }), p.init(0)).desired, 1);
   });
   it('a 5 minute dip is held through (a scale-down would miss the return); a longer lull is not', () => {
-    const run = (dipMs: number) => runScenario({
-      policy: createOurPolicy(spec({ minReplicas: 1, maxReplicas: 16 })), initial: { ready: 10 }, durationMs: 40 * MIN, coldStartMs: MIN,
-      demand: (t) => ({ load: t >= 15 * MIN && t < 15 * MIN + dipMs ? 10 : 40, arrivals: 10 }),
-    });
+    const run = (dipMs: number) =>
+      runScenario({
+        policy: createOurPolicy(spec({ minReplicas: 1, maxReplicas: 16 })),
+        initial: { ready: 10 },
+        durationMs: 40 * MIN,
+        coldStartMs: MIN,
+        demand: (t) => ({ load: t >= 15 * MIN && t < 15 * MIN + dipMs ? 10 : 40, arrivals: 10 }),
+      });
     const dip = run(5 * MIN);
-    assert.ok(dip.filter((x) => x.at > 15 * MIN).every((x) => x.desired === 10), 'kept 10 through the dip');
+    assert.ok(
+      dip.filter((x) => x.at > 15 * MIN).every((x) => x.desired === 10),
+      'kept 10 through the dip',
+    );
     const lull = run(15 * MIN);
     assert.equal(desiredAt(lull, 29 * MIN), 3, 'a 15 min lull goes down to its own level');
   });
   it('a call every 10 minutes: after three gaps, zero between calls and a replica pre-warmed for each', () => {
     const steps = runScenario({
-      policy: createOurPolicy(spec()), initial: { ready: 1 }, durationMs: 80 * MIN, coldStartMs: MIN,
+      policy: createOurPolicy(spec()),
+      initial: { ready: 1 },
+      durationMs: 80 * MIN,
+      coldStartMs: MIN,
       demand: (t) => {
         const m = t % (10 * MIN);
         return { load: m >= 5 * SEC && m < 8 * SEC ? 1 : 0, arrivals: m === 5 * SEC ? 1 : 0 };
@@ -168,7 +195,7 @@ describe('our policy over time', () => {
     const day = 86_400_000;
     const first = Date.parse('2026-03-02T00:00:00Z');
     const today = first + 8 * day;
-    const pattern = (t: number) => ((t % day) >= 9 * 3_600_000 && (t % day) < 10 * 3_600_000 ? 40 : 2);
+    const pattern = (t: number) => (t % day >= 9 * 3_600_000 && t % day < 10 * 3_600_000 ? 40 : 2);
     const history: DemandPoint[] = [];
     for (let t = first; t < today + 8 * 3_600_000; t += 5 * MIN) history.push({ at: t, concurrency: pattern(t), rate: 1 });
     const start = today + 8 * 3_600_000 + 30 * MIN; // 08:30

@@ -73,7 +73,6 @@ export const TUNING = Object.freeze({
    */
   headroomZ: 1,
   headroomCap: 0.25,
-
 });
 
 /** The plan for the current quiet spell (times in ms after the end of activity `activeAt`). */
@@ -137,10 +136,25 @@ export function createOurPolicy(spec: AutoscaleSpec): ScalingPolicy<OurState> {
     name: 'ours',
     tickMs: 1000,
     init: (now) => ({
-      up: [], down: [], additions: [], lastScaleUpAt: -Infinity, lastActiveAt: now, seenActivity: false,
-      ready: 0, readyChangedAt: now, readyRoseAt: -Infinity, since: now,
-      lastSampleAt: -Infinity, gaps: [], burstFrom: -Infinity, burstCount: 0, queuing: false, queueStarts: [],
-      capacity: initCapacity(), sloCase: 'none', prewarmedSpell: -Infinity,
+      up: [],
+      down: [],
+      additions: [],
+      lastScaleUpAt: -Infinity,
+      lastActiveAt: now,
+      seenActivity: false,
+      ready: 0,
+      readyChangedAt: now,
+      readyRoseAt: -Infinity,
+      since: now,
+      lastSampleAt: -Infinity,
+      gaps: [],
+      burstFrom: -Infinity,
+      burstCount: 0,
+      queuing: false,
+      queueStarts: [],
+      capacity: initCapacity(),
+      sloCase: 'none',
+      prewarmedSpell: -Infinity,
     }),
     decide: (input, state) => decide(spec, tolTarget, input, state),
   };
@@ -167,7 +181,15 @@ function trackActivity(state: OurState, input: PolicyInput): void {
     if (s.at > now) break;
     newest = s.at;
     // (a live sample's ongoing is taken at its end: a request that finished in the interval ran in a batch of 1 at least)
-    if (ready > 0) capacity = observe(capacity, { batch: (s.itlMs !== undefined ? Math.max(1, s.ongoing) : s.ongoing) / ready, itlMs: s.itlMs, prefillMs: s.prefillMs, promptTokens: s.promptTokens, completions: s.completions, serviceMs: s.serviceMs });
+    if (ready > 0)
+      capacity = observe(capacity, {
+        batch: (s.itlMs !== undefined ? Math.max(1, s.ongoing) : s.ongoing) / ready,
+        itlMs: s.itlMs,
+        prefillMs: s.prefillMs,
+        promptTokens: s.promptTokens,
+        completions: s.completions,
+        serviceMs: s.serviceMs,
+      });
     const q = s.queued > 0;
     if (q && !queuing && TUNING.queueEpisodes > 0) {
       queueStarts = [...queueStarts.slice(-(2 * TUNING.queueEpisodes - 1)), { at: s.at, ready: input.replicas.ready }];
@@ -210,18 +232,42 @@ function currentPlan(spec: AutoscaleSpec, state: OurState, input: PolicyInput): 
   // few seconds); a plan to drop is made again at every recorded gap it passes before it acts
   if (validTo < Infinity && (!plan || plan.dropAt === Infinity)) validTo = Math.max(validTo, idle + Math.max(TUNING.replanMs, idle / 4));
   state.plan = plan
-    ? { activeAt: state.lastActiveAt, validTo, dropAt: plan.dropAt, prewarmAt: plan.prewarmAt, cost: plan.cost, keepCost: plan.keepCost, candidates: plan.candidates }
+    ? {
+        activeAt: state.lastActiveAt,
+        validTo,
+        dropAt: plan.dropAt,
+        prewarmAt: plan.prewarmAt,
+        cost: plan.cost,
+        keepCost: plan.keepCost,
+        candidates: plan.candidates,
+      }
     : { activeAt: state.lastActiveAt, validTo, dropAt: Infinity, prewarmAt: Infinity, cost: NaN, keepCost: NaN, candidates: 0 };
   return state.plan;
 }
 
 function copyState(p: OurState): OurState {
   return {
-    up: p.up, down: p.down, additions: p.additions, lastScaleUpAt: p.lastScaleUpAt, lastActiveAt: p.lastActiveAt,
-    seenActivity: p.seenActivity, ready: p.ready, readyChangedAt: p.readyChangedAt, readyRoseAt: p.readyRoseAt,
-    since: p.since, lastSampleAt: p.lastSampleAt, gaps: p.gaps, burstFrom: p.burstFrom, burstCount: p.burstCount,
-    plan: p.plan, queuing: p.queuing, queueStarts: p.queueStarts, capacity: p.capacity, sloCase: p.sloCase,
-    prewarmedSpell: p.prewarmedSpell, boundPrewarmAt: p.boundPrewarmAt,
+    up: p.up,
+    down: p.down,
+    additions: p.additions,
+    lastScaleUpAt: p.lastScaleUpAt,
+    lastActiveAt: p.lastActiveAt,
+    seenActivity: p.seenActivity,
+    ready: p.ready,
+    readyChangedAt: p.readyChangedAt,
+    readyRoseAt: p.readyRoseAt,
+    since: p.since,
+    lastSampleAt: p.lastSampleAt,
+    gaps: p.gaps,
+    burstFrom: p.burstFrom,
+    burstCount: p.burstCount,
+    plan: p.plan,
+    queuing: p.queuing,
+    queueStarts: p.queueStarts,
+    capacity: p.capacity,
+    sloCase: p.sloCase,
+    prewarmedSpell: p.prewarmedSpell,
+    boundPrewarmAt: p.boundPrewarmAt,
   };
 }
 
@@ -309,13 +355,15 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
     reactive = upTarget;
     if (heldNeed === upTarget && heldNeed > sustained) notes.push(() => `${held} held at zero: ${heldNeed} at once`);
     else if (surge && sustained === upTarget) notes.push(() => `surge to ${sustained} from ${current}: at once`);
-    else if (pressure > sustained) notes.push(() => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`);
+    else if (pressure > sustained)
+      notes.push(
+        () => `requests queued at ${pressure - 1} replicas ${TUNING.queueEpisodes} times within ${formatDuration(spec.downscaleDelayMs)}: ${pressure}`,
+      );
   } else {
     const floor = Math.max(sustained, pressure);
     // a scale-down to fewer (not zero) waits for a whole window of history; idle replicas go at the zero
     // bound below without it
-    let downTarget = floor >= current ? floor
-      : Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), floor);
+    let downTarget = floor >= current ? floor : Math.max(runQuantile(state.down, now, spec.downscaleDelayMs, TUNING.downQuantile, downT.replicas), floor);
     // N -> 0 only after a whole window without demand (kedacore/keda#7770); the idle bound below may go sooner
     if (downTarget === 0) downTarget = runExtreme(state.down, now, spec.downscaleDelayMs, 'max', downT.replicas);
     // the replicas still starting that neither window asks for any more, while no request waits: cancel them
@@ -378,7 +426,12 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   if (wantsZero && current > 0) {
     if (planned) {
       const gate = scaleToZeroGate({
-        now, idleSince: now, idleAfterMs: 0, minReplicas: spec.minReplicas, starting: replicas.starting, heldAtZero: input.heldAtZero,
+        now,
+        idleSince: now,
+        idleAfterMs: 0,
+        minReplicas: spec.minReplicas,
+        starting: replicas.starting,
+        heldAtZero: input.heldAtZero,
       });
       const due = (idleMs >= planned.dropAt && idleMs < planned.prewarmAt) || pastBound;
       if (due && gate.allowed) {
@@ -388,8 +441,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
           // shortest recorded gap that is still possible ends (if that is still ahead)
           state.boundPrewarmAt = boundPrewarm(state, idleMs, input.coldStartMs);
           notes.push(() => `idle ${formatDuration(boundIdleMs)} >= scale-to-zero-after ${formatDuration(spec.scaleToZeroAfterMs)}: scale to zero`);
-        }
-        else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
+        } else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
       } else {
         candidate = Math.max(candidate, 1);
         if (!gate.allowed) notes.push(() => `not to zero: ${gate.reason}`);
@@ -399,8 +451,12 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
       const idleSince = Math.max(state.lastActiveAt, state.readyRoseAt);
       const timerMs = spec.scaleToZeroAfterMs;
       const gate = scaleToZeroGate({
-        now, idleSince, idleAfterMs: timerMs, minReplicas: spec.minReplicas,
-        starting: replicas.starting, heldAtZero: input.heldAtZero,
+        now,
+        idleSince,
+        idleAfterMs: timerMs,
+        minReplicas: spec.minReplicas,
+        starting: replicas.starting,
+        heldAtZero: input.heldAtZero,
       });
       if (gate.allowed) {
         candidate = 0;
@@ -452,12 +508,11 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
 
   const showDown = reactive < current && downT.replicas !== upT.replicas;
   const wakeAt = desired === 0 && prewarmAt < Infinity && state.prewarmedSpell !== state.lastActiveAt ? prewarmAt : undefined;
-  const notice = upT.sloCase === 'prefill' && prev.sloCase !== 'prefill'
-    ? `TTFT SLO breach that replicas cannot fix: ${upT.text()}` : undefined;
+  const notice = upT.sloCase === 'prefill' && prev.sloCase !== 'prefill' ? `TTFT SLO breach that replicas cannot fix: ${upT.text()}` : undefined;
   return new Decision(desired, state, wakeAt, notice, () => {
     const down = showDown ? `; 60s ${downT.text()}` : '';
     const capacity = `ready ${ready} + starting ${replicas.starting}`;
-    return [upT.text() + down, capacity, ...notes.map((n) => n())].join('; ') + `; desired ${desired}`;
+    return `${[upT.text() + down, capacity, ...notes.map((n) => n())].join('; ')}; desired ${desired}`;
   });
 }
 
@@ -507,8 +562,10 @@ function prewarmTime(state: OurState, planned: ZeroPlan | undefined): number {
 function planText(p: ZeroPlan, coldStartMs: number): string {
   const keep = `keeping costs ~${formatDuration(p.keepCost)} per quiet spell`;
   if (p.dropAt === Infinity) return `${p.candidates} past gaps this long, ${keep}, cheapest`;
-  const back = p.prewarmAt === Infinity ? 'back on the next request'
-    : `back at ${formatDuration(p.prewarmAt)} (the next request is due from ${formatDuration(p.prewarmAt + coldStartMs)})`;
+  const back =
+    p.prewarmAt === Infinity
+      ? 'back on the next request'
+      : `back at ${formatDuration(p.prewarmAt)} (the next request is due from ${formatDuration(p.prewarmAt + coldStartMs)})`;
   return `${p.candidates} past gaps this long: zero at ${formatDuration(p.dropAt)}, ${back}: ~${formatDuration(p.cost)} vs ${keep}`;
 }
 

@@ -36,13 +36,16 @@ describe('the policy registry', () => {
     const hs = drive(h, { durationMs: 15 * SEC, initialDesired: 3, load: () => ({}), replicas: () => ({ ready: 3 }) });
     assert.equal(hs[0].desired, 3, 'HPA scale-down is stabilized for 300 s');
   });
-  it('runs live what the spec names, with the spec\'s minimum; the static ones only in the simulator', () => {
+  it("runs live what the spec names, with the spec's minimum; the static ones only in the simulator", () => {
     assert.deepEqual([...LIVE_POLICY_NAMES], ['ours', 'kpa', 'ray', 'hpa', 'keda', 'skyserve']);
     assert.equal(livePolicy(spec).name, 'ours');
     const kpa = livePolicy(buildAutoscaleSpec({ policy: 'kpa', minReplicas: 2, maxReplicas: 8 }));
     assert.equal(kpa.name, 'kpa');
     const steps = drive(kpa, { durationMs: 10 * SEC, initialDesired: 2, load: () => ({}), replicas: () => ({ ready: 2 }) });
-    assert.ok(steps.every((s) => s.desired >= 2), 'KPA keeps the spec\'s minimum of 2 when idle');
+    assert.ok(
+      steps.every((s) => s.desired >= 2),
+      "KPA keeps the spec's minimum of 2 when idle",
+    );
     const sky = livePolicy(buildAutoscaleSpec({ policy: 'skyserve', targetQpsPerReplica: 3 }));
     assert.equal(sky.name, 'skyserve');
     assert.throws(() => livePolicy({ ...spec, policy: 'static-peak' }), /does not run live/);

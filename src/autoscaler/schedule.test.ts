@@ -7,12 +7,15 @@ import { localTime, tzOffsetMs } from './timezone.js';
 const utc = (iso: string) => Date.parse(iso);
 
 function fails(text: string, re: RegExp): void {
-  assert.throws(() => parseScheduleRule(text, 'schedules[0]'), (err: unknown) => {
-    assert.ok(err instanceof InferscaleError);
-    assert.equal(err.details.field, 'schedules[0]');
-    assert.match(err.message, re);
-    return true;
-  });
+  assert.throws(
+    () => parseScheduleRule(text, 'schedules[0]'),
+    (err: unknown) => {
+      assert.ok(err instanceof InferscaleError);
+      assert.equal(err.details.field, 'schedules[0]');
+      assert.match(err.message, re);
+      return true;
+    },
+  );
 }
 
 describe('schedule rules', () => {

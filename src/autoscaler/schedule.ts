@@ -9,8 +9,23 @@ import { localTime } from './timezone.js';
 import type { ScheduleRule } from './types.js';
 
 const DAY_NAMES: Record<string, number> = {
-  sun: 0, sunday: 0, mon: 1, monday: 1, tue: 2, tues: 2, tuesday: 2, wed: 3, wednesday: 3,
-  thu: 4, thur: 4, thurs: 4, thursday: 4, fri: 5, friday: 5, sat: 6, saturday: 6,
+  sun: 0,
+  sunday: 0,
+  mon: 1,
+  monday: 1,
+  tue: 2,
+  tues: 2,
+  tuesday: 2,
+  wed: 3,
+  wednesday: 3,
+  thu: 4,
+  thur: 4,
+  thurs: 4,
+  thursday: 4,
+  fri: 5,
+  friday: 5,
+  sat: 6,
+  saturday: 6,
 };
 const DAY_SETS: Record<string, number[]> = {
   daily: [0, 1, 2, 3, 4, 5, 6],
@@ -65,7 +80,11 @@ function parseClock(hhmm: string, field: string, text: string, isEnd: boolean): 
 /** Parses one rule; errors name the problem and show the expected form. */
 export function parseScheduleRule(text: string, field = 'schedule'): ScheduleRule {
   const src = String(text).trim();
-  const norm = src.toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*-\s*/g, '-').replace(/\s+/g, ' ');
+  const norm = src
+    .toLowerCase()
+    .replace(/\s*,\s*/g, ',')
+    .replace(/\s*-\s*/g, '-')
+    .replace(/\s+/g, ' ');
   const m = /^(?:(\S+) )?(\d{1,2}:\d{2})-(\d{1,2}:\d{2}) at least (\S+)$/.exec(norm.replace(/^every day /, 'daily '));
   if (!m) throw invalid(field, `"${src}" is not a schedule rule; ${EXAMPLE}`);
   const days = m[1] ? parseDays(m[1], field, src) : [...DAY_SETS.daily];
@@ -116,7 +135,6 @@ export function scheduleFloor(rules: readonly ScheduleRule[], now: number, timeZ
 export function formatScheduleRule(rule: ScheduleRule): string {
   const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   const key = rule.days.join(',');
-  const days = key === '0,1,2,3,4,5,6' ? 'daily' : key === '1,2,3,4,5' ? 'weekdays' : key === '0,6' ? 'weekends'
-    : rule.days.map((d) => SHORT[d]).join(',');
+  const days = key === '0,1,2,3,4,5,6' ? 'daily' : key === '1,2,3,4,5' ? 'weekdays' : key === '0,6' ? 'weekends' : rule.days.map((d) => SHORT[d]).join(',');
   return `${days} ${hhmm(rule.startMinute)}-${hhmm(rule.endMinute)} at least ${rule.minReplicas}`;
 }

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InferscaleError } from '../core/errors.js';
-import {
-  buildAutoscaleSpec, checkAutoscaleSpec, DEFAULT_AUTOSCALE, describeSpec, parseDuration, parseRate,
-} from './spec.js';
+import { buildAutoscaleSpec, checkAutoscaleSpec, DEFAULT_AUTOSCALE, describeSpec, parseDuration, parseRate } from './spec.js';
 import { formatDuration, formatRate } from './units.js';
 
 function fails(fn: () => unknown, field: string, text?: RegExp): void {
@@ -57,9 +55,18 @@ describe('buildAutoscaleSpec', () => {
   });
   it('accepts durations as text or ms and rates as text or numbers', () => {
     const spec = buildAutoscaleSpec({
-      minReplicas: 0, maxReplicas: 8, targetOngoingRequests: 4, ttftP95Ms: '2s', upscaleDelayMs: 0,
-      downscaleDelayMs: '10m', scaleToZeroAfterMs: '15m', maxScaleUpPerMinute: '1/s', timeZone: 'Europe/Zurich',
-      schedules: ['weekdays 08:00-18:00 at least 3'], forecast: true, targetQueueLength: 2,
+      minReplicas: 0,
+      maxReplicas: 8,
+      targetOngoingRequests: 4,
+      ttftP95Ms: '2s',
+      upscaleDelayMs: 0,
+      downscaleDelayMs: '10m',
+      scaleToZeroAfterMs: '15m',
+      maxScaleUpPerMinute: '1/s',
+      timeZone: 'Europe/Zurich',
+      schedules: ['weekdays 08:00-18:00 at least 3'],
+      forecast: true,
+      targetQueueLength: 2,
     });
     assert.equal(spec.ttftP95Ms, 2000);
     assert.equal(spec.downscaleDelayMs, 600_000);
@@ -94,7 +101,8 @@ describe('buildAutoscaleSpec', () => {
     fails(() => buildAutoscaleSpec({ schedules: ['weekdays at 8'] }), 'schedules[0]', /not a schedule rule/);
     // overlapping rules with different floors are fine (the larger wins); a floor below min is allowed
     const spec = buildAutoscaleSpec({
-      minReplicas: 2, maxReplicas: 8,
+      minReplicas: 2,
+      maxReplicas: 8,
       schedules: ['weekdays 08:00-18:00 at least 3', 'daily 09:00-12:00 at least 6', 'daily 00:00-06:00 at least 1'],
     });
     assert.equal(spec.schedules.length, 3);

@@ -63,10 +63,8 @@ export interface AutoscaleInput {
 }
 
 const count = (max: number, min: number) =>
-  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
-const positive = (max: number) =>
-  z.number({ error: 'must be a number' }).positive('must be greater than 0').max(max, `must be at most ${max}`);
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const positive = (max: number) => z.number({ error: 'must be a number' }).positive('must be greater than 0').max(max, `must be at most ${max}`);
 const duration = z.union([z.number().finite(), z.string()], { error: 'must be a duration in ms or text like "5m"' });
 
 const inputSchema = z.strictObject(
@@ -125,16 +123,18 @@ export function buildAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
     maxReplicas,
     targetOngoingRequests: i.targetOngoingRequests ?? from.targetOngoingRequests,
     upscaleDelayMs: i.upscaleDelayMs === undefined ? from.upscaleDelayMs : toMs(i.upscaleDelayMs, 'upscaleDelayMs'),
-    downscaleDelayMs:
-      i.downscaleDelayMs === undefined ? from.downscaleDelayMs : toMs(i.downscaleDelayMs, 'downscaleDelayMs'),
+    downscaleDelayMs: i.downscaleDelayMs === undefined ? from.downscaleDelayMs : toMs(i.downscaleDelayMs, 'downscaleDelayMs'),
     maxScaleUpPerMinute:
-      i.maxScaleUpPerMinute === undefined ? from.maxScaleUpPerMinute
-        : typeof i.maxScaleUpPerMinute === 'number' ? i.maxScaleUpPerMinute
+      i.maxScaleUpPerMinute === undefined
+        ? from.maxScaleUpPerMinute
+        : typeof i.maxScaleUpPerMinute === 'number'
+          ? i.maxScaleUpPerMinute
           : parseRate(i.maxScaleUpPerMinute, 'maxScaleUpPerMinute'),
-    scaleToZeroAfterMs:
-      i.scaleToZeroAfterMs === undefined ? from.scaleToZeroAfterMs : toMs(i.scaleToZeroAfterMs, 'scaleToZeroAfterMs'),
-    schedules: i.schedules === undefined ? from.schedules.map((r) => ({ ...r, days: [...r.days] }))
-      : i.schedules.map((s, k) => parseScheduleRule(typeof s === 'string' ? s : s.text, `schedules[${k}]`)),
+    scaleToZeroAfterMs: i.scaleToZeroAfterMs === undefined ? from.scaleToZeroAfterMs : toMs(i.scaleToZeroAfterMs, 'scaleToZeroAfterMs'),
+    schedules:
+      i.schedules === undefined
+        ? from.schedules.map((r) => ({ ...r, days: [...r.days] }))
+        : i.schedules.map((s, k) => parseScheduleRule(typeof s === 'string' ? s : s.text, `schedules[${k}]`)),
     timeZone: i.timeZone ?? from.timeZone,
     forecast: i.forecast ?? from.forecast,
   };
@@ -144,7 +144,7 @@ export function buildAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
     within('ttftP95Ms', ttft, 1, LIMITS.ttftP95Ms);
     spec.ttftP95Ms = ttft;
   }
-  const queue = i.targetQueueLength === undefined ? from.targetQueueLength : i.targetQueueLength ?? undefined;
+  const queue = i.targetQueueLength === undefined ? from.targetQueueLength : (i.targetQueueLength ?? undefined);
   if (queue !== undefined) spec.targetQueueLength = queue;
   const policy = i.policy ?? from.policy ?? DEFAULT_POLICY;
   if (!(LIVE_POLICY_NAMES as readonly string[]).includes(policy)) {
@@ -152,7 +152,7 @@ export function buildAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
   }
   // the default is not stored: a spec without it (and every spec from before) runs ours
   if (policy !== DEFAULT_POLICY) spec.policy = policy;
-  const qps = i.targetQpsPerReplica === undefined ? from.targetQpsPerReplica : i.targetQpsPerReplica ?? undefined;
+  const qps = i.targetQpsPerReplica === undefined ? from.targetQpsPerReplica : (i.targetQpsPerReplica ?? undefined);
   if (qps !== undefined) spec.targetQpsPerReplica = qps;
   if (policy === 'skyserve' && qps === undefined) {
     throw invalid('targetQpsPerReplica', 'skyserve scales on requests per second: give a target per replica (> 0)');
@@ -210,7 +210,7 @@ export function describeSpec(spec: AutoscaleSpec): string[] {
   lines.push(
     spec.minReplicas === 0
       ? `scale to zero when the deployment's idle gaps say the next request is far off, ` +
-        `or after ${formatDuration(spec.scaleToZeroAfterMs)} without any request`
+          `or after ${formatDuration(spec.scaleToZeroAfterMs)} without any request`
       : 'never scales to zero (min is above 0)',
   );
   for (const r of spec.schedules) lines.push(`schedule: ${formatScheduleRule(r)} (${spec.timeZone})`);

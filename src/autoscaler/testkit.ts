@@ -143,10 +143,7 @@ export function drive(policy: ScalingPolicy<any>, o: DriveOptions): Step[] {
     if (t % SEC === 0) all.push({ at: t, ongoing: 0, queued: 0, arrivals: 0, ...o.load(t) });
     if ((t - start) % policy.tickMs !== 0) continue;
     const replicas: ReplicaCounts = { ready: 0, starting: 0, draining: 0, desired, ...o.replicas(t, desired) };
-    const res = policy.decide(
-      { now: t, samples: all, replicas, coldStartMs: 3 * MIN, heldAtZero: o.held?.(t) ?? 0, history: [] },
-      state,
-    );
+    const res = policy.decide({ now: t, samples: all, replicas, coldStartMs: 3 * MIN, heldAtZero: o.held?.(t) ?? 0, history: [] }, state);
     state = res.state;
     desired = res.desired;
     steps.push({ at: t, desired, ready: replicas.ready, starting: replicas.starting, reason: res.reason });

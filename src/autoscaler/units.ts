@@ -34,7 +34,15 @@ export function parseRate(text: string, field = 'rate'): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 'min';
   const perMinute: Record<string, number> = {
-    ms: 60_000, s: 60, sec: 60, second: 60, m: 1, min: 1, minute: 1, h: 1 / 60, hour: 1 / 60,
+    ms: 60_000,
+    s: 60,
+    sec: 60,
+    second: 60,
+    m: 1,
+    min: 1,
+    minute: 1,
+    h: 1 / 60,
+    hour: 1 / 60,
   };
   return n * perMinute[unit];
 }

@@ -18,9 +18,19 @@ describe('SignalWindow', () => {
     w.add(sample(3000, 3));
     w.add(sample(2000, 2));
     w.add(sample(3000, 4));
-    assert.deepEqual(w.samples().map((s) => [s.at, s.ongoing]), [[1000, 1], [2000, 2], [3000, 4]]);
+    assert.deepEqual(
+      w.samples().map((s) => [s.at, s.ongoing]),
+      [
+        [1000, 1],
+        [2000, 2],
+        [3000, 4],
+      ],
+    );
     w.prune(12_500);
-    assert.deepEqual(w.samples().map((s) => s.at), [3000]);
+    assert.deepEqual(
+      w.samples().map((s) => s.at),
+      [3000],
+    );
   });
 });
 

@@ -58,11 +58,7 @@ function point(a: Acc, sampleIntervalMs: number): DemandPoint {
  * Buckets samples (oldest first) into DemandPoints: mean of ongoing + queued, and arrivals per second over
  * the time the samples cover (n samples x sampleIntervalMs), so a gap in sampling does not read as calm.
  */
-export function bucketSamples(
-  samples: readonly LoadSample[],
-  bucketMs: number = DEMAND_BUCKET_MS,
-  sampleIntervalMs = 1000,
-): DemandPoint[] {
+export function bucketSamples(samples: readonly LoadSample[], bucketMs: number = DEMAND_BUCKET_MS, sampleIntervalMs = 1000): DemandPoint[] {
   const out: DemandPoint[] = [];
   let acc: Acc | undefined;
   for (const s of samples) {

@@ -35,8 +35,14 @@ export function autoscaleCommand(): Command {
     .action(async (name: string, o) => {
       const c = new ApiClient(clientConfig());
       const { output: fmt, off, ...flags } = o;
-      const d = off ? await c.call('DELETE', `/deployments/${name}/autoscale`) : await c.call('PUT', `/deployments/${name}/autoscale`, autoscaleSpecFromFlags(flags));
-      output(fmt, d, () => (d.autoscale ? `autoscaling ${name}:\n  ${describeSpec(d.autoscale as AutoscaleSpec).join('\n  ')}` : `autoscaling off for ${name}; ${d.replicas} replicas`));
+      const d = off
+        ? await c.call('DELETE', `/deployments/${name}/autoscale`)
+        : await c.call('PUT', `/deployments/${name}/autoscale`, autoscaleSpecFromFlags(flags));
+      output(fmt, d, () =>
+        d.autoscale
+          ? `autoscaling ${name}:\n  ${describeSpec(d.autoscale as AutoscaleSpec).join('\n  ')}`
+          : `autoscaling off for ${name}; ${d.replicas} replicas`,
+      );
     });
 }
 
@@ -59,13 +65,21 @@ const ms = (x: number | undefined) => (x === undefined ? undefined : `${Math.rou
 
 function signalsLine(s: LoadSample): string {
   const parts = [`ongoing ${s.ongoing.toFixed(1)}`, `queued ${s.queued}`, `arrivals ${s.arrivals}/s`];
-  const more: [string, string | undefined][] = [['ttft p95', ms(s.ttftP95Ms)], ['wait p95', ms(s.waitP95Ms)], ['prefill', ms(s.prefillMs)], ['inter-token', ms(s.itlMs)]];
+  const more: [string, string | undefined][] = [
+    ['ttft p95', ms(s.ttftP95Ms)],
+    ['wait p95', ms(s.waitP95Ms)],
+    ['prefill', ms(s.prefillMs)],
+    ['inter-token', ms(s.itlMs)],
+  ];
   for (const [k, v] of more) if (v !== undefined) parts.push(`${k} ${v}`);
   return parts.join(', ');
 }
 
 /** A policy's model summary on one line: "key value" pairs, numbers to 3 significant digits. */
 export function modelLine(m: Record<string, unknown>): string {
-  const show = (v: unknown) => (typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(3))) : typeof v === 'string' ? v : JSON.stringify(v));
-  return Object.entries(m).map(([k, v]) => `${k} ${show(v)}`).join(', ');
+  const show = (v: unknown) =>
+    typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(3))) : typeof v === 'string' ? v : JSON.stringify(v);
+  return Object.entries(m)
+    .map(([k, v]) => `${k} ${show(v)}`)
+    .join(', ');
 }

@@ -4,7 +4,11 @@ import { cliIo } from './io.js';
 
 /** Raised for an API error: carries the server's stable code; the CLI prints the message and exits 1. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -40,7 +44,11 @@ export class ApiClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (e) {
-      throw new ApiError(0, 'unreachable', `cannot reach the inferscale server at ${this.cfg.url} (${(e as Error).cause ?? (e as Error).message}); start it with "inferscale server" or set INFERSCALE_URL`);
+      throw new ApiError(
+        0,
+        'unreachable',
+        `cannot reach the inferscale server at ${this.cfg.url} (${(e as Error).cause ?? (e as Error).message}); start it with "inferscale server" or set INFERSCALE_URL`,
+      );
     }
     const text = await res.text();
     const data = text ? JSON.parse(text) : {};

@@ -49,7 +49,12 @@ export function showDeployment(d: DeploymentView): string {
     ['Replicas', `${d.readyReplicas}/${d.replicas} ready`],
     ['Total GPUs', d.totalGpus],
     ['Deployment URL', d.url],
-    ['Labels', Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(', ')],
+    [
+      'Labels',
+      Object.entries(d.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    ],
     ['Created', d.createdAt],
     ['Updated', d.updatedAt],
   ];
@@ -60,7 +65,17 @@ export function showDeployment(d: DeploymentView): string {
       '\n\n' +
       table(
         ['REPLICA', 'STATE', 'GPUS', 'PID', 'PORT', 'STARTED', 'COLD START', 'ENGINE RUN/WAIT/KV', 'REASON'],
-        d.replicaDetails.map((r) => [r.id, r.state, r.gpus.join(',') || '-', r.pid, r.port, r.startedAt, r.coldStartMs === null ? '-' : `${(r.coldStartMs / 1000).toFixed(1)}s`, engineCell(r.engine), r.stateReason]),
+        d.replicaDetails.map((r) => [
+          r.id,
+          r.state,
+          r.gpus.join(',') || '-',
+          r.pid,
+          r.port,
+          r.startedAt,
+          r.coldStartMs === null ? '-' : `${(r.coldStartMs / 1000).toFixed(1)}s`,
+          engineCell(r.engine),
+          r.stateReason,
+        ]),
       );
   }
   return out;
@@ -93,7 +108,8 @@ async function waitFor(name: string, timeoutMs: number, gone = false): Promise<D
     last = line;
     if (!gone && (d.status === 'ready' || (d.status === 'stopped' && d.replicas === 0))) return d;
     if (!gone && d.status === 'error') throw new ApiError(500, 'deployment_error', `deployment ${name} failed: ${d.statusDetails}`);
-    if (Date.now() > deadline) throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (status ${d.status}: ${d.statusDetails})`);
+    if (Date.now() > deadline)
+      throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (status ${d.status}: ${d.statusDetails})`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -144,7 +160,18 @@ export function deploymentCommand(): Command {
       output(o.output, deployments, () =>
         table(
           ['NAME', 'ZONE', 'STATUS', 'MODEL', 'ENGINE', 'GPU TYPE', 'GPU COUNT', 'REPLICAS', 'TOTAL GPUS', 'URL'],
-          deployments.map((d) => [d.name, d.zone, d.status, d.modelName, d.engine, d.gpuType, d.gpuCount, `${d.readyReplicas}/${d.replicas}`, d.totalGpus, d.url]),
+          deployments.map((d) => [
+            d.name,
+            d.zone,
+            d.status,
+            d.modelName,
+            d.engine,
+            d.gpuType,
+            d.gpuCount,
+            `${d.readyReplicas}/${d.replicas}`,
+            d.totalGpus,
+            d.url,
+          ]),
         ),
       );
     });
@@ -207,7 +234,7 @@ export function deploymentCommand(): Command {
 
   cmd
     .command('logs <name>')
-    .description('show the last lines of the replicas\' logs')
+    .description("show the last lines of the replicas' logs")
     .option('--tail <n>', 'lines', intArg('tail'), 10)
     .action(async (name: string, o) => {
       const { lines } = await client().call<{ lines: string[] }>('GET', `/deployments/${name}/logs?tail=${o.tail}`);
@@ -216,7 +243,7 @@ export function deploymentCommand(): Command {
 
   cmd
     .command('reveal-api-key <name>')
-    .description('print the deployment\'s API key')
+    .description("print the deployment's API key")
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const r = await client().call<{ name: string; apiKey: string }>('POST', `/deployments/${name}/reveal-api-key`);
@@ -230,9 +257,12 @@ export function deploymentCommand(): Command {
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const graceSeconds = Math.round(parseDuration(o.grace, 'grace') / 1000);
-      const r = await client().call<{ name: string; apiKey: string; previousKeyValidUntil: string | null }>('POST', `/deployments/${name}/rotate-api-key`, { graceSeconds });
+      const r = await client().call<{ name: string; apiKey: string; previousKeyValidUntil: string | null }>('POST', `/deployments/${name}/rotate-api-key`, {
+        graceSeconds,
+      });
       output(o.output, r, () => r.apiKey);
-      if (o.output !== 'json') cliIo().stderr.write(r.previousKeyValidUntil ? `the old key works until ${r.previousKeyValidUntil}\n` : 'the old key no longer works\n');
+      if (o.output !== 'json')
+        cliIo().stderr.write(r.previousKeyValidUntil ? `the old key works until ${r.previousKeyValidUntil}\n` : 'the old key no longer works\n');
     });
 
   cmd
@@ -244,7 +274,12 @@ export function deploymentCommand(): Command {
     .action(async (name: string, o) => {
       const q = `?limit=${o.limit}${o.kind ? `&kind=${encodeURIComponent(o.kind)}` : ''}`;
       const { events } = await client().call<{ events: { at: string; kind: string; message: string }[] }>('GET', `/deployments/${name}/events${q}`);
-      output(o.output, events, () => table(['TIME', 'KIND', 'MESSAGE'], events.map((e) => [e.at, e.kind, e.message])));
+      output(o.output, events, () =>
+        table(
+          ['TIME', 'KIND', 'MESSAGE'],
+          events.map((e) => [e.at, e.kind, e.message]),
+        ),
+      );
     });
   cmd.addCommand(autoscaleCommand());
   cmd.addCommand(deploymentExportCommand());

@@ -13,7 +13,10 @@ export function limitsCommand(): Command {
     .action(async (o) => {
       const { limits } = await new ApiClient(clientConfig()).call<{ limits: GpuLimit[] }>('GET', '/limits/gpu');
       output(o.output, limits, () =>
-        table(['GPU TYPE', 'USED', 'MAX', 'QUOTA', 'INVENTORY'], limits.map((l) => [l.gpuType, l.used, l.max, l.quota ?? 'unset (inventory)', l.inventory])),
+        table(
+          ['GPU TYPE', 'USED', 'MAX', 'QUOTA', 'INVENTORY'],
+          limits.map((l) => [l.gpuType, l.used, l.max, l.quota ?? 'unset (inventory)', l.inventory]),
+        ),
       );
     });
   gpu
@@ -21,7 +24,9 @@ export function limitsCommand(): Command {
     .description('set the GPU quota of a type ("unset" removes it)')
     .action(async (type: string, max: string) => {
       if (max !== 'unset' && !/^\d+$/.test(max)) throw new ApiError(400, 'invalid_argument', `max: must be a non-negative integer or "unset", got "${max}"`);
-      const { limits } = await new ApiClient(clientConfig()).call<{ limits: GpuLimit[] }>('PUT', `/limits/gpu/${type}`, { max: max === 'unset' ? null : Number(max) });
+      const { limits } = await new ApiClient(clientConfig()).call<{ limits: GpuLimit[] }>('PUT', `/limits/gpu/${type}`, {
+        max: max === 'unset' ? null : Number(max),
+      });
       const l = limits.find((x) => x.gpuType === type);
       cliIo().stdout.write(`${type}: ${l?.used ?? 0} used of ${l?.max ?? max}\n`);
     });

@@ -15,7 +15,16 @@ import { cliIo, withCliIo, type CliIo } from './io.js';
 
 /** Every top-level command, each made by its module's `xCommand()` (subcommands are added by their parent). */
 const COMMANDS: readonly (() => Command)[] = [
-  serverCommand, deploymentCommand, limitsCommand, costCommand, metricsCommand, modelCommand, engineCommand, zoneCommand, clusterCommand, simulateCommand,
+  serverCommand,
+  deploymentCommand,
+  limitsCommand,
+  costCommand,
+  metricsCommand,
+  modelCommand,
+  engineCommand,
+  zoneCommand,
+  clusterCommand,
+  simulateCommand,
 ];
 
 /** The `inferscale` command with every subcommand; errors are thrown (CommanderError), never process.exit. */

@@ -13,17 +13,34 @@ export function serverCommand(): Command {
     .option('--virtual-gpus <n>', 'offer N virtual GPU slots instead of detecting NVIDIA GPUs')
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
     .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
-    .option('--ha <zone>', 'run as one of several server replicas on Kubernetes: the state lives in this zone\'s namespace and a Lease picks the leader (default $INFERSCALE_HA_ZONE)')
+    .option(
+      '--ha <zone>',
+      "run as one of several server replicas on Kubernetes: the state lives in this zone's namespace and a Lease picks the leader (default $INFERSCALE_HA_ZONE)",
+    )
     .option('--ha-lease-seconds <s>', 'HA: how long a leader that stopped renewing keeps the Lease (renew deadline 2/3 of it, retries every 2/15)', '15')
-    .option('--keda-port <port>', 'serve KEDA\'s external scaler gRPC protocol on this port (docs/keda.md; default $INFERSCALE_KEDA_PORT, else off)')
+    .option('--keda-port <port>', "serve KEDA's external scaler gRPC protocol on this port (docs/keda.md; default $INFERSCALE_KEDA_PORT, else off)")
     .option('--keda-tls-cert <file>', 'KEDA scaler: serve TLS with this PEM certificate (with --keda-tls-key; default $INFERSCALE_KEDA_TLS_CERT)')
-    .option('--keda-tls-key <file>', 'KEDA scaler: the certificate\'s PEM private key (default $INFERSCALE_KEDA_TLS_KEY)')
-    .option('--keda-tls-client-ca <file>', 'KEDA scaler: require client certificates signed by this PEM CA (mutual TLS; default $INFERSCALE_KEDA_TLS_CLIENT_CA)')
-    .option('--upstream-headers-timeout <s>', 'gateway: seconds a replica may take to send response headers (a non-streamed completion: its whole answer) before the request fails over or ends 504 (docs/reliability.md)', '600')
-    .option('--upstream-idle-timeout <s>', 'gateway: seconds a replica may stay silent mid-response, or a client leave a response unread, before it ends', '300')
+    .option('--keda-tls-key <file>', "KEDA scaler: the certificate's PEM private key (default $INFERSCALE_KEDA_TLS_KEY)")
+    .option(
+      '--keda-tls-client-ca <file>',
+      'KEDA scaler: require client certificates signed by this PEM CA (mutual TLS; default $INFERSCALE_KEDA_TLS_CLIENT_CA)',
+    )
+    .option(
+      '--upstream-headers-timeout <s>',
+      'gateway: seconds a replica may take to send response headers (a non-streamed completion: its whole answer) before the request fails over or ends 504 (docs/reliability.md)',
+      '600',
+    )
+    .option(
+      '--upstream-idle-timeout <s>',
+      'gateway: seconds a replica may stay silent mid-response, or a client leave a response unread, before it ends',
+      '300',
+    )
     .option('--max-model-bytes <size>', 'the largest model file the model store downloads or copies, e.g. 80G (K, M, G, T: powers of 1024)', '256G')
     .option('--metrics-token <token>', '/metrics answers only "Authorization: Bearer <token>" (default $INFERSCALE_METRICS_TOKEN, else open)')
-    .option('--allow-private-sources', 'let `model create --from` fetch from link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal)')
+    .option(
+      '--allow-private-sources',
+      'let `model create --from` fetch from link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal)',
+    )
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -44,12 +61,19 @@ export function serverCommand(): Command {
         metricsToken: o.metricsToken ?? (process.env.INFERSCALE_METRICS_TOKEN || undefined),
         zonesFile: o.zones,
         kedaPort: num('--keda-port', o.kedaPort ?? process.env.INFERSCALE_KEDA_PORT, 0, 65535),
-        kedaTls: kedaTls(o.kedaTlsCert ?? process.env.INFERSCALE_KEDA_TLS_CERT, o.kedaTlsKey ?? process.env.INFERSCALE_KEDA_TLS_KEY, o.kedaTlsClientCa ?? process.env.INFERSCALE_KEDA_TLS_CLIENT_CA),
+        kedaTls: kedaTls(
+          o.kedaTlsCert ?? process.env.INFERSCALE_KEDA_TLS_CERT,
+          o.kedaTlsKey ?? process.env.INFERSCALE_KEDA_TLS_KEY,
+          o.kedaTlsClientCa ?? process.env.INFERSCALE_KEDA_TLS_CLIENT_CA,
+        ),
         gateway: {
           upstreamHeadersTimeoutMs: num('--upstream-headers-timeout', o.upstreamHeadersTimeout, 1, 86_400)! * 1000,
           upstreamIdleTimeoutMs: num('--upstream-idle-timeout', o.upstreamIdleTimeout, 1, 86_400)! * 1000,
         },
-        ha: (o.ha ?? process.env.INFERSCALE_HA_ZONE) ? haOptions(o.ha ?? process.env.INFERSCALE_HA_ZONE, num('--ha-lease-seconds', o.haLeaseSeconds, 3, 300)!) : undefined,
+        ha:
+          (o.ha ?? process.env.INFERSCALE_HA_ZONE)
+            ? haOptions(o.ha ?? process.env.INFERSCALE_HA_ZONE, num('--ha-lease-seconds', o.haLeaseSeconds, 3, 300)!)
+            : undefined,
       });
       let closing = false;
       const stop = (sig: string) => {
@@ -72,7 +96,10 @@ export function haOptions(zone: string, leaseSeconds: number): HaOptions {
 /** The KEDA scaler's TLS files: a certificate needs its key (and a client CA needs both). */
 function kedaTls(certFile: string | undefined, keyFile: string | undefined, clientCaFile: string | undefined): KedaTlsOptions | undefined {
   if (!certFile && !keyFile && !clientCaFile) return undefined;
-  if (!certFile || !keyFile) throw new Error(`--keda-tls-cert and --keda-tls-key: give both (got ${certFile ? '--keda-tls-cert only' : keyFile ? '--keda-tls-key only' : '--keda-tls-client-ca only'})`);
+  if (!certFile || !keyFile)
+    throw new Error(
+      `--keda-tls-cert and --keda-tls-key: give both (got ${certFile ? '--keda-tls-cert only' : keyFile ? '--keda-tls-key only' : '--keda-tls-client-ca only'})`,
+    );
   return { certFile, keyFile, clientCaFile };
 }
 

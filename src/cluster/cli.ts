@@ -16,7 +16,7 @@ export function clusterCommand(): Command {
   const cmd = new Command('cluster').description('server replicas on Kubernetes (--ha): who leads');
   cmd
     .command('status')
-    .description('this server\'s role, the leader, and the gateways that report their load to it')
+    .description("this server's role, the leader, and the gateways that report their load to it")
     .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (o) => {
       const v = await new ApiClient(clientConfig()).call<ClusterView>('GET', '/cluster');

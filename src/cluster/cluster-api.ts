@@ -18,7 +18,12 @@ export interface ClusterView {
 }
 
 /** `member` is read per request (the routes are mounted before it exists); undefined: a single server at `self`. */
-export function mountClusterRoutes(app: Hono, member: () => ClusterMember | undefined, wake: (deploymentId: string) => void, self: () => { identity: string; url: string }): void {
+export function mountClusterRoutes(
+  app: Hono,
+  member: () => ClusterMember | undefined,
+  wake: (deploymentId: string) => void,
+  self: () => { identity: string; url: string },
+): void {
   app.get('/cluster', (c) => {
     const m = member();
     const view: ClusterView = m

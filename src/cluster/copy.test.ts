@@ -56,7 +56,7 @@ function catchUp(source: CopySource, sink: CopySink): number {
   return trips;
 }
 
-test('a follower copies the leader\'s history, events, request log and ledger in pages, and then keeps up with changed rows', () => {
+test("a follower copies the leader's history, events, request log and ledger in pages, and then keeps up with changed rows", () => {
   const clock = new FakeClock(1_700_000_000_000);
   const leader = replica(clock);
   leader.replicas.push({ id: 'r1', startedAt: clock.now(), stoppedAt: null });
@@ -70,7 +70,10 @@ test('a follower copies the leader\'s history, events, request log and ledger in
   // five answers: four with more, the fifth with the last 15
   assert.equal(catchUp(source, sink), 5);
   sameTables(leader.db, follower);
-  assert.deepEqual(logs, ['cluster: copying the leader\'s history, events, request log and cost ledger: 75 rows to go', 'cluster: the copy of the leader\'s history has caught up']);
+  assert.deepEqual(logs, [
+    "cluster: copying the leader's history, events, request log and cost ledger: 75 rows to go",
+    "cluster: the copy of the leader's history has caught up",
+  ]);
   assert.equal(source.serve(sink.cursor()).left, 0);
   // the open 10 s and 5 min buckets change in place; a replica stops (its ledger row is closed)
   leader.replicas[0].stoppedAt = clock.now() + 500;
@@ -80,7 +83,7 @@ test('a follower copies the leader\'s history, events, request log and ledger in
   assert.equal((follower.prepare('SELECT stopped_at FROM cost_usage').get() as any).stopped_at, leader.replicas[0].stoppedAt);
 });
 
-test('after a failover the new leader\'s own rows reach a follower that was ahead of it, and a restarted follower goes on from its file', () => {
+test("after a failover the new leader's own rows reach a follower that was ahead of it, and a restarted follower goes on from its file", () => {
   const clock = new FakeClock(1_700_000_000_000);
   const old = replica(clock);
   old.replicas.push({ id: 'r1', startedAt: clock.now(), stoppedAt: null });
@@ -109,7 +112,9 @@ test('after a failover the new leader\'s own rows reach a follower that was ahea
     const mark = bSink.cursor().after;
     for (const r of dump(b.db, t) as any[]) {
       assert.ok(cRows.has(key(r)), `${t}: ${key(r)} copied`);
-      const own = r[rev] > mark[({ history_10s: 'history10s', history_5m: 'history5m', events: 'events', request_log: 'requests', cost_usage: 'cost' } as const)[t as 'events']];
+      const own =
+        r[rev] >
+        mark[({ history_10s: 'history10s', history_5m: 'history5m', events: 'events', request_log: 'requests', cost_usage: 'cost' } as const)[t as 'events']];
       if (own) assert.deepEqual(cRows.get(key(r)), r, `${t}: b's own row ${key(r)}`);
     }
   }
@@ -151,23 +156,35 @@ test('rows written before the upgrade that numbers changes get numbers, oldest f
   const db = new Database(':memory:');
   migrate(db, SCHEMA, { history: 1, cost: 1, request_log: 1 });
   const hist = `INSERT INTO history_10s (deployment_id, at, n, seconds, arrivals, ongoing, queued, tokens, desired, ready, starting, gpus, ttft) VALUES (?, ?, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, '{}')`;
-  for (const [d, at] of [['d2', 20_000], ['d1', 20_000], ['d1', 10_000]] as const) db.prepare(hist).run(d, at);
-  for (const at of [30, 10, 20]) db.prepare('INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status) VALUES (?, ?, 1, 1, NULL, 200)').run('d1', at);
-  db.prepare(`INSERT INTO cost_usage (replica_id, deployment_id, deployment_name, labels, gpu_type, gpu_count, started_at, stopped_at, seen_at) VALUES ('r1', 'd1', 'chat', '{}', 'l4', 1, 0, NULL, 0)`).run();
+  for (const [d, at] of [
+    ['d2', 20_000],
+    ['d1', 20_000],
+    ['d1', 10_000],
+  ] as const)
+    db.prepare(hist).run(d, at);
+  for (const at of [30, 10, 20])
+    db.prepare('INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status) VALUES (?, ?, 1, 1, NULL, 200)').run('d1', at);
+  db.prepare(
+    `INSERT INTO cost_usage (replica_id, deployment_id, deployment_name, labels, gpu_type, gpu_count, started_at, stopped_at, seen_at) VALUES ('r1', 'd1', 'chat', '{}', 'l4', 1, 0, NULL, 0)`,
+  ).run();
   migrate(db, SCHEMA);
   assert.deepEqual(db.prepare('SELECT deployment_id, at, rev FROM history_10s ORDER BY rev').all(), [
     { deployment_id: 'd1', at: 10_000, rev: 1 },
     { deployment_id: 'd1', at: 20_000, rev: 2 },
     { deployment_id: 'd2', at: 20_000, rev: 3 },
   ]);
-  assert.deepEqual(db.prepare('SELECT id, at FROM request_log ORDER BY id').all(), [{ id: 1, at: 30 }, { id: 2, at: 10 }, { id: 3, at: 20 }]);
+  assert.deepEqual(db.prepare('SELECT id, at FROM request_log ORDER BY id').all(), [
+    { id: 1, at: 30 },
+    { id: 2, at: 10 },
+    { id: 3, at: 20 },
+  ]);
   assert.equal((db.prepare('SELECT rev FROM cost_usage').get() as { rev: number }).rev, 1);
   const follower = openDb(':memory:', SCHEMA);
   catchUp(new CopySource(db, 'a@1'), new CopySink(follower, () => {}));
   sameTables(db, follower);
 });
 
-test('a deleted deployment\'s events and request log go, on the leader and then on the followers', () => {
+test("a deleted deployment's events and request log go, on the leader and then on the followers", () => {
   const clock = new FakeClock(1_700_000_000_000);
   const leader = replica(clock);
   leader.tick(30);
@@ -198,5 +215,12 @@ test('a server of another version (a rolling upgrade) may copy fewer tables: wha
   assert.equal(sink.cursor().after.requests, 3);
   assert.equal(sink.cursor().after.forgotten, 0);
   // and a cursor without a table's position counts it from 0
-  assert.deepEqual(copyCursorSchema.parse({ term: null, after: { requests: 5 } }).after, { history10s: 0, history5m: 0, events: 0, requests: 5, cost: 0, forgotten: 0 });
+  assert.deepEqual(copyCursorSchema.parse({ term: null, after: { requests: 5 } }).after, {
+    history10s: 0,
+    history5m: 0,
+    events: 0,
+    requests: 5,
+    cost: 0,
+    forgotten: 0,
+  });
 });

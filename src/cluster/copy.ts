@@ -20,9 +20,10 @@ import type { Db, ModuleMigrations } from '../store/db.js';
 
 // deployments whose events and request log were deleted (with them): a follower deletes its copies too
 /** The history copy's table (module "copy" of src/store/schema.ts). */
-export const COPY_MIGRATIONS: ModuleMigrations = { module: 'copy', scripts: [
-  `CREATE TABLE copy_forgotten (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment_id TEXT NOT NULL, at INTEGER NOT NULL);`,
-] };
+export const COPY_MIGRATIONS: ModuleMigrations = {
+  module: 'copy',
+  scripts: [`CREATE TABLE copy_forgotten (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment_id TEXT NOT NULL, at INTEGER NOT NULL);`],
+};
 /** how long a deletion is remembered for the followers (far longer than any copy lag) */
 export const FORGOTTEN_KEEP_MS = 30 * 86_400_000;
 
@@ -92,7 +93,11 @@ export class CopySource {
   private readonly mark: Positions;
 
   /** `term`: names this leadership (identity and takeover time); call when taking over, before writing. */
-  constructor(private readonly db: Db, readonly term: string, private readonly limit = ROWS_PER_TABLE) {
+  constructor(
+    private readonly db: Db,
+    readonly term: string,
+    private readonly limit = ROWS_PER_TABLE,
+  ) {
     this.mark = allHighest(db);
   }
 
@@ -127,7 +132,10 @@ export class CopySink {
   private readonly warned = new Set<string>();
   private catchingUp = false;
 
-  constructor(private readonly db: Db, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: (line: string) => void,
+  ) {}
 
   /** Where to continue; after a (re)start, from the highest numbers in this replica's own file. */
   cursor(): CopyCursor {
@@ -156,8 +164,9 @@ export class CopySink {
     })();
     this.term = batch.term;
     this.after = after;
-    if (batch.more && !this.catchingUp) this.log(`cluster: copying the leader's history, events, request log and cost ledger: ${batch.left.toLocaleString('en-US')} rows to go`);
-    if (!batch.more && this.catchingUp) this.log('cluster: the copy of the leader\'s history has caught up');
+    if (batch.more && !this.catchingUp)
+      this.log(`cluster: copying the leader's history, events, request log and cost ledger: ${batch.left.toLocaleString('en-US')} rows to go`);
+    if (!batch.more && this.catchingUp) this.log("cluster: the copy of the leader's history has caught up");
     this.catchingUp = batch.more;
     return batch.more;
   }
@@ -168,7 +177,8 @@ export class CopySink {
     let cols = this.known.get(table);
     if (!cols) this.known.set(table, (cols = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name))));
     const unknown = columns.filter((c) => !cols.has(c));
-    if (unknown.length && !this.warned.has(table) && this.warned.add(table)) this.log(`cluster: the leader sent ${table} rows with column(s) ${unknown.join(', ')} this version does not have; not copied`);
+    if (unknown.length && !this.warned.has(table) && this.warned.add(table))
+      this.log(`cluster: the leader sent ${table} rows with column(s) ${unknown.join(', ')} this version does not have; not copied`);
     return unknown.length === 0;
   }
 }

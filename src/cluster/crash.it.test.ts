@@ -27,9 +27,13 @@ test('a crashed leader is replaced after its lease; the surviving gateway serves
   assert.equal(pods.length, 2);
   const ask = () =>
     fetch(`${b.url}/d/chat/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
-    }).then(async (r) => (await r.arrayBuffer(), r.status), () => 0);
+    }).then(
+      async (r) => (await r.arrayBuffer(), r.status),
+      () => 0,
+    );
   await waitFor(async () => (await ask()) === 200, { what: 'the follower gateway serves' });
 
   const statuses: number[] = [];
@@ -43,7 +47,11 @@ test('a crashed leader is replaced after its lease; the surviving gateway serves
   running = false;
   await Promise.all(loops);
   assert.ok(statuses.length > 10, `requests sent during the failover: ${statuses.length}`);
-  assert.deepEqual(statuses.filter((s) => s !== 200), [], 'no request failed through the surviving gateway');
+  assert.deepEqual(
+    statuses.filter((s) => s !== 200),
+    [],
+    'no request failed through the surviving gateway',
+  );
   assert.deepEqual(c.pods(), pods, 'the same pods: adopted by the new leader, none started or removed');
   assert.equal((await c.api(b, 'POST', '/deployments/chat/reveal-api-key')).body.apiKey, key);
 });

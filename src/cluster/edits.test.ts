@@ -22,14 +22,29 @@ function deps(autoscaled = false) {
       return undefined as never;
     },
   };
-  return { d, calls, events, deps: { deployments: service, store: { addEvent: (_id: string, _at: number, kind: string, message: string, data?: unknown) => void events.push({ kind, message, data }) } } };
+  return {
+    d,
+    calls,
+    events,
+    deps: {
+      deployments: service,
+      store: { addEvent: (_id: string, _at: number, kind: string, message: string, data?: unknown) => void events.push({ kind, message, data }) },
+    },
+  };
 }
 
 test('an edit goes through update, then autoscale, then scale; the event lists what was applied', () => {
   const t = deps();
-  assert.deepEqual(applySpecEdit(t.deps, t.d, { replicas: 3, autoscale: null, engineParams: '--x 1' }, 5), { row: t.d, refused: false, message: 'the InferenceDeployment was edited in the cluster: engineParams, autoscale, replicas applied' });
+  assert.deepEqual(applySpecEdit(t.deps, t.d, { replicas: 3, autoscale: null, engineParams: '--x 1' }, 5), {
+    row: t.d,
+    refused: false,
+    message: 'the InferenceDeployment was edited in the cluster: engineParams, autoscale, replicas applied',
+  });
   assert.deepEqual(t.calls, ['update {"engineParams":"--x 1"}', 'autoscale off', 'scale {"replicas":3}']);
-  assert.deepEqual(t.events.map((e) => e.message), ['the InferenceDeployment was edited in the cluster: engineParams, autoscale, replicas applied']);
+  assert.deepEqual(
+    t.events.map((e) => e.message),
+    ['the InferenceDeployment was edited in the cluster: engineParams, autoscale, replicas applied'],
+  );
 });
 
 test('refused edits change nothing when checked up front, and say what was applied before a later refusal', () => {
@@ -45,5 +60,8 @@ test('refused edits change nothing when checked up front, and say what was appli
   const late = deps(true);
   applySpecEdit(late.deps, late.d, { labels: { a: 'b' }, replicas: 4 }, 5);
   assert.deepEqual(late.calls, ['update {"labels":{"a":"b"}}']);
-  assert.equal(late.events[0].message, 'an edit of the InferenceDeployment in the cluster was refused: deployment "chat" is autoscaled; labels applied before that, the rest set back');
+  assert.equal(
+    late.events[0].message,
+    'an edit of the InferenceDeployment in the cluster was refused: deployment "chat" is autoscaled; labels applied before that, the rest set back',
+  );
 });

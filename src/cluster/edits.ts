@@ -49,7 +49,12 @@ export function applySpecResource(deps: EditDeps, r: InferenceDeploymentResource
       note = `; its autoscale spec was refused (${toInferscaleError(e).message}) and is set back`;
     }
   }
-  deps.store.addEvent(d.id, now, 'cluster-edit', `created from an InferenceDeployment applied in the cluster${note}; its API key: inferscale deployment reveal-api-key ${name}`);
+  deps.store.addEvent(
+    d.id,
+    now,
+    'cluster-edit',
+    `created from an InferenceDeployment applied in the cluster${note}; its API key: inferscale deployment reveal-api-key ${name}`,
+  );
   return deps.deployments.get(name);
 }
 
@@ -67,7 +72,10 @@ export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, 
   let refused = false;
   try {
     const fixed = fields.find((f) => FIXED_FIELDS.includes(f));
-    if (fixed) throw new InferscaleError('immutable_field', `${fixed}: is fixed at creation (or written by inferscale only); create a new deployment to change it`, { field: fixed });
+    if (fixed)
+      throw new InferscaleError('immutable_field', `${fixed}: is fixed at creation (or written by inferscale only); create a new deployment to change it`, {
+        field: fixed,
+      });
     const unknown = fields.find((f) => f !== 'replicas' && f !== 'autoscale' && !UPDATE_FIELDS.includes(f));
     if (unknown) throw new InferscaleError('invalid_argument', `${unknown}: unknown field`, { field: unknown });
     const update = Object.fromEntries(UPDATE_FIELDS.filter((f) => f in edit).map((f) => [f, edit[f]]));

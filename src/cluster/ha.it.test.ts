@@ -29,22 +29,51 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     virtualGpus: 0,
     kedaPort: 0,
     zones: fz.zones,
-    ha: { zone: 'fake-eks', identity, podName: identity, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200, mirrorPeriodMs: 300, onLostLeadership: () => lost.push(identity) },
+    ha: {
+      zone: 'fake-eks',
+      identity,
+      podName: identity,
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 200,
+      mirrorPeriodMs: 300,
+      onLostLeadership: () => lost.push(identity),
+    },
   });
-  const pods = () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
+  const pods = () =>
+    k.cluster
+      .list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale')
+      .items.filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.metadata.name)
+      .sort();
   const role = (t: TestServer) => t.server.member?.currentRole;
   /** the Kubernetes Events on an InferenceDeployment, oldest first: "TYPE REASON: message" */
-  const kubeEvents = (name: string) => (k.cluster.list('events', k.namespace).items as unknown as { involvedObject: { kind: string; name: string }; type: string; reason: string; message: string }[])
-    .filter((e) => e.involvedObject.kind === 'InferenceDeployment' && e.involvedObject.name === name)
-    .map((e) => `${e.type} ${e.reason}: ${e.message}`);
-  const leaderLabel = (pod: string) => (k.cluster.get('pods', k.namespace, pod) as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels['inferscale.dev/leader'];
+  const kubeEvents = (name: string) =>
+    (
+      k.cluster.list('events', k.namespace).items as unknown as {
+        involvedObject: { kind: string; name: string };
+        type: string;
+        reason: string;
+        message: string;
+      }[]
+    )
+      .filter((e) => e.involvedObject.kind === 'InferenceDeployment' && e.involvedObject.name === name)
+      .map((e) => `${e.type} ${e.reason}: ${e.message}`);
+  const leaderLabel = (pod: string) =>
+    (k.cluster.get('pods', k.namespace, pod) as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels['inferscale.dev/leader'];
 
   before(async () => {
     fz = await startFakeZone({ itlMs: 20, withLlamacpp: true });
     k = fz.k;
     // the server replicas' own pods (labelled while they lead)
     for (const name of ['server-a', 'server-b']) {
-      k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] }, status: { podIP: '127.0.0.1' } });
+      k.cluster.create('pods', k.namespace, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } },
+        spec: { containers: [{ name: 'server', image: 'inferscale' }] },
+        status: { podIP: '127.0.0.1' },
+      });
     }
     origin = await startOrigin();
     a = await startTestServer(ha('server-a'));
@@ -77,7 +106,14 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(leaderLabel('server-a'), 'true');
     assert.equal(leaderLabel('server-b'), 'false');
 
-    const created = await b.api('POST', '/deployments', { name: 'shared', modelName: 'm', zone: 'fake-eks', gpuType: 'h100', replicas: 2, maxOngoingRequests: 4 });
+    const created = await b.api('POST', '/deployments', {
+      name: 'shared',
+      modelName: 'm',
+      zone: 'fake-eks',
+      gpuType: 'h100',
+      replicas: 2,
+      maxOngoingRequests: 4,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.headers.get('x-inferscale-served-by'), a.url);
     apiKey = created.body.apiKey;
@@ -99,15 +135,23 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     podsBefore = pods();
     assert.equal(podsBefore.length, 2);
     // Retry-After on the follower comes from the leader's measured cold start, written to the resource's status
-    const leaderS: number = await waitFor(() => {
-      const v = a.server.routes.get('shared')!.coldStartSeconds;
-      return v < 30 ? v : 0;
-    }, { what: 'the leader measured a cold start (not the 30 s default)' });
-    await waitFor(() => Math.abs((b.server.routes.get('shared')?.coldStartSeconds ?? -1) - leaderS) < 0.01, { what: 'follower uses the leader\'s cold-start estimate' });
+    const leaderS: number = await waitFor(
+      () => {
+        const v = a.server.routes.get('shared')!.coldStartSeconds;
+        return v < 30 ? v : 0;
+      },
+      { what: 'the leader measured a cold start (not the 30 s default)' },
+    );
+    await waitFor(() => Math.abs((b.server.routes.get('shared')?.coldStartSeconds ?? -1) - leaderS) < 0.01, {
+      what: "follower uses the leader's cold-start estimate",
+    });
   });
 
   it('both gateways serve the same ready pods, and the follower reports its load to the leader', async () => {
-    await waitFor(() => b.server.routes.get('shared')?.admission && [...b.server.routes.get('shared')!.replicas.values()].filter((r) => r.routable).length === 2, { what: 'follower routes' });
+    await waitFor(
+      () => b.server.routes.get('shared')?.admission && [...b.server.routes.get('shared')!.replicas.values()].filter((r) => r.routable).length === 2,
+      { what: 'follower routes' },
+    );
     let arrivals = 0;
     let peakOngoing = 0;
     const id = a.server.store.getDeploymentByName('shared')!.id;
@@ -123,12 +167,20 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     }
     // long streams through the follower only: the leader's autoscaler signals must see them
     const client = new OpenAI({ baseURL: `${b.url}/d/shared/v1`, apiKey, maxRetries: 0 });
-    const streams = Array.from({ length: 4 }, () => client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'go' }], max_tokens: 150, stream: true }));
-    await waitFor(() => peakOngoing >= 4 && arrivals >= 5, { what: `leader sees the follower's streams (ongoing ${peakOngoing}, arrivals ${arrivals})`, timeoutMs: 10_000 });
+    const streams = Array.from({ length: 4 }, () =>
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'go' }], max_tokens: 150, stream: true }),
+    );
+    await waitFor(() => peakOngoing >= 4 && arrivals >= 5, {
+      what: `leader sees the follower's streams (ongoing ${peakOngoing}, arrivals ${arrivals})`,
+      timeoutMs: 10_000,
+    });
     for (const s of await Promise.all(streams)) for await (const _ of s) void _;
     const cluster = await a.api('GET', '/cluster');
-    assert.deepEqual(cluster.body.gateways.map((g: { gateway: string }) => g.gateway), ['server-b']);
-    assert.equal(cluster.body.gateways[0].copyRowsLeft, 0, 'the follower\'s history copy is caught up');
+    assert.deepEqual(
+      cluster.body.gateways.map((g: { gateway: string }) => g.gateway),
+      ['server-b'],
+    );
+    assert.equal(cluster.body.gateways[0].copyRowsLeft, 0, "the follower's history copy is caught up");
     assert.match((await a.cli(['cluster', 'status'])).stdout, /server-b\s+\d+\.\ds ago\s+caught up/);
     // the same on /metrics, for alerts (nobody leads: sum(inferscale_ha_leader) == 0); promtool checks the format
     const leaderMetrics = await (await fetch(`${a.url}/metrics`)).text();
@@ -145,12 +197,16 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
       }
     }
     // the follower's requests land in the leader's request log (for `simulate --deployment`), with their tokens
-    await waitFor(async () => (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows.length === 6, { what: 'six requests in the leader\'s log' });
+    await waitFor(async () => (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows.length === 6, {
+      what: "six requests in the leader's log",
+    });
     const rows = (await a.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];
     assert.equal(rows.filter((r) => r[2] === 150).length, 4, 'the four long streams, with their completion tokens');
   });
 
-  it('the dashboard served by the follower shows the leader\'s deployments and which replica it is (real Chromium)', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not found` }, async () => {
+  it("the dashboard served by the follower shows the leader's deployments and which replica it is (real Chromium)", {
+    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not found`,
+  }, async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
     try {
       const page = await browser.newPage();
@@ -159,7 +215,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
       await page.goto(`${b.url}/`);
       await page.fill('#login-token', b.server.adminToken);
       await page.click('#login-submit');
-      await page.waitForFunction(() => document.querySelector('[data-deployment="shared"] [data-testid="list-replicas"]')?.textContent === '2/2', null, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('[data-deployment="shared"] [data-testid="list-replicas"]')?.textContent === '2/2', null, {
+        timeout: 15_000,
+      });
       const badge = page.locator('[data-testid="cluster-badge"]');
       await badge.waitFor();
       assert.equal(await badge.textContent(), 'server-b · follower');
@@ -170,7 +228,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     }
   });
 
-  it('a request through the follower to a deployment at zero is held, wakes the leader\'s autoscaler, and is served', async () => {
+  it("a request through the follower to a deployment at zero is held, wakes the leader's autoscaler, and is served", async () => {
     // no zone given: the HA zone
     const created = await b.api('POST', '/deployments', { name: 'lazy', modelName: 'm', gpuType: 'h100', replicas: 0 });
     assert.equal(created.body.zone, 'fake-eks');
@@ -185,24 +243,33 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     const events = (await a.api('GET', '/deployments/lazy/events?kind=autoscale')).body.events as { message: string }[];
     assert.match(events[0].message, /0 -> 1/);
     const lazyId = a.server.store.getDeploymentByName('lazy')!.id;
-    const rowsOf = (t: TestServer, table: string) => (t.server.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE deployment_id = ?`).get(lazyId) as { n: number }).n;
-    await waitFor(() => rowsOf(b, 'events') > 0 && rowsOf(b, 'request_log') > 0, { what: 'the follower copied lazy\'s events and request' });
+    const rowsOf = (t: TestServer, table: string) =>
+      (t.server.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE deployment_id = ?`).get(lazyId) as { n: number }).n;
+    await waitFor(() => rowsOf(b, 'events') > 0 && rowsOf(b, 'request_log') > 0, { what: "the follower copied lazy's events and request" });
     assert.equal((await b.api('DELETE', '/deployments/lazy')).status, 202);
     await waitFor(() => !k.cluster.tryGet('inferencedeployments', k.namespace, 'lazy'), { what: 'lazy gone from the cluster' });
     await waitFor(() => k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=lazy').items.length === 0, { what: 'lazy pods gone' });
     // once gone, its events and request log go, on the leader and on the follower's copy
-    await waitFor(() => !a.server.store.getDeploymentByName('lazy') && rowsOf(a, 'events') === 0 && rowsOf(a, 'request_log') === 0, { what: 'the leader forgot lazy' });
+    await waitFor(() => !a.server.store.getDeploymentByName('lazy') && rowsOf(a, 'events') === 0 && rowsOf(a, 'request_log') === 0, {
+      what: 'the leader forgot lazy',
+    });
     await waitFor(() => rowsOf(b, 'events') === 0 && rowsOf(b, 'request_log') === 0, { what: 'the follower forgot lazy' });
   });
 
-  it('a llamacpp deployment\'s model is in the cluster catalog, so a new leader can render its pods', async () => {
+  it("a llamacpp deployment's model is in the cluster catalog, so a new leader can render its pods", async () => {
     origin.files.set('/tiny.gguf', { data: Buffer.from('GGUF tiny model bytes') });
     assert.equal((await b.api('POST', '/models', { name: 'tiny', from: `${origin.url}/tiny.gguf` })).status, 201);
     await waitFor(async () => (await b.api('GET', '/models/tiny')).body.state === 'ready', { what: 'model ready on the leader' });
     const created = await b.api('POST', '/deployments', { name: 'llm', modelName: 'tiny', engine: 'llamacpp', zone: 'fake-eks', gpuType: 'h100', replicas: 1 });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await waitFor(async () => (await b.api('GET', '/deployments/llm')).body.readyReplicas === 1, { what: 'llm ready' });
-    await waitFor(() => (k.cluster.tryGet('configmaps', k.namespace, 'inferscale-settings') as unknown as { data?: Record<string, string> } | undefined)?.data?.['models.json']?.includes('tiny.gguf'), { what: 'the model in the cluster catalog' });
+    await waitFor(
+      () =>
+        (k.cluster.tryGet('configmaps', k.namespace, 'inferscale-settings') as unknown as { data?: Record<string, string> } | undefined)?.data?.[
+          'models.json'
+        ]?.includes('tiny.gguf'),
+      { what: 'the model in the cluster catalog' },
+    );
     podsBefore = pods();
     assert.equal(podsBefore.length, 3);
   });
@@ -217,14 +284,25 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     const leaderEvents = (await a.api('GET', '/deployments/shared/events')).body.events as { id: number; message: string }[];
     assert.ok(leaderEvents.length >= 2, JSON.stringify(leaderEvents));
     // a 10 s bucket is written when the next one starts
-    const leaderHistory = (await waitFor(() => {
-      const rows = rowsOf(a, 'history_10s') as { at: number; arrivals: number }[];
-      return rows.some((h) => h.arrivals > 0) ? rows : undefined;
-    }, { what: 'the leader wrote the 10 s bucket of the earlier requests', timeoutMs: 15_000 }))!;
-    await waitFor(() => {
-      const copied = new Set((rowsOf(b, 'history_10s') as { at: number }[]).map((h) => h.at));
-      return leaderHistory.every((h) => copied.has(h.at)) && rowsOf(b, 'events').length >= leaderEvents.length && rowsOf(b, 'request_log').length >= 6 && rowsOf(b, 'cost_usage').length === rowsOf(a, 'cost_usage').length;
-    }, { what: 'the follower has a copy of the leader\'s history, events, request log and cost ledger' });
+    const leaderHistory = (await waitFor(
+      () => {
+        const rows = rowsOf(a, 'history_10s') as { at: number; arrivals: number }[];
+        return rows.some((h) => h.arrivals > 0) ? rows : undefined;
+      },
+      { what: 'the leader wrote the 10 s bucket of the earlier requests', timeoutMs: 15_000 },
+    ))!;
+    await waitFor(
+      () => {
+        const copied = new Set((rowsOf(b, 'history_10s') as { at: number }[]).map((h) => h.at));
+        return (
+          leaderHistory.every((h) => copied.has(h.at)) &&
+          rowsOf(b, 'events').length >= leaderEvents.length &&
+          rowsOf(b, 'request_log').length >= 6 &&
+          rowsOf(b, 'cost_usage').length === rowsOf(a, 'cost_usage').length
+        );
+      },
+      { what: "the follower has a copy of the leader's history, events, request log and cost ledger" },
+    );
     const takeover = Date.now();
     await a.server.close();
     await waitFor(() => role(b) === 'leader', { what: 'b leads', timeoutMs: 10_000 });
@@ -242,7 +320,10 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     // the llamacpp deployment's model came from the catalog: same pod template, so its pod is not rolled
     assert.ok(['downloading', 'ready'].includes((await b.api('GET', '/models/tiny')).body.state));
     const llm = b.server.store.getDeploymentByName('llm')!;
-    assert.deepEqual(b.server.store.listReplicas(llm.id, ['ready']).map((r) => r.generation), [llm.generation]);
+    assert.deepEqual(
+      b.server.store.listReplicas(llm.id, ['ready']).map((r) => r.generation),
+      [llm.generation],
+    );
     const key = await b.api('POST', '/deployments/shared/reveal-api-key');
     assert.equal(key.body.apiKey, apiKey);
     const quota = (await b.api('GET', '/limits/gpu')).body.limits.find((l: { gpuType: string }) => l.gpuType === 'h100');
@@ -254,16 +335,26 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(r.choices.length, 1);
     // the new leader's events, request log and charts go back past the takeover
     const events = (await b.api('GET', '/deployments/shared/events')).body.events as { id: number; message: string }[];
-    for (const e of leaderEvents) assert.ok(events.some((x) => x.id === e.id && x.message === e.message), `event "${e.message}" kept`);
+    for (const e of leaderEvents)
+      assert.ok(
+        events.some((x) => x.id === e.id && x.message === e.message),
+        `event "${e.message}" kept`,
+      );
     const log = (await b.api('GET', '/deployments/shared/request-log?since=1h')).body.rows as number[][];
     assert.equal(log.filter((row) => row[0] < takeover && row[2] === 150).length, 4, 'the four long streams of before the takeover');
     const chart = (await b.api('GET', '/deployments/shared/metrics?since=1h')).body;
     assert.equal(chart.resolutionMs, 10_000);
-    assert.ok(chart.columns.at.some((at: number, i: number) => at < takeover && chart.columns.requestRate[i] > 0), 'request rate from before the takeover');
+    assert.ok(
+      chart.columns.at.some((at: number, i: number) => at < takeover && chart.columns.requestRate[i] > 0),
+      'request rate from before the takeover',
+    );
     // the 15-minute view: the new leader's 1 s points start at the takeover, so the copied 10 s points stand in
     const recent = (await b.api('GET', '/deployments/shared/metrics?since=15m')).body;
     assert.equal(recent.resolutionMs, 10_000);
-    assert.ok(recent.columns.at.some((at: number, i: number) => at < takeover && recent.columns.requestRate[i] > 0), '15-minute view from before the takeover');
+    assert.ok(
+      recent.columns.at.some((at: number, i: number) => at < takeover && recent.columns.requestRate[i] > 0),
+      '15-minute view from before the takeover',
+    );
 
     // the new leader's controller acts: scale-down writes the scale subresource and removes one of the same pods
     const scaled = await b.api('POST', '/deployments/shared/scale', { replicas: 1 });
@@ -274,8 +365,11 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'shared').spec.replicas, 1);
   });
 
-  it('an InferenceDeployment edited in the cluster (kubectl edit) goes through the leader\'s checks: kept when valid, set back with an event when not', async () => {
-    const idep = () => k.cluster.get('inferencedeployments', k.namespace, 'shared') as unknown as { spec: { replicas: number; gpuCount: number; labels: Record<string, string> } };
+  it("an InferenceDeployment edited in the cluster (kubectl edit) goes through the leader's checks: kept when valid, set back with an event when not", async () => {
+    const idep = () =>
+      k.cluster.get('inferencedeployments', k.namespace, 'shared') as unknown as {
+        spec: { replicas: number; gpuCount: number; labels: Record<string, string> };
+      };
     k.cluster.mutate('inferencedeployments', k.namespace, 'shared', (r) => {
       r.spec.replicas = 2;
       r.spec.labels = { team: 'ml' };
@@ -288,10 +382,13 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     k.cluster.mutate('inferencedeployments', k.namespace, 'shared', (r) => void (r.spec.gpuCount = 2));
     await waitFor(() => idep().spec.gpuCount === 1, { what: 'gpuCount set back' });
     const events = (await b.api('GET', '/deployments/shared/events?kind=cluster-edit')).body.events as { message: string }[];
-    assert.deepEqual(events.map((e) => e.message), [
-      'the InferenceDeployment was edited in the cluster: labels, replicas applied',
-      'an edit of the InferenceDeployment in the cluster was refused: gpuCount: is fixed at creation (or written by inferscale only); create a new deployment to change it; set back',
-    ]);
+    assert.deepEqual(
+      events.map((e) => e.message),
+      [
+        'the InferenceDeployment was edited in the cluster: labels, replicas applied',
+        'an edit of the InferenceDeployment in the cluster was refused: gpuCount: is fixed at creation (or written by inferscale only); create a new deployment to change it; set back',
+      ],
+    );
     assert.equal((await b.api('GET', '/deployments/shared')).body.gpuCount, 1);
     // and on the resource, as Kubernetes Events (kubectl describe idep shared), written just after the resource
     await waitFor(() => kubeEvents('shared').length === 2, { what: 'two Kubernetes Events on shared' });
@@ -302,8 +399,10 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   });
 
   it('an InferenceDeployment applied with kubectl becomes a deployment and serves; a refused one says why in its status; kubectl delete drains and removes it', async () => {
-    const idep = (name: string) => k.cluster.tryGet('inferencedeployments', k.namespace, name) as unknown as { status?: { status?: string; statusDetails?: string } } | undefined;
-    const apply = (name: string, spec: Record<string, unknown>) => k.cluster.create('inferencedeployments', k.namespace, { apiVersion: 'inferscale.dev/v1alpha1', kind: 'InferenceDeployment', metadata: { name }, spec });
+    const idep = (name: string) =>
+      k.cluster.tryGet('inferencedeployments', k.namespace, name) as unknown as { status?: { status?: string; statusDetails?: string } } | undefined;
+    const apply = (name: string, spec: Record<string, unknown>) =>
+      k.cluster.create('inferencedeployments', k.namespace, { apiVersion: 'inferscale.dev/v1alpha1', kind: 'InferenceDeployment', metadata: { name }, spec });
     apply('gitops', { modelName: 'm', gpuType: 'h100', replicas: 1 });
     apply('broken', { modelName: 'm', gpuType: 'h100', gpuCount: 9 });
     await waitFor(async () => (await b.api('GET', '/deployments/gitops')).body.readyReplicas === 1, { what: 'the applied deployment ready' });
@@ -313,16 +412,21 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal((await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'applied' }], max_tokens: 2 })).choices.length, 1);
     const events = (await b.api('GET', '/deployments/gitops/events?kind=cluster-edit')).body.events as { message: string }[];
     assert.match(events[0].message, /^created from an InferenceDeployment applied in the cluster; its API key: inferscale deployment reveal-api-key gitops$/);
-    await waitFor(() => idep('broken')?.status?.status === 'failed', { what: 'the refused resource\'s status' });
+    await waitFor(() => idep('broken')?.status?.status === 'failed', { what: "the refused resource's status" });
     assert.match(idep('broken')!.status!.statusDetails!, /^not created: gpuCount: must be between 1 and 8/);
     assert.equal((await b.api('GET', '/deployments/broken')).status, 404);
     k.cluster.delete('inferencedeployments', k.namespace, 'broken');
 
     k.cluster.delete('inferencedeployments', k.namespace, 'gitops');
     await waitFor(async () => (await b.api('GET', '/deployments/gitops')).status === 404, { what: 'the deployment deleted' });
-    await waitFor(() => !idep('gitops') && k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=gitops').items.length === 0, { what: 'the resource and the pods gone' });
+    await waitFor(() => !idep('gitops') && k.cluster.list('pods', k.namespace, 'inferscale.dev/deployment=gitops').items.length === 0, {
+      what: 'the resource and the pods gone',
+    });
     await waitFor(() => kubeEvents('gitops').length === 2, { what: 'two Kubernetes Events on gitops' });
-    assert.deepEqual(kubeEvents('gitops').map((e) => e.split(':')[0]), ['Normal Created', 'Normal Deleting']);
+    assert.deepEqual(
+      kubeEvents('gitops').map((e) => e.split(':')[0]),
+      ['Normal Created', 'Normal Deleting'],
+    );
     await waitFor(() => kubeEvents('broken').length === 1, { what: 'the Kubernetes Event on broken' });
     assert.deepEqual(kubeEvents('broken'), ['Warning CreateRefused: gpuCount: must be between 1 and 8']);
   });
@@ -343,7 +447,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
 
   it('every Kubernetes API call both servers made is allowed by deploy/base/rbac.yaml', () => {
     const yaml = readFileSync(fileURLToPath(new URL('../../deploy/base/rbac.yaml', import.meta.url)), 'utf8');
-    const rules = (loadAllYaml(yaml) as { kind: string; rules?: RbacRule[] }[]).filter((o) => o?.kind === 'Role' || o?.kind === 'ClusterRole').flatMap((o) => o.rules ?? []);
+    const rules = (loadAllYaml(yaml) as { kind: string; rules?: RbacRule[] }[])
+      .filter((o) => o?.kind === 'Role' || o?.kind === 'ClusterRole')
+      .flatMap((o) => o.rules ?? []);
     assert.ok(k.server.requests.length > 50);
     assert.deepEqual(deniedRequests(k.server.requests, rules), []);
   });

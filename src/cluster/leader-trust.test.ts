@@ -10,7 +10,13 @@ test('a Lease URL is trusted only when its holder is a server pod of this namesp
   const k = await startFakeKube();
   try {
     const pod = (name: string, labels: Record<string, string>, podIP?: string) =>
-      k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'i' }] }, ...(podIP ? { status: { podIP } } : {}) });
+      k.cluster.create('pods', k.namespace, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, labels },
+        spec: { containers: [{ name: 'c', image: 'i' }] },
+        ...(podIP ? { status: { podIP } } : {}),
+      });
     pod('server-a', { 'app.kubernetes.io/name': 'inferscale' }, '10.0.0.5');
     pod('impostor', { app: 'other' }, '10.0.0.9');
     pod('server-b', { 'app.kubernetes.io/name': 'inferscale' });
@@ -22,7 +28,7 @@ test('a Lease URL is trusted only when its holder is a server pod of this namesp
     };
     assert.equal(trust.trusted('server-a', 'http://10.0.0.5:8080'), undefined, 'nothing before the check');
     assert.equal(await verdict('server-a', 'http://10.0.0.5:8080'), 'http://10.0.0.5:8080');
-    assert.equal(await verdict('server-a', 'http://169.254.169.254'), undefined, 'another address than the pod\'s');
+    assert.equal(await verdict('server-a', 'http://169.254.169.254'), undefined, "another address than the pod's");
     assert.equal(await verdict('impostor', 'http://10.0.0.9:8080'), undefined, 'a pod without the server labels');
     assert.equal(await verdict('server-b', 'http://10.0.0.7:8080'), undefined, 'no IP yet');
     assert.equal(await verdict('nobody', 'http://10.0.0.5:8080'), undefined, 'no such pod');

@@ -16,9 +16,20 @@ describe('leader election through a Lease', () => {
   });
   after(() => k.close());
   const elector = (identity: string, name = 'inferscale-controller', events: string[] = []) =>
-    new LeaderElector({ client, name, identity, clock, log: () => undefined, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, onStartedLeading: () => events.push(`${identity} leads`), onStoppedLeading: () => events.push(`${identity} stops`) });
+    new LeaderElector({
+      client,
+      name,
+      identity,
+      clock,
+      log: () => undefined,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      onStartedLeading: () => events.push(`${identity} leads`),
+      onStoppedLeading: () => events.push(`${identity} stops`),
+    });
 
-  it('one candidate leads; the lease hands over when the leader stops renewing, after the lease duration on the follower\'s clock', async () => {
+  it("one candidate leads; the lease hands over when the leader stops renewing, after the lease duration on the follower's clock", async () => {
     const events: string[] = [];
     const a = elector('gw-a', 'inferscale-controller', events);
     const b = elector('gw-b', 'inferscale-controller', events);
@@ -67,11 +78,14 @@ describe('leader election through a Lease', () => {
     assert.equal(await a.step(), false, '11 s > renew deadline: steps down before anyone may take over at 15 s');
   });
 
-  it('writes MicroTime with six fractional digits (the API server refuses a plain Date\'s three)', async () => {
+  it("writes MicroTime with six fractional digits (the API server refuses a plain Date's three)", async () => {
     const lease = k.cluster.get('leases', k.namespace, 'inferscale-controller');
     assert.match(lease.spec.renewTime, /\.\d{6}Z$/);
     await assert.rejects(
-      client.coordination.createNamespacedLease({ namespace: k.namespace, body: { metadata: { name: 'plain-date' }, spec: { holderIdentity: 'x', renewTime: new Date() as never } } }),
+      client.coordination.createNamespacedLease({
+        namespace: k.namespace,
+        body: { metadata: { name: 'plain-date' }, spec: { holderIdentity: 'x', renewTime: new Date() as never } },
+      }),
       (e) => apiStatus(e) === 400,
     );
   });

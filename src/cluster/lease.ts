@@ -100,7 +100,15 @@ export class LeaderElector {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       try {
-        const made = await api.createNamespacedLease({ namespace: ns, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, annotations: this.o.annotations }, spec: this.spec(now, now, 0) } });
+        const made = await api.createNamespacedLease({
+          namespace: ns,
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.o.name, annotations: this.o.annotations },
+            spec: this.spec(now, now, 0),
+          },
+        });
         this.observed = { holder: this.o.identity, rv: made.metadata?.resourceVersion ?? '', at: now, annotations: { ...this.o.annotations } };
         return true;
       } catch (err) {
@@ -114,11 +122,15 @@ export class LeaderElector {
     const durationMs = (lease.spec?.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
     const mine = holder === this.o.identity;
     if (holder && !mine && this.observed.at + durationMs > now) return false;
-    const acquired = mine ? toMs(lease.spec?.acquireTime as unknown as string) ?? now : now;
+    const acquired = mine ? (toMs(lease.spec?.acquireTime as unknown as string) ?? now) : now;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     try {
       const metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, ...this.o.annotations } };
-      const next = await api.replaceNamespacedLease({ name: this.o.name, namespace: ns, body: { ...lease, metadata, spec: this.spec(acquired, now, transitions) } });
+      const next = await api.replaceNamespacedLease({
+        name: this.o.name,
+        namespace: ns,
+        body: { ...lease, metadata, spec: this.spec(acquired, now, transitions) },
+      });
       this.observed = { holder: this.o.identity, rv: next.metadata?.resourceVersion ?? '', at: now, annotations: { ...next.metadata?.annotations } };
       return true;
     } catch (e) {
@@ -143,7 +155,8 @@ export class LeaderElector {
       const lease = await this.o.client.coordination.readNamespacedLease({ name: this.o.name, namespace: this.o.client.namespace });
       if (lease.spec?.holderIdentity !== this.o.identity) return;
       await this.o.client.coordination.replaceNamespacedLease({
-        name: this.o.name, namespace: this.o.client.namespace,
+        name: this.o.name,
+        namespace: this.o.client.namespace,
         body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime(this.o.clock.now()) } },
       });
     } catch (e) {

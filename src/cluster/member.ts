@@ -120,7 +120,13 @@ export interface ClusterView {
 }
 
 /** The cluster view of an HA zone; `record` keeps the request log rows the followers report. */
-export function clusterView(ha: HaOptions, zones: ZoneRegistry, clock: Clock, log: (line: string) => void, record: (rows: readonly RequestRow[]) => void): ClusterView {
+export function clusterView(
+  ha: HaOptions,
+  zones: ZoneRegistry,
+  clock: Clock,
+  log: (line: string) => void,
+  record: (rows: readonly RequestRow[]) => void,
+): ClusterView {
   const z = zones.kubernetes(ha.zone);
   if (!z) throw new Error(`--ha ${ha.zone}: not a Kubernetes zone of the zones file (zones: ${zones.names().join(', ')})`);
   return { cluster: new ClusterDeployments(z.provider.client, clock, log), signals: new RemoteSignals(clock, record) };
@@ -144,7 +150,10 @@ export class ClusterMember {
   private readonly metrics: ClusterMetrics;
   private lastCopyPrune = 0;
 
-  constructor(private readonly o: HaOptions, private readonly d: ClusterMemberDeps) {
+  constructor(
+    private readonly o: HaOptions,
+    private readonly d: ClusterMemberDeps,
+  ) {
     const z = d.base.zones.kubernetes(o.zone);
     if (!z) throw new Error(`--ha ${o.zone}: not a Kubernetes zone of the zones file (zones: ${d.base.zones.names().join(', ')})`);
     this.client = z.provider.client;
@@ -154,7 +163,19 @@ export class ClusterMember {
     this.cluster = d.view.cluster;
     this.podRoutes = d.base.zones.names().flatMap((name) => {
       const k = d.base.zones.kubernetes(name);
-      return k ? [new PodRoutes({ zone: k.config, kubeConfig: k.provider.client.kc, clock: d.base.clock, log: (l) => d.base.log(`zone ${name}: ${l}`), routes: d.gateway.routes, deployments: () => this.cluster.rows(), podAddress: d.base.zones.podAddress })] : [];
+      return k
+        ? [
+            new PodRoutes({
+              zone: k.config,
+              kubeConfig: k.provider.client.kc,
+              clock: d.base.clock,
+              log: (l) => d.base.log(`zone ${name}: ${l}`),
+              routes: d.gateway.routes,
+              deployments: () => this.cluster.rows(),
+              podAddress: d.base.zones.podAddress,
+            }),
+          ]
+        : [];
     });
     this.cluster.onChange(() => {
       if (this.role === 'follower') for (const p of this.podRoutes) void p.sync();
@@ -174,10 +195,26 @@ export class ClusterMember {
     };
     this.metrics = new ClusterMetrics(d.gateway.registry, { leading: () => this.role === 'leader', gateways: () => this.signals.gateways() });
     this.trust = new LeaderTrust({ client: this.client, serverLabels: o.serverLabels, clock: d.base.clock, log: d.base.log });
-    this.reporter = new SignalReporter({ routes: d.gateway.routes, wakes: d.gateway.wakes, clock: d.base.clock, identity: this.identity, leaderUrl: () => this.trustedLeaderUrl(), internalToken: d.peers.internalToken, log: d.base.log, copy, onFailure: () => this.metrics.reportFailures.inc() });
+    this.reporter = new SignalReporter({
+      routes: d.gateway.routes,
+      wakes: d.gateway.wakes,
+      clock: d.base.clock,
+      identity: this.identity,
+      leaderUrl: () => this.trustedLeaderUrl(),
+      internalToken: d.peers.internalToken,
+      log: d.base.log,
+      copy,
+      onFailure: () => this.metrics.reportFailures.inc(),
+    });
     this.elector = new LeaderElector({
-      client: this.client, name: o.leaseName ?? 'inferscale-controller', identity: this.identity, clock: d.base.clock, log: d.base.log,
-      leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
+      client: this.client,
+      name: o.leaseName ?? 'inferscale-controller',
+      identity: this.identity,
+      clock: d.base.clock,
+      log: d.base.log,
+      leaseDurationMs: o.leaseDurationMs,
+      renewDeadlineMs: o.renewDeadlineMs,
+      retryPeriodMs: o.retryPeriodMs,
       annotations: { [LEADER_URL_ANNOTATION]: d.peers.url },
       onStartedLeading: () => (this.transition = this.transition.then(() => this.becomeLeader())),
       onStoppedLeading: () => (this.transition = this.transition.then(() => this.stopLeading())),
@@ -296,7 +333,10 @@ export class ClusterMember {
     const name = this.o.podName ?? process.env.POD_NAME;
     if (!name) return;
     try {
-      await this.client.core.patchNamespacedPod({ name, namespace: this.client.namespace, body: { metadata: { labels: { [LEADER_LABEL]: String(leading) } } } }, MERGE_PATCH);
+      await this.client.core.patchNamespacedPod(
+        { name, namespace: this.client.namespace, body: { metadata: { labels: { [LEADER_LABEL]: String(leading) } } } },
+        MERGE_PATCH,
+      );
     } catch (e) {
       this.d.base.log(`cluster: cannot label pod ${name} ${LEADER_LABEL}=${leading}: ${apiMessage(e)}`);
     }
@@ -316,7 +356,8 @@ export class ClusterMember {
       const key = generateApiKey();
       return { hash: hashKey(key), sealed: this.d.state.keys.seal(key) };
     });
-    for (const name of rekeyed) this.d.base.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
+    for (const name of rekeyed)
+      this.d.base.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
     const settings = validSettings(await readSettings(this.client, this.d.base.log), this.d.base.log);
     const prices = this.d.state.prices.all();
     for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.state.prices.set(gpuType, usd);
@@ -334,17 +375,25 @@ export class ClusterMember {
     const adopted = this.d.state.models.adoptShared(settings.models);
     if (adopted.length) this.d.base.log(`cluster: took over model(s) ${adopted.join(', ')} from the cluster catalog; fetching local copies`);
     const { renderDeployment } = await import('../zones/export.js');
-    const plan = planRestore(local, { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts }, (dep) => {
-      const z = zones.kubernetes(dep.zone)?.config;
-      if (!z) return undefined;
-      try {
-        return renderDeployment(z, dep, this.d.state.podModel(dep)).workload;
-      } catch {
-        return undefined; // its model is gone: its pods count as an older template and are rolled
-      }
-    }, clock.now());
+    const plan = planRestore(
+      local,
+      { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts },
+      (dep) => {
+        const z = zones.kubernetes(dep.zone)?.config;
+        if (!z) return undefined;
+        try {
+          return renderDeployment(z, dep, this.d.state.podModel(dep)).workload;
+        } catch {
+          return undefined; // its model is gone: its pods count as an older template and are rolled
+        }
+      },
+      clock.now(),
+    );
     await applyRestore(plan, {
-      store, identity: this.identity, now: clock.now(), log: this.d.base.log,
+      store,
+      identity: this.identity,
+      now: clock.now(),
+      log: this.d.base.log,
       removeOrphan: async (zone, deployment) => zones.kubernetes(zone)?.provider.removeDeployment(deployment),
     });
   }

@@ -7,9 +7,31 @@ import { startFakeKube, type FakeKube } from '../providers/kubernetes/testkit.js
 import type { DeploymentRow } from '../store/store.js';
 
 const row = (over: Partial<DeploymentRow> = {}): DeploymentRow => ({
-  id: 'id-chat', name: 'chat', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 2, zone: 'fake-eks', status: 'ready', statusDetails: '',
-  maxOngoingRequests: 8, maxQueuedRequests: 100, queueTimeoutMs: 1000, drainTimeoutMs: 1000, autoscale: null, labels: { team: 'a' }, apiKeyHash: Buffer.alloc(32, 7),
-  apiKeySealed: 'sealed-key', createdAt: Date.UTC(2026, 0, 2), updatedAt: 0, generation: 3, everReady: true, deleting: false, ...over,
+  id: 'id-chat',
+  name: 'chat',
+  modelName: 'm',
+  engine: 'sim',
+  engineParams: '',
+  gpuType: 'h100',
+  gpuCount: 1,
+  replicas: 2,
+  zone: 'fake-eks',
+  status: 'ready',
+  statusDetails: '',
+  maxOngoingRequests: 8,
+  maxQueuedRequests: 100,
+  queueTimeoutMs: 1000,
+  drainTimeoutMs: 1000,
+  autoscale: null,
+  labels: { team: 'a' },
+  apiKeyHash: Buffer.alloc(32, 7),
+  apiKeySealed: 'sealed-key',
+  createdAt: Date.UTC(2026, 0, 2),
+  updatedAt: 0,
+  generation: 3,
+  everReady: true,
+  deleting: false,
+  ...over,
 });
 
 let k: FakeKube;
@@ -24,7 +46,11 @@ after(async () => {
 
 test('a deployment round-trips through its resource and key Secret (sealed key, creation time, spec)', async () => {
   const mirror = new DeploymentMirror(client, () => undefined);
-  await mirror.sync([row()], () => 2, () => 4_500);
+  await mirror.sync(
+    [row()],
+    () => 2,
+    () => 4_500,
+  );
   const { rows, rekeyed } = await readClusterDeployments(client, () => assert.fail('no new key needed'));
   assert.deepEqual(rekeyed, []);
   const [back] = rows;
@@ -36,7 +62,7 @@ test('a deployment round-trips through its resource and key Secret (sealed key, 
   assert.equal((k.cluster.get('inferencedeployments', k.namespace, 'chat') as unknown as { status: { coldStartMs: number } }).status.coldStartMs, 4_500);
 });
 
-test('a rotated key\'s predecessor and its end travel in the key Secret, so every server replica honours the grace', async () => {
+test("a rotated key's predecessor and its end travel in the key Secret, so every server replica honours the grace", async () => {
   const mirror = new DeploymentMirror(client, () => undefined);
   const until = Date.UTC(2026, 0, 3);
   await mirror.sync([row({ apiKeyHash: Buffer.alloc(32, 8), previousKeyHash: Buffer.alloc(32, 7), previousKeyUntil: until })], () => 2);
@@ -73,7 +99,15 @@ test('settings: quotas, the model catalog and GPU prices, empty before anything 
 
 /** Keys sorted at every level, as the API server returns a custom resource (a Go map). */
 const sortKeys = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)])) : v;
+  Array.isArray(v)
+    ? v.map(sortKeys)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.entries(v)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, x]) => [k, sortKeys(x)]),
+        )
+      : v;
 const writes = (from: number) => k.server.requests.slice(from).filter((r) => r.method !== 'GET');
 
 test('a resource read back with its keys sorted (as the API server returns it) is not written again; the key Secret is checked once a minute, or at once when a watch misses it', async () => {
@@ -91,7 +125,11 @@ test('a resource read back with its keys sorted (as the API server returns it) i
   assert.deepEqual(writes(from), [], 'nothing written: same spec, status and Secret');
   now += 60_000;
   await mirror.sync([row()], () => 2);
-  assert.deepEqual(writes(from).map((r) => `${r.method} ${r.path}`), [`POST /api/v1/namespaces/${k.namespace}/secrets`], 'a minute later: the Secret is checked (create, conflict)');
+  assert.deepEqual(
+    writes(from).map((r) => `${r.method} ${r.path}`),
+    [`POST /api/v1/namespaces/${k.namespace}/secrets`],
+    'a minute later: the Secret is checked (create, conflict)',
+  );
   k.cluster.delete('secrets', k.namespace, 'inferscale-key-chat');
   seen = false;
   await mirror.sync([row()], () => 2);
@@ -115,7 +153,9 @@ test('a spec edited in the cluster goes to onEdit with the changed fields only; 
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 2);
   // accepted: onEdit returns the row with the edit, and nothing is set back
   k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => void (r.spec.replicas = 3));
-  await mirror.sync([row()], () => 2, undefined, { onEdit: (d, edit) => ({ row: { ...d, replicas: edit.replicas as number }, refused: false, message: 'applied' }) });
+  await mirror.sync([row()], () => 2, undefined, {
+    onEdit: (d, edit) => ({ row: { ...d, replicas: edit.replicas as number }, refused: false, message: 'applied' }),
+  });
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.replicas, 3);
   await mirror.sync([row({ replicas: 3 })], () => 2, undefined, { onEdit });
   assert.equal(edits.length, 1, 'its own write is not taken for an edit');
@@ -125,25 +165,44 @@ test('a spec edited in the cluster goes to onEdit with the changed fields only; 
   const { rows } = await readClusterDeployments(client, () => assert.fail('no new key needed'));
   assert.equal(rows[0].gpuCount, 1);
   const next: Record<string, unknown>[] = [];
-  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, { onEdit: (d, e) => (next.push(e), { row: d, refused: true, message: 'gpuCount: fixed' }) });
+  await new DeploymentMirror(client, () => undefined).sync(rows, () => 2, undefined, {
+    onEdit: (d, e) => (next.push(e), { row: d, refused: true, message: 'gpuCount: fixed' }),
+  });
   assert.deepEqual(next, [{ gpuCount: 4 }]);
   assert.equal(k.cluster.get('inferencedeployments', k.namespace, 'chat').spec.gpuCount, 1, 'refused: set back');
 });
 
 test('a resource someone applies becomes a deployment (or its status says why not); a deleted one stays, held by the finalizer, until its deployment is gone', async () => {
   const mirror = new DeploymentMirror(client, () => undefined);
-  const idep = (name: string) => k.cluster.tryGet('inferencedeployments', k.namespace, name) as unknown as { metadata: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string }; spec: Record<string, unknown>; status?: Record<string, unknown> } | undefined;
-  const apply = (name: string, spec: Record<string, unknown>) => k.cluster.create('inferencedeployments', k.namespace, { apiVersion: 'inferscale.dev/v1alpha1', kind: 'InferenceDeployment', metadata: { name, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } }, spec });
+  const idep = (name: string) =>
+    k.cluster.tryGet('inferencedeployments', k.namespace, name) as unknown as
+      | {
+          metadata: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string };
+          spec: Record<string, unknown>;
+          status?: Record<string, unknown>;
+        }
+      | undefined;
+  const apply = (name: string, spec: Record<string, unknown>) =>
+    k.cluster.create('inferencedeployments', k.namespace, {
+      apiVersion: 'inferscale.dev/v1alpha1',
+      kind: 'InferenceDeployment',
+      metadata: { name, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+      spec,
+    });
   const made = row({ id: 'id-gitops', name: 'gitops', replicas: 1 });
   apply('gitops', { modelName: 'm', gpuType: 'h100' });
   apply('broken', { modelName: 'm', gpuType: 'nope' });
   const applied: string[] = [];
-  const hooks = { onApply: (r: { metadata: { name: string } }) => (applied.push(r.metadata.name), r.metadata.name === 'gitops' ? made : new Error('gpuType: zone "fake-eks" has no GPU type "nope"')) };
+  const hooks = {
+    onApply: (r: { metadata: { name: string } }) => (
+      applied.push(r.metadata.name), r.metadata.name === 'gitops' ? made : new Error('gpuType: zone "fake-eks" has no GPU type "nope"')
+    ),
+  };
   await mirror.sync([row()], () => 1, undefined, hooks);
   assert.deepEqual(applied.sort(), ['broken', 'gitops']);
   const g = idep('gitops')!;
   assert.equal(g.metadata.annotations!['inferscale.dev/id'], 'id-gitops');
-  assert.equal(g.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'], '{}', 'kubectl\'s annotation is kept');
+  assert.equal(g.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'], '{}', "kubectl's annotation is kept");
   assert.equal(g.metadata.labels!['app.kubernetes.io/managed-by'], 'inferscale');
   assert.deepEqual(g.metadata.finalizers, ['inferscale.dev/deployment']);
   assert.equal(g.spec.replicas, 1);

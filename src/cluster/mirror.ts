@@ -9,7 +9,19 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import type { DeploymentRow } from '../store/store.js';
 import { apiMessage, isConflict, isNotFound, type KubeClient } from '../providers/kubernetes/client.js';
-import { ANNOTATION_ID, appliedSpec, FINALIZER, CRD_GROUP, CRD_PLURAL, CRD_VERSION, fromResource, keySecret, keySecretName, toResource, type InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
+import {
+  ANNOTATION_ID,
+  appliedSpec,
+  FINALIZER,
+  CRD_GROUP,
+  CRD_PLURAL,
+  CRD_VERSION,
+  fromResource,
+  keySecret,
+  keySecretName,
+  toResource,
+  type InferenceDeploymentResource,
+} from '../providers/kubernetes/crd.js';
 import { WatchedCache } from '../providers/kubernetes/informer.js';
 import type { SharedModel } from '../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from '../providers/kubernetes/labels.js';
@@ -67,7 +79,11 @@ export class DeploymentMirror {
 
   private readonly now: () => number;
 
-  constructor(private readonly k: KubeClient, private readonly log: (line: string) => void, private readonly o: MirrorOptions = {}) {
+  constructor(
+    private readonly k: KubeClient,
+    private readonly log: (line: string) => void,
+    private readonly o: MirrorOptions = {},
+  ) {
     this.now = o.now ?? Date.now;
   }
 
@@ -126,10 +142,15 @@ export class DeploymentMirror {
       const { name } = r.metadata;
       const d = live.get(name);
       if (!ours(r) || (d && !d.deleting)) continue;
-      if (!r.metadata.deletionTimestamp) await this.k.custom.deleteNamespacedCustomObject({ ...crd, namespace, name }).catch((e) => !isNotFound(e) && this.log(`mirror: delete ${name}: ${apiMessage(e)}`));
+      if (!r.metadata.deletionTimestamp)
+        await this.k.custom
+          .deleteNamespacedCustomObject({ ...crd, namespace, name })
+          .catch((e) => !isNotFound(e) && this.log(`mirror: delete ${name}: ${apiMessage(e)}`));
       if (d) continue; // draining: the resource shows it until the deployment is gone
       await this.release(name).catch((e) => this.log(`mirror: release ${name}: ${apiMessage(e)}`));
-      await this.k.core.deleteNamespacedSecret({ name: keySecretName(name), namespace }).catch((e) => !isNotFound(e) && this.log(`mirror: delete key of ${name}: ${apiMessage(e)}`));
+      await this.k.core
+        .deleteNamespacedSecret({ name: keySecretName(name), namespace })
+        .catch((e) => !isNotFound(e) && this.log(`mirror: delete key of ${name}: ${apiMessage(e)}`));
       this.secrets.delete(keySecretName(name));
     }
   }
@@ -145,7 +166,12 @@ export class DeploymentMirror {
       throw e;
     }
     if (!r.metadata.finalizers?.includes(FINALIZER)) return;
-    await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name, body: { ...r, metadata: { ...r.metadata, finalizers: r.metadata.finalizers.filter((f) => f !== FINALIZER) } } });
+    await this.k.custom.replaceNamespacedCustomObject({
+      ...crd,
+      namespace,
+      name,
+      body: { ...r, metadata: { ...r.metadata, finalizers: r.metadata.finalizers.filter((f) => f !== FINALIZER) } },
+    });
   }
 
   /** A resource no deployment could be made from: its status says why (written when it changes). */
@@ -166,9 +192,21 @@ export class DeploymentMirror {
         namespace,
         body: {
           metadata: { generateName: `${r.metadata.name}.` },
-          involvedObject: { apiVersion: `${CRD_GROUP}/${CRD_VERSION}`, kind: 'InferenceDeployment', name: r.metadata.name, namespace, uid: (r.metadata as { uid?: string }).uid },
-          type, reason, message: message.slice(0, 1024),
-          source: { component: 'inferscale' }, reportingComponent: 'inferscale', firstTimestamp: now, lastTimestamp: now, count: 1,
+          involvedObject: {
+            apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+            kind: 'InferenceDeployment',
+            name: r.metadata.name,
+            namespace,
+            uid: (r.metadata as { uid?: string }).uid,
+          },
+          type,
+          reason,
+          message: message.slice(0, 1024),
+          source: { component: 'inferscale' },
+          reportingComponent: 'inferscale',
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
         },
       });
     } catch (e) {
@@ -220,15 +258,19 @@ export class DeploymentMirror {
       } catch (e) {
         if (!isConflict(e)) throw e;
         const s = await this.k.core.readNamespacedSecret({ name, namespace });
-        if (Object.entries(secret.data!).some(([k, v]) => s.data?.[k] !== v)) await this.k.core.replaceNamespacedSecret({ name, namespace, body: { ...s, data: secret.data } });
+        if (Object.entries(secret.data!).some(([k, v]) => s.data?.[k] !== v))
+          await this.k.core.replaceNamespacedSecret({ name, namespace, body: { ...s, data: secret.data } });
       }
       this.secrets.set(name, { data: secret.data, at: this.now() });
     }
     let obj = cur;
-    if (!obj) obj = (await this.k.custom.createNamespacedCustomObject({ ...crd, namespace, body: { ...want, status: undefined } })) as InferenceDeploymentResource;
+    if (!obj)
+      obj = (await this.k.custom.createNamespacedCustomObject({ ...crd, namespace, body: { ...want, status: undefined } })) as InferenceDeploymentResource;
     else if (
       !same(obj.spec, want.spec) ||
-      Object.entries({ ...want.metadata.annotations, ...want.metadata.labels }).some(([key, v]) => (obj!.metadata.annotations?.[key] ?? obj!.metadata.labels?.[key]) !== v) ||
+      Object.entries({ ...want.metadata.annotations, ...want.metadata.labels }).some(
+        ([key, v]) => (obj!.metadata.annotations?.[key] ?? obj!.metadata.labels?.[key]) !== v,
+      ) ||
       !obj.metadata.finalizers?.includes(FINALIZER)
     ) {
       // others' labels, annotations (kubectl's last-applied-configuration) and finalizers are kept
@@ -238,7 +280,12 @@ export class DeploymentMirror {
         annotations: { ...obj.metadata.annotations, ...want.metadata.annotations },
         finalizers: [...new Set([...(obj.metadata.finalizers ?? []), FINALIZER])],
       };
-      obj = (await this.k.custom.replaceNamespacedCustomObject({ ...crd, namespace, name: d.name, body: { ...obj, metadata, spec: want.spec } })) as InferenceDeploymentResource;
+      obj = (await this.k.custom.replaceNamespacedCustomObject({
+        ...crd,
+        namespace,
+        name: d.name,
+        body: { ...obj, metadata, spec: want.spec },
+      })) as InferenceDeploymentResource;
     }
     if (!same(obj.status, want.status)) {
       await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace, name: d.name, body: { ...obj, status: want.status } });
@@ -306,11 +353,21 @@ export class ClusterDeployments {
   constructor(k: KubeClient, clock: Clock, log: (line: string) => void) {
     const namespace = k.namespace;
     this.resources = new WatchedCache({
-      kc: k.kc, path: `/apis/${CRD_GROUP}/${CRD_VERSION}/namespaces/${namespace}/${CRD_PLURAL}`, labelSelector: MANAGED_SELECTOR, clock, log, what: 'inference deployments',
+      kc: k.kc,
+      path: `/apis/${CRD_GROUP}/${CRD_VERSION}/namespaces/${namespace}/${CRD_PLURAL}`,
+      labelSelector: MANAGED_SELECTOR,
+      clock,
+      log,
+      what: 'inference deployments',
       list: () => k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR }),
     });
     this.secrets = new WatchedCache<V1Secret>({
-      kc: k.kc, path: `/api/v1/namespaces/${namespace}/secrets`, labelSelector: MANAGED_SELECTOR, clock, log, what: 'deployment key secrets',
+      kc: k.kc,
+      path: `/api/v1/namespaces/${namespace}/secrets`,
+      labelSelector: MANAGED_SELECTOR,
+      clock,
+      log,
+      what: 'deployment key secrets',
       list: () => k.core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR }),
     });
   }

@@ -28,8 +28,21 @@ export interface PodRoutesOptions {
 
 function replicaOf(d: DeploymentRow, v: PodView, t: NonNullable<Target>): RoutedReplica {
   return {
-    id: v.replicaId!, deploymentId: d.id, state: v.ready ? 'ready' : 'starting', stateReason: '', gpus: [], pid: null, port: t.port, url: targetUrl(t),
-    createdAt: v.createdAt, startedAt: v.createdAt, readyAt: null, stoppedAt: null, coldStartMs: null, generation: d.generation, exitInfo: '',
+    id: v.replicaId!,
+    deploymentId: d.id,
+    state: v.ready ? 'ready' : 'starting',
+    stateReason: '',
+    gpus: [],
+    pid: null,
+    port: t.port,
+    url: targetUrl(t),
+    createdAt: v.createdAt,
+    startedAt: v.createdAt,
+    readyAt: null,
+    stoppedAt: null,
+    coldStartMs: null,
+    generation: d.generation,
+    exitInfo: '',
   };
 }
 
@@ -44,7 +57,12 @@ export class PodRoutes {
     const client = new KubeClient(o.kubeConfig, o.zone.namespace);
     const ns = o.zone.namespace;
     this.pods = new WatchedCache<V1Pod>({
-      kc: o.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: MANAGED_SELECTOR, clock: o.clock, log: o.log, what: `pods in ${ns}`,
+      kc: o.kubeConfig,
+      path: `/api/v1/namespaces/${ns}/pods`,
+      labelSelector: MANAGED_SELECTOR,
+      clock: o.clock,
+      log: o.log,
+      what: `pods in ${ns}`,
       list: () => client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
     this.pods.onChange(() => void this.sync());
@@ -80,7 +98,10 @@ export class PodRoutes {
   }
 
   private async syncOnce(): Promise<void> {
-    const views = this.pods.list().map(podView).filter((v) => v.replicaId && isLive(v));
+    const views = this.pods
+      .list()
+      .map(podView)
+      .filter((v) => v.replicaId && isLive(v));
     const rows = this.o.deployments().filter((d) => d.zone === this.o.zone.name && !d.deleting);
     for (const d of rows) {
       const mine = views.filter((v) => v.deployment === d.name);

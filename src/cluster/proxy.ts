@@ -16,7 +16,12 @@ function noLeader(res: ServerResponse, why: string): void {
 }
 
 /** `leader` undefined: `why` says why there is none to pass the request to. */
-export async function proxyToLeader(req: IncomingMessage, res: ServerResponse, leader: string | undefined, why = 'the election has no holder yet'): Promise<void> {
+export async function proxyToLeader(
+  req: IncomingMessage,
+  res: ServerResponse,
+  leader: string | undefined,
+  why = 'the election has no holder yet',
+): Promise<void> {
   if (!leader) return noLeader(res, why);
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;

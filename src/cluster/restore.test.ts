@@ -5,25 +5,77 @@ import type { PodView } from '../providers/kubernetes/pods.js';
 import { planRestore } from './restore.js';
 
 const row = (over: Partial<DeploymentRow>): DeploymentRow => ({
-  id: 'id-chat', name: 'chat', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 2, zone: 'eks', status: 'ready', statusDetails: '',
-  maxOngoingRequests: 8, maxQueuedRequests: 100, queueTimeoutMs: 1000, drainTimeoutMs: 1000, autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32, 1), apiKeySealed: 'sealed',
-  createdAt: 100, updatedAt: 100, generation: 2, everReady: true, deleting: false, ...over,
+  id: 'id-chat',
+  name: 'chat',
+  modelName: 'm',
+  engine: 'sim',
+  engineParams: '',
+  gpuType: 'h100',
+  gpuCount: 1,
+  replicas: 2,
+  zone: 'eks',
+  status: 'ready',
+  statusDetails: '',
+  maxOngoingRequests: 8,
+  maxQueuedRequests: 100,
+  queueTimeoutMs: 1000,
+  drainTimeoutMs: 1000,
+  autoscale: null,
+  labels: {},
+  apiKeyHash: Buffer.alloc(32, 1),
+  apiKeySealed: 'sealed',
+  createdAt: 100,
+  updatedAt: 100,
+  generation: 2,
+  everReady: true,
+  deleting: false,
+  ...over,
 });
 const pod = (over: Partial<PodView>): PodView => ({
-  name: 'chat-abc-1', deployment: 'chat', workload: 'chat-abc', replicaId: 'r1', ip: '10.0.0.1', ready: true, terminating: false, finished: false, nodeName: 'n1',
-  unschedulable: undefined, createdAt: 50, waitingReason: undefined, restarts: 0, ...over,
+  name: 'chat-abc-1',
+  deployment: 'chat',
+  workload: 'chat-abc',
+  replicaId: 'r1',
+  ip: '10.0.0.1',
+  ready: true,
+  terminating: false,
+  finished: false,
+  nodeName: 'n1',
+  unschedulable: undefined,
+  createdAt: 50,
+  waitingReason: undefined,
+  restarts: 0,
+  ...over,
 });
 const workload = () => 'chat-abc';
 
 test('an empty leader takes every deployment from the cluster and adopts the running pods with their replica ids', () => {
   const plan = planRestore(
     { deployments: [], liveReplicaIds: new Set(), quotas: {} },
-    { deployments: [row({})], resourceNames: new Set(['chat']), quotas: { h100: 8 }, enginePorts: new Map([['eks', 8000]]), pods: new Map([['eks', [pod({}), pod({ name: 'chat-old-1', workload: 'chat-old', replicaId: 'r2', ready: false }), pod({ name: 'x', replicaId: 'r3', terminating: true })]]]) },
-    workload, 1_000,
+    {
+      deployments: [row({})],
+      resourceNames: new Set(['chat']),
+      quotas: { h100: 8 },
+      enginePorts: new Map([['eks', 8000]]),
+      pods: new Map([
+        [
+          'eks',
+          [pod({}), pod({ name: 'chat-old-1', workload: 'chat-old', replicaId: 'r2', ready: false }), pod({ name: 'x', replicaId: 'r3', terminating: true })],
+        ],
+      ]),
+    },
+    workload,
+    1_000,
   );
   assert.equal(plan.insert.length, 1);
   assert.equal(plan.insert[0].apiKeySealed, 'sealed');
-  assert.deepEqual(plan.replicas.map((r) => [r.id, r.state, r.generation, r.deploymentId]), [['r1', 'ready', 2, 'id-chat'], ['r2', 'starting', 1, 'id-chat']]);
+  assert.deepEqual(
+    plan.replicas.map((r) => [r.id, r.state, r.generation, r.deploymentId]),
+    [
+      ['r1', 'ready', 2, 'id-chat'],
+      ['r2', 'starting', 1, 'id-chat'],
+    ],
+  );
   assert.equal(plan.replicas[0].coldStartMs, null, 'an adopted pod is not a cold start');
   assert.equal(plan.replicas[0].port, 8000);
   assert.deepEqual(plan.quotas, [{ gpuType: 'h100', max: 8 }]);
@@ -32,15 +84,28 @@ test('an empty leader takes every deployment from the cluster and adopts the run
 
 test('a stale leader drops what was deleted, updates what changed, keeps replicas it knows, and removes orphaned objects', () => {
   const plan = planRestore(
-    { deployments: [row({ replicas: 5, apiKeySealed: 'old' }), row({ id: 'id-gone', name: 'gone' })], liveReplicaIds: new Set(['r1']), quotas: { a100: 2, h100: 4 } },
     {
-      deployments: [row({})], resourceNames: new Set(['chat', 'half-written']), quotas: { h100: 4 },
-      enginePorts: new Map([['eks', 8000]]), pods: new Map([['eks', [pod({}), pod({ name: 'gone-1', deployment: 'gone', replicaId: 'g1' }), pod({ name: 'hw-1', deployment: 'half-written', replicaId: 'h1' })]]]),
+      deployments: [row({ replicas: 5, apiKeySealed: 'old' }), row({ id: 'id-gone', name: 'gone' })],
+      liveReplicaIds: new Set(['r1']),
+      quotas: { a100: 2, h100: 4 },
     },
-    workload, 1_000,
+    {
+      deployments: [row({})],
+      resourceNames: new Set(['chat', 'half-written']),
+      quotas: { h100: 4 },
+      enginePorts: new Map([['eks', 8000]]),
+      pods: new Map([
+        ['eks', [pod({}), pod({ name: 'gone-1', deployment: 'gone', replicaId: 'g1' }), pod({ name: 'hw-1', deployment: 'half-written', replicaId: 'h1' })]],
+      ]),
+    },
+    workload,
+    1_000,
   );
   assert.deepEqual(plan.remove, [{ id: 'id-gone', name: 'gone' }]);
-  assert.deepEqual(plan.update.map((u) => [u.id, Object.keys(u.patch).sort()]), [['id-chat', ['apiKeySealed', 'replicas', 'updatedAt']]]);
+  assert.deepEqual(
+    plan.update.map((u) => [u.id, Object.keys(u.patch).sort()]),
+    [['id-chat', ['apiKeySealed', 'replicas', 'updatedAt']]],
+  );
   assert.equal(plan.update[0].patch.replicas, 2);
   assert.deepEqual(plan.replicas, [], 'r1 is already a live replica row');
   assert.deepEqual(plan.quotas, [{ gpuType: 'a100', max: null }]);
@@ -51,11 +116,24 @@ test('a stale leader drops what was deleted, updates what changed, keeps replica
 test('a resource being deleted (kubectl delete while no leader ran) comes back as a deployment being deleted, with its pods adopted so that they drain', () => {
   const plan = planRestore(
     { deployments: [row({})], liveReplicaIds: new Set(), quotas: {} },
-    { deployments: [row({ deleting: true, replicas: 0 }), row({ id: 'id-new', name: 'new', deleting: true, replicas: 0 })], resourceNames: new Set(['chat', 'new']), quotas: {}, enginePorts: new Map([['eks', 8000]]), pods: new Map([['eks', [pod({}), pod({ name: 'new-1', deployment: 'new', replicaId: 'n1' })]]]) },
-    workload, 1_000,
+    {
+      deployments: [row({ deleting: true, replicas: 0 }), row({ id: 'id-new', name: 'new', deleting: true, replicas: 0 })],
+      resourceNames: new Set(['chat', 'new']),
+      quotas: {},
+      enginePorts: new Map([['eks', 8000]]),
+      pods: new Map([['eks', [pod({}), pod({ name: 'new-1', deployment: 'new', replicaId: 'n1' })]]]),
+    },
+    workload,
+    1_000,
   );
-  assert.deepEqual(plan.update.map((u) => [u.id, u.patch.deleting, u.patch.replicas]), [['id-chat', true, 0]]);
-  assert.deepEqual(plan.insert.map((d) => [d.name, d.deleting, d.status]), [['new', true, 'deleting']]);
+  assert.deepEqual(
+    plan.update.map((u) => [u.id, u.patch.deleting, u.patch.replicas]),
+    [['id-chat', true, 0]],
+  );
+  assert.deepEqual(
+    plan.insert.map((d) => [d.name, d.deleting, d.status]),
+    [['new', true, 'deleting']],
+  );
   assert.deepEqual(plan.replicas.map((r) => r.id).sort(), ['n1', 'r1']);
   assert.deepEqual(plan.orphans, []);
 });

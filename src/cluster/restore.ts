@@ -14,8 +14,25 @@ import { isLive } from '../providers/kubernetes/pods.js';
 
 /** The fields the leader takes from the cluster (status is observed again by its own controller). */
 const SPEC_FIELDS = [
-  'name', 'modelName', 'engine', 'engineParams', 'gpuType', 'gpuCount', 'replicas', 'zone', 'maxOngoingRequests', 'maxQueuedRequests',
-  'queueTimeoutMs', 'drainTimeoutMs', 'autoscale', 'labels', 'apiKeyHash', 'previousKeyHash', 'previousKeyUntil', 'generation', 'everReady',
+  'name',
+  'modelName',
+  'engine',
+  'engineParams',
+  'gpuType',
+  'gpuCount',
+  'replicas',
+  'zone',
+  'maxOngoingRequests',
+  'maxQueuedRequests',
+  'queueTimeoutMs',
+  'drainTimeoutMs',
+  'autoscale',
+  'labels',
+  'apiKeyHash',
+  'previousKeyHash',
+  'previousKeyUntil',
+  'generation',
+  'everReady',
 ] as const satisfies readonly (keyof DeploymentRow)[];
 
 export interface ClusterState {
@@ -63,7 +80,13 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
   for (const c of cluster.deployments) {
     const mine = localById.get(c.id);
     // a resource being deleted comes back as a deployment being deleted: its pods are adopted, then drained
-    if (!mine) plan.insert.push({ ...c, createdAt: c.createdAt || now, updatedAt: now, ...(c.deleting ? { status: 'deleting', statusDetails: 'stopping replicas' } : {}) });
+    if (!mine)
+      plan.insert.push({
+        ...c,
+        createdAt: c.createdAt || now,
+        updatedAt: now,
+        ...(c.deleting ? { status: 'deleting', statusDetails: 'stopping replicas' } : {}),
+      });
     else {
       const patch: Partial<DeploymentRow> = {};
       for (const k of SPEC_FIELDS) if (!same(mine[k], c[k])) (patch as Record<string, unknown>)[k] = c[k];
@@ -86,9 +109,20 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
       }
       if (!p.replicaId || local.liveReplicaIds.has(p.replicaId)) continue;
       plan.replicas.push({
-        id: p.replicaId, deploymentId: d.id, state: p.ready ? 'ready' : 'starting', stateReason: p.ready ? 'adopted from the cluster' : 'loading model',
-        gpus: [], pid: null, port: cluster.enginePorts.get(zone) ?? null, createdAt: p.createdAt || now, startedAt: p.createdAt || now, readyAt: p.ready ? now : null, stoppedAt: null,
-        coldStartMs: null, generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1, exitInfo: '',
+        id: p.replicaId,
+        deploymentId: d.id,
+        state: p.ready ? 'ready' : 'starting',
+        stateReason: p.ready ? 'adopted from the cluster' : 'loading model',
+        gpus: [],
+        pid: null,
+        port: cluster.enginePorts.get(zone) ?? null,
+        createdAt: p.createdAt || now,
+        startedAt: p.createdAt || now,
+        readyAt: p.ready ? now : null,
+        stoppedAt: null,
+        coldStartMs: null,
+        generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1,
+        exitInfo: '',
       });
     }
     for (const deployment of orphaned) plan.orphans.push({ zone, deployment });
@@ -119,7 +153,14 @@ export async function applyRestore(plan: RestorePlan, o: ApplyRestoreOptions): P
     }
     for (const u of plan.update) {
       store.updateDeployment(u.id, u.patch);
-      store.addEvent(u.id, now, 'cluster', `updated from the cluster by ${o.identity} (${Object.keys(u.patch).filter((k) => k !== 'updatedAt').join(', ')})`);
+      store.addEvent(
+        u.id,
+        now,
+        'cluster',
+        `updated from the cluster by ${o.identity} (${Object.keys(u.patch)
+          .filter((k) => k !== 'updatedAt')
+          .join(', ')})`,
+      );
     }
     plan.replicas.forEach((r) => {
       store.insertReplica(r);

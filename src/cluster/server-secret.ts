@@ -41,7 +41,9 @@ export async function ensureServerSecrets(k: KubeClient): Promise<ServerSecrets>
     await k.core.createNamespacedSecret({
       namespace,
       body: {
-        apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'Opaque',
         metadata: { name: SERVER_SECRET, labels: { [LABEL_MANAGED_BY]: MANAGED_BY } },
         data: { 'admin-token': Buffer.from(made.adminToken).toString('base64'), 'secret-key': Buffer.from(made.secretKey).toString('base64') },
       },

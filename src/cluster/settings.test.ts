@@ -10,11 +10,18 @@ const env = { INFERSCALE_HF_ENDPOINT: 'https://huggingface.co' };
 
 // The settings ConfigMap as someone with edit rights on it could leave it, read back through the fake
 // Kubernetes API: only entries the API itself would accept are taken over.
-test('inferscale-settings is checked with the API\'s rules: bad quotas, prices and models are dropped, each said', async () => {
+test("inferscale-settings is checked with the API's rules: bad quotas, prices and models are dropped, each said", async () => {
   const k = await startFakeKube();
   try {
     const models = [
-      { name: 'good', source: 'hf:org/repo/m.gguf', kind: 'hf', location: 'https://huggingface.co/org/repo/resolve/main/m.gguf', fileName: 'm.gguf', sha256: sha },
+      {
+        name: 'good',
+        source: 'hf:org/repo/m.gguf',
+        kind: 'hf',
+        location: 'https://huggingface.co/org/repo/resolve/main/m.gguf',
+        fileName: 'm.gguf',
+        sha256: sha,
+      },
       { name: 'web', source: 'https://example.test/w.gguf', kind: 'url', location: 'https://example.test/w.gguf', fileName: 'w.gguf', sha256: sha },
       { name: '../../etc', source: 'x', kind: 'url', location: 'https://example.test/x', fileName: 'x', sha256: sha },
       { name: 'escape', source: 'x', kind: 'url', location: 'https://example.test/x', fileName: '../../secret.key', sha256: sha },
@@ -25,7 +32,9 @@ test('inferscale-settings is checked with the API\'s rules: bad quotas, prices a
       'not an object',
     ];
     k.cluster.create('configmaps', k.namespace, {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SETTINGS_CONFIGMAP },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: SETTINGS_CONFIGMAP },
       data: {
         'gpu-quotas.json': JSON.stringify({ h100: 8, 'BAD TYPE': 1, a100: -1, l4: 1.5 }),
         'gpu-prices.json': JSON.stringify({ h100: 2.5, a100: 'free', l4: -3 }),
@@ -37,9 +46,28 @@ test('inferscale-settings is checked with the API\'s rules: bad quotas, prices a
     const s = validSettings(raw, (l) => lines.push(l), env);
     assert.deepEqual(s.quotas, { h100: 8 });
     assert.deepEqual(s.prices, { h100: 2.5 });
-    assert.deepEqual(s.models.map((m) => m.name), ['good', 'web']);
-    for (const what of ['quota "BAD TYPE"', 'quota "a100"', 'quota "l4"', 'price "a100"', 'price "l4"', 'model "../../etc"', 'model "escape"', 'model "stolen-token"', 'model "local"', 'model "meta"', 'model "nosum"', 'model null']) {
-      assert.ok(lines.some((l) => l.includes(`${what} ignored`)), `${what} said: ${lines.join('\n')}`);
+    assert.deepEqual(
+      s.models.map((m) => m.name),
+      ['good', 'web'],
+    );
+    for (const what of [
+      'quota "BAD TYPE"',
+      'quota "a100"',
+      'quota "l4"',
+      'price "a100"',
+      'price "l4"',
+      'model "../../etc"',
+      'model "escape"',
+      'model "stolen-token"',
+      'model "local"',
+      'model "meta"',
+      'model "nosum"',
+      'model null',
+    ]) {
+      assert.ok(
+        lines.some((l) => l.includes(`${what} ignored`)),
+        `${what} said: ${lines.join('\n')}`,
+      );
     }
   } finally {
     await k.close();
@@ -49,7 +77,12 @@ test('inferscale-settings is checked with the API\'s rules: bad quotas, prices a
 test('a settings key that is not JSON counts as empty, and says so', async () => {
   const k = await startFakeKube();
   try {
-    k.cluster.create('configmaps', k.namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SETTINGS_CONFIGMAP }, data: { 'gpu-quotas.json': '{', 'models.json': 'null' } });
+    k.cluster.create('configmaps', k.namespace, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: SETTINGS_CONFIGMAP },
+      data: { 'gpu-quotas.json': '{', 'models.json': 'null' },
+    });
     const lines: string[] = [];
     const s = validSettings(await readSettings(new KubeClient(k.kc, k.namespace), (l) => lines.push(l)), (l) => lines.push(l), env);
     assert.deepEqual(s, { quotas: {}, prices: {}, models: [] });

@@ -18,24 +18,34 @@ const MAX_TTFT_PER_REPORT = 5_000;
 const MAX_REQUESTS_PER_REPORT = 20_000;
 
 /** the window's sums other than arrivals (window-stats.ts), each optional on the wire */
-const windowSums = Object.fromEntries(WINDOW_TOTALS.filter((k) => k !== 'arrivals').map((k) => [k, z.number().min(0).optional()])) as Record<Exclude<(typeof WINDOW_TOTALS)[number], 'arrivals'>, z.ZodOptional<z.ZodNumber>>;
+const windowSums = Object.fromEntries(WINDOW_TOTALS.filter((k) => k !== 'arrivals').map((k) => [k, z.number().min(0).optional()])) as Record<
+  Exclude<(typeof WINDOW_TOTALS)[number], 'arrivals'>,
+  z.ZodOptional<z.ZodNumber>
+>;
 
 export const gatewayReportSchema = z.object({
   gateway: z.string().min(1).max(253),
-  deployments: z.array(z.object({
-    id: z.string().min(1),
-    ongoing: z.number().int().min(0),
-    queued: z.number().int().min(0),
-    arrivals: z.number().int().min(0),
-    ttftMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT),
-    // added later: optional, so gateways of different versions interoperate (a missing part counts as none)
-    waitMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT).optional(),
-    ...windowSums,
-  })).max(10_000),
+  deployments: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        ongoing: z.number().int().min(0),
+        queued: z.number().int().min(0),
+        arrivals: z.number().int().min(0),
+        ttftMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT),
+        // added later: optional, so gateways of different versions interoperate (a missing part counts as none)
+        waitMs: z.array(z.number().min(0)).max(MAX_TTFT_PER_REPORT).optional(),
+        ...windowSums,
+      }),
+    )
+    .max(10_000),
   /** deployments with requests held at zero: the leader's autoscaler decides at once */
   wake: z.array(z.string()).max(10_000).default([]),
   /** the follower's request log rows since its last report (the leader keeps them for replay) */
-  requests: z.array(z.tuple([z.string(), z.number(), z.number().int().min(0), z.number().int().min(0), z.number().min(0).nullable(), z.number().int()])).max(MAX_REQUESTS_PER_REPORT).default([]),
+  requests: z
+    .array(z.tuple([z.string(), z.number(), z.number().int().min(0), z.number().int().min(0), z.number().min(0).nullable(), z.number().int()]))
+    .max(MAX_REQUESTS_PER_REPORT)
+    .default([]),
   /** where the follower's copy of the leader's history stands (copy.ts); the answer carries the next rows */
   copy: copyCursorSchema.optional(),
 });
@@ -53,7 +63,11 @@ export class RemoteSignals {
   private readonly pending = new Map<string, Window & { tokens: number }>();
 
   /** `onRequests`: the followers' request log rows (the leader writes them to its own log) */
-  constructor(private readonly clock: Clock, private readonly onRequests?: (rows: readonly RequestRow[]) => void, private readonly staleMs = STALE_MS) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onRequests?: (rows: readonly RequestRow[]) => void,
+    private readonly staleMs = STALE_MS,
+  ) {}
 
   private bucket(id: string) {
     let p = this.pending.get(id);
@@ -181,7 +195,7 @@ export class SignalReporter {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = this.o.clock.setTimeout(() => void this.send().finally(() => this.schedule()), this.catchingUp ? 0 : this.o.intervalMs ?? 1000);
+    this.timer = this.o.clock.setTimeout(() => void this.send().finally(() => this.schedule()), this.catchingUp ? 0 : (this.o.intervalMs ?? 1000));
   }
 
   /** One report (coalesced with one in flight). Exposed for tests. */
@@ -198,7 +212,14 @@ export class SignalReporter {
       let u = this.unsent.get(route.id);
       if (!u) this.unsent.set(route.id, (u = emptyWindow()));
       addWindow(u, takeWindow(route, 'leader'), MAX_TTFT_PER_REPORT);
-      report.deployments.push({ id: route.id, ongoing: route.admission.ongoing, queued: route.admission.queued, ...u, ttftMs: [...u.ttftMs], waitMs: [...u.waitMs] });
+      report.deployments.push({
+        id: route.id,
+        ongoing: route.admission.ongoing,
+        queued: route.admission.queued,
+        ...u,
+        ttftMs: [...u.ttftMs],
+        waitMs: [...u.waitMs],
+      });
     }
     const leader = this.o.leaderUrl();
     if (!leader) return;

@@ -16,12 +16,24 @@ function setup(o: { tickMs?: number; policy?: 'spec'; log?: string[] } = {}) {
   const asked: { desired: number; notice?: string } = { desired: 0 };
   const seen: PolicyInput[] = [];
   const policy = (): ScalingPolicy<number> => ({
-    name: 'asked', tickMs: o.tickMs ?? 1000, init: () => 0,
-    decide: (input, n) => (seen.push(input), { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 }, notice: asked.notice }),
+    name: 'asked',
+    tickMs: o.tickMs ?? 1000,
+    init: () => 0,
+    decide: (input, n) => (
+      seen.push(input),
+      { desired: asked.desired, reason: `asked for ${asked.desired}`, state: n + 1, model: { decisions: n + 1, slopeMs: 12.34567 }, notice: asked.notice }
+    ),
   });
   const coldStartMs = (id: string) => (store.getDeployment(id)?.name === 'slow' ? 240_000 : 30_000);
   const loop = new AutoscalerLoop({
-    store, routes, deployments, clock, samples: sampler, demand: { history: () => [] }, log: (line) => void o.log?.push(line), coldStartMs,
+    store,
+    routes,
+    deployments,
+    clock,
+    samples: sampler,
+    demand: { history: () => [] },
+    log: (line) => void o.log?.push(line),
+    coldStartMs,
     policy: o.policy === 'spec' ? undefined : policy,
   });
   const tick = async () => {
@@ -31,7 +43,7 @@ function setup(o: { tickMs?: number; policy?: 'spec'; log?: string[] } = {}) {
   return { store, routes, deployments, loop, asked, seen, tick };
 }
 
-test('the loop applies a decision above 64 and shows the policy\'s model summary', async () => {
+test("the loop applies a decision above 64 and shows the policy's model summary", async () => {
   const { store, deployments, loop, asked, tick } = setup();
   deployments.create({ name: 'big', modelName: 'm', replicas: 0 });
   deployments.setAutoscale('big', { minReplicas: 0, maxReplicas: 1000, forecast: false });
@@ -91,7 +103,10 @@ test('a policy is asked once per its tick, as the simulator asks it', async () =
   deployments.create({ name: 'hpa-like', modelName: 'm', replicas: 1 });
   deployments.setAutoscale('hpa-like', { minReplicas: 1, maxReplicas: 4, forecast: false });
   for (let k = 0; k < 31; k++) await tick();
-  assert.deepEqual(seen.map((i) => i.now - seen[0].now), [0, 15_000, 30_000]);
+  assert.deepEqual(
+    seen.map((i) => i.now - seen[0].now),
+    [0, 15_000, 30_000],
+  );
   assert.equal(seen[2].samples.length, 31, 'every sample reaches the window');
 });
 

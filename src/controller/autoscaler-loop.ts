@@ -111,7 +111,7 @@ export class AutoscalerLoop {
 
   private decide(id: string, s: LoadSample, fromSampler: boolean): void {
     const d = this.o.store.getDeployment(id);
-    if (!d || !d.autoscale || d.deleting) {
+    if (!d?.autoscale || d.deleting) {
       this.entries.delete(id);
       return;
     }
@@ -178,7 +178,16 @@ export class AutoscalerLoop {
         return undefined;
       }
       this.unrunnable.delete(d.id);
-      e = { specJson: json, policy, state: policy.init(now), window: e?.window ?? new SignalWindow(), last: e?.last ?? null, lastDecision: null, lastReason: '', tickedAt: -Infinity };
+      e = {
+        specJson: json,
+        policy,
+        state: policy.init(now),
+        window: e?.window ?? new SignalWindow(),
+        last: e?.last ?? null,
+        lastDecision: null,
+        lastReason: '',
+        tickedAt: -Infinity,
+      };
       this.entries.set(d.id, e);
     }
     return e;

@@ -17,7 +17,10 @@ const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)
 
 test('--policy kpa: KPA scales the deployment up under load, and the decision says it was KPA', async () => {
   const created = await t.api('POST', '/deployments', {
-    name: 'kpa', modelName: 'm', replicas: 1, maxOngoingRequests: 2,
+    name: 'kpa',
+    modelName: 'm',
+    replicas: 1,
+    maxOngoingRequests: 2,
     engineParams: '--startup-seconds 1 --ttft-ms 10 --itl-ms 100 --jitter 0',
   });
   assert.equal(created.status, 201);
@@ -34,14 +37,18 @@ test('--policy kpa: KPA scales the deployment up under load, and the decision sa
   const answers = await Promise.all(
     Array.from({ length: 8 }, () => client.chat.completions.create({ model: 'm', max_tokens: 60, messages: [{ role: 'user', content: 'go' }] })),
   );
-  assert.deepEqual(answers.map((a) => a.usage?.completion_tokens), Array(8).fill(60), 'every request served in full');
+  assert.deepEqual(
+    answers.map((a) => a.usage?.completion_tokens),
+    Array(8).fill(60),
+    'every request served in full',
+  );
   const replicas = (await show('kpa')).replicas;
   assert.ok(replicas > 1 && replicas <= 4, `KPA scaled up within max (${replicas})`);
 
   const events = (await t.api('GET', '/deployments/kpa/events?kind=autoscale')).body.events as { message: string }[];
   const up = events.find((e) => /autoscaled 1 -> [2-4]/.test(e.message));
   assert.ok(up, `no scale-up event in ${JSON.stringify(events.map((e) => e.message))}`);
-  assert.match(up.message, /: kpa (panicking|stable)/, 'the reason is KPA\'s');
+  assert.match(up.message, /: kpa (panicking|stable)/, "the reason is KPA's");
   const shown = await t.cli(['deployment', 'show', 'kpa']);
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /policy kpa/);

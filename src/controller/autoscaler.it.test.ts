@@ -16,11 +16,30 @@ const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)
 
 test('from zero to 4 replicas on 8 concurrent streams, no overshoot, every request served, back to zero when idle', async () => {
   const created = await t.api('POST', '/deployments', {
-    name: 'auto', modelName: 'm', replicas: 0, maxOngoingRequests: 2,
+    name: 'auto',
+    modelName: 'm',
+    replicas: 0,
+    maxOngoingRequests: 2,
     engineParams: '--startup-seconds 1 --ttft-ms 10 --itl-ms 100 --jitter 0',
   });
   assert.equal(created.status, 201);
-  const r = await t.cli(['deployment', 'autoscale', 'auto', '--min', '0', '--max', '4', '--target-ongoing-requests', '2', '--scale-to-zero-after', '3s', '--downscale-delay', '3s', '-O', 'json']);
+  const r = await t.cli([
+    'deployment',
+    'autoscale',
+    'auto',
+    '--min',
+    '0',
+    '--max',
+    '4',
+    '--target-ongoing-requests',
+    '2',
+    '--scale-to-zero-after',
+    '3s',
+    '--downscale-delay',
+    '3s',
+    '-O',
+    'json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).autoscale.maxReplicas, 4);
 

@@ -25,13 +25,32 @@ interface EventView {
   message: string;
 }
 
-test('a burst of 8 streams from zero: 4 replicas asked for, none cancelled while starting, every stream served in full, back to zero when idle', { timeout: 90_000 }, async () => {
+test('a burst of 8 streams from zero: 4 replicas asked for, none cancelled while starting, every stream served in full, back to zero when idle', {
+  timeout: 90_000,
+}, async () => {
   const created = await t.api('POST', '/deployments', {
-    name: 'burst', modelName: 'm', replicas: 0, maxOngoingRequests: 2,
+    name: 'burst',
+    modelName: 'm',
+    replicas: 0,
+    maxOngoingRequests: 2,
     engineParams: '--startup-seconds 2 --ttft-ms 50 --itl-ms 20',
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  const r = await t.cli(['deployment', 'autoscale', 'burst', '--min', '0', '--max', '8', '--target-ongoing-requests', '2', '--scale-to-zero-after', '15s', '-O', 'json']);
+  const r = await t.cli([
+    'deployment',
+    'autoscale',
+    'burst',
+    '--min',
+    '0',
+    '--max',
+    '8',
+    '--target-ongoing-requests',
+    '2',
+    '--scale-to-zero-after',
+    '15s',
+    '-O',
+    'json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).autoscale.scaleToZeroAfterMs, SCALE_TO_ZERO_MS);
 
@@ -54,11 +73,18 @@ test('a burst of 8 streams from zero: 4 replicas asked for, none cancelled while
   const seq = desired(during);
   const said = during.map((e) => `${e.at} ${e.message}`).join('\n');
   assert.equal(Math.max(...seq), 4, `4 replicas asked for, no more:\n${said}`);
-  assert.ok(seq.every((n, i) => i === 0 || n >= seq[i - 1]), `desired never drops while the streams last:\n${said}`);
+  assert.ok(
+    seq.every((n, i) => i === 0 || n >= seq[i - 1]),
+    `desired never drops while the streams last:\n${said}`,
+  );
 
   const replicas = (await t.api('GET', '/deployments/burst/replicas')).body.replicas as { id: string; readyAt: string | null; stoppedAt: string | null }[];
   const cancelled = replicas.filter((x) => x.stoppedAt !== null && x.readyAt === null && Date.parse(x.stoppedAt) <= lastFinished);
-  assert.deepEqual(cancelled.map((x) => x.id), [], `no replica stopped while starting during the burst:\n${said}`);
+  assert.deepEqual(
+    cancelled.map((x) => x.id),
+    [],
+    `no replica stopped while starting during the burst:\n${said}`,
+  );
 
   const deadline = lastFinished + SCALE_TO_ZERO_MS + 10_000;
   await waitFor(
@@ -66,7 +92,11 @@ test('a burst of 8 streams from zero: 4 replicas asked for, none cancelled while
       const d = (await t.api('GET', '/deployments/burst')).body;
       return d.replicas === 0 && d.status === 'stopped';
     },
-    { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 250, what: `0 replicas within 25 s of the last stream's end (the burst took ${lastFinished - started} ms)` },
+    {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: 250,
+      what: `0 replicas within 25 s of the last stream's end (the burst took ${lastFinished - started} ms)`,
+    },
   ).catch(async (e: Error) => {
     throw new Error(`${e.message}; autoscale events:\n${(await events()).map((x) => `${x.at} ${x.message}`).join('\n')}`);
   });

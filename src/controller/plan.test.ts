@@ -5,8 +5,20 @@ import type { Replica, ReplicaState } from '../domain/types.js';
 
 let seq = 0;
 const rep = (state: ReplicaState, generation = 1, createdAt = seq++): Replica => ({
-  id: `r${createdAt}`, deploymentId: 'd', state, stateReason: '', gpus: [], pid: null, port: null, generation, createdAt,
-  startedAt: null, readyAt: null, stoppedAt: null, coldStartMs: null, exitInfo: '',
+  id: `r${createdAt}`,
+  deploymentId: 'd',
+  state,
+  stateReason: '',
+  gpus: [],
+  pid: null,
+  port: null,
+  generation,
+  createdAt,
+  startedAt: null,
+  readyAt: null,
+  stoppedAt: null,
+  coldStartMs: null,
+  exitInfo: '',
 });
 
 test('scale up creates the missing replicas, unless a crash backoff holds creation', () => {
@@ -16,15 +28,23 @@ test('scale up creates the missing replicas, unless a crash backoff holds creati
 });
 
 test('scale down takes pending, then starting (newest first), then the ready replica with fewest in flight', () => {
-  const a = rep('ready'), b = rep('ready'), s1 = rep('starting'), s2 = rep('starting'), p = rep('pending');
+  const a = rep('ready'),
+    b = rep('ready'),
+    s1 = rep('starting'),
+    s2 = rep('starting'),
+    p = rep('pending');
   const inflight = (id: string) => (id === a.id ? 5 : 1);
   const plan = planReplicas({ desired: 1, generation: 1, active: [a, b, s1, s2, p], inflight, mayCreate: true });
-  assert.deepEqual(plan.remove.map((r) => r.id), [p.id, s2.id, s1.id, b.id]);
+  assert.deepEqual(
+    plan.remove.map((r) => r.id),
+    [p.id, s2.id, s1.id, b.id],
+  );
   assert.equal(plan.create, 0);
 });
 
 test('a rolling update surges one new replica and drains an old ready one only once a new one is ready', () => {
-  const o1 = rep('ready', 1), o2 = rep('ready', 1);
+  const o1 = rep('ready', 1),
+    o2 = rep('ready', 1);
   let plan = planReplicas({ desired: 2, generation: 2, active: [o1, o2], inflight: () => 0, mayCreate: true });
   assert.equal(plan.create, 1);
   assert.deepEqual(plan.remove, []);
@@ -33,5 +53,9 @@ test('a rolling update surges one new replica and drains an old ready one only o
   assert.deepEqual([plan.create, plan.remove.length], [0, 0], 'nothing drained while the new one starts');
   n1.state = 'ready';
   plan = planReplicas({ desired: 2, generation: 2, active: [o1, o2, n1], inflight: (id) => (id === o1.id ? 3 : 0), mayCreate: true });
-  assert.deepEqual(plan.remove.map((r) => r.id), [o2.id], 'the old replica with fewest in flight goes');
+  assert.deepEqual(
+    plan.remove.map((r) => r.id),
+    [o2.id],
+    'the old replica with fewest in flight goes',
+  );
 });

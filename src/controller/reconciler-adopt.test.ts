@@ -28,13 +28,35 @@ test('a replica row whose pid is now an unrelated process: not adopted, not sign
   const pid = stranger.pid!;
   const provider = new LocalProvider({ clock: systemClock, logDir });
   const routes = new RouteTable(systemClock);
-  const rec = new Reconciler({ store, providers: new Map([['local', provider]]), clock: systemClock, inventory: virtualGpus(2, 'a5000'), routes, log: () => undefined, tickMs: 3_600_000, stopGraceMs: 500 });
+  const rec = new Reconciler({
+    store,
+    providers: new Map([['local', provider]]),
+    clock: systemClock,
+    inventory: virtualGpus(2, 'a5000'),
+    routes,
+    log: () => undefined,
+    tickMs: 3_600_000,
+    stopGraceMs: 500,
+  });
   try {
     // desired 0: a replica wrongly adopted would be drained and sent SIGTERM at once
     store.insertDeployment(deploymentRow({ gpuCount: 1, replicas: 0, status: 'ready', drainTimeoutMs: 0, everReady: true }));
     const row = (id: string, pidStart: string | null): Replica => ({
-      id, deploymentId: 'd1', state: 'ready', stateReason: '', gpus: [0], pid, pidStart, port: 1, generation: 1,
-      createdAt: 0, startedAt: 0, readyAt: 0, stoppedAt: null, coldStartMs: 1, exitInfo: '',
+      id,
+      deploymentId: 'd1',
+      state: 'ready',
+      stateReason: '',
+      gpus: [0],
+      pid,
+      pidStart,
+      port: 1,
+      generation: 1,
+      createdAt: 0,
+      startedAt: 0,
+      readyAt: 0,
+      stoppedAt: null,
+      coldStartMs: 1,
+      exitInfo: '',
     });
     store.insertReplica(row('chat-old', null)); // a row from a server that recorded no start
     store.insertReplica(row('chat-reused', processIdentity().startOf(pid) === undefined ? 'then' : 'Thu Jan  1 00:00:00 1970')); // started before this pid was reused

@@ -12,7 +12,13 @@ import { Reconciler, type RouteSink } from './reconciler.js';
 
 /** A provider whose replicas become healthy when the test says so; records every call. */
 class ScriptedProvider implements ReplicaProvider {
-  readonly capabilities: ProviderCapabilities = { placement: 'local-gpus', model: 'stored-file', engineKey: false, waitsForCapacity: false, defaultColdStartMs: 1000 };
+  readonly capabilities: ProviderCapabilities = {
+    placement: 'local-gpus',
+    model: 'stored-file',
+    engineKey: false,
+    waitsForCapacity: false,
+    defaultColdStartMs: 1000,
+  };
   health = new Map<string, ProbeResult>();
   /** called as a replica is probed, to change the store behind the reconciler's back */
   onProbe?: (replicaId: string) => void;
@@ -90,10 +96,16 @@ function setup() {
   const provider = new ScriptedProvider();
   const routes = new Routes();
   /** a reconciler over the store (another one: a restarted server or the next leader, over the same rows) */
-  const reconciler = () => new Reconciler({ store, providers: new Map([['local', provider]]), clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });
+  const reconciler = () =>
+    new Reconciler({ store, providers: new Map([['local', provider]]), clock, inventory: virtualGpus(4, 'a5000'), routes, log: () => {}, tickMs: 1_000_000 });
   const rec = reconciler();
   store.insertDeployment(deploymentRow());
-  const states = () => store.listReplicas('d1').map((r) => r.state).sort().join(',');
+  const states = () =>
+    store
+      .listReplicas('d1')
+      .map((r) => r.state)
+      .sort()
+      .join(',');
   const scale = (n: number) => store.updateDeployment('d1', { replicas: n, updatedAt: clock.now() });
   return { clock, store, provider, routes, rec, reconciler, states, scale };
 }
@@ -111,7 +123,10 @@ test('replica lifecycle under a fake clock: pending -> starting -> ready (cold s
   assert.equal(r.coldStartMs, 4200);
   assert.deepEqual(r.gpus, [0, 1]);
   assert.equal(store.getDeployment('d1')!.status, 'ready');
-  assert.deepEqual(routes.synced.map((x) => x.id), [id]);
+  assert.deepEqual(
+    routes.synced.map((x) => x.id),
+    [id],
+  );
 
   scale(0);
   routes.inflightById.set(id, 2);
@@ -134,7 +149,10 @@ test('a replica scaled away with nothing in flight leaves rotation before it is 
   const [id] = provider.started;
   provider.health.set(id, 'ready');
   await rec.tick();
-  assert.deepEqual(routes.synced.map((x) => [x.id, x.state]), [[id, 'ready']]);
+  assert.deepEqual(
+    routes.synced.map((x) => [x.id, x.state]),
+    [[id, 'ready']],
+  );
   let seenAtStop: string[][] = [];
   provider.onStop = () => (seenAtStop = routes.synced.map((x) => [x.id, x.state]));
   scale(0);
@@ -175,10 +193,16 @@ test('short capacity leaves a replica pending with a reason; a crash is replaced
   clock.advance(600);
   await rec.tick();
   assert.equal(states(), 'failed,ready,starting,stopped');
-  assert.match(store.listEvents('d1').map((e) => e.message).join('\n'), /failed: process exited \(signal SIGKILL\); replacing it/);
+  assert.match(
+    store
+      .listEvents('d1')
+      .map((e) => e.message)
+      .join('\n'),
+    /failed: process exited \(signal SIGKILL\); replacing it/,
+  );
 });
 
-test('a restarted reconciler keeps a draining replica\'s drain start: the drain deadline is not reset', async () => {
+test("a restarted reconciler keeps a draining replica's drain start: the drain deadline is not reset", async () => {
   const { clock, store, provider, routes, rec, reconciler, states, scale } = setup();
   await rec.tick();
   const [id] = provider.started;
@@ -201,7 +225,7 @@ test('a restarted reconciler keeps a draining replica\'s drain start: the drain 
   assert.equal(states(), 'draining', '3 s into a 5 s drain with requests in flight');
   clock.advance(2001);
   await next.tick();
-  assert.equal(states(), 'stopped', 'stopped at the deadline counted from the first server\'s drain start, not from the restart');
+  assert.equal(states(), 'stopped', "stopped at the deadline counted from the first server's drain start, not from the restart");
   assert.match(store.listReplicas('d1')[0].stateReason, /drain timeout with 2 in flight/);
 });
 

@@ -1,4 +1,3 @@
-import type { Clock } from '../core/clock.js';
 import { ACTIVE_STATES, type Replica } from '../domain/types.js';
 import { deriveStatus } from '../domain/status.js';
 import type { DeploymentRow, ReplicaRow } from '../store/store.js';
@@ -98,7 +97,12 @@ export class Reconciler {
       } else {
         // gone, or its pid now another program's (never signalled): replaced
         this.o.store.updateReplica(r.id, { state: 'failed', stateReason: 'process gone after server restart', stoppedAt: now, gpus: [] });
-        this.o.store.addEvent(r.deploymentId, now, 'replica', `replica ${r.id} was gone after the server restarted (no process of its own at pid ${r.pid}); replacing it`);
+        this.o.store.addEvent(
+          r.deploymentId,
+          now,
+          'replica',
+          `replica ${r.id} was gone after the server restarted (no process of its own at pid ${r.pid}); replacing it`,
+        );
       }
     }
     for (const d of this.o.store.listDeployments()) {
@@ -165,7 +169,8 @@ export class Reconciler {
     const { store, clock } = this.o;
     const provider = this.o.providers.get(d.zone);
     if (!provider) {
-      if (!this.unserved.has(d.id)) this.o.log(`deployment ${d.name}: no provider serves zone "${d.zone}" (zones: ${[...this.o.providers.keys()].join(', ')}); left as it is`);
+      if (!this.unserved.has(d.id))
+        this.o.log(`deployment ${d.name}: no provider serves zone "${d.zone}" (zones: ${[...this.o.providers.keys()].join(', ')}); left as it is`);
       this.unserved.add(d.id);
       return;
     }
@@ -216,7 +221,13 @@ export class Reconciler {
       return;
     }
     const everReady = d.everReady || after.some((r) => r.state === 'ready');
-    const st = deriveStatus({ desired, replicas: after.filter((r) => r.state !== 'stopped' && !(r.state === 'failed' && (r.stoppedAt ?? 0) < now - 300_000)), everReady, generation: d.generation, deleting: d.deleting });
+    const st = deriveStatus({
+      desired,
+      replicas: after.filter((r) => r.state !== 'stopped' && !(r.state === 'failed' && (r.stoppedAt ?? 0) < now - 300_000)),
+      everReady,
+      generation: d.generation,
+      deleting: d.deleting,
+    });
     const fresh = store.getDeployment(d.id);
     if (!fresh || fresh.updatedAt !== d.updatedAt) {
       // changed by the API during this pass: the next pass derives the status from the new desired state
@@ -261,7 +272,12 @@ export class Reconciler {
   }
 
   /** The state machine's action for a started replica and the row it was decided on (undefined: nothing to decide now). */
-  private async decide(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, now: number): Promise<{ action: ReplicaAction; row: ReplicaRow } | undefined> {
+  private async decide(
+    d: DeploymentRow,
+    provider: ReplicaProvider,
+    r: ReplicaRow,
+    now: number,
+  ): Promise<{ action: ReplicaAction; row: ReplicaRow } | undefined> {
     const { store } = this.o;
     if (r.state === 'draining') {
       if (this.stopping.has(r.id)) return undefined;
@@ -288,7 +304,14 @@ export class Reconciler {
     if (!row) return undefined;
     const note = probe === 'starting' ? provider.describe(h) : undefined;
     if (note && this.noteProgress(d, row, note, now)) row = { ...row, stateReason: note };
-    return { action: decideStarting(row, { probe, waitingForCapacity: waiting, capacityAt: this.capacityAt.get(r.id), startupTimeoutMs: this.o.startupTimeoutMs ?? 600_000 }, this.o.clock.now()), row };
+    return {
+      action: decideStarting(
+        row,
+        { probe, waitingForCapacity: waiting, capacityAt: this.capacityAt.get(r.id), startupTimeoutMs: this.o.startupTimeoutMs ?? 600_000 },
+        this.o.clock.now(),
+      ),
+      row,
+    };
   }
 
   private async execute(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, a: Exclude<ReplicaAction, { kind: 'wait' }>): Promise<void> {
@@ -333,7 +356,15 @@ export class Reconciler {
   private fail(d: DeploymentRow, r: Replica, why: string): void {
     const now = this.o.clock.now();
     const failures = (crashBackoff(this.o.store.listReplicas(d.id))?.failures ?? 0) + 1;
-    this.o.store.updateReplica(r.id, { state: 'failed', stateReason: why, stoppedAt: now, gpus: [], exitInfo: why, failureStreak: failures, retryAt: now + backoffMs(failures) });
+    this.o.store.updateReplica(r.id, {
+      state: 'failed',
+      stateReason: why,
+      stoppedAt: now,
+      gpus: [],
+      exitInfo: why,
+      failureStreak: failures,
+      retryAt: now + backoffMs(failures),
+    });
     this.o.store.addEvent(d.id, now, 'replica', `replica ${r.id} failed: ${why}; replacing it`);
     this.forget(r.id);
     this.kick();

@@ -4,8 +4,21 @@ import type { ReplicaRow } from '../store/store.js';
 import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, HEALTH_FAILURES } from './replica-machine.js';
 
 const row = (o: Partial<ReplicaRow> = {}): ReplicaRow => ({
-  id: 'r1', deploymentId: 'd1', state: 'starting', stateReason: '', gpus: [], pid: null, port: 1, generation: 1,
-  createdAt: 0, startedAt: 1000, readyAt: null, stoppedAt: null, coldStartMs: null, exitInfo: '', ...o,
+  id: 'r1',
+  deploymentId: 'd1',
+  state: 'starting',
+  stateReason: '',
+  gpus: [],
+  pid: null,
+  port: 1,
+  generation: 1,
+  createdAt: 0,
+  startedAt: 1000,
+  readyAt: null,
+  stoppedAt: null,
+  coldStartMs: null,
+  exitInfo: '',
+  ...o,
 });
 
 test('starting: ready with its cold start; gone fails at once; the startup timeout counts from capacity, never while waiting for it', () => {
@@ -22,16 +35,24 @@ test('ready: healthy readmits; gone or HEALTH_FAILURES failed checks in a row fa
   assert.deepEqual(decideReady({ failures: 0 }), { kind: 'wait' });
   assert.deepEqual(decideReady({ probe: 'ready', failures: 0 }), { kind: 'healthy' });
   assert.deepEqual(decideReady({ probe: 'starting', failures: HEALTH_FAILURES - 1 }), { kind: 'wait' });
-  assert.deepEqual(decideReady({ probe: 'starting', failures: HEALTH_FAILURES }), { kind: 'fail', why: `health check failed ${HEALTH_FAILURES} times`, stopFirst: true });
+  assert.deepEqual(decideReady({ probe: 'starting', failures: HEALTH_FAILURES }), {
+    kind: 'fail',
+    why: `health check failed ${HEALTH_FAILURES} times`,
+    stopFirst: true,
+  });
   assert.deepEqual(decideReady({ probe: 'gone', failures: 1 }), { kind: 'fail', why: 'process exited', stopFirst: true });
 });
 
-test('draining: waits while requests are in flight until the deadline counted from the row\'s drain start', () => {
+test("draining: waits while requests are in flight until the deadline counted from the row's drain start", () => {
   const r = row({ state: 'draining', drainStartedAt: 10_000 });
   assert.equal(decideDraining(r, { inflight: 0, drainTimeoutMs: 5000 }, 10_000).kind, 'stop');
   assert.deepEqual(decideDraining(r, { inflight: 0, drainTimeoutMs: 5000 }, 10_000), { kind: 'stop', reason: 'drained', event: ' after draining' });
   assert.deepEqual(decideDraining(r, { inflight: 2, drainTimeoutMs: 5000 }, 14_999), { kind: 'wait' });
-  assert.deepEqual(decideDraining(r, { inflight: 2, drainTimeoutMs: 5000 }, 15_000), { kind: 'stop', reason: 'drain timeout with 2 in flight', event: ' after drain timeout (2 in flight)' });
+  assert.deepEqual(decideDraining(r, { inflight: 2, drainTimeoutMs: 5000 }, 15_000), {
+    kind: 'stop',
+    reason: 'drain timeout with 2 in flight',
+    event: ' after drain timeout (2 in flight)',
+  });
 });
 
 test('crash backoff from the rows: the newest failure counts until a replica turns ready after it', () => {

@@ -60,10 +60,17 @@ function heldGpus(store: Store): Set<number> {
  * one read this pass. Short capacity leaves it pending with the reason in its row (an event once per reason).
  * Returns why the start failed (the caller fails the replica), undefined otherwise.
  */
-export async function startReplica(o: ReplicaStartOptions, d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, unchanged: (r: ReplicaRow) => boolean): Promise<string | undefined> {
+export async function startReplica(
+  o: ReplicaStartOptions,
+  d: DeploymentRow,
+  provider: ReplicaProvider,
+  r: ReplicaRow,
+  unchanged: (r: ReplicaRow) => boolean,
+): Promise<string | undefined> {
   const { store, clock } = o;
   const caps = provider.capabilities;
-  const placed = caps.placement === 'platform' ? { ok: true as const, gpus: [] as number[] } : placeReplica(o.inventory, heldGpus(store), d.gpuType, d.gpuCount);
+  const placed =
+    caps.placement === 'platform' ? { ok: true as const, gpus: [] as number[] } : placeReplica(o.inventory, heldGpus(store), d.gpuType, d.gpuCount);
   if (!placed.ok) {
     if (r.stateReason !== placed.reason && unchanged(r)) {
       store.updateReplica(r.id, { stateReason: placed.reason });
@@ -75,16 +82,29 @@ export async function startReplica(o: ReplicaStartOptions, d: DeploymentRow, pro
   const startedAt = clock.now();
   store.updateReplica(r.id, { state: 'starting', stateReason: 'starting engine', gpus: placed.gpus, startedAt });
   try {
-    const h = await provider.start(r.id, d.name, engineDriver(d.engine), {
-      modelName: d.modelName,
-      modelPath: caps.model === 'stored-file' ? o.modelPath?.(d) : undefined,
-      engineParams: d.engineParams,
-      gpus: placed.gpus,
-      gpuCount: d.gpuCount,
-      apiKey: caps.engineKey ? o.engineKey?.(r.id) : undefined,
-    }, { zone: d.zone, gpuType: d.gpuType, drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, model: caps.model === 'fetched-by-replica' ? o.podModel?.(d) : undefined });
+    const h = await provider.start(
+      r.id,
+      d.name,
+      engineDriver(d.engine),
+      {
+        modelName: d.modelName,
+        modelPath: caps.model === 'stored-file' ? o.modelPath?.(d) : undefined,
+        engineParams: d.engineParams,
+        gpus: placed.gpus,
+        gpuCount: d.gpuCount,
+        apiKey: caps.engineKey ? o.engineKey?.(r.id) : undefined,
+      },
+      {
+        zone: d.zone,
+        gpuType: d.gpuType,
+        drainTimeoutMs: d.drainTimeoutMs,
+        labels: d.labels,
+        model: caps.model === 'fetched-by-replica' ? o.podModel?.(d) : undefined,
+      },
+    );
     store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
-    const where = caps.placement === 'platform' ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
+    const where =
+      caps.placement === 'platform' ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
     store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
     return undefined;
   } catch (e) {

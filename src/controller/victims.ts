@@ -21,10 +21,7 @@ const RANK: Record<VictimStage, number> = { pending: 0, starting: 1, ready: 2 };
 
 /** Negative when `a` goes before `b`. */
 export function compareVictims(a: VictimFacts, b: VictimFacts): number {
-  return (
-    RANK[a.stage] - RANK[b.stage] ||
-    (a.stage === 'ready' ? a.inflight - b.inflight || a.createdAt - b.createdAt : b.createdAt - a.createdAt)
-  );
+  return RANK[a.stage] - RANK[b.stage] || (a.stage === 'ready' ? a.inflight - b.inflight || a.createdAt - b.createdAt : b.createdAt - a.createdAt);
 }
 
 /** `replicas` in victim order (a new array; equals keep their order). */

@@ -102,11 +102,9 @@ export class InferscaleError extends Error {
   }
 }
 
-export const invalid = (field: string, message: string): InferscaleError =>
-  new InferscaleError('invalid_argument', `${field}: ${message}`, { field });
+export const invalid = (field: string, message: string): InferscaleError => new InferscaleError('invalid_argument', `${field}: ${message}`, { field });
 
-export const notFound = (what: string, name: string): InferscaleError =>
-  new InferscaleError('not_found', `${what} "${name}" not found`, { name });
+export const notFound = (what: string, name: string): InferscaleError => new InferscaleError('not_found', `${what} "${name}" not found`, { name });
 
 /** The REST API's error answer: its JSON body and headers (Retry-After when the error has one). */
 export function restError(err: InferscaleError): { status: number; headers: Record<string, string>; body: object } {
@@ -120,7 +118,7 @@ export function toInferscaleError(err: unknown): InferscaleError {
   if (err instanceof InferscaleError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
-    return new InferscaleError('storage_full', 'the server\'s disk is full: nothing was changed; free space and try again', { retryAfterSeconds: 30 });
+    return new InferscaleError('storage_full', "the server's disk is full: nothing was changed; free space and try again", { retryAfterSeconds: 30 });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new InferscaleError('internal', message);

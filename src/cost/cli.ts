@@ -12,7 +12,8 @@ const client = () => new ApiClient(clientConfig());
 const money = (x: number | null, digits?: number) => (x === null ? '-' : `$${x.toFixed(digits ?? (x !== 0 && Math.abs(x) < 1 ? 4 : 2))}`);
 
 export function priceLine(p: Price): string {
-  const note = p.source === 'set' ? '' : p.source === 'default-virtual' ? ' (default for virtual GPUs)' : ' (no price set: "inferscale cost price set TYPE USD")';
+  const note =
+    p.source === 'set' ? '' : p.source === 'default-virtual' ? ' (default for virtual GPUs)' : ' (no price set: "inferscale cost price set TYPE USD")';
   return `${p.gpuType}: $${p.usdPerGpuHour.toFixed(2)} per GPU-hour${note}`;
 }
 
@@ -59,8 +60,11 @@ export function costCommand(): Command {
     .command('set <type> <usd>')
     .description('set the price of a GPU type in USD per GPU-hour ("unset" removes it)')
     .action(async (type: string, usd: string) => {
-      if (usd !== 'unset' && !/^\d+(\.\d+)?$/.test(usd)) throw new ApiError(400, 'invalid_argument', `usd: must be a non-negative number of USD per GPU-hour or "unset", got "${usd}"`);
-      const { prices } = await client().call<{ prices: Price[] }>('PUT', `/cost/prices/${encodeURIComponent(type)}`, { usdPerGpuHour: usd === 'unset' ? null : Number(usd) });
+      if (usd !== 'unset' && !/^\d+(\.\d+)?$/.test(usd))
+        throw new ApiError(400, 'invalid_argument', `usd: must be a non-negative number of USD per GPU-hour or "unset", got "${usd}"`);
+      const { prices } = await client().call<{ prices: Price[] }>('PUT', `/cost/prices/${encodeURIComponent(type)}`, {
+        usdPerGpuHour: usd === 'unset' ? null : Number(usd),
+      });
       const p = prices.find((x) => x.gpuType === type);
       process.stdout.write(`${p ? priceLine(p) : `${type}: price removed`}\n`);
     });

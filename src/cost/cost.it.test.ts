@@ -21,7 +21,22 @@ test('cost: price set through the CLI, GPU-seconds match the replica rows after 
   const set = await t.cli(['cost', 'price', 'set', 'a5000', '3.6']);
   assert.equal(set.code, 0, set.stderr);
   assert.match(set.stdout, /a5000: \$3\.60 per GPU-hour/);
-  const c = await t.cli(['deployment', 'create', 'chat', '--model-name', 'm', '--gpu-count', '2', '--replicas', '2', '--engine-params', FAST_SIM, '--label', 'team=search', '--wait']);
+  const c = await t.cli([
+    'deployment',
+    'create',
+    'chat',
+    '--model-name',
+    'm',
+    '--gpu-count',
+    '2',
+    '--replicas',
+    '2',
+    '--engine-params',
+    FAST_SIM,
+    '--label',
+    'team=search',
+    '--wait',
+  ]);
   assert.equal(c.code, 0, c.stderr);
   const key = (await t.cli(['deployment', 'reveal-api-key', 'chat'])).stdout.trim();
   for (let i = 0; i < 3; i++) {
@@ -40,17 +55,20 @@ test('cost: price set through the CLI, GPU-seconds match the replica rows after 
   const down = await t.cli(['deployment', 'scale', 'chat', '0', '--wait']);
   assert.equal(down.code, 0, down.stderr);
   // the sampler counts the requests within a second or so
-  const report = await waitFor(async () => {
-    const r = (await t.api('GET', '/cost?by=deployment')).body;
-    return r.lines[0]?.requests === 3 && r.lines[0]?.tokens === 12 ? r : undefined;
-  }, { what: '3 requests and 12 tokens counted' });
+  const report = await waitFor(
+    async () => {
+      const r = (await t.api('GET', '/cost?by=deployment')).body;
+      return r.lines[0]?.requests === 3 && r.lines[0]?.tokens === 12 ? r : undefined;
+    },
+    { what: '3 requests and 12 tokens counted' },
+  );
   const line = report.lines[0];
   const secs = expectedGpuSeconds('chat');
   assert.ok(secs > 0);
   assert.equal(line.gpuSeconds, Math.round(secs * 1000) / 1000);
   assert.equal(line.burnRateUsdPerHour, 0, 'scaled to zero: billing stopped');
   assert.equal(line.costUsd, Math.round((secs / 3600) * 3.6 * 1e6) / 1e6);
-  assert.equal(line.costPer1kRequestsUsd, Math.round(((line.costUsd / 3) * 1000) * 1e6) / 1e6);
+  assert.equal(line.costPer1kRequestsUsd, Math.round((line.costUsd / 3) * 1000 * 1e6) / 1e6);
   const later = (await t.api('GET', '/cost')).body.lines[0];
   assert.equal(later.gpuSeconds, line.gpuSeconds, 'nothing accrues at zero replicas');
 
@@ -80,10 +98,13 @@ test('cost and metrics: bad arguments are refused naming the field', async () =>
 });
 
 test('metrics history: replica counts and GPUs over time through the API and `inferscale metrics`', async () => {
-  const m = await waitFor(async () => {
-    const b = (await t.api('GET', '/deployments/chat/metrics?since=15m')).body;
-    return b.columns.desired[b.columns.desired.length - 1] === 0 ? b : undefined;
-  }, { what: 'a sample after the scale to zero' });
+  const m = await waitFor(
+    async () => {
+      const b = (await t.api('GET', '/deployments/chat/metrics?since=15m')).body;
+      return b.columns.desired[b.columns.desired.length - 1] === 0 ? b : undefined;
+    },
+    { what: 'a sample after the scale to zero' },
+  );
   assert.equal(m.resolutionMs, 1000);
   assert.ok(m.columns.at.length >= 2);
   assert.ok(m.columns.ready.includes(2), 'two ready replicas were sampled');

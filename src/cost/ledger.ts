@@ -10,8 +10,10 @@ import type { ModuleMigrations } from '../store/db.js';
 import type { Store } from '../store/store.js';
 
 /** The cost ledger's tables (module "cost" of src/store/schema.ts). */
-export const COST_MIGRATIONS: ModuleMigrations = { module: 'cost', scripts: [
-  `CREATE TABLE cost_usage (
+export const COST_MIGRATIONS: ModuleMigrations = {
+  module: 'cost',
+  scripts: [
+    `CREATE TABLE cost_usage (
      replica_id TEXT PRIMARY KEY,
      deployment_id TEXT NOT NULL,
      deployment_name TEXT NOT NULL,
@@ -24,9 +26,10 @@ export const COST_MIGRATIONS: ModuleMigrations = { module: 'cost', scripts: [
    );
    CREATE INDEX cost_usage_open ON cost_usage(stopped_at);
    CREATE TABLE cost_prices (gpu_type TEXT PRIMARY KEY, usd_per_gpu_hour REAL NOT NULL);`,
-  // rev: the row's change number (the newest write has the highest), by which an HA follower copies the ledger
-  `ALTER TABLE cost_usage ADD COLUMN rev INTEGER NOT NULL DEFAULT 0; UPDATE cost_usage SET rev = rowid; CREATE INDEX cost_usage_rev ON cost_usage(rev);`,
-] };
+    // rev: the row's change number (the newest write has the highest), by which an HA follower copies the ledger
+    `ALTER TABLE cost_usage ADD COLUMN rev INTEGER NOT NULL DEFAULT 0; UPDATE cost_usage SET rev = rowid; CREATE INDEX cost_usage_rev ON cost_usage(rev);`,
+  ],
+};
 
 const NEXT_REV = '(SELECT COALESCE(MAX(rev), 0) + 1 FROM cost_usage)';
 
@@ -59,12 +62,16 @@ export class CostLedger {
   /** stopped replicas already mirrored by this process (skipped on later syncs) */
   private readonly done = new Set<string>();
 
-  constructor(private readonly db: Db, private readonly store: Pick<Store, 'listDeployments' | 'listReplicas'>) {}
+  constructor(
+    private readonly db: Db,
+    private readonly store: Pick<Store, 'listDeployments' | 'listReplicas'>,
+  ) {}
 
   /** Mirrors replica start/stop times from the store into the ledger. */
   sync(now: number): void {
     const open = new Map<string, { seenAt: number }>();
-    for (const r of this.db.prepare('SELECT replica_id, seen_at FROM cost_usage WHERE stopped_at IS NULL').all() as any[]) open.set(r.replica_id, { seenAt: r.seen_at });
+    for (const r of this.db.prepare('SELECT replica_id, seen_at FROM cost_usage WHERE stopped_at IS NULL').all() as any[])
+      open.set(r.replica_id, { seenAt: r.seen_at });
     const known = new Set<string>();
     const insert = this.db.prepare(
       `INSERT INTO cost_usage (replica_id, deployment_id, deployment_name, labels, gpu_type, gpu_count, started_at, stopped_at, seen_at, rev)
@@ -89,7 +96,8 @@ export class CostLedger {
       }
       for (const [id, o] of open) if (!known.has(id)) close.run(o.seenAt, id);
       // one row at a time: every row gets its own change number
-      for (const r of this.db.prepare('SELECT replica_id FROM cost_usage WHERE stopped_at IS NULL').all() as { replica_id: string }[]) seen.run(now, r.replica_id);
+      for (const r of this.db.prepare('SELECT replica_id FROM cost_usage WHERE stopped_at IS NULL').all() as { replica_id: string }[])
+        seen.run(now, r.replica_id);
       this.db.prepare('DELETE FROM cost_usage WHERE stopped_at < ?').run(now - LEDGER_KEEP_MS);
     })();
   }
@@ -110,7 +118,9 @@ export class CostLedger {
     if (usdPerGpuHour === null) this.db.prepare('DELETE FROM cost_prices WHERE gpu_type = ?').run(gpuType);
     else {
       this.db
-        .prepare('INSERT INTO cost_prices (gpu_type, usd_per_gpu_hour) VALUES (?, ?) ON CONFLICT(gpu_type) DO UPDATE SET usd_per_gpu_hour = excluded.usd_per_gpu_hour')
+        .prepare(
+          'INSERT INTO cost_prices (gpu_type, usd_per_gpu_hour) VALUES (?, ?) ON CONFLICT(gpu_type) DO UPDATE SET usd_per_gpu_hour = excluded.usd_per_gpu_hour',
+        )
         .run(gpuType, usdPerGpuHour);
     }
   }

@@ -24,17 +24,50 @@ function setup() {
   const cost = new CostService({ store, history, clock, inventory: virtualGpus(8, 'a5000') });
   const deployment = (id: string, gpuCount: number, labels: Record<string, string>): DeploymentRow => {
     const d = {
-      id, name: id, modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'a5000', gpuCount, replicas: 1, zone: 'local',
-      status: 'ready', statusDetails: '', maxOngoingRequests: 8, maxQueuedRequests: 100, queueTimeoutMs: 1000, drainTimeoutMs: 1000,
-      autoscale: null, labels, apiKeyHash: Buffer.alloc(32), apiKeySealed: 'x', generation: 1, everReady: true, deleting: false, createdAt: T0, updatedAt: T0,
+      id,
+      name: id,
+      modelName: 'm',
+      engine: 'sim',
+      engineParams: '',
+      gpuType: 'a5000',
+      gpuCount,
+      replicas: 1,
+      zone: 'local',
+      status: 'ready',
+      statusDetails: '',
+      maxOngoingRequests: 8,
+      maxQueuedRequests: 100,
+      queueTimeoutMs: 1000,
+      drainTimeoutMs: 1000,
+      autoscale: null,
+      labels,
+      apiKeyHash: Buffer.alloc(32),
+      apiKeySealed: 'x',
+      generation: 1,
+      everReady: true,
+      deleting: false,
+      createdAt: T0,
+      updatedAt: T0,
     } satisfies DeploymentRow;
     store.insertDeployment(d);
     return d;
   };
   const replica = (id: string, deploymentId: string, startedAt: number | null): void =>
     store.insertReplica({
-      id, deploymentId, state: startedAt === null ? 'pending' : 'starting', stateReason: '', gpus: startedAt === null ? [] : [0], pid: null, port: null,
-      createdAt: T0, startedAt, readyAt: null, stoppedAt: null, coldStartMs: null, generation: 1, exitInfo: '',
+      id,
+      deploymentId,
+      state: startedAt === null ? 'pending' : 'starting',
+      stateReason: '',
+      gpus: startedAt === null ? [] : [0],
+      pid: null,
+      port: null,
+      createdAt: T0,
+      startedAt,
+      readyAt: null,
+      stoppedAt: null,
+      coldStartMs: null,
+      generation: 1,
+      exitInfo: '',
     } satisfies Replica);
   const stop = (id: string, s: number) => store.updateReplica(id, { state: 'stopped', stoppedAt: at(s), gpus: [] });
   /** moves the clock to `s` and syncs the ledger, as the 1 s sampler would (here at irregular times) */
@@ -88,9 +121,21 @@ test('cost: GPU-seconds from replica start to stop, scale to zero and back, burn
   assert.equal(r.total.costUsd, Math.round((6200 / 3600) * 2 * 1e6) / 1e6);
 
   const byTeam = cost.report({ by: 'label:team' });
-  assert.deepEqual(byTeam.lines.map((l) => [l.key, l.gpuSeconds, l.deployments]), [['search', 3600, ['chat']], ['ads', 2600, ['embed']]]);
+  assert.deepEqual(
+    byTeam.lines.map((l) => [l.key, l.gpuSeconds, l.deployments]),
+    [
+      ['search', 3600, ['chat']],
+      ['ads', 2600, ['embed']],
+    ],
+  );
   const recent = cost.report({ since: '30m' });
-  assert.deepEqual(recent.lines.map((l) => [l.key, l.gpuSeconds]), [['embed', 1800], ['chat', 1200]]);
+  assert.deepEqual(
+    recent.lines.map((l) => [l.key, l.gpuSeconds]),
+    [
+      ['embed', 1800],
+      ['chat', 1200],
+    ],
+  );
   assert.equal(recent.since, new Date(at(1800)).toISOString());
 
   // 1,000 requests and 50,000 tokens served by chat: $2 -> $2 per 1k requests, $40 per million tokens

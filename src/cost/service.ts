@@ -36,7 +36,8 @@ export class CostService {
 
   price(gpuType: string, set = this.ledger.prices()): Price {
     if (set[gpuType] !== undefined) return { gpuType, usdPerGpuHour: set[gpuType], source: 'set' };
-    if (this.o.inventory.some((g) => g.type === gpuType && g.virtual)) return { gpuType, usdPerGpuHour: DEFAULT_VIRTUAL_USD_PER_GPU_HOUR, source: 'default-virtual' };
+    if (this.o.inventory.some((g) => g.type === gpuType && g.virtual))
+      return { gpuType, usdPerGpuHour: DEFAULT_VIRTUAL_USD_PER_GPU_HOUR, source: 'default-virtual' };
     return { gpuType, usdPerGpuHour: 0, source: 'unset' };
   }
 
@@ -81,7 +82,10 @@ export class CostService {
 /** A GPU price as the API takes it (and the cluster's settings are checked against): throws invalid_argument. */
 export function checkGpuPrice(gpuType: string, usdPerGpuHour: unknown): asserts usdPerGpuHour is number | null {
   if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
-  if (usdPerGpuHour !== null && (typeof usdPerGpuHour !== 'number' || !Number.isFinite(usdPerGpuHour) || usdPerGpuHour < 0 || usdPerGpuHour > MAX_USD_PER_GPU_HOUR)) {
+  if (
+    usdPerGpuHour !== null &&
+    (typeof usdPerGpuHour !== 'number' || !Number.isFinite(usdPerGpuHour) || usdPerGpuHour < 0 || usdPerGpuHour > MAX_USD_PER_GPU_HOUR)
+  ) {
     throw invalid('usdPerGpuHour', `must be a number of USD per GPU-hour between 0 and ${MAX_USD_PER_GPU_HOUR} (or null to remove the price)`);
   }
 }

@@ -65,7 +65,9 @@ test('dashboard: log in, create a deployment, scale it, see replicas and charts 
           method: 'POST',
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'tiny-llama', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, stream: true }),
-        }).then((r) => r.text()).catch(() => undefined);
+        })
+          .then((r) => r.text())
+          .catch(() => undefined);
         await new Promise((r) => setTimeout(r, 60));
       }
     })();
@@ -92,7 +94,9 @@ test('dashboard: log in, create a deployment, scale it, see replicas and charts 
     await page.click('.auto-form button[type=submit]');
     await page.getByText('On: 2–3 replicas').waitFor();
     // the policy's learned capacity model, once it has decided (the page refreshes itself)
-    await page.waitForFunction(() => document.querySelector('[data-testid="autoscaler-model"]')?.textContent?.startsWith('Capacity model: itl '), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="autoscaler-model"]')?.textContent?.startsWith('Capacity model: itl '), null, {
+      timeout: 30_000,
+    });
     await page.getByText('Turn off').click();
     await page.getByText('Off: the replica count is set by hand').waitFor();
     assert.equal(t.server.store.getDeploymentByName('chat')!.autoscale, null);

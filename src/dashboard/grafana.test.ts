@@ -31,7 +31,10 @@ test('grafana: every query is valid PromQL (promtool check rules)', (ctx) => {
   if (spawnSync('promtool', ['--version']).error) return ctx.skip('promtool not installed (Debian package "prometheus")');
   const dir = mkdtempSync(join(tmpdir(), 'grafana-promql-'));
   try {
-    const rules = exprs.map((e, i) => `      - record: inferscale:check_${i}\n        expr: ${JSON.stringify(e.replaceAll('$__rate_interval', '1m').replaceAll('$deployment', '.*'))}`);
+    const rules = exprs.map(
+      (e, i) =>
+        `      - record: inferscale:check_${i}\n        expr: ${JSON.stringify(e.replaceAll('$__rate_interval', '1m').replaceAll('$deployment', '.*'))}`,
+    );
     writeFileSync(join(dir, 'rules.yml'), `groups:\n  - name: grafana\n    rules:\n${rules.join('\n')}\n`);
     const r = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -43,7 +43,16 @@ export interface Observability {
 
 export function createObservability(o: ObservabilityOptions): Observability {
   const history = new HistoryStore(o.store.db);
-  const sampler = new HistorySampler({ clock: o.clock, history, store: o.store, routes: o.routes, tokens: tokenCounter(o.metrics.completionTokens), log: o.log, remote: o.remote, storage: o.storage });
+  const sampler = new HistorySampler({
+    clock: o.clock,
+    history,
+    store: o.store,
+    routes: o.routes,
+    tokens: tokenCounter(o.metrics.completionTokens),
+    log: o.log,
+    remote: o.remote,
+    storage: o.storage,
+  });
   const cost = new CostService({ store: o.store, history, clock: o.clock, inventory: o.inventory });
   sampler.onTick((now) => cost.sync(now));
   return {

@@ -16,8 +16,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t = await startTestServer();
 await t.api('PUT', '/cost/prices/a5000', { usdPerGpuHour: 0.85 });
 const created = await t.api('POST', '/deployments', {
-  name: 'chat', modelName: 'llama-3.1-8b-instruct', gpuCount: 2, replicas: 1,
-  engineParams: '--startup-seconds 1 --ttft-ms 45 --itl-ms 9', labels: { team: 'search', project: 'assistant' },
+  name: 'chat',
+  modelName: 'llama-3.1-8b-instruct',
+  gpuCount: 2,
+  replicas: 1,
+  engineParams: '--startup-seconds 1 --ttft-ms 45 --itl-ms 9',
+  labels: { team: 'search', project: 'assistant' },
 });
 const key: string = created.body.apiKey;
 const start = Date.now();
@@ -33,7 +37,9 @@ const worker = async () => {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 + Math.floor(Math.random() * 32), stream: true }),
-    }).then((r) => r.text()).catch(() => undefined);
+    })
+      .then((r) => r.text())
+      .catch(() => undefined);
   }
 };
 const workers = Array.from({ length: 6 }, worker);
@@ -42,7 +48,10 @@ const auto = await t.api('PUT', '/deployments/chat/autoscale', { minReplicas: 1,
 if (auto.status !== 200) throw new Error(`autoscale: ${JSON.stringify(auto.body)}`);
 await sleep(Math.max(0, seconds - elapsed()) * 1000);
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1180 }, deviceScaleFactor: 1 });
   await page.goto(`${t.url}/`);

@@ -11,12 +11,26 @@ import { loadAllYaml } from '@kubernetes/client-node';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (p: string) => readFileSync(ROOT + p, 'utf8');
 
-interface Instruction { op: string; args: string }
-interface Stage { name: string; from: string; body: Instruction[] }
+interface Instruction {
+  op: string;
+  args: string;
+}
+interface Stage {
+  name: string;
+  from: string;
+  body: Instruction[];
+}
 
 /** Stages of a Dockerfile: continuation lines joined, comments dropped, ARGs before the first FROM in `globals`. */
 function parseDockerfile(text: string): { globals: Instruction[]; stages: Stage[] } {
-  const lines = text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const globals: Instruction[] = [];
   const stages: Stage[] = [];
   for (const l of lines) {
@@ -43,7 +57,11 @@ const stage = (name: string) => {
   return s;
 };
 const argDefault = (name: string) => globals.find((g) => g.op === 'ARG' && g.args.startsWith(`${name}=`))?.args.split('=')[1];
-const runs = (s: Stage) => s.body.filter((i) => i.op === 'RUN').map((i) => i.args).join(' && ');
+const runs = (s: Stage) =>
+  s.body
+    .filter((i) => i.op === 'RUN')
+    .map((i) => i.args)
+    .join(' && ');
 /** The stages an image is taken from: those that say what to run. */
 const targets = stages.filter((s) => s.body.some((i) => i.op === 'ENTRYPOINT'));
 
@@ -60,7 +78,9 @@ describe('deploy/Dockerfile', () => {
         }
       }
     }
-    const ignore = read('deploy/Dockerfile.dockerignore').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ignore = read('deploy/Dockerfile.dockerignore')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     assert.equal(ignore[0], '**', 'the build context is what is re-included, nothing else');
     assert.ok(!ignore.some((l) => /^!(dist|node_modules)/.test(l)), 'dist and node_modules stay out of the context');
   });
@@ -68,14 +88,18 @@ describe('deploy/Dockerfile', () => {
   it('runs on a Node.js LTS that is not past its end of life and that package.json engines admits', () => {
     const major = Number(argDefault('NODE_VERSION'));
     assert.ok(NODE_LTS_END_OF_LIFE[major], `Node ${major} is an LTS line`);
-    assert.ok(Date.parse(NODE_LTS_END_OF_LIFE[major]) > Date.now(), `Node ${major} reached its end of life on ${NODE_LTS_END_OF_LIFE[major]}: move deploy/Dockerfile to the current LTS`);
+    assert.ok(
+      Date.parse(NODE_LTS_END_OF_LIFE[major]) > Date.now(),
+      `Node ${major} reached its end of life on ${NODE_LTS_END_OF_LIFE[major]}: move deploy/Dockerfile to the current LTS`,
+    );
     const engines: string = JSON.parse(read('package.json')).engines.node;
     const admits = (r: string) => {
       const m = /^(\^|>=)(\d+)/.exec(r.trim());
       return !!m && (m[1] === '^' ? Number(m[2]) === major : Number(m[2]) <= major);
     };
     assert.ok(engines.split('||').some(admits), `engines ${engines} admits ${major}`);
-    for (const s of stages.filter((x) => x.from.startsWith('node:'))) assert.equal(s.from.split(':')[1].split('-')[0], '${NODE_VERSION}', `stage ${s.name} takes NODE_VERSION`);
+    for (const s of stages.filter((x) => x.from.startsWith('node:')))
+      assert.equal(s.from.split(':')[1].split('-')[0], '${NODE_VERSION}', `stage ${s.name} takes NODE_VERSION`);
   });
 
   it('installs production dependencies only, keeping the CPU and CUDA llama.cpp packages of the lock file', () => {
@@ -88,12 +112,22 @@ describe('deploy/Dockerfile', () => {
       assert.match(deps, new RegExp(`! -name ${p}(\\s|$)`), `the prune keeps ${p}`);
     }
     assert.match(deps, /test -d node_modules\/@node-llama-cpp\/linux-x64 && test -d node_modules\/@node-llama-cpp\/linux-x64-cuda/);
-    for (const t of targets) assert.ok(t.body.some((i) => i.op === 'COPY' && i.args.startsWith('--from=app ')), `${t.name} takes /app from the app stage`);
-    assert.ok(stage('app').body.some((i) => i.op === 'COPY' && i.args.startsWith('--from=deps ')), 'app takes node_modules from deps');
+    for (const t of targets)
+      assert.ok(
+        t.body.some((i) => i.op === 'COPY' && i.args.startsWith('--from=app ')),
+        `${t.name} takes /app from the app stage`,
+      );
+    assert.ok(
+      stage('app').body.some((i) => i.op === 'COPY' && i.args.startsWith('--from=deps ')),
+      'app takes node_modules from deps',
+    );
   });
 
-  it('each target runs as the numeric non-root user the server\'s securityContext names', () => {
-    assert.deepEqual(targets.map((t) => t.name), ['cpu', 'cuda']);
+  it("each target runs as the numeric non-root user the server's securityContext names", () => {
+    assert.deepEqual(
+      targets.map((t) => t.name),
+      ['cpu', 'cuda'],
+    );
     assert.equal(stages[stages.length - 1].name, 'cuda', 'the default target has the CUDA runtime');
     const server = (JSON.parse(JSON.stringify(loadAllYaml(read('deploy/base/server.yaml')))) as any[]).find((o) => o?.kind === 'Deployment');
     const pod = server.spec.template.spec.securityContext;
@@ -115,10 +149,14 @@ describe('deploy/Dockerfile', () => {
       const labels = Object.fromEntries(
         t.body.filter((i) => i.op === 'LABEL').flatMap((i) => [...i.args.matchAll(/(\S+)="([^"]*)"/g)].map((m) => [m[1], m[2]])),
       );
-      for (const k of ['title', 'description', 'source', 'licenses', 'version', 'revision', 'created', 'base.name']) assert.ok(labels[`org.opencontainers.image.${k}`], `${t.name}: org.opencontainers.image.${k}`);
+      for (const k of ['title', 'description', 'source', 'licenses', 'version', 'revision', 'created', 'base.name'])
+        assert.ok(labels[`org.opencontainers.image.${k}`], `${t.name}: org.opencontainers.image.${k}`);
       assert.equal(labels['org.opencontainers.image.licenses'], pkg.license);
       assert.equal(labels['org.opencontainers.image.version'], '${VERSION}');
-      assert.ok(t.body.some((i) => i.op === 'ARG' && i.args === `VERSION=${pkg.version}`), `${t.name}: VERSION defaults to package.json's ${pkg.version}`);
+      assert.ok(
+        t.body.some((i) => i.op === 'ARG' && i.args === `VERSION=${pkg.version}`),
+        `${t.name}: VERSION defaults to package.json's ${pkg.version}`,
+      );
     }
   });
 });

@@ -23,10 +23,17 @@ const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8'
 const NO_KUBECTL = kubectl.error ? 'kubectl not installed: .ci/run installs it (see docs/kubernetes.md, "What is verified")' : false;
 const hasPromtool = !spawnSync('promtool', ['--version']).error;
 
-interface Rendering { name: string; dir: string; components: string[] }
+interface Rendering {
+  name: string;
+  dir: string;
+  components: string[];
+}
 /** Every overlay, alone and with its monitoring component, and the base with the shared one. */
 function renderings(): Rendering[] {
-  const out: Rendering[] = [{ name: 'base', dir: 'base', components: [] }, { name: 'base + monitoring', dir: 'base', components: ['components/monitoring'] }];
+  const out: Rendering[] = [
+    { name: 'base', dir: 'base', components: [] },
+    { name: 'base + monitoring', dir: 'base', components: ['components/monitoring'] },
+  ];
   for (const o of readdirSync(join(DEPLOY, 'overlays'))) {
     const dir = `overlays/${o}`;
     out.push({ name: o, dir, components: [] });
@@ -44,7 +51,10 @@ function render(r: Rendering, scratch: string): Obj[] {
     // what an admin writes to add a component: kustomize takes only relative paths to other directories
     root = mkdtempSync(join(scratch, 'k-'));
     const rel = (p: string) => relative(root, join(DEPLOY, p));
-    writeFileSync(join(root, 'kustomization.yaml'), dumpYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [rel(r.dir)], components: r.components.map(rel) }));
+    writeFileSync(
+      join(root, 'kustomization.yaml'),
+      dumpYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [rel(r.dir)], components: r.components.map(rel) }),
+    );
   }
   const k = spawnSync('kubectl', ['kustomize', root], { encoding: 'utf8' });
   assert.equal(k.status, 0, `kubectl kustomize ${r.name}: ${k.stderr}\n(kubectl ${kubectl.stdout.trim()}: components need kustomize 3.7 or later)`);
@@ -98,7 +108,10 @@ describe('deploy/ rendered with kubectl kustomize', { skip: NO_KUBECTL }, () => 
 
   it('every container of every workload passes Pod Security "restricted" with a read-only root filesystem', () => {
     for (const [name, objs] of rendered) {
-      assert.ok(objs.some((o) => o.kind === 'Deployment'), `${name} has a workload`);
+      assert.ok(
+        objs.some((o) => o.kind === 'Deployment'),
+        `${name} has a workload`,
+      );
       assert.deepEqual(restrictedWorkloadProblems(objs), [], name);
     }
   });
@@ -116,14 +129,21 @@ describe('deploy/ rendered with kubectl kustomize', { skip: NO_KUBECTL }, () => 
     }
   });
 
-  it('the engines\' NetworkPolicy is in every rendering and fences the pods inferscale renders', () => {
+  it("the engines' NetworkPolicy is in every rendering and fences the pods inferscale renders", () => {
     const engine = commonLabels({ name: 'chat', labels: {}, gpuType: 'l4' });
     for (const [name, objs] of rendered) {
       const np = one(objs, 'NetworkPolicy', 'inferscale-engines');
       const exprs: Obj[] = np.spec.podSelector.matchExpressions;
-      assert.ok(exprs.every((e) => (e.operator === 'Exists' ? e.key in engine : e.values.includes(engine[e.key]))), `${name}: selects engine pods`);
+      assert.ok(
+        exprs.every((e) => (e.operator === 'Exists' ? e.key in engine : e.values.includes(engine[e.key]))),
+        `${name}: selects engine pods`,
+      );
       const from = np.spec.ingress.flatMap((i: Obj) => i.from ?? i._from);
-      assert.deepEqual(from.map((f: Obj) => f.podSelector.matchLabels), [one(objs, 'Deployment', 'inferscale').spec.template.metadata.labels], `${name}: admits the server pods only`);
+      assert.deepEqual(
+        from.map((f: Obj) => f.podSelector.matchLabels),
+        [one(objs, 'Deployment', 'inferscale').spec.template.metadata.labels],
+        `${name}: admits the server pods only`,
+      );
     }
   });
 
@@ -154,7 +174,8 @@ describe('deploy/ rendered with kubectl kustomize', { skip: NO_KUBECTL }, () => 
       const all: Obj[] = groups.flatMap((g) => g.rules);
       const recorded = new Set(all.filter((r) => r.record).map((r) => r.record));
       for (const r of all) {
-        for (const m of r.expr.match(/\binferscale_[a-z0-9_]+/g) ?? []) assert.ok(series.has(m), `${name}: ${r.alert ?? r.record} uses ${m}, which the server does not export`);
+        for (const m of r.expr.match(/\binferscale_[a-z0-9_]+/g) ?? [])
+          assert.ok(series.has(m), `${name}: ${r.alert ?? r.record} uses ${m}, which the server does not export`);
         for (const m of r.expr.match(/\binferscale:[a-z0-9_:]+/g) ?? []) assert.ok(recorded.has(m), `${name}: ${m} is recorded`);
       }
       const alert = (a: string) => {
@@ -167,7 +188,11 @@ describe('deploy/ rendered with kubectl kustomize', { skip: NO_KUBECTL }, () => 
       assert.match(alert('InferscaleCostBurnAboveBudget').expr, />\s*\d/);
       const zone = zonesOf(objs)[0];
       assert.ok(zone.type === 'kubernetes', `${name}: a Kubernetes zone`);
-      assert.equal(seconds(alert('InferscaleReplicasPendingForGpu').for), zone.nodeProvisioningSeconds, `${name}: pending longer than the zone's nodeProvisioningSeconds`);
+      assert.equal(
+        seconds(alert('InferscaleReplicasPendingForGpu').for),
+        zone.nodeProvisioningSeconds,
+        `${name}: pending longer than the zone's nodeProvisioningSeconds`,
+      );
       assert.equal(rules.length, 1);
     }
   });
@@ -188,7 +213,6 @@ describe('deploy/ rendered with kubectl kustomize', { skip: NO_KUBECTL }, () => 
 describe('kubectl kustomize', () => {
   it('is installed, or the render tests say why they skip', (t) => {
     if (NO_KUBECTL) return t.skip(NO_KUBECTL);
-    assert.match(kubectl.stdout, /Kustomize Version: v[4-9]\./, 'kustomize 4 or later (components, patches with a path); Debian 12\'s kubernetes-client has v2');
+    assert.match(kubectl.stdout, /Kustomize Version: v[4-9]\./, "kustomize 4 or later (components, patches with a path); Debian 12's kubernetes-client has v2");
   });
 });
-

@@ -11,7 +11,18 @@ type AnyObj = Record<string, any>;
 const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 /** Kinds whose pods come from `spec.template` (CronJob: `spec.jobTemplate.spec.template`). */
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
-const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes']);
+const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+]);
 
 /** The pod template of a workload object, or undefined for objects that make no pods. */
 export function podTemplateOf(obj: AnyObj): AnyObj | undefined {
@@ -58,7 +69,8 @@ export function restrictedProblems(where: string, spec: AnyObj | undefined): str
     if (sc.procMount && sc.procMount !== 'Default') out.push(`${at}: procMount ${sc.procMount}`);
     if (sc.readOnlyRootFilesystem !== true) out.push(`${at}: readOnlyRootFilesystem must be true`);
     const mounts: AnyObj[] = c.volumeMounts ?? [];
-    if (!mounts.some((m) => m.mountPath === '/tmp' && emptyDirs.has(m.name))) out.push(`${at}: /tmp must be an emptyDir volume (the root filesystem is read-only)`);
+    if (!mounts.some((m) => m.mountPath === '/tmp' && emptyDirs.has(m.name)))
+      out.push(`${at}: /tmp must be an emptyDir volume (the root filesystem is read-only)`);
     if (!mounts.some((m) => m.mountPath !== '/tmp' && !m.readOnly && writable.has(m.name))) out.push(`${at}: no writable data volume besides /tmp`);
   }
   return out;

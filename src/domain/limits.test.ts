@@ -25,12 +25,21 @@ test('a scale-up stops at what quota and GPUs place, never below the current cou
   assert.deepEqual(capDecision(10, 2, quota), { replicas: 6, note: 'capped at 6: the a5000 GPU quota of 6' });
   assert.deepEqual(capDecision(10, 8, quota), { replicas: 8, note: 'capped at 8: the a5000 GPU quota of 6' }, 'a lowered quota does not shrink it');
   assert.deepEqual(capDecision(4, 8, quota), { replicas: 4, note: null }, 'a scale-down is never capped');
-  assert.deepEqual(capDecision(20, 2, { ...quota, max: 12 }), { replicas: 6, note: 'capped at 12: the autoscale maximum; capped at 6: the a5000 GPU quota of 6' });
+  assert.deepEqual(capDecision(20, 2, { ...quota, max: 12 }), {
+    replicas: 6,
+    note: 'capped at 12: the autoscale maximum; capped at 6: the a5000 GPU quota of 6',
+  });
 });
 
 test('manual scale and the autoscale maximum share one cap, and its error names the field and the limit', () => {
   assert.deepEqual(parseInput(scaleSchema, { replicas: MAX_REPLICAS }), { replicas: MAX_REPLICAS });
-  assert.throws(() => parseInput(scaleSchema, { replicas: MAX_REPLICAS + 1 }), (e: InferscaleError) => e.details.field === 'replicas' && e.message.includes(String(MAX_REPLICAS)));
+  assert.throws(
+    () => parseInput(scaleSchema, { replicas: MAX_REPLICAS + 1 }),
+    (e: InferscaleError) => e.details.field === 'replicas' && e.message.includes(String(MAX_REPLICAS)),
+  );
   assert.equal(buildAutoscaleSpec({ minReplicas: 0, maxReplicas: MAX_REPLICAS }).maxReplicas, MAX_REPLICAS);
-  assert.throws(() => buildAutoscaleSpec({ minReplicas: 0, maxReplicas: MAX_REPLICAS + 1 }), (e: InferscaleError) => e.details.field === 'maxReplicas' && e.message.includes(String(MAX_REPLICAS)));
+  assert.throws(
+    () => buildAutoscaleSpec({ minReplicas: 0, maxReplicas: MAX_REPLICAS + 1 }),
+    (e: InferscaleError) => e.details.field === 'maxReplicas' && e.message.includes(String(MAX_REPLICAS)),
+  );
 });

@@ -89,7 +89,11 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
 export function httpLimits(given?: Partial<HttpLimits>): HttpLimits {
   const l = limitsWithDefaults('http', DEFAULT_HTTP_LIMITS, given);
   if (l.headersTimeoutMs > l.requestTimeoutMs) {
-    throw new InferscaleError('invalid_argument', `http.headersTimeoutMs (${l.headersTimeoutMs}) must not exceed http.requestTimeoutMs (${l.requestTimeoutMs})`, { field: 'http.headersTimeoutMs' });
+    throw new InferscaleError(
+      'invalid_argument',
+      `http.headersTimeoutMs (${l.headersTimeoutMs}) must not exceed http.requestTimeoutMs (${l.requestTimeoutMs})`,
+      { field: 'http.headersTimeoutMs' },
+    );
   }
   return l;
 }
@@ -98,7 +102,8 @@ export function httpLimits(given?: Partial<HttpLimits>): HttpLimits {
 export function limitsWithDefaults<T extends object>(group: string, defaults: Readonly<T>, given: Partial<T> = {}): T {
   const l = { ...defaults, ...given };
   for (const [k, v] of Object.entries(l)) {
-    if (!Number.isInteger(v) || (v as number) <= 0) throw new InferscaleError('invalid_argument', `${group}.${k}: must be a positive integer, got ${v}`, { field: `${group}.${k}` });
+    if (!Number.isInteger(v) || (v as number) <= 0)
+      throw new InferscaleError('invalid_argument', `${group}.${k}: must be a positive integer, got ${v}`, { field: `${group}.${k}` });
   }
   return l;
 }

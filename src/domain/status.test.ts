@@ -13,7 +13,10 @@ test('status follows the replicas: creating, deploying, ready, scaling, stopped,
   const scaling = deriveStatus({ desired: 3, replicas: [r('ready'), r('ready'), r('pending', 1, 'needs 1 x a5000, 0 free')], everReady: true, generation: 1 });
   assert.deepEqual(scaling, { status: 'scaling', details: '2/3 ready, 1 pending: needs 1 x a5000, 0 free' });
   assert.equal(deriveStatus({ desired: 0, replicas: [r('draining')], everReady: true, generation: 1 }).status, 'scaling');
-  assert.deepEqual(deriveStatus({ desired: 0, replicas: [], everReady: true, generation: 1 }), { status: 'stopped', details: 'scaled to zero; URL and API key are kept' });
+  assert.deepEqual(deriveStatus({ desired: 0, replicas: [], everReady: true, generation: 1 }), {
+    status: 'stopped',
+    details: 'scaled to zero; URL and API key are kept',
+  });
   assert.equal(deriveStatus({ desired: 1, replicas: [r('ready', 1), r('starting', 2)], everReady: true, generation: 2 }).status, 'updating');
   assert.equal(deriveStatus({ desired: 1, replicas: [r('failed'), r('failed'), r('failed'), r('starting')], everReady: false, generation: 1 }).status, 'error');
   assert.equal(deriveStatus({ desired: 1, replicas: [r('ready')], everReady: true, generation: 1, deleting: true }).status, 'deleting');

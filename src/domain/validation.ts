@@ -5,9 +5,7 @@ import { DEPLOYMENT_BOUNDS, GPU_COUNT, MAX_REPLICAS, type FieldBound } from './l
 
 /** DNS label: lowercase letters, digits and '-', starts with a letter, ends alphanumeric, 1-63 chars. */
 const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const name = z
-  .string()
-  .regex(NAME_RE, 'must be a DNS label: 1-63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit');
+const name = z.string().regex(NAME_RE, 'must be a DNS label: 1-63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit');
 const labelKey = z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'label keys are 1-63 of a-z 0-9 . _ -');
 
 /** An integer within a bound, its default when absent; the error names the range. */
@@ -21,7 +19,10 @@ export const createSchema = z.strictObject({
   modelName: z.string().min(1, 'is required').max(256, 'must be at most 256 characters'),
   engine: z.enum(ENGINES, { error: `must be one of ${ENGINES.join(', ')}` }).default('sim'),
   engineParams: z.string().max(4096, 'must be at most 4096 characters').default(''),
-  gpuType: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be 1-32 of a-z 0-9 . _ - (e.g. a100, h100, rtx4090)').optional(),
+  gpuType: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be 1-32 of a-z 0-9 . _ - (e.g. a100, h100, rtx4090)')
+    .optional(),
   gpuCount: bounded({ min: GPU_COUNT.min, max: GPU_COUNT.max, default: 1 }),
   replicas: bounded({ min: 0, max: MAX_REPLICAS, default: 1 }),
   /** default: the server's default zone (local; in HA mode its Kubernetes zone) */

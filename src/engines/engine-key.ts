@@ -25,7 +25,12 @@ export function engineKeyCheck(key: string | undefined): (req: IncomingMessage, 
     const h = req.headers.authorization;
     const given = h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
     if (!timingSafeEqual(createHash('sha256').update(given).digest(), want)) {
-      throw new OpenAIError(401, 'this engine takes requests from the inferscale gateway only: missing or wrong engine key', 'invalid_request_error', 'invalid_api_key');
+      throw new OpenAIError(
+        401,
+        'this engine takes requests from the inferscale gateway only: missing or wrong engine key',
+        'invalid_request_error',
+        'invalid_api_key',
+      );
     }
   };
 }

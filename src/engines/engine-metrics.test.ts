@@ -13,7 +13,11 @@ test('vLLM names (and the older gpu_cache name) map to running, waiting, kvCache
     'vllm:num_requests_running_something_else 99',
   ].join('\n');
   assert.deepEqual(parseEngineMetrics(text), { running: 3, waiting: 5, kvCacheUsage: 0.25 });
-  assert.deepEqual(parseEngineMetrics('vllm:num_requests_waiting 2\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\n'), { running: 0, waiting: 2, kvCacheUsage: 0.5 });
+  assert.deepEqual(parseEngineMetrics('vllm:num_requests_waiting 2\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\n'), {
+    running: 0,
+    waiting: 2,
+    kvCacheUsage: 0.5,
+  });
 });
 
 test('SGLang names; several ranks add up, the fullest KV cache counts; odd label values parse', () => {

@@ -38,6 +38,9 @@ export function registerEngine(d: EngineDriver): void {
 
 export function engineDriver(name: EngineName): EngineDriver {
   const d = drivers.get(name);
-  if (!d) throw new InferscaleError('unsupported', `engine: "${name}" is not available yet on this server (available: ${[...drivers.keys()].join(', ')})`, { field: 'engine' });
+  if (!d)
+    throw new InferscaleError('unsupported', `engine: "${name}" is not available yet on this server (available: ${[...drivers.keys()].join(', ')})`, {
+      field: 'engine',
+    });
   return d;
 }

@@ -15,8 +15,11 @@ const ROUNDS = Number(process.env.KILL_ROUNDS ?? 20);
 const SEED = Number(process.env.KILL_SEED ?? 7);
 const SIM = '--startup-seconds 0.3 --ttft-ms 2 --itl-ms 1';
 
-
-interface Known { exists: boolean; key?: string; replicas?: number }
+interface Known {
+  exists: boolean;
+  key?: string;
+  replicas?: number;
+}
 
 const opens = (s: ServerProcess, name: string, key: string) =>
   fetch(`${s.url}/d/${name}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
@@ -97,30 +100,38 @@ test(`SIGKILL at ${ROUNDS} random points during create, scale, rotate and delete
       // replica rows read from the data dir's database (read-only, beside the server): the API hides the
       // replicas of deployments being deleted, whose processes rightly run until they are drained
       let why = '';
-      await waitFor(() => {
-        const db = new Database(join(s.dataDir, 'inferscale.db'), { readonly: true, fileMustExist: true });
-        let all: { id: string; pid: number | null; state: string; gpus: string }[];
-        try {
-          all = db.prepare('SELECT id, pid, state, gpus FROM replicas').all() as typeof all;
-        } finally {
-          db.close();
-        }
-        const live = all.filter((x) => ['pending', 'starting', 'ready', 'draining'].includes(x.state));
-        const gpus = live.flatMap((x) => JSON.parse(x.gpus) as number[]);
-        assert.equal(new Set(gpus).size, gpus.length, `round ${round}: a GPU held twice: ${JSON.stringify(live)}`);
-        const pids = new Set(live.map((x) => x.pid));
-        const stray = processIdentity().replicasOf(s.dataDir).filter((p) => !pids.has(p.pid));
-        why = JSON.stringify(stray.map((p) => ({ ...p, rows: all.filter((x) => x.id === p.replicaId) })));
-        return stray.length === 0;
-      }, { timeoutMs: 5_000, what: `round ${round}: no replica process without a live row` }).catch((e) => {
+      await waitFor(
+        () => {
+          const db = new Database(join(s.dataDir, 'inferscale.db'), { readonly: true, fileMustExist: true });
+          let all: { id: string; pid: number | null; state: string; gpus: string }[];
+          try {
+            all = db.prepare('SELECT id, pid, state, gpus FROM replicas').all() as typeof all;
+          } finally {
+            db.close();
+          }
+          const live = all.filter((x) => ['pending', 'starting', 'ready', 'draining'].includes(x.state));
+          const gpus = live.flatMap((x) => JSON.parse(x.gpus) as number[]);
+          assert.equal(new Set(gpus).size, gpus.length, `round ${round}: a GPU held twice: ${JSON.stringify(live)}`);
+          const pids = new Set(live.map((x) => x.pid));
+          const stray = processIdentity()
+            .replicasOf(s.dataDir)
+            .filter((p) => !pids.has(p.pid));
+          why = JSON.stringify(stray.map((p) => ({ ...p, rows: all.filter((x) => x.id === p.replicaId) })));
+          return stray.length === 0;
+        },
+        { timeoutMs: 5_000, what: `round ${round}: no replica process without a live row` },
+      ).catch((e) => {
         throw new Error(`${(e as Error).message}: ${why}\n${s.log().split('\n').slice(-30).join('\n')}`);
       });
       checks.gpus++;
     }
     const final = ((await s.api('GET', '/deployments')).body.deployments as any[]).length;
-    ctx.diagnostic(`${ROUNDS} kills (seed ${SEED}): ${ops} calls answered, ${interrupted} cut by a kill; checked ${checks.replicaCounts} answered changes, ${checks.keys} stored keys, GPUs and orphans ${checks.gpus} times; ${final} deployments at the end`);
+    ctx.diagnostic(
+      `${ROUNDS} kills (seed ${SEED}): ${ops} calls answered, ${interrupted} cut by a kill; checked ${checks.replicaCounts} answered changes, ${checks.keys} stored keys, GPUs and orphans ${checks.gpus} times; ${final} deployments at the end`,
+    );
     // and everything stops cleanly when deleted
-    for (const d of (await s.api('GET', '/deployments')).body.deployments as any[]) if (d.status !== 'deleting') await s.api('DELETE', `/deployments/${d.name}`);
+    for (const d of (await s.api('GET', '/deployments')).body.deployments as any[])
+      if (d.status !== 'deleting') await s.api('DELETE', `/deployments/${d.name}`);
     await waitFor(() => processIdentity().replicasOf(s.dataDir).length === 0, { timeoutMs: 30_000, what: 'every replica stopped after the deletes' });
   } finally {
     await s.close();

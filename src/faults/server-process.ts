@@ -33,23 +33,38 @@ export async function startServerProcess(o: { gpus?: number; args?: string[]; en
   const url = `http://127.0.0.1:${port}`;
   const spawnServer = async () => {
     const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--data-dir', dataDir, '--virtual-gpus', String(o.gpus ?? 4), '--virtual-gpu-type', 'a5000', ...(o.args ?? [])], {
-      stdio: ['ignore', out, out], env: { ...process.env, INFERSCALE_ZONES: '', ...o.env },
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'server', '--port', String(port), '--data-dir', dataDir, '--virtual-gpus', String(o.gpus ?? 4), '--virtual-gpu-type', 'a5000', ...(o.args ?? [])],
+      {
+        stdio: ['ignore', out, out],
+        env: { ...process.env, INFERSCALE_ZONES: '', ...o.env },
+      },
+    );
     closeSync(out);
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    }, { timeoutMs: 30_000, what: 'the server process' });
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+        return fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      { timeoutMs: 30_000, what: 'the server process' },
+    );
     return child;
   };
   const s: ServerProcess = {
-    url, port, dataDir,
+    url,
+    port,
+    dataDir,
     child: await spawnServer(),
     token: () => readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
     async api(method, path, body) {
       const r = await fetch(`${url}/api/v1${path}`, {
-        method, headers: { authorization: `Bearer ${s.token()}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+        method,
+        headers: { authorization: `Bearer ${s.token()}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await r.text();
       return { status: r.status, body: text ? JSON.parse(text) : undefined };

@@ -26,7 +26,10 @@ function setup(o: Partial<AdmissionOptions> = {}) {
 }
 
 test('balancer: least outstanding, under the cap, skipping unroutable and excluded replicas', () => {
-  const a = replica('a', 3), b = replica('b', 1), c = replica('c', 0, false), d = replica('d', 1);
+  const a = replica('a', 3),
+    b = replica('b', 1),
+    c = replica('c', 0, false),
+    d = replica('d', 1);
   assert.equal(pickLeastOutstanding([a, b, c, d], 4, 0)?.id, 'b');
   assert.equal(pickLeastOutstanding([a, b, c, d], 4, 3)?.id, 'd', 'ties rotate with the counter');
   assert.equal(pickLeastOutstanding([a, b, c, d], 4, 0, b)?.id, 'd');
@@ -55,7 +58,10 @@ test('admission: queue full and queue timeout answer 503 codes with Retry-After'
   const { a, got, ask, clock } = setup();
   const r1 = replica('r1', 0);
   a.setReplicas([r1]);
-  ask(); ask(); ask(); ask();
+  ask();
+  ask();
+  ask();
+  ask();
   ask();
   assert.equal(got.length, 3);
   assert.equal(got[2].err?.code, 'queue_full');
@@ -64,7 +70,10 @@ test('admission: queue full and queue timeout answer 503 codes with Retry-After'
   clock.advance(999);
   assert.equal(got.length, 3);
   clock.advance(1);
-  assert.deepEqual(got.slice(3).map((g) => g.err?.code), ['queue_timeout', 'queue_timeout']);
+  assert.deepEqual(
+    got.slice(3).map((g) => g.err?.code),
+    ['queue_timeout', 'queue_timeout'],
+  );
   assert.equal(a.queued, 0);
 });
 
@@ -91,7 +100,8 @@ test('admission at zero: held and woken when autoscaling may wake it, refused wh
 
 test('admission: a retry excludes the replica that failed', () => {
   const { a, got } = setup();
-  const r1 = replica('r1'), r2 = replica('r2', 1);
+  const r1 = replica('r1'),
+    r2 = replica('r2', 1);
   a.setReplicas([r1, r2]);
   a.acquire((err, r) => got.push({ err, r }), r1);
   assert.equal(got[0].r, r2);

@@ -79,7 +79,9 @@ export class Admission<R extends RoutableReplica> {
       w.done = true;
       this.waiting--;
       w.timer.cancel();
-      w.grant(new InferscaleError('queue_full', `request queue is full (its bound was lowered to ${o.maxQueued})`, { retryAfterSeconds: o.retryAfterSeconds() }));
+      w.grant(
+        new InferscaleError('queue_full', `request queue is full (its bound was lowered to ${o.maxQueued})`, { retryAfterSeconds: o.retryAfterSeconds() }),
+      );
     }
     if (timeoutChanged) {
       const now = o.clock.now();

@@ -15,12 +15,7 @@ export interface RoutableReplica {
  * Returns the routable replica with the least outstanding requests below `maxOngoing`, or undefined.
  * `rotation` is any counter the caller increments per call; `exclude` skips one replica (for a retry).
  */
-export function pickLeastOutstanding<R extends RoutableReplica>(
-  replicas: readonly R[],
-  maxOngoing: number,
-  rotation: number,
-  exclude?: R,
-): R | undefined {
+export function pickLeastOutstanding<R extends RoutableReplica>(replicas: readonly R[], maxOngoing: number, rotation: number, exclude?: R): R | undefined {
   const n = replicas.length;
   if (n === 0) return undefined;
   let best: R | undefined;

@@ -32,8 +32,10 @@ async function engine(handler: http.RequestListener): Promise<{ replica: Replica
 
 const scraper = (r: ReplicaRoute, o: { timeoutMs?: number; maxBytes?: number } = {}) => new EngineScraper({ clock: systemClock, replicas: () => [r], ...o });
 
-test('a ready replica\'s vLLM metrics become its engine signals; a replica that is not ready has none and is not asked', async () => {
-  const { replica, hits } = await engine((_q, res) => res.end('vllm:num_requests_running{model_name="m"} 2.0\nvllm:num_requests_waiting{model_name="m"} 7.0\nvllm:kv_cache_usage_perc{model_name="m"} 0.5\n'));
+test("a ready replica's vLLM metrics become its engine signals; a replica that is not ready has none and is not asked", async () => {
+  const { replica, hits } = await engine((_q, res) =>
+    res.end('vllm:num_requests_running{model_name="m"} 2.0\nvllm:num_requests_waiting{model_name="m"} 7.0\nvllm:kv_cache_usage_perc{model_name="m"} 0.5\n'),
+  );
   const s = scraper(replica);
   await Promise.all(s.round());
   assert.deepEqual(replica.engine, { running: 2, waiting: 7, kvCacheUsage: 0.5 });
@@ -44,7 +46,7 @@ test('a ready replica\'s vLLM metrics become its engine signals; a replica that 
 });
 
 test('an answer over the size bound, a non-200 answer and a slow engine leave no signals', async () => {
-  const big = await engine((_q, res) => res.end('vllm:num_requests_waiting 1\n' + '#'.repeat(4096)));
+  const big = await engine((_q, res) => res.end(`vllm:num_requests_waiting 1\n${'#'.repeat(4096)}`));
   big.replica.engine = { running: 1, waiting: 1 };
   await Promise.all(scraper(big.replica, { maxBytes: 1024 }).round());
   assert.equal(big.replica.engine, undefined);

@@ -29,11 +29,14 @@ async function through(status: number, body: string): Promise<{ result: ForwardR
   const replica = new ReplicaRoute('r1', upstream, 'd', new GatewayMetrics());
   let result!: ForwardResult;
   const front = await listen((req, res) => {
-    forwardToReplica({ res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming: false, clock: systemClock, start: systemClock.now(), ...TIMEOUTS }, (r) => {
-      result = r;
-      // what the gateway does with a refusal: answers from elsewhere (here: a marker the test can see)
-      if (r.kind === 'refused') res.writeHead(299).end('retried elsewhere');
-    });
+    forwardToReplica(
+      { res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming: false, clock: systemClock, start: systemClock.now(), ...TIMEOUTS },
+      (r) => {
+        result = r;
+        // what the gateway does with a refusal: answers from elsewhere (here: a marker the test can see)
+        if (r.kind === 'refused') res.writeHead(299).end('retried elsewhere');
+      },
+    );
   });
   const res = await fetch(`${front}/`, { method: 'POST', body: '{}' });
   const text = await res.text();
@@ -52,7 +55,7 @@ test('a 503 "model is still loading" is a refusal too', async () => {
   assert.equal(r.result.kind, 'refused');
 });
 
-test('any other 503 is the engine\'s answer and reaches the client whole', async () => {
+test("any other 503 is the engine's answer and reaches the client whole", async () => {
   const body = JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: 'overloaded' } });
   const r = await through(503, body);
   assert.deepEqual(r.result, { kind: 'ok', status: 503 });
@@ -82,7 +85,20 @@ test('a client that leaves a stream unread for longer than the idle timeout is c
   const replica = new ReplicaRoute('r1', upstream, 'd', new GatewayMetrics());
   let result: ForwardResult | undefined;
   const front = await listen((_req, res) => {
-    forwardToReplica({ res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming: true, clock: systemClock, start: systemClock.now(), headersTimeoutMs: 60_000, idleTimeoutMs: 300 }, (r) => (result = r));
+    forwardToReplica(
+      {
+        res,
+        replica,
+        path: '/v1/completions',
+        body: Buffer.from('{}'),
+        streaming: true,
+        clock: systemClock,
+        start: systemClock.now(),
+        headersTimeoutMs: 60_000,
+        idleTimeoutMs: 300,
+      },
+      (r) => (result = r),
+    );
   });
   const { port } = new URL(front);
   const client = net.connect(Number(port), '127.0.0.1');

@@ -80,7 +80,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.controller?.abort(CLIENT_GONE);
   };
 
-  constructor(private readonly f: ForwardRequest, private readonly done: (r: ForwardResult) => void) {}
+  constructor(
+    private readonly f: ForwardRequest,
+    private readonly done: (r: ForwardResult) => void,
+  ) {}
 
   send(): void {
     this.f.res.once('close', this.onClose);
@@ -89,7 +92,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
         path: this.f.path,
         method: 'POST',
         headers: {
-          'content-type': 'application/json', accept: this.f.streaming ? 'text/event-stream' : 'application/json',
+          'content-type': 'application/json',
+          accept: this.f.streaming ? 'text/event-stream' : 'application/json',
           ...(this.f.replica.authorization ? { authorization: this.f.replica.authorization } : {}),
         },
         body: this.f.body,
@@ -200,7 +204,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return this.finish({ kind: timedOut ? 'timeout' : RETRYABLE.has(code) ? 'refused' : 'failed', status: timedOut ? 504 : 502 });
     }
     if (timedOut && this.f.streaming) {
-      const e = new InferscaleError('upstream_timeout', `replica ${this.f.replica.id} sent nothing for ${Math.round(this.f.idleTimeoutMs / 1000)} s; the stream ends here`);
+      const e = new InferscaleError(
+        'upstream_timeout',
+        `replica ${this.f.replica.id} sent nothing for ${Math.round(this.f.idleTimeoutMs / 1000)} s; the stream ends here`,
+      );
       res.end(openAIErrorEvent(e));
     } else res.destroy();
     this.finish({ kind: 'failed', status: this.status, ttftMs: this.ttftMs });

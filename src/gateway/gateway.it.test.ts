@@ -28,7 +28,10 @@ const metrics = async () => parseMetrics(await (await fetch(`${t.url}/metrics`))
 test('least outstanding routing spreads concurrent streams evenly over replicas', async () => {
   const { url, key } = await deploy('spread', 2);
   const results = await Promise.all(Array.from({ length: 10 }, () => chat(url, key, { stream: true, maxTokens: 20 })));
-  assert.ok(results.every((r) => r.ok), JSON.stringify(results.find((r) => !r.ok)));
+  assert.ok(
+    results.every((r) => r.ok),
+    JSON.stringify(results.find((r) => !r.ok)),
+  );
   const m = await metrics();
   const per = (await t.api('GET', '/deployments/spread')).body.replicaDetails.map((r: any) =>
     sumMetric(m, 'inferscale_gateway_requests_total', (l) => l.includes(`replica="${r.id}"`)),
@@ -73,20 +76,26 @@ test('a client that disconnects aborts the upstream request', async () => {
   await reader.read();
   ac.abort();
   const port = (await t.api('GET', '/deployments/abort')).body.replicaDetails[0].port;
-  await waitFor(async () => {
-    const m = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-    return sumMetric(m, 'inferscale_sim_aborted_total') === 1 && sumMetric(m, 'vllm:num_requests_running') === 0;
-  }, { what: 'the replica saw the abort and freed its slot' });
+  await waitFor(
+    async () => {
+      const m = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      return sumMetric(m, 'inferscale_sim_aborted_total') === 1 && sumMetric(m, 'vllm:num_requests_running') === 0;
+    },
+    { what: 'the replica saw the abort and freed its slot' },
+  );
 });
 
-test('real streams give the autoscaler\'s samples the wait for a slot, prefill, completions and inter-token latency', async () => {
+test("real streams give the autoscaler's samples the wait for a slot, prefill, completions and inter-token latency", async () => {
   const { url, key } = await deploy('signals', 1, { maxOngoingRequests: 1 }, '--startup-seconds 0.1 --ttft-ms 30 --itl-ms 20 --jitter 0');
   const id = t.server.store.getDeploymentByName('signals')!.id;
   const seen: LoadSample[] = [];
   t.server.observability.sampler.onSample((d, s) => void (d === id && seen.push(s)));
   // one slot: the second stream waits for the first one's 20 tokens (~400 ms) before it is dispatched
   const results = await Promise.all([chat(url, key, { stream: true, maxTokens: 20 }), chat(url, key, { stream: true, maxTokens: 20 })]);
-  assert.ok(results.every((r) => r.ok), JSON.stringify(results));
+  assert.ok(
+    results.every((r) => r.ok),
+    JSON.stringify(results),
+  );
   await waitFor(() => seen.reduce((n, s) => n + (s.completions ?? 0), 0) === 2, { what: 'both completions sampled' });
   const firstTokens = seen.filter((s) => s.waitP95Ms !== undefined);
   const finished = seen.filter((s) => s.completions);
@@ -110,7 +119,9 @@ test('a client that gives up while queued frees its queue slot at once', async (
   await waitFor(async () => (await ongoingNow()) === 1);
   const ac = new AbortController();
   const gaveUp = fetch(`${url}/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${key}` }, signal: ac.signal,
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    signal: ac.signal,
     body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 }),
   }).catch((e: Error) => e);
   await waitFor(async () => (await queuedNow()) === 1, { what: 'one queued' });
@@ -132,7 +143,10 @@ test('a replica killed mid-run loses only its started requests; later requests g
   const onVictim = sumMetric(await metrics(), 'inferscale_gateway_replica_requests_inflight', (l) => l.includes(victim.id));
   process.kill(victim.pid, 'SIGKILL');
   const after = await Promise.all(Array.from({ length: 8 }, () => chat(url, key, { maxTokens: 2 })));
-  assert.ok(after.every((r) => r.ok), `requests sent after the kill: ${JSON.stringify(after.filter((r) => !r.ok))}`);
+  assert.ok(
+    after.every((r) => r.ok),
+    `requests sent after the kill: ${JSON.stringify(after.filter((r) => !r.ok))}`,
+  );
   const first = await Promise.all(inflight);
   const failed = first.filter((r) => !r.ok).length;
   assert.ok(failed <= onVictim, `${failed} failed, ${onVictim} were on the killed replica`);
@@ -147,10 +161,13 @@ test('scaling down under steady streaming load fails zero requests', async () =>
   await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_total', (l) => l.includes('"drain"')) >= 20);
   const scaled = await t.api('POST', '/deployments/drain/scale', { replicas: 1 });
   assert.equal(scaled.status, 200);
-  await waitFor(async () => {
-    const d = (await t.api('GET', '/deployments/drain')).body;
-    return d.replicaDetails.filter((r: any) => r.state !== 'failed').length === 1;
-  }, { what: 'two replicas drained and stopped', timeoutMs: 20_000 });
+  await waitFor(
+    async () => {
+      const d = (await t.api('GET', '/deployments/drain')).body;
+      return d.replicaDetails.filter((r: any) => r.state !== 'failed').length === 1;
+    },
+    { what: 'two replicas drained and stopped', timeoutMs: 20_000 },
+  );
   await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_total', (l) => l.includes('"drain"')) >= 60);
   release();
   const results = await load;
@@ -171,7 +188,11 @@ test('bad requests get OpenAI-shaped 4xx errors', async () => {
     [post('/images/generations', '{}'), 404, 'not_found'],
     [fetch(`${url}/chat/completions`, { method: 'POST', body: '{}' }), 401, 'unauthorized'],
     [fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"messages":[]}' }), 400, 'invalid_argument'],
-    [fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"model":"nope","messages":[]}' }), 404, 'not_found'],
+    [
+      fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"model":"nope","messages":[]}' }),
+      404,
+      'not_found',
+    ],
   ];
   for (const [p, status, code] of cases) {
     const r = await p;
@@ -182,7 +203,10 @@ test('bad requests get OpenAI-shaped 4xx errors', async () => {
     assert.ok(['invalid_request_error', 'authentication_error'].includes(b.error.type));
   }
   const models = await (await fetch(`${t.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
-  assert.deepEqual(models.data.map((m: any) => m.id), ['bad']);
+  assert.deepEqual(
+    models.data.map((m: any) => m.id),
+    ['bad'],
+  );
 });
 
 test('/metrics passes promtool check metrics', (ctx) => {

@@ -57,7 +57,20 @@ async function hanging(o: { events?: number } = {}): Promise<{ url: string; got:
 
 const KEYS = { chat: 'isk-chat', other: 'isk-other', slow: 'isk-slow' } as Record<string, string>;
 const row = (name: string, o: Partial<DeploymentRow> = {}) =>
-  ({ id: `id-${name}`, name, modelName: 'm', apiKeyHash: hashKey(KEYS[name] ?? `isk-${name}`), status: 'ready', autoscale: null, deleting: false, replicas: 1, maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 5000, ...o }) as unknown as DeploymentRow;
+  ({
+    id: `id-${name}`,
+    name,
+    modelName: 'm',
+    apiKeyHash: hashKey(KEYS[name] ?? `isk-${name}`),
+    status: 'ready',
+    autoscale: null,
+    deleting: false,
+    replicas: 1,
+    maxOngoingRequests: 4,
+    maxQueuedRequests: 10,
+    queueTimeoutMs: 5000,
+    ...o,
+  }) as unknown as DeploymentRow;
 const at = (id: string, url: string) => ({ id, state: 'ready', port: null, url }) as unknown as RoutedReplica;
 
 async function gatewayFor(limits: Partial<GatewayLimits> = {}) {
@@ -86,9 +99,12 @@ function headersOnly(url: string, path: string, headers: Record<string, string>)
 }
 
 function post(url: string, path: string, key: string, body: string | Record<string, unknown>): Promise<{ status: number; text: string; headers: Headers }> {
-  return fetch(url + path, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }).then(
-    async (r) => ({ status: r.status, text: await r.text(), headers: r.headers }),
-  );
+  return fetch(url + path, {
+    method: 'POST',
+    signal: AbortSignal.timeout(10_000),
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, text: await r.text(), headers: r.headers }));
 }
 
 const code = (text: string) => JSON.parse(text).error.code as string;
@@ -109,7 +125,7 @@ test('a wrong or missing key with a 4 MiB Content-Length is answered 401 from th
   assert.equal(replica.got, 0);
 });
 
-test('root /v1: the key names the deployments it opens, the body\'s model picks one of them', async () => {
+test("root /v1: the key names the deployments it opens, the body's model picks one of them", async () => {
   const { routes, url } = await gatewayFor();
   const replica = await answering();
   routes.sync(row('chat'), [at('r1', replica.url)]);
@@ -118,11 +134,14 @@ test('root /v1: the key names the deployments it opens, the body\'s model picks 
   const ok = await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'chat' });
   assert.equal(ok.status, 200, ok.text);
   const foreign = await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'other' });
-  assert.deepEqual([foreign.status, code(foreign.text)], [401, 'unauthorized'], 'another deployment\'s name with this key');
+  assert.deepEqual([foreign.status, code(foreign.text)], [401, 'unauthorized'], "another deployment's name with this key");
   const missing = await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'nope' });
   assert.deepEqual([missing.status, code(missing.text)], [404, 'not_found']);
   const models = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${KEYS.other}` } }).then((r) => r.json());
-  assert.deepEqual(models.data.map((m: { id: string }) => m.id), ['other']);
+  assert.deepEqual(
+    models.data.map((m: { id: string }) => m.id),
+    ['other'],
+  );
   routes.sync({ ...row('chat'), apiKeyHash: hashKey('isk-rotated') } as DeploymentRow, [at('r1', replica.url)]);
   assert.equal((await post(url, '/v1/chat/completions', KEYS.chat, { ...ask, model: 'chat' })).status, 401, 'a rotated key opens nothing');
   assert.equal((await post(url, '/v1/chat/completions', 'isk-rotated', { ...ask, model: 'chat' })).status, 200);
@@ -134,7 +153,7 @@ test('request bodies held at once are capped server-wide: over the cap 503 serve
   routes.sync(row('chat'), [at('r1', replica.url)]);
   const body800 = (() => {
     const head = '{"model":"chat","messages":[],"pad":"';
-    return head + 'x'.repeat(800 - head.length - 2) + '"}';
+    return `${head + 'x'.repeat(800 - head.length - 2)}"}`;
   })();
   assert.equal(body800.length, 800);
   // A: 800 bytes declared, 10 sent: its 800 are held while it trickles

@@ -84,7 +84,8 @@ export class Gateway {
     } catch {
       throw new InferscaleError('invalid_argument', 'request body is not valid JSON', { field: 'body' });
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InferscaleError('invalid_argument', 'request body must be a JSON object', { field: 'body' });
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new InferscaleError('invalid_argument', 'request body must be a JSON object', { field: 'body' });
     const streaming = parsed.stream === true;
     if (opened) {
       if (typeof parsed.model !== 'string') throw new InferscaleError('invalid_argument', 'model: name the deployment in "model"', { field: 'model' });
@@ -170,7 +171,14 @@ export class Gateway {
           }
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
-          log?.push(route.id, start, r.promptTokens ?? promptEstimate, r.completionTokens ?? wantedTokens, r.ttftMs, r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : 502);
+          log?.push(
+            route.id,
+            start,
+            r.promptTokens ?? promptEstimate,
+            r.completionTokens ?? wantedTokens,
+            r.ttftMs,
+            r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : 502,
+          );
         });
       }, exclude);
       // a client that goes away while queued gives its queue slot back at once
@@ -218,7 +226,7 @@ export class Gateway {
 
 function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
-  if (!h || !h.startsWith('Bearer ')) return undefined;
+  if (!h?.startsWith('Bearer ')) return undefined;
   return h.slice(7).trim();
 }
 
@@ -236,7 +244,13 @@ function missingKey(): InferscaleError {
 
 function upstreamError(replica: ReplicaRoute, kind: 'refused' | 'timeout', status: number, headersTimeoutMs: number): InferscaleError {
   if (kind === 'timeout') {
-    return new InferscaleError('upstream_timeout', `replica ${replica.id} sent no answer within ${Math.round(headersTimeoutMs / 1000)} s`, { retryAfterSeconds: 1 });
+    return new InferscaleError('upstream_timeout', `replica ${replica.id} sent no answer within ${Math.round(headersTimeoutMs / 1000)} s`, {
+      retryAfterSeconds: 1,
+    });
   }
-  return new InferscaleError('upstream_error', `replica ${replica.id} refused the request (${status === 503 ? 'shutting down or loading' : 'connection refused'})`, { retryAfterSeconds: 1 });
+  return new InferscaleError(
+    'upstream_error',
+    `replica ${replica.id} refused the request (${status === 503 ? 'shutting down or loading' : 'connection refused'})`,
+    { retryAfterSeconds: 1 },
+  );
 }

@@ -35,21 +35,100 @@ export class GatewayMetrics {
   constructor(private readonly o: { live?: () => Iterable<LiveDeployment> } = {}) {}
 
   readonly registry = new client.Registry();
-  readonly requests = new client.Counter({ name: 'inferscale_gateway_requests_total', help: 'Requests answered by the gateway, by deployment, replica and HTTP status code.', labelNames: ['deployment', 'replica', 'code'], registers: [this.registry] });
-  readonly ongoing = new client.Gauge({ name: 'inferscale_gateway_requests_ongoing', help: 'Requests being served by replicas.', labelNames: ['deployment'], registers: [this.registry], collect: () => this.collectLive() });
-  readonly queued = new client.Gauge({ name: 'inferscale_gateway_requests_queued', help: 'Requests waiting in the gateway queue.', labelNames: ['deployment'], registers: [this.registry] });
-  readonly replicaInflight = new client.Gauge({ name: 'inferscale_gateway_replica_requests_inflight', help: 'Requests in flight per replica.', labelNames: ['deployment', 'replica'], registers: [this.registry] });
-  readonly engineRunning = new client.Gauge({ name: 'inferscale_engine_requests_running', help: 'Requests the replica\'s engine is running, from its /metrics (vllm:num_requests_running, sglang:num_running_reqs).', labelNames: ['deployment', 'replica'], registers: [this.registry] });
-  readonly engineWaiting = new client.Gauge({ name: 'inferscale_engine_requests_waiting', help: 'Requests waiting in the replica\'s engine queue, from its /metrics (vllm:num_requests_waiting, sglang:num_queue_reqs).', labelNames: ['deployment', 'replica'], registers: [this.registry] });
-  readonly engineKvCache = new client.Gauge({ name: 'inferscale_engine_kv_cache_usage_ratio', help: 'KV-cache use of the replica\'s engine, 0..1, from its /metrics (vllm:kv_cache_usage_perc, sglang:token_usage).', labelNames: ['deployment', 'replica'], registers: [this.registry] });
-  readonly queueWait = new client.Histogram({ name: 'inferscale_gateway_queue_wait_seconds', help: 'Time requests waited in the gateway queue.', labelNames: ['deployment'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly ttft = new client.Histogram({ name: 'inferscale_gateway_time_to_first_token_seconds', help: 'Time from request arrival to the first response byte of a streamed completion.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly latency = new client.Histogram({ name: 'inferscale_gateway_request_duration_seconds', help: 'Time from request arrival to the end of the response.', labelNames: ['deployment', 'replica'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly promptTokens = new client.Counter({ name: 'inferscale_gateway_prompt_tokens_total', help: 'Prompt tokens, from usage.', labelNames: ['deployment'], registers: [this.registry] });
-  readonly completionTokens = new client.Counter({ name: 'inferscale_gateway_completion_tokens_total', help: 'Completion tokens, from usage or counted in the stream.', labelNames: ['deployment'], registers: [this.registry] });
-  readonly retries = new client.Counter({ name: 'inferscale_gateway_retries_total', help: 'Requests retried on another replica after a connection failure or an upstream timeout, before any byte was sent.', labelNames: ['deployment'], registers: [this.registry] });
-  readonly replicas = new client.Gauge({ name: 'inferscale_deployment_replicas', help: 'Replicas by state.', labelNames: ['deployment', 'state'], registers: [this.registry] });
-  readonly desired = new client.Gauge({ name: 'inferscale_deployment_desired_replicas', help: 'Desired replicas.', labelNames: ['deployment'], registers: [this.registry] });
+  readonly requests = new client.Counter({
+    name: 'inferscale_gateway_requests_total',
+    help: 'Requests answered by the gateway, by deployment, replica and HTTP status code.',
+    labelNames: ['deployment', 'replica', 'code'],
+    registers: [this.registry],
+  });
+  readonly ongoing = new client.Gauge({
+    name: 'inferscale_gateway_requests_ongoing',
+    help: 'Requests being served by replicas.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+    collect: () => this.collectLive(),
+  });
+  readonly queued = new client.Gauge({
+    name: 'inferscale_gateway_requests_queued',
+    help: 'Requests waiting in the gateway queue.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+  });
+  readonly replicaInflight = new client.Gauge({
+    name: 'inferscale_gateway_replica_requests_inflight',
+    help: 'Requests in flight per replica.',
+    labelNames: ['deployment', 'replica'],
+    registers: [this.registry],
+  });
+  readonly engineRunning = new client.Gauge({
+    name: 'inferscale_engine_requests_running',
+    help: "Requests the replica's engine is running, from its /metrics (vllm:num_requests_running, sglang:num_running_reqs).",
+    labelNames: ['deployment', 'replica'],
+    registers: [this.registry],
+  });
+  readonly engineWaiting = new client.Gauge({
+    name: 'inferscale_engine_requests_waiting',
+    help: "Requests waiting in the replica's engine queue, from its /metrics (vllm:num_requests_waiting, sglang:num_queue_reqs).",
+    labelNames: ['deployment', 'replica'],
+    registers: [this.registry],
+  });
+  readonly engineKvCache = new client.Gauge({
+    name: 'inferscale_engine_kv_cache_usage_ratio',
+    help: "KV-cache use of the replica's engine, 0..1, from its /metrics (vllm:kv_cache_usage_perc, sglang:token_usage).",
+    labelNames: ['deployment', 'replica'],
+    registers: [this.registry],
+  });
+  readonly queueWait = new client.Histogram({
+    name: 'inferscale_gateway_queue_wait_seconds',
+    help: 'Time requests waited in the gateway queue.',
+    labelNames: ['deployment'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly ttft = new client.Histogram({
+    name: 'inferscale_gateway_time_to_first_token_seconds',
+    help: 'Time from request arrival to the first response byte of a streamed completion.',
+    labelNames: ['deployment', 'replica'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly latency = new client.Histogram({
+    name: 'inferscale_gateway_request_duration_seconds',
+    help: 'Time from request arrival to the end of the response.',
+    labelNames: ['deployment', 'replica'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly promptTokens = new client.Counter({
+    name: 'inferscale_gateway_prompt_tokens_total',
+    help: 'Prompt tokens, from usage.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+  });
+  readonly completionTokens = new client.Counter({
+    name: 'inferscale_gateway_completion_tokens_total',
+    help: 'Completion tokens, from usage or counted in the stream.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+  });
+  readonly retries = new client.Counter({
+    name: 'inferscale_gateway_retries_total',
+    help: 'Requests retried on another replica after a connection failure or an upstream timeout, before any byte was sent.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+  });
+  readonly replicas = new client.Gauge({
+    name: 'inferscale_deployment_replicas',
+    help: 'Replicas by state.',
+    labelNames: ['deployment', 'state'],
+    registers: [this.registry],
+  });
+  readonly desired = new client.Gauge({
+    name: 'inferscale_deployment_desired_replicas',
+    help: 'Desired replicas.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+  });
 
   /** Per-replica children, created once per replica so the request path does no label hashing. */
   replicaSeries(deployment: string, replica: string): ReplicaSeries {

@@ -3,8 +3,10 @@ import type { Db, ModuleMigrations } from '../store/db.js';
 import type { StorageStatus } from '../store/storage-status.js';
 
 /** The request log's tables (module "request_log" of src/store/schema.ts). */
-export const REQUEST_LOG_MIGRATIONS: ModuleMigrations = { module: 'request_log', scripts: [
-  `CREATE TABLE request_log (
+export const REQUEST_LOG_MIGRATIONS: ModuleMigrations = {
+  module: 'request_log',
+  scripts: [
+    `CREATE TABLE request_log (
      deployment_id TEXT NOT NULL,
      at INTEGER NOT NULL,
      prompt_tokens INTEGER NOT NULL,
@@ -13,8 +15,8 @@ export const REQUEST_LOG_MIGRATIONS: ModuleMigrations = { module: 'request_log',
      status INTEGER NOT NULL
    );
    CREATE INDEX request_log_by_deployment ON request_log(deployment_id, at);`,
-  // an id that is never reused (AUTOINCREMENT), by which an HA follower copies the log
-  `CREATE TABLE request_log_v2 (
+    // an id that is never reused (AUTOINCREMENT), by which an HA follower copies the log
+    `CREATE TABLE request_log_v2 (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      deployment_id TEXT NOT NULL,
      at INTEGER NOT NULL,
@@ -28,7 +30,8 @@ export const REQUEST_LOG_MIGRATIONS: ModuleMigrations = { module: 'request_log',
    DROP TABLE request_log;
    ALTER TABLE request_log_v2 RENAME TO request_log;
    CREATE INDEX request_log_by_deployment ON request_log(deployment_id, at);`,
-] };
+  ],
+};
 
 /** One request as the simulator replays it: never any content. */
 export interface RequestLogRow {
@@ -62,7 +65,11 @@ export class RequestLog {
   dropped = 0;
 
   /** `storage`: a disk-full write keeps its rows for the next flush instead of throwing (storage-status.ts) */
-  constructor(private readonly db: Db, private readonly clock: Clock, private readonly storage?: StorageStatus) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly storage?: StorageStatus,
+  ) {}
 
   push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number): void {
     const row: RequestRow = [deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status];
@@ -129,9 +136,10 @@ export class RequestLog {
 
   rows(deploymentId: string, sinceMs: number): RequestLogRow[] {
     this.flush();
-    return (this.db
-      .prepare('SELECT at, prompt_tokens, completion_tokens, ttft_ms, status FROM request_log WHERE deployment_id = ? AND at >= ? ORDER BY at')
-      .all(deploymentId, sinceMs) as any[]).map((r) => ({ at: r.at, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, ttftMs: r.ttft_ms, status: r.status }));
+    return (
+      this.db
+        .prepare('SELECT at, prompt_tokens, completion_tokens, ttft_ms, status FROM request_log WHERE deployment_id = ? AND at >= ? ORDER BY at')
+        .all(deploymentId, sinceMs) as any[]
+    ).map((r) => ({ at: r.at, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, ttftMs: r.ttft_ms, status: r.status }));
   }
-
 }

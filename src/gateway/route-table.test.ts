@@ -6,7 +6,18 @@ import { hashKey } from '../security/secrets.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { Replica } from '../domain/types.js';
 
-const dep = { id: 'd1', name: 'chat', apiKeyHash: Buffer.alloc(32), status: 'ready', autoscale: null, deleting: false, replicas: 1, maxOngoingRequests: 4, maxQueuedRequests: 10, queueTimeoutMs: 1000 } as unknown as DeploymentRow;
+const dep = {
+  id: 'd1',
+  name: 'chat',
+  apiKeyHash: Buffer.alloc(32),
+  status: 'ready',
+  autoscale: null,
+  deleting: false,
+  replicas: 1,
+  maxOngoingRequests: 4,
+  maxQueuedRequests: 10,
+  queueTimeoutMs: 1000,
+} as unknown as DeploymentRow;
 const rep = (id: string, state: Replica['state']) => ({ id, state, port: 1 }) as Replica;
 
 test('a replica that fails repeatedly leaves rotation until its health check passes again', async () => {
@@ -86,7 +97,14 @@ test('deleting a deployment refuses its queued requests at once with deployment_
   ask();
   assert.equal(a.queued, 2);
   t.sync({ ...one, deleting: true, replicas: 0 } as DeploymentRow, [rep('r1', 'draining')]);
-  assert.deepEqual(got.slice(1), [{ code: 'deployment_deleted', status: 410 }, { code: 'deployment_deleted', status: 410 }], 'answered without any time passing');
+  assert.deepEqual(
+    got.slice(1),
+    [
+      { code: 'deployment_deleted', status: 410 },
+      { code: 'deployment_deleted', status: 410 },
+    ],
+    'answered without any time passing',
+  );
   assert.equal(a.queued, 0);
   ask();
   assert.equal(got[3].code, 'deployment_deleted', 'a request (or a retry) arriving while it drains is refused too');

@@ -35,7 +35,13 @@ export class ReplicaRoute implements RoutableReplica {
    * `authorization`: the header the replica's engine requires (a local replica's engine key,
    * src/engines/engine-key.ts); undefined: none sent
    */
-  constructor(readonly id: string, readonly url: string, readonly deployment: string, private readonly metrics: GatewayMetrics, readonly authorization?: string) {
+  constructor(
+    readonly id: string,
+    readonly url: string,
+    readonly deployment: string,
+    private readonly metrics: GatewayMetrics,
+    readonly authorization?: string,
+  ) {
     this.series = metrics.replicaSeries(deployment, id);
     // no connection cap here: the deployment's maxOngoingRequests (Admission) bounds concurrency per replica
     this.pool = new Pool(url, { connections: null, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -67,7 +73,6 @@ export class ReplicaRoute implements RoutableReplica {
   }
 }
 
-
 export class DeploymentRoute {
   keyHash: Buffer;
   /** a rotated key's predecessor, accepted until previousKeyUntil (ms) */
@@ -90,7 +95,15 @@ export class DeploymentRoute {
   readonly series: DeploymentSeries;
 
   /** `onWake`: called when a request arrives while nothing is ready and the deployment may wake */
-  constructor(readonly id: string, readonly name: string, d: DeploymentRow, clock: Clock, metrics: GatewayMetrics, coldStartSeconds: number, onWake: () => void) {
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    d: DeploymentRow,
+    clock: Clock,
+    metrics: GatewayMetrics,
+    coldStartSeconds: number,
+    onWake: () => void,
+  ) {
     this.coldStartSeconds = coldStartSeconds;
     this.series = metrics.deploymentSeries(name);
     this.keyHash = d.apiKeyHash;
@@ -152,9 +165,13 @@ export class RouteTable implements RouteSink {
   /** the gateway's Prometheus metrics, reading this table's live state at scrape time */
   readonly metrics: GatewayMetrics;
 
-  constructor(private readonly clock: Clock, private readonly o: RouteTableOptions = {}) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly o: RouteTableOptions = {},
+  ) {
     this.metrics = new GatewayMetrics({
-      live: () => [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() })),
+      live: () =>
+        [...this.byId.values()].map((r) => ({ name: r.name, ongoing: r.admission.ongoing, queued: r.admission.queued, replicas: r.replicas.values() })),
     });
   }
 
@@ -228,7 +245,12 @@ export class RouteTable implements RouteSink {
       this.byId.set(d.id, route);
       this.byName.set(d.name, route);
       this.indexKey(route, d);
-    } else if (!route.keyHash.equals(d.apiKeyHash) || !sameOrNone(route.previousKeyHash, d.previousKeyHash) || route.previousKeyUntil !== (d.previousKeyUntil ?? 0)) this.indexKey(route, d);
+    } else if (
+      !route.keyHash.equals(d.apiKeyHash) ||
+      !sameOrNone(route.previousKeyHash, d.previousKeyHash) ||
+      route.previousKeyUntil !== (d.previousKeyUntil ?? 0)
+    )
+      this.indexKey(route, d);
     route.modelName = d.modelName;
     route.streamUsage = sendsStreamUsage(d.engine);
     route.status = d.status;
@@ -271,7 +293,7 @@ export class RouteTable implements RouteSink {
   /** Marks a replica healthy again after the reconciler's probe (ends an ejection). */
   readmit(replicaId: string): void {
     const rr = this.replicaIndex.get(replicaId);
-    if (!rr || !rr.ejected) return;
+    if (!rr?.ejected) return;
     rr.ejected = false;
     rr.consecutiveFailures = 0;
     rr.routable = rr.ready;

@@ -9,7 +9,10 @@ test('usage is read whatever the field order: vLLM (prompt, total, completion, d
   assert.deepEqual(lastUsage(b(chatAnswer('vllm', 'm', 'hi', 12, 34))), { promptTokens: 12, completionTokens: 34 });
   assert.deepEqual(lastUsage(b(chatAnswer('sglang', 'm', 'hi', 5, 6))), { promptTokens: 5, completionTokens: 6 });
   assert.deepEqual(lastUsage(b('{"usage": {"completion_tokens": 2, "prompt_tokens": 1, "total_tokens": 3}}')), { promptTokens: 1, completionTokens: 2 });
-  assert.deepEqual(lastUsage(b('{"usage":{"prompt_tokens":1,"total_tokens":3,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}}}')), { promptTokens: 1, completionTokens: 2 });
+  assert.deepEqual(lastUsage(b('{"usage":{"prompt_tokens":1,"total_tokens":3,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}}}')), {
+    promptTokens: 1,
+    completionTokens: 2,
+  });
 });
 
 test('a "usage" inside generated text is not taken for the usage; null and absent usage give none', () => {

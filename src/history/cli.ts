@@ -21,24 +21,22 @@ export function metricsTable(m: MetricsResponse, rows = 30): string {
   const idx: number[] = [];
   for (let i = n - 1; i >= 0; i -= step) idx.unshift(i);
   const c = m.columns;
-  return (
-    table(
-      ['TIME', 'REQ/S', 'ONGOING', 'QUEUED', 'TTFT P50', 'TTFT P95', 'TOK/S', 'DESIRED', 'READY', 'STARTING', 'GPUS'],
-      idx.map((i) => [
-        new Date(c.at[i]!).toISOString().replace('T', ' ').slice(0, 19),
-        num(c.requestRate[i], 2),
-        num(c.ongoing[i]),
-        num(c.queued[i]),
-        c.ttftP50Ms[i] === null ? '-' : `${num(c.ttftP50Ms[i], 0)}ms`,
-        c.ttftP95Ms[i] === null ? '-' : `${num(c.ttftP95Ms[i], 0)}ms`,
-        num(c.tokensPerSecond[i]),
-        num(c.desired[i]),
-        num(c.ready[i]),
-        num(c.starting[i]),
-        num(c.gpus[i]),
-      ]),
-    ) + `\n\n${m.deployment}: ${n} points at ${m.resolutionMs / 1000} s resolution since ${m.since}`
-  );
+  return `${table(
+    ['TIME', 'REQ/S', 'ONGOING', 'QUEUED', 'TTFT P50', 'TTFT P95', 'TOK/S', 'DESIRED', 'READY', 'STARTING', 'GPUS'],
+    idx.map((i) => [
+      new Date(c.at[i]!).toISOString().replace('T', ' ').slice(0, 19),
+      num(c.requestRate[i], 2),
+      num(c.ongoing[i]),
+      num(c.queued[i]),
+      c.ttftP50Ms[i] === null ? '-' : `${num(c.ttftP50Ms[i], 0)}ms`,
+      c.ttftP95Ms[i] === null ? '-' : `${num(c.ttftP95Ms[i], 0)}ms`,
+      num(c.tokensPerSecond[i]),
+      num(c.desired[i]),
+      num(c.ready[i]),
+      num(c.starting[i]),
+      num(c.gpus[i]),
+    ]),
+  )}\n\n${m.deployment}: ${n} points at ${m.resolutionMs / 1000} s resolution since ${m.since}`;
 }
 
 export function metricsCommand(): Command {
@@ -48,7 +46,10 @@ export function metricsCommand(): Command {
     .option('--since <when>', 'a duration back from now (15m, 6h, 7d) or a date', '15m')
     .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (name: string, o) => {
-      const m = await new ApiClient(clientConfig()).call<MetricsResponse>('GET', `/deployments/${encodeURIComponent(name)}/metrics?since=${encodeURIComponent(o.since)}`);
+      const m = await new ApiClient(clientConfig()).call<MetricsResponse>(
+        'GET',
+        `/deployments/${encodeURIComponent(name)}/metrics?since=${encodeURIComponent(o.since)}`,
+      );
       output(o.output as OutputFormat, m, () => metricsTable(m));
     });
 }
@@ -57,7 +58,10 @@ export function metricsCommand(): Command {
  * Lines for `inferscale deployment show NAME`: load over the last 10 s of samples and cost. Pure, so
  * `show` can append them to its key/value block; `showExtras` fetches what it needs.
  */
-export function showLines(m: MetricsResponse | undefined, cost: { burnRateUsdPerHour: number; costUsd: number; costPer1kRequestsUsd: number | null } | undefined): [string, string][] {
+export function showLines(
+  m: MetricsResponse | undefined,
+  cost: { burnRateUsdPerHour: number; costUsd: number; costPer1kRequestsUsd: number | null } | undefined,
+): [string, string][] {
   const out: [string, string][] = [];
   const n = m?.columns.at.length ?? 0;
   if (m && n) {
@@ -81,7 +85,12 @@ export function showLines(m: MetricsResponse | undefined, cost: { burnRateUsdPer
 export async function showExtras(client: ApiClient, name: string): Promise<[string, string][]> {
   const [m, cost] = await Promise.all([
     client.call<MetricsResponse>('GET', `/deployments/${encodeURIComponent(name)}/metrics?since=1m`).catch(() => undefined),
-    client.call<{ lines: { key: string; burnRateUsdPerHour: number; costUsd: number; costPer1kRequestsUsd: number | null }[] }>('GET', '/cost?by=deployment').catch(() => undefined),
+    client
+      .call<{ lines: { key: string; burnRateUsdPerHour: number; costUsd: number; costPer1kRequestsUsd: number | null }[] }>('GET', '/cost?by=deployment')
+      .catch(() => undefined),
   ]);
-  return showLines(m, cost?.lines.find((l) => l.key === name));
+  return showLines(
+    m,
+    cost?.lines.find((l) => l.key === name),
+  );
 }

@@ -41,7 +41,9 @@ export function percentile(h: Histogram, q: number): number | undefined {
   if (!n) return undefined;
   const target = Math.max(1, Math.ceil(q * n));
   let seen = 0;
-  for (const b of Object.keys(h).map(Number).sort((x, y) => x - y)) {
+  for (const b of Object.keys(h)
+    .map(Number)
+    .sort((x, y) => x - y)) {
     const c = h[b];
     if (seen + c >= target) {
       const [lo, hi] = bounds(b);

@@ -12,7 +12,19 @@ import { parseSince } from '../cost/meter.js';
 import type { HistoryStore } from './store.js';
 import type { HistoryPoint } from './bucket.js';
 
-export const POINT_FIELDS = ['at', 'requestRate', 'ongoing', 'queued', 'ttftP50Ms', 'ttftP95Ms', 'tokensPerSecond', 'desired', 'ready', 'starting', 'gpus'] as const;
+export const POINT_FIELDS = [
+  'at',
+  'requestRate',
+  'ongoing',
+  'queued',
+  'ttftP50Ms',
+  'ttftP95Ms',
+  'tokensPerSecond',
+  'desired',
+  'ready',
+  'starting',
+  'gpus',
+] as const;
 
 export function columns(points: readonly HistoryPoint[]): Record<(typeof POINT_FIELDS)[number], (number | null)[]> {
   const out = Object.fromEntries(POINT_FIELDS.map((f) => [f, [] as (number | null)[]])) as Record<(typeof POINT_FIELDS)[number], (number | null)[]>;
@@ -28,8 +40,15 @@ export function historyRoutes(app: Hono, deps: { history: HistoryStore; store: P
     const now = deps.clock.now();
     const raw = c.req.query('since') ?? '15m';
     const since = parseSince(raw, now);
-    if (since === undefined || since > now || since < now - 31 * 86_400_000) throw invalid('since', `must be a duration up to 30d (e.g. 15m, 6h, 7d) or a date, got "${raw}"`);
+    if (since === undefined || since > now || since < now - 31 * 86_400_000)
+      throw invalid('since', `must be a duration up to 30d (e.g. 15m, 6h, 7d) or a date, got "${raw}"`);
     const s = deps.history.series(d.id, since, now);
-    return c.json({ deployment: name, resolutionMs: s.resolutionMs, since: new Date(since).toISOString(), latest: deps.history.latest(d.id) ?? null, columns: columns(s.points) });
+    return c.json({
+      deployment: name,
+      resolutionMs: s.resolutionMs,
+      since: new Date(since).toISOString(),
+      latest: deps.history.latest(d.id) ?? null,
+      columns: columns(s.points),
+    });
   });
 }

@@ -12,8 +12,20 @@ import { emptyWindow } from '../gateway/window-stats.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);
 const rep = (state: Replica['state'], gpus: number[]): Replica => ({
-  id: `${state}-${gpus.join('')}`, deploymentId: 'd1', state, stateReason: '', gpus, pid: null, port: null,
-  createdAt: 0, startedAt: 0, readyAt: null, stoppedAt: null, coldStartMs: null, generation: 1, exitInfo: '',
+  id: `${state}-${gpus.join('')}`,
+  deploymentId: 'd1',
+  state,
+  stateReason: '',
+  gpus,
+  pid: null,
+  port: null,
+  createdAt: 0,
+  startedAt: 0,
+  readyAt: null,
+  stoppedAt: null,
+  coldStartMs: null,
+  generation: 1,
+  exitInfo: '',
 });
 
 test('replicaCounts: pending and starting are on their way; draining still holds GPUs; stopped holds none', () => {
@@ -48,11 +60,14 @@ test('the sampler reads the gateway and the store once per clock second and feed
     await settle();
   }
   assert.deepEqual(ticks, [T0 + 1000, T0 + 2000, T0 + 3000]);
-  assert.deepEqual(seen.map((s) => [s.at, s.arrivals, s.ongoing, s.queued, s.ttftP95Ms]), [
-    [T0 + 1000, 5, 3, 1, 40],
-    [T0 + 2000, 5, 3, 1, 80],
-    [T0 + 3000, 5, 3, 1, 120],
-  ]);
+  assert.deepEqual(
+    seen.map((s) => [s.at, s.arrivals, s.ongoing, s.queued, s.ttftP95Ms]),
+    [
+      [T0 + 1000, 5, 3, 1, 40],
+      [T0 + 2000, 5, 3, 1, 80],
+      [T0 + 3000, 5, 3, 1, 120],
+    ],
+  );
   const pts = history.series('d1', T0, T0 + 3000).points;
   assert.equal(pts.length, 3);
   assert.deepEqual(

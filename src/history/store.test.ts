@@ -6,14 +6,28 @@ import { SCHEMA } from '../store/schema.js';
 import { percentile, observe, type Histogram } from './histogram.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0); // a bucket boundary
-const sample = (at: number, over: Record<string, number> = {}) => ({ at, ongoing: 2, queued: 1, arrivals: 3, tokens: 30, desired: 2, ready: 2, starting: 0, gpus: 4, ...over });
+const sample = (at: number, over: Record<string, number> = {}) => ({
+  at,
+  ongoing: 2,
+  queued: 1,
+  arrivals: 3,
+  tokens: 30,
+  desired: 2,
+  ready: 2,
+  starting: 0,
+  gpus: 4,
+  ...over,
+});
 
 test('10 s buckets: rates per second, averages, and the open bucket is visible before it is written', () => {
   const h = new HistoryStore(openDb(':memory:', SCHEMA));
   for (let s = 0; s < 15; s++) h.record('d1', { ...sample(T0 + s * 1000), ttftMs: [100, 200] });
   const fine = h.series('d1', T0 - 16 * 60_000, T0 + 15_000);
   assert.equal(fine.resolutionMs, FINE_MS);
-  assert.deepEqual(fine.points.map((p) => p.at), [T0, T0 + 10_000]);
+  assert.deepEqual(
+    fine.points.map((p) => p.at),
+    [T0, T0 + 10_000],
+  );
   const p = fine.points[0];
   assert.equal(p.requestRate, 3);
   assert.equal(p.tokensPerSecond, 30);
@@ -64,7 +78,10 @@ test('demandHistory: closed 5 min buckets only, concurrency = ongoing + queued, 
   assert.deepEqual(h.demandHistory('other', 0), []);
   const coarse = h.series('d1', T0 - 2 * 86_400_000, T0 + 660_000);
   assert.equal(coarse.resolutionMs, COARSE_MS);
-  assert.deepEqual(coarse.points.map((p) => p.requestRate), [2, 2, 6]);
+  assert.deepEqual(
+    coarse.points.map((p) => p.requestRate),
+    [2, 2, 6],
+  );
 });
 
 test('the long-term buckets survive a restart (reopened store on the same database)', () => {
@@ -73,7 +90,11 @@ test('the long-term buckets survive a restart (reopened store on the same databa
   for (let s = 0; s < 400; s++) a.record('d1', sample(T0 + s * 1000));
   a.flush();
   const b = new HistoryStore(db);
-  assert.deepEqual(b.demandHistory('d1', 0).map((p) => p.at), [T0, T0 + COARSE_MS], 'no sample since restart: every stored bucket is returned');
+  assert.deepEqual(
+    b.demandHistory('d1', 0).map((p) => p.at),
+    [T0, T0 + COARSE_MS],
+    'no sample since restart: every stored bucket is returned',
+  );
   assert.equal(b.totals('d1', T0, T0 + 400_000).requests, 1200);
   assert.equal(b.totals('d1', T0 + 100_000, T0 + 400_000).requests, 900);
 });
@@ -105,7 +126,11 @@ test('a late sample merges into its already written bucket', () => {
 test('histogram percentiles stay within a bin of the exact value', () => {
   const hist: Histogram = {};
   for (let i = 1; i <= 1000; i++) observe(hist, i);
-  for (const [q, exact] of [[0.5, 500], [0.95, 950], [0.99, 990]] as const) {
+  for (const [q, exact] of [
+    [0.5, 500],
+    [0.95, 950],
+    [0.99, 990],
+  ] as const) {
     const got = percentile(hist, q)!;
     assert.ok(Math.abs(got - exact) / exact < 0.08, `q${q}: ${got} vs ${exact}`);
   }

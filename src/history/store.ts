@@ -35,7 +35,10 @@ const addRev = (name: string) => `
     WHERE ${name}.deployment_id = t.d AND ${name}.at = t.a;
   CREATE INDEX ${name}_rev ON ${name}(rev);`;
 /** The metrics history's tables (module "history" of src/store/schema.ts). */
-export const HISTORY_MIGRATIONS: ModuleMigrations = { module: 'history', scripts: [table('history_10s') + table('history_5m'), addRev('history_10s') + addRev('history_5m')] };
+export const HISTORY_MIGRATIONS: ModuleMigrations = {
+  module: 'history',
+  scripts: [table('history_10s') + table('history_5m'), addRev('history_10s') + addRev('history_5m')],
+};
 
 type Tier = 'history_10s' | 'history_5m';
 
@@ -125,7 +128,12 @@ export class HistoryStore {
     if (sinceMs >= now - RAW_KEEP_MS) {
       const raw = this.raw.get(deploymentId) ?? [];
       const rawFrom = raw[0]?.at ?? now;
-      if (rawFrom - sinceMs <= FINE_MS || !this.db.prepare('SELECT 1 FROM history_10s WHERE deployment_id = ? AND at >= ? AND at < ? LIMIT 1').get(deploymentId, floorTo(sinceMs, FINE_MS), floorTo(rawFrom, FINE_MS))) {
+      if (
+        rawFrom - sinceMs <= FINE_MS ||
+        !this.db
+          .prepare('SELECT 1 FROM history_10s WHERE deployment_id = ? AND at >= ? AND at < ? LIMIT 1')
+          .get(deploymentId, floorTo(sinceMs, FINE_MS), floorTo(rawFrom, FINE_MS))
+      ) {
         return { resolutionMs: 1000, points: raw.filter((p) => p.at >= sinceMs) };
       }
       const buckets = this.rows('history_10s', deploymentId, floorTo(sinceMs, FINE_MS));

@@ -4,7 +4,13 @@ import { emptyWindow, recordCompletion, recordFirstToken } from '../gateway/wind
 import { loadSample, quantile, takeWindow, MAX_TTFT_PER_CONSUMER } from './window.js';
 
 const route = () => ({ stats: { ...emptyWindow(), lastActivityAt: 0 }, admission: { ongoing: 0, queued: 0 } });
-const brief = (w: ReturnType<typeof takeWindow>) => ({ arrivals: w.arrivals, ttftMs: w.ttftMs, waitMs: w.waitMs, completions: w.completions, serviceMs: w.serviceMs });
+const brief = (w: ReturnType<typeof takeWindow>) => ({
+  arrivals: w.arrivals,
+  ttftMs: w.ttftMs,
+  waitMs: w.waitMs,
+  completions: w.completions,
+  serviceMs: w.serviceMs,
+});
 
 test('takeWindow: each consumer sees every request since its own previous call', () => {
   const r = route();
@@ -53,10 +59,23 @@ test('loadSample: instantaneous ongoing/queued; p95 of TTFT and wait; means of p
   // one token: no inter-token latency
   recordCompletion(r.stats, 6000, 1, 0);
   const s = loadSample(r, 5000);
-  assert.deepEqual({ ...s, ttftMs: s.ttftMs.length }, {
-    at: 5000, ongoing: 4, queued: 2, arrivals: 20, ttftMs: 20, ttftP95Ms: 190,
-    waitP95Ms: 180, prefillMs: 10, promptTokens: 50, completions: 4, serviceMs: 3000, itlMs: 20,
-  });
+  assert.deepEqual(
+    { ...s, ttftMs: s.ttftMs.length },
+    {
+      at: 5000,
+      ongoing: 4,
+      queued: 2,
+      arrivals: 20,
+      ttftMs: 20,
+      ttftP95Ms: 190,
+      waitP95Ms: 180,
+      prefillMs: 10,
+      promptTokens: 50,
+      completions: 4,
+      serviceMs: 3000,
+      itlMs: 20,
+    },
+  );
   assert.deepEqual(loadSample(r, 6000), { at: 6000, ongoing: 4, queued: 2, arrivals: 0, ttftMs: [], completions: 0 }, 'an empty window: counts only, no means');
   assert.equal(quantile([5, 1, 3], 0.5), 3);
   assert.equal(quantile([], 0.5), undefined);
@@ -84,7 +103,7 @@ test('loadSample with remote load: counts and sums add, percentiles over all val
   assert.deepEqual([old.arrivals, old.ttftP95Ms, old.waitP95Ms, old.prefillMs, old.promptTokens, old.completions], [1, 2_000, 10, 20, 40, 0]);
 });
 
-test('the engines\' waiting requests move from ongoing to queued (at most all of ongoing); without signals nothing moves', () => {
+test("the engines' waiting requests move from ongoing to queued (at most all of ongoing); without signals nothing moves", () => {
   const route = (ongoing: number, queued: number, waiting: (number | undefined)[]) => ({
     stats: { ...emptyWindow(), lastActivityAt: 0 },
     admission: { ongoing, queued },

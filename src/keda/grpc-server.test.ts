@@ -97,11 +97,7 @@ describe('KEDA external scaler over gRPC', () => {
     assert.deepEqual(spec, {
       metricSpecs: [{ metricName: 'inferscale-chat-desired-replicas', targetSize: 1, targetSizeFloat: 1 }],
     });
-    const ongoing = await unary<GetMetricSpecResponse>(
-      client,
-      'GetMetricSpec',
-      ref({ deployment: 'chat', metric: 'ongoingRequests', target: '2.5' }),
-    );
+    const ongoing = await unary<GetMetricSpecResponse>(client, 'GetMetricSpec', ref({ deployment: 'chat', metric: 'ongoingRequests', target: '2.5' }));
     assert.deepEqual(ongoing.metricSpecs, [{ metricName: 'inferscale-chat-ongoing-requests', targetSize: 3, targetSizeFloat: 2.5 }]);
   });
 
@@ -131,16 +127,8 @@ describe('KEDA external scaler over gRPC', () => {
       await rejectsWith(unary(client, method, ref({ deployment: 'ghost' })), grpc.status.NOT_FOUND, /deployment.*"ghost" not found/);
       await rejectsWith(unary(client, method, ref({})), grpc.status.INVALID_ARGUMENT, /^deployment: .*required/);
     }
-    await rejectsWith(
-      unary(client, 'GetMetrics', { scaledObjectRef: ref({ deployment: 'ghost' }), metricName: 'x' }),
-      grpc.status.NOT_FOUND,
-      /deployment/,
-    );
-    await rejectsWith(
-      unary(client, 'GetMetrics', { metricName: 'inferscale-chat-desired-replicas' }),
-      grpc.status.INVALID_ARGUMENT,
-      /^deployment: /,
-    );
+    await rejectsWith(unary(client, 'GetMetrics', { scaledObjectRef: ref({ deployment: 'ghost' }), metricName: 'x' }), grpc.status.NOT_FOUND, /deployment/);
+    await rejectsWith(unary(client, 'GetMetrics', { metricName: 'inferscale-chat-desired-replicas' }), grpc.status.INVALID_ARGUMENT, /^deployment: /);
     for (const target of ['0', 'lots', '5000000']) {
       await rejectsWith(
         unary(client, 'GetMetricSpec', ref({ deployment: 'chat', target })),
@@ -148,11 +136,7 @@ describe('KEDA external scaler over gRPC', () => {
         /^target: must be a number from 0\.001 to 1000000/,
       );
     }
-    await rejectsWith(
-      unary(client, 'IsActive', ref({ deployment: 'chat', metric: 'rps' })),
-      grpc.status.INVALID_ARGUMENT,
-      /^metric: /,
-    );
+    await rejectsWith(unary(client, 'IsActive', ref({ deployment: 'chat', metric: 'rps' })), grpc.status.INVALID_ARGUMENT, /^metric: /);
   });
 
   test('StreamIsActive: false at once, true when the source changes, nothing in between, unsubscribes on cancel', async () => {

@@ -24,7 +24,7 @@ const ref = (metadata: Record<string, string>) => ({ name: 'consumer', namespace
 const unary = <R>(method: string, req: unknown) =>
   new Promise<R>((resolve, reject) => client[method](req, (e: grpc.ServiceError | null, r: R) => (e ? reject(e) : resolve(r))));
 
-test('GetMetrics answers the deployment\'s desired replicas and load from the live server', async () => {
+test("GetMetrics answers the deployment's desired replicas and load from the live server", async () => {
   const created = await t.api('POST', '/deployments', { name: 'k', modelName: 'm', replicas: 2, engineParams: '--startup-seconds 0 --ttft-ms 5 --itl-ms 2' });
   assert.equal(created.status, 201);
   const desired = await unary<GetMetricsResponse>('GetMetrics', { scaledObjectRef: ref({ deployment: 'k' }), metricName: 'inferscale-k-desired-replicas' });
@@ -47,7 +47,8 @@ test('StreamIsActive pushes "active" as soon as a request arrives at a deploymen
   await waitFor(() => seen.length === 1, { what: 'the first push' });
   assert.deepEqual(seen, [false]);
   const res = await fetch(`${t.url}/d/z/v1/chat/completions`, {
-    method: 'POST', headers: { authorization: `Bearer ${created.body.apiKey}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${created.body.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'wake' }], max_tokens: 2 }),
   });
   assert.equal(res.status, 200, await res.clone().text());

@@ -18,21 +18,58 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir,
 
 /** A CA, and certificates it signs (for 127.0.0.1: the server; clientAuth: a client). */
 function ca(name: string): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  );
 }
 function signed(name: string, by: string, ext: string): void {
   writeFileSync(file(`${name}.ext`), `${ext}\n`);
   openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${by}.crt`, '-CAkey', `${by}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${by}.crt`,
+    '-CAkey',
+    `${by}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+  );
 }
 
-const source: KedaSource = { signals: (d) => (d === 'chat' ? { desiredReplicas: 1, readyReplicas: 1, ongoing: 0, queued: 0 } : undefined), onChange: () => () => undefined };
+const source: KedaSource = {
+  signals: (d) => (d === 'chat' ? { desiredReplicas: 1, readyReplicas: 1, ongoing: 0, queued: 0 } : undefined),
+  onChange: () => () => undefined,
+};
 const log = () => undefined;
 
 /** IsActive over `creds`: the result, or the gRPC status code of the failure. */
 function isActive(port: number, creds: grpc.ChannelCredentials): Promise<boolean | number> {
   const Ctor = externalScalerService();
-  const client = new Ctor(`127.0.0.1:${port}`, creds) as unknown as grpc.Client & { IsActive: (req: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: { result: boolean }) => void) => void };
+  const client = new Ctor(`127.0.0.1:${port}`, creds) as unknown as grpc.Client & {
+    IsActive: (req: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: { result: boolean }) => void) => void;
+  };
   return new Promise((resolve) => {
     client.IsActive({ name: 'x', namespace: 'apps', scalerMetadata: { deployment: 'chat' } }, { deadline: Date.now() + 5_000 }, (e, r) => {
       client.close();
@@ -66,10 +103,20 @@ describe('the KEDA scaler over TLS', () => {
   });
 
   it('with a client CA, only clients with a certificate it signed get in (mutual TLS)', async () => {
-    s = await startKedaScaler({ host: '127.0.0.1', port: 0, source, log, tls: { certFile: file('server.crt'), keyFile: file('server.key'), clientCaFile: file('ca.crt') } });
+    s = await startKedaScaler({
+      host: '127.0.0.1',
+      port: 0,
+      source,
+      log,
+      tls: { certFile: file('server.crt'), keyFile: file('server.key'), clientCaFile: file('ca.crt') },
+    });
     assert.equal(await isActive(s.port, grpc.credentials.createSsl(pem('ca.crt'), pem('client.key'), pem('client.crt'))), true);
     assert.equal(await isActive(s.port, grpc.credentials.createSsl(pem('ca.crt'))), grpc.status.UNAVAILABLE, 'no client certificate');
-    assert.equal(await isActive(s.port, grpc.credentials.createSsl(pem('ca.crt'), pem('stranger.key'), pem('stranger.crt'))), grpc.status.UNAVAILABLE, 'signed by another CA');
+    assert.equal(
+      await isActive(s.port, grpc.credentials.createSsl(pem('ca.crt'), pem('stranger.key'), pem('stranger.crt'))),
+      grpc.status.UNAVAILABLE,
+      'signed by another CA',
+    );
     await s.close();
     s = undefined;
   });
@@ -89,9 +136,15 @@ describe('the KEDA scaler over TLS', () => {
   it('the server command refuses half a TLS setting, or a bad file, before it starts anything', async () => {
     const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
     const data = mkdtempSync(join(tmpdir(), 'keda-tls-data-'));
-    const server = (...flags: string[]) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [main, 'server', '--port', '0', '--data-dir', data, '--virtual-gpus', '1', '--keda-port', '0', ...flags], { timeout: 30_000 }, (e, _out, stderr) => resolve({ code: e ? (e.code as number) : 0, stderr }));
-    });
+    const server = (...flags: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [main, 'server', '--port', '0', '--data-dir', data, '--virtual-gpus', '1', '--keda-port', '0', ...flags],
+          { timeout: 30_000 },
+          (e, _out, stderr) => resolve({ code: e ? (e.code as number) : 0, stderr }),
+        );
+      });
     const half = await server('--keda-tls-cert', file('server.crt'));
     assert.equal(half.code, 1);
     assert.match(half.stderr, /--keda-tls-cert and --keda-tls-key: give both \(got --keda-tls-cert only\)/);
@@ -104,7 +157,13 @@ describe('the KEDA scaler over TLS', () => {
 
   it('unreadable or wrong files are refused at start, naming the flag', () => {
     assert.throws(() => scalerCredentials({ certFile: file('nope.crt'), keyFile: file('server.key') }), /--keda-tls-cert: cannot read .*nope\.crt: ENOENT/);
-    assert.throws(() => scalerCredentials({ certFile: file('server.crt'), keyFile: file('server.crt') }), /--keda-tls-key: .*server\.crt is not a PEM private key/);
-    assert.throws(() => scalerCredentials({ certFile: file('server.crt'), keyFile: file('server.key'), clientCaFile: file('server.key') }), /--keda-tls-client-ca: .* is not a PEM certificate/);
+    assert.throws(
+      () => scalerCredentials({ certFile: file('server.crt'), keyFile: file('server.crt') }),
+      /--keda-tls-key: .*server\.crt is not a PEM private key/,
+    );
+    assert.throws(
+      () => scalerCredentials({ certFile: file('server.crt'), keyFile: file('server.key'), clientCaFile: file('server.key') }),
+      /--keda-tls-client-ca: .* is not a PEM certificate/,
+    );
   });
 });

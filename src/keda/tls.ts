@@ -25,12 +25,18 @@ function check(flag: string, file: string, parse: (pem: Buffer) => unknown): voi
   try {
     pem = readFileSync(file);
   } catch (e) {
-    throw new InferscaleError('invalid_argument', `${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { field: flag });
+    throw new InferscaleError('invalid_argument', `${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      field: flag,
+    });
   }
   try {
     parse(pem);
   } catch (e) {
-    throw new InferscaleError('invalid_argument', `${flag}: ${file} is not a PEM ${flag.endsWith('key') ? 'private key' : 'certificate'} (${(e as Error).message})`, { field: flag });
+    throw new InferscaleError(
+      'invalid_argument',
+      `${flag}: ${file} is not a PEM ${flag.endsWith('key') ? 'private key' : 'certificate'} (${(e as Error).message})`,
+      { field: flag },
+    );
   }
 }
 

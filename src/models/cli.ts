@@ -16,20 +16,28 @@ export function sourceArg(from: string, cwd = process.cwd()): string {
 }
 
 export function showModel(m: ModelView): string {
-  return keyValues([
-    ['Name', m.name],
-    ['State', m.state],
-    ['Details', m.stateDetails],
-    ['Progress', m.progressText],
-    ['Size', m.sizeBytes === null ? null : `${formatBytes(m.sizeBytes)} (${m.sizeBytes} bytes)`],
-    ['SHA256', m.sha256],
-    ['Source', m.source],
-    ['Revision', m.revision],
-    ['Path', m.state === 'ready' ? m.path : null],
-    ['Used By', m.usedBy.join(', ')],
-    ['Created', m.createdAt],
-    ['Updated', m.updatedAt],
-  ]) + (m.files ? `\n\n${table(['FILE', 'SIZE', 'SHA256'], m.files.map((f) => [f.path, formatBytes(f.size), f.sha256?.slice(0, 12) ?? '-']))}` : '');
+  return (
+    keyValues([
+      ['Name', m.name],
+      ['State', m.state],
+      ['Details', m.stateDetails],
+      ['Progress', m.progressText],
+      ['Size', m.sizeBytes === null ? null : `${formatBytes(m.sizeBytes)} (${m.sizeBytes} bytes)`],
+      ['SHA256', m.sha256],
+      ['Source', m.source],
+      ['Revision', m.revision],
+      ['Path', m.state === 'ready' ? m.path : null],
+      ['Used By', m.usedBy.join(', ')],
+      ['Created', m.createdAt],
+      ['Updated', m.updatedAt],
+    ]) +
+    (m.files
+      ? `\n\n${table(
+          ['FILE', 'SIZE', 'SHA256'],
+          m.files.map((f) => [f.path, formatBytes(f.size), f.sha256?.slice(0, 12) ?? '-']),
+        )}`
+      : '')
+  );
 }
 
 /** What is about to be fetched, shown before it starts. */
@@ -63,7 +71,8 @@ async function waitReady(name: string, timeoutMs: number): Promise<ModelView> {
       return m;
     }
     if (m.state === 'error') throw new ApiError(500, 'model_error', `model ${name} failed: ${m.stateDetails}`);
-    if (Date.now() > deadline) throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (${m.progressText}); the download goes on in the server`);
+    if (Date.now() > deadline)
+      throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (${m.progressText}); the download goes on in the server`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -74,8 +83,16 @@ export function modelCommand(): Command {
   cmd
     .command('create <name>')
     .description('store a model from a file, an http(s) URL or the Hugging Face Hub (waits until stored unless --no-wait)')
-    .requiredOption('--from <source>', 'PATH | DIR | URL | hf:ORG/REPO[@REVISION][/FILE] (hf:ORG/REPO or a directory: the whole repository; a path is read by the server machine)')
-    .option('--include <glob>', 'repositories: keep only the files a glob matches (repeatable), e.g. --include "*.json" --include "*.safetensors"', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .requiredOption(
+      '--from <source>',
+      'PATH | DIR | URL | hf:ORG/REPO[@REVISION][/FILE] (hf:ORG/REPO or a directory: the whole repository; a path is read by the server machine)',
+    )
+    .option(
+      '--include <glob>',
+      'repositories: keep only the files a glob matches (repeatable), e.g. --include "*.json" --include "*.safetensors"',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--sha256 <hex>', 'expected checksum: a mismatch fails the download')
     .option('--hf-token <token>', 'Hugging Face token for gated or private models (default $HF_TOKEN)')
     .option('--no-wait', 'return at once; follow with "inferscale model show NAME"')
@@ -83,7 +100,13 @@ export function modelCommand(): Command {
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const hfToken = o.hfToken ?? process.env.HF_TOKEN;
-      let m = await client().call<ModelView>('POST', '/models', { name, from: sourceArg(o.from), sha256: o.sha256, hfToken: hfToken || undefined, include: o.include.length ? o.include : undefined });
+      let m = await client().call<ModelView>('POST', '/models', {
+        name,
+        from: sourceArg(o.from),
+        sha256: o.sha256,
+        hfToken: hfToken || undefined,
+        include: o.include.length ? o.include : undefined,
+      });
       process.stderr.write(`${announce(m)}\n`);
       if (o.wait) m = await waitReady(name, o.waitTimeout * 1000);
       output(o.output as OutputFormat, m, () => showModel(m));

@@ -27,7 +27,10 @@ test('one holder at a time; released however the work ends; a lock its holder st
     assert.equal(most, 1, 'never two holders');
     assert.equal(waits.length, 2, 'the two others waited');
     assert.equal(existsSync(lock), false);
-    await assert.rejects(withDirLock(lock, 'x', o, async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withDirLock(lock, 'x', o, async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(existsSync(lock), false, 'released after a failure');
     // a live holder keeps its lock fresh: its mtime moves while it works
     const held = await withDirLock(lock, 'slow', o, async () => {
@@ -43,7 +46,10 @@ test('one holder at a time; released however the work ends; a lock its holder st
     assert.equal(await withDirLock(lock, 'next', o, async () => readFileSync(lock, 'utf8')), 'next');
     // a fresh lock is waited on, not taken: aborting the wait ends it
     writeFileSync(lock, 'alive');
-    await assert.rejects(withDirLock(lock, 'impatient', { ...o, signal: AbortSignal.timeout(50) }, async () => 'never'), (e: Error) => e.name === 'TimeoutError');
+    await assert.rejects(
+      withDirLock(lock, 'impatient', { ...o, signal: AbortSignal.timeout(50) }, async () => 'never'),
+      (e: Error) => e.name === 'TimeoutError',
+    );
     assert.equal(readFileSync(lock, 'utf8'), 'alive');
   } finally {
     rmSync(dir, { recursive: true, force: true });

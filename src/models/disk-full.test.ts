@@ -20,7 +20,8 @@ test('a model download on a full disk ends without an unhandled error; the next 
   let full = false;
   const db = failingWrites(openDb(join(dir, 'db.sqlite'), SCHEMA), () => full);
   const lines: string[] = [];
-  const make = () => new ModelService({ db, clock: systemClock, dataDir: dir, deployments: () => [], env: {}, log: (l) => lines.push(l), download: { backoffMs: 5 } });
+  const make = () =>
+    new ModelService({ db, clock: systemClock, dataDir: dir, deployments: () => [], env: {}, log: (l) => lines.push(l), download: { backoffMs: 5 } });
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => unhandled.push(e);
   process.on('unhandledRejection', onUnhandled);
@@ -29,7 +30,10 @@ test('a model download on a full disk ends without an unhandled error; the next 
     await first.create({ name: 'm', from: `${origin.url}/m.gguf` });
     full = true;
     await first.settled('m');
-    assert.ok(lines.some((l) => /model m: cannot record ready \(database or disk is full\)/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /model m: cannot record ready \(database or disk is full\)/.test(l)),
+      lines.join('\n'),
+    );
     assert.equal(first.view('m').state, 'downloading', 'not recorded');
     await first.close();
     full = false;

@@ -25,7 +25,14 @@ after(async () => {
 });
 
 const get = (path: string, dest: string, extra: Partial<Parameters<typeof downloadFile>[0]> = {}) =>
-  downloadFile({ dest: join(dir, dest), open: httpOpener(origin.url + path), clock: systemClock, signal: new AbortController().signal, backoffMs: 5, ...extra });
+  downloadFile({
+    dest: join(dir, dest),
+    open: httpOpener(origin.url + path),
+    clock: systemClock,
+    signal: new AbortController().signal,
+    backoffMs: 5,
+    ...extra,
+  });
 
 test('a dropped connection resumes with Range; the file appears only when whole and checksummed', async () => {
   origin.files.set('/a.gguf', { data, dropFirst: 2 });
@@ -39,7 +46,10 @@ test('a dropped connection resumes with Range; the file appears only when whole 
   assert.equal(ranges[0], undefined);
   assert.match(ranges[1]!, /^bytes=\d+-$/);
   assert.ok(Number(/\d+/.exec(ranges[2]!)![0]) > Number(/\d+/.exec(ranges[1]!)![0]), 'each retry resumes further on');
-  assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]), 'progress never goes backwards');
+  assert.ok(
+    seen.every((v, i) => i === 0 || v >= seen[i - 1]),
+    'progress never goes backwards',
+  );
 });
 
 test('a server that ignores Range makes the download start again cleanly', async () => {
@@ -68,9 +78,19 @@ test('404 and 401 fail at once with a clear message; a file source copies with t
   await assert.rejects(get('/missing.gguf', 'm.gguf'), /HTTP 404 .*no such file/);
   origin.files.set('/private.gguf', { data, token: 'secret' });
   await assert.rejects(get('/private.gguf', 'p.gguf'), /HTTP 401 .*--hf-token or set HF_TOKEN/);
-  const ok = await downloadFile({ dest: join(dir, 'p2.gguf'), open: httpOpener(origin.url + '/private.gguf', { authorization: 'Bearer secret' }), clock: systemClock, signal: new AbortController().signal });
+  const ok = await downloadFile({
+    dest: join(dir, 'p2.gguf'),
+    open: httpOpener(`${origin.url}/private.gguf`, { authorization: 'Bearer secret' }),
+    clock: systemClock,
+    signal: new AbortController().signal,
+  });
   assert.equal(ok.sha256, sha);
-  const copied = await downloadFile({ dest: join(dir, 'copy.gguf'), open: fileOpener(join(dir, 'p2.gguf')), clock: systemClock, signal: new AbortController().signal });
+  const copied = await downloadFile({
+    dest: join(dir, 'copy.gguf'),
+    open: fileOpener(join(dir, 'p2.gguf')),
+    clock: systemClock,
+    signal: new AbortController().signal,
+  });
   assert.deepEqual(copied, { size: data.length, sha256: sha });
 });
 
@@ -83,7 +103,10 @@ test('an attempt that stalls is abandoned and resumed', async () => {
 
 test('a size cap: a file announced above it fails at once (no retry), one that streams past it fails there; no partial file is left', async () => {
   origin.files.set('/big.gguf', { data });
-  await assert.rejects(get('/big.gguf', 'big.gguf', { maxBytes: 100_000 }), (e: any) => e.retryable === false && /above the cap of .* --max-model-bytes/.test(e.message));
+  await assert.rejects(
+    get('/big.gguf', 'big.gguf', { maxBytes: 100_000 }),
+    (e: any) => e.retryable === false && /above the cap of .* --max-model-bytes/.test(e.message),
+  );
   assert.equal(origin.seen.filter((s) => s.path === '/big.gguf').length, 1, 'not retried');
   assert.equal(existsSync(join(dir, 'big.gguf.partial')), false);
   // no size announced: a local opener that hides it
@@ -102,7 +125,11 @@ test('free space is checked first: a file that would not fit (with 1 GiB kept fr
     asked = d;
     return 2 ** 30 + data.length - 1;
   };
-  await assert.rejects(get('/fit.gguf', 'fit.gguf', { freeBytes }), (e: any) => e.retryable === false && /not enough free space in .*: 1\.0 GiB free, the rest of the file needs 0\.000 GiB plus 1\.0 GiB kept free/.test(e.message));
+  await assert.rejects(
+    get('/fit.gguf', 'fit.gguf', { freeBytes }),
+    (e: any) =>
+      e.retryable === false && /not enough free space in .*: 1\.0 GiB free, the rest of the file needs 0\.000 GiB plus 1\.0 GiB kept free/.test(e.message),
+  );
   assert.equal(asked, dir);
   assert.equal(existsSync(join(dir, 'fit.gguf.partial')), false);
   const ok = await get('/fit.gguf', 'fit.gguf', { freeBytes: async () => 2 ** 30 + data.length });

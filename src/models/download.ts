@@ -100,7 +100,12 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   const dir = dirname(o.dest);
   const ensureSpace = async (needed: number, wanted: number) => {
     const free = await (o.freeBytes ?? statfsFree)(dir);
-    if (free < needed) throw new DownloadError(`not enough free space in ${dir}: ${gib(free)} free, ${wanted ? `the rest of the file needs ${gib(wanted)} plus ` : ''}${gib(reserve)} kept free for the server`, false, 'no_space');
+    if (free < needed)
+      throw new DownloadError(
+        `not enough free space in ${dir}: ${gib(free)} free, ${wanted ? `the rest of the file needs ${gib(wanted)} plus ` : ''}${gib(reserve)} kept free for the server`,
+        false,
+        'no_space',
+      );
   };
   let failures = 0;
   for (;;) {
@@ -111,7 +116,10 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     let stall: { cancel(): void } | undefined;
     const arm = () => {
       stall?.cancel();
-      stall = o.clock.setTimeout(() => attempt.abort(new DownloadError(`no data for ${Math.round((o.stallMs ?? 60_000) / 1000)} s`, true)), o.stallMs ?? 60_000);
+      stall = o.clock.setTimeout(
+        () => attempt.abort(new DownloadError(`no data for ${Math.round((o.stallMs ?? 60_000) / 1000)} s`, true)),
+        o.stallMs ?? 60_000,
+      );
     };
     const before = done;
     try {
@@ -122,7 +130,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
         await restart();
       }
       if (src.total !== undefined && done > src.total) throw new DownloadError(`partial file larger than the ${src.total} bytes announced`, true, 'restart');
-      if (src.total !== undefined && src.total > maxBytes) throw new DownloadError(`the file is ${gib(src.total)}, above the cap of ${gib(maxBytes)} (server flag --max-model-bytes)`, false, 'too_large');
+      if (src.total !== undefined && src.total > maxBytes)
+        throw new DownloadError(`the file is ${gib(src.total)}, above the cap of ${gib(maxBytes)} (server flag --max-model-bytes)`, false, 'too_large');
       // what is still to come must fit, with room to spare for the server's own files
       const need = (total: number) => total - done + reserve;
       if (src.total !== undefined) await ensureSpace(need(src.total), src.total - done);
@@ -132,7 +141,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
       try {
         for await (const chunk of src.body) {
           arm();
-          if (done + chunk.length > maxBytes) throw new DownloadError(`the file is larger than the cap of ${gib(maxBytes)} (server flag --max-model-bytes)`, false, 'too_large');
+          if (done + chunk.length > maxBytes)
+            throw new DownloadError(`the file is larger than the cap of ${gib(maxBytes)} (server flag --max-model-bytes)`, false, 'too_large');
           if (src.total === undefined && done - checkedAt >= SPACE_CHECK_EVERY) {
             checkedAt = done;
             await ensureSpace(reserve, 0);
@@ -143,7 +153,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
           o.onProgress?.(done, src.total);
         }
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOSPC' || (e as NodeJS.ErrnoException).code === 'EDQUOT') throw new DownloadError(`the disk filled after ${done} bytes`, false, 'no_space');
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC' || (e as NodeJS.ErrnoException).code === 'EDQUOT')
+          throw new DownloadError(`the disk filled after ${done} bytes`, false, 'no_space');
         throw e;
       } finally {
         await fh.close();
@@ -153,7 +164,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
       break;
     } catch (e) {
       if (o.signal.aborted) throw o.signal.reason;
-      const err = e instanceof DownloadError ? e : attempt.signal.reason instanceof DownloadError ? attempt.signal.reason : new DownloadError((e as Error).message, true);
+      const err =
+        e instanceof DownloadError ? e : attempt.signal.reason instanceof DownloadError ? attempt.signal.reason : new DownloadError((e as Error).message, true);
       if (!err.retryable) {
         // a file too large, or a full disk: its partial bytes are only in the way
         if (err.reason === 'too_large' || err.reason === 'no_space') await rm(partial, { force: true });

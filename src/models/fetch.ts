@@ -17,7 +17,11 @@ export type SourceOpener = (offset: number, signal: AbortSignal) => Promise<Open
 
 /** A download failure. `retryable` ones are tried again (resuming); `restart` drops the partial file first. */
 export class DownloadError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly reason: 'network' | 'http' | 'checksum' | 'restart' | 'io' | 'too_large' | 'no_space' = 'network') {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly reason: 'network' | 'http' | 'checksum' | 'restart' | 'io' | 'too_large' | 'no_space' = 'network',
+  ) {
     super(message);
     this.name = 'DownloadError';
   }
@@ -41,7 +45,8 @@ export function fileOpener(path: string): SourceOpener {
 
 function describeStatus(url: string, status: number): string {
   const host = new URL(url).host;
-  if (status === 401 || status === 403) return `HTTP ${status} from ${host}: missing or insufficient credentials (gated or private model? pass --hf-token or set HF_TOKEN)`;
+  if (status === 401 || status === 403)
+    return `HTTP ${status} from ${host}: missing or insufficient credentials (gated or private model? pass --hf-token or set HF_TOKEN)`;
   if (status === 404) return `HTTP 404 from ${host}: no such file (${url})`;
   return `HTTP ${status} from ${host}`;
 }

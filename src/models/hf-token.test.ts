@@ -20,7 +20,14 @@ test('the Hugging Face token is sent to the Hugging Face origin only, whatever a
   const sha = createHash('sha256').update(data).digest('hex');
   hub.files.set('/org/repo/resolve/main/a.gguf', { data });
   other.files.set('/org/repo/resolve/main/b.gguf', { data });
-  const svc = new ModelService({ db: openDb(':memory:', SCHEMA), clock: systemClock, dataDir: dir, deployments: () => [], env: { INFERSCALE_HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_secret' }, download: { backoffMs: 5 } });
+  const svc = new ModelService({
+    db: openDb(':memory:', SCHEMA),
+    clock: systemClock,
+    dataDir: dir,
+    deployments: () => [],
+    env: { INFERSCALE_HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_secret' },
+    download: { backoffMs: 5 },
+  });
   try {
     svc.adoptShared([
       { name: 'a', source: 'hf:org/repo/a.gguf', kind: 'hf', location: `${hub.url}/org/repo/resolve/main/a.gguf`, fileName: 'a.gguf', sha256: sha },
@@ -28,8 +35,15 @@ test('the Hugging Face token is sent to the Hugging Face origin only, whatever a
     ]);
     svc.resumeInterrupted();
     await Promise.all([svc.settled('a'), svc.settled('b')]);
-    assert.deepEqual(hub.seen.map((s) => s.auth), ['Bearer hf_secret']);
-    assert.deepEqual(other.seen.map((s) => s.auth), [undefined], 'no token to another origin');
+    assert.deepEqual(
+      hub.seen.map((s) => s.auth),
+      ['Bearer hf_secret'],
+    );
+    assert.deepEqual(
+      other.seen.map((s) => s.auth),
+      [undefined],
+      'no token to another origin',
+    );
     assert.equal(svc.view('b').state, 'ready');
   } finally {
     await svc.close();
@@ -39,7 +53,7 @@ test('the Hugging Face token is sent to the Hugging Face origin only, whatever a
   }
 });
 
-test('model sources: not the server\'s own data dir, not link-local or metadata addresses unless allowed', async () => {
+test("model sources: not the server's own data dir, not link-local or metadata addresses unless allowed", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'inferscale-src-'));
   const make = () => new ModelService({ db: openDb(':memory:', SCHEMA), clock: systemClock, dataDir: dir, deployments: () => [], env: {} });
   try {
@@ -51,7 +65,12 @@ test('model sources: not the server\'s own data dir, not link-local or metadata 
     symlinkSync(join(dir, 'secret.key'), join(elsewhere, 'model.gguf'));
     await assert.rejects(svc.create({ name: 'key2', from: join(elsewhere, 'model.gguf') }), /in the server's data dir/);
     rmSync(elsewhere, { recursive: true, force: true });
-    for (const from of ['http://169.254.169.254/latest/meta-data/iam', 'http://[fe80::1]/x.gguf', 'http://metadata.google.internal/x', 'http://[::ffff:169.254.169.254]/x']) {
+    for (const from of [
+      'http://169.254.169.254/latest/meta-data/iam',
+      'http://[fe80::1]/x.gguf',
+      'http://metadata.google.internal/x',
+      'http://[::ffff:169.254.169.254]/x',
+    ]) {
       await assert.rejects(svc.create({ name: 'meta', from }), /link-local or cloud-metadata address/, from);
     }
     assert.equal(isMetadataAddress('10.0.0.1'), false);

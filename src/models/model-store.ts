@@ -32,8 +32,10 @@ export interface ModelRow {
 }
 
 /** The model store's table (module "models" of src/store/schema.ts). */
-export const MODEL_MIGRATIONS: ModuleMigrations = { module: 'models', scripts: [
-  `
+export const MODEL_MIGRATIONS: ModuleMigrations = {
+  module: 'models',
+  scripts: [
+    `
   CREATE TABLE models (
     name TEXT PRIMARY KEY,
     source TEXT NOT NULL,
@@ -51,12 +53,13 @@ export const MODEL_MIGRATIONS: ModuleMigrations = { module: 'models', scripts: [
     updated_at INTEGER NOT NULL
   );
   `,
-  `
+    `
   ALTER TABLE models ADD COLUMN revision TEXT;
   ALTER TABLE models ADD COLUMN files_json TEXT;
   ALTER TABLE models ADD COLUMN include_json TEXT;
   `,
-] };
+  ],
+};
 
 const COLUMNS: Record<keyof ModelRow, string> = {
   name: 'name',

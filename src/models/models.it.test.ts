@@ -57,11 +57,28 @@ test('hf: needs the token (401 names --hf-token), resumes a dropped connection w
   assert.equal(denied.code, 1);
   assert.match(denied.stderr, /HTTP 401 .*--hf-token/);
   assert.equal((await model('denied')).state, 'error');
-  const r = await t.cli(['model', 'create', 'tiny', '--from', 'hf:org/tiny/sub/tiny.gguf', '--hf-token', 'hf_secret', '--sha256', sha(data), '--wait-timeout', '60', '-O', 'json']);
+  const r = await t.cli([
+    'model',
+    'create',
+    'tiny',
+    '--from',
+    'hf:org/tiny/sub/tiny.gguf',
+    '--hf-token',
+    'hf_secret',
+    '--sha256',
+    sha(data),
+    '--wait-timeout',
+    '60',
+    '-O',
+    'json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).sha256, sha(data));
   const seen = origin.seen.filter((s) => s.path === '/org/tiny/resolve/main/sub/tiny.gguf' && s.auth === 'Bearer hf_secret');
-  assert.ok(seen.some((s) => /^bytes=\d+-$/.test(s.range ?? '')), 'the second request resumed with Range');
+  assert.ok(
+    seen.some((s) => /^bytes=\d+-$/.test(s.range ?? '')),
+    'the second request resumed with Range',
+  );
   assert.equal(JSON.stringify(await model('tiny')).includes('hf_secret'), false, 'the token is never shown');
   // (hf:ORG/REPO without a file is a whole repository: repos.it.test.ts, against the fake Hub)
   for (const n of ['denied', 'tiny']) assert.equal((await t.cli(['model', 'delete', n])).code, 0);

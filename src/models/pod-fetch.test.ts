@@ -31,7 +31,10 @@ test('fetches (resuming after a dropped connection), checks the sha256, and keep
   const lines: string[] = [];
   assert.equal(await fetchForPod({ url: `${origin.url}/m.gguf`, out, sha256: sha, log: (l) => lines.push(l) }), 'fetched');
   assert.ok(readFileSync(out).equals(data));
-  assert.ok(origin.seen.some((s) => s.range), 'the second attempt resumed with a Range request');
+  assert.ok(
+    origin.seen.some((s) => s.range),
+    'the second attempt resumed with a Range request',
+  );
   const requests = origin.seen.length;
   assert.equal(await fetchForPod({ url: `${origin.url}/m.gguf`, out, sha256: sha, log: () => undefined }), 'kept');
   assert.equal(origin.seen.length, requests, 'a container restart does not fetch again');
@@ -41,7 +44,9 @@ test('fetches (resuming after a dropped connection), checks the sha256, and keep
 const run = (args: string[], env: Record<string, string> = {}) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     const { HF_TOKEN: _, ...rest } = process.env;
-    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000, env: { ...rest, ...env } }, (e, stdout, stderr) => resolve({ status: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr }));
+    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000, env: { ...rest, ...env } }, (e, stdout, stderr) =>
+      resolve({ status: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr }),
+    );
   });
 
 test('--auth hf: a gated file is fetched with $HF_TOKEN; without it the error says which Secret to create', async () => {
@@ -84,7 +89,8 @@ test('a repository in a node cache: fetched once, the next pod fetches 0 bytes, 
   hub.repos.set('org/llm', { refs: { main: sha }, files, token: 'hf_pod' });
   const cache = join(dir, 'node-cache');
   const headers = { authorization: 'Bearer hf_pod' };
-  const pod = (out: string) => fetchRepoForPod({ repoUrl: `${hub.url}/org/llm`, revision: sha, include: [], out, headers, log: () => undefined, lock: { pollMs: 20 } });
+  const pod = (out: string) =>
+    fetchRepoForPod({ repoUrl: `${hub.url}/org/llm`, revision: sha, include: [], out, headers, log: () => undefined, lock: { pollMs: 20 } });
   try {
     const out = join(cache, `org--llm--${sha}`);
     assert.deepEqual(await pod(out), { fetchedFiles: 4, files: 4 });
@@ -121,7 +127,14 @@ test('a repository in a node cache: fetched once, the next pod fetches 0 bytes, 
 test('the entry point in repository mode: a gated repository without $HF_TOKEN fails naming the Secret, with it succeeds', async () => {
   const hub = await startFakeHub();
   const sha = commitSha('gated');
-  hub.repos.set('org/gated', { refs: { main: sha }, token: 'hf_pod', files: [{ path: 'config.json', data: Buffer.from('{}') }, { path: 'w.safetensors', data: randomBytes(10_000), lfs: true }] });
+  hub.repos.set('org/gated', {
+    refs: { main: sha },
+    token: 'hf_pod',
+    files: [
+      { path: 'config.json', data: Buffer.from('{}') },
+      { path: 'w.safetensors', data: randomBytes(10_000), lfs: true },
+    ],
+  });
   const out = join(dir, 'gated-repo');
   const args = ['--repo', `${hub.url}/org/gated`, '--revision', sha, '--out', out, '--include', '*.safetensors', '--auth', 'hf', '--token-secret', 'hub/tok'];
   try {

@@ -9,7 +9,11 @@ export interface ProgressSample {
 function duration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const t = Math.round(s);
-  return t >= 3600 ? `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m` : t >= 60 ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s` : `${t}s`;
+  return t >= 3600
+    ? `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`
+    : t >= 60
+      ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`
+      : `${t}s`;
 }
 
 /** e.g. "12.3 MiB of 1.91 GiB (0.6%), 4.10 MiB/s, ETA 7m52s", from the first sample of this run to now. */

@@ -74,7 +74,15 @@ export async function fetchRepository(o: RepoFetchOptions): Promise<RepoFetched>
     o.onFile?.(f, i);
     await mkdir(dirname(dest), { recursive: true });
     const base = before;
-    const r = await downloadFile({ dest, open: o.open(f), clock: o.clock, signal: o.signal, expectedSha256: f.sha256, onProgress: (d) => o.onProgress?.(base + d, total), ...o.download });
+    const r = await downloadFile({
+      dest,
+      open: o.open(f),
+      clock: o.clock,
+      signal: o.signal,
+      expectedSha256: f.sha256,
+      onProgress: (d) => o.onProgress?.(base + d, total),
+      ...o.download,
+    });
     if (f.gitOid && (await gitBlobSha1(dest, r.size)) !== f.gitOid) {
       await rm(dest, { force: true });
       throw new DownloadError(`${f.path}: checksum mismatch: expected git blob ${f.gitOid}`, false, 'checksum');

@@ -35,7 +35,10 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'inferscale-repos-'));
   // the fake vllm, behind a script that records what each replica was given: its model argument, whether
   // that path holds the repository, and HF_HUB_OFFLINE
-  writeFileSync(join(dir, 'vllm'), `#!/bin/sh\n[ -f "$2/config.json" ] && has=yes || has=no\necho "$2 $has \${HF_HUB_OFFLINE:-unset}" >> "${join(dir, 'launches')}"\nexec "${process.execPath}" "${FAKE}" "$@"\n`);
+  writeFileSync(
+    join(dir, 'vllm'),
+    `#!/bin/sh\n[ -f "$2/config.json" ] && has=yes || has=no\necho "$2 $has \${HF_HUB_OFFLINE:-unset}" >> "${join(dir, 'launches')}"\nexec "${process.execPath}" "${FAKE}" "$@"\n`,
+  );
   chmodSync(join(dir, 'vllm'), 0o755);
   process.env.INFERSCALE_VLLM_BIN = join(dir, 'vllm');
   process.env.INFERSCALE_HF_ENDPOINT = hub.url;
@@ -80,7 +83,10 @@ test('a gated repository pinned to a revision: created, resumed after a restart,
   const secondRun = hub.bytesServed - firstRun;
   assert.ok(secondRun < total, `the resumed download fetched ${secondRun} of ${total} bytes`);
   assert.equal(secondRun, total - cutAt, 'exactly what was missing');
-  assert.ok(hub.seen.filter((s) => s.host === 'cdn').every((s) => s.auth === undefined), 'the token never went to the CDN');
+  assert.ok(
+    hub.seen.filter((s) => s.host === 'cdn').every((s) => s.auth === undefined),
+    'the token never went to the CDN',
+  );
   const shown = await t.cli(['model', 'show', 'qwen']);
   assert.match(shown.stdout, new RegExp(`Revision\\s+${V1}`));
   assert.match(shown.stdout, /model-00002-of-00002\.safetensors\s+1\.43 MiB/);
@@ -94,7 +100,11 @@ test('a gated repository pinned to a revision: created, resumed after a restart,
   const answer = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 });
   assert.ok(answer.choices[0].message.content, 'answered');
   const path = (await model('qwen')).path;
-  assert.deepEqual(readFileSync(join(dir, 'launches'), 'utf8').trim().split('\n'), [`${path} yes 1`], 'vllm got the repository directory, with HF_HUB_OFFLINE=1');
+  assert.deepEqual(
+    readFileSync(join(dir, 'launches'), 'utf8').trim().split('\n'),
+    [`${path} yes 1`],
+    'vllm got the repository directory, with HF_HUB_OFFLINE=1',
+  );
 
   // a second replica: started from the store, not a byte from the Hub
   const bytes = hub.bytesServed;

@@ -70,7 +70,10 @@ export interface ModelServiceOptions {
 const createSchema = z.strictObject({
   name: z.string(),
   from: z.string().min(1, 'is required: a file path, an http(s) URL or hf:ORG/REPO[/FILE]').max(4096),
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+    .optional(),
   hfToken: z.string().max(1024).optional(),
   /** repositories: keep only the files these globs match (fnmatch, as huggingface_hub's allow_patterns) */
   include: z.array(z.string().min(1).max(256)).max(64).optional(),
@@ -98,7 +101,11 @@ export class ModelService {
   }
 
   usedBy(name: string): string[] {
-    return this.o.deployments().filter((d) => !d.deleting && d.modelName === name).map((d) => d.name).sort();
+    return this.o
+      .deployments()
+      .filter((d) => !d.deleting && d.modelName === name)
+      .map((d) => d.name)
+      .sort();
   }
 
   view(name: string): ModelView {
@@ -109,15 +116,26 @@ export class ModelService {
 
   list(): ModelView[] {
     const users = this.o.deployments().filter((d) => !d.deleting);
-    return this.store.list().map((m) => modelView(m, this.pathOf(m), users.filter((d) => d.modelName === m.name).map((d) => d.name).sort()));
+    return this.store.list().map((m) =>
+      modelView(
+        m,
+        this.pathOf(m),
+        users
+          .filter((d) => d.modelName === m.name)
+          .map((d) => d.name)
+          .sort(),
+      ),
+    );
   }
 
   async create(input: unknown): Promise<ModelView> {
     const c = parseInput(createSchema, input);
     const name = validateModelName(c.name);
-    if (this.store.get(name)) throw new InferscaleError('already_exists', `model "${name}" already exists (delete it first to fetch it again)`, { field: 'name' });
+    if (this.store.get(name))
+      throw new InferscaleError('already_exists', `model "${name}" already exists (delete it first to fetch it again)`, { field: 'name' });
     const src = parseSource(c.from, this.env);
-    if (src.kind === 'file' && !existsSync(src.location)) throw new InferscaleError('invalid_argument', `from: no file ${src.location} on the server machine`, { field: 'from' });
+    if (src.kind === 'file' && !existsSync(src.location))
+      throw new InferscaleError('invalid_argument', `from: no file ${src.location} on the server machine`, { field: 'from' });
     if (src.kind === 'file' && statSync(src.location).isDirectory()) Object.assign(src, { kind: 'dir', fileName: REPO_DIR });
     await this.checkSourceAllowed(src);
     const token = c.hfToken || undefined;
@@ -153,9 +171,19 @@ export class ModelService {
    * A repository's files, listed before anything is stored (a bad revision, an include that matches nothing,
    * a gated repository without a token fail here and leave nothing behind); undefined for a single file.
    */
-  private async listRepository(src: ModelSource, include: string[], token: string | undefined): Promise<{ revision: string | null; files: RepoFile[] } | undefined> {
+  private async listRepository(
+    src: ModelSource,
+    include: string[],
+    token: string | undefined,
+  ): Promise<{ revision: string | null; files: RepoFile[] } | undefined> {
     if (src.kind === 'hf' && !src.file) {
-      const r = await resolveRepo({ endpoint: hfEndpoint(this.env), repo: src.repo!, revision: src.revision ?? 'main', include, headers: this.authHeaders('hf', token ?? this.env.HF_TOKEN) });
+      const r = await resolveRepo({
+        endpoint: hfEndpoint(this.env),
+        repo: src.repo!,
+        revision: src.revision ?? 'main',
+        include,
+        headers: this.authHeaders('hf', token ?? this.env.HF_TOKEN),
+      });
       return { revision: r.sha, files: r.files };
     }
     if (src.kind === 'dir') {
@@ -181,7 +209,12 @@ export class ModelService {
     }
     if (this.o.allowPrivateSources) return;
     const host = new URL(src.location).hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((a) => a.map((x) => x.address), () => [] as string[]);
+    const addresses = isIP(host)
+      ? [host]
+      : await lookup(host, { all: true }).then(
+          (a) => a.map((x) => x.address),
+          () => [] as string[],
+        );
     const bad = [host, ...addresses].find(isMetadataAddress);
     if (bad) throw invalid('from', `${host} is a link-local or cloud-metadata address (${bad}); start the server with --allow-private-sources to allow it`);
   }
@@ -191,7 +224,11 @@ export class ModelService {
     if (!m) throw notFound('model', name);
     const users = this.usedBy(name);
     if (users.length) {
-      throw new InferscaleError('model_in_use', `model "${name}" is used by deployment${users.length > 1 ? 's' : ''} ${users.join(', ')}; delete ${users.length > 1 ? 'them' : 'it'} or change their model first`, { name, deployments: users });
+      throw new InferscaleError(
+        'model_in_use',
+        `model "${name}" is used by deployment${users.length > 1 ? 's' : ''} ${users.join(', ')}; delete ${users.length > 1 ? 'them' : 'it'} or change their model first`,
+        { name, deployments: users },
+      );
     }
     const job = this.jobs.get(name);
     job?.abort.abort(new Error('model deleted'));
@@ -216,10 +253,23 @@ export class ModelService {
     const m = this.store.get(modelName);
     if (!m) {
       if (!NEEDS_STORED_MODEL.has(engine)) return;
-      throw new InferscaleError('invalid_argument', `modelName: no model "${modelName}" in the model store; the ${engine} engine serves stored models: add it with "inferscale model create ${modelName} --from PATH|URL|hf:ORG/REPO/FILE"`, { field: 'modelName' });
+      throw new InferscaleError(
+        'invalid_argument',
+        `modelName: no model "${modelName}" in the model store; the ${engine} engine serves stored models: add it with "inferscale model create ${modelName} --from PATH|URL|hf:ORG/REPO/FILE"`,
+        { field: 'modelName' },
+      );
     }
-    if (m.state === 'downloading') throw new InferscaleError('conflict', `modelName: model "${modelName}" is still downloading (${this.view(modelName).progressText}); wait with "inferscale model show ${modelName}"`, { field: 'modelName', state: m.state });
-    if (m.state === 'error') throw new InferscaleError('conflict', `modelName: model "${modelName}" failed to download (${m.stateDetails}); delete and create it again`, { field: 'modelName', state: m.state });
+    if (m.state === 'downloading')
+      throw new InferscaleError(
+        'conflict',
+        `modelName: model "${modelName}" is still downloading (${this.view(modelName).progressText}); wait with "inferscale model show ${modelName}"`,
+        { field: 'modelName', state: m.state },
+      );
+    if (m.state === 'error')
+      throw new InferscaleError('conflict', `modelName: model "${modelName}" failed to download (${m.stateDetails}); delete and create it again`, {
+        field: 'modelName',
+        state: m.state,
+      });
   }
 
   /**
@@ -233,7 +283,8 @@ export class ModelService {
     const m = this.store.get(modelName);
     if (!m) return undefined;
     const path = this.pathOf(m);
-    if (!existsSync(path)) throw new InferscaleError('not_found', `model "${modelName}" is marked ready but ${path} is missing; delete and create the model again`);
+    if (!existsSync(path))
+      throw new InferscaleError('not_found', `model "${modelName}" is marked ready but ${path} is missing; delete and create the model again`);
     const files = repoFiles(m);
     return files && NEEDS_STORED_MODEL.has(engine) ? join(path, ...ggufEntry(modelName, files).split('/')) : path;
   }
@@ -249,7 +300,11 @@ export class ModelService {
     if (engine === 'sim') return undefined;
     const m = this.store.get(modelName);
     if (m?.kind === 'file' || m?.kind === 'dir') {
-      throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" was created from a local ${m.kind === 'dir' ? 'directory' : 'file'} (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO`, { field: 'modelName' });
+      throw new InferscaleError(
+        'invalid_argument',
+        `modelName: model "${modelName}" was created from a local ${m.kind === 'dir' ? 'directory' : 'file'} (${m.source}), which pods in a Kubernetes zone cannot reach; create it --from a URL or hf:ORG/REPO`,
+        { field: 'modelName' },
+      );
     }
     // known by its URL and hash, or a repository by its commit (e.g. taken over from the cluster): pods can
     // fetch it while this server still does
@@ -262,7 +317,13 @@ export class ModelService {
     if (files && m.revision) {
       const [org, repo] = new URL(m.location).pathname.split('/').filter(Boolean).slice(-2);
       const include: string[] = m.includeJson ? JSON.parse(m.includeJson) : [];
-      return { url: m.location, fileName: `${org}--${repo}--${m.revision}`, sha256: null, auth: 'hf', repo: { revision: m.revision, include, ...(NEEDS_STORED_MODEL.has(engine) ? { entry: ggufEntry(modelName, files) } : {}) } };
+      return {
+        url: m.location,
+        fileName: `${org}--${repo}--${m.revision}`,
+        sha256: null,
+        auth: 'hf',
+        repo: { revision: m.revision, include, ...(NEEDS_STORED_MODEL.has(engine) ? { entry: ggufEntry(modelName, files) } : {}) },
+      };
     }
     return { url: m.location, fileName: m.fileName, sha256: m.sha256, ...auth };
   }
@@ -277,7 +338,8 @@ export class ModelService {
       if (m.kind === 'file' || m.kind === 'dir' || m.state !== 'ready') continue;
       const base = { name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName };
       const files = repoFiles(m);
-      if (files && m.revision) out.push({ ...base, sha256: '', repo: { revision: m.revision, files, include: m.includeJson ? JSON.parse(m.includeJson) : [] } });
+      if (files && m.revision)
+        out.push({ ...base, sha256: '', repo: { revision: m.revision, files, include: m.includeJson ? JSON.parse(m.includeJson) : [] } });
       else if (!files && m.sha256) out.push({ ...base, sha256: m.sha256 });
     }
     return out;
@@ -293,9 +355,23 @@ export class ModelService {
     for (const m of models) {
       if (this.store.get(m.name)) continue;
       this.store.insert({
-        name: m.name, source: m.source, kind: m.kind, location: m.location, fileName: m.fileName, state: 'downloading', stateDetails: ADOPTED,
-        bytesDone: 0, bytesTotal: m.repo ? m.repo.files.reduce((n, f) => n + f.size, 0) : null, sha256: null, expectedSha256: m.repo ? null : m.sha256, tokenSealed: null,
-        revision: m.repo?.revision ?? null, filesJson: m.repo ? JSON.stringify(m.repo.files) : null, includeJson: m.repo?.include.length ? JSON.stringify(m.repo.include) : null, createdAt: now, updatedAt: now,
+        name: m.name,
+        source: m.source,
+        kind: m.kind,
+        location: m.location,
+        fileName: m.fileName,
+        state: 'downloading',
+        stateDetails: ADOPTED,
+        bytesDone: 0,
+        bytesTotal: m.repo ? m.repo.files.reduce((n, f) => n + f.size, 0) : null,
+        sha256: null,
+        expectedSha256: m.repo ? null : m.sha256,
+        tokenSealed: null,
+        revision: m.repo?.revision ?? null,
+        filesJson: m.repo ? JSON.stringify(m.repo.files) : null,
+        includeJson: m.repo?.include.length ? JSON.stringify(m.repo.include) : null,
+        createdAt: now,
+        updatedAt: now,
       });
       added.push(m.name);
     }
@@ -377,17 +453,42 @@ export class ModelService {
     const files = repoFiles(m);
     const tuning = { maxBytes: this.o.maxModelBytes, ...this.o.download };
     const fetched = files
-      ? fetchRepository({ dir: dest, files, open: (f) => this.repoOpener(m, f, token), clock: this.o.clock, signal: abort.signal, onProgress: progress, download: tuning }).then((r) => ({
+      ? fetchRepository({
+          dir: dest,
+          files,
+          open: (f) => this.repoOpener(m, f, token),
+          clock: this.o.clock,
+          signal: abort.signal,
+          onProgress: progress,
+          download: tuning,
+        }).then((r) => ({
           size: r.size,
           sha256: null,
           patch: { filesJson: JSON.stringify(r.files) },
           text: `${r.files.length} files, ${r.size} bytes${m.revision ? ` at revision ${m.revision}` : ''}`,
         }))
-      : downloadFile({ dest, open: this.opener(m, token), clock: this.o.clock, signal: abort.signal, expectedSha256: m.expectedSha256 ?? undefined, onProgress: progress, ...tuning }).then((r) => ({ ...r, patch: {}, text: `${r.size} bytes, sha256 ${r.sha256}` }));
+      : downloadFile({
+          dest,
+          open: this.opener(m, token),
+          clock: this.o.clock,
+          signal: abort.signal,
+          expectedSha256: m.expectedSha256 ?? undefined,
+          onProgress: progress,
+          ...tuning,
+        }).then((r) => ({ ...r, patch: {}, text: `${r.size} bytes, sha256 ${r.sha256}` }));
     const done = fetched
       .then((r) => {
         timer?.cancel();
-        record({ state: 'ready', stateDetails: '', bytesDone: r.size, bytesTotal: r.size, sha256: r.sha256, tokenSealed: null, updatedAt: this.o.clock.now(), ...r.patch });
+        record({
+          state: 'ready',
+          stateDetails: '',
+          bytesDone: r.size,
+          bytesTotal: r.size,
+          sha256: r.sha256,
+          tokenSealed: null,
+          updatedAt: this.o.clock.now(),
+          ...r.patch,
+        });
         this.o.log?.(`model ${name} ready: ${r.text}`);
       })
       .catch((e: unknown) => {
@@ -410,7 +511,11 @@ export function ggufEntry(modelName: string, files: readonly RepoFile[]): string
   const gguf = files.map((f) => f.path).filter((p) => p.toLowerCase().endsWith('.gguf'));
   const entries = gguf.filter((p) => !/-\d{5}-of-\d{5}\.gguf$/i.test(p) || /-00001-of-\d{5}\.gguf$/i.test(p));
   if (entries.length === 1) return entries[0];
-  throw new InferscaleError('invalid_argument', `modelName: model "${modelName}" holds ${entries.length ? `${entries.length} GGUF files (${entries.slice(0, 4).join(', ')})` : 'no GGUF file'}; the llamacpp engine loads one: create the model with --include matching one GGUF`, { field: 'modelName' });
+  throw new InferscaleError(
+    'invalid_argument',
+    `modelName: model "${modelName}" holds ${entries.length ? `${entries.length} GGUF files (${entries.slice(0, 4).join(', ')})` : 'no GGUF file'}; the llamacpp engine loads one: create the model with --include matching one GGUF`,
+    { field: 'modelName' },
+  );
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -430,7 +535,8 @@ function sameOrigin(a: string, b: string): boolean {
 export function checkSharedModel(m: unknown, env: NodeJS.ProcessEnv = process.env): SharedModel {
   const o = (m && typeof m === 'object' ? m : {}) as Record<string, unknown>;
   const name = validateModelName(o.name);
-  if (typeof o.fileName !== 'string' || o.fileName !== safeFileName(o.fileName) || o.fileName.includes('..')) throw invalid('fileName', `must be a plain file name, got ${JSON.stringify(o.fileName)}`);
+  if (typeof o.fileName !== 'string' || o.fileName !== safeFileName(o.fileName) || o.fileName.includes('..'))
+    throw invalid('fileName', `must be a plain file name, got ${JSON.stringify(o.fileName)}`);
   if (o.kind !== 'url' && o.kind !== 'hf') throw invalid('kind', 'must be "url" or "hf" (pods fetch the model)');
   if (typeof o.location !== 'string' || !/^https?:\/\//i.test(o.location) || !URL.canParse(o.location)) throw invalid('location', 'must be an http(s) URL');
   if (o.kind === 'hf' && !sameOrigin(o.location, hfEndpoint(env))) throw invalid('location', `a Hugging Face model must come from ${hfEndpoint(env)}`);
@@ -451,10 +557,13 @@ function checkSharedRepo(kind: string, raw: unknown): NonNullable<SharedModel['r
   if (!Array.isArray(r.files) || !r.files.length || r.files.length > 100_000) throw invalid('repo.files', 'must be a non-empty list');
   const files = r.files.map((f: Record<string, unknown>): RepoFile => {
     const path = f?.path;
-    if (typeof path !== 'string' || path.startsWith('/') || path.split('/').some((p) => p === '' || p === '.' || p === '..')) throw invalid('repo.files', `unsafe path ${JSON.stringify(path)}`);
+    if (typeof path !== 'string' || path.startsWith('/') || path.split('/').some((p) => p === '' || p === '.' || p === '..'))
+      throw invalid('repo.files', `unsafe path ${JSON.stringify(path)}`);
     if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) throw invalid('repo.files', `${path}: size must be a byte count`);
-    if (f.sha256 !== undefined && (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256))) throw invalid('repo.files', `${path}: sha256 must be 64 hex digits`);
-    if (f.gitOid !== undefined && (typeof f.gitOid !== 'string' || !/^[0-9a-f]{40}$/.test(f.gitOid))) throw invalid('repo.files', `${path}: gitOid must be 40 hex digits`);
+    if (f.sha256 !== undefined && (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)))
+      throw invalid('repo.files', `${path}: sha256 must be 64 hex digits`);
+    if (f.gitOid !== undefined && (typeof f.gitOid !== 'string' || !/^[0-9a-f]{40}$/.test(f.gitOid)))
+      throw invalid('repo.files', `${path}: gitOid must be 40 hex digits`);
     return { path, size: f.size, ...(f.sha256 ? { sha256: f.sha256 as string } : {}), ...(f.gitOid ? { gitOid: f.gitOid as string } : {}) };
   });
   return { revision: r.revision, files, include: r.include as string[] };

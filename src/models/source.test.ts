@@ -11,10 +11,17 @@ test('hf:ORG/REPO/FILE resolves to /resolve/main/FILE on the endpoint (overridab
   const local = parseSource('hf:org/repo/model.Q4_K_M.gguf', { INFERSCALE_HF_ENDPOINT: 'http://127.0.0.1:9/' });
   assert.equal(local.location, 'http://127.0.0.1:9/org/repo/resolve/main/model.Q4_K_M.gguf');
   const repoOnly = parseSource('hf:org/repo', {});
-  assert.deepEqual([repoOnly.file, repoOnly.revision, repoOnly.location, repoOnly.fileName], ['', 'main', 'https://huggingface.co/org/repo', 'repo'], 'no file: the whole repository');
+  assert.deepEqual(
+    [repoOnly.file, repoOnly.revision, repoOnly.location, repoOnly.fileName],
+    ['', 'main', 'https://huggingface.co/org/repo', 'repo'],
+    'no file: the whole repository',
+  );
   const pinned = parseSource('hf:org/repo@v1.0/sub/m.gguf', { HF_ENDPOINT: 'https://mirror.example/' });
   assert.equal(pinned.location, 'https://mirror.example/org/repo/resolve/v1.0/sub/m.gguf', 'a revision, and HF_ENDPOINT for a mirror');
-  assert.equal(parseSource('hf:org/repo@abc', { HF_ENDPOINT: 'https://mirror.example', INFERSCALE_HF_ENDPOINT: 'http://127.0.0.1:9' }).location, 'http://127.0.0.1:9/org/repo');
+  assert.equal(
+    parseSource('hf:org/repo@abc', { HF_ENDPOINT: 'https://mirror.example', INFERSCALE_HF_ENDPOINT: 'http://127.0.0.1:9' }).location,
+    'http://127.0.0.1:9/org/repo',
+  );
   for (const bad of ['hf:org/repo@', 'hf:org/repo@a@b', 'hf:org/repo@../x']) assert.throws(() => parseSource(bad, {}), /from: .*REVISION/, bad);
 });
 
@@ -31,7 +38,11 @@ test('URLs, absolute paths and file:// URLs; bad sources are refused naming "fro
     ['s3://bucket/a.gguf', /from: unsupported scheme/],
     ['', /from: is required/],
   ] as const) {
-    assert.throws(() => parseSource(bad, {}), (e: any) => e.code === 'invalid_argument' && re.test(e.message), bad);
+    assert.throws(
+      () => parseSource(bad, {}),
+      (e: any) => e.code === 'invalid_argument' && re.test(e.message),
+      bad,
+    );
   }
 });
 

@@ -38,7 +38,9 @@ export function hfEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 
 /** A file name safe to store: the last path segment, odd characters replaced by "_". */
 export function safeFileName(raw: string): string {
-  const name = basename(raw).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
+  const name = basename(raw)
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '');
   return name === '' || name.endsWith('.partial') ? `${name || 'model'}.bin` : name;
 }
 
@@ -54,8 +56,18 @@ export function parseSource(from: string, env: NodeJS.ProcessEnv = process.env):
   if (given.startsWith('hf:')) {
     const parts = given.slice(3).replace(/^\/+/, '').split('/');
     const [name, revision, extra] = (parts[1] ?? '').split('@');
-    if (parts.length < 2 || extra !== undefined || (revision !== undefined && !HF_PART.test(revision)) || !HF_PART.test(name) || ![parts[0], ...parts.slice(2)].every((p) => HF_PART.test(p)) || parts.includes('..')) {
-      throw invalid('from', `"${given}" is not hf:ORG/REPO[@REVISION] or hf:ORG/REPO[@REVISION]/FILE (e.g. hf:Qwen/Qwen2.5-0.5B-Instruct@main, hf:ggml-org/models/tinyllamas/stories260K.gguf)`);
+    if (
+      parts.length < 2 ||
+      extra !== undefined ||
+      (revision !== undefined && !HF_PART.test(revision)) ||
+      !HF_PART.test(name) ||
+      ![parts[0], ...parts.slice(2)].every((p) => HF_PART.test(p)) ||
+      parts.includes('..')
+    ) {
+      throw invalid(
+        'from',
+        `"${given}" is not hf:ORG/REPO[@REVISION] or hf:ORG/REPO[@REVISION]/FILE (e.g. hf:Qwen/Qwen2.5-0.5B-Instruct@main, hf:ggml-org/models/tinyllamas/stories260K.gguf)`,
+      );
     }
     const repo = `${parts[0]}/${name}`;
     const file = parts.slice(2).join('/');

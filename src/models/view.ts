@@ -39,11 +39,7 @@ export function formatBytes(n: number | null): string {
 export function modelView(m: ModelRow, path: string, usedBy: string[]): ModelView {
   const progress = m.state === 'ready' ? 1 : m.bytesTotal ? Math.min(1, m.bytesDone / m.bytesTotal) : null;
   const progressText =
-    m.state === 'ready'
-      ? 'done'
-      : progress !== null
-        ? `${(progress * 100).toFixed(1)}% of ${formatBytes(m.bytesTotal)}`
-        : `${formatBytes(m.bytesDone)} so far`;
+    m.state === 'ready' ? 'done' : progress !== null ? `${(progress * 100).toFixed(1)}% of ${formatBytes(m.bytesTotal)}` : `${formatBytes(m.bytesDone)} so far`;
   return {
     name: m.name,
     source: m.source,

@@ -13,7 +13,10 @@ export interface GpuDevice {
 
 /** "NVIDIA A100-SXM4-80GB" -> "a100", "NVIDIA GeForce RTX 4090" -> "rtx4090", "NVIDIA RTX A5000" -> "a5000". */
 export function normaliseGpuType(product: string): string {
-  let s = product.toLowerCase().replace(/\b(nvidia|geforce|tesla|quadro)\b/g, ' ').trim();
+  let s = product
+    .toLowerCase()
+    .replace(/\b(nvidia|geforce|tesla|quadro)\b/g, ' ')
+    .trim();
   const rtx = /^rtx\s+(\d[\w]*)/.exec(s);
   if (rtx) return `rtx${rtx[1]}`;
   s = s.replace(/^rtx\s+/, '');

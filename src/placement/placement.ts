@@ -50,6 +50,9 @@ export function maxReplicasWithinQuota(q: Omit<QuotaCheck, 'wanted'>, gpuCount: 
  */
 export function placeableReplicas(q: Omit<QuotaCheck, 'wanted'>, gpuCount: number): { replicas: number; why: string } {
   const replicas = Math.min(maxReplicasWithinQuota(q, gpuCount), Math.floor(q.inventory / gpuCount));
-  const bound = q.quota === undefined ? `the ${q.inventory} ${q.gpuType} GPUs of this machine (no quota set)` : `the ${q.gpuType} GPU quota of ${q.quota} (${q.inventory} GPUs here)`;
+  const bound =
+    q.quota === undefined
+      ? `the ${q.inventory} ${q.gpuType} GPUs of this machine (no quota set)`
+      : `the ${q.gpuType} GPU quota of ${q.quota} (${q.inventory} GPUs here)`;
   return { replicas, why: `${bound}, ${q.usedByOthers} in use by other deployments, place at most ${replicas} of ${gpuCount} GPUs each` };
 }

@@ -60,7 +60,13 @@ export interface ProviderCapabilities {
  */
 export interface ReplicaProvider {
   readonly capabilities: ProviderCapabilities;
-  start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Omit<EngineLaunch, 'port' | 'host'>, target?: ReplicaTarget): Promise<ReplicaHandle>;
+  start(
+    replicaId: string,
+    deploymentName: string,
+    driver: EngineDriver,
+    launch: Omit<EngineLaunch, 'port' | 'host'>,
+    target?: ReplicaTarget,
+  ): Promise<ReplicaHandle>;
   probe(handle: ReplicaHandle, driver: EngineDriver): Promise<ProbeResult>;
   stop(handle: ReplicaHandle, graceMs: number): Promise<void>;
   adopt(handle: ReplicaHandle): boolean;

@@ -30,7 +30,7 @@ export function readOrCreateSecretFile(path: string, make: () => string): string
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const value = make();
-  writeFileSync(path, value + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return value;
 }

@@ -27,6 +27,6 @@ test('a Kubernetes-zone deployment: Retry-After and the autoscaler agree on its 
   const expected = LOCAL_COLD_START_MS + fz.zone.nodeProvisioningSeconds * 1000;
   assert.ok(fz.zone.nodeProvisioningSeconds > 0, 'the test zone provisions nodes');
   assert.equal(t.server.coldStartMs(id), expected);
-  assert.equal(route!.coldStartSeconds * 1000, expected, 'the gateway tells a held request to retry after the zone\'s cold start');
+  assert.equal(route!.coldStartSeconds * 1000, expected, "the gateway tells a held request to retry after the zone's cold start");
   assert.equal(t.server.autoscaler.status(id).coldStartMs, expected, 'the policy pre-warms that far ahead');
 });

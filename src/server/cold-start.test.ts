@@ -18,12 +18,25 @@ function setup(clusterMs: (id: string) => number | undefined = () => undefined) 
 
 function readyReplica(store: Store, id: string, coldStartMs: number, readyAt: number) {
   store.insertReplica({
-    id, deploymentId: 'd1', state: 'ready', stateReason: '', gpus: [], pid: null, pidStart: null, port: null, generation: 1,
-    createdAt: 0, startedAt: 0, readyAt, stoppedAt: null, coldStartMs, exitInfo: '',
+    id,
+    deploymentId: 'd1',
+    state: 'ready',
+    stateReason: '',
+    gpus: [],
+    pid: null,
+    pidStart: null,
+    port: null,
+    generation: 1,
+    createdAt: 0,
+    startedAt: 0,
+    readyAt,
+    stoppedAt: null,
+    coldStartMs,
+    exitInfo: '',
   });
 }
 
-test('before any measurement: the zone\'s default, node provisioning included on Kubernetes', () => {
+test("before any measurement: the zone's default, node provisioning included on Kubernetes", () => {
   const { store, estimate } = setup();
   store.insertDeployment(deploymentRow({ id: 'd1', zone: 'eks' }));
   store.insertDeployment(deploymentRow({ id: 'd2', name: 'local-chat', zone: 'local', apiKeyHash: Buffer.alloc(32, 1) }));
@@ -40,7 +53,7 @@ test('measured cold starts replace the default (their median)', () => {
   assert.equal(estimate('d1'), 60_000);
 });
 
-test('a deployment with no row here (an HA follower): the leader\'s estimate from the cluster, else the local default', () => {
+test("a deployment with no row here (an HA follower): the leader's estimate from the cluster, else the local default", () => {
   const { estimate } = setup((id) => (id === 'known' ? 200_000 : undefined));
   assert.equal(estimate('known'), 200_000);
   assert.equal(estimate('unknown'), 30_000);

@@ -9,13 +9,16 @@ import type { ProcessIdentity } from '../providers/local/identity.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'inferscale-lock-'));
 
-test('one server per data dir: a second is refused with the first one\'s pid and port; released, the dir can be taken again', () => {
+test("one server per data dir: a second is refused with the first one's pid and port; released, the dir can be taken again", () => {
   const d = dir();
   try {
     const a = DataDirLock.acquire(d);
     assert.throws(() => DataDirLock.acquire(d), new RegExp(`in use by another inferscale server: pid ${process.pid}, still starting`));
     a.listening('http://127.0.0.1:4321', 4321);
-    assert.throws(() => DataDirLock.acquire(d), (e: any) => e.code === 'conflict' && /pid \d+, port 4321 \(http:\/\/127\.0\.0\.1:4321\)/.test(e.message));
+    assert.throws(
+      () => DataDirLock.acquire(d),
+      (e: any) => e.code === 'conflict' && /pid \d+, port 4321 \(http:\/\/127\.0\.0\.1:4321\)/.test(e.message),
+    );
     a.release();
     assert.equal(existsSync(join(d, 'server.lock')), false);
     DataDirLock.acquire(d).release();

@@ -19,7 +19,10 @@ export interface LockHolder {
 }
 
 export class DataDirLock {
-  private constructor(private readonly path: string, private holder: LockHolder) {}
+  private constructor(
+    private readonly path: string,
+    private holder: LockHolder,
+  ) {}
 
   static acquire(dataDir: string, o: { identity?: ProcessIdentity; pid?: number; log?: (line: string) => void } = {}): DataDirLock {
     const identity = o.identity ?? processIdentity();
@@ -28,7 +31,7 @@ export class DataDirLock {
     const me: LockHolder = { pid, start: identity.startOf(pid) ?? null };
     for (let attempt = 0; attempt < 5; attempt++) {
       const tmp = `${path}.${pid}.${attempt}`;
-      writeFileSync(tmp, JSON.stringify(me) + '\n', { mode: 0o600 });
+      writeFileSync(tmp, `${JSON.stringify(me)}\n`, { mode: 0o600 });
       try {
         linkSync(tmp, path);
         return new DataDirLock(path, me);
@@ -39,7 +42,11 @@ export class DataDirLock {
       }
       const held = readHolder(path);
       if (held && isLive(held, identity)) {
-        throw new InferscaleError('conflict', `data dir ${dataDir} is in use by another inferscale server: pid ${held.pid}${held.port !== undefined ? `, port ${held.port} (${held.url})` : ', still starting'}. Stop it first, or give this one another --data-dir.`, { pid: held.pid, port: held.port ?? null });
+        throw new InferscaleError(
+          'conflict',
+          `data dir ${dataDir} is in use by another inferscale server: pid ${held.pid}${held.port !== undefined ? `, port ${held.port} (${held.url})` : ', still starting'}. Stop it first, or give this one another --data-dir.`,
+          { pid: held.pid, port: held.port ?? null },
+        );
       }
       // stale: moved aside (one of two servers taking it over at once wins; the other reads the winner's)
       try {
@@ -57,7 +64,7 @@ export class DataDirLock {
     this.holder = { ...this.holder, url, port };
     // whole or not at all: a reader never sees a half-written lock (which it would take for stale)
     const tmp = `${this.path}.${this.holder.pid}.url`;
-    writeFileSync(tmp, JSON.stringify(this.holder) + '\n', { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(this.holder)}\n`, { mode: 0o600 });
     renameSync(tmp, this.path);
   }
 

@@ -14,10 +14,26 @@ after(async () => {
 });
 
 const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)).body;
-const livePids = async (name: string) => (await show(name)).replicaDetails.filter((r: any) => r.state !== 'failed' && r.state !== 'stopped').map((r: any) => r.pid as number);
+const livePids = async (name: string) =>
+  (await show(name)).replicaDetails.filter((r: any) => r.state !== 'failed' && r.state !== 'stopped').map((r: any) => r.pid as number);
 
 test('create 2 replicas x 2 GPUs through the CLI: 4 GPUs in use, key shown once', async () => {
-  const r = await t.cli(['deployment', 'create', 'chat', '--model-name', 'tiny-llama', '--gpu-count', '2', '--replicas', '2', '--engine-params', FAST_SIM, '--wait', '-O', 'json']);
+  const r = await t.cli([
+    'deployment',
+    'create',
+    'chat',
+    '--model-name',
+    'tiny-llama',
+    '--gpu-count',
+    '2',
+    '--replicas',
+    '2',
+    '--engine-params',
+    FAST_SIM,
+    '--wait',
+    '-O',
+    'json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout);
   assert.equal(d.name, 'chat');
@@ -149,11 +165,14 @@ test('invalid names and values are rejected naming the field and the limit', asy
 test('a replica killed with SIGKILL is replaced', async () => {
   const [pid] = await livePids('chat');
   process.kill(pid, 'SIGKILL');
-  await waitFor(async () => {
-    const d = await show('chat');
-    const ready = d.replicaDetails.filter((r: any) => r.state === 'ready');
-    return ready.length === 1 && ready[0].pid !== pid && d.replicaDetails.some((r: any) => r.state === 'failed' && r.pid === pid);
-  }, { what: 'a new ready replica replacing the killed one' });
+  await waitFor(
+    async () => {
+      const d = await show('chat');
+      const ready = d.replicaDetails.filter((r: any) => r.state === 'ready');
+      return ready.length === 1 && ready[0].pid !== pid && d.replicaDetails.some((r: any) => r.state === 'failed' && r.pid === pid);
+    },
+    { what: 'a new ready replica replacing the killed one' },
+  );
   const events = (await t.api('GET', '/deployments/chat/events')).body.events.map((e: any) => e.message).join('\n');
   assert.match(events, /failed: process exited \(signal SIGKILL\)/);
 });
@@ -181,8 +200,7 @@ test('rotate-api-key --grace 0: the old key stops working at once, the new one w
   const old = (await t.cli(['deployment', 'reveal-api-key', 'chat'])).stdout.trim();
   const fresh = (await t.cli(['deployment', 'rotate-api-key', 'chat', '--grace', '0'])).stdout.trim();
   assert.notEqual(old, fresh);
-  const call = (k: string) =>
-    fetch(`${t.url}/d/chat/v1/models`, { headers: { authorization: `Bearer ${k}` } }).then((r) => r.status);
+  const call = (k: string) => fetch(`${t.url}/d/chat/v1/models`, { headers: { authorization: `Bearer ${k}` } }).then((r) => r.status);
   assert.equal(await call(old), 401, 'refused as soon as the rotation returns');
   assert.equal(await call(fresh), 200);
   const pids = await livePids('chat');
@@ -190,7 +208,7 @@ test('rotate-api-key --grace 0: the old key stops working at once, the new one w
   assert.equal(del.code, 0, del.stderr);
   assert.equal((await t.api('GET', '/deployments/chat')).status, 404);
   assert.ok(pids.every((p: number) => !pidAlive(p)));
-  assert.equal(await call(fresh), 401, 'a deleted deployment\'s key opens nothing');
+  assert.equal(await call(fresh), 401, "a deleted deployment's key opens nothing");
 });
 
 test('cluster status on one server: role single, it is its own leader', async () => {

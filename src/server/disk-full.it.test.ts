@@ -25,11 +25,14 @@ test('disk full: requests keep being served, /healthz says degraded, one log lin
     full = true;
     const during: number[] = [];
     // long enough for the request log (1 s), the sampler (1 s) and the controller to try and fail
-    await waitFor(async () => {
-      during.push((await chat(url, key, { model: 'm', maxTokens: 2 })).status);
-      const w = t.server.storage.view().writers?.map((x) => x.writer) ?? [];
-      return w.includes('request log') && w.includes('history and cost');
-    }, { timeoutMs: 15_000, what: 'both periodic writers failing' });
+    await waitFor(
+      async () => {
+        during.push((await chat(url, key, { model: 'm', maxTokens: 2 })).status);
+        const w = t.server.storage.view().writers?.map((x) => x.writer) ?? [];
+        return w.includes('request log') && w.includes('history and cost');
+      },
+      { timeoutMs: 15_000, what: 'both periodic writers failing' },
+    );
     assert.ok(during.length >= 3 && during.every((s) => s === 200), `served while full: ${during.join(',')}`);
     const h = await healthz();
     assert.equal(h.status, 200);
@@ -44,10 +47,13 @@ test('disk full: requests keep being served, /healthz says degraded, one log lin
     await waitFor(async () => (await healthz()).body.status === 'ok', { timeoutMs: 10_000, what: 'recovered' });
     assert.ok(lines.some((l) => /^storage writable again after \d+ s/.test(l)));
     // the rows of the requests served while full reach the request log
-    const logged = await waitFor(() => {
-      const n = (t.server.store.db.prepare('SELECT COUNT(*) AS n FROM request_log').get() as { n: number }).n;
-      return n >= during.length ? n : 0;
-    }, { timeoutMs: 5_000, what: 'the rows kept while full written' });
+    const logged = await waitFor(
+      () => {
+        const n = (t.server.store.db.prepare('SELECT COUNT(*) AS n FROM request_log').get() as { n: number }).n;
+        return n >= during.length ? n : 0;
+      },
+      { timeoutMs: 5_000, what: 'the rows kept while full written' },
+    );
     assert.ok(logged >= during.length);
     assert.equal((await chat(url, key, { model: 'm', maxTokens: 2 })).status, 200);
   } finally {

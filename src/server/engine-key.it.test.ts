@@ -17,7 +17,7 @@ after(async () => {
   await t.close();
 });
 
-test('a direct request to a replica\'s port without its engine key gets 401; through the gateway it works; the replica inherits no credentials', async () => {
+test("a direct request to a replica's port without its engine key gets 401; through the gateway it works; the replica inherits no credentials", async () => {
   const made = await t.api('POST', '/deployments', { name: 'fenced', modelName: 'm', replicas: 1, gpuCount: 1, engineParams: FAST_SIM });
   const key: string = made.body.apiKey;
   const replica = await waitFor(() => t.server.store.listLiveReplicas().find((r) => r.state === 'ready'), { timeoutMs: 30_000, what: 'a ready replica' });
@@ -25,7 +25,7 @@ test('a direct request to a replica\'s port without its engine key gets 401; thr
   const none = await chat(direct, '', { model: 'm' });
   assert.equal(none.status, 401);
   assert.equal(JSON.parse(none.body).error.code, 'invalid_api_key');
-  assert.equal((await chat(direct, key, { model: 'm' })).status, 401, 'the deployment\'s API key is not the engine key');
+  assert.equal((await chat(direct, key, { model: 'm' })).status, 401, "the deployment's API key is not the engine key");
   assert.equal((await fetch(`${direct}/models`)).status, 401);
   assert.equal((await fetch(`http://127.0.0.1:${replica!.port}/health`)).status, 200, 'health stays open for probes');
   assert.equal((await chat(`${t.url}/d/fenced/v1`, key, { model: 'm' })).status, 200);

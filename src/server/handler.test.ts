@@ -33,7 +33,12 @@ test('a follower answers /api/v1/health itself, but /api/v1/health/../deployment
     },
     metrics: {} as never,
     observability: { handle: () => false },
-    member: () => ({ currentRole: 'follower', leaderUrl: () => `http://127.0.0.1:${leaderPort}`, verifiedLeaderUrl: async () => `http://127.0.0.1:${leaderPort}` }) as never,
+    member: () =>
+      ({
+        currentRole: 'follower',
+        leaderUrl: () => `http://127.0.0.1:${leaderPort}`,
+        verifiedLeaderUrl: async () => `http://127.0.0.1:${leaderPort}`,
+      }) as never,
     started: () => true,
   });
   const follower = createServer(handler);
@@ -56,7 +61,7 @@ test('a follower answers /api/v1/health itself, but /api/v1/health/../deployment
   }
 });
 
-test('a follower sends nothing to a Lease URL not shown to be a server pod\'s: 503 no_leader', async () => {
+test("a follower sends nothing to a Lease URL not shown to be a server pod's: 503 no_leader", async () => {
   const handler = createHandler({
     gateway: { handle: () => false } as never,
     api: () => assert.fail('answered locally'),

@@ -50,7 +50,8 @@ export function normalisePath(url: string): string | undefined {
 export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const normal = normalisePath(req.url ?? '/');
-    if (normal === undefined) return sendRestError(res, new InferscaleError('invalid_argument', 'path: encoded dots, slashes and backslashes are not accepted', { field: 'path' }));
+    if (normal === undefined)
+      return sendRestError(res, new InferscaleError('invalid_argument', 'path: encoded dots, slashes and backslashes are not accepted', { field: 'path' }));
     req.url = normal;
     if (d.gateway.handle(req, res)) return;
     const url = normal;
@@ -60,8 +61,14 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
         const role = member.currentRole;
         void (async () => {
           const leader = role === 'follower' ? await member.verifiedLeaderUrl() : undefined;
-          const why = role === 'becoming-leader' ? 'this replica is taking over as leader' : role === 'stopped' ? 'this replica stopped leading'
-            : member.leaderUrl() && !leader ? `the Lease names ${member.leaderUrl()}, not shown to be a server pod's` : undefined;
+          const why =
+            role === 'becoming-leader'
+              ? 'this replica is taking over as leader'
+              : role === 'stopped'
+                ? 'this replica stopped leading'
+                : member.leaderUrl() && !leader
+                  ? `the Lease names ${member.leaderUrl()}, not shown to be a server pod's`
+                  : undefined;
           await proxyToLeader(req, res, leader, why);
         })();
         return;
@@ -71,7 +78,10 @@ export function createHandler(d: HandlerDeps): (req: IncomingMessage, res: Serve
     }
     if (url === '/metrics') {
       if (d.metricsToken && !bearerIs(req.headers.authorization, d.metricsToken)) {
-        return sendRestError(res, new InferscaleError('unauthorized', '/metrics: send "Authorization: Bearer <the metrics token>" (server flag --metrics-token)'));
+        return sendRestError(
+          res,
+          new InferscaleError('unauthorized', '/metrics: send "Authorization: Bearer <the metrics token>" (server flag --metrics-token)'),
+        );
       }
       void d.metrics.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': d.metrics.registry.contentType });

@@ -41,7 +41,9 @@ test('a client that sends its headers slowly is answered 408 and closed after th
 });
 
 test('a client that sends its body slowly is closed after the request timeout', async () => {
-  const r = await sendAndWaitClose(`POST /api/v1/deployments HTTP/1.1\r\nHost: x\r\nauthorization: Bearer ${t.server.adminToken}\r\ncontent-length: 100\r\n\r\n{"na`);
+  const r = await sendAndWaitClose(
+    `POST /api/v1/deployments HTTP/1.1\r\nHost: x\r\nauthorization: Bearer ${t.server.adminToken}\r\ncontent-length: 100\r\n\r\n{"na`,
+  );
   assert.match(r.text, /^HTTP\/1\.1 408/);
   assert.ok(r.ms >= 700, `closed after ${r.ms} ms`);
 });
@@ -53,7 +55,12 @@ test('an idle kept-alive connection is closed after the keep-alive timeout', asy
 });
 
 test('a streamed answer that lasts longer than the request timeout is not cut: the timeout bounds receiving the request only', async () => {
-  const created = await t.api('POST', '/deployments', { name: 'long', modelName: 'm', replicas: 1, engineParams: '--startup-seconds 0.1 --ttft-ms 5 --itl-ms 20' });
+  const created = await t.api('POST', '/deployments', {
+    name: 'long',
+    modelName: 'm',
+    replicas: 1,
+    engineParams: '--startup-seconds 0.1 --ttft-ms 5 --itl-ms 20',
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   await waitFor(async () => (await t.api('GET', '/deployments/long')).body.readyReplicas === 1, { what: 'long ready' });
   const started = Date.now();

@@ -6,7 +6,12 @@ import type { HttpLimits } from '../domain/limits.js';
 /** An HTTP server with these limits. */
 export function createLimitedServer(handler: RequestListener, l: HttpLimits): Server {
   const server = createServer(
-    { headersTimeout: l.headersTimeoutMs, requestTimeout: l.requestTimeoutMs, keepAliveTimeout: l.keepAliveTimeoutMs, connectionsCheckingInterval: l.checkIntervalMs },
+    {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      connectionsCheckingInterval: l.checkIntervalMs,
+    },
     handler,
   );
   server.maxConnections = l.maxConnections;
@@ -28,9 +33,11 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) return void socket.destroy();
   const e =
-    err.code === 'HPE_HEADER_OVERFLOW' ? new InferscaleError('headers_too_large', 'request headers too large (16 KiB at most)')
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new InferscaleError('request_timeout', 'the request was not received in time')
-    : new InferscaleError('bad_request', `malformed HTTP request (${err.code ?? 'parse error'})`);
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new InferscaleError('headers_too_large', 'request headers too large (16 KiB at most)')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new InferscaleError('request_timeout', 'the request was not received in time')
+        : new InferscaleError('bad_request', `malformed HTTP request (${err.code ?? 'parse error'})`);
   writeRaw(socket, e);
 }
 
@@ -38,5 +45,7 @@ function writeRaw(socket: Duplex, e: InferscaleError): void {
   if (!socket.writable) return void socket.destroy();
   const r = restError(e);
   const body = JSON.stringify(r.body);
-  socket.end(`HTTP/1.1 ${r.status} ${STATUS_CODES[r.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -37,7 +37,10 @@ test('key rotation under steady load: 0 requests refused during the grace; the n
   await waitFor(() => Date.now() >= oldUntil - 1000, { timeoutMs: 10_000, what: 'the last second of the grace' });
   oldStop!();
   const oldResults = await stubborn;
-  await waitFor(async () => (await chat(url, oldKey, { model: 'm', maxTokens: 1 })).status === 401, { timeoutMs: 5_000, what: 'the old key refused after the grace' });
+  await waitFor(async () => (await chat(url, oldKey, { model: 'm', maxTokens: 1 })).status === 401, {
+    timeoutMs: 5_000,
+    what: 'the old key refused after the grace',
+  });
   stop!();
   const results = await switching;
   const all = [...results, ...oldResults];
@@ -45,6 +48,10 @@ test('key rotation under steady load: 0 requests refused during the grace; the n
   const failed = all.filter((x) => !x.ok);
   assert.ok(oldResults.length > 5 && results.length > 20, `steady load: ${results.length} + ${oldResults.length} requests`);
   assert.equal(refused, 0, `refused during the grace: ${refused} of ${all.length}`);
-  assert.deepEqual(failed.map((x) => x.status), [], 'every request answered 200');
+  assert.deepEqual(
+    failed.map((x) => x.status),
+    [],
+    'every request answered 200',
+  );
   ctx.diagnostic(`${all.length} requests (${oldResults.length} with the old key during the grace), ${refused} refused`);
 });

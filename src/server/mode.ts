@@ -45,7 +45,10 @@ export function singleServerMode(): ServerMode {
 }
 
 /** One replica of several: the cluster's view is read from the start; the member joins the election in `run`. */
-export async function haMode(ha: HaOptions, base: { zones: ZoneRegistry; clock: Clock; log: (line: string) => void; keepRequests: (rows: readonly RequestRow[]) => void }): Promise<ServerMode> {
+export async function haMode(
+  ha: HaOptions,
+  base: { zones: ZoneRegistry; clock: Clock; log: (line: string) => void; keepRequests: (rows: readonly RequestRow[]) => void },
+): Promise<ServerMode> {
   const { ClusterMember, clusterView } = await import('../cluster/member.js');
   const view = clusterView(ha, base.zones, base.clock, base.log, base.keepRequests);
   const signals: RemoteSignals = view.signals;

@@ -136,7 +136,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   if (o.ha) zones.useHaZone(o.ha.zone);
   const store = new Store((o.openDb ?? openDb)(files.db, SCHEMA));
   const storage = new StorageStatus({
-    clock, log,
+    clock,
+    log,
     probe: () => store.setSetting('storage_probe', String(clock.now())),
   });
   const requestLog = new RequestLog(store.db, clock, storage);
@@ -154,10 +155,27 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs });
   const metrics = routes.metrics;
   let baseUrl = '';
-  const models = new ModelService({ db: store.db, clock, dataDir: o.dataDir, keys, deployments: () => store.listDeployments(), log, maxModelBytes: o.maxModelBytes, allowPrivateSources: o.allowPrivateSources });
+  const models = new ModelService({
+    db: store.db,
+    clock,
+    dataDir: o.dataDir,
+    keys,
+    deployments: () => store.listDeployments(),
+    log,
+    maxModelBytes: o.maxModelBytes,
+    allowPrivateSources: o.allowPrivateSources,
+  });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
   const reconciler = new Reconciler({
-    store, storage, providers: zones.providers(), clock, inventory, routes, log, tickMs: o.tickMs, engineKey,
+    store,
+    storage,
+    providers: zones.providers(),
+    clock,
+    inventory,
+    routes,
+    log,
+    tickMs: o.tickMs,
+    engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     onDeleted: (d) => {
       requestLog.flush();
@@ -166,7 +184,16 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     podModel,
   });
   const deployments = new DeploymentService({
-    store, clock, inventory, keys, provider, baseUrl: () => baseUrl, kick: () => reconciler.kick(), models, zones, keyChanged: (d) => routes.setKeys(d),
+    store,
+    clock,
+    inventory,
+    keys,
+    provider,
+    baseUrl: () => baseUrl,
+    kick: () => reconciler.kick(),
+    models,
+    zones,
+    keyChanged: (d) => routes.setKeys(d),
     engineSignals: (name, replicaId) => routes.get(name)?.replicas.get(replicaId)?.engine,
   });
   // the engines' own load (running, waiting, KV cache) from each ready replica's /metrics, every 2 s
@@ -174,7 +201,12 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
   const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => mode.takeRemote(id) });
   const autoscaler = new AutoscalerLoop({
-    store, routes, deployments, clock, log, coldStartMs,
+    store,
+    routes,
+    deployments,
+    clock,
+    log,
+    coldStartMs,
     remote: (id) => mode.remoteLoad(id),
     samples: observability.sampler,
     demand: cachedDemand((id, since) => observability.history.demandHistory(id, since)),
@@ -185,19 +217,40 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   wakes.subscribe((id) => keda.changed(id));
   let kedaServer: KedaScalerServer | undefined;
   const api = createApi({
-    deployments, store, adminToken, internalToken, inventory, autoscaler, afterWrite: mode.afterWrite,
+    deployments,
+    store,
+    adminToken,
+    internalToken,
+    inventory,
+    autoscaler,
+    afterWrite: mode.afterWrite,
     routes: [
       observability.routes,
       (app) => mountModelRoutes(app, models),
       (app) => mountRequestLogRoutes(app, { requestLog, deployments, clock }),
       (app) => mountZoneRoutes(app, zones, deployments, podModel),
-      (app) => mountClusterRoutes(app, () => mode.member(), wakes.wake, () => ({ identity: hostname(), url: baseUrl })),
+      (app) =>
+        mountClusterRoutes(
+          app,
+          () => mode.member(),
+          wakes.wake,
+          () => ({ identity: hostname(), url: baseUrl }),
+        ),
     ],
   });
   const apiListener = getRequestListener(api.fetch);
 
   let started = false;
-  const handler = createHandler({ gateway, api: apiListener, metrics, observability, member: () => mode.member(), started: () => started, storage: () => storage.view(), metricsToken: o.metricsToken });
+  const handler = createHandler({
+    gateway,
+    api: apiListener,
+    metrics,
+    observability,
+    member: () => mode.member(),
+    started: () => started,
+    storage: () => storage.view(),
+    metricsToken: o.metricsToken,
+  });
 
   const server: Server = createLimitedServer(handler, limits.http);
   await new Promise<void>((resolve, reject) => {
@@ -208,7 +261,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const host = o.host ?? '127.0.0.1';
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  writeFileSync(files.serverInfo, JSON.stringify({ url: baseUrl, pid: process.pid }) + '\n', { mode: 0o600 });
+  writeFileSync(files.serverInfo, `${JSON.stringify({ url: baseUrl, pid: process.pid })}\n`, { mode: 0o600 });
   lock.listening(baseUrl, port);
   requestLog.start();
   // what leading starts and stops: the controller, the samplers and the KEDA scaler
@@ -241,7 +294,10 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     gateway: { routes, wakes, requestLog, registry: metrics.registry },
     peers: { internalToken, url: o.ha ? advertiseUrl(o.ha, port, baseUrl) : baseUrl },
     state: {
-      keys, models, podModel, coldStartMs,
+      keys,
+      models,
+      podModel,
+      coldStartMs,
       prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
       clusterChanges: {
         onEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
@@ -286,7 +342,9 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (o.stopReplicasOnExit) {
         await Promise.all(
-          store.listLiveReplicas().map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
+          store
+            .listLiveReplicas()
+            .map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
         );
       }
       await routes.close();
@@ -317,9 +375,12 @@ async function gpuInventory(o: ServerOptions, log: (line: string) => void): Prom
 async function serverSecrets(o: ServerOptions, zones: ZoneRegistry, files: ReturnType<typeof dataFiles>): Promise<{ adminToken: string; keys: KeyBox }> {
   if (!o.ha) return { adminToken: readOrCreateSecretFile(files.adminToken, generateToken), keys: KeyBox.fromFile(files.secretKey) };
   const k = zones.kubernetes(o.ha.zone);
-  if (!k) throw new InferscaleError('invalid_argument', `ha: "${o.ha.zone}" is not a Kubernetes zone of the zones file (zones: ${zones.names().join(', ')})`, { field: 'ha' });
+  if (!k)
+    throw new InferscaleError('invalid_argument', `ha: "${o.ha.zone}" is not a Kubernetes zone of the zones file (zones: ${zones.names().join(', ')})`, {
+      field: 'ha',
+    });
   const { ensureServerSecrets } = await import('../cluster/server-secret.js');
   const s = await ensureServerSecrets(k.provider.client);
-  writeFileSync(files.adminToken, s.adminToken + '\n', { mode: 0o600 });
+  writeFileSync(files.adminToken, `${s.adminToken}\n`, { mode: 0o600 });
   return { adminToken: s.adminToken, keys: new KeyBox(s.secretKey) };
 }

@@ -42,7 +42,10 @@ test('an autoscaler decision above what quota and GPUs place is capped, the cap 
   svc.setGpuQuota('a5000', 40);
   const r = svc.applyAutoscale('big', 50, 'queue growing');
   assert.equal(r.replicas, 16, '(40 - 8 used by "other") / 2 GPUs each');
-  assert.equal(r.reason, 'queue growing; capped at 16: the a5000 GPU quota of 40 (128 GPUs here), 8 in use by other deployments, place at most 16 of 2 GPUs each');
+  assert.equal(
+    r.reason,
+    'queue growing; capped at 16: the a5000 GPU quota of 40 (128 GPUs here), 8 in use by other deployments, place at most 16 of 2 GPUs each',
+  );
   assert.equal(store.getDeploymentByName('big')!.replicas, 16);
   assert.deepEqual(events('big'), [`autoscaled 2 -> 16: ${r.reason}`]);
   // at the cap already: nothing to write, the reason still says why
@@ -58,8 +61,14 @@ test('rotate-api-key: the old key is kept for the grace (default 5 min, 0: none)
   const store = new Store(openDb(':memory:', SCHEMA));
   const told: DeploymentRow[] = [];
   const svc = new DeploymentService({
-    store, clock, inventory: virtualGpus(8, 'a5000'), keys: new KeyBox('ab'.repeat(32)),
-    provider: new LocalProvider({ clock, logDir: tmpdir(), inventory: virtualGpus(8, 'a5000') }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined, keyChanged: (d) => told.push(d),
+    store,
+    clock,
+    inventory: virtualGpus(8, 'a5000'),
+    keys: new KeyBox('ab'.repeat(32)),
+    provider: new LocalProvider({ clock, logDir: tmpdir(), inventory: virtualGpus(8, 'a5000') }),
+    baseUrl: () => 'http://127.0.0.1',
+    kick: () => undefined,
+    keyChanged: (d) => told.push(d),
   });
   const synchronousAtWrite: number[] = [];
   const addEvent = store.addEvent.bind(store);
@@ -110,7 +119,10 @@ test('the GPU count and type are fixed after creation: the same value passes, an
   const { svc, store } = setup();
   svc.create({ name: 'chat', modelName: 'm', gpuCount: 2, replicas: 1 });
   const before = store.getDeploymentByName('chat');
-  assert.throws(() => svc.update('chat', { gpuCount: 4 }), (e: unknown) => code('immutable_field')(e) && /fixed at creation \(2\)/.test((e as Error).message));
+  assert.throws(
+    () => svc.update('chat', { gpuCount: 4 }),
+    (e: unknown) => code('immutable_field')(e) && /fixed at creation \(2\)/.test((e as Error).message),
+  );
   assert.throws(() => svc.update('chat', { gpuType: 'h100', maxOngoingRequests: 2 }), code('immutable_field'));
   assert.deepEqual(store.getDeploymentByName('chat'), before, 'a refused update writes nothing, not even its other fields');
   assert.equal(svc.update('chat', { gpuCount: 2, gpuType: 'a5000', maxOngoingRequests: 2 }).maxOngoingRequests, 2);
@@ -153,10 +165,13 @@ test('key rotation: a second rotation within the grace keeps the key it replaces
   assert.ok(row.previousKeyHash!.equals(hashKey(second)));
   assert.equal(row.previousKeyUntil, clock.now() + 60_000);
   assert.equal(svc.revealKey('chat'), third.apiKey);
-  assert.deepEqual(store.listEvents(row.id, { kind: 'key' }).map((e) => e.message), [
-    `API key rotated; the old key works until ${new Date(clock.now() - 10_000 + 60_000).toISOString()} (60 s)`,
-    `API key rotated; the old key works until ${new Date(clock.now() + 60_000).toISOString()} (60 s)`,
-  ]);
+  assert.deepEqual(
+    store.listEvents(row.id, { kind: 'key' }).map((e) => e.message),
+    [
+      `API key rotated; the old key works until ${new Date(clock.now() - 10_000 + 60_000).toISOString()} (60 s)`,
+      `API key rotated; the old key works until ${new Date(clock.now() + 60_000).toISOString()} (60 s)`,
+    ],
+  );
   assert.throws(() => svc.rotateKey('nope', {}), code('not_found'));
 });
 
@@ -182,5 +197,8 @@ test('an update of the engine params or model rolls the replicas (a new generati
   svc.update('chat', { modelName: 'm2' });
   const row = store.getDeploymentByName('chat')!;
   assert.deepEqual([row.generation, row.status, row.modelName], [2, 'updating', 'm2']);
-  assert.deepEqual(store.listEvents(row.id, { kind: 'update' }).map((e) => e.message), ['updated maxQueuedRequests, labels', 'updated modelName, status, statusDetails: rolling replicas one at a time']);
+  assert.deepEqual(
+    store.listEvents(row.id, { kind: 'update' }).map((e) => e.message),
+    ['updated maxQueuedRequests, labels', 'updated modelName, status, statusDetails: rolling replicas one at a time'],
+  );
 });

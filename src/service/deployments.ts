@@ -148,7 +148,12 @@ export class DeploymentService {
     const d = this.get(name);
     if (!d.autoscale) return { replicas: d.replicas, reason: 'autoscaling is off: the decision is not applied' };
     const place = this.placeable(d);
-    const cap = capDecision(desired, d.replicas, { min: d.autoscale.minReplicas, max: d.autoscale.maxReplicas, placeable: place.replicas, placeableWhy: place.why });
+    const cap = capDecision(desired, d.replicas, {
+      min: d.autoscale.minReplicas,
+      max: d.autoscale.maxReplicas,
+      placeable: place.replicas,
+      placeableWhy: place.why,
+    });
     const said = cap.note ? `${reason}; ${cap.note}` : reason;
     if (cap.replicas !== d.replicas) this.writeReplicas(d, cap.replicas, 'autoscale', `autoscaled ${d.replicas} -> ${cap.replicas}: ${said}`);
     return { replicas: cap.replicas, reason: said };
@@ -173,10 +178,18 @@ export class DeploymentService {
     const d = this.get(name);
     const u = parseInput(updateSchema, input);
     if (u.gpuCount !== undefined && u.gpuCount !== d.gpuCount) {
-      throw new InferscaleError('immutable_field', `gpuCount: the GPU count of a deployment is fixed at creation (${d.gpuCount}); create a new deployment to use ${String(u.gpuCount)} GPUs per replica`, { field: 'gpuCount' });
+      throw new InferscaleError(
+        'immutable_field',
+        `gpuCount: the GPU count of a deployment is fixed at creation (${d.gpuCount}); create a new deployment to use ${String(u.gpuCount)} GPUs per replica`,
+        { field: 'gpuCount' },
+      );
     }
     if (u.gpuType !== undefined && u.gpuType !== d.gpuType) {
-      throw new InferscaleError('immutable_field', `gpuType: the GPU type of a deployment is fixed at creation (${d.gpuType}); create a new deployment to change it`, { field: 'gpuType' });
+      throw new InferscaleError(
+        'immutable_field',
+        `gpuType: the GPU type of a deployment is fixed at creation (${d.gpuType}); create a new deployment to change it`,
+        { field: 'gpuType' },
+      );
     }
     if (u.engineParams !== undefined) engineDriver(d.engine).validateParams(u.engineParams);
     if (u.modelName !== undefined) this.assertModel(d.zone, d.engine, u.modelName);
@@ -194,7 +207,14 @@ export class DeploymentService {
     patch.updatedAt = now;
     this.store.transaction(() => {
       this.store.updateDeployment(d.id, patch);
-      this.store.addEvent(d.id, now, 'update', `updated ${Object.keys(patch).filter((k) => k !== 'updatedAt' && k !== 'generation').join(', ')}${rolling ? ': rolling replicas one at a time' : ''}`);
+      this.store.addEvent(
+        d.id,
+        now,
+        'update',
+        `updated ${Object.keys(patch)
+          .filter((k) => k !== 'updatedAt' && k !== 'generation')
+          .join(', ')}${rolling ? ': rolling replicas one at a time' : ''}`,
+      );
     });
     this.o.kick();
     return this.view(this.get(name));
@@ -221,7 +241,12 @@ export class DeploymentService {
     const now = this.o.clock.now();
     this.store.transaction(() => {
       this.store.updateDeployment(d.id, { autoscale: spec, updatedAt: now });
-      this.store.addEvent(d.id, now, 'autoscale-spec', `autoscaling ${d.autoscale ? 'changed' : 'on'}: ${describeSpec(spec).join('; ')}${spec.maxReplicas > limit ? ` (note: quota and GPUs place at most ${limit} replicas now)` : ''}`);
+      this.store.addEvent(
+        d.id,
+        now,
+        'autoscale-spec',
+        `autoscaling ${d.autoscale ? 'changed' : 'on'}: ${describeSpec(spec).join('; ')}${spec.maxReplicas > limit ? ` (note: quota and GPUs place at most ${limit} replicas now)` : ''}`,
+      );
     });
     this.o.kick();
     return this.view(this.get(name));
@@ -254,10 +279,23 @@ export class DeploymentService {
     const key = generateApiKey();
     const now = this.o.clock.now();
     const until = graceSeconds > 0 ? now + graceSeconds * 1000 : null;
-    const patch = { apiKeyHash: hashKey(key), apiKeySealed: this.o.keys.seal(key), previousKeyHash: until ? d.apiKeyHash : null, previousKeyUntil: until, updatedAt: now };
+    const patch = {
+      apiKeyHash: hashKey(key),
+      apiKeySealed: this.o.keys.seal(key),
+      previousKeyHash: until ? d.apiKeyHash : null,
+      previousKeyUntil: until,
+      updatedAt: now,
+    };
     this.store.durableTransaction(() => {
       this.store.updateDeployment(d.id, patch);
-      this.store.addEvent(d.id, now, 'key', until ? `API key rotated; the old key works until ${new Date(until).toISOString()} (${graceSeconds} s)` : 'API key rotated; the old key no longer works');
+      this.store.addEvent(
+        d.id,
+        now,
+        'key',
+        until
+          ? `API key rotated; the old key works until ${new Date(until).toISOString()} (${graceSeconds} s)`
+          : 'API key rotated; the old key no longer works',
+      );
     });
     this.o.keyChanged?.({ ...d, ...patch });
     this.o.kick();
@@ -267,7 +305,10 @@ export class DeploymentService {
   async logs(name: string, tail: number): Promise<string[]> {
     const d = this.get(name);
     if (!Number.isInteger(tail) || tail < 1 || tail > 10000) throw invalid('tail', 'must be between 1 and 10000');
-    const replicas = this.store.listReplicas(d.id).filter((r) => r.startedAt !== null).slice(-8);
+    const replicas = this.store
+      .listReplicas(d.id)
+      .filter((r) => r.startedAt !== null)
+      .slice(-8);
     const out: string[] = [];
     const provider = this.providerOf(d.zone);
     for (const r of replicas) for (const line of await provider.logs(d.name, r.id, tail)) out.push(`[${r.id}] ${line}`);
@@ -279,7 +320,10 @@ export class DeploymentService {
     const types = new Set([...this.o.inventory.map((g) => g.type), ...Object.keys(quotas)]);
     return [...types].sort().map((gpuType) => {
       const inventory = this.o.inventory.filter((g) => g.type === gpuType).length;
-      const used = this.store.listDeployments().filter((d) => d.gpuType === gpuType).reduce((s, d) => s + d.gpuCount * d.replicas, 0);
+      const used = this.store
+        .listDeployments()
+        .filter((d) => d.gpuType === gpuType)
+        .reduce((s, d) => s + d.gpuCount * d.replicas, 0);
       const quota = quotas[gpuType] ?? null;
       return { gpuType, used, max: quota ?? inventory, quota, inventory };
     });
@@ -314,7 +358,9 @@ export class DeploymentService {
     const q = this.quotaInput(d, gpuType, zone);
     if (q.inventory === 0 && wanted > 0) {
       const types = [...new Set(this.o.inventory.map((g) => g.type))];
-      throw new InferscaleError('insufficient_capacity', `gpuType: no ${gpuType} GPU on this server (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });
+      throw new InferscaleError('insufficient_capacity', `gpuType: no ${gpuType} GPU on this server (has: ${types.join(', ') || 'none'})`, {
+        field: 'gpuType',
+      });
     }
     const v = quotaViolation({ ...q, wanted });
     if (v) throw new InferscaleError('quota_exceeded', v, { field: 'replicas', gpuType, wanted, limit: q.quota ?? q.inventory, used: q.usedByOthers });
@@ -335,12 +381,14 @@ export class DeploymentService {
 function parseGrace(input: unknown): number {
   const g = input && typeof input === 'object' ? (input as { graceSeconds?: unknown }).graceSeconds : undefined;
   if (g === undefined || g === null) return DEFAULT_KEY_GRACE_S;
-  if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g > MAX_KEY_GRACE_S) throw invalid('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_KEY_GRACE_S}`);
+  if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g > MAX_KEY_GRACE_S)
+    throw invalid('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_KEY_GRACE_S}`);
   return g;
 }
 
 /** A GPU quota as the API takes it (and the cluster's settings are checked against): throws invalid_argument. */
 export function checkGpuQuota(gpuType: string, max: unknown): asserts max is number | null {
   if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(gpuType)) throw invalid('gpuType', 'must be 1-32 of a-z 0-9 . _ -');
-  if (max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 100000)) throw invalid('max', 'must be an integer between 0 and 100000');
+  if (max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 100000))
+    throw invalid('max', 'must be an integer between 0 and 100000');
 }

@@ -17,8 +17,13 @@ export function inProcessService(gpus = 128): { clock: FakeClock; store: Store; 
   const store = new Store(openDb(':memory:', SCHEMA));
   const inventory = virtualGpus(gpus, 'a5000');
   const deployments = new DeploymentService({
-    store, clock, inventory, keys: new KeyBox('ab'.repeat(32)),
-    provider: new LocalProvider({ clock, logDir: tmpdir(), inventory }), baseUrl: () => 'http://127.0.0.1', kick: () => undefined,
+    store,
+    clock,
+    inventory,
+    keys: new KeyBox('ab'.repeat(32)),
+    provider: new LocalProvider({ clock, logDir: tmpdir(), inventory }),
+    baseUrl: () => 'http://127.0.0.1',
+    kick: () => undefined,
   });
   return { clock, store, deployments };
 }

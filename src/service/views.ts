@@ -66,7 +66,13 @@ export function replicaView(r: Replica): ReplicaView {
 }
 
 /** The public shape of a deployment. Never carries the key unless `apiKey` is passed (create, reveal, rotate). */
-export function deploymentView(d: DeploymentRow, replicas: readonly Replica[], baseUrl: string, apiKey?: string, engine?: (replicaId: string) => EngineSignals | undefined): DeploymentView {
+export function deploymentView(
+  d: DeploymentRow,
+  replicas: readonly Replica[],
+  baseUrl: string,
+  apiKey?: string,
+  engine?: (replicaId: string) => EngineSignals | undefined,
+): DeploymentView {
   const live = replicas.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
   const recentFailed = replicas.filter((r) => r.state === 'failed').slice(-3);
   const v: DeploymentView = {

@@ -104,23 +104,34 @@ export function renderReport(r: SimulationReport, format: 'table' | 'json' | 'ht
   if (format === 'html') return renderHtml(r);
   const t = r.timings ?? {};
   const total = Object.values(t).reduce((a, b) => a + b, 0);
-  return renderTable(r) + `\nsimulated in ${total.toFixed(2)} s (${Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})\n`;
+  return (
+    renderTable(r) +
+    `\nsimulated in ${total.toFixed(2)} s (${Object.entries(t)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ')})\n`
+  );
 }
 
 export function simulateCommand(): Command {
   return new Command('simulate')
     .description('Replay a request trace against autoscaling policies: GPU-hours, cost and TTFT SLO attainment, before paying for them')
     .option('--trace <path>', 'trace file, or a directory of ServeGen chunk-N-trace.csv files')
-    .option('--deployment <name>', 'replay this deployment\'s recorded traffic with its own autoscale spec, engine params and measured cold start')
+    .option('--deployment <name>', "replay this deployment's recorded traffic with its own autoscale spec, engine params and measured cold start")
     .option('--since <duration>', 'with --deployment: how far back', '7d')
     .addOption(new Option('--format <format>', 'trace format (default: detected from the content)').choices([...TRACE_FORMATS]))
     .option('--policy <list>', 'comma-separated: ours,kpa,ray,hpa,keda,skyserve,static-peak,static-mean (or all)', 'all')
     .option('--slo-ttft <duration>', 'time-to-first-token SLO', '2s')
-    .option('--cold-start <duration>', 'time from starting a replica until it serves (placement + model load); default 60s, or the deployment\'s measured one')
-    .option('--gpu-count <n>', 'GPUs per replica (default 1, or the deployment\'s)')
+    .option('--cold-start <duration>', "time from starting a replica until it serves (placement + model load); default 60s, or the deployment's measured one")
+    .option('--gpu-count <n>', "GPUs per replica (default 1, or the deployment's)")
     .option('--price-per-gpu-hour <usd>', 'USD per GPU-hour (the default is an on-demand A100)', String(DEFAULT_PRICE_PER_GPU_HOUR))
-    .option('--engine-params <flags>', 'service model flags, as for --engine sim (default: its defaults), e.g. "--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 32"')
-    .option('--autoscale <flags>', 'the autoscale config under test, as for `deployment autoscale` (default: the autoscale defaults), e.g. "--min 0 --max 8 --target-ongoing-requests 4"')
+    .option(
+      '--engine-params <flags>',
+      'service model flags, as for --engine sim (default: its defaults), e.g. "--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 32"',
+    )
+    .option(
+      '--autoscale <flags>',
+      'the autoscale config under test, as for `deployment autoscale` (default: the autoscale defaults), e.g. "--min 0 --max 8 --target-ongoing-requests 4"',
+    )
     .option('--baseline-min <n>', 'minimum replicas for the baselines, or "own" for each project\'s default', 'own')
     .option('--seed <n>', 'seed for drawn arrivals, token lengths and service jitter', '1')
     .option('--functions <k>', 'Azure Functions: the K busiest functions only')
@@ -134,12 +145,12 @@ export function simulateCommand(): Command {
     .option('--tokens <dist>', 'token lengths where the trace has none: "promptMedian:sigma:max,outputMedian:sigma:max" (default 1024:1:8192,128:0.9:2048)')
     .option('--queue-timeout <duration>', 'gateway queue timeout', '120s')
     .option('--max-queued <n>', 'gateway queue bound', '10000')
-    .option('--max-ongoing-requests <n>', 'per-replica cap at the gateway (default: the engine\'s max-num-seqs)')
+    .option('--max-ongoing-requests <n>', "per-replica cap at the gateway (default: the engine's max-num-seqs)")
     .option('--idle-probe <duration>', 'at zero and quiet, ask the policy this often instead of every tick (0: every tick)', '30s')
     .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
     .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json', 'html']).default('table'))
     .option('--out <file>', 'write the output to a file instead of stdout')
-    .option('--initial-replicas <n>', 'replicas running at the start of each deployment (default: what the target asks for at the first minute\'s load)')
+    .option('--initial-replicas <n>', "replicas running at the start of each deployment (default: what the target asks for at the first minute's load)")
     .option('--workers <n>', 'worker threads for multi-deployment traces (default: up to 4 for big ones; 0 = none)')
     .action(async (opts: SimulateCliOptions) => {
       const replay = opts.deployment ? await loadDeploymentReplay(new ApiClient(clientConfig()), opts.deployment, opts.since ?? '7d') : undefined;

@@ -63,7 +63,13 @@ function stepAt(t: number[], v: number[], at: number): number {
 export async function runFidelity(target: LiveTarget, o: FidelityOptions): Promise<FidelityResult> {
   const name = o.name ?? 'fidelity';
   const engine = parseSimEngineParams(o.engineParams);
-  const created = await target.api('POST', '/deployments', { name, modelName: 'm', replicas: 0, engineParams: o.engineParams, maxOngoingRequests: engine.maxNumSeqs });
+  const created = await target.api('POST', '/deployments', {
+    name,
+    modelName: 'm',
+    replicas: 0,
+    engineParams: o.engineParams,
+    maxOngoingRequests: engine.maxNumSeqs,
+  });
   if (created.status !== 201) throw new Error(`create: ${JSON.stringify(created.body)}`);
   const spec = specFromFlagString(o.autoscale);
   const as = await target.api('PUT', `/deployments/${name}/autoscale`, spec);
@@ -120,20 +126,38 @@ export async function runFidelity(target: LiveTarget, o: FidelityOptions): Promi
   await target.api('DELETE', `/deployments/${name}`);
 
   // the same trace through the simulator
-  const sim = simulateOne(trace, 'ours', { engine, spec, coldStartMs, gpuCount: d.gpuCount, initialReplicas: 0, maxOngoingPerReplica: engine.maxNumSeqs, seed: 1 });
+  const sim = simulateOne(trace, 'ours', {
+    engine,
+    spec,
+    coldStartMs,
+    gpuCount: d.gpuCount,
+    initialReplicas: 0,
+    maxOngoingPerReplica: engine.maxNumSeqs,
+    seed: 1,
+  });
   const simReadyS = integrate((t) => stepAt(sim.readyTimeline.t, sim.readyTimeline.ready, t), horizon);
   const liveT = ready.map((x) => x.t);
   const liveV = ready.map((x) => x.v);
   const liveReadyS = integrate((t) => stepAt(liveT, liveV, t), horizon);
   const diffS = integrate((t) => Math.abs(stepAt(liveT, liveV, t) - stepAt(sim.readyTimeline.t, sim.readyTimeline.ready, t)), horizon);
   const live: Side = { gpuSeconds: gpuMs / 1000, p50LatencyMs: median(latencies), readyReplicaSeconds: liveReadyS, requests: trace.at.length, failed };
-  const simSide: Side = { gpuSeconds: sim.gpuSeconds, p50LatencyMs: sim.p50LatencyMs, readyReplicaSeconds: simReadyS, requests: trace.at.length, failed: sim.report.failed };
+  const simSide: Side = {
+    gpuSeconds: sim.gpuSeconds,
+    p50LatencyMs: sim.p50LatencyMs,
+    readyReplicaSeconds: simReadyS,
+    requests: trace.at.length,
+    failed: sim.report.failed,
+  };
   const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(b, 1e-9);
   return {
     live,
     sim: simSide,
     coldStartMs,
-    gaps: { gpuSeconds: rel(live.gpuSeconds, simSide.gpuSeconds), p50Latency: rel(live.p50LatencyMs, simSide.p50LatencyMs), readyTimeline: diffS / Math.max(simReadyS, 1e-9) },
+    gaps: {
+      gpuSeconds: rel(live.gpuSeconds, simSide.gpuSeconds),
+      p50Latency: rel(live.p50LatencyMs, simSide.p50LatencyMs),
+      readyTimeline: diffS / Math.max(simReadyS, 1e-9),
+    },
     horizonS: horizon / 1000,
   };
 }

@@ -19,17 +19,27 @@ export interface DeploymentReplay {
 }
 
 export async function loadDeploymentReplay(client: ApiClient, name: string, since: string): Promise<DeploymentReplay> {
-  const d = await client.call<{ autoscale: AutoscaleSpec | null; engine: string; engineParams: string; gpuCount: number; replicaDetails: { coldStartMs: number | null }[] }>(
+  const d = await client.call<{
+    autoscale: AutoscaleSpec | null;
+    engine: string;
+    engineParams: string;
+    gpuCount: number;
+    replicaDetails: { coldStartMs: number | null }[];
+  }>('GET', `/deployments/${encodeURIComponent(name)}`);
+  const log = await client.call<{ rows: [number, number, number, number | null, number][] }>(
     'GET',
-    `/deployments/${encodeURIComponent(name)}`,
+    `/deployments/${encodeURIComponent(name)}/request-log?since=${encodeURIComponent(since)}`,
   );
-  const log = await client.call<{ rows: [number, number, number, number | null, number][] }>('GET', `/deployments/${encodeURIComponent(name)}/request-log?since=${encodeURIComponent(since)}`);
-  if (!log.rows.length) throw new InferscaleError('invalid_argument', `--deployment: "${name}" has no recorded requests in the last ${since}`, { field: 'deployment' });
+  if (!log.rows.length)
+    throw new InferscaleError('invalid_argument', `--deployment: "${name}" has no recorded requests in the last ${since}`, { field: 'deployment' });
   const trace = traceFromRequestLog(
     log.rows.map(([at, promptTokens, completionTokens]) => ({ at, promptTokens, completionTokens })),
     name,
   );
-  const colds = d.replicaDetails.map((r) => r.coldStartMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const colds = d.replicaDetails
+    .map((r) => r.coldStartMs)
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
   return {
     trace,
     spec: d.autoscale,

@@ -21,7 +21,10 @@ export interface PolicySetup {
 }
 
 export function parsePolicyList(text: string): PolicyName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const all = names.length === 1 && names[0] === 'all';
   const list = all ? [...POLICY_NAMES] : names;
   for (const n of list) {

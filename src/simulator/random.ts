@@ -59,7 +59,7 @@ export function lognormal(rand: Rand, mu: number, sigma: number): number {
 
 /** Gamma(shape k, scale theta) by Marsaglia-Tsang; shape < 1 by the boost u^(1/k). Mean k * theta. */
 export function gamma(rand: Rand, shape: number, scale: number): number {
-  if (shape < 1) return gamma(rand, shape + 1, scale) * Math.pow(open01(rand), 1 / shape);
+  if (shape < 1) return gamma(rand, shape + 1, scale) * open01(rand) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
@@ -78,7 +78,7 @@ export function gamma(rand: Rand, shape: number, scale: number): number {
 
 /** Weibull(shape k, scale lambda) by inversion. Mean lambda * Gamma(1 + 1/k). */
 export function weibull(rand: Rand, shape: number, scale: number): number {
-  return scale * Math.pow(-Math.log(open01(rand)), 1 / shape);
+  return scale * (-Math.log(open01(rand))) ** (1 / shape);
 }
 
 /** Lanczos approximation of the Gamma function (for Weibull means). */
@@ -86,12 +86,12 @@ export function gammaFn(z: number): number {
   if (z < 0.5) return Math.PI / (Math.sin(Math.PI * z) * gammaFn(1 - z));
   const g = 7;
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   const x0 = z - 1;
   let x = c[0];
   for (let i = 1; i < g + 2; i++) x += c[i] / (x0 + i);
   const t = x0 + g + 0.5;
-  return Math.sqrt(2 * Math.PI) * Math.pow(t, x0 + 0.5) * Math.exp(-t) * x;
+  return Math.sqrt(2 * Math.PI) * t ** (x0 + 0.5) * Math.exp(-t) * x;
 }

@@ -110,7 +110,12 @@ const MS_PER_HOUR = 3_600_000;
 
 /** Both references for a trace (multi-deployment traces: the sum over deployments). */
 export function computeReferences(trace: Trace, p: SimEngineParams, coldStartMs: number, gpuCount: number): References {
-  return referencesFromLoads(splitByDeployment(trace).map((part) => idealLoad(part, p)), p, coldStartMs, gpuCount);
+  return referencesFromLoads(
+    splitByDeployment(trace).map((part) => idealLoad(part, p)),
+    p,
+    coldStartMs,
+    gpuCount,
+  );
 }
 
 /** The references from each deployment's ideal load. */

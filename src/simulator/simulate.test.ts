@@ -70,13 +70,27 @@ test('CLI: a trace file in, table, JSON and a self-contained HTML out', async ()
   for (let s = 0; s < 600; s += 2) rows.push(`2024-01-01 00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.0000000,800,40`);
   writeFileSync(file, rows.join('\n'));
   const o: SimulateCliOptions = {
-    trace: file, policy: 'ours,hpa,static-peak', sloTtft: '2s', coldStart: '30s', gpuCount: '1', pricePerGpuHour: '2.5',
-    engineParams: '--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 16', autoscale: '--min 0 --max 4 --target-ongoing-requests 8',
-    baselineMin: 'own', seed: '1', queueTimeout: '120s', maxQueued: '1000', idleProbe: '30s', output: 'table',
+    trace: file,
+    policy: 'ours,hpa,static-peak',
+    sloTtft: '2s',
+    coldStart: '30s',
+    gpuCount: '1',
+    pricePerGpuHour: '2.5',
+    engineParams: '--ttft-ms 20 --prefill-ms-per-token 0.1 --itl-ms 12 --max-num-seqs 16',
+    autoscale: '--min 0 --max 4 --target-ongoing-requests 8',
+    baselineMin: 'own',
+    seed: '1',
+    queueTimeout: '120s',
+    maxQueued: '1000',
+    idleProbe: '30s',
+    output: 'table',
   };
   const report = await runSimulateCli(o);
   assert.equal(report.trace.requests, 300);
-  assert.deepEqual(report.policies.map((p) => p.name), ['ours', 'hpa', 'static-peak']);
+  assert.deepEqual(
+    report.policies.map((p) => p.name),
+    ['ours', 'hpa', 'static-peak'],
+  );
   assert.match(renderReport(report, 'table'), /static-peak/);
   assert.equal(report.policies[1].costUsd, Math.round(report.policies[1].gpuHours * 2.5 * 100) / 100);
   const html = renderHtml(report);
@@ -89,7 +103,7 @@ test('CLI: a trace file in, table, JSON and a self-contained HTML out', async ()
 
 test('the fast idle path changes no result (every policy, sparse functions with long idle gaps)', async () => {
   const minutes = 40;
-  const csv = ['HashOwner,HashApp,HashFunction,Trigger,' + Array.from({ length: minutes }, (_, m) => 480 + m).join(',')];
+  const csv = [`HashOwner,HashApp,HashFunction,Trigger,${Array.from({ length: minutes }, (_, m) => 480 + m).join(',')}`];
   for (let f = 0; f < 6; f++) {
     const counts = Array.from({ length: minutes }, (_, m) => ((m * (f + 3)) % 11 === 0 ? 3 + f * 4 : 0));
     csv.push(`o${f},a${f},g${f}hash,timer,${counts.join(',')}`);

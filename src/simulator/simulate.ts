@@ -88,7 +88,13 @@ function prepare(o: SimulateOptions): Prepared {
     tickFloorMs: o.tickFloorMs,
     initialReplicas: o.initialReplicas,
   };
-  return { parts, loads: parts.map((p) => idealLoad(p, engine)), sim, spec: o.spec ?? DEFAULT_AUTOSCALE, price: o.pricePerGpuHour ?? DEFAULT_PRICE_PER_GPU_HOUR };
+  return {
+    parts,
+    loads: parts.map((p) => idealLoad(p, engine)),
+    sim,
+    spec: o.spec ?? DEFAULT_AUTOSCALE,
+    price: o.pricePerGpuHour ?? DEFAULT_PRICE_PER_GPU_HOUR,
+  };
 }
 
 function runPolicy(prep: Prepared, choice: PolicyChoice, baselineMin: number | undefined): DeploymentResult[] {

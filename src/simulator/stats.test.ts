@@ -9,7 +9,11 @@ test('quickselect percentiles equal nearest-rank percentiles of the sorted value
     const a = new Float64Array(n).map(() => Math.floor(r() * 50) * (r() < 0.5 ? 1 : 3.7));
     const sorted = Float64Array.from(a).sort();
     const ps = [1, 50, 95, 99, 100];
-    assert.deepEqual(selectPercentiles(Float64Array.from(a), ps), ps.map((p) => percentileOf(sorted, p)), `n=${n}`);
+    assert.deepEqual(
+      selectPercentiles(Float64Array.from(a), ps),
+      ps.map((p) => percentileOf(sorted, p)),
+      `n=${n}`,
+    );
   }
 });
 

@@ -35,7 +35,10 @@ export function migrate(db: Db, migrations: Migrations, upTo: Readonly<Record<st
     for (let v = row?.version ?? 0; v < Math.min(scripts.length, upTo[module] ?? Infinity); v++) {
       db.transaction(() => {
         db.exec(scripts[v]);
-        db.prepare('INSERT INTO schema_migrations (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version').run(module, v + 1);
+        db.prepare('INSERT INTO schema_migrations (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version').run(
+          module,
+          v + 1,
+        );
       })();
     }
   }

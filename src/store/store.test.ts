@@ -14,7 +14,11 @@ test('events are pruned by age and by count, per deployment, the newest kept', (
   for (let i = 0; i < 5; i++) store.addEvent('b', now - 1000 + i, 'x', `b${i}`);
   store.pruneEvents('a', now, 30 * day, 15);
   const a = store.listEvents('a', { limit: 100 }).map((e) => e.message);
-  assert.deepEqual(a, Array.from({ length: 15 }, (_, i) => `a${i + 15}`), 'past 30 days gone, then the newest 15 kept');
+  assert.deepEqual(
+    a,
+    Array.from({ length: 15 }, (_, i) => `a${i + 15}`),
+    'past 30 days gone, then the newest 15 kept',
+  );
   store.pruneEvents('a', now, 30 * day, 15);
   assert.equal(store.listEvents('a', { limit: 100 }).length, 15, 'at the bound: nothing more goes');
   assert.equal(store.listEvents('b', { limit: 100 }).length, 5, 'another deployment untouched');
@@ -24,8 +28,20 @@ test('events are pruned by age and by count, per deployment, the newest kept', (
 
 function replica(o: Partial<Replica> & { id: string }): Replica {
   return {
-    deploymentId: 'd1', state: 'ready', stateReason: '', gpus: [], pid: null, port: null, generation: 1,
-    createdAt: 0, startedAt: null, readyAt: null, stoppedAt: null, coldStartMs: null, exitInfo: '', ...o,
+    deploymentId: 'd1',
+    state: 'ready',
+    stateReason: '',
+    gpus: [],
+    pid: null,
+    port: null,
+    generation: 1,
+    createdAt: 0,
+    startedAt: null,
+    readyAt: null,
+    stoppedAt: null,
+    coldStartMs: null,
+    exitInfo: '',
+    ...o,
   };
 }
 
@@ -39,7 +55,11 @@ test('a deployment row round-trips every field; an update writes only known colu
   const d = store.getDeploymentByName('chat')!;
   assert.deepEqual([d.replicas, d.deleting, d.autoscale, d.gpuCount], [3, true, null, 2], 'name and gpuCount are not updatable columns');
   store.insertDeployment(deploymentRow({ id: 'd0', name: 'alpha' }));
-  assert.deepEqual(store.listDeployments().map((x) => x.name), ['alpha', 'chat'], 'sorted by name');
+  assert.deepEqual(
+    store.listDeployments().map((x) => x.name),
+    ['alpha', 'chat'],
+    'sorted by name',
+  );
   assert.throws(() => store.insertDeployment(deploymentRow({ id: 'd2' })), /UNIQUE constraint failed: deployments.name/);
 });
 
@@ -50,10 +70,20 @@ test('replica rows: listed oldest first, filtered by state, live across deployme
   store.insertReplica(replica({ id: 'r2', createdAt: 2, state: 'starting', gpus: [0, 1], pid: 10, pidStart: 'Mon 1', port: 9000 }));
   store.insertReplica(replica({ id: 'r1', createdAt: 1, state: 'ready', coldStartMs: 900, readyAt: 10 }));
   store.insertReplica(replica({ id: 'o1', deploymentId: 'd2', createdAt: 3, state: 'draining' }));
-  for (let i = 0; i < 5; i++) store.insertReplica(replica({ id: `s${i}`, createdAt: 10 + i, state: i % 2 ? 'failed' : 'stopped', coldStartMs: 100 + i, readyAt: 20 + i }));
-  assert.deepEqual(store.listReplicas('d1').map((r) => r.id), ['r1', 'r2', 's0', 's1', 's2', 's3', 's4']);
-  assert.deepEqual(store.listReplicas('d1', ['starting', 'ready']).map((r) => r.id), ['r1', 'r2']);
-  assert.deepEqual(store.listLiveReplicas().map((r) => r.id), ['r1', 'r2', 'o1']);
+  for (let i = 0; i < 5; i++)
+    store.insertReplica(replica({ id: `s${i}`, createdAt: 10 + i, state: i % 2 ? 'failed' : 'stopped', coldStartMs: 100 + i, readyAt: 20 + i }));
+  assert.deepEqual(
+    store.listReplicas('d1').map((r) => r.id),
+    ['r1', 'r2', 's0', 's1', 's2', 's3', 's4'],
+  );
+  assert.deepEqual(
+    store.listReplicas('d1', ['starting', 'ready']).map((r) => r.id),
+    ['r1', 'r2'],
+  );
+  assert.deepEqual(
+    store.listLiveReplicas().map((r) => r.id),
+    ['r1', 'r2', 'o1'],
+  );
   const r2 = store.listReplicas('d1', ['starting'])[0];
   assert.deepEqual([r2.gpus, r2.pid, r2.pidStart, r2.port], [[0, 1], 10, 'Mon 1', 9000]);
   assert.deepEqual(store.recentColdStarts('d1', 3), [104, 103, 102], 'newest ready first');
@@ -63,10 +93,17 @@ test('replica rows: listed oldest first, filtered by state, live across deployme
   assert.equal(store.listReplicas('d1', ['ready']).length, 2, 'the id is not an updatable column');
 
   store.pruneReplicas('d1', 2);
-  assert.deepEqual(store.listReplicas('d1').map((r) => r.id), ['r1', 'r2', 's3', 's4'], 'finished rows beyond the newest 2 dropped; live ones kept');
+  assert.deepEqual(
+    store.listReplicas('d1').map((r) => r.id),
+    ['r1', 'r2', 's3', 's4'],
+    'finished rows beyond the newest 2 dropped; live ones kept',
+  );
   store.deleteDeployment('d1');
   assert.deepEqual(store.listReplicas('d1'), []);
-  assert.deepEqual(store.listLiveReplicas().map((r) => r.id), ['o1']);
+  assert.deepEqual(
+    store.listLiveReplicas().map((r) => r.id),
+    ['o1'],
+  );
 });
 
 test('events: filtered by kind and time, data kept as JSON, deleted per deployment', () => {
@@ -74,10 +111,26 @@ test('events: filtered by kind and time, data kept as JSON, deleted per deployme
   store.addEvent('a', 10, 'scale', 'scaled 1 -> 2', { from: 1, to: 2 });
   store.addEvent('a', 20, 'autoscale', 'autoscaled 2 -> 3');
   store.addEvent('b', 30, 'scale', 'other');
-  assert.deepEqual(store.listEvents('a').map((e) => [e.at, e.kind, e.message, e.data]), [[10, 'scale', 'scaled 1 -> 2', { from: 1, to: 2 }], [20, 'autoscale', 'autoscaled 2 -> 3', null]]);
-  assert.deepEqual(store.listEvents('a', { kind: 'scale' }).map((e) => e.message), ['scaled 1 -> 2']);
-  assert.deepEqual(store.listEvents('a', { since: 15 }).map((e) => e.at), [20]);
-  assert.deepEqual(store.listEvents('a', { limit: 1 }).map((e) => e.at), [20], 'the newest within the limit');
+  assert.deepEqual(
+    store.listEvents('a').map((e) => [e.at, e.kind, e.message, e.data]),
+    [
+      [10, 'scale', 'scaled 1 -> 2', { from: 1, to: 2 }],
+      [20, 'autoscale', 'autoscaled 2 -> 3', null],
+    ],
+  );
+  assert.deepEqual(
+    store.listEvents('a', { kind: 'scale' }).map((e) => e.message),
+    ['scaled 1 -> 2'],
+  );
+  assert.deepEqual(
+    store.listEvents('a', { since: 15 }).map((e) => e.at),
+    [20],
+  );
+  assert.deepEqual(
+    store.listEvents('a', { limit: 1 }).map((e) => e.at),
+    [20],
+    'the newest within the limit',
+  );
   store.deleteEvents('a');
   assert.deepEqual(store.listEvents('a'), []);
   assert.equal(store.listEvents('b').length, 1);
@@ -100,16 +153,24 @@ test('settings and GPU quotas: read back, overwritten, removed', () => {
 
 test('a transaction that throws writes nothing; a durable one goes back to synchronous NORMAL even when it throws', () => {
   const store = new Store(openDb(':memory:', SCHEMA));
-  assert.throws(() => store.transaction(() => {
-    store.setSetting('k', 'v');
-    throw new Error('boom');
-  }), /boom/);
+  assert.throws(
+    () =>
+      store.transaction(() => {
+        store.setSetting('k', 'v');
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(store.getSetting('k'), undefined);
-  assert.throws(() => store.durableTransaction(() => {
-    assert.equal(store.db.pragma('synchronous', { simple: true }), 2, 'FULL inside');
-    store.insertDeployment(deploymentRow());
-    throw new Error('boom');
-  }), /boom/);
+  assert.throws(
+    () =>
+      store.durableTransaction(() => {
+        assert.equal(store.db.pragma('synchronous', { simple: true }), 2, 'FULL inside');
+        store.insertDeployment(deploymentRow());
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(store.getDeployment('d1'), undefined);
   assert.equal(store.db.pragma('synchronous', { simple: true }), 1);
 });

@@ -180,7 +180,9 @@ export class Store {
          VALUES (@id, @deploymentId, @state, @stateReason, @gpus, @pid, @pidStart, @port, @generation, @createdAt, @startedAt,
           @readyAt, @stoppedAt, @coldStartMs, @exitInfo, @drainStartedAt, @failureStreak, @retryAt)`,
       )
-      .run(Object.fromEntries(Object.entries({ pidStart: null, drainStartedAt: null, failureStreak: null, retryAt: null, ...r }).map(([k, v]) => [k, encode(v)])));
+      .run(
+        Object.fromEntries(Object.entries({ pidStart: null, drainStartedAt: null, failureStreak: null, retryAt: null, ...r }).map(([k, v]) => [k, encode(v)])),
+      );
   }
 
   updateReplica(id: string, patch: Partial<ReplicaRow>): void {
@@ -200,10 +202,7 @@ export class Store {
 
   /** Every replica holding GPUs or a process, across deployments (for placement and adoption). */
   listLiveReplicas(): ReplicaRow[] {
-    return this.db
-      .prepare(`SELECT * FROM replicas WHERE state IN ('pending','starting','ready','draining') ORDER BY created_at`)
-      .all()
-      .map(toReplica);
+    return this.db.prepare(`SELECT * FROM replicas WHERE state IN ('pending','starting','ready','draining') ORDER BY created_at`).all().map(toReplica);
   }
 
   /** Measured cold starts of a deployment's recent replicas, newest first. */
@@ -232,11 +231,11 @@ export class Store {
 
   listEvents(deploymentId: string, opts: { kind?: string; limit?: number; since?: number } = {}): EventRow[] {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM events WHERE deployment_id = ? AND at >= ? ${opts.kind ? 'AND kind = ?' : ''} ORDER BY id DESC LIMIT ?`,
-      )
+      .prepare(`SELECT * FROM events WHERE deployment_id = ? AND at >= ? ${opts.kind ? 'AND kind = ?' : ''} ORDER BY id DESC LIMIT ?`)
       .all(...[deploymentId, opts.since ?? 0, ...(opts.kind ? [opts.kind] : []), opts.limit ?? 100]) as any[];
-    return rows.reverse().map((r) => ({ id: r.id, deploymentId: r.deployment_id, at: r.at, kind: r.kind, message: r.message, data: r.data ? JSON.parse(r.data) : null }));
+    return rows
+      .reverse()
+      .map((r) => ({ id: r.id, deploymentId: r.deployment_id, at: r.at, kind: r.kind, message: r.message, data: r.data ? JSON.parse(r.data) : null }));
   }
 
   /** Drops a deployment's events older than `maxAgeMs`, then all but its newest `maxRows`. */
@@ -259,7 +258,10 @@ export class Store {
 
   setQuota(gpuType: string, max: number | null): void {
     if (max === null) this.db.prepare('DELETE FROM gpu_quotas WHERE gpu_type = ?').run(gpuType);
-    else this.db.prepare('INSERT INTO gpu_quotas (gpu_type, max_gpus) VALUES (?, ?) ON CONFLICT(gpu_type) DO UPDATE SET max_gpus = excluded.max_gpus').run(gpuType, max);
+    else
+      this.db
+        .prepare('INSERT INTO gpu_quotas (gpu_type, max_gpus) VALUES (?, ?) ON CONFLICT(gpu_type) DO UPDATE SET max_gpus = excluded.max_gpus')
+        .run(gpuType, max);
   }
 
   getSetting(key: string): string | undefined {

@@ -21,14 +21,16 @@ export function usageInfo(flavour: EngineFlavour, prompt: number, completion: nu
 
 /** A non-streamed /v1/chat/completions answer. */
 export function chatAnswer(flavour: EngineFlavour, model: string, text: string, prompt: number, completion: number): string {
-  const message = flavour === 'vllm'
-    ? { role: 'assistant', reasoning_content: null, content: text, tool_calls: [] }
-    : { role: 'assistant', content: text, reasoning_content: null, tool_calls: null };
+  const message =
+    flavour === 'vllm'
+      ? { role: 'assistant', reasoning_content: null, content: text, tool_calls: [] }
+      : { role: 'assistant', content: text, reasoning_content: null, tool_calls: null };
   const choice = { index: 0, message, logprobs: null, finish_reason: 'length', stop_reason: null };
   const head = { id: 'chatcmpl-fake', object: 'chat.completion', created: 1733540000, model, choices: [choice] };
-  const tail = flavour === 'vllm'
-    ? { service_tier: null, system_fingerprint: null, usage: usageInfo(flavour, prompt, completion), prompt_logprobs: null, kv_transfer_params: null }
-    : { usage: usageInfo(flavour, prompt, completion), metadata: { weight_version: 'default' } };
+  const tail =
+    flavour === 'vllm'
+      ? { service_tier: null, system_fingerprint: null, usage: usageInfo(flavour, prompt, completion), prompt_logprobs: null, kv_transfer_params: null }
+      : { usage: usageInfo(flavour, prompt, completion), metadata: { weight_version: 'default' } };
   return JSON.stringify({ ...head, ...tail });
 }
 
@@ -39,7 +41,9 @@ export function chatStream(flavour: EngineFlavour, model: string, tokens: string
   const nullUsage = flavour === 'sglang' ? { usage: null } : {};
   tokens.forEach((t, i) => {
     const last = i === tokens.length - 1;
-    events.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: t }, logprobs: null, finish_reason: last ? 'length' : null }], ...nullUsage }));
+    events.push(
+      JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: t }, logprobs: null, finish_reason: last ? 'length' : null }], ...nullUsage }),
+    );
   });
   if (includeUsage) events.push(JSON.stringify({ ...base, choices: [], usage: usageInfo(flavour, prompt, tokens.length) }));
   return [...events.map((e) => `data: ${e}\n\n`), 'data: [DONE]\n\n'];

@@ -58,17 +58,29 @@ function metrics(): string {
   if (flavour === 'vllm') {
     const l = `{engine="0",model_name="${n}"}`;
     return [
-      '# HELP vllm:num_requests_running Number of requests in model execution batches.', '# TYPE vllm:num_requests_running gauge', `vllm:num_requests_running${l} ${running()}.0`,
-      '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.', '# TYPE vllm:num_requests_waiting gauge', `vllm:num_requests_waiting${l} ${waiting()}.0`,
-      '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.', '# TYPE vllm:kv_cache_usage_perc gauge', `vllm:kv_cache_usage_perc${l} ${running() / maxRunning}`,
+      '# HELP vllm:num_requests_running Number of requests in model execution batches.',
+      '# TYPE vllm:num_requests_running gauge',
+      `vllm:num_requests_running${l} ${running()}.0`,
+      '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
+      '# TYPE vllm:num_requests_waiting gauge',
+      `vllm:num_requests_waiting${l} ${waiting()}.0`,
+      '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.',
+      '# TYPE vllm:kv_cache_usage_perc gauge',
+      `vllm:kv_cache_usage_perc${l} ${running() / maxRunning}`,
       '',
     ].join('\n');
   }
   const l = `{model_name="${n}",engine_type="unified",tp_rank="0",pp_rank="0"}`;
   return [
-    '# HELP sglang:num_running_reqs The number of running requests.', '# TYPE sglang:num_running_reqs gauge', `sglang:num_running_reqs${l} ${running()}.0`,
-    '# HELP sglang:num_queue_reqs The number of requests in the waiting queue.', '# TYPE sglang:num_queue_reqs gauge', `sglang:num_queue_reqs${l} ${waiting()}.0`,
-    '# HELP sglang:token_usage The token usage.', '# TYPE sglang:token_usage gauge', `sglang:token_usage${l} ${running() / maxRunning}`,
+    '# HELP sglang:num_running_reqs The number of running requests.',
+    '# TYPE sglang:num_running_reqs gauge',
+    `sglang:num_running_reqs${l} ${running()}.0`,
+    '# HELP sglang:num_queue_reqs The number of requests in the waiting queue.',
+    '# TYPE sglang:num_queue_reqs gauge',
+    `sglang:num_queue_reqs${l} ${waiting()}.0`,
+    '# HELP sglang:token_usage The token usage.',
+    '# TYPE sglang:token_usage gauge',
+    `sglang:token_usage${l} ${running() / maxRunning}`,
     '',
   ].join('\n');
 }
@@ -80,7 +92,8 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 function notFound(res: http.ServerResponse, name: unknown): void {
-  if (flavour === 'vllm') json(res, 404, { error: { message: `The model \`${String(name)}\` does not exist.`, type: 'NotFoundError', param: 'model', code: 404 } });
+  if (flavour === 'vllm')
+    json(res, 404, { error: { message: `The model \`${String(name)}\` does not exist.`, type: 'NotFoundError', param: 'model', code: 404 } });
   else json(res, 400, { object: 'error', message: `The model \`${String(name)}\` does not exist.`, type: 'BadRequestError', param: null, code: 400 });
 }
 
@@ -114,28 +127,49 @@ async function generate(req: http.IncomingMessage, res: http.ServerResponse, raw
     } else {
       await sleep(tokenMs * n);
       const text = tokens.join('');
-      if (req.url?.startsWith('/v1/chat/')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(chatAnswer(flavour, body.model as string, text, prompt, n));
-      json(res, 200, { id: 'cmpl-fake', object: 'text_completion', created: 1733540000, model: body.model, choices: [{ index: 0, text, logprobs: null, finish_reason: 'length', stop_reason: null }], usage: usageInfo(flavour, prompt, n) });
+      if (req.url?.startsWith('/v1/chat/'))
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(chatAnswer(flavour, body.model as string, text, prompt, n));
+      json(res, 200, {
+        id: 'cmpl-fake',
+        object: 'text_completion',
+        created: 1733540000,
+        model: body.model,
+        choices: [{ index: 0, text, logprobs: null, finish_reason: 'length', stop_reason: null }],
+        usage: usageInfo(flavour, prompt, n),
+      });
     }
   } finally {
     release();
   }
 }
 
-http.createServer((req, res) => {
-  const url = req.url ?? '/';
-  if (req.method === 'GET' && url === '/health') return void res.writeHead(200).end();
-  if (req.method === 'GET' && url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
-  if (apiKey && url.startsWith('/v1/') && req.headers.authorization !== `Bearer ${apiKey}`) return json(res, 401, { error: 'Unauthorized' });
-  if (req.method === 'GET' && url === '/v1/models') {
-    return json(res, 200, { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 1733540000, owned_by: flavour, root: flavour === 'vllm' ? model : id, parent: null, max_model_len: 4096 })) });
-  }
-  if (req.method === 'POST' && (url === '/v1/chat/completions' || url === '/v1/completions')) {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => void generate(req, res, Buffer.concat(parts).toString('utf8')));
-    return;
-  }
-  json(res, 404, { detail: 'Not Found' });
-}).listen(port, host);
+http
+  .createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && url === '/health') return void res.writeHead(200).end();
+    if (req.method === 'GET' && url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
+    if (apiKey && url.startsWith('/v1/') && req.headers.authorization !== `Bearer ${apiKey}`) return json(res, 401, { error: 'Unauthorized' });
+    if (req.method === 'GET' && url === '/v1/models') {
+      return json(res, 200, {
+        object: 'list',
+        data: names.map((id) => ({
+          id,
+          object: 'model',
+          created: 1733540000,
+          owned_by: flavour,
+          root: flavour === 'vllm' ? model : id,
+          parent: null,
+          max_model_len: 4096,
+        })),
+      });
+    }
+    if (req.method === 'POST' && (url === '/v1/chat/completions' || url === '/v1/completions')) {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => void generate(req, res, Buffer.concat(parts).toString('utf8')));
+      return;
+    }
+    json(res, 404, { detail: 'Not Found' });
+  })
+  .listen(port, host);
 process.on('SIGTERM', () => process.exit(0));

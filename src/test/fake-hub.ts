@@ -77,7 +77,13 @@ function treeEntries(files: HubFile[]): object[] {
   for (const f of files) {
     if (f.lfs) {
       const p = Buffer.from(pointer(f.data));
-      entries.push({ type: 'file', oid: gitBlobSha1(p), size: f.data.length, lfs: { oid: sha256Hex(f.data), size: f.data.length, pointerSize: p.length }, path: f.path });
+      entries.push({
+        type: 'file',
+        oid: gitBlobSha1(p),
+        size: f.data.length,
+        lfs: { oid: sha256Hex(f.data), size: f.data.length, pointerSize: p.length },
+        path: f.path,
+      });
     } else entries.push({ type: 'file', oid: gitBlobSha1(f.data), size: f.data.length, path: f.path });
   }
   return entries;
@@ -98,14 +104,16 @@ export async function startFakeHub(): Promise<FakeHub> {
   let cutHappened = false;
 
   const error = (res: ServerResponse, status: number, code: string, message: string) =>
-    void res.writeHead(status, { 'content-type': 'application/json', 'x-error-code': code, 'x-error-message': message }).end(JSON.stringify({ error: message }));
+    void res
+      .writeHead(status, { 'content-type': 'application/json', 'x-error-code': code, 'x-error-message': message })
+      .end(JSON.stringify({ error: message }));
 
   const commitOf = (r: HubRepo, rev: string) => (/^[0-9a-f]{40}$/.test(rev) && Object.values(r.refs).includes(rev) ? rev : r.refs[rev]);
 
   const sendBytes = (req: IncomingMessage, res: ServerResponse, f: HubFile) => {
     const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
-    const end = m && m[2] ? Math.min(Number(m[2]), f.data.length - 1) : f.data.length - 1;
+    const end = m?.[2] ? Math.min(Number(m[2]), f.data.length - 1) : f.data.length - 1;
     if (m && start >= f.data.length) return void res.writeHead(416, { 'content-range': `bytes */${f.data.length}` }).end();
     const body = f.data.subarray(start, end + 1);
     res.writeHead(m ? 206 : 200, {
@@ -157,7 +165,17 @@ export async function startFakeHub(): Promise<FakeHub> {
         return void res.end(JSON.stringify(all.slice(from, to)));
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ _id: sha.slice(0, 24), id: api[1], modelId: api[1], private: false, gated: r.token ? 'manual' : false, sha, siblings: r.files.map((f) => ({ rfilename: f.path })) }));
+      return void res.end(
+        JSON.stringify({
+          _id: sha.slice(0, 24),
+          id: api[1],
+          modelId: api[1],
+          private: false,
+          gated: r.token ? 'manual' : false,
+          sha,
+          siblings: r.files.map((f) => ({ rfilename: f.path })),
+        }),
+      );
     }
     const found = findFile(path);
     if (!found) {
@@ -165,7 +183,8 @@ export async function startFakeHub(): Promise<FakeHub> {
       if (repo && !repos.has(repo)) return error(res, 401, 'RepoNotFound', 'Repository not found');
       return error(res, 404, 'EntryNotFound', 'Entry not found');
     }
-    if (found.repo.token && req.headers.authorization !== `Bearer ${found.repo.token}`) return error(res, 401, 'GatedRepo', 'Access to this model is restricted');
+    if (found.repo.token && req.headers.authorization !== `Bearer ${found.repo.token}`)
+      return error(res, 401, 'GatedRepo', 'Access to this model is restricted');
     if (found.file.lfs && hub.lfsOnCdn) {
       return void res.writeHead(302, { location: `${hub.cdnUrl}/lfs/${sha256Hex(found.file.data)}` }).end();
     }

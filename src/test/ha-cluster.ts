@@ -40,49 +40,112 @@ export async function startHaCluster(o: { leaseSeconds: number; itlMs?: number }
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, k.kc.exportConfig());
   const zones = join(dir, 'zones.json');
-  writeFileSync(zones, JSON.stringify({ zones: [{
-    name: 'fake-eks', type: 'kubernetes', kubeconfig, namespace: k.namespace, enginePort: engine.port, preStopSeconds: 1,
-    images: { sim: 'ghcr.io/inferscale/inferscale:0.1.0' },
-    gpuTypes: { h100: { match: [{ 'nvidia.com/gpu.product': ['NVIDIA-H100-80GB-HBM3'] }] } },
-  }] }));
+  writeFileSync(
+    zones,
+    JSON.stringify({
+      zones: [
+        {
+          name: 'fake-eks',
+          type: 'kubernetes',
+          kubeconfig,
+          namespace: k.namespace,
+          enginePort: engine.port,
+          preStopSeconds: 1,
+          images: { sim: 'ghcr.io/inferscale/inferscale:0.1.0' },
+          gpuTypes: { h100: { match: [{ 'nvidia.com/gpu.product': ['NVIDIA-H100-80GB-HBM3'] }] } },
+        },
+      ],
+    }),
+  );
   const children = new Set<ChildProcess>();
-  const token = () => Buffer.from((k.cluster.get('secrets', k.namespace, 'inferscale-server') as unknown as { data: Record<string, string> }).data['admin-token'], 'base64').toString().trim();
+  const token = () =>
+    Buffer.from((k.cluster.get('secrets', k.namespace, 'inferscale-server') as unknown as { data: Record<string, string> }).data['admin-token'], 'base64')
+      .toString()
+      .trim();
   const api: HaCluster['api'] = (s, method, path, body) =>
     fetch(`${s.url}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(3000),
-    }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => undefined) }), () => ({ status: 0 }));
+      method,
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(3000),
+    }).then(
+      async (r) => ({ status: r.status, body: await r.json().catch(() => undefined) }),
+      () => ({ status: 0 }),
+    );
   return {
     k,
     token,
     api,
     role: async (s) => (await api(s, 'GET', '/cluster')).body?.role,
     logs: (name) => (existsSync(join(dir, `${name}.log`)) ? readFileSync(join(dir, `${name}.log`), 'utf8') : ''),
-    pods: () => k.cluster.list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale').items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort(),
+    pods: () =>
+      k.cluster
+        .list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale')
+        .items.filter((p) => !p.metadata.deletionTimestamp)
+        .map((p) => p.metadata.name)
+        .sort(),
     async start(name) {
       if (!k.cluster.tryGet('pods', k.namespace, name)) {
-        k.cluster.create('pods', k.namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } }, spec: { containers: [{ name: 'server', image: 'inferscale' }] }, status: { podIP: '127.0.0.1' } });
+        k.cluster.create('pods', k.namespace, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } },
+          spec: { containers: [{ name: 'server', image: 'inferscale' }] },
+          status: { podIP: '127.0.0.1' },
+        });
       }
       const port = await freePort('127.0.0.1');
       const out = openSync(join(dir, `${name}.log`), 'a');
-      const child = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--data-dir', join(dir, name), '--virtual-gpus', '0', '--zones', zones, '--ha', 'fake-eks', '--ha-lease-seconds', String(o.leaseSeconds)], {
-        env: { ...process.env, POD_NAME: name }, stdio: ['ignore', out, out],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'server',
+          '--port',
+          String(port),
+          '--data-dir',
+          join(dir, name),
+          '--virtual-gpus',
+          '0',
+          '--zones',
+          zones,
+          '--ha',
+          'fake-eks',
+          '--ha-lease-seconds',
+          String(o.leaseSeconds),
+        ],
+        {
+          env: { ...process.env, POD_NAME: name },
+          stdio: ['ignore', out, out],
+        },
+      );
       closeSync(out);
       children.add(child);
       child.once('exit', () => children.delete(child));
       const s = { name, url: `http://127.0.0.1:${port}`, child };
       for (;;) {
         if (child.exitCode !== null) throw new Error(`server ${name} exited with ${child.exitCode}`);
-        if (await fetch(`${s.url}/healthz`).then((r) => r.ok, () => false)) return s;
+        if (
+          await fetch(`${s.url}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return s;
         await new Promise((r) => setTimeout(r, 50));
       }
     },
     async close() {
-      await Promise.all([...children].map((c) => new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill('SIGTERM');
-        setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-      })));
+      await Promise.all(
+        [...children].map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              c.once('exit', () => resolve());
+              c.kill('SIGTERM');
+              setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+            }),
+        ),
+      );
       engine.kill();
       await k.close();
       rmSync(dir, { recursive: true, force: true });

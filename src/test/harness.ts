@@ -29,8 +29,7 @@ export interface TestServer {
 export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'inferscale-test-'));
   const logs: string[] = [];
-  const make = (port = 0) =>
-    startServer({ port, virtualGpus: 8, virtualGpuType: 'a5000', tickMs: 100, log: (l) => logs.push(l), ...opts, dataDir });
+  const make = (port = 0) => startServer({ port, virtualGpus: 8, virtualGpuType: 'a5000', tickMs: 100, log: (l) => logs.push(l), ...opts, dataDir });
   let server = await make();
   const t: TestServer = {
     server,
@@ -108,7 +107,32 @@ export function pidAlive(pid: number): boolean {
 /** One engine-simulator process on a free loopback port (e.g. the engine every fake Kubernetes pod reaches). */
 export async function startSimEngine(o: { itlMs?: number } = {}): Promise<{ port: number; kill(): void }> {
   const port = await freePort('127.0.0.1');
-  const child = spawn(process.execPath, [SIM_MAIN, '--host', '127.0.0.1', '--port', String(port), '--model-name', 'm', '--startup-seconds', '0', '--ttft-ms', '5', '--itl-ms', String(o.itlMs ?? 2)], { stdio: 'ignore' });
-  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false), { what: 'sim engine' });
+  const child = spawn(
+    process.execPath,
+    [
+      SIM_MAIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--model-name',
+      'm',
+      '--startup-seconds',
+      '0',
+      '--ttft-ms',
+      '5',
+      '--itl-ms',
+      String(o.itlMs ?? 2),
+    ],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { what: 'sim engine' },
+  );
   return { port, kill: () => child.kill() };
 }

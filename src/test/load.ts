@@ -6,12 +6,21 @@ export interface CallResult {
   body: string;
 }
 
-export async function chat(url: string, key: string, opts: { stream?: boolean; maxTokens?: number; signal?: AbortSignal; model?: string } = {}): Promise<CallResult> {
+export async function chat(
+  url: string,
+  key: string,
+  opts: { stream?: boolean; maxTokens?: number; signal?: AbortSignal; model?: string } = {},
+): Promise<CallResult> {
   try {
     const res = await fetch(`${url}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: opts.model ?? 'm', messages: [{ role: 'user', content: 'hello' }], max_tokens: opts.maxTokens ?? 4, stream: !!opts.stream }),
+      body: JSON.stringify({
+        model: opts.model ?? 'm',
+        messages: [{ role: 'user', content: 'hello' }],
+        max_tokens: opts.maxTokens ?? 4,
+        stream: !!opts.stream,
+      }),
       signal: opts.signal,
     });
     const body = await res.text();

@@ -10,7 +10,9 @@ const n = (v: number | null) => (v === null ? '?' : String(v));
 export function formatZones(zones: ZoneView[]): string {
   const rows = zones.flatMap((z) =>
     (z.gpus.length ? z.gpus : [null]).map((g, i) => [
-      i === 0 ? z.name : '', i === 0 ? z.type : '', i === 0 ? z.where : '',
+      i === 0 ? z.name : '',
+      i === 0 ? z.type : '',
+      i === 0 ? z.where : '',
       g?.gpuType ?? '-',
       g ? (z.type === 'local' ? String(g.allocatable) : `${n(g.allocatable)} on ${n(g.nodes)} nodes now`) : '-',
       g ? (g.limit === null ? `elastic (${z.provisioner})` : String(g.limit)) : '-',
@@ -40,12 +42,12 @@ export function deploymentExportCommand(): Command {
     .argument('<name>')
     .description('print the Kubernetes objects of a deployment (Deployment, headless Service, PodDisruptionBudget)')
     .addOption(new Option('-O, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .option('-z, --zone <zone>', 'render for this Kubernetes zone (default: the deployment\'s own zone)')
+    .option('-z, --zone <zone>', "render for this Kubernetes zone (default: the deployment's own zone)")
     .action(async (name: string, o: { output: 'yaml' | 'json'; zone?: string }) => {
       const q = new URLSearchParams({ format: 'json', ...(o.zone ? { zone: o.zone } : {}) });
       const list = await client().call<{ items: object[] }>('GET', `/deployments/${encodeURIComponent(name)}/export?${q}`);
       if (o.output === 'json') {
-        process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
       }
       const { toYaml } = await import('./export.js');

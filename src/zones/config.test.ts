@@ -28,11 +28,23 @@ zones:
   it('accepts JSON, and names the field that is wrong', () => {
     assert.equal(parseZonesFile('{"zones":[{"name":"local","type":"local"}]}').zones.length, 1);
     assert.throws(() => parseZonesFile('zones:\n  - {name: Bad_Name, type: kubernetes, gpuTypes: {}}'), /zones\.0\.name: must be a DNS label/);
-    assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {l4: {match: []}}}'), /gpuTypes\.l4\.match: needs at least one label alternative/);
-    assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {l4: {match: [{"bad key!": [x]}]}}}'), /must be a Kubernetes label key/);
-    assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}}\n  - {name: a, type: kubernetes, gpuTypes: {}}'), /zone "a" is declared twice/);
+    assert.throws(
+      () => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {l4: {match: []}}}'),
+      /gpuTypes\.l4\.match: needs at least one label alternative/,
+    );
+    assert.throws(
+      () => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {l4: {match: [{"bad key!": [x]}]}}}'),
+      /must be a Kubernetes label key/,
+    );
+    assert.throws(
+      () => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}}\n  - {name: a, type: kubernetes, gpuTypes: {}}'),
+      /zone "a" is declared twice/,
+    );
     assert.throws(() => parseZonesFile('zones: [ {'), /not YAML or JSON/);
-    assert.throws(() => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}, hfTokenSecret: {name: hf, key: "a b"}}'), /zones\.0\.hfTokenSecret\.key: must be a Secret key/);
+    assert.throws(
+      () => parseZonesFile('zones:\n  - {name: a, type: kubernetes, gpuTypes: {}, hfTokenSecret: {name: hf, key: "a b"}}'),
+      /zones\.0\.hfTokenSecret\.key: must be a Secret key/,
+    );
     const cache = (c: string) => parseZonesFile(`zones:\n  - {name: a, type: kubernetes, gpuTypes: {}, modelCache: ${c}}`).zones[0] as { modelCache: unknown };
     assert.deepEqual(cache('{type: node}').modelCache, { type: 'node', path: '/var/lib/inferscale/models' });
     assert.deepEqual(cache('{type: pvc, claimName: models}').modelCache, { type: 'pvc', claimName: 'models' });

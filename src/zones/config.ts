@@ -44,7 +44,14 @@ const toleration = z.strictObject({
  */
 const modelCacheSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pod') }),
-  z.strictObject({ type: z.literal('node'), path: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').refine((p) => !p.split('/').includes('..'), 'must not contain ..').default('/var/lib/inferscale/models') }),
+  z.strictObject({
+    type: z.literal('node'),
+    path: z
+      .string()
+      .regex(/^\/[^\0]*$/, 'must be an absolute path')
+      .refine((p) => !p.split('/').includes('..'), 'must not contain ..')
+      .default('/var/lib/inferscale/models'),
+  }),
   z.strictObject({ type: z.literal('pvc'), claimName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a PersistentVolumeClaim name') }),
 ]);
 export type ModelCacheConfig = z.infer<typeof modelCacheSchema>;
@@ -74,7 +81,9 @@ export const kubernetesZoneSchema = z.strictObject({
   serviceAccountName: z.string().optional(),
   imagePullSecrets: z.array(z.string()).default([]),
   /** the Secret (in the namespace) whose key holds a Hugging Face token for pods fetching hf: models; none there: no token */
-  hfTokenSecret: z.strictObject({ name: z.string().regex(NAME_RE, 'must be a DNS label'), key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key') }).default({ name: 'hf-token', key: 'token' }),
+  hfTokenSecret: z
+    .strictObject({ name: z.string().regex(NAME_RE, 'must be a DNS label'), key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key') })
+    .default({ name: 'hf-token', key: 'token' }),
   modelCache: modelCacheSchema.default({ type: 'pod' }),
 });
 export type KubernetesZoneConfig = z.infer<typeof kubernetesZoneSchema>;
@@ -86,7 +95,10 @@ const localZoneSchema = z.strictObject({ name: z.literal('local'), type: z.liter
 const simulatedZoneSchema = z.strictObject({
   name: z.string().regex(NAME_RE, 'must be a DNS label'),
   type: z.literal('simulated'),
-  gpuTypes: z.record(z.string().regex(GPU_TYPE_RE, 'GPU type names are 1-32 of a-z 0-9 . _ -'), z.strictObject({ maxGpus: z.number().int().min(0).optional() })),
+  gpuTypes: z.record(
+    z.string().regex(GPU_TYPE_RE, 'GPU type names are 1-32 of a-z 0-9 . _ -'),
+    z.strictObject({ maxGpus: z.number().int().min(0).optional() }),
+  ),
   /** from start to ready */
   coldStartSeconds: z.number().min(0).max(3600).default(30),
   /** where every replica's engine answers (one shared engine); none: replicas have no address */

@@ -12,8 +12,16 @@ import type { ZoneRegistry } from './registry.js';
 /** A deployment's objects in a zone, as the provider creates them (the same template hash). */
 export function renderDeployment(zone: KubernetesZoneConfig, d: DeploymentRow, model: PodModel | undefined): RenderedWorkload {
   return renderWorkload(zone, {
-    name: d.name, driver: engineDriver(d.engine), modelName: d.modelName, engineParams: d.engineParams, gpuType: d.gpuType, gpuCount: d.gpuCount,
-    drainTimeoutMs: d.drainTimeoutMs, labels: d.labels, replicas: d.replicas, model,
+    name: d.name,
+    driver: engineDriver(d.engine),
+    modelName: d.modelName,
+    engineParams: d.engineParams,
+    gpuType: d.gpuType,
+    gpuCount: d.gpuCount,
+    drainTimeoutMs: d.drainTimeoutMs,
+    labels: d.labels,
+    replicas: d.replicas,
+    model,
   });
 }
 
@@ -31,7 +39,10 @@ export function exportZone(zones: ZoneRegistry, d: DeploymentRow, asked: string 
   if (z) return z;
   const k8s = zones.names().filter((n) => zones.kubernetes(n));
   if (asked) throw invalid('zone', `"${asked}" is not a Kubernetes zone (Kubernetes zones: ${k8s.join(', ') || 'none; declare one in the zones file'})`);
-  throw invalid('zone', `deployment "${d.name}" runs in zone "${d.zone}"; name a Kubernetes zone to render it for with --zone (${k8s.join(', ') || 'none declared in the zones file'})`);
+  throw invalid(
+    'zone',
+    `deployment "${d.name}" runs in zone "${d.zone}"; name a Kubernetes zone to render it for with --zone (${k8s.join(', ') || 'none declared in the zones file'})`,
+  );
 }
 
 export function toYaml(objs: object[]): string {

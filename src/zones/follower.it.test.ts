@@ -14,7 +14,6 @@ import { ClusterDeployments, DeploymentMirror } from '../cluster/mirror.js';
 import { PodRoutes } from '../cluster/pod-routes.js';
 import { testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 
-
 describe('a second gateway replica (follower) on a Kubernetes zone', () => {
   let k: FakeKube;
   let t: TestServer;
@@ -48,7 +47,15 @@ describe('a second gateway replica (follower) on a Kubernetes zone', () => {
     const cluster = new ClusterDeployments(client, systemClock, () => undefined);
     assert.equal(await cluster.start(), true);
     const routes = new RouteTable(systemClock);
-    const feeder = new PodRoutes({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, routes, deployments: () => cluster.rows(), podAddress: fz.zones.podAddress });
+    const feeder = new PodRoutes({
+      zone: testZone(),
+      kubeConfig: k.kc,
+      clock: systemClock,
+      log: () => undefined,
+      routes,
+      deployments: () => cluster.rows(),
+      podAddress: fz.zones.podAddress,
+    });
     cluster.onChange(() => void feeder.sync());
     await feeder.start();
     const gateway = new Gateway({ routes, clock: systemClock });
@@ -58,13 +65,19 @@ describe('a second gateway replica (follower) on a Kubernetes zone', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const followerUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const ids = (rt: RouteTable) => [...(rt.get('shared')?.replicas.values() ?? [])].filter((r) => r.routable).map((r) => r.id).sort().join(',');
+      const ids = (rt: RouteTable) =>
+        [...(rt.get('shared')?.replicas.values() ?? [])]
+          .filter((r) => r.routable)
+          .map((r) => r.id)
+          .sort()
+          .join(',');
       await waitFor(() => ids(routes) !== '' && ids(routes) === ids(t.server.routes), { what: 'same ready replicas on leader and follower' });
       assert.equal(ids(routes).split(',').length, 2);
 
       const ask = (base: string) =>
         fetch(`${base}/d/shared/v1/chat/completions`, {
-          method: 'POST', headers: { authorization: `Bearer ${created.body.apiKey}`, 'content-type': 'application/json' },
+          method: 'POST',
+          headers: { authorization: `Bearer ${created.body.apiKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
         });
       const viaFollower = await ask(followerUrl);

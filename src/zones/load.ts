@@ -22,7 +22,11 @@ export function readZonesFile(path: string): ZonesFile {
   try {
     text = readFileSync(p, 'utf8');
   } catch (e) {
-    throw new InferscaleError('invalid_argument', `zones file ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}`, { field: 'zones' });
+    throw new InferscaleError(
+      'invalid_argument',
+      `zones file ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}`,
+      { field: 'zones' },
+    );
   }
   return parseZonesFile(text, `zones file ${p}`);
 }

@@ -25,7 +25,7 @@ const read = (p: string) => readFileSync(DEPLOY + p, 'utf8');
 const objects = (p: string): any[] => JSON.parse(JSON.stringify(loadAllYaml(read(p)))).filter(Boolean);
 
 describe('deploy/ manifests', () => {
-  const files = readdirSync(DEPLOY + 'base').filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+  const files = readdirSync(`${DEPLOY}base`).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
 
   it('every object passes the Kubernetes schemas and API rules', () => {
     for (const f of files) for (const o of objects(`base/${f}`)) assert.deepEqual(validateObject(o), [], `${f}: ${o.kind}/${o.metadata?.name}`);
@@ -39,8 +39,11 @@ describe('deploy/ manifests', () => {
 
   it('the zones ConfigMap and the example zones files parse', () => {
     const cm = objects('base/zones.yaml')[0];
-    assert.deepEqual(parseZonesFile(cm.data['zones.yaml']).zones.map((z) => z.name), ['cluster']);
-    for (const f of readdirSync(DEPLOY + 'examples')) assert.ok(parseZonesFile(read(`examples/${f}`)).zones.length > 0, f);
+    assert.deepEqual(
+      parseZonesFile(cm.data['zones.yaml']).zones.map((z) => z.name),
+      ['cluster'],
+    );
+    for (const f of readdirSync(`${DEPLOY}examples`)) assert.ok(parseZonesFile(read(`examples/${f}`)).zones.length > 0, f);
   });
 
   it('the server runs several replicas in HA mode, on a zone the zones ConfigMap declares', () => {
@@ -50,12 +53,15 @@ describe('deploy/ manifests', () => {
     const zone = args[args.indexOf('--ha') + 1];
     assert.ok(args.includes('--ha'), args.join(' '));
     const cm = objects('base/zones.yaml')[0];
-    assert.ok(parseZonesFile(cm.data['zones.yaml']).zones.some((z) => z.name === zone && z.type === 'kubernetes'), `--ha ${zone} names a Kubernetes zone`);
+    assert.ok(
+      parseZonesFile(cm.data['zones.yaml']).zones.some((z) => z.name === zone && z.type === 'kubernetes'),
+      `--ha ${zone} names a Kubernetes zone`,
+    );
     const env = server.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
     for (const v of ['POD_NAME', 'POD_IP']) assert.ok(env.includes(v), v);
   });
 
-  it('the engines\' NetworkPolicy selects the engine pods inferscale renders and admits only the server pods', () => {
+  it("the engines' NetworkPolicy selects the engine pods inferscale renders and admits only the server pods", () => {
     const np = objects('base/engine-network-policy.yaml')[0];
     const server = objects('base/server.yaml').find((o) => o.kind === 'Deployment');
     const selects = (sel: any, labels: Record<string, string>) =>
@@ -73,14 +79,19 @@ describe('deploy/ manifests', () => {
   });
 
   it('the RBAC rules allow every call the server makes (replayed from the fake API)', async () => {
-    const rules = objects('base/rbac.yaml').filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => o.rules);
+    const rules = objects('base/rbac.yaml')
+      .filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')
+      .flatMap((o) => o.rules);
     const k = await startFakeKube();
     k.controllers.addNode('gpu-a', H100_NODE_LABELS, 8);
     try {
       const p = new KubernetesProvider({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, scaleDownTimeoutMs: 5000 });
       await p.init();
       const t = { zone: 'fake-eks', gpuType: 'h100', drainTimeoutMs: 1000, labels: {} };
-      const hs = [await p.start('r-1', 'rbac', engineDriver('sim'), { modelName: 'm', engineParams: '', gpus: [], gpuCount: 1 }, t), await p.start('r-2', 'rbac', engineDriver('sim'), { modelName: 'm', engineParams: '', gpus: [], gpuCount: 1 }, t)];
+      const hs = [
+        await p.start('r-1', 'rbac', engineDriver('sim'), { modelName: 'm', engineParams: '', gpus: [], gpuCount: 1 }, t),
+        await p.start('r-2', 'rbac', engineDriver('sim'), { modelName: 'm', engineParams: '', gpus: [], gpuCount: 1 }, t),
+      ];
       for (const h of hs) await until(async () => (await p.probe(h)) === 'ready', 'ready');
       await p.logs('rbac', 'r-1', 5);
       await p.stop(hs[1]);
@@ -90,11 +101,40 @@ describe('deploy/ manifests', () => {
       const le = new LeaderElector({ client, name: 'inferscale', identity: 'a', clock: systemClock, log: () => undefined });
       await le.step();
       await le.stop();
-      const row = { id: 'x', name: 'mirrored', modelName: 'm', engine: 'sim', engineParams: '', gpuType: 'h100', gpuCount: 1, replicas: 1, zone: 'fake-eks', status: 'ready', statusDetails: '', maxOngoingRequests: 1, maxQueuedRequests: 1, queueTimeoutMs: 1000, drainTimeoutMs: 1000, autoscale: null, labels: {}, apiKeyHash: Buffer.alloc(32), apiKeySealed: '', createdAt: 0, updatedAt: 0, generation: 1, everReady: true, deleting: false } as const;
+      const row = {
+        id: 'x',
+        name: 'mirrored',
+        modelName: 'm',
+        engine: 'sim',
+        engineParams: '',
+        gpuType: 'h100',
+        gpuCount: 1,
+        replicas: 1,
+        zone: 'fake-eks',
+        status: 'ready',
+        statusDetails: '',
+        maxOngoingRequests: 1,
+        maxQueuedRequests: 1,
+        queueTimeoutMs: 1000,
+        drainTimeoutMs: 1000,
+        autoscale: null,
+        labels: {},
+        apiKeyHash: Buffer.alloc(32),
+        apiKeySealed: '',
+        createdAt: 0,
+        updatedAt: 0,
+        generation: 1,
+        everReady: true,
+        deleting: false,
+      } as const;
       const mirror = new DeploymentMirror(client, () => undefined);
       await mirror.sync([row], () => 1);
       await mirror.syncSettings({ quotas: { h100: 4 }, models: [], prices: {} });
-      await mirror.syncSettings({ quotas: { h100: 8 }, models: [{ name: 'm', source: 'https://x/m.gguf', kind: 'url', location: 'https://x/m.gguf', fileName: 'm.gguf', sha256: 'ab'.repeat(32) }], prices: { h100: 2 } });
+      await mirror.syncSettings({
+        quotas: { h100: 8 },
+        models: [{ name: 'm', source: 'https://x/m.gguf', kind: 'url', location: 'https://x/m.gguf', fileName: 'm.gguf', sha256: 'ab'.repeat(32) }],
+        prices: { h100: 2 },
+      });
       await readSettings(client);
       await readClusterDeployments(client, () => ({ hash: Buffer.alloc(32), sealed: 'x' }));
       const shared = new ClusterDeployments(client, systemClock, () => undefined);

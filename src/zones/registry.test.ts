@@ -14,14 +14,22 @@ import { ZoneRegistry } from './registry.js';
 
 const routes: RouteSink = { sync: () => undefined, readmit: () => undefined, remove: () => undefined, inflight: () => 0, ejected: () => false };
 
-test('a simulated zone from the zones file: built by its type\'s factory, listed, and run by the same reconciler on a fake clock', async () => {
+test("a simulated zone from the zones file: built by its type's factory, listed, and run by the same reconciler on a fake clock", async () => {
   const clock = new FakeClock(Date.UTC(2025, 0, 6));
   const inventory = virtualGpus(2, 'a5000');
-  const file = validateZonesFile({ zones: [{ name: 'sim', type: 'simulated', gpuTypes: { h100: { maxGpus: 8 } }, coldStartSeconds: 45, engineUrl: 'http://127.0.0.1:9' }] });
+  const file = validateZonesFile({
+    zones: [{ name: 'sim', type: 'simulated', gpuTypes: { h100: { maxGpus: 8 } }, coldStartSeconds: 45, engineUrl: 'http://127.0.0.1:9' }],
+  });
   const local = new LocalProvider({ clock, logDir: tmpdir(), inventory });
   const zones = await ZoneRegistry.open({ file, clock, log: () => undefined, inventory, local });
   assert.deepEqual(zones.names(), ['local', 'sim']);
-  assert.deepEqual((await zones.list()).map((z) => [z.name, z.type, z.gpus.map((g) => `${g.gpuType}:${g.limit}`).join(',')]), [['local', 'local', 'a5000:2'], ['sim', 'simulated', 'h100:8']]);
+  assert.deepEqual(
+    (await zones.list()).map((z) => [z.name, z.type, z.gpus.map((g) => `${g.gpuType}:${g.limit}`).join(',')]),
+    [
+      ['local', 'local', 'a5000:2'],
+      ['sim', 'simulated', 'h100:8'],
+    ],
+  );
   assert.equal(zones.defaultColdStartMs('sim'), 45_000);
   assert.equal(zones.defaultColdStartMs('local'), 30_000);
   assert.equal(zones.providerFor('sim')!.capacity('h100'), 8);

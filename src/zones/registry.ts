@@ -89,12 +89,19 @@ registerZoneType<KubernetesZoneConfig>('kubernetes', async (z, o) => {
   try {
     kc = o.kubeConfigFor?.(z) ?? loadKubeConfig(z);
   } catch (e) {
-    throw new InferscaleError('invalid_argument', `zone "${z.name}": cannot load Kubernetes credentials${z.kubeconfig ? ` from ${z.kubeconfig}` : ''}: ${(e as Error).message}`, { field: 'zones' });
+    throw new InferscaleError(
+      'invalid_argument',
+      `zone "${z.name}": cannot load Kubernetes credentials${z.kubeconfig ? ` from ${z.kubeconfig}` : ''}: ${(e as Error).message}`,
+      { field: 'zones' },
+    );
   }
   const provider = new KubernetesProvider({ zone: z, kubeConfig: kc, clock: o.clock, log: (l) => o.log(`zone ${z.name}: ${l}`), podAddress: o.podAddress });
   const where = () => `${kc.getCurrentCluster()?.server ?? '?'}`;
   return {
-    name: z.name, type: 'kubernetes', provider, kubernetes: { config: z, provider, kc },
+    name: z.name,
+    type: 'kubernetes',
+    provider,
+    kubernetes: { config: z, provider, kc },
     init: async (syncTimeoutMs) => {
       const synced = await provider.init(syncTimeoutMs);
       const at = `${where()} namespace ${z.namespace}`;
@@ -103,7 +110,14 @@ registerZoneType<KubernetesZoneConfig>('kubernetes', async (z, o) => {
     view: async () => {
       const { capacityOf, listNodes } = await import('../providers/kubernetes/capacity.js');
       const { nodes, note } = await listNodes(provider.client);
-      return { name: z.name, type: 'kubernetes', where: `${where()} ns/${z.namespace}`, provisioner: z.provisioner, gpus: capacityOf(z, nodes, provider.pods.list()), note };
+      return {
+        name: z.name,
+        type: 'kubernetes',
+        where: `${where()} ns/${z.namespace}`,
+        provisioner: z.provisioner,
+        gpus: capacityOf(z, nodes, provider.pods.list()),
+        note,
+      };
     },
     close: () => provider.close(),
   };
@@ -113,10 +127,15 @@ registerZoneType<SimulatedZoneConfig>('simulated', async (z, o) => {
   const { SimulatedProvider } = await import('../providers/simulated/provider.js');
   const provider = new SimulatedProvider({ clock: o.clock, engineUrl: z.engineUrl, coldStartMs: z.coldStartSeconds * 1000, gpuTypes: z.gpuTypes });
   return {
-    name: z.name, type: 'simulated', provider,
+    name: z.name,
+    type: 'simulated',
+    provider,
     init: async () => o.log(`zone ${z.name}: simulated replicas (${z.coldStartSeconds} s cold start)`),
     view: async () => ({
-      name: z.name, type: 'simulated', where: 'in memory', provisioner: null,
+      name: z.name,
+      type: 'simulated',
+      where: 'in memory',
+      provisioner: null,
       gpus: Object.entries(z.gpuTypes).map(([gpuType, m]) => ({ gpuType, limit: m.maxGpus ?? null, nodes: null, allocatable: null, requested: null })),
     }),
     close: async () => undefined,
@@ -125,12 +144,17 @@ registerZoneType<SimulatedZoneConfig>('simulated', async (z, o) => {
 
 /** The `local` zone: this machine's GPUs, its replicas the server's local processes. Always there, first. */
 registerZoneType<{ name: 'local'; type: 'local' }>('local', async (_z, o) => ({
-  name: 'local', type: 'local', provider: o.local,
+  name: 'local',
+  type: 'local',
+  provider: o.local,
   init: async () => undefined,
   view: async () => {
     const types = [...new Set(o.inventory.map((g) => g.type))].sort();
     return {
-      name: 'local', type: 'local', where: 'this machine', provisioner: null,
+      name: 'local',
+      type: 'local',
+      where: 'this machine',
+      provisioner: null,
       gpus: types.map((t) => {
         const n = o.inventory.filter((g) => g.type === t).length;
         return { gpuType: t, limit: n, nodes: 1, allocatable: n, requested: null };
@@ -144,7 +168,10 @@ export class ZoneRegistry implements ZoneCatalog {
   /** HA mode: the zone whose namespace holds the shared state; `local` is then refused (each server replica has its own machine) */
   private haZone?: string;
 
-  private constructor(private readonly o: ZoneRegistryOptions, private readonly zones: Map<string, Zone>) {}
+  private constructor(
+    private readonly o: ZoneRegistryOptions,
+    private readonly zones: Map<string, Zone>,
+  ) {}
 
   /** Several server replicas (HA): creates go to `zone` by default, and the local zone is refused. */
   useHaZone(zone: string): void {
@@ -193,7 +220,12 @@ export class ZoneRegistry implements ZoneCatalog {
 
   assertZone(zone: string): void {
     if (zone === 'local' && this.haZone) {
-      throw invalid('zone', `"local" is not available on servers in HA mode: each server replica is its own machine; use a Kubernetes zone (${this.names().filter((n) => n !== 'local').join(', ')})`);
+      throw invalid(
+        'zone',
+        `"local" is not available on servers in HA mode: each server replica is its own machine; use a Kubernetes zone (${this.names()
+          .filter((n) => n !== 'local')
+          .join(', ')})`,
+      );
     }
     if (!this.zones.has(zone)) throw invalid('zone', `unknown zone "${zone}" (available: ${this.names().join(', ')})`);
   }

@@ -40,7 +40,10 @@ describe('Kubernetes HPA v2 baseline', () => {
       replicas: (_, d) => ({ ready: d }),
     });
     // 1 -> 5 (+4 beats +100%) -> 10 (+100%) -> 20 -> 40 -> 40 (160 / 4)
-    assert.deepEqual(changes(steps).map(([, d]) => d), [5, 10, 20, 40]);
+    assert.deepEqual(
+      changes(steps).map(([, d]) => d),
+      [5, 10, 20, 40],
+    );
   });
 
   it('scales down only to the highest recommendation of the last 300 s', () => {

@@ -47,9 +47,7 @@ export interface HpaState {
 export const initHpaState = (): HpaState => ({ recs: [], ups: [], downs: [] });
 
 /** HPA's calcPlainMetricReplicas for a Pods metric: `total` spread over `ready` pods, `missing` without metric. */
-export function podsMetricReplicas(
-  current: number, total: number, ready: number, missing: number, target: number, tolerance: number,
-): number {
+export function podsMetricReplicas(current: number, total: number, ready: number, missing: number, target: number, tolerance: number): number {
   if (ready === 0) return current; // no metrics at all: HPA does not act
   const ratio = total / ready / target;
   if (missing === 0) return Math.abs(1 - ratio) <= tolerance ? current : ceilReplicas(ratio * ready);
@@ -70,7 +68,13 @@ export function externalAverageReplicas(statusReplicas: number, total: number, t
 
 /** Stabilization, rate policies and bounds (normalizeDesiredReplicasWithBehaviors). */
 export function hpaStep(
-  now: number, current: number, recommendation: number, min: number, max: number, b: HpaBehavior, prev: HpaState,
+  now: number,
+  current: number,
+  recommendation: number,
+  min: number,
+  max: number,
+  b: HpaBehavior,
+  prev: HpaState,
 ): { desired: number; state: HpaState; note: string } {
   const keep = Math.max(b.upStabilizationMs, b.downStabilizationMs) + 1;
   // like the controller, seed the history with the current count so a restart does not scale down at once
@@ -123,9 +127,13 @@ export function createHpaPolicy(options: HpaOptions): ScalingPolicy<HpaState> {
       const rec = podsMetricReplicas(current, total, replicas.ready, replicas.starting, options.targetOngoingRequests, b.tolerance);
       const step = hpaStep(now, current, rec, min, options.maxReplicas, b, prev);
       const per = replicas.ready ? total / replicas.ready : 0;
-      return lazyResult(step.desired, step.state, () =>
-        `hpa: ${num(per)} per ready pod (${replicas.ready} ready, ${replicas.starting} without metrics) vs target ` +
-        `${options.targetOngoingRequests} -> ${rec}${step.note}; desired ${step.desired}`);
+      return lazyResult(
+        step.desired,
+        step.state,
+        () =>
+          `hpa: ${num(per)} per ready pod (${replicas.ready} ready, ${replicas.starting} without metrics) vs target ` +
+          `${options.targetOngoingRequests} -> ${rec}${step.note}; desired ${step.desired}`,
+      );
     },
   };
 }

@@ -16,7 +16,10 @@ describe('KEDA baseline', () => {
       replicas: () => ({}),
     });
     // polls at 15 s (the first tick) and then every 30 s: 45 s is the first poll after 35 s
-    assert.deepEqual(changes(steps), [[15_000, 0], [45_000, 1]]);
+    assert.deepEqual(changes(steps), [
+      [15_000, 0],
+      [45_000, 1],
+    ]);
   });
 
   it('lets the HPA scale 1 <-> N on the average value', () => {
@@ -26,7 +29,10 @@ describe('KEDA baseline', () => {
       load: (t) => ({ ongoing: t > 20 * SEC ? 24 : 2, arrivals: 1 }),
       replicas: (_, d) => ({ ready: d }),
     });
-    assert.deepEqual(changes(steps).map(([, d]) => d), [1, 5, 6]);
+    assert.deepEqual(
+      changes(steps).map(([, d]) => d),
+      [1, 5, 6],
+    );
   });
 
   it('goes N -> 0 directly once inactive for the 300 s cooldown (bypassing the HPA scale-down policy)', () => {
@@ -38,7 +44,10 @@ describe('KEDA baseline', () => {
     });
     const c = changes(steps);
     // last active poll at 45 s; inactive polls from 75 s; zero at the first tick >= 45 + 300 s
-    assert.deepEqual(c, [[15_000, 6], [345_000, 0]]);
+    assert.deepEqual(c, [
+      [15_000, 6],
+      [345_000, 0],
+    ]);
   });
 
   it('an idle target that was never active goes to zero at the first poll', () => {

@@ -56,7 +56,7 @@ export function createKedaPolicy(options: KedaOptions): ScalingPolicy<KedaState>
       const { now, replicas } = input;
       const current = replicas.desired;
       const last = latestSample(input.samples, now);
-      const metric = (last ? last.ongoing + Math.max(last.queued, input.heldAtZero) : input.heldAtZero);
+      const metric = last ? last.ongoing + Math.max(last.queued, input.heldAtZero) : input.heldAtZero;
       const state: KedaState = { ...prev };
       if (now - prev.lastPollAt >= o.pollingIntervalMs) {
         state.lastPollAt = now;
@@ -77,8 +77,11 @@ export function createKedaPolicy(options: KedaOptions): ScalingPolicy<KedaState>
       const rec = status === 0 ? current : externalAverageReplicas(status, metric, o.targetValue, b.tolerance);
       const step = hpaStep(now, current, rec, hpaMin, o.maxReplicas, b, prev.hpa);
       state.hpa = step.state;
-      return lazyResult(step.desired, state, () =>
-        `${head()}; hpa ${num(metric)} / ${o.targetValue} over ${status} pods -> ${rec}${step.note}; desired ${step.desired}`);
+      return lazyResult(
+        step.desired,
+        state,
+        () => `${head()}; hpa ${num(metric)} / ${o.targetValue} over ${status} pods -> ${rec}${step.note}; desired ${step.desired}`,
+      );
     },
   };
 }

@@ -51,7 +51,10 @@ describe('Knative KPA baseline', () => {
       replicas: (_, d) => ({ ready: d }),
     });
     // last request at 60 s; the stable average reaches 0 at 120 s; zero 30 s later
-    assert.deepEqual(changes(steps), [[2000, 1], [150_000, 0]]);
+    assert.deepEqual(changes(steps), [
+      [2000, 1],
+      [150_000, 0],
+    ]);
   });
 
   it('at zero the activator reports buffered requests at once: 0 -> 1', () => {

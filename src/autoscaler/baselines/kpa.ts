@@ -63,7 +63,7 @@ export function createKpaPolicy(options: KpaOptions): ScalingPolicy<KpaState> {
       const last = latestSample(input.samples, now);
       const held = input.heldAtZero;
       const observed = (s: LoadSample) => (s === last ? s.ongoing + Math.max(s.queued, held) : loadOf(s));
-      const fallback = held > 0 ? held : 0;
+      const fallback = Math.max(held, 0);
       const stable = windowAverage(input.samples, now, o.stableWindowMs, observed) ?? fallback;
       const panic = windowAverage(input.samples, now, panicWindowMs, observed) ?? fallback;
 
@@ -96,9 +96,13 @@ export function createKpaPolicy(options: KpaOptions): ScalingPolicy<KpaState> {
         }
       } else state.zeroSince = undefined;
       const mode = state.panicTime !== undefined ? `panicking (max ${state.maxPanicPods})` : 'stable';
-      return lazyResult(desired, state, () =>
-        `kpa ${mode}: stable ${num(stable)} -> ${dS}, panic ${num(panic)} -> ${dP} at target ${num(target)}; ` +
-        `ready ${replicas.ready}${note}; desired ${desired}`);
+      return lazyResult(
+        desired,
+        state,
+        () =>
+          `kpa ${mode}: stable ${num(stable)} -> ${dS}, panic ${num(panic)} -> ${dP} at target ${num(target)}; ` +
+          `ready ${replicas.ready}${note}; desired ${desired}`,
+      );
     },
   };
 }
@@ -106,5 +110,11 @@ export function createKpaPolicy(options: KpaOptions): ScalingPolicy<KpaState> {
 /** The registry's KPA: the spec's target and range. */
 export const kpa: PolicyEntry = {
   live: true,
-  create: (o) => createKpaPolicy({ targetConcurrency: o.spec.targetOngoingRequests, maxReplicas: o.spec.maxReplicas, minReplicas: o.minReplicas, targetUtilization: o.targetUtilization }),
+  create: (o) =>
+    createKpaPolicy({
+      targetConcurrency: o.spec.targetOngoingRequests,
+      maxReplicas: o.spec.maxReplicas,
+      minReplicas: o.minReplicas,
+      targetUtilization: o.targetUtilization,
+    }),
 };

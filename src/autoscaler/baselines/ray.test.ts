@@ -43,7 +43,11 @@ describe('Ray Serve baseline', () => {
       load: () => ({ ongoing: 0 }),
       replicas: (_, d) => ({ ready: d }),
     });
-    assert.deepEqual(changes(steps), [[100, 3], [600_100, 1], [1_200_200, 0]]);
+    assert.deepEqual(changes(steps), [
+      [100, 3],
+      [600_100, 1],
+      [1_200_200, 0],
+    ]);
   });
 
   it('with no running replica, queued requests scale to 1 at once', () => {

@@ -58,10 +58,7 @@ export function createRayPolicy(options: RayOptions): ScalingPolicy<RayState> {
       const last = latestSample(input.samples, now);
       const held = input.heldAtZero;
       // handles report queued requests too, including those waiting for a first replica
-      const total =
-        windowAverage(input.samples, now, o.lookBackMs, (s: LoadSample) =>
-          s === last ? s.ongoing + Math.max(s.queued, held) : loadOf(s),
-        ) ?? held;
+      const total = windowAverage(input.samples, now, o.lookBackMs, (s: LoadSample) => (s === last ? s.ongoing + Math.max(s.queued, held) : loadOf(s))) ?? held;
       const head = () => `ray: total ${num(total)} / target ${o.targetOngoingRequests}, running ${running}`;
 
       if (running === 0) {

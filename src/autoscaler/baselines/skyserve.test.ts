@@ -14,7 +14,10 @@ describe('SkyServe baseline', () => {
       replicas: (_, d) => ({ ready: d }),
     });
     // decisions at 5 s (which sees 0.25 qps: stays 1), 25 s, 45 s, ...; the 15th "higher" one is at 305 s
-    assert.deepEqual(changes(steps), [[5000, 1], [305_000, 3]]);
+    assert.deepEqual(changes(steps), [
+      [5000, 1],
+      [305_000, 3],
+    ]);
   });
 
   it('scales down after 1200 s of lower targets', () => {
@@ -24,7 +27,10 @@ describe('SkyServe baseline', () => {
       load: () => ({ arrivals: 0 }),
       replicas: (_, d) => ({ ready: d }),
     });
-    assert.deepEqual(changes(steps), [[5000, 4], [1_185_000, 1]]);
+    assert.deepEqual(changes(steps), [
+      [5000, 4],
+      [1_185_000, 1],
+    ]);
   });
 
   it('from zero replicas applies the target at once (no buffering: retries count as requests)', () => {
@@ -34,6 +40,9 @@ describe('SkyServe baseline', () => {
       load: (t) => ({ arrivals: t >= 30 * SEC ? 2 : 0 }),
       replicas: (_, d) => ({ ready: d }),
     });
-    assert.deepEqual(changes(steps), [[5000, 0], [30_000, 1]]);
+    assert.deepEqual(changes(steps), [
+      [5000, 0],
+      [30_000, 1],
+    ]);
   });
 });

@@ -79,9 +79,13 @@ export function createSkyServePolicy(options: SkyServeOptions): ScalingPolicy<Sk
         }
       }
       const desired = final(state.target!);
-      return lazyResult(desired, state, () =>
-        `skyserve: qps ${num(qps)} / ${o.targetQpsPerReplica} per replica -> ${calc}; ` +
-        `up ${state.upCount}/${upThreshold}, down ${state.downCount}/${downThreshold}; desired ${desired}`);
+      return lazyResult(
+        desired,
+        state,
+        () =>
+          `skyserve: qps ${num(qps)} / ${o.targetQpsPerReplica} per replica -> ${calc}; ` +
+          `up ${state.upCount}/${upThreshold}, down ${state.downCount}/${downThreshold}; desired ${desired}`,
+      );
     },
   };
 }

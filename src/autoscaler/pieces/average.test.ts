@@ -8,7 +8,10 @@ describe('window statistics', () => {
   it('averages over (now - window, now]', () => {
     assert.equal(windowAverage(s, 20_000, 5000, 'ongoing'), (16 + 17 + 18 + 19 + 20) / 5);
     assert.equal(windowAverage(s, 20_000, 5000, 'load'), 19);
-    assert.equal(windowAverage(s, 10_000, 2000, (x) => x.ongoing * 2), 19);
+    assert.equal(
+      windowAverage(s, 10_000, 2000, (x) => x.ongoing * 2),
+      19,
+    );
     assert.equal(windowAverage(s, 100_000, 5000, 'ongoing'), undefined);
     assert.equal(windowSum(s, 20_000, 10_000, 'arrivals'), 20);
     assert.equal(samplesIn(s, 10_000, 3000).length, 3);

@@ -32,12 +32,7 @@ export function samplesIn(samples: readonly LoadSample[], now: number, windowMs:
 }
 
 /** Plain average of `field` over the samples in the window; undefined when the window has none. */
-export function windowAverage(
-  samples: readonly LoadSample[],
-  now: number,
-  windowMs: number,
-  field: SampleField,
-): number | undefined {
+export function windowAverage(samples: readonly LoadSample[], now: number, windowMs: number, field: SampleField): number | undefined {
   const start = firstAfter(samples, now - windowMs);
   let sum = 0;
   let n = 0;
@@ -68,12 +63,7 @@ export function percentile(values: readonly number[], p: number): number | undef
  * p95 of the per-sample TTFT p95s in the window, counting only samples at or after `since` (samples
  * taken before a capacity change describe the old capacity). Undefined when no request got a first token.
  */
-export function ttftP95(
-  samples: readonly LoadSample[],
-  now: number,
-  windowMs: number,
-  since = -Infinity,
-): number | undefined {
+export function ttftP95(samples: readonly LoadSample[], now: number, windowMs: number, since = -Infinity): number | undefined {
   const values: number[] = [];
   for (const s of samplesIn(samples, now, windowMs)) {
     if (s.at >= since && s.ttftP95Ms !== undefined && Number.isFinite(s.ttftP95Ms)) values.push(s.ttftP95Ms);

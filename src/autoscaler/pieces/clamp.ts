@@ -16,10 +16,7 @@ export function ceilReplicas(x: number): number {
 }
 
 /** Caps a desired count at what quota and GPU inventory can place; says so when it bites. */
-export function capToPlaceable(
-  desired: number,
-  placeable: number | undefined,
-): { desired: number; capped: boolean } {
+export function capToPlaceable(desired: number, placeable: number | undefined): { desired: number; capped: boolean } {
   if (placeable === undefined || desired <= placeable) return { desired, capped: false };
   return { desired: Math.max(0, Math.floor(placeable)), capped: true };
 }

@@ -9,7 +9,10 @@ describe('idle-gap plans for scale to zero', () => {
   it('keeps the last gaps and the burst after the newest', () => {
     let g: GapSample[] = [];
     for (let k = 1; k <= 5; k++) g = recordGap(g, k * 1000, 3);
-    assert.deepEqual(g.map((x) => x.gap), [3000, 4000, 5000]);
+    assert.deepEqual(
+      g.map((x) => x.gap),
+      [3000, 4000, 5000],
+    );
     const b = setLastBurst(g, 7);
     assert.equal(b[2].burst, 7);
     assert.equal(g[2].burst, 1, 'a new array: the old state is untouched');

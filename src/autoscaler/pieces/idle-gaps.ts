@@ -118,7 +118,9 @@ export function planIdle(
   }
   // insertion sort by gap (n is small)
   for (let i = 1; i < n; i++) {
-    const gi = g[i], wi = w[i], pi = p[i];
+    const gi = g[i],
+      wi = w[i],
+      pi = p[i];
     let j = i - 1;
     for (; j >= 0 && g[j] > gi; j--) {
       g[j + 1] = g[j];

@@ -16,12 +16,7 @@ export function changedWithin(events: readonly ScaleEvent[], now: number, period
 }
 
 /** Appends an event when `count > 0` and forgets those older than `keepMs`. Returns a new array. */
-export function recordScaleEvent(
-  events: readonly ScaleEvent[],
-  now: number,
-  count: number,
-  keepMs: number,
-): ScaleEvent[] {
+export function recordScaleEvent(events: readonly ScaleEvent[], now: number, count: number, keepMs: number): ScaleEvent[] {
   const out = events.filter((e) => e.at > now - keepMs);
   if (count > 0) out.push({ at: now, count });
   return out;
@@ -39,14 +34,7 @@ export interface UpLimit {
  * Limits a scale-up from `current` to `desired` so that at most `perPeriod` replicas are added in any
  * `periodMs` (default one minute). Scale-downs pass through.
  */
-export function limitScaleUp(
-  current: number,
-  desired: number,
-  events: readonly ScaleEvent[],
-  now: number,
-  perPeriod: number,
-  periodMs = 60_000,
-): UpLimit {
+export function limitScaleUp(current: number, desired: number, events: readonly ScaleEvent[], now: number, perPeriod: number, periodMs = 60_000): UpLimit {
   const allowance = Math.max(0, Math.floor(perPeriod - changedWithin(events, now, periodMs)));
   if (desired <= current) return { desired, limited: false, allowance };
   const cap = current + allowance;

@@ -15,12 +15,7 @@ export function isActive(s: LoadSample): boolean {
  * The latest time anything happened: the newest active sample, `now` when requests are held at the
  * gateway, or `prev` (kept in policy state, since the sample buffer only reaches back an hour).
  */
-export function lastActivityAt(
-  samples: readonly LoadSample[],
-  now: number,
-  prev: number,
-  heldAtZero = 0,
-): number {
+export function lastActivityAt(samples: readonly LoadSample[], now: number, prev: number, heldAtZero = 0): number {
   if (heldAtZero > 0) return now;
   for (let i = samples.length - 1; i >= 0; i--) {
     const s = samples[i];

@@ -10,7 +10,10 @@ describe('stabilization over recommendations', () => {
   ];
   it('keeps recommendations for the window only', () => {
     const out = recordRecommendation(recs, { at: 300_000, replicas: 1 }, 150_000);
-    assert.deepEqual(out.map((r) => r.at), [200_000, 300_000]);
+    assert.deepEqual(
+      out.map((r) => r.at),
+      [200_000, 300_000],
+    );
   });
   it('down: the highest recommendation of the window; up: the lowest', () => {
     const all = recordRecommendation(recs, { at: 250_000, replicas: 1 }, 1e9);
@@ -37,7 +40,11 @@ describe('recommendations as runs', () => {
     assert.equal(same, runs, 'no copy when nothing changed');
     runs = recordRun(same, 10_000, 2, 300_000);
     runs = recordRun(runs, 20_000, 3, 300_000);
-    assert.deepEqual(runs, [{ at: 1000, replicas: 4 }, { at: 10_000, replicas: 2 }, { at: 20_000, replicas: 3 }]);
+    assert.deepEqual(runs, [
+      { at: 1000, replicas: 4 },
+      { at: 10_000, replicas: 2 },
+      { at: 20_000, replicas: 3 },
+    ]);
     assert.equal(runExtreme(runs, 25_000, 30_000, 'max', 0), 4);
     assert.equal(runExtreme(runs, 25_000, 15_000, 'max', 0), 3, '4 ended at 10 s, before the window');
     assert.equal(runExtreme(runs, 25_000, 16_000, 'min', 9), 2);
@@ -47,7 +54,11 @@ describe('recommendations as runs', () => {
     let runs = recordRun([], 0, 5, 60_000);
     runs = recordRun(runs, 10_000, 1, 60_000);
     runs = recordRun(runs, 100_000, 2, 60_000);
-    assert.deepEqual(runs.map((r) => r.replicas), [1, 2], 'the 1 still held 60 s before 100 s');
+    assert.deepEqual(
+      runs.map((r) => r.replicas),
+      [1, 2],
+      'the 1 still held 60 s before 100 s',
+    );
   });
 });
 

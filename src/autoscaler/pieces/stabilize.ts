@@ -9,11 +9,7 @@ export interface Recommendation {
 }
 
 /** Adds `rec` and drops those older than `keepMs` before `rec.at`. Returns a new array. */
-export function recordRecommendation(
-  recs: readonly Recommendation[],
-  rec: Recommendation,
-  keepMs: number,
-): Recommendation[] {
+export function recordRecommendation(recs: readonly Recommendation[], rec: Recommendation, keepMs: number): Recommendation[] {
   const cutoff = rec.at - keepMs;
   const out = recs.filter((r) => r.at >= cutoff && r.at < rec.at);
   out.push(rec);
@@ -38,14 +34,7 @@ export function maxSince(recs: readonly Recommendation[], now: number, windowMs:
  * HPA's rule: `recommendation` is this tick's raw recommendation and must already be in `recs` or be
  * passed here; `current` is the replica count in force. Returns the stabilized count.
  */
-export function stabilize(
-  recs: readonly Recommendation[],
-  now: number,
-  current: number,
-  recommendation: number,
-  upMs: number,
-  downMs: number,
-): number {
+export function stabilize(recs: readonly Recommendation[], now: number, current: number, recommendation: number, upMs: number, downMs: number): number {
   const up = minSince(recs, now, upMs, recommendation);
   const down = maxSince(recs, now, downMs, recommendation);
   let out = current;
@@ -59,12 +48,7 @@ export function stabilize(
  * `at` (the last one until now). A policy asked every second whose recommendation rarely changes keeps a
  * handful of entries instead of one per tick, and the state is not copied when nothing changed.
  */
-export function recordRun(
-  runs: readonly Recommendation[],
-  at: number,
-  replicas: number,
-  keepMs: number,
-): readonly Recommendation[] {
+export function recordRun(runs: readonly Recommendation[], at: number, replicas: number, keepMs: number): readonly Recommendation[] {
   const last = runs[runs.length - 1];
   const out = last && last.replicas === replicas ? runs : [...runs, { at, replicas }];
   let drop = 0;
@@ -73,13 +57,7 @@ export function recordRun(
 }
 
 /** Highest (or lowest) run that held at any time in (now - windowMs, now]; `fallback` when none did. */
-export function runExtreme(
-  runs: readonly Recommendation[],
-  now: number,
-  windowMs: number,
-  pick: 'max' | 'min',
-  fallback: number,
-): number {
+export function runExtreme(runs: readonly Recommendation[], now: number, windowMs: number, pick: 'max' | 'min', fallback: number): number {
   let out = fallback;
   for (let i = 0; i < runs.length; i++) {
     const end = i + 1 < runs.length ? runs[i + 1].at : Infinity;
@@ -95,13 +73,7 @@ export function runExtreme(
  * runExtreme 'max'; q = 0.5: the median). `fallback` when no run held in the window. Runs are few
  * (changes only) and values small integers, so this is a short scan without sorting.
  */
-export function runQuantile(
-  runs: readonly Recommendation[],
-  now: number,
-  windowMs: number,
-  q: number,
-  fallback: number,
-): number {
+export function runQuantile(runs: readonly Recommendation[], now: number, windowMs: number, q: number, fallback: number): number {
   const from = now - windowMs;
   let total = 0;
   let hi = -Infinity;

@@ -12,7 +12,8 @@ import { ENGINE_KEY_ENV, VLLM_KEY_ENV } from '../engine-key.js';
 import { checkTemplate, renderTemplate, PLACEHOLDERS } from './template.js';
 
 export const VLLM_TEMPLATE = 'vllm serve {model} --host {host} --port {port} --tensor-parallel-size {gpuCount} --served-model-name {name} {params}';
-export const SGLANG_TEMPLATE = 'python -m sglang.launch_server --model-path {model} --host {host} --port {port} --tp {gpuCount} --served-model-name {name} {params}';
+export const SGLANG_TEMPLATE =
+  'python -m sglang.launch_server --model-path {model} --host {host} --port {port} --tp {gpuCount} --served-model-name {name} {params}';
 
 const FIELD = 'engineParams';
 
@@ -47,12 +48,24 @@ function refuseReserved(words: string[], reserved: string[], engine: string): vo
     if (!w.startsWith('-')) continue;
     const flag = w.split('=')[0].replace(/_/g, '-');
     const hit = reserved.find((r) => r === flag || (flag.startsWith('--') && flag.length > 3 && r.startsWith(flag)));
-    if (hit) throw invalid(FIELD, `${hit} is set by inferscale for the ${engine} engine (it picks host, port, GPUs, the model and the engine key); leave ${flag === hit ? 'it' : `${flag} (${hit})`} out`);
+    if (hit)
+      throw invalid(
+        FIELD,
+        `${hit} is set by inferscale for the ${engine} engine (it picks host, port, GPUs, the model and the engine key); leave ${flag === hit ? 'it' : `${flag} (${hit})`} out`,
+      );
   }
 }
 
 function vars(l: EngineLaunch, params: string) {
-  return { model: l.modelPath ?? l.modelName, name: l.modelName, port: String(l.port), host: l.host, gpuCount: String(l.gpuCount), gpus: l.gpus.join(','), params };
+  return {
+    model: l.modelPath ?? l.modelName,
+    name: l.modelName,
+    port: String(l.port),
+    host: l.host,
+    gpuCount: String(l.gpuCount),
+    gpus: l.gpus.join(','),
+    params,
+  };
 }
 
 /**
@@ -74,17 +87,32 @@ function templateDriver(name: EngineName, template: string, binEnv: string, rese
       const env = { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...('env' in key ? keyEnv(l, key.env) : {}) };
       return { command, args: 'flag' in key && l.apiKey ? [...args, key.flag, l.apiKey] : args, env };
     },
-    paramHelp: () => [...help, `the command: ${template}`, `${binEnv}: replaces "${template.split(' ')[0]}", the executable`, `set by inferscale, not allowed in params: ${reserved.join(' ')}`],
+    paramHelp: () => [
+      ...help,
+      `the command: ${template}`,
+      `${binEnv}: replaces "${template.split(' ')[0]}", the executable`,
+      `set by inferscale, not allowed in params: ${reserved.join(' ')}`,
+    ],
   };
 }
 
-export const vllmDriver = templateDriver('vllm', VLLM_TEMPLATE, 'INFERSCALE_VLLM_BIN', ['--host', '--port', '--tensor-parallel-size', '-tp', '--served-model-name', '--api-key'], [
-  'any "vllm serve" flag, e.g. --max-model-len 8192 --gpu-memory-utilization 0.9 --dtype auto --max-num-seqs 64',
-], { env: VLLM_KEY_ENV });
+export const vllmDriver = templateDriver(
+  'vllm',
+  VLLM_TEMPLATE,
+  'INFERSCALE_VLLM_BIN',
+  ['--host', '--port', '--tensor-parallel-size', '-tp', '--served-model-name', '--api-key'],
+  ['any "vllm serve" flag, e.g. --max-model-len 8192 --gpu-memory-utilization 0.9 --dtype auto --max-num-seqs 64'],
+  { env: VLLM_KEY_ENV },
+);
 
-export const sglangDriver = templateDriver('sglang', SGLANG_TEMPLATE, 'INFERSCALE_SGLANG_BIN', ['--model-path', '--host', '--port', '--tp', '--tp-size', '--served-model-name', '--api-key'], [
-  'any "sglang.launch_server" flag, e.g. --context-length 8192 --mem-fraction-static 0.85 --max-running-requests 64',
-], { flag: '--api-key' });
+export const sglangDriver = templateDriver(
+  'sglang',
+  SGLANG_TEMPLATE,
+  'INFERSCALE_SGLANG_BIN',
+  ['--model-path', '--host', '--port', '--tp', '--tp-size', '--served-model-name', '--api-key'],
+  ['any "sglang.launch_server" flag, e.g. --context-length 8192 --mem-fraction-static 0.85 --max-running-requests 64'],
+  { flag: '--api-key' },
+);
 
 /** `--command "TEMPLATE"` out of the params; the other words become {params}. */
 export function splitCommandParams(params: string): { template: string; rest: string } {
@@ -98,7 +126,8 @@ export function splitCommandParams(params: string): { template: string; rest: st
     // re-quoted the way splitArgs reads it back: in double quotes, with \ before " and \
     else rest.push(/[\s"'\\]/.test(w) || w === '' ? `"${w.replace(/["\\]/g, '\\$&')}"` : w);
   }
-  if (template === undefined || template.trim() === '') throw invalid(FIELD, '--command "TEMPLATE" is required for the command engine, e.g. --command "python serve.py --model {model} --port {port} {params}"');
+  if (template === undefined || template.trim() === '')
+    throw invalid(FIELD, '--command "TEMPLATE" is required for the command engine, e.g. --command "python serve.py --model {model} --port {port} {params}"');
   checkTemplate(template, FIELD);
   return { template, rest: rest.join(' ') };
 }

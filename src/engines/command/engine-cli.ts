@@ -15,13 +15,17 @@ export function engineCommand(): Command {
     .command('list')
     .description('list the engines')
     .action(() => {
-      process.stdout.write(ENGINES.join('\n') + '\n');
+      process.stdout.write(`${ENGINES.join('\n')}\n`);
     });
   cmd
     .command('params <engine>')
     .description('list the engine params (--engine-params) an engine accepts')
     .action((engine: string) => {
-      process.stdout.write(`${engine} engine params:\n${engineParamHelp(engine).map((l) => `  ${l}`).join('\n')}\n`);
+      process.stdout.write(
+        `${engine} engine params:\n${engineParamHelp(engine)
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`,
+      );
     });
   return cmd;
 }

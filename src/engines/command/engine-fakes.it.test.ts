@@ -16,7 +16,10 @@ let t: TestServer;
 let dir: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'inferscale-engine-fakes-'));
-  for (const [bin, env] of [['vllm', 'INFERSCALE_VLLM_BIN'], ['python', 'INFERSCALE_SGLANG_BIN']]) {
+  for (const [bin, env] of [
+    ['vllm', 'INFERSCALE_VLLM_BIN'],
+    ['python', 'INFERSCALE_SGLANG_BIN'],
+  ]) {
     writeFileSync(join(dir, bin), `#!/bin/sh\nexec "${process.execPath}" "${FAKE}" "$@"\n`);
     chmodSync(join(dir, bin), 0o755);
     process.env[env] = join(dir, bin);
@@ -42,10 +45,18 @@ async function deploy(name: string, engine: 'vllm' | 'sglang', engineParams = ''
 }
 
 async function post(url: string, key: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
-const events = (text: string) => text.split('\n\n').filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]').map((e) => JSON.parse(e.slice(6)));
+const events = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
+    .map((e) => JSON.parse(e.slice(6)));
 
 for (const engine of ['vllm', 'sglang'] as const) {
   test(`${engine}: usage read in its own field order, streamed or not; the usage event only reaches a client that asked`, async () => {
@@ -70,7 +81,13 @@ for (const engine of ['vllm', 'sglang'] as const) {
     m = await metrics();
     assert.equal(tokens()[1], 5 + 7);
 
-    const asked = await post(url, key, { model: name, messages: [{ role: 'user', content: 'hi' }], max_tokens: 3, stream: true, stream_options: { include_usage: true } });
+    const asked = await post(url, key, {
+      model: name,
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const withUsage = events(await asked.text());
     assert.equal(withUsage.length, 4);
     assert.deepEqual([withUsage[3].choices, withUsage[3].usage.completion_tokens], [[], 3]);
@@ -92,14 +109,21 @@ test('a 100 KiB prompt at /d/NAME/v1 naming the deployment reaches vLLM and SGLa
   }
 });
 
-for (const [engine, limitFlag] of [['vllm', '--max-num-seqs'], ['sglang', '--max-running-requests']] as const) {
+for (const [engine, limitFlag] of [
+  ['vllm', '--max-num-seqs'],
+  ['sglang', '--max-running-requests'],
+] as const) {
   test(`${engine}: the engine's running, waiting and KV-cache use reach inferscale's /metrics and deployment show, and go with the replica`, async () => {
     const name = `sig-${engine}`;
     process.env.FAKE_ENGINE_TOKEN_MS = '100';
     const { url, key } = await deploy(name, engine, `${limitFlag} 1`);
     delete process.env.FAKE_ENGINE_TOKEN_MS;
     // three requests of 4 s each on an engine that runs one at a time: one runs, two wait in the engine
-    const calls = Array.from({ length: 3 }, () => post(url, key, { model: name, messages: [{ role: 'user', content: 'hi' }], max_tokens: 40 }).then((r) => r.text()).catch(() => ''));
+    const calls = Array.from({ length: 3 }, () =>
+      post(url, key, { model: name, messages: [{ role: 'user', content: 'hi' }], max_tokens: 40 })
+        .then((r) => r.text())
+        .catch(() => ''),
+    );
     const series = (m: Map<string, number>, metric: string) => sumMetric(m, metric, (l) => l.includes(`deployment="${name}"`));
     await waitFor(async () => series(await metrics(), 'inferscale_engine_requests_waiting') === 2, { what: 'engine waiting 2 on /metrics', timeoutMs: 5000 });
     const m = await metrics();
@@ -108,7 +132,10 @@ for (const [engine, limitFlag] of [['vllm', '--max-num-seqs'], ['sglang', '--max
     assert.match(shown.stdout, /ENGINE RUN\/WAIT\/KV/);
     assert.match(shown.stdout, / 1\/2\/100% /);
     assert.equal((await t.api('POST', `/deployments/${name}/scale`, { replicas: 0 })).status, 200);
-    await waitFor(async () => !(await (await fetch(`${t.url}/metrics`)).text()).includes(`inferscale_engine_requests_waiting{deployment="${name}"`), { what: 'engine series gone with the replica', timeoutMs: 10_000 });
+    await waitFor(async () => !(await (await fetch(`${t.url}/metrics`)).text()).includes(`inferscale_engine_requests_waiting{deployment="${name}"`), {
+      what: 'engine series gone with the replica',
+      timeoutMs: 10_000,
+    });
     await Promise.all(calls);
   });
 }

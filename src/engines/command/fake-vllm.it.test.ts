@@ -62,7 +62,9 @@ test('fake vllm: the default template gets the stored file, the port and --tenso
   assert.equal((await t.cli(['model', 'create', 'weights', '--from', join(dir, 'weights.gguf'), '--wait-timeout', '60'])).code, 0);
   const created = await t.api('POST', '/deployments', { name: 'v', engine: 'vllm', modelName: 'weights', gpuCount: 2, engineParams: '--max-model-len 512' });
   assert.equal(created.status, 201);
-  await waitFor(() => argvFiles().length === 1 && existsSync(join(dir, 'probes')) && readFileSync(join(dir, 'probes'), 'utf8').length >= 2, { what: 'fake vllm started and probed' });
+  await waitFor(() => argvFiles().length === 1 && existsSync(join(dir, 'probes')) && readFileSync(join(dir, 'probes'), 'utf8').length >= 2, {
+    what: 'fake vllm started and probed',
+  });
   const starting = await show('v');
   assert.equal(starting.readyReplicas, 0, 'a 503 from /health keeps the replica starting');
   writeFileSync(join(dir, 'healthy'), '');
@@ -70,7 +72,20 @@ test('fake vllm: the default template gets the stored file, the port and --tenso
   const replica = (await show('v')).replicaDetails.find((r: any) => r.state === 'ready');
   const seen = JSON.parse(readFileSync(join(dir, argvFiles()[0]), 'utf8'));
   const stored = (await t.api('GET', '/models/weights')).body.path;
-  assert.deepEqual(seen.args, ['serve', stored, '--host', '127.0.0.1', '--port', String(replica.port), '--tensor-parallel-size', '2', '--served-model-name', 'weights', '--max-model-len', '512']);
+  assert.deepEqual(seen.args, [
+    'serve',
+    stored,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(replica.port),
+    '--tensor-parallel-size',
+    '2',
+    '--served-model-name',
+    'weights',
+    '--max-model-len',
+    '512',
+  ]);
   assert.equal(seen.cuda, replica.gpus.join(','));
   assert.equal(seen.cuda.split(',').length, 2);
   const res = await fetch(`${t.url}/d/v/v1/completions`, {
@@ -83,10 +98,26 @@ test('fake vllm: the default template gets the stored file, the port and --tenso
 
 test('fake command engine: the template comes from --command, other params fill {params}; reserved vllm flags are refused', async () => {
   const params = `--command "${bin} serve {model} --port {port} --tp {gpuCount} {params}" --extra 1`;
-  const r = await t.cli(['deployment', 'create', 'c', '--engine', 'command', '--model-name', 'some/hub-model', '--engine-params', params, '--wait', '--wait-timeout', '60']);
+  const r = await t.cli([
+    'deployment',
+    'create',
+    'c',
+    '--engine',
+    'command',
+    '--model-name',
+    'some/hub-model',
+    '--engine-params',
+    params,
+    '--wait',
+    '--wait-timeout',
+    '60',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const files = argvFiles().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).args);
-  assert.ok(files.some((a) => JSON.stringify(a) === JSON.stringify(['serve', 'some/hub-model', '--port', a[3], '--tp', '1', '--extra', '1'])), JSON.stringify(files));
+  assert.ok(
+    files.some((a) => JSON.stringify(a) === JSON.stringify(['serve', 'some/hub-model', '--port', a[3], '--tp', '1', '--extra', '1'])),
+    JSON.stringify(files),
+  );
   const bad = await t.api('POST', '/deployments', { name: 'bad', engine: 'vllm', modelName: 'weights', engineParams: '--port 9000' });
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /engineParams: --port is set by inferscale/);

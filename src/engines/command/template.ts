@@ -27,10 +27,12 @@ export function checkTemplate(template: string, field = 'engineParams'): string[
   if (argv.length === 0) throw invalid(field, 'the command template is empty');
   for (const w of argv) {
     for (const m of w.matchAll(RE)) {
-      if (!PLACEHOLDERS.includes(m[1] as Placeholder)) throw invalid(field, `unknown placeholder {${m[1]}} in the command template (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`);
+      if (!PLACEHOLDERS.includes(m[1] as Placeholder))
+        throw invalid(field, `unknown placeholder {${m[1]}} in the command template (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`);
     }
   }
-  if (!argv.some((w) => w.includes('{port}'))) throw invalid(field, 'the command template must pass {port}: inferscale picks the port and checks /health on it');
+  if (!argv.some((w) => w.includes('{port}')))
+    throw invalid(field, 'the command template must pass {port}: inferscale picks the port and checks /health on it');
   return argv;
 }
 

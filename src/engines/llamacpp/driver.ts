@@ -18,7 +18,11 @@ export const llamaCppDriver: EngineDriver = {
   },
   command(l) {
     if (!l.modelPath) {
-      throw new InferscaleError('invalid_argument', `modelName: the llamacpp engine needs a stored model; "${l.modelName}" has no file (inferscale model create ${l.modelName} --from ...)`, { field: 'modelName' });
+      throw new InferscaleError(
+        'invalid_argument',
+        `modelName: the llamacpp engine needs a stored model; "${l.modelName}" has no file (inferscale model create ${l.modelName} --from ...)`,
+        { field: 'modelName' },
+      );
     }
     return {
       command: process.execPath,

@@ -21,7 +21,8 @@ export function parseEmbeddings(body: Record<string, unknown>): EmbeddingsInput 
   const input = body.input;
   const inputs: unknown[] = typeof input === 'string' ? [input] : Array.isArray(input) ? input : [];
   if (inputs.length === 0) throw bad('input', 'invalid_value', 'input is required: a string or a non-empty array of strings');
-  if (inputs.length > MAX_EMBEDDING_INPUTS) throw bad('input', 'input_too_many_items', `input has ${inputs.length} items; at most ${MAX_EMBEDDING_INPUTS} per request`);
+  if (inputs.length > MAX_EMBEDDING_INPUTS)
+    throw bad('input', 'input_too_many_items', `input has ${inputs.length} items; at most ${MAX_EMBEDDING_INPUTS} per request`);
   let chars = 0;
   for (const x of inputs) {
     if (typeof x !== 'string') throw bad('input', 'invalid_value', 'input items must be strings (token-id inputs are not supported by the llamacpp engine)');

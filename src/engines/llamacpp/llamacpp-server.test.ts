@@ -16,7 +16,12 @@ function fakeRuntime(gate?: Promise<void>): LlamaRuntime & { calls: number } {
       rt.calls++;
       if (gate) await gate;
       for (const piece of ['Once', ' upon', ' a']) o.onText(piece);
-      return { text: 'Once upon a', promptTokens: input.kind === 'chat' ? 9 : 3, completionTokens: 3, finish: input.maxTokensGiven ? ('length' as const) : ('stop' as const) };
+      return {
+        text: 'Once upon a',
+        promptTokens: input.kind === 'chat' ? 9 : 3,
+        completionTokens: 3,
+        finish: input.maxTokensGiven ? ('length' as const) : ('stop' as const),
+      };
     },
     async embed(texts: string[]) {
       return { vectors: texts.map((t) => [t.length, 0.5]), promptTokens: texts.length * 2 };
@@ -30,7 +35,8 @@ async function listen(params = '') {
   const s = createLlamaServer({ modelName: 'tiny', params: parseLlamaCppParams(params) });
   await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
-  const post = (path: string, body: unknown) => fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { s, url, post, close: () => new Promise<void>((r) => s.server.close(() => r())) };
 }
 
@@ -38,14 +44,14 @@ const gauge = (text: string, name: string) => Number(new RegExp(`^${name}\\{[^}]
 
 test('/health is 503 "loading" until the runtime is set; generation is refused meanwhile', async () => {
   const h = await listen();
-  const before = await fetch(h.url + '/health');
+  const before = await fetch(`${h.url}/health`);
   assert.equal(before.status, 503);
   assert.deepEqual(await before.json(), { status: 'loading' });
   const refused = await h.post('/v1/completions', { prompt: 'x' });
   assert.equal(refused.status, 503);
   assert.equal((await refused.json()).error.code, 'model_loading');
   h.s.setRuntime(fakeRuntime());
-  assert.equal((await fetch(h.url + '/health')).status, 200);
+  assert.equal((await fetch(`${h.url}/health`)).status, 200);
   const ok = await h.post('/v1/completions', { prompt: 'x', max_tokens: 3 });
   const body = await ok.json();
   assert.equal(body.choices[0].text, 'Once upon a');
@@ -61,7 +67,7 @@ test('vllm:num_requests_running/waiting follow the sequences in use; a full queu
   h.s.setRuntime(rt);
   const first = h.post('/v1/completions', { prompt: 'a' });
   const second = h.post('/v1/completions', { prompt: 'b' });
-  const metrics = async () => (await fetch(h.url + '/metrics')).text();
+  const metrics = async () => (await fetch(`${h.url}/metrics`)).text();
   for (;;) {
     const m = await metrics();
     if (gauge(m, 'vllm:num_requests_running') === 1 && gauge(m, 'vllm:num_requests_waiting') === 1) break;
@@ -86,11 +92,20 @@ test('streaming chat: role first, one chunk per piece, finish reason, usage, [DO
   h.s.setRuntime(fakeRuntime());
   const res = await h.post('/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const events = (await res.text()).split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+  const events = (await res.text())
+    .split('\n\n')
+    .filter(Boolean)
+    .map((e) => e.replace(/^data: /, ''));
   assert.equal(events.at(-1), '[DONE]');
   const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
   assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: 'Once' });
-  assert.equal(chunks.slice(0, 3).map((c) => c.choices[0].delta.content).join(''), 'Once upon a');
+  assert.equal(
+    chunks
+      .slice(0, 3)
+      .map((c) => c.choices[0].delta.content)
+      .join(''),
+    'Once upon a',
+  );
   assert.equal(chunks[3].choices[0].finish_reason, 'stop');
   assert.deepEqual(chunks[4].usage, { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
   for (const [path, body, param] of [
@@ -112,7 +127,9 @@ test('a client that goes away while waiting for a sequence leaves the queue and 
   h.s.setRuntime(fakeRuntime(new Promise<void>((r) => (open = r))));
   const first = h.post('/v1/completions', { prompt: 'a' });
   const ac = new AbortController();
-  const second = fetch(h.url + '/v1/completions', { method: 'POST', body: JSON.stringify({ prompt: 'b', stream: true }), signal: ac.signal }).then((r) => r.text());
+  const second = fetch(`${h.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'b', stream: true }), signal: ac.signal }).then((r) =>
+    r.text(),
+  );
   while (h.s.state().waiting !== 1) await new Promise((r) => setTimeout(r, 10));
   ac.abort();
   await assert.rejects(second);
@@ -128,10 +145,21 @@ test('/v1/embeddings: float and base64 vectors in input order, usage, and 400s n
   const h = await listen();
   h.s.setRuntime(fakeRuntime());
   const one = await (await h.post('/v1/embeddings', { input: 'abc' })).json();
-  assert.deepEqual(one, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [3, 0.5] }], model: 'tiny', usage: { prompt_tokens: 2, total_tokens: 2 } });
+  assert.deepEqual(one, {
+    object: 'list',
+    data: [{ object: 'embedding', index: 0, embedding: [3, 0.5] }],
+    model: 'tiny',
+    usage: { prompt_tokens: 2, total_tokens: 2 },
+  });
   const two = await (await h.post('/v1/embeddings', { input: ['a', 'abcd'], encoding_format: 'base64' })).json();
   const decode = (b: string) => [...new Float32Array(new Uint8Array(Buffer.from(b, 'base64')).buffer)];
-  assert.deepEqual(two.data.map((d: any) => [d.index, decode(d.embedding)]), [[0, [1, 0.5]], [1, [4, 0.5]]]);
+  assert.deepEqual(
+    two.data.map((d: any) => [d.index, decode(d.embedding)]),
+    [
+      [0, [1, 0.5]],
+      [1, [4, 0.5]],
+    ],
+  );
   assert.deepEqual(two.usage, { prompt_tokens: 4, total_tokens: 4 });
   const error = async (body: unknown) => {
     const r = await h.post('/v1/embeddings', body);

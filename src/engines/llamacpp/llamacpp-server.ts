@@ -55,7 +55,7 @@ export function createLlamaServer(o: LlamaServerOptions) {
   let runtime: LlamaRuntime | undefined;
   let draining = false;
   let active = 0;
-  let idle: Array<() => void> = [];
+  const idle: Array<() => void> = [];
 
   const metrics = () => {
     const m = `model_name="${escapeLabelValue(o.modelName)}"`;
@@ -63,13 +63,28 @@ export function createLlamaServer(o: LlamaServerOptions) {
       ['vllm:num_requests_running', 'gauge', 'Number of requests currently running.', [[m, slots.running]]],
       ['vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [[m, slots.waiting]]],
       // each parallel sequence holds its own share of the context: the share of sequences in use
-      ['vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage (sequences in use / --parallel).', [[m, slots.running / o.params.parallel]]],
+      [
+        'vllm:kv_cache_usage_perc',
+        'gauge',
+        'KV-cache usage. 1 means 100 percent usage (sequences in use / --parallel).',
+        [[m, slots.running / o.params.parallel]],
+      ],
       ['vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', [[m, c.prompt]]],
       ['vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', [[m, c.generation]]],
-      ['vllm:request_success_total', 'counter', 'Count of successfully processed requests.', [[`finished_reason="length",${m}`, c.length], [`finished_reason="stop",${m}`, c.stop]]],
+      [
+        'vllm:request_success_total',
+        'counter',
+        'Count of successfully processed requests.',
+        [
+          [`finished_reason="length",${m}`, c.length],
+          [`finished_reason="stop",${m}`, c.stop],
+        ],
+      ],
       ['inferscale_llamacpp_aborted_total', 'counter', 'Generations aborted because the client went away.', [[m, c.aborted]]],
     ];
-    return rows.flatMap(([name, type, help, samples]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([l, v]) => `${name}{${l}} ${v}`)]).join('\n') + '\n';
+    return `${rows
+      .flatMap(([name, type, help, samples]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([l, v]) => `${name}{${l}} ${v}`)])
+      .join('\n')}\n`;
   };
 
   async function complete(req: http.IncomingMessage, res: http.ServerResponse, kind: 'chat' | 'completion'): Promise<void> {
@@ -83,7 +98,12 @@ export function createLlamaServer(o: LlamaServerOptions) {
       if (!res.writableFinished) ac.abort();
     });
     const granted = slots.acquire(ac.signal);
-    const meta: Meta = { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${prefix}${(seq++).toString(36)}`, created: Math.floor(Date.now() / 1000), model: o.modelName, kind };
+    const meta: Meta = {
+      id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${prefix}${(seq++).toString(36)}`,
+      created: Math.floor(Date.now() / 1000),
+      model: o.modelName,
+      kind,
+    };
     if (r.stream) {
       res.writeHead(200, SSE_HEADERS);
       res.flushHeaders();
@@ -172,7 +192,8 @@ export function createLlamaServer(o: LlamaServerOptions) {
     const path = (req.url ?? '/').split('?')[0];
     if (draining) res.setHeader('Connection', 'close');
     res.once('close', () => {
-      if (path !== '/health' && path !== '/metrics') log(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms${res.writableFinished ? '' : ' aborted'}`);
+      if (path !== '/health' && path !== '/metrics')
+        log(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms${res.writableFinished ? '' : ' aborted'}`);
       if (--active === 0) for (const w of idle.splice(0)) w();
     });
     route(req, res, path).catch((err: unknown) => {

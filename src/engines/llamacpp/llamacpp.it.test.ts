@@ -25,14 +25,35 @@ const client = () => new OpenAI({ baseURL: `${t.url}/d/tiny/v1`, apiKey: key, ma
 
 test('--engine llamacpp serves the stored GGUF model through the gateway: text and streaming with the openai client', async () => {
   assert.equal((await t.cli(['model', 'create', 'stories', '--from', STORIES, '--wait-timeout', '60'])).code, 0);
-  const r = await t.cli(['deployment', 'create', 'tiny', '--engine', 'llamacpp', '--model-name', 'stories', '--engine-params', PARAMS, '--wait', '--wait-timeout', '60', '-O', 'json']);
+  const r = await t.cli([
+    'deployment',
+    'create',
+    'tiny',
+    '--engine',
+    'llamacpp',
+    '--model-name',
+    'stories',
+    '--engine-params',
+    PARAMS,
+    '--wait',
+    '--wait-timeout',
+    '60',
+    '-O',
+    'json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   key = JSON.parse(r.stdout).apiKey;
   const c = await client().completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 20, temperature: 0 });
   assert.match(c.choices[0].text, /^, there was a little/, 'greedy decoding of the real model');
   assert.equal(c.choices[0].finish_reason, 'length');
   assert.deepEqual([c.usage?.completion_tokens, c.model], [20, 'stories']);
-  const stream = await client().chat.completions.create({ model: 'stories', messages: [{ role: 'user', content: 'Tell me a story.' }], max_tokens: 12, stream: true, stream_options: { include_usage: true } });
+  const stream = await client().chat.completions.create({
+    model: 'stories',
+    messages: [{ role: 'user', content: 'Tell me a story.' }],
+    max_tokens: 12,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let text = '';
   let chunks = 0;
   let finish: string | null = null;
@@ -57,12 +78,20 @@ test('/v1/embeddings on the real model through the gateway: the openai client (b
   const e = await client().embeddings.create({ model: 'stories', input: ['Once upon a time', 'Lily went to the park'] });
   assert.equal(e.object, 'list');
   assert.equal(e.model, 'stories');
-  assert.deepEqual(e.data.map((d) => d.index), [0, 1]);
+  assert.deepEqual(
+    e.data.map((d) => d.index),
+    [0, 1],
+  );
   const [a, b] = e.data.map((d) => d.embedding);
   assert.ok(a.length > 0 && a.length === b.length && a.every(Number.isFinite), `dimensions ${a.length}`);
   assert.notDeepEqual(a, b);
   assert.ok(e.usage.prompt_tokens > 2 && e.usage.total_tokens === e.usage.prompt_tokens, JSON.stringify(e.usage));
-  const post = (body: unknown) => fetch(`${t.url}/d/tiny/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${t.url}/d/tiny/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
   const direct = await (await post({ input: 'Once upon a time' })).json();
   const close = direct.data[0].embedding.every((x: number, i: number) => Math.abs(x - a[i]) < 1e-4);
   assert.ok(close, 'the same text gives the same vector (float in plain JSON, base64 through the openai client)');

@@ -45,7 +45,7 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
 }
 
 export function runMain(argv: readonly string[]): void {
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const out = (line: string) => process.stdout.write(`${line}\n`);
   let args: MainArgs;
   try {
     args = parseMainArgs(argv);
@@ -62,7 +62,9 @@ export function runMain(argv: readonly string[]): void {
   s.server.listen(args.port, args.host, () => {
     const addr = s.server.address();
     out(`${LISTENING_PREFIX} port=${typeof addr === 'object' && addr ? addr.port : args.port}`);
-    out(`llamacpp engine: model=${args.modelName} path=${args.modelPath} CUDA_VISIBLE_DEVICES=${process.env.CUDA_VISIBLE_DEVICES ?? '(unset)'} params=${JSON.stringify(args.params)}`);
+    out(
+      `llamacpp engine: model=${args.modelName} path=${args.modelPath} CUDA_VISIBLE_DEVICES=${process.env.CUDA_VISIBLE_DEVICES ?? '(unset)'} params=${JSON.stringify(args.params)}`,
+    );
   });
   // node-llama-cpp is loaded only here, so the server and its tests never pay for it
   void import('./runtime.js')

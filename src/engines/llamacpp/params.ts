@@ -54,11 +54,23 @@ interface Spec {
 }
 
 const SPECS: Spec[] = [
-  { key: 'ctxSize', flag: '--ctx-size', description: 'context tokens per parallel sequence (default 2048, at most the model\'s training context)', min: 64, max: 1_048_576 },
+  {
+    key: 'ctxSize',
+    flag: '--ctx-size',
+    description: "context tokens per parallel sequence (default 2048, at most the model's training context)",
+    min: 64,
+    max: 1_048_576,
+  },
   { key: 'threads', flag: '--threads', description: `CPU threads for generation (default min(4, CPUs/2), here ${defaultThreads()})`, min: 1, max: 256 },
   { key: 'parallel', flag: '--parallel', description: 'sequences generated at once; more requests wait (default 4)', min: 1, max: 64 },
   { key: 'maxWaiting', flag: '--max-waiting', description: 'requests waiting for a free sequence; more get 503 (default 256)', min: 0, max: 100_000 },
-  { key: 'defaultMaxTokens', flag: '--default-max-tokens', description: 'output tokens when a request gives no max_tokens (default 256)', min: 1, max: 1_048_576 },
+  {
+    key: 'defaultMaxTokens',
+    flag: '--default-max-tokens',
+    description: 'output tokens when a request gives no max_tokens (default 256)',
+    min: 1,
+    max: 1_048_576,
+  },
 ];
 
 const FIELD = 'engineParams';
@@ -88,7 +100,8 @@ export function parseLlamaCppParams(text: string | string[]): LlamaCppParams {
     if (eq < 0 && raw !== undefined && !raw.startsWith('--')) i++;
     else if (eq < 0) raw = undefined;
     if (flag === '--gpu') {
-      if (!GPU_MODES.includes(raw as GpuMode)) throw invalid(FIELD, `--gpu must be one of ${GPU_MODES.join(', ')}, got ${raw === undefined ? 'nothing' : `"${raw}"`}`);
+      if (!GPU_MODES.includes(raw as GpuMode))
+        throw invalid(FIELD, `--gpu must be one of ${GPU_MODES.join(', ')}, got ${raw === undefined ? 'nothing' : `"${raw}"`}`);
       out.gpu = raw as GpuMode;
       continue;
     }

@@ -17,11 +17,24 @@ export function chunk(m: Meta, text: string, opts: { first?: boolean; finish?: F
     m.kind === 'chat'
       ? { index: 0, delta: opts.first ? { role: 'assistant', content: text } : finish ? {} : { content: text }, logprobs: null, finish_reason: finish }
       : { index: 0, text, logprobs: null, finish_reason: finish };
-  return JSON.stringify({ id: m.id, object: m.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: m.created, model: m.model, choices: [choice] });
+  return JSON.stringify({
+    id: m.id,
+    object: m.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+    created: m.created,
+    model: m.model,
+    choices: [choice],
+  });
 }
 
 export function usageChunk(m: Meta, usage: Usage): string {
-  return JSON.stringify({ id: m.id, object: m.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: m.created, model: m.model, choices: [], usage });
+  return JSON.stringify({
+    id: m.id,
+    object: m.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+    created: m.created,
+    model: m.model,
+    choices: [],
+    usage,
+  });
 }
 
 export function body(m: Meta, text: string, finish: Finish, usage: Usage): string {
@@ -29,7 +42,14 @@ export function body(m: Meta, text: string, finish: Finish, usage: Usage): strin
     m.kind === 'chat'
       ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finish }
       : { index: 0, text, logprobs: null, finish_reason: finish };
-  return JSON.stringify({ id: m.id, object: m.kind === 'chat' ? 'chat.completion' : 'text_completion', created: m.created, model: m.model, choices: [choice], usage });
+  return JSON.stringify({
+    id: m.id,
+    object: m.kind === 'chat' ? 'chat.completion' : 'text_completion',
+    created: m.created,
+    model: m.model,
+    choices: [choice],
+    usage,
+  });
 }
 
 export function modelsList(model: string, created: number): string {

@@ -3,7 +3,17 @@
  * registry, never built here), creates one context with `parallel` sequences and generates on them.
  * Chat requests go through the model's chat template (LlamaChat), completions through LlamaCompletion.
  */
-import { getLlama, LlamaChat, type LlamaEmbeddingContext, LlamaCompletion, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import {
+  getLlama,
+  LlamaChat,
+  type LlamaEmbeddingContext,
+  LlamaCompletion,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type LlamaContextSequence,
+  type Token,
+} from 'node-llama-cpp';
 import { OpenAIError } from '../sim/openai-requests.js';
 import type { LlamaCppParams } from './params.js';
 import type { ChatMessage, GenerateInput, Sampling } from './requests.js';
@@ -19,7 +29,11 @@ export interface LoadOptions {
 
 function history(messages: ChatMessage[]): ChatHistoryItem[] {
   const out: ChatHistoryItem[] = messages.map((m) =>
-    m.role === 'assistant' ? { type: 'model', response: [m.content] } : m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content },
+    m.role === 'assistant'
+      ? { type: 'model', response: [m.content] }
+      : m.role === 'system'
+        ? { type: 'system', text: m.content }
+        : { type: 'user', text: m.content },
   );
   // a trailing assistant message is continued; otherwise the model answers the last user turn
   if (out[out.length - 1].type !== 'model') out.push({ type: 'model', response: [] });
@@ -34,7 +48,12 @@ function gpuOption(p: LlamaCppParams, visible: string | undefined): 'auto' | 'cu
 
 export async function loadRuntime(o: LoadOptions): Promise<LlamaRuntime> {
   const t0 = Date.now();
-  const llama = await getLlama({ gpu: gpuOption(o.params, o.visibleDevices), build: 'never', logLevel: LlamaLogLevel.warn, logger: (level, msg) => o.log(`[llama ${level}] ${msg.trimEnd()}`) });
+  const llama = await getLlama({
+    gpu: gpuOption(o.params, o.visibleDevices),
+    build: 'never',
+    logLevel: LlamaLogLevel.warn,
+    logger: (level, msg) => o.log(`[llama ${level}] ${msg.trimEnd()}`),
+  });
   const model = await llama.loadModel({ modelPath: o.modelPath });
   const contextSize = o.params.ctxSizeGiven ? o.params.ctxSize : Math.min(o.params.ctxSize, model.trainContextSize);
   const context = await model.createContext({ contextSize, sequences: o.params.parallel, threads: o.params.threads });
@@ -69,7 +88,14 @@ export async function loadRuntime(o: LoadOptions): Promise<LlamaRuntime> {
         if (input.kind === 'chat') {
           const h = history(input.messages);
           const promptTokens = chatWrapper.generateContextState({ chatHistory: h }).contextText.tokenize(model.tokenizer).length;
-          if (promptTokens >= context.contextSize) throw new OpenAIError(400, `the messages take ${promptTokens} tokens; the context holds ${context.contextSize} (--ctx-size)`, 'invalid_request_error', 'context_length_exceeded', 'messages');
+          if (promptTokens >= context.contextSize)
+            throw new OpenAIError(
+              400,
+              `the messages take ${promptTokens} tokens; the context holds ${context.contextSize} (--ctx-size)`,
+              'invalid_request_error',
+              'context_length_exceeded',
+              'messages',
+            );
           const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
           try {
             const r = await chat.generateResponse(h, common);
@@ -79,7 +105,14 @@ export async function loadRuntime(o: LoadOptions): Promise<LlamaRuntime> {
           }
         }
         const promptTokens = model.tokenize(input.prompt).length;
-        if (promptTokens >= context.contextSize) throw new OpenAIError(400, `the prompt takes ${promptTokens} tokens; the context holds ${context.contextSize} (--ctx-size)`, 'invalid_request_error', 'context_length_exceeded', 'prompt');
+        if (promptTokens >= context.contextSize)
+          throw new OpenAIError(
+            400,
+            `the prompt takes ${promptTokens} tokens; the context holds ${context.contextSize} (--ctx-size)`,
+            'invalid_request_error',
+            'context_length_exceeded',
+            'prompt',
+          );
         const completion = new LlamaCompletion({ contextSequence: sequence });
         try {
           const r = await completion.generateCompletionWithMeta(input.prompt, common);
@@ -102,7 +135,14 @@ export async function loadRuntime(o: LoadOptions): Promise<LlamaRuntime> {
         let promptTokens = 0;
         for (const [i, text] of texts.entries()) {
           const tokens = model.tokenize(text);
-          if (tokens.length > context.contextSize) throw new OpenAIError(400, `input[${i}] takes ${tokens.length} tokens; the context holds ${context.contextSize} (--ctx-size)`, 'invalid_request_error', 'context_length_exceeded', 'input');
+          if (tokens.length > context.contextSize)
+            throw new OpenAIError(
+              400,
+              `input[${i}] takes ${tokens.length} tokens; the context holds ${context.contextSize} (--ctx-size)`,
+              'invalid_request_error',
+              'context_length_exceeded',
+              'input',
+            );
           promptTokens += tokens.length;
           vectors.push([...(await ec.getEmbeddingFor(tokens)).vector]);
         }

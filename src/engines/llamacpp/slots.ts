@@ -5,7 +5,10 @@ export class Slots {
   running = 0;
   private readonly queue: Array<{ grant: () => void; cancel: () => void }> = [];
 
-  constructor(private readonly size: number, private readonly maxWaiting: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly maxWaiting: number,
+  ) {}
 
   get waiting(): number {
     return this.queue.length;
@@ -29,7 +32,12 @@ export class Slots {
       return Promise.resolve(release);
     }
     if (this.queue.length >= this.maxWaiting) {
-      throw new OpenAIError(503, `engine overloaded: ${this.running} running and ${this.queue.length} waiting (--max-waiting ${this.maxWaiting})`, 'server_error', 'engine_overloaded');
+      throw new OpenAIError(
+        503,
+        `engine overloaded: ${this.running} running and ${this.queue.length} waiting (--max-waiting ${this.maxWaiting})`,
+        'server_error',
+        'engine_overloaded',
+      );
     }
     return new Promise((resolve, reject) => {
       const entry = {

@@ -9,16 +9,7 @@ import { Generation, type TokenSink } from './generation.js';
 import { readBody, sendJson } from './http-io.js';
 import type { SimCounters } from './metrics.js';
 import { OpenAIError, parseChatRequest, parseCompletionRequest, parseJsonBody, type GenerationRequest } from './openai-requests.js';
-import {
-  completionBody,
-  SSE_DONE,
-  sseData,
-  tokenChunk,
-  usageChunk,
-  usageOf,
-  type CompletionKind,
-  type ResponseMeta,
-} from './openai-responses.js';
+import { completionBody, SSE_DONE, sseData, tokenChunk, usageChunk, usageOf, type CompletionKind, type ResponseMeta } from './openai-responses.js';
 import type { SimEngineParams } from './params.js';
 import type { SchedulerTicket, SimScheduler } from './scheduler.js';
 import { fillerPiece, fillerText } from './synthetic-output.js';
@@ -52,12 +43,7 @@ export function assertServing(ctx: SimContext): void {
   if (ctx.draining()) throw new OpenAIError(503, 'engine is shutting down', 'server_error', 'engine_draining');
 }
 
-export async function handleCompletion(
-  ctx: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  kind: CompletionKind,
-): Promise<void> {
+export async function handleCompletion(ctx: SimContext, req: IncomingMessage, res: ServerResponse, kind: CompletionKind): Promise<void> {
   let gone = false;
   let onGone: (() => void) | undefined;
   res.once('close', () => {

@@ -55,10 +55,7 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
 
 /** Sends an OpenAI-shaped error; anything that is not an OpenAIError becomes a 500. */
 export function sendError(res: ServerResponse, err: unknown): void {
-  const e =
-    err instanceof OpenAIError
-      ? err
-      : new OpenAIError(500, err instanceof Error ? err.message : String(err), 'server_error', 'internal_error');
+  const e = err instanceof OpenAIError ? err : new OpenAIError(500, err instanceof Error ? err.message : String(err), 'server_error', 'internal_error');
   const headers: Record<string, string> = {};
   if (e.status === 413) headers.Connection = 'close';
   if (e.status === 503) headers['Retry-After'] = '1';

@@ -47,11 +47,10 @@ test('bad engine flags exit 2 with the reason on stderr', async () => {
 });
 
 test('child process: LISTENING line, serves, and on SIGTERM finishes the open stream then exits 0', async () => {
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--port', '0', '--startup-seconds', '0', '--itl-ms', '1', '--model-name', 'm1'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CUDA_VISIBLE_DEVICES: '3' } },
-  );
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--startup-seconds', '0', '--itl-ms', '1', '--model-name', 'm1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CUDA_VISIBLE_DEVICES: '3' },
+  });
   try {
     const out = lines(child);
     const first = await out.next(/./);
@@ -60,10 +59,10 @@ test('child process: LISTENING line, serves, and on SIGTERM finishes the open st
     assert.ok(port > 0);
     assert.match(await out.next(/CUDA_VISIBLE_DEVICES/), /CUDA_VISIBLE_DEVICES=3/);
     const base = `http://127.0.0.1:${port}`;
-    assert.equal((await fetch(base + '/health')).status, 200);
+    assert.equal((await fetch(`${base}/health`)).status, 200);
 
     const maxTokens = 200;
-    const res = await fetch(base + '/v1/chat/completions', {
+    const res = await fetch(`${base}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens, stream: true }),
@@ -94,7 +93,10 @@ test('child process: LISTENING line, serves, and on SIGTERM finishes the open st
     assert.equal(events.at(-1), '[DONE]');
     assert.equal(events.length, maxTokens + 1, 'every token arrived');
     assert.equal(await exitOf(child), 0);
-    assert.ok(out.seen.some((l) => /^POST \/v1\/chat\/completions 200 \d+ms$/.test(l)), out.seen.join('\n'));
+    assert.ok(
+      out.seen.some((l) => /^POST \/v1\/chat\/completions 200 \d+ms$/.test(l)),
+      out.seen.join('\n'),
+    );
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -56,16 +56,12 @@ export function parseSimMainArgs(argv: readonly string[]): SimMainArgs {
 
 function usage(): string {
   const rows = SIM_PARAM_HELP.map((h) => `  ${h.flag.padEnd(24)} ${h.description} (default ${h.default}, ${h.min}..${h.max})`);
-  return [
-    'usage: node dist/engines/sim/main.js [--port 8000] [--host 127.0.0.1] [--model-name NAME] [engine flags]',
-    'engine flags:',
-    ...rows,
-  ].join('\n');
+  return ['usage: node dist/engines/sim/main.js [--port 8000] [--host 127.0.0.1] [--model-name NAME] [engine flags]', 'engine flags:', ...rows].join('\n');
 }
 
 /** Runs the simulator in this process until SIGTERM/SIGINT. */
 export function runSimMain(argv: readonly string[]): void {
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const out = (line: string) => process.stdout.write(`${line}\n`);
   let args: SimMainArgs;
   let params: SimEngineParams;
   try {

@@ -57,8 +57,6 @@ export function renderMetrics(s: MetricsSnapshot): string {
     [`finished_reason="stop",${model}`, c.success.stop],
   ]);
   metric('inferscale_sim_aborted_total', 'counter', 'Generations aborted because the client disconnected.', [[model, c.aborted]]);
-  metric('inferscale_sim_rejected_total', 'counter', 'Requests rejected with 503 because the waiting queue was full.', [
-    [model, c.rejected],
-  ]);
-  return lines.join('\n') + '\n';
+  metric('inferscale_sim_rejected_total', 'counter', 'Requests rejected with 503 because the waiting queue was full.', [[model, c.rejected]]);
+  return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ let sim: RunningSim;
 let client: OpenAI;
 before(async () => {
   sim = await startSim({ clock: systemClock, params: { startupSeconds: 0, ttftMs: 1, itlMs: 0 }, modelName: 'compat' });
-  client = new OpenAI({ baseURL: sim.baseUrl + '/v1', apiKey: 'unused', maxRetries: 0 });
+  client = new OpenAI({ baseURL: `${sim.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 after(() => sim.close());
 

@@ -25,8 +25,7 @@ export class OpenAIError extends Error {
   }
 }
 
-const badRequest = (param: string, message: string): OpenAIError =>
-  new OpenAIError(400, message, 'invalid_request_error', 'invalid_value', param);
+const badRequest = (param: string, message: string): OpenAIError => new OpenAIError(400, message, 'invalid_request_error', 'invalid_value', param);
 
 export interface GenerationRequest {
   kind: 'chat' | 'completion';
@@ -102,8 +101,7 @@ export function parseChatRequest(body: Body, p: SimEngineParams): GenerationRequ
   return { kind: 'chat', promptTokens: promptTokensOfChat(messages as ChatMessageLike[]), ...common(body, p) };
 }
 
-const isTokenArray = (v: unknown): v is number[] =>
-  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number');
+const isTokenArray = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number');
 
 /** Prompt tokens of a `prompt`/`input` value: string, string[], token ids (number[]) or number[][]. */
 function tokensOfPromptValue(field: string, v: unknown): number {

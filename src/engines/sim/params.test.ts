@@ -13,8 +13,15 @@ test('empty text gives the defaults', () => {
   assert.deepEqual(parseSimEngineParams(''), DEFAULT_SIM_PARAMS);
   assert.deepEqual(parseSimEngineParams([]), DEFAULT_SIM_PARAMS);
   assert.deepEqual(DEFAULT_SIM_PARAMS, {
-    startupSeconds: 3, ttftMs: 40, prefillMsPerToken: 0.05, itlMs: 10, maxNumSeqs: 8,
-    maxWaiting: 100, slowdownPerSeq: 0.03, jitter: 0.1, defaultMaxTokens: 16,
+    startupSeconds: 3,
+    ttftMs: 40,
+    prefillMsPerToken: 0.05,
+    itlMs: 10,
+    maxNumSeqs: 8,
+    maxWaiting: 100,
+    slowdownPerSeq: 0.03,
+    jitter: 0.1,
+    defaultMaxTokens: 16,
   });
 });
 
@@ -23,8 +30,15 @@ test('parses every flag, space and = forms, string and argv', () => {
     '--startup-seconds 0.2 --ttft-ms 50 --prefill-ms-per-token=0.1 --itl-ms 8 --max-num-seqs 4 ' +
     '--max-waiting 50 --slowdown-per-seq 0.05 --jitter 0 --default-max-tokens=32';
   const want = {
-    startupSeconds: 0.2, ttftMs: 50, prefillMsPerToken: 0.1, itlMs: 8, maxNumSeqs: 4,
-    maxWaiting: 50, slowdownPerSeq: 0.05, jitter: 0, defaultMaxTokens: 32,
+    startupSeconds: 0.2,
+    ttftMs: 50,
+    prefillMsPerToken: 0.1,
+    itlMs: 8,
+    maxNumSeqs: 4,
+    maxWaiting: 50,
+    slowdownPerSeq: 0.05,
+    jitter: 0,
+    defaultMaxTokens: 32,
   };
   assert.deepEqual(parseSimEngineParams(text), want);
   assert.deepEqual(parseSimEngineParams(text.split(' ')), want);

@@ -60,8 +60,13 @@ const SPECS: ParamSpec[] = [
 ];
 
 /** One row per flag, for `--help` output and the UI. */
-export const SIM_PARAM_HELP: Array<{ flag: string; description: string; default: number; min: number; max: number }> =
-  SPECS.map((s) => ({ flag: s.flag, description: s.description, default: DEFAULT_SIM_PARAMS[s.key], min: s.min, max: s.max }));
+export const SIM_PARAM_HELP: Array<{ flag: string; description: string; default: number; min: number; max: number }> = SPECS.map((s) => ({
+  flag: s.flag,
+  description: s.description,
+  default: DEFAULT_SIM_PARAMS[s.key],
+  min: s.min,
+  max: s.max,
+}));
 
 const FIELD = 'engineParams';
 

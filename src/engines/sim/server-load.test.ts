@@ -14,7 +14,7 @@ async function sim(params: Parameters<typeof startSim>[0]['params'] = {}) {
 }
 const chat = (max_tokens: number, stream = true) => ({ messages: [{ role: 'user', content: 'hi' }], max_tokens, stream });
 const metricValue = (text: string, name: string) => {
-  const line = text.split('\n').find((l) => l.startsWith(name + '{'));
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 };
 
@@ -26,7 +26,7 @@ test('503 engine_overloaded when the waiting queue is full; queued requests stil
   const c = await postJson(s.baseUrl, '/v1/chat/completions', chat(3));
   assert.equal(c.status, 503);
   assert.deepEqual(Object.keys((await c.json()) as object), ['error']);
-  const metrics = await (await fetch(s.baseUrl + '/metrics')).text();
+  const metrics = await (await fetch(`${s.baseUrl}/metrics`)).text();
   assert.equal(metricValue(metrics, 'inferscale_sim_rejected_total'), 1);
   clock.advance(10_000);
   for (const r of [a, b]) assert.equal(sseEvents(await r.text()).at(-1), '[DONE]');
@@ -62,7 +62,7 @@ test('client abort frees the slot at once and counts in /metrics', async () => {
   await waitFor(() => s.state().waiting === 1 && s.state().aborted === 1, 'b left the queue');
   ctlA.abort(); // abort while running
   await waitFor(() => s.state().aborted === 2 && s.state().running === 1 && s.state().waiting === 0, 'c promoted');
-  const metrics = await (await fetch(s.baseUrl + '/metrics')).text();
+  const metrics = await (await fetch(`${s.baseUrl}/metrics`)).text();
   assert.equal(metricValue(metrics, 'inferscale_sim_aborted_total'), 2);
   clock.advance(1000);
   assert.equal((await c).status, 200);
@@ -76,7 +76,7 @@ test('metrics expose vLLM gauges and counters', async () => {
   const { clock, s } = await sim({ maxNumSeqs: 2, maxWaiting: 5 });
   const streams = await Promise.all([1, 2, 3].map(() => postJson(s.baseUrl, '/v1/chat/completions', chat(4))));
   await waitFor(() => s.state().running === 2 && s.state().waiting === 1, 'load');
-  let text = await (await fetch(s.baseUrl + '/metrics')).text();
+  let text = await (await fetch(`${s.baseUrl}/metrics`)).text();
   assert.match(text, /^# HELP vllm:num_requests_running /m);
   assert.match(text, /^# TYPE vllm:num_requests_running gauge$/m);
   assert.match(text, /^# TYPE vllm:prompt_tokens_total counter$/m);
@@ -85,7 +85,7 @@ test('metrics expose vLLM gauges and counters', async () => {
   assert.match(text, /^vllm:num_requests_running\{model_name="tiny"\} 2$/m);
   clock.advance(10_000);
   await Promise.all(streams.map((r) => r.text()));
-  text = await (await fetch(s.baseUrl + '/metrics')).text();
+  text = await (await fetch(`${s.baseUrl}/metrics`)).text();
   assert.equal(metricValue(text, 'vllm:num_requests_running'), 0);
   assert.equal(metricValue(text, 'vllm:generation_tokens_total'), 12);
   assert.equal(metricValue(text, 'vllm:prompt_tokens_total'), 15);
@@ -130,9 +130,7 @@ test('streaming honours backpressure: a client that stops reading stops generati
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   socket.pause(); // read nothing yet
   const body = JSON.stringify(chat(total));
-  socket.write(
-    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   await waitFor(() => s.state().running === 1, 'stream running');
   // advance far past the time all tokens take: without backpressure every token would go out now
   clock.advance(total * 10);
@@ -145,10 +143,14 @@ test('streaming honours backpressure: a client that stops reading stops generati
   socket.setEncoding('utf8');
   socket.on('data', (d: string) => (received += d));
   socket.resume();
-  await waitFor(() => {
-    clock.advance(total * 10);
-    return received.includes('data: [DONE]');
-  }, 'stream completes', 15_000);
+  await waitFor(
+    () => {
+      clock.advance(total * 10);
+      return received.includes('data: [DONE]');
+    },
+    'stream completes',
+    15_000,
+  );
   assert.equal(s.state().generationTokens, total);
   assert.equal((received.match(/"chat\.completion\.chunk"/g) ?? []).length, total);
   socket.destroy();

@@ -14,33 +14,36 @@ async function sim(params: Parameters<typeof startSim>[0]['params'] = {}) {
 
 test('health is 503 loading until startupSeconds of clock time, then 200 ok', async () => {
   const { clock, s } = await sim({ startupSeconds: 5 });
-  let r = await fetch(s.baseUrl + '/health');
+  let r = await fetch(`${s.baseUrl}/health`);
   assert.equal(r.status, 503);
   assert.deepEqual(await r.json(), { status: 'loading' });
   r = await postJson(s.baseUrl, '/v1/completions', { prompt: 'x' });
   assert.equal(r.status, 503, 'completions refused while loading');
   assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'model_loading');
   clock.advance(4999);
-  assert.equal((await fetch(s.baseUrl + '/health')).status, 503);
+  assert.equal((await fetch(`${s.baseUrl}/health`)).status, 503);
   clock.advance(1);
-  r = await fetch(s.baseUrl + '/health');
+  r = await fetch(`${s.baseUrl}/health`);
   assert.equal(r.status, 200);
   assert.deepEqual(await r.json(), { status: 'ok' });
 });
 
 test('markLoaded turns health to 200 at once', async () => {
   const { s } = await sim({ startupSeconds: 60 });
-  assert.equal((await fetch(s.baseUrl + '/health')).status, 503);
+  assert.equal((await fetch(`${s.baseUrl}/health`)).status, 503);
   s.markLoaded();
-  assert.equal((await fetch(s.baseUrl + '/health')).status, 200);
+  assert.equal((await fetch(`${s.baseUrl}/health`)).status, 200);
   assert.equal(s.state().loaded, true);
 });
 
 test('models lists the served model', async () => {
   const { s } = await sim();
-  const body = (await (await fetch(s.baseUrl + '/v1/models')).json()) as { object: string; data: Array<{ id: string }> };
+  const body = (await (await fetch(`${s.baseUrl}/v1/models`)).json()) as { object: string; data: Array<{ id: string }> };
   assert.equal(body.object, 'list');
-  assert.deepEqual(body.data.map((m) => m.id), ['tiny']);
+  assert.deepEqual(
+    body.data.map((m) => m.id),
+    ['tiny'],
+  );
 });
 
 test('non-streaming chat returns the full object with usage', async () => {
@@ -135,14 +138,13 @@ test('bad bodies get 400 OpenAI errors naming the field', async () => {
     assert.ok((e.message as string).includes(param.replace(/\[0\]$/, '')) || param === 'body', String(e.message));
   }
   assert.equal(s.state().running, 0);
-  assert.equal((await fetch(s.baseUrl + '/nope')).status, 404);
-  assert.equal((await fetch(s.baseUrl + '/v1/completions')).status, 405);
+  assert.equal((await fetch(`${s.baseUrl}/nope`)).status, 404);
+  assert.equal((await fetch(`${s.baseUrl}/v1/completions`)).status, 405);
 });
 
 test('embeddings are deterministic small vectors with usage', async () => {
   const { s } = await sim();
-  const get = async () =>
-    (await (await postJson(s.baseUrl, '/v1/embeddings', { input: ['hello world', 'bye'] })).json()) as Record<string, any>;
+  const get = async () => (await (await postJson(s.baseUrl, '/v1/embeddings', { input: ['hello world', 'bye'] })).json()) as Record<string, any>;
   const a = await get();
   assert.equal(a.object, 'list');
   assert.equal(a.data.length, 2);

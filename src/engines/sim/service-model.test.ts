@@ -44,22 +44,52 @@ test('slowdown and jitter factors', () => {
   assert.equal(slowdownFactor(1, p), 1);
   assert.equal(slowdownFactor(0, p), 1);
   close(slowdownFactor(5, p), 1.4);
-  assert.equal(jitterFactor(p, () => 0.5), 1);
-  close(jitterFactor(p, () => 0), 0.8);
-  close(jitterFactor(p, () => 0.75), 1.1);
-  assert.equal(jitterFactor({ ...p, jitter: 0 }, () => 0), 1);
+  assert.equal(
+    jitterFactor(p, () => 0.5),
+    1,
+  );
+  close(
+    jitterFactor(p, () => 0),
+    0.8,
+  );
+  close(
+    jitterFactor(p, () => 0.75),
+    1.1,
+  );
+  assert.equal(
+    jitterFactor({ ...p, jitter: 0 }, () => 0),
+    1,
+  );
 });
 
 test('prefillMs = (ttft + perToken * prompt) * slowdown * jitter', () => {
-  close(prefillMs(100, 1, p, () => 0.5), 40 + 50);
-  close(prefillMs(100, 3, p, () => 0.5), 90 * 1.2);
-  close(prefillMs(100, 3, p, () => 0), 90 * 1.2 * 0.8);
+  close(
+    prefillMs(100, 1, p, () => 0.5),
+    40 + 50,
+  );
+  close(
+    prefillMs(100, 3, p, () => 0.5),
+    90 * 1.2,
+  );
+  close(
+    prefillMs(100, 3, p, () => 0),
+    90 * 1.2 * 0.8,
+  );
 });
 
 test('interTokenMs = itl * slowdown * jitter', () => {
-  close(interTokenMs(1, p, () => 0.5), 10);
-  close(interTokenMs(11, p, () => 0.5), 20);
-  close(interTokenMs(11, p, () => 1 - 1e-12), 20 * 1.2);
+  close(
+    interTokenMs(1, p, () => 0.5),
+    10,
+  );
+  close(
+    interTokenMs(11, p, () => 0.5),
+    20,
+  );
+  close(
+    interTokenMs(11, p, () => 1 - 1e-12),
+    20 * 1.2,
+  );
 });
 
 test('expectedServiceMs: prefill plus (n-1) gaps, no jitter', () => {

@@ -4,8 +4,27 @@
  */
 
 const WORDS = [
-  'the', 'quick', 'brown', 'fox', 'jumps', 'over', 'a', 'lazy', 'dog', 'while',
-  'seven', 'bright', 'models', 'serve', 'many', 'tokens', 'every', 'second', 'on', 'one', 'GPU',
+  'the',
+  'quick',
+  'brown',
+  'fox',
+  'jumps',
+  'over',
+  'a',
+  'lazy',
+  'dog',
+  'while',
+  'seven',
+  'bright',
+  'models',
+  'serve',
+  'many',
+  'tokens',
+  'every',
+  'second',
+  'on',
+  'one',
+  'GPU',
 ];
 
 /** The i-th (0-based) filler word; the sequence cycles through a fixed list. */
@@ -15,7 +34,7 @@ export function fillerWord(i: number): string {
 
 /** The text piece for output token i: words are joined by single spaces, none before the first. */
 export function fillerPiece(i: number, leadingSpace: boolean): string {
-  return i === 0 && !leadingSpace ? fillerWord(0) : ' ' + fillerWord(i);
+  return i === 0 && !leadingSpace ? fillerWord(0) : ` ${fillerWord(i)}`;
 }
 
 /** The whole filler text of n tokens (as the pieces would concatenate). */

@@ -58,7 +58,14 @@ providerContract('Kubernetes (fake API over HTTP)', async () => {
   const enginePort = engine.port;
   const made: KubernetesProvider[] = [];
   const open = async (): Promise<ReplicaProvider> => {
-    const p = new KubernetesProvider({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, podAddress: () => ({ host: '127.0.0.1', port: enginePort }), scaleDownTimeoutMs: 5000 });
+    const p = new KubernetesProvider({
+      zone: testZone(),
+      kubeConfig: k.kc,
+      clock: systemClock,
+      log: () => undefined,
+      podAddress: () => ({ host: '127.0.0.1', port: enginePort }),
+      scaleDownTimeoutMs: 5000,
+    });
     await p.init();
     made.push(p);
     return p;
@@ -97,7 +104,8 @@ async function healthServer() {
 providerContract('simulated replicas (in memory, on a clock)', async () => {
   const engine = await healthServer();
   const world = new SimulatedReplicas();
-  const open = () => new SimulatedProvider({ clock: systemClock, world, engineUrl: `http://127.0.0.1:${engine.port}`, coldStartMs: 200, gpuTypes: { h100: {} } });
+  const open = () =>
+    new SimulatedProvider({ clock: systemClock, world, engineUrl: `http://127.0.0.1:${engine.port}`, coldStartMs: 200, gpuTypes: { h100: {} } });
   return {
     provider: open(),
     driver: engineDriver('sim'),

@@ -109,7 +109,7 @@ export function providerContract(name: string, make: () => Promise<ProviderHarne
       }
     });
 
-    it('onExit reports, once, a replica that ended behind the provider\'s back', async () => {
+    it("onExit reports, once, a replica that ended behind the provider's back", async () => {
       const t = await make();
       const exits: ExitInfo[] = [];
       t.provider.onExit((e) => exits.push(e));

@@ -23,7 +23,10 @@ describe('@kubernetes/client-node against the fake API server', () => {
 
   it('sends patches as JSON Patch unless told otherwise: a merge-patch body needs the merge-patch Content-Type', async () => {
     await c.core.createNamespacedPod({ namespace: k.namespace, body: pod('p1') });
-    await assert.rejects(c.core.patchNamespacedPod({ name: 'p1', namespace: k.namespace, body: { metadata: { annotations: { a: '1' } } } }), (e) => apiStatus(e) === 400);
+    await assert.rejects(
+      c.core.patchNamespacedPod({ name: 'p1', namespace: k.namespace, body: { metadata: { annotations: { a: '1' } } } }),
+      (e) => apiStatus(e) === 400,
+    );
     assert.equal(k.server.requests.at(-1)!.contentType, 'application/json-patch+json');
     await c.core.patchNamespacedPod({ name: 'p1', namespace: k.namespace, body: { metadata: { annotations: { a: '1' } } } }, MERGE_PATCH);
     assert.equal(k.server.requests.at(-1)!.contentType, 'application/merge-patch+json');
@@ -43,7 +46,16 @@ describe('@kubernetes/client-node against the fake API server', () => {
   it('reads and writes the replica count through the scale subresource, retrying a conflict', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: k.namespace,
-      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd1' }, spec: { replicas: 0, selector: { matchLabels: { app: 'd1' } }, template: { metadata: { labels: { app: 'd1' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } },
+      body: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd1' },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'd1' } },
+          template: { metadata: { labels: { app: 'd1' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+        },
+      },
     });
     const logs: string[] = [];
     const api = new WorkloadApi(c, (l) => logs.push(l));
@@ -64,13 +76,23 @@ describe('@kubernetes/client-node against the fake API server', () => {
     const ns = k.namespace;
     const lists = () => k.server.requests.filter((r) => r.path.endsWith('/pods') && r.method === 'GET' && r.query.watch !== 'true').length;
     const cache = new WatchedCache<V1Pod>({
-      kc: k.kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: 'app=w', clock: systemClock, log: () => undefined, what: 'pods',
+      kc: k.kc,
+      path: `/api/v1/namespaces/${ns}/pods`,
+      labelSelector: 'app=w',
+      clock: systemClock,
+      log: () => undefined,
+      what: 'pods',
       list: () => c.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=w' }),
     });
     const seen: string[] = [];
     cache.onChange((t, p) => seen.push(`${t}:${p.metadata?.name}`));
     assert.equal(await cache.start(), true);
-    const names = () => cache.list().map((p) => p.metadata?.name).sort().join(',');
+    const names = () =>
+      cache
+        .list()
+        .map((p) => p.metadata?.name)
+        .sort()
+        .join(',');
     k.cluster.create('pods', ns, { ...pod('w1'), metadata: { name: 'w1', labels: { app: 'w' } } });
     k.cluster.create('pods', ns, { ...pod('other'), metadata: { name: 'other', labels: { app: 'not-w' } } });
     await until(() => names() === 'w1', 'w1 seen, other filtered out by the label selector');

@@ -1,7 +1,16 @@
 /** The Kubernetes clients of one zone, from a kubeconfig or in-cluster credentials, and error helpers. */
 import { homedir } from 'node:os';
 import {
-  ApiException, AppsV1Api, AutoscalingV2Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions,
+  ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
 } from '@kubernetes/client-node';
 
 export interface KubeConfigSource {
@@ -30,7 +39,10 @@ export class KubeClient {
   readonly coordination: CoordinationV1Api;
   readonly custom: CustomObjectsApi;
 
-  constructor(readonly kc: KubeConfig, readonly namespace: string) {
+  constructor(
+    readonly kc: KubeConfig,
+    readonly namespace: string,
+  ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.policy = kc.makeApiClient(PolicyV1Api);
@@ -61,7 +73,16 @@ export const isForbidden = (e: unknown) => apiStatus(e) === 403;
 export function apiMessage(e: unknown): string {
   if (e instanceof ApiException) {
     const body = e.body as { message?: string } | string | undefined;
-    const msg = typeof body === 'string' ? (() => { try { return JSON.parse(body).message; } catch { return body; } })() : body?.message;
+    const msg =
+      typeof body === 'string'
+        ? (() => {
+            try {
+              return JSON.parse(body).message;
+            } catch {
+              return body;
+            }
+          })()
+        : body?.message;
     return `HTTP ${e.code}${msg ? `: ${msg}` : ''}`;
   }
   return (e as Error)?.message ?? String(e);

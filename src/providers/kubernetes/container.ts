@@ -25,7 +25,8 @@ export const MODEL_VOLUME = 'models';
  * sha256, so two models with one file name never overwrite each other; a repository's directory is named for
  * the repository and its commit already.
  */
-const storedIn = (zone: KubernetesZoneConfig, m: PodModel) => (zone.modelCache.type !== 'pod' && !m.repo && m.sha256 ? `${POD_MODEL_DIR}/sha256-${m.sha256}/${m.fileName}` : `${POD_MODEL_DIR}/${m.fileName}`);
+const storedIn = (zone: KubernetesZoneConfig, m: PodModel) =>
+  zone.modelCache.type !== 'pod' && !m.repo && m.sha256 ? `${POD_MODEL_DIR}/sha256-${m.sha256}/${m.fileName}` : `${POD_MODEL_DIR}/${m.fileName}`;
 /** What the engine loads: the file, or a repository's directory (or the GGUF inside it that llamacpp loads). */
 const modelPathIn = (zone: KubernetesZoneConfig, m: PodModel) => (m.repo?.entry ? `${storedIn(zone, m)}/${m.repo.entry}` : storedIn(zone, m));
 const POD_FETCH = fileURLToPath(new URL('../../models/pod-fetch.js', import.meta.url));
@@ -80,14 +81,26 @@ export function engineImage(zone: KubernetesZoneConfig, engine: string): string 
   const image = zone.images[engine];
   if (!image) {
     const known = Object.keys(zone.images);
-    throw new InferscaleError('invalid_argument', `engine: zone "${zone.name}" has no image for the ${engine} engine (images for: ${known.join(', ') || 'none'}); add images.${engine} to the zones file`, { field: 'engine' });
+    throw new InferscaleError(
+      'invalid_argument',
+      `engine: zone "${zone.name}" has no image for the ${engine} engine (images for: ${known.join(', ') || 'none'}); add images.${engine} to the zones file`,
+      { field: 'engine' },
+    );
   }
   return image;
 }
 
 export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerInput): V1Container {
   const mapping = zone.gpuTypes[e.gpuType];
-  const cmd = e.driver.command({ modelName: e.modelName, modelPath: e.model ? modelPathIn(zone, e.model) : undefined, engineParams: e.engineParams, host: '0.0.0.0', port: zone.enginePort, gpus: [], gpuCount: e.gpuCount });
+  const cmd = e.driver.command({
+    modelName: e.modelName,
+    modelPath: e.model ? modelPathIn(zone, e.model) : undefined,
+    engineParams: e.engineParams,
+    host: '0.0.0.0',
+    port: zone.enginePort,
+    gpus: [],
+    gpuCount: e.gpuCount,
+  });
   const { command, args } = inImage(cmd.command, cmd.args);
   // the device plugin picks the GPUs: CUDA_VISIBLE_DEVICES from the local launcher would hide them
   const env: V1EnvVar[] = Object.entries(cmd.env)

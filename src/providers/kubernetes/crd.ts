@@ -33,42 +33,55 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
       group: CRD_GROUP,
       scope: 'Namespaced',
       names: { plural: CRD_PLURAL, singular: 'inferencedeployment', kind: CRD_KIND, shortNames: ['idep'], categories: ['inferscale'] },
-      versions: [{
-        name: CRD_VERSION, served: true, storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Zone', type: 'string', jsonPath: '.spec.zone' },
-          { name: 'Model', type: 'string', jsonPath: '.spec.modelName' },
-          { name: 'GPU', type: 'string', jsonPath: '.spec.gpuType' },
-          { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
-          { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
-          { name: 'Status', type: 'string', jsonPath: '.status.status' },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: {
-                type: 'object',
-                // what `kubectl apply` of a new resource must give; the leader fills in the rest
-                required: ['modelName'],
-                properties: {
-                  modelName: str, engine: str, engineParams: str, zone: str, gpuType: str,
-                  gpuCount: { ...int, minimum: 1 }, replicas: { ...int, minimum: 0 },
-                  maxOngoingRequests: int, maxQueuedRequests: int, queueTimeoutMs: int, drainTimeoutMs: int, generation: int,
-                  labels: { type: 'object', additionalProperties: str },
-                  autoscale: { type: 'object', nullable: true, x_kubernetes_preserve_unknown_fields: true },
-                  apiKeySecret: str,
+      versions: [
+        {
+          name: CRD_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Zone', type: 'string', jsonPath: '.spec.zone' },
+            { name: 'Model', type: 'string', jsonPath: '.spec.modelName' },
+            { name: 'GPU', type: 'string', jsonPath: '.spec.gpuType' },
+            { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+            { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
+            { name: 'Status', type: 'string', jsonPath: '.status.status' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  // what `kubectl apply` of a new resource must give; the leader fills in the rest
+                  required: ['modelName'],
+                  properties: {
+                    modelName: str,
+                    engine: str,
+                    engineParams: str,
+                    zone: str,
+                    gpuType: str,
+                    gpuCount: { ...int, minimum: 1 },
+                    replicas: { ...int, minimum: 0 },
+                    maxOngoingRequests: int,
+                    maxQueuedRequests: int,
+                    queueTimeoutMs: int,
+                    drainTimeoutMs: int,
+                    generation: int,
+                    labels: { type: 'object', additionalProperties: str },
+                    autoscale: { type: 'object', nullable: true, x_kubernetes_preserve_unknown_fields: true },
+                    apiKeySecret: str,
+                  },
                 },
-              },
-              status: {
-                type: 'object',
-                properties: { status: str, statusDetails: str, readyReplicas: int, everReady: { type: 'boolean' }, observedAt: str, coldStartMs: int },
+                status: {
+                  type: 'object',
+                  properties: { status: str, statusDetails: str, readyReplicas: int, everReady: { type: 'boolean' }, observedAt: str, coldStartMs: int },
+                },
               },
             },
           },
         },
-      }],
+      ],
     },
   };
 }
@@ -76,7 +89,15 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
 export interface InferenceDeploymentResource {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: Date };
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: Date;
+  };
   spec: Record<string, unknown> & { replicas: number };
   status?: Record<string, unknown>;
 }
@@ -84,9 +105,21 @@ export interface InferenceDeploymentResource {
 /** `coldStartMs`: the leader's estimate (measured cold starts, else the zone's default), for followers' Retry-After */
 export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?: number): InferenceDeploymentResource {
   const spec = {
-    modelName: d.modelName, engine: d.engine, engineParams: d.engineParams, zone: d.zone, gpuType: d.gpuType, gpuCount: d.gpuCount, replicas: d.replicas,
-    maxOngoingRequests: d.maxOngoingRequests, maxQueuedRequests: d.maxQueuedRequests, queueTimeoutMs: d.queueTimeoutMs, drainTimeoutMs: d.drainTimeoutMs,
-    generation: d.generation, labels: d.labels, autoscale: d.autoscale, apiKeySecret: keySecretName(d.name),
+    modelName: d.modelName,
+    engine: d.engine,
+    engineParams: d.engineParams,
+    zone: d.zone,
+    gpuType: d.gpuType,
+    gpuCount: d.gpuCount,
+    replicas: d.replicas,
+    maxOngoingRequests: d.maxOngoingRequests,
+    maxQueuedRequests: d.maxQueuedRequests,
+    queueTimeoutMs: d.queueTimeoutMs,
+    drainTimeoutMs: d.drainTimeoutMs,
+    generation: d.generation,
+    labels: d.labels,
+    autoscale: d.autoscale,
+    apiKeySecret: keySecretName(d.name),
   };
   return {
     apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
@@ -98,18 +131,29 @@ export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?
       finalizers: [FINALIZER],
     },
     spec,
-    status: { status: d.status, statusDetails: d.statusDetails, readyReplicas, everReady: d.everReady, ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}) },
+    status: {
+      status: d.status,
+      statusDetails: d.statusDetails,
+      readyReplicas,
+      everReady: d.everReady,
+      ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}),
+    },
   };
 }
 
 export function keySecret(d: DeploymentRow): V1Secret {
   return {
-    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
     metadata: { name: keySecretName(d.name), labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_DEPLOYMENT]: d.name } },
     data: {
-      'key-sha256': d.apiKeyHash.toString('base64'), 'key-sealed': Buffer.from(d.apiKeySealed).toString('base64'),
+      'key-sha256': d.apiKeyHash.toString('base64'),
+      'key-sealed': Buffer.from(d.apiKeySealed).toString('base64'),
       // a rotated key's predecessor and until when it is accepted (ms since the epoch, as text)
-      ...(d.previousKeyHash && d.previousKeyUntil ? { 'previous-key-sha256': d.previousKeyHash.toString('base64'), 'previous-key-until': Buffer.from(String(d.previousKeyUntil)).toString('base64') } : {}),
+      ...(d.previousKeyHash && d.previousKeyUntil
+        ? { 'previous-key-sha256': d.previousKeyHash.toString('base64'), 'previous-key-until': Buffer.from(String(d.previousKeyUntil)).toString('base64') }
+        : {}),
     },
   };
 }
@@ -144,10 +188,31 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
   const previousUntil = Number(Buffer.from(secret?.data?.['previous-key-until'] ?? '', 'base64').toString());
   const createdAt = Date.parse(r.metadata.annotations?.[ANNOTATION_CREATED_AT] ?? '');
   return {
-    id, name: r.metadata.name, modelName: s.modelName, engine: s.engine, engineParams: s.engineParams ?? '', gpuType: s.gpuType, gpuCount: s.gpuCount, replicas: deleting ? 0 : s.replicas, zone: s.zone,
-    status: st.status ?? 'creating', statusDetails: st.statusDetails ?? '', maxOngoingRequests: s.maxOngoingRequests ?? 64, maxQueuedRequests: s.maxQueuedRequests ?? 1000,
-    queueTimeoutMs: s.queueTimeoutMs ?? 300_000, drainTimeoutMs: s.drainTimeoutMs ?? 120_000, autoscale: s.autoscale ?? null, labels: s.labels ?? {},
-    apiKeyHash: Buffer.from(hash, 'base64'), apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '',
-    previousKeyHash: previous && previousUntil > 0 ? Buffer.from(previous, 'base64') : null, previousKeyUntil: previous && previousUntil > 0 ? previousUntil : null, createdAt: Number.isFinite(createdAt) ? createdAt : 0, updatedAt: 0, generation: s.generation ?? 1, everReady: !!st.everReady, deleting,
+    id,
+    name: r.metadata.name,
+    modelName: s.modelName,
+    engine: s.engine,
+    engineParams: s.engineParams ?? '',
+    gpuType: s.gpuType,
+    gpuCount: s.gpuCount,
+    replicas: deleting ? 0 : s.replicas,
+    zone: s.zone,
+    status: st.status ?? 'creating',
+    statusDetails: st.statusDetails ?? '',
+    maxOngoingRequests: s.maxOngoingRequests ?? 64,
+    maxQueuedRequests: s.maxQueuedRequests ?? 1000,
+    queueTimeoutMs: s.queueTimeoutMs ?? 300_000,
+    drainTimeoutMs: s.drainTimeoutMs ?? 120_000,
+    autoscale: s.autoscale ?? null,
+    labels: s.labels ?? {},
+    apiKeyHash: Buffer.from(hash, 'base64'),
+    apiKeySealed: sealed ? Buffer.from(sealed, 'base64').toString() : '',
+    previousKeyHash: previous && previousUntil > 0 ? Buffer.from(previous, 'base64') : null,
+    previousKeyUntil: previous && previousUntil > 0 ? previousUntil : null,
+    createdAt: Number.isFinite(createdAt) ? createdAt : 0,
+    updatedAt: 0,
+    generation: s.generation ?? 1,
+    everReady: !!st.everReady,
+    deleting,
   };
 }

@@ -35,7 +35,9 @@ describe('end to end on a live cluster (KUBECONFIG)', { skip: live ? false : 'KU
   });
 
   const zoneName = env.INFERSCALE_E2E_ZONE;
-  it('a replica: objects created, pod ready, scaled down through the scale subresource, objects removed', { skip: zoneName && env.INFERSCALE_E2E_ZONES ? false : 'set INFERSCALE_E2E_ZONES and INFERSCALE_E2E_ZONE' }, async () => {
+  it('a replica: objects created, pod ready, scaled down through the scale subresource, objects removed', {
+    skip: zoneName && env.INFERSCALE_E2E_ZONES ? false : 'set INFERSCALE_E2E_ZONES and INFERSCALE_E2E_ZONE',
+  }, async () => {
     const zone = readZonesFile(env.INFERSCALE_E2E_ZONES!).zones.find((z) => z.name === zoneName);
     assert.ok(zone && zone.type === 'kubernetes', `zone ${zoneName} is a Kubernetes zone of the file`);
     const logs: string[] = [];

@@ -41,7 +41,9 @@ export function podView(p: V1Pod): PodView {
   const labels = p.metadata?.labels ?? {};
   const conds = p.status?.conditions ?? [];
   const sched = conds.find((c) => c.type === 'PodScheduled');
-  const waiting = initFailure(p.status?.initContainerStatuses ?? []) ?? (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => !!r && r !== 'ContainerCreating');
+  const waiting =
+    initFailure(p.status?.initContainerStatuses ?? []) ??
+    (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => !!r && r !== 'ContainerCreating');
   return {
     name: p.metadata?.name ?? '',
     deployment: labels[LABEL_DEPLOYMENT] ?? '',
@@ -52,7 +54,7 @@ export function podView(p: V1Pod): PodView {
     terminating: !!p.metadata?.deletionTimestamp,
     finished: p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded',
     nodeName: p.spec?.nodeName ?? undefined,
-    unschedulable: !p.spec?.nodeName && sched?.status === 'False' ? sched.message ?? sched.reason ?? 'unschedulable' : undefined,
+    unschedulable: !p.spec?.nodeName && sched?.status === 'False' ? (sched.message ?? sched.reason ?? 'unschedulable') : undefined,
     createdAt: toMs(p.metadata?.creationTimestamp) ?? 0,
     waitingReason: waiting,
     restarts: [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].reduce((s, c) => s + (c.restartCount ?? 0), 0),
@@ -65,7 +67,10 @@ export const isLive = (v: PodView) => !v.terminating && !v.finished;
 export type Target = { host: string; port: number } | undefined;
 
 /** Where a pod's engine listens by default: its IP and the zone's engine port. */
-export const podAddressOn = (enginePort: number) => (p: PodView): Target => (p.ip ? { host: p.ip, port: enginePort } : undefined);
+export const podAddressOn =
+  (enginePort: number) =>
+  (p: PodView): Target =>
+    p.ip ? { host: p.ip, port: enginePort } : undefined;
 
 /** The base URL the gateway sends a pod's requests to (IPv6 addresses in brackets). */
 export function targetUrl(t: NonNullable<Target>): string {

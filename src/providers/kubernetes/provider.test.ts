@@ -20,7 +20,10 @@ async function setup(k: FakeKube, logs: string[] = []) {
 }
 
 const pods = (k: FakeKube) => k.cluster.list('pods', k.namespace).items.filter((p) => !p.metadata.deletionTimestamp);
-const scaleWrites = (k: FakeKube) => k.server.requests.filter((r) => r.path.endsWith('/scale') && (r.method === 'PUT' || r.method === 'PATCH')).map((r) => (r.body as { spec: { replicas: number } }).spec.replicas);
+const scaleWrites = (k: FakeKube) =>
+  k.server.requests
+    .filter((r) => r.path.endsWith('/scale') && (r.method === 'PUT' || r.method === 'PATCH'))
+    .map((r) => (r.body as { spec: { replicas: number } }).spec.replicas);
 
 describe('KubernetesProvider against the fake API (HTTP, real client library)', () => {
   let k: FakeKube;
@@ -134,7 +137,9 @@ describe('KubernetesProvider against the fake API (HTTP, real client library)', 
     const h = await p.start('hpa-1', 'hpa', driver, launch, target());
     const workload = k.cluster.list('deployments', k.namespace).items.find((d) => d.metadata.labels?.['inferscale.dev/deployment'] === 'hpa')!.metadata.name;
     k.cluster.create('horizontalpodautoscalers', k.namespace, {
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'keda-hpa-hpa' },
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'keda-hpa-hpa' },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workload }, minReplicas: 1, maxReplicas: 5 },
     });
     await assert.rejects(p.start('hpa-2', 'hpa', driver, launch, target()), (e: Error & { code?: string }) => {
@@ -158,7 +163,9 @@ describe('KubernetesProvider against the fake API (HTTP, real client library)', 
     assert.equal(next.adopt(h), true);
     assert.equal(next.adopt({ ...h, replicaId: 'ad-unknown' }), false);
     assert.equal(await next.probe(h), 'ready');
-    assert.deepEqual(await next.logs('adopt', 'ad-1', 1), [`pod ${pods(k).find((x) => x.metadata.annotations?.['inferscale.dev/replica'] === 'ad-1')!.metadata.name} serving`]);
+    assert.deepEqual(await next.logs('adopt', 'ad-1', 1), [
+      `pod ${pods(k).find((x) => x.metadata.annotations?.['inferscale.dev/replica'] === 'ad-1')!.metadata.name} serving`,
+    ]);
     await next.stop(h, 1000);
     await next.removeDeployment('adopt');
     await next.close();

@@ -12,7 +12,17 @@ import type { Clock } from '../../core/clock.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
-import { ELASTIC, LOCAL_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider, type ReplicaTarget } from '../types.js';
+import {
+  ELASTIC,
+  LOCAL_COLD_START_MS,
+  type ExitInfo,
+  type ProbeResult,
+  type ProviderCapabilities,
+  type ReplicaAddress,
+  type ReplicaHandle,
+  type ReplicaProvider,
+  type ReplicaTarget,
+} from '../types.js';
 import { apiMessage, KubeClient } from './client.js';
 import { WatchedCache } from './informer.js';
 import { ANNOTATION_DELETION_COST, ANNOTATION_REPLICA, MANAGED_SELECTOR } from './labels.js';
@@ -67,21 +77,29 @@ export class KubernetesProvider implements ReplicaProvider {
     this.api = new WorkloadApi(this.client, o.log);
     const ns = o.zone.namespace;
     this.pods = new WatchedCache<V1Pod>({
-      kc: o.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: MANAGED_SELECTOR, clock: o.clock, log: o.log, what: `pods in ${ns}`,
+      kc: o.kubeConfig,
+      path: `/api/v1/namespaces/${ns}/pods`,
+      labelSelector: MANAGED_SELECTOR,
+      clock: o.clock,
+      log: o.log,
+      what: `pods in ${ns}`,
       list: () => this.client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
     this.pods.onChange((_t, pod) => this.onPod(podView(pod)));
     this.address = o.podAddress ?? podAddressOn(o.zone.enginePort);
     // the cluster's scheduler places pods, which fetch their model and are fenced by deploy/'s NetworkPolicy
     this.capabilities = {
-      placement: 'platform', model: 'fetched-by-replica', engineKey: false, waitsForCapacity: true,
+      placement: 'platform',
+      model: 'fetched-by-replica',
+      engineKey: false,
+      waitsForCapacity: true,
       defaultColdStartMs: LOCAL_COLD_START_MS + o.zone.nodeProvisioningSeconds * 1000,
     };
   }
 
   capacity(gpuType: string): number {
     const m = this.o.zone.gpuTypes[gpuType];
-    return m ? m.maxGpus ?? ELASTIC : 0;
+    return m ? (m.maxGpus ?? ELASTIC) : 0;
   }
 
   gpuTypeFor(requested: string | undefined, engine: string): string {
@@ -89,8 +107,12 @@ export class KubernetesProvider implements ReplicaProvider {
     const types = Object.keys(z.gpuTypes);
     const t = requested ?? (types.length === 1 ? types[0] : undefined);
     if (!t) throw invalid('gpuType', `is required in zone "${z.name}", which has ${types.join(', ')}`);
-    if (!z.gpuTypes[t]) throw new InferscaleError('insufficient_capacity', `gpuType: zone "${z.name}" has no ${t} GPUs (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });
-    if (!z.images[engine]) throw invalid('engine', `zone "${z.name}" has no image for the ${engine} engine (images for: ${Object.keys(z.images).join(', ') || 'none'})`);
+    if (!z.gpuTypes[t])
+      throw new InferscaleError('insufficient_capacity', `gpuType: zone "${z.name}" has no ${t} GPUs (has: ${types.join(', ') || 'none'})`, {
+        field: 'gpuType',
+      });
+    if (!z.images[engine])
+      throw invalid('engine', `zone "${z.name}" has no image for the ${engine} engine (images for: ${Object.keys(z.images).join(', ') || 'none'})`);
     return t;
   }
 
@@ -107,12 +129,26 @@ export class KubernetesProvider implements ReplicaProvider {
     await this.pods.stop();
   }
 
-  async start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Parameters<ReplicaProvider['start']>[3], target?: ReplicaTarget): Promise<ReplicaHandle> {
+  async start(
+    replicaId: string,
+    deploymentName: string,
+    driver: EngineDriver,
+    launch: Parameters<ReplicaProvider['start']>[3],
+    target?: ReplicaTarget,
+  ): Promise<ReplicaHandle> {
     if (!target) throw new InferscaleError('internal', 'the Kubernetes provider needs the replica target (GPU type, drain timeout)');
     this.adopting = false;
     const r = renderWorkload(this.o.zone, {
-      name: deploymentName, driver, modelName: launch.modelName, engineParams: launch.engineParams, gpuType: target.gpuType, gpuCount: launch.gpuCount,
-      drainTimeoutMs: target.drainTimeoutMs, labels: target.labels, replicas: 0, model: target.model,
+      name: deploymentName,
+      driver,
+      modelName: launch.modelName,
+      engineParams: launch.engineParams,
+      gpuType: target.gpuType,
+      gpuCount: launch.gpuCount,
+      drainTimeoutMs: target.drainTimeoutMs,
+      labels: target.labels,
+      replicas: 0,
+      model: target.model,
     });
     await this.locks.run(r.workload, async () => {
       await this.api.ensure(r);
@@ -155,7 +191,7 @@ export class KubernetesProvider implements ReplicaProvider {
     const e = this.entries.get(h.replicaId);
     if (!e || e.removal) return false;
     const v = this.viewOf(h.replicaId);
-    return !v || !v.nodeName;
+    return !v?.nodeName;
   }
 
   async stop(h: ReplicaHandle, _graceMs?: number): Promise<void> {
@@ -166,9 +202,19 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   adopt(h: ReplicaHandle): boolean {
-    const pod = this.pods.list().map(podView).find((v) => v.replicaId === h.replicaId && isLive(v));
+    const pod = this.pods
+      .list()
+      .map(podView)
+      .find((v) => v.replicaId === h.replicaId && isLive(v));
     if (!pod) return false;
-    this.entries.set(h.replicaId, { replicaId: h.replicaId, deployment: pod.deployment, workload: pod.workload, seq: ++this.seq, requestedAt: pod.createdAt, podName: pod.name });
+    this.entries.set(h.replicaId, {
+      replicaId: h.replicaId,
+      deployment: pod.deployment,
+      workload: pod.workload,
+      seq: ++this.seq,
+      requestedAt: pod.createdAt,
+      podName: pod.name,
+    });
     return true;
   }
 
@@ -177,7 +223,12 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   async logs(_deployment: string, replicaId: string, lines: number): Promise<string[]> {
-    const pod = this.entries.get(replicaId)?.podName ?? this.pods.list().map(podView).find((v) => v.replicaId === replicaId)?.name;
+    const pod =
+      this.entries.get(replicaId)?.podName ??
+      this.pods
+        .list()
+        .map(podView)
+        .find((v) => v.replicaId === replicaId)?.name;
     return pod ? this.api.podLogs(pod, lines) : [];
   }
 
@@ -225,7 +276,11 @@ export class KubernetesProvider implements ReplicaProvider {
         const p = this.pods.get(name, ns);
         return p ? podView(p) : undefined;
       },
-      livePods: (w) => this.pods.list().map(podView).filter((v) => v.workload === w && isLive(v)),
+      livePods: (w) =>
+        this.pods
+          .list()
+          .map(podView)
+          .filter((v) => v.workload === w && isLive(v)),
       replicaOfPod: (name) => [...this.entries.values()].find((x) => x.podName === name && !x.removal)?.replicaId,
       rebind: (name, replicaId) => {
         const x = replicaId ? this.entries.get(replicaId) : undefined;
@@ -282,5 +337,4 @@ export class KubernetesProvider implements ReplicaProvider {
       });
     }
   }
-
 }

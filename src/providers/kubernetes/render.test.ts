@@ -7,8 +7,16 @@ import { validateObject } from './validate.js';
 import { testZone } from './testkit.js';
 
 const spec = (over: Partial<WorkloadSpec> = {}): WorkloadSpec => ({
-  name: 'chat', driver: engineDriver('vllm'), modelName: 'meta-llama/Llama-3.1-8B-Instruct', engineParams: '--max-model-len 8192',
-  gpuType: 'h100', gpuCount: 2, drainTimeoutMs: 120_000, labels: { team: 'search' }, replicas: 3, ...over,
+  name: 'chat',
+  driver: engineDriver('vllm'),
+  modelName: 'meta-llama/Llama-3.1-8B-Instruct',
+  engineParams: '--max-model-len 8192',
+  gpuType: 'h100',
+  gpuCount: 2,
+  drainTimeoutMs: 120_000,
+  labels: { team: 'search' },
+  replicas: 3,
+  ...over,
 });
 
 describe('rendering a deployment for a Kubernetes zone', () => {
@@ -26,10 +34,13 @@ describe('rendering a deployment for a Kubernetes zone', () => {
     assert.equal(c.resources?.requests?.['nvidia.com/gpu'], '2');
     assert.ok(pod.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.operator === 'Exists' && t.effect === 'NoSchedule'));
     const terms = pod.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
-    assert.deepEqual(terms.map((t) => t.matchExpressions![0]), [
-      { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] },
-      { key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: ['h100'] },
-    ]);
+    assert.deepEqual(
+      terms.map((t) => t.matchExpressions![0]),
+      [
+        { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] },
+        { key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: ['h100'] },
+      ],
+    );
     assert.ok(!c.env?.some((e) => e.name === 'CUDA_VISIBLE_DEVICES'), 'the device plugin picks GPUs');
     assert.deepEqual(c.command, ['vllm']);
     assert.ok(c.args?.includes('--tensor-parallel-size') && c.args.includes('8192'));
@@ -83,7 +94,8 @@ describe('rendering a deployment for a Kubernetes zone', () => {
     bad.spec.selector.matchLabels.extra = 'nope';
     bad.spec.template.spec.containers[0].resources = { requests: { 'nvidia.com/gpu': '1' } };
     const problems = validateObject(bad).join('\n');
-    for (const p of ['metadata.name "Bad_Name"', 'label key "x/"', 'spec.selector extra=nope', 'nvidia.com/gpu needs a limit']) assert.match(problems, new RegExp(p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    for (const p of ['metadata.name "Bad_Name"', 'label key "x/"', 'spec.selector extra=nope', 'nvidia.com/gpu needs a limit'])
+      assert.match(problems, new RegExp(p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
   });
 });
 
@@ -102,11 +114,15 @@ describe('a llamacpp deployment in a Kubernetes zone', () => {
     const engine = pod.containers[0];
     assert.deepEqual(engine.args!.slice(0, 1), ['/app/dist/engines/llamacpp/main.js']);
     assert.equal(engine.args![engine.args!.indexOf('--model-path') + 1], '/models/tiny.gguf');
-    for (const c of [init, engine]) assert.ok(c.volumeMounts?.some((m) => m.name === 'models' && m.mountPath === '/models'), c.name);
+    for (const c of [init, engine])
+      assert.ok(
+        c.volumeMounts?.some((m) => m.name === 'models' && m.mountPath === '/models'),
+        c.name,
+      );
     assert.ok(pod.volumes?.some((v) => v.name === 'models' && v.emptyDir));
   });
 
-  it('a URL model is fetched without credentials; a Hugging Face file with the zone\'s token Secret, when the namespace has it', () => {
+  it("a URL model is fetched without credentials; a Hugging Face file with the zone's token Secret, when the namespace has it", () => {
     assert.equal(pod.initContainers![0].env, undefined);
     assert.equal(pod.initContainers![0].args!.includes('--auth'), false);
     const hfZone = testZone({ images: { llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0' }, hfTokenSecret: { name: 'hub', key: 'HF_TOKEN' } });
@@ -120,41 +136,79 @@ describe('a llamacpp deployment in a Kubernetes zone', () => {
   });
 
   it('a different model file is a different pod template (replicas roll)', () => {
-    const other = renderWorkload(zone, spec({ driver: engineDriver('llamacpp'), modelName: 'tiny', engineParams: '', model: { ...model, sha256: 'cd'.repeat(32) } }));
+    const other = renderWorkload(
+      zone,
+      spec({ driver: engineDriver('llamacpp'), modelName: 'tiny', engineParams: '', model: { ...model, sha256: 'cd'.repeat(32) } }),
+    );
     assert.notEqual(other.templateHash, r.templateHash);
   });
 });
 
-describe('a vLLM deployment of a model repository, with the zone\'s model cache', () => {
+describe("a vLLM deployment of a model repository, with the zone's model cache", () => {
   const sha = 'a1'.repeat(20);
-  const model = { url: 'https://huggingface.co/org/llm', fileName: `org--llm--${sha}`, sha256: null, auth: 'hf' as const, repo: { revision: sha, include: ['*.json', '*.safetensors'] } };
+  const model = {
+    url: 'https://huggingface.co/org/llm',
+    fileName: `org--llm--${sha}`,
+    sha256: null,
+    auth: 'hf' as const,
+    repo: { revision: sha, include: ['*.json', '*.safetensors'] },
+  };
   // the fetcher runs in the inferscale image (the zone's llamacpp image)
   const images = { llamacpp: 'ghcr.io/inferscale/inferscale:0.1.0', vllm: 'vllm/vllm-openai:v0.8.5' };
-  const render = (modelCache: object, m: object = model) => renderWorkload(testZone({ modelCache, images } as never), spec({ driver: engineDriver('vllm'), modelName: 'llm', engineParams: '', model: m as never }));
+  const render = (modelCache: object, m: object = model) =>
+    renderWorkload(testZone({ modelCache, images } as never), spec({ driver: engineDriver('vllm'), modelName: 'llm', engineParams: '', model: m as never }));
 
-  it('node: a hostPath cache shared by the node\'s pods, filled by the init container at the pinned commit; the engine reads it offline', () => {
+  it("node: a hostPath cache shared by the node's pods, filled by the init container at the pinned commit; the engine reads it offline", () => {
     const r = render({ type: 'node', path: '/var/lib/inferscale/models' });
     assert.deepEqual(validateObject(r.deployment as never), []);
     const pod = r.deployment.spec!.template.spec!;
-    assert.deepEqual(pod.volumes!.find((v) => v.name === 'models'), { name: 'models', hostPath: { path: '/var/lib/inferscale/models', type: 'DirectoryOrCreate' } });
+    assert.deepEqual(
+      pod.volumes!.find((v) => v.name === 'models'),
+      { name: 'models', hostPath: { path: '/var/lib/inferscale/models', type: 'DirectoryOrCreate' } },
+    );
     const init = pod.initContainers![0];
-    assert.deepEqual(init.args!.slice(0, 11), ['/app/dist/models/pod-fetch.js', '--repo', model.url, '--revision', sha, '--out', `/models/${model.fileName}`, '--include', '*.json', '--include', '*.safetensors']);
+    assert.deepEqual(init.args!.slice(0, 11), [
+      '/app/dist/models/pod-fetch.js',
+      '--repo',
+      model.url,
+      '--revision',
+      sha,
+      '--out',
+      `/models/${model.fileName}`,
+      '--include',
+      '*.json',
+      '--include',
+      '*.safetensors',
+    ]);
     const engine = pod.containers[0];
     assert.deepEqual(engine.args!.slice(0, 2), ['serve', `/models/${model.fileName}`], 'vllm serve gets the repository directory');
     assert.ok(engine.env!.some((e) => e.name === 'HF_HUB_OFFLINE' && e.value === '1'));
-    assert.ok(engine.volumeMounts!.some((m) => m.name === 'models' && m.readOnly), 'read-only to the engine');
+    assert.ok(
+      engine.volumeMounts!.some((m) => m.name === 'models' && m.readOnly),
+      'read-only to the engine',
+    );
   });
 
   it('pvc: a ReadWriteMany claim named in the zones file; pod (the default): an emptyDir', () => {
     const pvc = render({ type: 'pvc', claimName: 'model-cache' }).deployment.spec!.template.spec!;
-    assert.deepEqual(pvc.volumes!.find((v) => v.name === 'models'), { name: 'models', persistentVolumeClaim: { claimName: 'model-cache' } });
-    const own = renderWorkload(testZone({ images }), spec({ driver: engineDriver('vllm'), modelName: 'llm', engineParams: '', model })).deployment.spec!.template.spec!;
-    assert.deepEqual(own.volumes!.find((v) => v.name === 'models'), { name: 'models', emptyDir: {} });
+    assert.deepEqual(
+      pvc.volumes!.find((v) => v.name === 'models'),
+      { name: 'models', persistentVolumeClaim: { claimName: 'model-cache' } },
+    );
+    const own = renderWorkload(testZone({ images }), spec({ driver: engineDriver('vllm'), modelName: 'llm', engineParams: '', model })).deployment.spec!
+      .template.spec!;
+    assert.deepEqual(
+      own.volumes!.find((v) => v.name === 'models'),
+      { name: 'models', emptyDir: {} },
+    );
   });
 
   it('llamacpp loads the GGUF inside a repository (the first part of a split GGUF)', () => {
     const gguf = { ...model, repo: { ...model.repo, include: ['*.gguf'], entry: 'q4/m-00001-of-00002.gguf' } };
-    const engine = renderWorkload(testZone({ modelCache: { type: 'node', path: '/cache' }, images } as never), spec({ driver: engineDriver('llamacpp'), modelName: 'llm', engineParams: '', model: gguf })).deployment.spec!.template.spec!.containers[0];
+    const engine = renderWorkload(
+      testZone({ modelCache: { type: 'node', path: '/cache' }, images } as never),
+      spec({ driver: engineDriver('llamacpp'), modelName: 'llm', engineParams: '', model: gguf }),
+    ).deployment.spec!.template.spec!.containers[0];
     assert.equal(engine.args![engine.args!.indexOf('--model-path') + 1], `/models/${model.fileName}/q4/m-00001-of-00002.gguf`);
   });
 

@@ -10,7 +10,15 @@ import type { GpuTypeMapping, KubernetesZoneConfig } from '../../zones/config.js
 import { engineContainer, modelFetchContainer, modelVolume } from './container.js';
 import type { PodModel } from '../../domain/pod-model.js';
 import {
-  ANNOTATION_DO_NOT_DISRUPT, LABEL_DEPLOYMENT, LABEL_GPU_TYPE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_TEMPLATE, MANAGED_BY, shortHash, workloadName,
+  ANNOTATION_DO_NOT_DISRUPT,
+  LABEL_DEPLOYMENT,
+  LABEL_GPU_TYPE,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  LABEL_TEMPLATE,
+  MANAGED_BY,
+  shortHash,
+  workloadName,
 } from './labels.js';
 
 /** What inferscale knows about a deployment that the objects need. */
@@ -42,7 +50,11 @@ export interface RenderedWorkload {
 export function gpuMapping(zone: KubernetesZoneConfig, gpuType: string): GpuTypeMapping {
   const m = zone.gpuTypes[gpuType];
   if (!m) {
-    throw new InferscaleError('invalid_argument', `gpuType: zone "${zone.name}" has no ${gpuType} GPUs (has: ${Object.keys(zone.gpuTypes).join(', ') || 'none'})`, { field: 'gpuType' });
+    throw new InferscaleError(
+      'invalid_argument',
+      `gpuType: zone "${zone.name}" has no ${gpuType} GPUs (has: ${Object.keys(zone.gpuTypes).join(', ') || 'none'})`,
+      { field: 'gpuType' },
+    );
   }
   return m;
 }

@@ -67,7 +67,9 @@ export async function scaleDownChoosing(
   };
   result.removed = await port.waitUntil(() => (gone(pod.name) ? pod.name : before.find(gone)), timeoutMs);
   if (result.removed === undefined) {
-    port.log(`kubernetes: scaled ${workload} to ${replicasAfter} but no pod went within ${Math.round(timeoutMs / 1000)} s; pod ${pod.name} stays marked for removal`);
+    port.log(
+      `kubernetes: scaled ${workload} to ${replicasAfter} but no pod went within ${Math.round(timeoutMs / 1000)} s; pod ${pod.name} stays marked for removal`,
+    );
     return result;
   }
   if (result.removed === pod.name) return result;

@@ -72,7 +72,8 @@ export function matchesSelector(sel: { matchLabels?: Record<string, string>; mat
 /** Required node affinity: terms are ORed, the expressions of one term ANDed; nodeSelector ANDed on top. */
 export function nodeMatches(podSpec: any, nodeLabels: Labels): boolean {
   for (const [k, v] of Object.entries<string>(podSpec?.nodeSelector ?? {})) if (nodeLabels?.[k] !== v) return false;
-  const terms: { matchExpressions?: Requirement[] }[] | undefined = podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const terms: { matchExpressions?: Requirement[] }[] | undefined =
+    podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (!terms || terms.length === 0) return true;
   return terms.some((t) => (t.matchExpressions ?? []).length > 0 && (t.matchExpressions ?? []).every((r) => requirementMatches(r, nodeLabels)));
 }

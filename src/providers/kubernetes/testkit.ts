@@ -20,7 +20,10 @@ export async function startFakeKube(o: FakeControllerOptions & { namespace?: str
   const controllers = new FakeControllers(cluster, o);
   const server = await new FakeApiServer(cluster).start();
   return {
-    cluster, controllers, server, namespace,
+    cluster,
+    controllers,
+    server,
+    namespace,
     kc: server.kubeConfig(namespace),
     async close() {
       controllers.close();
@@ -71,7 +74,9 @@ function toAccess(r: RecordedRequest): Access {
   let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
   if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
   const resource = rest[2] ? `${rest[0]}/${rest[2]}` : rest[0];
-  const verb = { GET: rest[1] ? 'get' : r.query.watch === 'true' ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[r.method] ?? r.method;
+  const verb =
+    { GET: rest[1] ? 'get' : r.query.watch === 'true' ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[r.method] ??
+    r.method;
   return { group, resource, verb };
 }
 

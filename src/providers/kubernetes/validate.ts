@@ -18,7 +18,12 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 
-type AnyObj = { apiVersion?: string; kind?: string; metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+type AnyObj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
 
 const MODELS: Record<string, new (d: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -63,20 +68,24 @@ function podSpecProblems(where: string, spec: any): string[] {
   const out: string[] = [];
   for (const c of spec?.containers ?? []) {
     if (!DNS_LABEL.test(c.name ?? '')) out.push(`${where}: container name "${c.name}" is not a DNS label`);
-    for (const p of c.ports ?? []) if (p.name && (p.name.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.name))) out.push(`${where}: port name "${p.name}" is not an IANA service name`);
+    for (const p of c.ports ?? [])
+      if (p.name && (p.name.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.name)))
+        out.push(`${where}: port name "${p.name}" is not an IANA service name`);
     const req = c.resources?.requests ?? {};
     const lim = c.resources?.limits ?? {};
     for (const k of new Set([...Object.keys(req), ...Object.keys(lim)])) {
       if (!k.includes('/') || k.startsWith('kubernetes.io/')) continue;
       // extended resources cannot be overcommitted: a limit is required and a request must equal it
       if (lim[k] === undefined) out.push(`${where}: extended resource ${k} needs a limit`);
-      else if (req[k] !== undefined && String(req[k]) !== String(lim[k])) out.push(`${where}: extended resource ${k} request ${req[k]} must equal its limit ${lim[k]}`);
+      else if (req[k] !== undefined && String(req[k]) !== String(lim[k]))
+        out.push(`${where}: extended resource ${k} request ${req[k]} must equal its limit ${lim[k]}`);
     }
   }
   for (const t of spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
     for (const e of t.matchExpressions ?? []) {
       if ((e.operator === 'In' || e.operator === 'NotIn') && !(e.values?.length > 0)) out.push(`${where}: node selector ${e.key} ${e.operator} needs values`);
-      if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values?.length) out.push(`${where}: node selector ${e.key} ${e.operator} takes no values`);
+      if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values?.length)
+        out.push(`${where}: node selector ${e.key} ${e.operator} takes no values`);
     }
   }
   return out;
@@ -94,7 +103,8 @@ export function validateObject(obj: AnyObj): string[] {
     out.push(`${id}: ${(e as Error).message}`);
   }
   const name = obj.metadata?.name ?? '';
-  const nameOk = obj.kind === 'Service' || obj.kind === 'Namespace' ? name.length <= 63 && DNS_LABEL.test(name) : name.length <= 253 && DNS_SUBDOMAIN.test(name);
+  const nameOk =
+    obj.kind === 'Service' || obj.kind === 'Namespace' ? name.length <= 63 && DNS_LABEL.test(name) : name.length <= 253 && DNS_SUBDOMAIN.test(name);
   if (!nameOk) out.push(`${id}: metadata.name "${name}" is not a valid ${obj.kind} name`);
   out.push(...labelProblems(`${id} metadata.labels`, obj.metadata?.labels));
   for (const k of Object.keys(obj.metadata?.annotations ?? {})) {

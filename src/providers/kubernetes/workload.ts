@@ -12,7 +12,10 @@ export class WorkloadApi {
   /** the replica counts this server wrote last, to notice another writer */
   private readonly written = new Map<string, number>();
 
-  constructor(private readonly k: KubeClient, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly k: KubeClient,
+    private readonly log: (line: string) => void,
+  ) {}
 
   private get ns(): string {
     return this.k.namespace;
@@ -27,15 +30,33 @@ export class WorkloadApi {
         if (!isConflict(e)) throw e;
         const cur = await read();
         if (cur.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
-          throw new InferscaleError('conflict', `${kind} ${this.ns}/${name} exists and is not managed by inferscale; rename the deployment or remove that ${kind}`);
+          throw new InferscaleError(
+            'conflict',
+            `${kind} ${this.ns}/${name} exists and is not managed by inferscale; rename the deployment or remove that ${kind}`,
+          );
         }
       }
     };
     const svc = r.service.metadata!.name!;
-    await create('Service', svc, () => this.k.core.createNamespacedService({ namespace: this.ns, body: r.service }), () => this.k.core.readNamespacedService({ name: svc, namespace: this.ns }));
-    await create('PodDisruptionBudget', svc, () => this.k.policy.createNamespacedPodDisruptionBudget({ namespace: this.ns, body: r.pdb }), () => this.k.policy.readNamespacedPodDisruptionBudget({ name: svc, namespace: this.ns }));
+    await create(
+      'Service',
+      svc,
+      () => this.k.core.createNamespacedService({ namespace: this.ns, body: r.service }),
+      () => this.k.core.readNamespacedService({ name: svc, namespace: this.ns }),
+    );
+    await create(
+      'PodDisruptionBudget',
+      svc,
+      () => this.k.policy.createNamespacedPodDisruptionBudget({ namespace: this.ns, body: r.pdb }),
+      () => this.k.policy.readNamespacedPodDisruptionBudget({ name: svc, namespace: this.ns }),
+    );
     const body = { ...r.deployment, spec: { ...r.deployment.spec!, replicas: 0 } };
-    await create('Deployment', r.workload, () => this.k.apps.createNamespacedDeployment({ namespace: this.ns, body }), () => this.k.apps.readNamespacedDeployment({ name: r.workload, namespace: this.ns }));
+    await create(
+      'Deployment',
+      r.workload,
+      () => this.k.apps.createNamespacedDeployment({ namespace: this.ns, body }),
+      () => this.k.apps.readNamespacedDeployment({ name: r.workload, namespace: this.ns }),
+    );
   }
 
   /** One writer of the replica count: an HPA (KEDA makes one per ScaledObject) on the Deployment means inferscale steps back. */
@@ -45,7 +66,8 @@ export class WorkloadApi {
       hpas = await this.k.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: this.ns });
     } catch (e) {
       if (!isForbidden(e)) throw e;
-      if (!this.hpaForbiddenLogged) this.log(`kubernetes: cannot list HorizontalPodAutoscalers in ${this.ns} (forbidden): not checking for other writers of the replica count`);
+      if (!this.hpaForbiddenLogged)
+        this.log(`kubernetes: cannot list HorizontalPodAutoscalers in ${this.ns} (forbidden): not checking for other writers of the replica count`);
       this.hpaForbiddenLogged = true;
       return;
     }
@@ -66,7 +88,10 @@ export class WorkloadApi {
       const scale = await this.k.apps.readNamespacedDeploymentScale({ name: workload, namespace: this.ns });
       const before = scale.spec?.replicas ?? 0;
       const last = this.written.get(workload);
-      if (last !== undefined && last !== before) this.log(`kubernetes: the replica count of ${this.ns}/${workload} was changed outside inferscale (${last} -> ${before}); inferscale sets it back to ${replicas}`);
+      if (last !== undefined && last !== before)
+        this.log(
+          `kubernetes: the replica count of ${this.ns}/${workload} was changed outside inferscale (${last} -> ${before}); inferscale sets it back to ${replicas}`,
+        );
       if (before === replicas) {
         this.written.set(workload, replicas);
         return before;

@@ -16,7 +16,9 @@ async function sleeper(env: Record<string, string> = {}): Promise<number> {
 
 const linux = process.platform === 'linux';
 
-test('Linux: a process is the replica when its environment names it; its recorded start must match when one was recorded', { skip: !linux && 'no /proc here' }, async () => {
+test('Linux: a process is the replica when its environment names it; its recorded start must match when one was recorded', {
+  skip: !linux && 'no /proc here',
+}, async () => {
   const id = processIdentity('linux');
   const mine = await sleeper({ [REPLICA_ID_ENV]: 'chat-abc123' });
   const other = await sleeper();
@@ -30,7 +32,9 @@ test('Linux: a process is the replica when its environment names it; its recorde
   assert.equal(id.isReplica(other, 'chat-abc123', id.startOf(other)), false, 'an unrelated process, even with its start recorded');
 });
 
-test('macOS (ps start time, exercised here where ps has -o lstart): the recorded start must match; without one, nothing is adopted', { skip: process.platform === 'win32' && 'no ps' }, async () => {
+test('macOS (ps start time, exercised here where ps has -o lstart): the recorded start must match; without one, nothing is adopted', {
+  skip: process.platform === 'win32' && 'no ps',
+}, async () => {
   const id = processIdentity('darwin');
   const pid = await sleeper({ [REPLICA_ID_ENV]: 'chat-abc123' });
   const start = id.startOf(pid);

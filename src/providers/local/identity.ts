@@ -52,7 +52,10 @@ export function processIdentity(platform: NodeJS.Platform = process.platform): P
       for (const p of pids) {
         const env = environOf(Number(p));
         if (!env || !hasEnv(env, `${REPLICA_OWNER_ENV}=${owner}`)) continue;
-        const id = env.toString('latin1').split('\0').find((e) => e.startsWith(`${REPLICA_ID_ENV}=`));
+        const id = env
+          .toString('latin1')
+          .split('\0')
+          .find((e) => e.startsWith(`${REPLICA_ID_ENV}=`));
         if (id) out.push({ pid: Number(p), replicaId: id.slice(REPLICA_ID_ENV.length + 1) });
       }
       return out;
@@ -77,7 +80,12 @@ function linuxStart(pid: number): string | undefined {
 
 function psStart(pid: number): string | undefined {
   try {
-    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      env: { ...process.env, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    }).trim();
     return out || undefined;
   } catch {
     return undefined;

@@ -13,7 +13,10 @@ test('replica log files are rotated past their size (the replica writes on) and 
   const logDir = mkdtempSync(join(tmpdir(), 'inferscale-logs-'));
   const provider = new LocalProvider({ clock: systemClock, logDir, logMaxBytes: 10_000, logMaxAgeMs: 3_600_000 });
   const chatty: EngineDriver = {
-    name: 'command', healthPath: '/health', validateParams: () => undefined, paramHelp: () => [],
+    name: 'command',
+    healthPath: '/health',
+    validateParams: () => undefined,
+    paramHelp: () => [],
     command: () => ({ command: process.execPath, args: ['-e', 'setInterval(() => console.log("x".repeat(99)), 2)'], env: {} }),
   };
   const h = await provider.start('chat-abc', 'chat', chatty, { modelName: 'm', engineParams: '', gpus: [], gpuCount: 0 });

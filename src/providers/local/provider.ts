@@ -6,7 +6,15 @@ import type { Clock } from '../../core/clock.js';
 import { invalid } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { GpuDevice } from '../../placement/inventory.js';
-import { LOCAL_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider } from '../types.js';
+import {
+  LOCAL_COLD_START_MS,
+  type ExitInfo,
+  type ProbeResult,
+  type ProviderCapabilities,
+  type ReplicaAddress,
+  type ReplicaHandle,
+  type ReplicaProvider,
+} from '../types.js';
 import { freePort } from './ports.js';
 import { replicaEnv } from './replica-env.js';
 import { tailFile } from './logs.js';
@@ -29,7 +37,11 @@ export interface LocalProviderOptions {
 }
 
 const LOCAL_CAPABILITIES: ProviderCapabilities = {
-  placement: 'local-gpus', model: 'stored-file', engineKey: true, waitsForCapacity: false, defaultColdStartMs: LOCAL_COLD_START_MS,
+  placement: 'local-gpus',
+  model: 'stored-file',
+  engineKey: true,
+  waitsForCapacity: false,
+  defaultColdStartMs: LOCAL_COLD_START_MS,
 };
 
 function alive(pid: number): boolean {

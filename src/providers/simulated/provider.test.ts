@@ -30,5 +30,8 @@ test('a simulated replica is starting until its cold start passed on the injecte
   assert.deepEqual(exits.length, 1, 'removing a deployment is no crash');
   assert.deepEqual([p.capacity('h100'), p.capacity('l4') > 1000, p.capacity('a100')], [16, true, 0]);
   assert.throws(() => api.gpuTypeFor(undefined, 'sim'), /gpuType: is required in this simulated zone, which has h100, l4/);
-  assert.throws(() => api.gpuTypeFor('a100', 'sim'), (e: Error & { code?: string }) => e.code === 'insufficient_capacity');
+  assert.throws(
+    () => api.gpuTypeFor('a100', 'sim'),
+    (e: Error & { code?: string }) => e.code === 'insufficient_capacity',
+  );
 });

@@ -9,7 +9,17 @@
 import type { Clock } from '../../core/clock.js';
 import type { EngineDriver, EngineLaunch } from '../../engines/types.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
-import { ELASTIC, LOCAL_COLD_START_MS, type ExitInfo, type ProbeResult, type ProviderCapabilities, type ReplicaAddress, type ReplicaHandle, type ReplicaProvider, type ReplicaTarget } from '../types.js';
+import {
+  ELASTIC,
+  LOCAL_COLD_START_MS,
+  type ExitInfo,
+  type ProbeResult,
+  type ProviderCapabilities,
+  type ReplicaAddress,
+  type ReplicaHandle,
+  type ReplicaProvider,
+  type ReplicaTarget,
+} from '../types.js';
 
 interface SimulatedReplica {
   deployment: string;
@@ -71,12 +81,23 @@ export class SimulatedProvider implements ReplicaProvider {
     this.capabilities = { placement: 'platform', model: 'stored-file', engineKey: false, waitsForCapacity: false, defaultColdStartMs: cold };
   }
 
-  async start(replicaId: string, deploymentName: string, _driver?: EngineDriver, _launch?: Omit<EngineLaunch, 'port' | 'host'>, _target?: ReplicaTarget): Promise<ReplicaHandle> {
+  async start(
+    replicaId: string,
+    deploymentName: string,
+    _driver?: EngineDriver,
+    _launch?: Omit<EngineLaunch, 'port' | 'host'>,
+    _target?: ReplicaTarget,
+  ): Promise<ReplicaHandle> {
     if (this.world.replicas.has(replicaId)) throw new InferscaleError('already_exists', `simulated replica ${replicaId} already exists`);
     const now = this.o.clock.now();
     const c = this.o.coldStartMs;
-    const coldStartMs = typeof c === 'function' ? c(replicaId, deploymentName) : c ?? LOCAL_COLD_START_MS;
-    this.world.replicas.set(replicaId, { deployment: deploymentName, startedAt: now, readyAt: now + coldStartMs, log: [`${new Date(now).toISOString()} starting (cold start ${coldStartMs} ms)`] });
+    const coldStartMs = typeof c === 'function' ? c(replicaId, deploymentName) : (c ?? LOCAL_COLD_START_MS);
+    this.world.replicas.set(replicaId, {
+      deployment: deploymentName,
+      startedAt: now,
+      readyAt: now + coldStartMs,
+      log: [`${new Date(now).toISOString()} starting (cold start ${coldStartMs} ms)`],
+    });
     this.watched.add(replicaId);
     return { replicaId, pid: null, port: portOf(this.o.engineUrl), url: this.o.engineUrl ?? '' };
   }
@@ -122,14 +143,17 @@ export class SimulatedProvider implements ReplicaProvider {
 
   capacity(gpuType: string): number {
     const m = this.o.gpuTypes?.[gpuType];
-    return m ? m.maxGpus ?? ELASTIC : 0;
+    return m ? (m.maxGpus ?? ELASTIC) : 0;
   }
 
   gpuTypeFor(requested: string | undefined, _engine?: string): string {
     const types = Object.keys(this.o.gpuTypes ?? {});
     const t = requested ?? (types.length === 1 ? types[0] : undefined);
     if (!t) throw invalid('gpuType', `is required in this simulated zone, which has ${types.join(', ') || 'no GPU type'}`);
-    if (!this.o.gpuTypes?.[t]) throw new InferscaleError('insufficient_capacity', `gpuType: this simulated zone has no ${t} GPUs (has: ${types.join(', ') || 'none'})`, { field: 'gpuType' });
+    if (!this.o.gpuTypes?.[t])
+      throw new InferscaleError('insufficient_capacity', `gpuType: this simulated zone has no ${t} GPUs (has: ${types.join(', ') || 'none'})`, {
+        field: 'gpuType',
+      });
     return t;
   }
 

@@ -20,7 +20,7 @@ import type { Trace } from '../traces/trace.js';
 import { EventClock } from './event-clock.js';
 import { LoadTracker } from './load-tracker.js';
 import type { DeploymentResult, SimOptions } from './options.js';
-import { DRAINING, SimReplica } from './replica.js';
+import { DRAINING, type SimReplica } from './replica.js';
 import { EV_READY_KIND, ReplicaSet } from './replica-set.js';
 
 const EV_DONE = 1;
@@ -100,8 +100,15 @@ export class DeploymentSim {
       const ta = ai < n ? t0 + at[ai] : Infinity;
       if (ai >= n && admission.ongoing === 0 && admission.queued === 0 && nextSample > horizon && nextTick > horizon) break;
       // fast idle: at zero, nothing in flight and quiet for a while: jump ahead, asking the policy every probeMs
-      if (probeMs > 0 && this.set.live === 0 && admission.ongoing === 0 && admission.queued === 0 && tracker.arrivals === 0 &&
-          nextSample - this.lastBusyAt > IDLE_QUIET_MS && clock.peekTime() === Infinity) {
+      if (
+        probeMs > 0 &&
+        this.set.live === 0 &&
+        admission.ongoing === 0 &&
+        admission.queued === 0 &&
+        tracker.arrivals === 0 &&
+        nextSample - this.lastBusyAt > IDLE_QUIET_MS &&
+        clock.peekTime() === Infinity
+      ) {
         let probe = Math.max(nextTick, Math.min(this.lastDecisionAt + probeMs, this.wakeAt));
         probe = nextTick + Math.ceil((probe - nextTick) / tickMs) * tickMs;
         const jumpTo = Math.min(ta, probe, Math.max(horizon, nextSample));

@@ -15,8 +15,17 @@ test('samples: time-averaged running count, queue, arrivals and TTFT p95 of firs
   t.completion(1200, 500, 16, 225); // next interval
   const s = t.sample(1000, 2);
   assert.deepEqual(s, {
-    at: 1000, ongoing: 3, queued: 2, arrivals: 3, ttftP95Ms: 120,
-    waitP95Ms: 100, prefillMs: 50, promptTokens: 500, completions: 2, serviceMs: 215, itlMs: 12,
+    at: 1000,
+    ongoing: 3,
+    queued: 2,
+    arrivals: 3,
+    ttftP95Ms: 120,
+    waitP95Ms: 100,
+    prefillMs: 50,
+    promptTokens: 500,
+    completions: 2,
+    serviceMs: 215,
+    itlMs: 12,
   });
   const s2 = t.sample(2000, 0);
   assert.equal(s2.ttftP95Ms, 999);

@@ -5,7 +5,7 @@ import { DRAINING, READY, STOPPED } from './replica.js';
 import { ReplicaSet } from './replica-set.js';
 import type { SimReplica } from './replica.js';
 
-test('scale-down follows the controller\'s victim order: starting newest first, then the ready one with the fewest in flight', () => {
+test("scale-down follows the controller's victim order: starting newest first, then the ready one with the fewest in flight", () => {
   const clock = new EventClock(0);
   const set = new ReplicaSet(clock, 0, 1, () => 10_000);
   let ready: SimReplica[] = [];
@@ -25,5 +25,5 @@ test('scale-down follows the controller\'s victim order: starting newest first, 
   b.inflight = 0;
   set.stop(b, 3_000);
   assert.equal(b.state, STOPPED);
-  assert.equal(clock.peekTime(), Infinity, 'the starting replicas\' ready events are cancelled');
+  assert.equal(clock.peekTime(), Infinity, "the starting replicas' ready events are cancelled");
 });

@@ -77,9 +77,7 @@ function frame(o: ChartOptions, x0: number, x1: number, y0: number, y1: number):
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`);
   parts.push(`<text x="${L}" y="18" font-size="13" font-weight="bold">${esc(o.title)}</text>`);
-  const xt = o.xLog
-    ? Array.from({ length: Math.max(0, Math.floor(a1) - Math.ceil(a0) + 1) }, (_, k) => 10 ** (Math.ceil(a0) + k))
-    : niceTicks(x0, x1, 8);
+  const xt = o.xLog ? Array.from({ length: Math.max(0, Math.floor(a1) - Math.ceil(a0) + 1) }, (_, k) => 10 ** (Math.ceil(a0) + k)) : niceTicks(x0, x1, 8);
   for (const v of xt) {
     const x = sx(v);
     parts.push(`<line x1="${n2(x)}" y1="${T}" x2="${n2(x)}" y2="${H - B}" stroke="#eee"/>`);

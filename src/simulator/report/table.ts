@@ -29,7 +29,22 @@ export function renderTable(r: SimulationReport): string {
   ]);
   const refs = r.references;
   rows.push(['work bound', fmt(refs.workBound.gpuHours, 3), fmt(refs.workBound.costUsd, 2), '', '', '', '', '', '', '', '', '', '1.00', '']);
-  rows.push(['foresight', fmt(refs.foresight.gpuHours, 3), fmt(refs.foresight.costUsd, 2), '', '', '', '', '', '', '', '', '', fmt(refs.foresight.gpuHours / Math.max(1e-12, refs.workBound.gpuHours), 2), '1.00']);
+  rows.push([
+    'foresight',
+    fmt(refs.foresight.gpuHours, 3),
+    fmt(refs.foresight.costUsd, 2),
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    fmt(refs.foresight.gpuHours / Math.max(1e-12, refs.workBound.gpuHours), 2),
+    '1.00',
+  ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
   const out = [
@@ -42,11 +57,11 @@ export function renderTable(r: SimulationReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.slice(r.policies.length).map(line),
   ];
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** The report as JSON: without plot series and timings, so the same seed gives the same bytes. */
 export function renderJson(r: SimulationReport): string {
   const { plots: _plots, timings: _timings, ...rest } = r;
-  return JSON.stringify(rest, null, 2) + '\n';
+  return `${JSON.stringify(rest, null, 2)}\n`;
 }

@@ -34,7 +34,11 @@ export function generateRate(rateAt: (tMs: number) => number, peak: number, o: C
 }
 
 export function poissonTrace(o: Common & { rate: number }): Trace {
-  return generateRate(() => o.rate, o.rate, { ...o, name: o.name ?? 'poisson', description: `Poisson ${o.rate}/s for ${o.durationMs / 1000} s (seed ${o.seed ?? 1})` });
+  return generateRate(() => o.rate, o.rate, {
+    ...o,
+    name: o.name ?? 'poisson',
+    description: `Poisson ${o.rate}/s for ${o.durationMs / 1000} s (seed ${o.seed ?? 1})`,
+  });
 }
 
 /** rate(t) = mean * (1 + amplitude * sin(2 pi t / period)), amplitude in [0, 1]. */

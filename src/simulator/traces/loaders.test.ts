@@ -34,7 +34,10 @@ test('Azure Functions CSV: one deployment per function, per-minute counts, seede
   assert.deepEqual(t.deployments, ['fffff111', 'aaaaa222', 'bbbbb333']);
   for (let i = 1; i < t.at.length; i++) assert.ok(t.at[i] >= t.at[i - 1]);
   const parts = splitByDeployment(t);
-  assert.deepEqual(parts.map((p) => p.at.length), [5, 10, 3]);
+  assert.deepEqual(
+    parts.map((p) => p.at.length),
+    [5, 10, 3],
+  );
   assert.ok([...parts[1].at].every((x) => x >= 60_000 && x < 120_000));
   assert.equal(t.epochMs, 480 * 60_000);
   assert.equal(t.durationMs, 3 * 60_000);

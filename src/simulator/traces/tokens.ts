@@ -44,7 +44,7 @@ export function drawTokens(rand: Rand, d: TokenDistribution, out: { prompt: numb
 
 function clampRound(x: number, max: number): number {
   const r = Math.round(x);
-  return r < 1 ? 1 : r > max ? max : r;
+  return r < 1 ? 1 : Math.min(r, max);
 }
 
 /** "median:sigma:max,median:sigma:max" (prompt then completion) -> distribution, for CLI flags. */

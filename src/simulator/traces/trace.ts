@@ -149,10 +149,7 @@ export function traceFromArrivals(
  * Adapter for replaying a deployment's real traffic: rows with absolute `at` (epoch ms or any origin),
  * shifted so the first arrival is at 0; the origin is kept as `epochMs`.
  */
-export function traceFromRequestLog(
-  rows: readonly { at: number; promptTokens: number; completionTokens: number }[],
-  name = 'request-log',
-): Trace {
+export function traceFromRequestLog(rows: readonly { at: number; promptTokens: number; completionTokens: number }[], name = 'request-log'): Trace {
   let origin = Infinity;
   for (const r of rows) if (r.at < origin) origin = r.at;
   if (!Number.isFinite(origin)) origin = 0;

@@ -95,7 +95,14 @@ export class FakeCluster {
     const k = this.key(plural, r.namespaced ? namespace : undefined, finalName);
     if (this.objects.has(k)) throw alreadyExistsError(plural, finalName);
     const o: KObj = structuredClone({ ...obj, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind });
-    o.metadata = { ...o.metadata, name: finalName, namespace: r.namespaced ? namespace : undefined, uid: randomUUID(), generation: 1, creationTimestamp: new Date(this.now()).toISOString() };
+    o.metadata = {
+      ...o.metadata,
+      name: finalName,
+      namespace: r.namespaced ? namespace : undefined,
+      uid: randomUUID(),
+      generation: 1,
+      creationTimestamp: new Date(this.now()).toISOString(),
+    };
     delete o.metadata.deletionTimestamp;
     this.store(plural, k, o, 'ADDED');
     return structuredClone(o);
@@ -112,12 +119,22 @@ export class FakeCluster {
     if (subresource === 'status') next = { ...structuredClone(cur), status: structuredClone(obj.status) };
     else {
       next = structuredClone({ ...obj, apiVersion: cur.apiVersion, kind: cur.kind });
-      next.metadata = { ...next.metadata, name, namespace: cur.metadata.namespace, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp, generation: cur.metadata.generation };
+      next.metadata = {
+        ...next.metadata,
+        name,
+        namespace: cur.metadata.namespace,
+        uid: cur.metadata.uid,
+        creationTimestamp: cur.metadata.creationTimestamp,
+        generation: cur.metadata.generation,
+      };
       if (cur.metadata.deletionTimestamp) next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
       if (r.status) next.status = structuredClone(cur.status);
       if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec)) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     }
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) === JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: undefined } })) {
+    if (
+      JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) ===
+      JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: undefined } })
+    ) {
       return structuredClone(cur);
     }
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && plural !== 'pods') {
@@ -181,10 +198,17 @@ export class FakeCluster {
   }
 
   /** Starts a watch; throws 410 Gone when `fromRv` is older than the kept history. */
-  watch(plural: string, namespace: string | undefined, labelSelector: string | undefined, fromRv: number | undefined, send: (e: WatchEvent) => void): () => void {
+  watch(
+    plural: string,
+    namespace: string | undefined,
+    labelSelector: string | undefined,
+    fromRv: number | undefined,
+    send: (e: WatchEvent) => void,
+  ): () => void {
     resourceByPlural(plural);
     const match = parseLabelSelector(labelSelector);
-    const fits = (p: string, e: WatchEvent) => p === plural && (namespace === undefined || e.object.metadata.namespace === namespace) && match(e.object.metadata.labels);
+    const fits = (p: string, e: WatchEvent) =>
+      p === plural && (namespace === undefined || e.object.metadata.namespace === namespace) && match(e.object.metadata.labels);
     if (fromRv !== undefined && fromRv > 0) {
       if (fromRv < this.compactedRv) throw goneError(fromRv);
       for (const h of this.history) if (h.rv > fromRv && fits(h.plural, h.event)) send(structuredClone(h.event));
@@ -200,7 +224,9 @@ export class FakeCluster {
   /** The scale subresource of a Deployment (autoscaling/v1 Scale). */
   getScale(namespace: string, name: string): KObj {
     const d = this.get('deployments', namespace, name);
-    const sel = Object.entries<string>(d.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const sel = Object.entries<string>(d.spec?.selector?.matchLabels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     return {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
@@ -215,7 +241,12 @@ export class FakeCluster {
     const d = this.get('deployments', namespace, name);
     if (scale.metadata?.resourceVersion && scale.metadata.resourceVersion !== d.metadata.resourceVersion) throw conflictError('deployments.apps', name);
     const replicas = scale.spec?.replicas;
-    if (!Number.isInteger(replicas) || replicas < 0) throw new ApiStatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new ApiStatusError(
+        422,
+        'Invalid',
+        `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      );
     d.spec = { ...d.spec, replicas };
     delete d.metadata.resourceVersion;
     this.replace('deployments', namespace, name, d);

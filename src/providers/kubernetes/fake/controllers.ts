@@ -37,7 +37,10 @@ export class FakeControllers {
   private readonly readiedOnce = new Set<string>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly c: FakeCluster, private readonly o: FakeControllerOptions = {}) {
+  constructor(
+    private readonly c: FakeCluster,
+    private readonly o: FakeControllerOptions = {},
+  ) {
     const onWrite = () => this.kick();
     c.afterWrite.add(onWrite);
     this.unsubscribe = () => c.afterWrite.delete(onWrite);
@@ -59,7 +62,12 @@ export class FakeControllers {
     setImmediate(() => this.run());
   }
 
-  addNode(name: string, labels: Record<string, string>, gpus: number, taints: { key: string; value?: string; effect: string }[] = [{ key: GPU, effect: 'NoSchedule' }]): void {
+  addNode(
+    name: string,
+    labels: Record<string, string>,
+    gpus: number,
+    taints: { key: string; value?: string; effect: string }[] = [{ key: GPU, effect: 'NoSchedule' }],
+  ): void {
     this.c.create('nodes', undefined, {
       apiVersion: 'v1',
       kind: 'Node',
@@ -104,8 +112,17 @@ export class FakeControllers {
         this.c.create('replicasets', ns, {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
-          metadata: { name: rsName, namespace: ns, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid!, controller: true }] },
-          spec: { replicas: desired, selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, labels } } },
+          metadata: {
+            name: rsName,
+            namespace: ns,
+            labels,
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid!, controller: true }],
+          },
+          spec: {
+            replicas: desired,
+            selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } },
+            template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, labels } },
+          },
         });
       }
       for (const rs of sets) {
@@ -121,7 +138,8 @@ export class FakeControllers {
         availableReplicas: pods.filter(isPodReady).length,
         unavailableReplicas: pods.filter((p) => !isPodReady(p)).length,
       };
-      if (JSON.stringify(d.status ?? {}) !== JSON.stringify(status)) this.c.mutate('deployments', ns, d.metadata.name, (x) => void (x.status = status), 'status');
+      if (JSON.stringify(d.status ?? {}) !== JSON.stringify(status))
+        this.c.mutate('deployments', ns, d.metadata.name, (x) => void (x.status = status), 'status');
     }
   }
 
@@ -132,8 +150,13 @@ export class FakeControllers {
       const diff = pods.length - (rs.spec.replicas ?? 1);
       for (let i = 0; i < -diff; i++) this.createPod(rs);
       if (diff > 0) for (const p of podsToDelete(pods, diff)) this.c.delete('pods', ns, p.metadata.name);
-      const status = { replicas: Math.max(pods.length, rs.spec.replicas), readyReplicas: pods.filter(isPodReady).length, observedGeneration: rs.metadata.generation };
-      if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status)) this.c.mutate('replicasets', ns, rs.metadata.name, (x) => void (x.status = status), 'status');
+      const status = {
+        replicas: Math.max(pods.length, rs.spec.replicas),
+        readyReplicas: pods.filter(isPodReady).length,
+        observedGeneration: rs.metadata.generation,
+      };
+      if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status))
+        this.c.mutate('replicasets', ns, rs.metadata.name, (x) => void (x.status = status), 'status');
     }
   }
 
@@ -159,12 +182,17 @@ export class FakeControllers {
     const nodes = this.c.list('nodes').items.filter((n) => !n.spec?.unschedulable);
     const pods = this.c.list('pods').items;
     const used = new Map<string, number>();
-    for (const p of pods) if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') used.set(p.spec.nodeName, (used.get(p.spec.nodeName) ?? 0) + podGpus(p));
+    for (const p of pods)
+      if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+        used.set(p.spec.nodeName, (used.get(p.spec.nodeName) ?? 0) + podGpus(p));
     for (const p of pods) {
       if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
       const want = podGpus(p);
       const fit = nodes.find(
-        (n) => nodeMatches(p.spec, n.metadata.labels) && toleratesTaints(p.spec, n.spec?.taints ?? []) && Number(n.status?.allocatable?.[GPU] ?? 0) - (used.get(n.metadata.name) ?? 0) >= want,
+        (n) =>
+          nodeMatches(p.spec, n.metadata.labels) &&
+          toleratesTaints(p.spec, n.spec?.taints ?? []) &&
+          Number(n.status?.allocatable?.[GPU] ?? 0) - (used.get(n.metadata.name) ?? 0) >= want,
       );
       if (fit) {
         used.set(fit.metadata.name, (used.get(fit.metadata.name) ?? 0) + want);
@@ -173,7 +201,13 @@ export class FakeControllers {
         continue;
       }
       const message = `0/${nodes.length} nodes are available: ${nodes.length === 0 ? 'no nodes' : `${nodes.length} node(s) didn't match Pod's node affinity/selector, had untolerated taints or had insufficient ${GPU}`}. preemption: 0/${nodes.length} nodes are available.`;
-      this.c.mutate('pods', p.metadata.namespace, p.metadata.name, (x) => setCondition(x, 'PodScheduled', 'False', 'Unschedulable', message, this.c.now()), 'status');
+      this.c.mutate(
+        'pods',
+        p.metadata.namespace,
+        p.metadata.name,
+        (x) => setCondition(x, 'PodScheduled', 'False', 'Unschedulable', message, this.c.now()),
+        'status',
+      );
     }
   }
 
@@ -187,14 +221,28 @@ export class FakeControllers {
       if (!p.spec?.nodeName) continue;
       if (p.status?.phase === 'Pending') {
         const ip = this.o.podIp ?? `10.244.0.${++this.ipSeq}`;
-        this.c.mutate('pods', ns, p.metadata.name, (x) => {
-          x.status.phase = 'Running';
-          x.status.podIP = ip;
-          x.status.podIPs = [{ ip }];
-          x.status.startTime = new Date(this.c.now()).toISOString();
-          x.status.containerStatuses = (x.spec.containers ?? []).map((c: { name: string; image: string }) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: true, state: { running: { startedAt: x.status.startTime } } }));
-          setReady(x, false, this.c.now());
-        }, 'status');
+        this.c.mutate(
+          'pods',
+          ns,
+          p.metadata.name,
+          (x) => {
+            x.status.phase = 'Running';
+            x.status.podIP = ip;
+            x.status.podIPs = [{ ip }];
+            x.status.startTime = new Date(this.c.now()).toISOString();
+            x.status.containerStatuses = (x.spec.containers ?? []).map((c: { name: string; image: string }) => ({
+              name: c.name,
+              image: c.image,
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              started: true,
+              state: { running: { startedAt: x.status.startTime } },
+            }));
+            setReady(x, false, this.c.now());
+          },
+          'status',
+        );
         continue;
       }
       const auto = typeof this.o.autoReady === 'function' ? this.o.autoReady(p) : this.o.autoReady !== false;
@@ -211,7 +259,13 @@ function setCondition(p: KObj, type: string, status: string, reason: string, mes
   const conds: any[] = (p.status.conditions = p.status.conditions ?? []);
   const cur = conds.find((c) => c.type === type);
   if (cur && cur.status === status && (cur.reason ?? '') === reason && (cur.message ?? '') === message) return false;
-  const next = { type, status, reason: reason || undefined, message: message || undefined, lastTransitionTime: cur?.status === status ? cur.lastTransitionTime : new Date(now).toISOString() };
+  const next = {
+    type,
+    status,
+    reason: reason || undefined,
+    message: message || undefined,
+    lastTransitionTime: cur?.status === status ? cur.lastTransitionTime : new Date(now).toISOString(),
+  };
   if (cur) Object.assign(cur, next);
   else conds.push(next);
   return true;

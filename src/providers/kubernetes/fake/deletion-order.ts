@@ -52,6 +52,6 @@ export function deletionOrder(a: KObj, b: KObj, rank: (p: KObj) => number): numb
 export function podsToDelete(pods: readonly KObj[], count: number): KObj[] {
   const onNode = new Map<string, number>();
   for (const p of pods) if (p.spec?.nodeName) onNode.set(p.spec.nodeName, (onNode.get(p.spec.nodeName) ?? 0) + 1);
-  const rank = (p: KObj) => (p.spec?.nodeName ? onNode.get(p.spec.nodeName) ?? 0 : 0);
+  const rank = (p: KObj) => (p.spec?.nodeName ? (onNode.get(p.spec.nodeName) ?? 0) : 0);
   return [...pods].sort((a, b) => deletionOrder(a, b, rank)).slice(0, count);
 }

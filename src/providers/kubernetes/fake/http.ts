@@ -47,7 +47,11 @@ function checkMicroTimes(lease: KObj | undefined): void {
   for (const f of ['acquireTime', 'renewTime'] as const) {
     const v = lease?.spec?.[f];
     if (v !== undefined && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(String(v))) {
-      throw new ApiStatusError(400, 'BadRequest', `Lease in version "v1" cannot be handled as a Lease: parsing time "${v}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse as MicroTime`);
+      throw new ApiStatusError(
+        400,
+        'BadRequest',
+        `Lease in version "v1" cannot be handled as a Lease: parsing time "${v}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse as MicroTime`,
+      );
     }
   }
 }
@@ -152,7 +156,10 @@ export class FakeApiServer {
       c.get('pods', ns, r.name!);
       const lines = this.podLogs(ns ?? '', r.name!);
       const tail = query.tailLines ? Number(query.tailLines) : lines.length;
-      return lines.slice(-tail).map((l) => l + '\n').join('');
+      return lines
+        .slice(-tail)
+        .map((l) => `${l}\n`)
+        .join('');
     }
     if (r.subresource === 'scale') {
       if (r.plural !== 'deployments') throw new ApiStatusError(404, 'NotFound', `${r.plural} has no scale subresource here`);
@@ -197,7 +204,7 @@ export class FakeApiServer {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     this.watches.add(res);
     const send = (e: unknown) => {
-      if (!res.writableEnded) res.write(JSON.stringify(e) + '\n');
+      if (!res.writableEnded) res.write(`${JSON.stringify(e)}\n`);
     };
     let stop: (() => void) | undefined;
     try {

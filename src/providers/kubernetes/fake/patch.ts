@@ -1,11 +1,7 @@
 /** The patch formats the API server accepts, by Content-Type. */
 import { ApiStatusError } from './errors.js';
 
-export const PATCH_TYPES = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-] as const;
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'] as const;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -21,7 +17,14 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /** Lists that strategic merge patch merges by a key instead of replacing (the ones this fake meets). */
-const MERGE_KEYS: Record<string, string> = { containers: 'name', env: 'name', ports: 'containerPort', volumes: 'name', volumeMounts: 'mountPath', conditions: 'type' };
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  env: 'name',
+  ports: 'containerPort',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+  conditions: 'type',
+};
 
 /** Strategic merge patch, for the lists inferscale's objects use; other lists replace as in a merge patch. */
 export function strategicMergePatch(target: unknown, patch: unknown, field = ''): unknown {
@@ -48,12 +51,16 @@ export function strategicMergePatch(target: unknown, patch: unknown, field = '')
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new ApiStatusError(422, 'Invalid', `json patch: path "${path}" must start with /`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** RFC 6902 operations add, remove, replace, test, copy and move. */
 export function jsonPatch(target: unknown, ops: unknown): unknown {
-  if (!Array.isArray(ops)) throw new ApiStatusError(400, 'BadRequest', 'json patch: the body must be a JSON array of operations (was the patch sent with the wrong Content-Type?)');
+  if (!Array.isArray(ops))
+    throw new ApiStatusError(400, 'BadRequest', 'json patch: the body must be a JSON array of operations (was the patch sent with the wrong Content-Type?)');
   let doc = structuredClone(target);
   const get = (parts: string[]) => parts.reduce<any>((o, p) => (o === undefined ? undefined : o[p]), doc);
   const parentOf = (parts: string[]) => {
@@ -120,6 +127,10 @@ export function applyPatch(contentType: string, target: unknown, body: unknown):
       if (!isObj(body)) throw new ApiStatusError(400, 'BadRequest', 'strategic merge patch: the body must be a JSON object');
       return strategicMergePatch(target, body);
     default:
-      throw new ApiStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+      throw new ApiStatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+      );
   }
 }
