@@ -18,7 +18,7 @@ export function autoscaleCommand(): Command {
     .description('turn autoscaling on or change it (flags merge over the current spec); --off returns to manual replicas')
     .option('--min <n>', 'minimum replicas (0 allows scale to zero)')
     .option('--max <n>', 'maximum replicas')
-    .option('--target-ongoing-requests <n>', 'requests in flight per replica to aim for')
+    .option('--target-ongoing-requests <n>', 'ongoing requests per replica to aim for')
     .option('--ttft-p95 <duration>', 'SLO: p95 time to first token, e.g. 2s ("off" clears)')
     .option('--queue-length <n>', 'target queued requests per replica ("off" clears)')
     .option('--upscale-delay <duration>', 'stabilization before adding replicas, e.g. 0s')

@@ -154,7 +154,7 @@ test('rows with a column this version does not have are skipped, said once, and 
 
 test('rows written before the upgrade that numbers changes get numbers, oldest first, and are copied', () => {
   const db = new Database(':memory:');
-  migrate(db, SCHEMA, { history: 1, cost: 1, request_log: 1 });
+  migrate(db, SCHEMA, { history: 1, cost: 1, request_log: 1, request_log_request_id: 0 });
   const hist = `INSERT INTO history_10s (deployment_id, at, n, seconds, arrivals, ongoing, queued, tokens, desired, ready, starting, gpus, ttft) VALUES (?, ?, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, '{}')`;
   for (const [d, at] of [
     ['d2', 20_000],

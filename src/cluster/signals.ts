@@ -11,6 +11,7 @@ import { addWindow, takeWindow, type RemoteWindow } from '../history/window.js';
 import { emptyWindow, WINDOW_TOTALS, type Window } from '../gateway/window-stats.js';
 import type { RouteTable } from '../gateway/route-table.js';
 import type { RequestRow } from '../gateway/request-log.js';
+import { REQUEST_ID_MAX_LENGTH } from '../gateway/request-id.js';
 import { copyCursorSchema, type CopyCursor } from './copy.js';
 
 export const STALE_MS = 5_000;
@@ -41,9 +42,19 @@ export const gatewayReportSchema = z.object({
     .max(10_000),
   /** deployments with requests held at zero: the leader's autoscaler decides at once */
   wake: z.array(z.string()).max(10_000).default([]),
-  /** the follower's request log rows since its last report (the leader keeps them for replay) */
+  /** the follower's request log rows since its last report (the leader keeps them for replay); the 7th: x-request-id */
   requests: z
-    .array(z.tuple([z.string(), z.number(), z.number().int().min(0), z.number().int().min(0), z.number().min(0).nullable(), z.number().int()]))
+    .array(
+      z.tuple([
+        z.string(),
+        z.number(),
+        z.number().int().min(0),
+        z.number().int().min(0),
+        z.number().min(0).nullable(),
+        z.number().int(),
+        z.string().max(REQUEST_ID_MAX_LENGTH).nullable().optional(),
+      ]),
+    )
     .max(MAX_REQUESTS_PER_REPORT)
     .default([]),
   /** where the follower's copy of the leader's history stands (copy.ts); the answer carries the next rows */

@@ -48,6 +48,8 @@ export interface ForwardRequest {
   headersTimeoutMs: number;
   /** the longest a replica may stay silent between two chunks of its response, and a client leave it unread */
   idleTimeoutMs: number;
+  /** sent to the replica as x-request-id (the engine's logs then name the gateway's request) */
+  requestId?: string;
 }
 
 /**
@@ -95,6 +97,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
           'content-type': 'application/json',
           accept: this.f.streaming ? 'text/event-stream' : 'application/json',
           ...(this.f.replica.authorization ? { authorization: this.f.replica.authorization } : {}),
+          ...(this.f.requestId ? { 'x-request-id': this.f.requestId } : {}),
         },
         body: this.f.body,
         headersTimeout: this.f.headersTimeoutMs,
@@ -115,7 +118,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     const out: Record<string, string | string[]> = {};
     for (const k in headers) {
       const v = headers[k];
-      if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+      // the gateway's own x-request-id (already set on the answer) is not replaced by the engine's
+      if (v !== undefined && !HOP_BY_HOP.has(k) && k !== 'x-request-id') out[k] = v;
     }
     if (statusCode === 503) {
       this.held503 = { headers: out, body: [] };

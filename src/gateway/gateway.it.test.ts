@@ -139,8 +139,8 @@ test('a replica killed mid-run loses only its started requests; later requests g
   const { url, key } = await deploy('crash', 2, { maxOngoingRequests: 4 });
   const victim = (await t.api('GET', '/deployments/crash')).body.replicaDetails[0];
   const inflight = Array.from({ length: 6 }, () => chat(url, key, { stream: true, maxTokens: 100 }));
-  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_replica_requests_inflight', (l) => l.includes(victim.id)) >= 1);
-  const onVictim = sumMetric(await metrics(), 'inferscale_gateway_replica_requests_inflight', (l) => l.includes(victim.id));
+  await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_replica_requests_ongoing', (l) => l.includes(victim.id)) >= 1);
+  const onVictim = sumMetric(await metrics(), 'inferscale_gateway_replica_requests_ongoing', (l) => l.includes(victim.id));
   process.kill(victim.pid, 'SIGKILL');
   const after = await Promise.all(Array.from({ length: 8 }, () => chat(url, key, { maxTokens: 2 })));
   assert.ok(

@@ -7,7 +7,9 @@ import { hashKey } from '../security/secrets.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { RoutedReplica } from '../controller/reconciler.js';
 import { waitFor } from '../test/harness.js';
-import { Gateway } from './gateway.js';
+import { Gateway, type GatewayOptions, timePerOutputToken } from './gateway.js';
+import type { RequestLog } from './request-log.js';
+import { createGatewayTracer, otlpTracesUrl } from './tracing.js';
 import type { GatewayLimits } from '../domain/limits.js';
 import { RouteTable } from './route-table.js';
 
@@ -73,10 +75,10 @@ const row = (name: string, o: Partial<DeploymentRow> = {}) =>
   }) as unknown as DeploymentRow;
 const at = (id: string, url: string) => ({ id, state: 'ready', port: null, url }) as unknown as RoutedReplica;
 
-async function gatewayFor(limits: Partial<GatewayLimits> = {}) {
+async function gatewayFor(limits: Partial<GatewayLimits> = {}, extra: Partial<GatewayOptions> = {}) {
   const routes = new RouteTable(systemClock);
   const metrics = routes.metrics;
-  const gw = new Gateway({ routes, clock: systemClock, limits });
+  const gw = new Gateway({ routes, clock: systemClock, limits, ...extra });
   const url = await listen((req, res) => {
     if (!gw.handle(req, res)) res.writeHead(404).end();
   });
@@ -240,4 +242,111 @@ test('a request that finishes on a replica after it left the deployment brings n
   release();
   assert.equal((await pending).status, 200);
   assert.doesNotMatch(await metrics.registry.metrics(), /replica="late"/);
+});
+
+/** A replica that streams `tokens` SSE events with usage, recording the x-request-id it got. */
+async function streaming(tokens: number): Promise<{ url: string; ids: (string | undefined)[] }> {
+  const r = { url: '', ids: [] as (string | undefined)[] };
+  r.url = await listen((req, res) => {
+    r.ids.push(req.headers['x-request-id'] as string | undefined);
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'engine-own-id' });
+      for (let i = 0; i < tokens; i++) res.write(`data: {"choices":[{"delta":{"content":"t${i}"}}]}\n\n`);
+      res.end(`data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":${tokens}}}\n\ndata: [DONE]\n\n`);
+    });
+  });
+  return r;
+}
+
+test("x-request-id: the client's is kept, else one is generated; on every answer (errors too), sent to the replica and written in the request log", async () => {
+  const logged: unknown[][] = [];
+  const requestLog = { push: (...row: unknown[]) => logged.push(row) } as unknown as RequestLog;
+  let n = 0;
+  const { routes, url } = await gatewayFor({}, { requestLog, newRequestId: () => `gen-${++n}` });
+  const replica = await streaming(3);
+  routes.sync(row('chat'), [at('r1', replica.url)]);
+  const ask = JSON.stringify({ messages: [{ role: 'user', content: 'x' }], stream: true });
+  const send = (headers: Record<string, string>) =>
+    fetch(`${url}/d/chat/v1/chat/completions`, { method: 'POST', body: ask, headers: { 'content-type': 'application/json', ...headers } }).then(async (r) => ({
+      status: r.status,
+      id: r.headers.get('x-request-id'),
+      text: await r.text(),
+    }));
+  const given = await send({ authorization: `Bearer ${KEYS.chat}`, 'x-request-id': 'client-abc-123' });
+  assert.deepEqual([given.status, given.id], [200, 'client-abc-123'], "kept, and not replaced by the engine's own header");
+  const fresh = await send({ authorization: `Bearer ${KEYS.chat}` });
+  assert.deepEqual([fresh.status, fresh.id], [200, 'gen-1']);
+  const unsafe = await send({ authorization: `Bearer ${KEYS.chat}`, 'x-request-id': 'a b"c' });
+  assert.equal(unsafe.id, 'gen-2', 'an unsafe id is not echoed');
+  const denied = await send({ authorization: 'Bearer isk-wrong', 'x-request-id': 'denied-1' });
+  assert.deepEqual([denied.status, denied.id], [401, 'denied-1'], 'an error answer carries it too');
+  assert.deepEqual(replica.ids, ['client-abc-123', 'gen-1', 'gen-2']);
+  await waitFor(() => logged.length === 3);
+  assert.deepEqual(
+    logged.map((r) => [r[0], r[2], r[3], r[5], r[6]]),
+    [
+      ['id-chat', 7, 3, 200, 'client-abc-123'],
+      ['id-chat', 7, 3, 200, 'gen-1'],
+      ['id-chat', 7, 3, 200, 'gen-2'],
+    ],
+  );
+});
+
+test('time per output token: the time after the first token over the tokens after it, for streamed answers of two tokens or more', async () => {
+  assert.equal(timePerOutputToken(1100, 100, 11), 0.1);
+  assert.equal(timePerOutputToken(1100, 100, 1), undefined);
+  assert.equal(timePerOutputToken(1100, undefined, 11), undefined);
+  assert.equal(timePerOutputToken(50, 100, 3), 0, 'never negative');
+  const { routes, metrics, url } = await gatewayFor();
+  const replica = await streaming(5);
+  routes.sync(row('chat'), [at('r1', replica.url)]);
+  const ok = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, { messages: [], stream: true });
+  assert.equal(ok.status, 200, ok.text);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /inferscale_time_per_output_token_seconds_count\{deployment="chat"\} 1/);
+  assert.match(text, /inferscale_build_info\{version="[^"]+",node_version="v\d+[^"]*",commit="[^"]+"\} 1/);
+  assert.match(text, /\nprocess_cpu_user_seconds_total /, 'process metrics, under their standard names');
+  assert.match(text, /inferscale_gateway_replica_requests_ongoing\{deployment="chat",replica="r1"\} 0/);
+});
+
+test('OTLP traces: one GenAI span per request, exported as OTLP/HTTP JSON to the configured collector', async () => {
+  assert.equal(otlpTracesUrl({}), undefined, 'off without an endpoint');
+  assert.equal(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }), 'http://c:4318/v1/traces');
+  assert.equal(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t/x' }), 'http://t/x');
+  // the collector stand-in: a real HTTP server taking what the exporter posts
+  const exports: { path: string; type: string; body: any }[] = [];
+  const collector = await listen((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      exports.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const tracer = createGatewayTracer({ url: otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: collector }), scheduledDelayMs: 50 });
+  const { routes, url } = await gatewayFor({}, { tracer, newRequestId: () => 'trace-req-1' });
+  const replica = await streaming(4);
+  routes.sync(row('chat'), [at('r1', replica.url)]);
+  const ok = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, { messages: [], stream: true });
+  assert.equal(ok.status, 200, ok.text);
+  await waitFor(() => exports.length > 0);
+  await tracer.shutdown();
+  const e = exports[0];
+  assert.equal(e.path, '/v1/traces');
+  assert.match(e.type, /application\/json/);
+  const rs = e.body.resourceSpans[0];
+  const attrs = (list: { key: string; value: Record<string, unknown> }[]) => Object.fromEntries(list.map((a) => [a.key, Object.values(a.value)[0]]));
+  assert.equal(attrs(rs.resource.attributes)['service.name'], 'inferscale');
+  const span = rs.scopeSpans[0].spans[0];
+  assert.equal(span.name, 'chat chat');
+  assert.equal(span.kind, 3, 'CLIENT');
+  const a = attrs(span.attributes);
+  const port = Number(new URL(replica.url).port);
+  assert.deepEqual(
+    [a['gen_ai.operation.name'], a['gen_ai.request.model'], Number(a['gen_ai.usage.input_tokens']), Number(a['gen_ai.usage.output_tokens'])],
+    ['chat', 'chat', 7, 4],
+  );
+  assert.deepEqual([a['server.address'], Number(a['server.port']), Number(a['http.response.status_code'])], ['127.0.0.1', port, 200]);
+  assert.equal(a['inferscale.request.id'], 'trace-req-1');
 });

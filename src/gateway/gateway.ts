@@ -8,6 +8,8 @@ import { forwardToReplica } from './forward.js';
 import type { RequestLog } from './request-log.js';
 import { recordCompletion, recordFirstToken } from './window-stats.js';
 import { BodyBudget, readBody } from './request-body.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import type { GatewayTracer, SpanOutcome } from './tracing.js';
 
 const PASS_THROUGH = new Set(['chat/completions', 'completions', 'embeddings']);
 
@@ -17,6 +19,10 @@ export interface GatewayOptions {
   requestLog?: RequestLog;
   clock: Clock;
   limits?: Partial<GatewayLimits>;
+  /** OpenTelemetry traces of requests (tracing.ts); undefined: none */
+  tracer?: GatewayTracer;
+  /** a fresh request id when the client sent none usable (default: a random UUID) */
+  newRequestId?: () => string;
 }
 
 /**
@@ -51,7 +57,10 @@ export class Gateway {
     const q = rest.indexOf('?');
     const path = q < 0 ? rest : rest.slice(0, q);
     if (!path.startsWith('/v1/')) return false;
-    void this.serve(req, res, name, path.slice(4)).catch((e) => {
+    // every answer carries it, errors included; the replica gets it too (forward.ts)
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER], this.o.newRequestId);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    void this.serve(req, res, name, path.slice(4), requestId).catch((e) => {
       // answered before its body was read (wrong key, too large, busy): the connection closes, the body is never read
       if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       sendOpenAIError(res, e instanceof InferscaleError ? e : new InferscaleError('internal', 'gateway error'));
@@ -59,7 +68,7 @@ export class Gateway {
     return true;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, name: string | undefined, op: string): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, name: string | undefined, op: string, requestId: string): Promise<void> {
     const key = bearer(req);
     if (op === 'models' && req.method === 'GET') return this.models(res, name, key);
     if (!PASS_THROUGH.has(op)) throw new InferscaleError('not_found', `unknown endpoint /v1/${op}`);
@@ -110,13 +119,28 @@ export class Gateway {
     if (changed) body = Buffer.from(JSON.stringify(parsed));
     const p = parsed as { max_tokens?: unknown; max_completion_tokens?: unknown } | undefined;
     const wanted = Number(p?.max_tokens ?? p?.max_completion_tokens ?? 16) || 16;
-    this.dispatch(res, route, op, body, streaming, wanted, stripUsage);
+    this.dispatch(res, route, op, body, streaming, wanted, stripUsage, requestId);
   }
 
-  private dispatch(res: ServerResponse, route: DeploymentRoute, op: string, body: Buffer, streaming: boolean, wantedTokens: number, stripUsage: boolean): void {
+  private dispatch(
+    res: ServerResponse,
+    route: DeploymentRoute,
+    op: string,
+    body: Buffer,
+    streaming: boolean,
+    wantedTokens: number,
+    stripUsage: boolean,
+    requestId: string,
+  ): void {
     const clock = this.o.clock;
     const log = this.o.requestLog;
     const start = clock.now();
+    const span = this.o.tracer?.start(op, route.name, requestId, start);
+    /** the request's one record: the request log's row and the span's end */
+    const record = (o: SpanOutcome & { inputTokens: number; outputTokens: number }, ttftMs?: number) => {
+      log?.push(route.id, start, o.inputTokens, o.outputTokens, ttftMs, o.status, requestId);
+      span?.end(o, clock.now());
+    };
     const stats = route.stats;
     // the request log's estimate when the engine reports no usage; the window's at the first token
     const promptEstimate = Math.ceil(body.length / 4);
@@ -129,7 +153,7 @@ export class Gateway {
         granted = true;
         if (err || !replica) {
           route.series.rejected.requests(String(err!.status)).inc();
-          log?.push(route.id, start, promptEstimate, wantedTokens, undefined, err!.status);
+          record({ status: err!.status, inputTokens: promptEstimate, outputTokens: wantedTokens });
           if (!res.destroyed) sendOpenAIError(res, err!);
           return;
         }
@@ -138,11 +162,13 @@ export class Gateway {
           return;
         }
         if (waitedMs) route.series.queueWait.observe(waitedMs / 1000);
+        span?.replica(replica.url);
         // the wait for a slot: arrival to this dispatch (a retried request's first attempt included)
         const dispatchedAt = clock.now();
         const onFirstToken = (ttftMs: number) => recordFirstToken(stats, ttftMs, dispatchedAt - start, promptEstimate);
         const { upstreamHeadersTimeoutMs: headersTimeoutMs, upstreamIdleTimeoutMs: idleTimeoutMs } = this.limits;
-        forwardToReplica({ res, replica, path, body, streaming, stripUsage, clock, start, onFirstToken, headersTimeoutMs, idleTimeoutMs }, (r) => {
+        const forward = { res, replica, path, body, streaming, stripUsage, clock, start, onFirstToken, headersTimeoutMs, idleTimeoutMs, requestId };
+        forwardToReplica(forward, (r) => {
           route.admission.release(replica);
           const end = clock.now();
           stats.lastActivityAt = end;
@@ -168,17 +194,13 @@ export class Gateway {
           }
           if (r.kind === 'ok' && r.status >= 200 && r.status < 300) {
             recordCompletion(stats, end - dispatchedAt, r.completionTokens, r.ttftMs === undefined ? undefined : end - start - r.ttftMs);
+            const tpot = timePerOutputToken(end - start, r.ttftMs, r.completionTokens);
+            if (tpot !== undefined) route.series.timePerOutputToken.observe(tpot);
           }
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
-          log?.push(
-            route.id,
-            start,
-            r.promptTokens ?? promptEstimate,
-            r.completionTokens ?? wantedTokens,
-            r.ttftMs,
-            r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : 502,
-          );
+          const status = r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : r.kind === 'aborted' ? 499 : 502;
+          record({ status, inputTokens: r.promptTokens ?? promptEstimate, outputTokens: r.completionTokens ?? wantedTokens }, r.ttftMs);
         });
       }, exclude);
       // a client that goes away while queued gives its queue slot back at once
@@ -187,7 +209,7 @@ export class Gateway {
           if (granted) return;
           cancel();
           route.series.rejected.requests('499').inc();
-          log?.push(route.id, start, promptEstimate, wantedTokens, undefined, 499);
+          record({ status: 499, inputTokens: promptEstimate, outputTokens: wantedTokens });
         });
       }
     };
@@ -228,6 +250,15 @@ function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (!h?.startsWith('Bearer ')) return undefined;
   return h.slice(7).trim();
+}
+
+/**
+ * Seconds per output token after the first, of a streamed answer (the first token's time is TTFT's): undefined
+ * when there is no TTFT or fewer than two tokens.
+ */
+export function timePerOutputToken(durationMs: number, ttftMs: number | undefined, completionTokens: number | undefined): number | undefined {
+  if (ttftMs === undefined || completionTokens === undefined || completionTokens < 2) return undefined;
+  return Math.max(0, durationMs - ttftMs) / 1000 / (completionTokens - 1);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

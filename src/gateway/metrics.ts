@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { EngineSignals } from '../engines/engine-metrics.js';
+import { buildInfoLabels } from './build-info.js';
 
 export interface ReplicaSeries {
   ttft: client.Histogram.Internal<string>;
@@ -13,6 +14,7 @@ export interface DeploymentSeries {
   promptTokens: client.Counter.Internal;
   completionTokens: client.Counter.Internal;
   retries: client.Counter.Internal;
+  timePerOutputToken: client.Histogram.Internal<string>;
   /** requests answered without a replica (refused, timed out) */
   rejected: ReplicaSeries;
 }
@@ -25,16 +27,36 @@ export interface LiveDeployment {
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
+/** vLLM's buckets for time per output token: 10 ms (fast decode) to 2.5 s (an overloaded replica) */
+const TPOT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5];
 
 /**
  * The gateway's Prometheus metrics, in their own registry (so several servers in one test process do not
  * collide). Per-replica children are created once and cached on the route, off the request path.
  */
 export class GatewayMetrics {
-  /** `live`: the live per-deployment state, read at scrape time (nothing per request); the route table's own metrics read its routes */
-  constructor(private readonly o: { live?: () => Iterable<LiveDeployment> } = {}) {}
+  /**
+   * `live`: the live per-deployment state, read at scrape time (nothing per request); the route table's own metrics read its routes.
+   * `processMetrics`: Node's process metrics (CPU, memory, event loop lag, GC; prom-client's standard names) in this registry
+   * (default on; off in tests that build many registries)
+   */
+  constructor(private readonly o: { live?: () => Iterable<LiveDeployment>; processMetrics?: boolean } = {}) {
+    this.buildInfo.set(buildInfoLabels(), 1);
+    if (o.processMetrics !== false) {
+      client.collectDefaultMetrics({ register: this.registry });
+      // gauges named *_total, which `promtool check metrics` refuses (handles and requests are in nodejs_active_*_total only)
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+        this.registry.removeSingleMetric(name);
+    }
+  }
 
   readonly registry = new client.Registry();
+  readonly buildInfo = new client.Gauge({
+    name: 'inferscale_build_info',
+    help: 'Always 1: the version, Node version and git commit of this server, as labels.',
+    labelNames: ['version', 'node_version', 'commit'],
+    registers: [this.registry],
+  });
   readonly requests = new client.Counter({
     name: 'inferscale_gateway_requests_total',
     help: 'Requests answered by the gateway, by deployment, replica and HTTP status code.',
@@ -54,9 +76,9 @@ export class GatewayMetrics {
     labelNames: ['deployment'],
     registers: [this.registry],
   });
-  readonly replicaInflight = new client.Gauge({
-    name: 'inferscale_gateway_replica_requests_inflight',
-    help: 'Requests in flight per replica.',
+  readonly replicaOngoing = new client.Gauge({
+    name: 'inferscale_gateway_replica_requests_ongoing',
+    help: 'Requests being served per replica (ongoing: the one name used by metrics, the CLI and the dashboard).',
     labelNames: ['deployment', 'replica'],
     registers: [this.registry],
   });
@@ -90,6 +112,13 @@ export class GatewayMetrics {
     help: 'Time from request arrival to the first response byte of a streamed completion.',
     labelNames: ['deployment', 'replica'],
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly timePerOutputToken = new client.Histogram({
+    name: 'inferscale_time_per_output_token_seconds',
+    help: 'Time per output token after the first (decode speed seen by the client), per successful streamed completion of two tokens or more.',
+    labelNames: ['deployment'],
+    buckets: TPOT_BUCKETS,
     registers: [this.registry],
   });
   readonly latency = new client.Histogram({
@@ -153,6 +182,7 @@ export class GatewayMetrics {
       promptTokens: this.promptTokens.labels(l),
       completionTokens: this.completionTokens.labels(l),
       retries: this.retries.labels(l),
+      timePerOutputToken: this.timePerOutputToken.labels(l),
       rejected: this.replicaSeries(deployment, 'none'),
     };
   }
@@ -165,7 +195,7 @@ export class GatewayMetrics {
       this.queued.set({ deployment: d.name }, d.queued);
       for (const r of d.replicas) {
         const labels = { deployment: d.name, replica: r.id };
-        this.replicaInflight.set(labels, r.inflight);
+        this.replicaOngoing.set(labels, r.inflight);
         if (!r.engine) continue;
         this.engineRunning.set(labels, r.engine.running);
         this.engineWaiting.set(labels, r.engine.waiting);
@@ -176,14 +206,15 @@ export class GatewayMetrics {
 
   /** Drops the series of a deleted deployment and of its replicas. */
   forget(deployment: string, replicas: readonly string[], codes: readonly string[]): void {
-    for (const m of [this.ongoing, this.queued, this.queueWait, this.promptTokens, this.completionTokens, this.retries, this.desired]) m.remove({ deployment });
+    for (const m of [this.ongoing, this.queued, this.queueWait, this.promptTokens, this.completionTokens, this.retries, this.timePerOutputToken, this.desired])
+      m.remove({ deployment });
     for (const state of ['pending', 'starting', 'ready', 'draining']) this.replicas.remove({ deployment, state });
     for (const replica of replicas) this.forgetReplica(deployment, replica, codes);
   }
 
   /** Drops every series labelled with one replica (it left the deployment): /metrics stops listing it. */
   forgetReplica(deployment: string, replica: string, codes: readonly string[]): void {
-    for (const m of [this.replicaInflight, this.ttft, this.latency]) m.remove({ deployment, replica });
+    for (const m of [this.replicaOngoing, this.ttft, this.latency]) m.remove({ deployment, replica });
     for (const code of codes) this.requests.remove({ deployment, replica, code });
   }
 }

@@ -33,6 +33,16 @@ export const REQUEST_LOG_MIGRATIONS: ModuleMigrations = {
   ],
 };
 
+/**
+ * The request id column (module "request_log_request_id", after "request_log" in src/store/schema.ts): the
+ * `x-request-id` each gateway answer carries, so a client's complaint finds its row. Its own module so it
+ * does not conflict with other additions to the request log's list.
+ */
+export const REQUEST_LOG_ID_MIGRATIONS: ModuleMigrations = {
+  module: 'request_log_request_id',
+  scripts: ['ALTER TABLE request_log ADD COLUMN request_id TEXT;'],
+};
+
 /** One request as the simulator replays it: never any content. */
 export interface RequestLogRow {
   at: number;
@@ -40,6 +50,8 @@ export interface RequestLogRow {
   completionTokens: number;
   ttftMs: number | null;
   status: number;
+  /** the answer's x-request-id; null: recorded before the column existed */
+  requestId: string | null;
 }
 
 export const REQUEST_LOG_MAX_AGE_MS = 8 * 86_400_000;
@@ -52,8 +64,19 @@ export const REQUEST_LOG_MAX_PENDING = 100_000;
  * replaying a deployment's real traffic through the simulator. The request path only pushes onto an
  * array; rows are written in one transaction a second, and pruned by age and by count.
  */
-/** One request: deployment id, arrival (ms), prompt and completion tokens, TTFT (ms, null: none), HTTP status. */
-export type RequestRow = [deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | null, status: number];
+/**
+ * One request: deployment id, arrival (ms), prompt and completion tokens, TTFT (ms, null: none), HTTP status, and its
+ * x-request-id (absent in rows from a gateway of an earlier version).
+ */
+export type RequestRow = [
+  deploymentId: string,
+  at: number,
+  promptTokens: number,
+  completionTokens: number,
+  ttftMs: number | null,
+  status: number,
+  requestId?: string | null,
+];
 
 export class RequestLog {
   private pending: RequestRow[] = [];
@@ -71,8 +94,8 @@ export class RequestLog {
     private readonly storage?: StorageStatus,
   ) {}
 
-  push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number): void {
-    const row: RequestRow = [deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status];
+  push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number, requestId?: string): void {
+    const row: RequestRow = [deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status, requestId ?? null];
     if (this.redirect) this.redirect(row);
     else this.pending.push(row);
   }
@@ -100,10 +123,12 @@ export class RequestLog {
     if (this.pending.length) {
       const rows = this.pending;
       this.pending = [];
-      const ins = this.db.prepare('INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status) VALUES (?, ?, ?, ?, ?, ?)');
+      const ins = this.db.prepare(
+        'INSERT INTO request_log (deployment_id, at, prompt_tokens, completion_tokens, ttft_ms, status, request_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
       const ok = write(() =>
         this.db.transaction(() => {
-          for (const r of rows) ins.run(...r);
+          for (const r of rows) ins.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6] ?? null);
         })(),
       );
       if (!ok) {
@@ -138,8 +163,15 @@ export class RequestLog {
     this.flush();
     return (
       this.db
-        .prepare('SELECT at, prompt_tokens, completion_tokens, ttft_ms, status FROM request_log WHERE deployment_id = ? AND at >= ? ORDER BY at')
+        .prepare('SELECT at, prompt_tokens, completion_tokens, ttft_ms, status, request_id FROM request_log WHERE deployment_id = ? AND at >= ? ORDER BY at')
         .all(deploymentId, sinceMs) as any[]
-    ).map((r) => ({ at: r.at, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, ttftMs: r.ttft_ms, status: r.status }));
+    ).map((r) => ({
+      at: r.at,
+      promptTokens: r.prompt_tokens,
+      completionTokens: r.completion_tokens,
+      ttftMs: r.ttft_ms,
+      status: r.status,
+      requestId: r.request_id,
+    }));
   }
 }

@@ -20,6 +20,7 @@ import { RouteTable } from '../gateway/route-table.js';
 import { WakeFanOut } from '../gateway/wake.js';
 import { EngineScraper } from '../gateway/engine-scraper.js';
 import { Gateway } from '../gateway/gateway.js';
+import { gatewayTracerFromEnv } from '../gateway/tracing.js';
 import { RequestLog, type RequestRow } from '../gateway/request-log.js';
 import { mountRequestLogRoutes } from '../api/request-log-routes.js';
 import { DeploymentService } from '../service/deployments.js';
@@ -198,7 +199,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   });
   // the engines' own load (running, waiting, KV cache) from each ready replica's /metrics, every 2 s
   const engineScraper = new EngineScraper({ clock, replicas: () => routes.replicas() });
-  const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway });
+  const tracer = gatewayTracerFromEnv(process.env);
+  const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway, tracer });
   const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => mode.takeRemote(id) });
   const autoscaler = new AutoscalerLoop({
     store,
@@ -333,6 +335,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       engineScraper.stop();
       await reconciler.stop();
       requestLog.stop();
+      await tracer?.shutdown();
       storage.stop();
       await models.close();
       await observability.stop();

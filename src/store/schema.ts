@@ -5,7 +5,7 @@
  */
 import type { Migrations, ModuleMigrations } from './db.js';
 import { MIGRATIONS } from './migrations.js';
-import { REQUEST_LOG_MIGRATIONS } from '../gateway/request-log.js';
+import { REQUEST_LOG_ID_MIGRATIONS, REQUEST_LOG_MIGRATIONS } from '../gateway/request-log.js';
 import { HISTORY_MIGRATIONS } from '../history/store.js';
 import { MODEL_MIGRATIONS } from '../models/model-store.js';
 import { COST_MIGRATIONS } from '../cost/ledger.js';
@@ -14,4 +14,12 @@ import { COPY_MIGRATIONS } from '../cluster/copy.js';
 /** The core tables: deployments, replicas, events, quotas, settings (migrations.ts). */
 export const CORE_MIGRATIONS: ModuleMigrations = { module: 'core', scripts: MIGRATIONS };
 
-export const SCHEMA: Migrations = [CORE_MIGRATIONS, REQUEST_LOG_MIGRATIONS, HISTORY_MIGRATIONS, MODEL_MIGRATIONS, COST_MIGRATIONS, COPY_MIGRATIONS];
+export const SCHEMA: Migrations = [
+  CORE_MIGRATIONS,
+  REQUEST_LOG_MIGRATIONS,
+  REQUEST_LOG_ID_MIGRATIONS,
+  HISTORY_MIGRATIONS,
+  MODEL_MIGRATIONS,
+  COST_MIGRATIONS,
+  COPY_MIGRATIONS,
+];
