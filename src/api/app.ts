@@ -7,6 +7,9 @@ import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { AutoscalerLoop } from '../controller/autoscaler-loop.js';
 
+/** answered without a token */
+const OPEN_PATHS = new Set(['/api/v1/health', '/api/v1/openapi.json']);
+
 /** Mounts one module's REST routes on the API. */
 export type MountRoutes = (app: Hono) => void;
 
@@ -56,8 +59,11 @@ export function createApi(deps: ApiDeps): Hono {
   app.onError((e, c) => errorResponse(c, e));
   app.notFound((c) => errorResponse(c, new InferscaleError('not_found', `no API route ${c.req.method} ${c.req.path}`)));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  // the API's description (openapi.ts): open like /health, it holds no data, and tools fetch it without a token;
+  // loaded on first use (zod-openapi is not needed to serve)
+  app.get('/openapi.json', async (c) => c.body((await import('./openapi.js')).openApiJson(), 200, { 'content-type': 'application/json' }));
   app.use('*', async (c, next) => {
-    if (c.req.path === '/api/v1/health') return next();
+    if (OPEN_PATHS.has(c.req.path)) return next();
     const h = c.req.header('authorization');
     const presented = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
     if (c.req.path.startsWith('/api/v1/internal/')) {

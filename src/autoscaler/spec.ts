@@ -67,7 +67,7 @@ const count = (max: number, min: number) =>
 const positive = (max: number) => z.number({ error: 'must be a number' }).positive('must be greater than 0').max(max, `must be at most ${max}`);
 const duration = z.union([z.number().finite(), z.string()], { error: 'must be a duration in ms or text like "5m"' });
 
-const inputSchema = z.strictObject(
+export const inputSchema = z.strictObject(
   {
     minReplicas: count(LIMITS.replicas, 0).optional(),
     maxReplicas: count(LIMITS.replicas, 1).optional(),

@@ -67,7 +67,7 @@ export interface ModelServiceOptions {
   allowPrivateSources?: boolean;
 }
 
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   name: z.string(),
   from: z.string().min(1, 'is required: a file path, an http(s) URL or hf:ORG/REPO[/FILE]').max(4096),
   sha256: z

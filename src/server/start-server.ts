@@ -4,6 +4,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirLock } from './data-dir-lock.js';
 import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { systemClock, type Clock } from '../core/clock.js';
 import { InferscaleError } from '../core/errors.js';
 import { gatewayLimits, httpLimits, type GatewayLimits, type HttpLimits } from '../domain/limits.js';
@@ -98,6 +99,8 @@ export interface RunningServer {
   storage: StorageStatus;
   /** where replicas run: local and the Kubernetes zones (src/zones) */
   zones: ZoneRegistry;
+  /** the REST API's Hono app (its routes: the OpenAPI coverage test) */
+  api: Hono;
   /** HA mode: this replica's part in the cluster (role, leader, reported signals) */
   member?: ClusterMember;
   /** the cold-start estimate of a deployment, ms: the one function the gateway's Retry-After, the autoscaler and the HA mirror read */
@@ -326,6 +329,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     models,
     storage,
     zones,
+    api,
     member: mode.member(),
     coldStartMs,
     kedaPort: () => kedaServer?.port,
