@@ -247,3 +247,27 @@ test('every request lands in the bounded request log (arrival, tokens, TTFT, sta
   const left = t.server.store.db.prepare('SELECT COUNT(*) AS n FROM request_log WHERE deployment_id = ?').get(id) as { n: number };
   assert.equal(left.n, 0);
 });
+
+test("request ids end to end: the answer carries the client's x-request-id (or a generated one), and the request log keeps it", async () => {
+  const { url, key } = await deploy('ids', 1);
+  const ask = (headers: Record<string, string>) =>
+    fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'ids', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+    }).then(async (r) => ({ status: r.status, id: r.headers.get('x-request-id'), text: await r.text() }));
+  const given = await ask({ 'x-request-id': 'e2e-client-id-1' });
+  assert.deepEqual([given.status, given.id], [200, 'e2e-client-id-1'], given.text);
+  const generated = await ask({});
+  assert.equal(generated.status, 200, generated.text);
+  assert.match(generated.id ?? '', /^[0-9a-f-]{36}$/);
+  const id = t.server.store.getDeploymentByName('ids')!.id;
+  const logged = await waitFor(
+    () => {
+      const rows = t.server.store.db.prepare('SELECT request_id FROM request_log WHERE deployment_id = ? ORDER BY at').all(id) as { request_id: string }[];
+      return rows.length === 2 ? rows.map((r) => r.request_id) : undefined;
+    },
+    { what: 'both requests in the request log' },
+  );
+  assert.deepEqual(logged, ['e2e-client-id-1', generated.id]);
+});
