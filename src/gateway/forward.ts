@@ -50,6 +50,8 @@ export interface ForwardRequest {
   idleTimeoutMs: number;
   /** sent to the replica as x-request-id (the engine's logs then name the gateway's request) */
   requestId?: string;
+  /** W3C trace context for the replica (the gateway's span, or the client's own when not tracing) */
+  traceparent?: string;
 }
 
 /**
@@ -98,6 +100,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
           accept: this.f.streaming ? 'text/event-stream' : 'application/json',
           ...(this.f.replica.authorization ? { authorization: this.f.replica.authorization } : {}),
           ...(this.f.requestId ? { 'x-request-id': this.f.requestId } : {}),
+          ...(this.f.traceparent ? { traceparent: this.f.traceparent } : {}),
         },
         body: this.f.body,
         headersTimeout: this.f.headersTimeoutMs,

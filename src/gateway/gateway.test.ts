@@ -9,7 +9,7 @@ import type { RoutedReplica } from '../controller/reconciler.js';
 import { waitFor } from '../test/harness.js';
 import { Gateway, type GatewayOptions, timePerOutputToken } from './gateway.js';
 import type { RequestLog } from './request-log.js';
-import { createGatewayTracer, otlpTracesUrl } from './tracing.js';
+import { createGatewayTracer, otlpTracesUrl, parseTraceparent } from './tracing.js';
 import type { GatewayLimits } from '../domain/limits.js';
 import { RouteTable } from './route-table.js';
 
@@ -245,10 +245,11 @@ test('a request that finishes on a replica after it left the deployment brings n
 });
 
 /** A replica that streams `tokens` SSE events with usage, recording the x-request-id it got. */
-async function streaming(tokens: number): Promise<{ url: string; ids: (string | undefined)[] }> {
-  const r = { url: '', ids: [] as (string | undefined)[] };
+async function streaming(tokens: number): Promise<{ url: string; ids: (string | undefined)[]; traceparents: (string | undefined)[] }> {
+  const r = { url: '', ids: [] as (string | undefined)[], traceparents: [] as (string | undefined)[] };
   r.url = await listen((req, res) => {
     r.ids.push(req.headers['x-request-id'] as string | undefined);
+    r.traceparents.push(req.headers.traceparent as string | undefined);
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'engine-own-id' });
@@ -328,8 +329,15 @@ test('OTLP traces: one GenAI span per request, exported as OTLP/HTTP JSON to the
   const { routes, url } = await gatewayFor({}, { tracer, newRequestId: () => 'trace-req-1' });
   const replica = await streaming(4);
   routes.sync(row('chat'), [at('r1', replica.url)]);
-  const ok = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, { messages: [], stream: true });
-  assert.equal(ok.status, 200, ok.text);
+  // the client's trace context: the span is its child, and the replica's request is the span's child
+  const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+  const ok = await fetch(`${url}/d/chat/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEYS.chat}`, 'content-type': 'application/json', traceparent: `00-${parent.traceId}-${parent.spanId}-01` },
+    body: JSON.stringify({ messages: [], stream: true }),
+  });
+  assert.equal(ok.status, 200);
+  await ok.text();
   await waitFor(() => exports.length > 0);
   await tracer.shutdown();
   const e = exports[0];
@@ -349,4 +357,8 @@ test('OTLP traces: one GenAI span per request, exported as OTLP/HTTP JSON to the
   );
   assert.deepEqual([a['server.address'], Number(a['server.port']), Number(a['http.response.status_code'])], ['127.0.0.1', port, 200]);
   assert.equal(a['inferscale.request.id'], 'trace-req-1');
+  assert.deepEqual([span.traceId, span.parentSpanId], [parent.traceId, parent.spanId]);
+  assert.deepEqual(replica.traceparents, [`00-${parent.traceId}-${span.spanId}-01`]);
+  assert.equal(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01'), undefined, 'an all-zero trace id is invalid');
+  assert.equal(parseTraceparent('garbage'), undefined);
 });

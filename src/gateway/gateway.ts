@@ -119,7 +119,8 @@ export class Gateway {
     if (changed) body = Buffer.from(JSON.stringify(parsed));
     const p = parsed as { max_tokens?: unknown; max_completion_tokens?: unknown } | undefined;
     const wanted = Number(p?.max_tokens ?? p?.max_completion_tokens ?? 16) || 16;
-    this.dispatch(res, route, op, body, streaming, wanted, stripUsage, requestId);
+    const traceparent = req.headers.traceparent;
+    this.dispatch(res, route, op, body, streaming, wanted, stripUsage, requestId, typeof traceparent === 'string' ? traceparent : undefined);
   }
 
   private dispatch(
@@ -131,11 +132,12 @@ export class Gateway {
     wantedTokens: number,
     stripUsage: boolean,
     requestId: string,
+    traceparent: string | undefined,
   ): void {
     const clock = this.o.clock;
     const log = this.o.requestLog;
     const start = clock.now();
-    const span = this.o.tracer?.start(op, route.name, requestId, start);
+    const span = this.o.tracer?.start(op, route.name, requestId, start, traceparent);
     /** the request's one record: the request log's row and the span's end */
     const record = (o: SpanOutcome & { inputTokens: number; outputTokens: number }, ttftMs?: number) => {
       log?.push(route.id, start, o.inputTokens, o.outputTokens, ttftMs, o.status, requestId);
@@ -167,7 +169,23 @@ export class Gateway {
         const dispatchedAt = clock.now();
         const onFirstToken = (ttftMs: number) => recordFirstToken(stats, ttftMs, dispatchedAt - start, promptEstimate);
         const { upstreamHeadersTimeoutMs: headersTimeoutMs, upstreamIdleTimeoutMs: idleTimeoutMs } = this.limits;
-        const forward = { res, replica, path, body, streaming, stripUsage, clock, start, onFirstToken, headersTimeoutMs, idleTimeoutMs, requestId };
+        // the replica's request continues the trace: the gateway's span is its parent (else the client's context goes on)
+        const trace = span?.traceparent ?? traceparent;
+        const forward = {
+          res,
+          replica,
+          path,
+          body,
+          streaming,
+          stripUsage,
+          clock,
+          start,
+          onFirstToken,
+          headersTimeoutMs,
+          idleTimeoutMs,
+          requestId,
+          traceparent: trace,
+        };
         forwardToReplica(forward, (r) => {
           route.admission.release(replica);
           const end = clock.now();

@@ -5,7 +5,7 @@
  * (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces). Without one, no tracer
  * exists and the request path does nothing.
  */
-import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -24,12 +24,15 @@ export interface SpanOutcome {
 
 /** One gateway request's span: the replica it went to (once granted), then its end, exactly once. */
 export interface GatewaySpan {
+  /** the W3C traceparent naming this span, sent to the replica (an engine that traces continues the trace) */
+  readonly traceparent: string;
   replica(url: string): void;
   end(o: SpanOutcome, endMs: number): void;
 }
 
 export interface GatewayTracer {
-  start(op: string, model: string, requestId: string, startMs: number): GatewaySpan;
+  /** `traceparent`: the client's W3C trace context header; a valid one makes the span its child */
+  start(op: string, model: string, requestId: string, startMs: number, traceparent?: string): GatewaySpan;
   /** exports what is left */
   shutdown(): Promise<void>;
 }
@@ -51,7 +54,10 @@ export function createGatewayTracer(o: { url?: string; exporter?: SpanExporter; 
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: o.scheduledDelayMs ?? 2000 })],
   });
   const tracer = provider.getTracer('inferscale-gateway', BUILD_VERSION);
-  return { start: (op, model, requestId, startMs) => startSpan(tracer, op, model, requestId, startMs), shutdown: () => provider.shutdown() };
+  return {
+    start: (op, model, requestId, startMs, traceparent) => startSpan(tracer, op, model, requestId, startMs, traceparent),
+    shutdown: () => provider.shutdown(),
+  };
 }
 
 /** The tracer the environment asks for (see otlpTracesUrl), or undefined. */
@@ -60,20 +66,39 @@ export function gatewayTracerFromEnv(env: Record<string, string | undefined>): G
   return url ? createGatewayTracer({ url, serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined }) : undefined;
 }
 
-function startSpan(tracer: Tracer, op: string, model: string, requestId: string, startMs: number): GatewaySpan {
+const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const INVALID_TRACE = '0'.repeat(32);
+const INVALID_SPAN = '0'.repeat(16);
+
+/** The parent span context of a W3C `traceparent` header (version 00), or undefined when absent or malformed. */
+export function parseTraceparent(header: string | undefined): { traceId: string; spanId: string; traceFlags: number } | undefined {
+  const m = header === undefined ? null : TRACEPARENT_RE.exec(header.trim());
+  if (!m || m[1] === INVALID_TRACE || m[2] === INVALID_SPAN) return undefined;
+  return { traceId: m[1], spanId: m[2], traceFlags: Number.parseInt(m[3], 16) & TraceFlags.SAMPLED };
+}
+
+function startSpan(tracer: Tracer, op: string, model: string, requestId: string, startMs: number, traceparent?: string): GatewaySpan {
   const operation = OPERATION[op] ?? op;
-  const span: Span = tracer.startSpan(`${operation} ${model}`, {
-    kind: SpanKind.CLIENT,
-    startTime: startMs,
-    attributes: {
-      'gen_ai.operation.name': operation,
-      'gen_ai.request.model': model,
-      'gen_ai.provider.name': 'inferscale',
-      'inferscale.request.id': requestId,
+  const parent = parseTraceparent(traceparent);
+  const ctx = parent ? trace.setSpanContext(ROOT_CONTEXT, { ...parent, isRemote: true }) : ROOT_CONTEXT;
+  const span: Span = tracer.startSpan(
+    `${operation} ${model}`,
+    {
+      kind: SpanKind.CLIENT,
+      startTime: startMs,
+      attributes: {
+        'gen_ai.operation.name': operation,
+        'gen_ai.request.model': model,
+        'gen_ai.provider.name': 'inferscale',
+        'inferscale.request.id': requestId,
+      },
     },
-  });
+    ctx,
+  );
+  const sc = span.spanContext();
   let ended = false;
   return {
+    traceparent: `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & TraceFlags.SAMPLED}`,
     replica(url) {
       try {
         const u = new URL(url);
