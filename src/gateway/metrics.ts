@@ -37,17 +37,13 @@ const TPOT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0
 export class GatewayMetrics {
   /**
    * `live`: the live per-deployment state, read at scrape time (nothing per request); the route table's own metrics read its routes.
-   * `processMetrics`: Node's process metrics (CPU, memory, event loop lag, GC; prom-client's standard names) in this registry
-   * (default on; off in tests that build many registries)
+   * The registry also holds Node's process metrics (CPU, memory, event loop lag, GC; prom-client's standard names).
    */
-  constructor(private readonly o: { live?: () => Iterable<LiveDeployment>; processMetrics?: boolean } = {}) {
+  constructor(private readonly o: { live?: () => Iterable<LiveDeployment> } = {}) {
     this.buildInfo.set(buildInfoLabels(), 1);
-    if (o.processMetrics !== false) {
-      client.collectDefaultMetrics({ register: this.registry });
-      // gauges named *_total, which `promtool check metrics` refuses (handles and requests are in nodejs_active_*_total only)
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
-        this.registry.removeSingleMetric(name);
-    }
+    client.collectDefaultMetrics({ register: this.registry });
+    // gauges named *_total, which `promtool check metrics` refuses (handles and requests are in nodejs_active_*_total only)
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
 
   readonly registry = new client.Registry();
