@@ -4,10 +4,8 @@ import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeClient } from '../providers/kubernetes/client.js';
 import { ANNOTATION_REPLICA } from '../providers/kubernetes/labels.js';
-import { podView } from '../providers/kubernetes/pods.js';
 import { startFakeKube, type FakeKube } from '../providers/kubernetes/testkit.js';
 import { ANNOTATION_DRAIN_STARTED, drainMarks, drainStartOf, drainStartsByReplica, writeDrainMarks } from './drain-marks.js';
-import { planRestore } from './restore.js';
 
 const pod = (name: string, annotations: Record<string, string> = {}): V1Pod => ({
   apiVersion: 'v1',
@@ -53,7 +51,7 @@ before(async () => {
 });
 after(() => k.close());
 
-test('the leader writes the drain start on the pod and a new leader restores the pod as draining from it, not as ready', async () => {
+test("the leader writes the drain start on a draining replica's pod, where a new leader reads it back (restore.test.ts: restored as draining)", async () => {
   for (const [name, replicaId] of [
     ['chat-abc-1', 'r1'],
     ['chat-abc-2', 'r2'],
@@ -72,51 +70,4 @@ test('the leader writes the drain start on the pod and a new leader restores the
   const pods = await list();
   assert.deepEqual([...drainStartsByReplica(pods)], [['r1', 40_000]]);
   assert.deepEqual(drainMarks(pods, [{ id: 'r1', drainStartedAt: 40_000 }]), [], 'marked once');
-
-  // the new leader, an empty file, at 45 000: r1 goes on draining from 40 000, r2 is adopted
-  const ready = (p: V1Pod) => ({ ...podView(p), ready: true, workload: 'chat-abc' });
-  const plan = planRestore(
-    { deployments: [], liveReplicaIds: new Set(), quotas: {} },
-    {
-      deployments: [deployment],
-      resourceNames: new Set(['chat']),
-      quotas: {},
-      enginePorts: new Map([['eks', 8000]]),
-      pods: new Map([['eks', pods.map(ready)]]),
-      drainStarts: drainStartsByReplica(pods),
-    },
-    () => 'chat-abc',
-    45_000,
-  );
-  assert.deepEqual(plan.replicas.map((r) => [r.id, r.state, r.drainStartedAt ?? null]).sort(), [
-    ['r1', 'draining', 40_000],
-    ['r2', 'ready', null],
-  ]);
 });
-
-const deployment = {
-  id: 'id-chat',
-  name: 'chat',
-  modelName: 'm',
-  engine: 'sim',
-  engineParams: '',
-  gpuType: 'h100',
-  gpuCount: 1,
-  replicas: 1,
-  zone: 'eks',
-  status: 'ready',
-  statusDetails: '',
-  maxOngoingRequests: 8,
-  maxQueuedRequests: 100,
-  queueTimeoutMs: 1000,
-  drainTimeoutMs: 60_000,
-  autoscale: null,
-  labels: {},
-  apiKeyHash: Buffer.alloc(32, 1),
-  apiKeySealed: 'sealed',
-  createdAt: 100,
-  updatedAt: 100,
-  generation: 2,
-  everReady: true,
-  deleting: false,
-} as const;
