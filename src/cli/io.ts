@@ -6,7 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+  /** progress is one rewritten line when `isTTY`, plain lines otherwise */
+  stderr: { write(s: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
 
