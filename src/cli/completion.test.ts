@@ -65,3 +65,39 @@ for (const shell of ['zsh', 'fish']) {
     assert.equal(r.status, 0, r.stderr);
   });
 }
+
+test('the fish script completes subcommands through aliases and the choices of -o', { skip: has('fish') ? false : 'fish is not installed here' }, (t) => {
+  const { file, done } = scriptFile('fish');
+  t.after(done);
+  const complete = (line: string) => {
+    const r = spawnSync('fish', ['-c', `source $argv[1]; complete -C $argv[2]`, file, line], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0])
+      .sort();
+  };
+  assert.deepEqual(complete('inferscale dep'), ['deployment', 'deployments']);
+  assert.deepEqual(complete('inferscale deployments lo'), ['logs']);
+  assert.deepEqual(complete('inferscale deployment list -o '), ['json', 'name', 'table', 'yaml']);
+  assert.deepEqual(complete('inferscale context r'), ['remove', 'rm']);
+});
+
+test('the zsh script loads under compinit, registers _inferscale and answers from the tree', {
+  skip: has('zsh') ? false : 'zsh is not installed here',
+}, (t) => {
+  const { file, done } = scriptFile('zsh');
+  const home = mkdtempSync(join(tmpdir(), 'inferscale-zsh-'));
+  t.after(() => {
+    done();
+    rmSync(home, { recursive: true, force: true });
+  });
+  const script = `autoload -U compinit && compinit -u -d ${home}/zcd; source $1; print $_comps[inferscale]; _inferscale_subs ' deployments'; print -l \${reply%%:*}; _inferscale_values ' deployment list -o'; print $reply`;
+  const r = spawnSync('zsh', ['-f', '-c', script, 'zsh', file], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+  assert.equal(r.status, 0, r.stderr);
+  const [registered, ...rest] = r.stdout.trimEnd().split('\n');
+  assert.equal(registered, '_inferscale');
+  assert.ok(rest.includes('logs') && rest.includes('scale'), rest.join(' '));
+  assert.equal(rest.at(-1), 'table json yaml name');
+});

@@ -150,7 +150,7 @@ compdef _inferscale inferscale
 }
 
 function fish(nodes: Node[]): string {
-  const subs = nodes.map((n) => `        case ${sq(n.path)}\n            echo ${n.subs.map((s) => sq(s.name)).join(' ')}`).join('\n');
+  const subs = nodes.map((n) => `        case ${sq(n.path)}\n            printf '%s\\n' ${n.subs.map((s) => sq(s.name)).join(' ')}`).join('\n');
   const lines: string[] = [];
   for (const n of nodes) {
     const at = sq(`__inferscale_at ${sq(n.path)}`);
