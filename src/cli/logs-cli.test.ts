@@ -86,7 +86,7 @@ test('logs --since and --replica: through the API (validated) and the CLI', asyn
 });
 
 test('logs -f prints the backlog, then each new line once, and ends when the deployment is deleted', async (t) => {
-  const { cli, close, name, store, deploymentId, log, cleanup } = await withLogs();
+  const { cli, close, name, store, clock, deploymentId, log, cleanup } = await withLogs();
   t.after(async () => {
     cleanup();
     await close();
@@ -100,12 +100,18 @@ test('logs -f prints the backlog, then each new line once, and ends when the dep
   await until(() => out.includes('old line 5') && out.includes('new line 3'), 'the new lines');
   log('r-new', 'new line 6\n');
   await until(() => out.includes('new line 6'), 'one more line');
+  log('r-old', 'old last words\n');
+  store.updateReplica('r-old', { state: 'stopped', stoppedAt: clock.now() });
+  await until(() => out.includes('old last words'), 'the last lines of a replica that stopped');
+  log('r-old', 'written after it stopped\n');
+  log('r-new', 'new line 7\n');
+  await until(() => out.includes('new line 7'), 'a line after the stop');
   store.deleteDeployment(deploymentId);
   const r = await following;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, `${name}: deleted\n`);
   const lines = r.stdout.trimEnd().split('\n');
-  for (const line of ['[r-new] new line 3', '[r-old] old line 4', '[r-old] old line 5', '[r-new] new line 6'])
+  for (const line of ['[r-new] new line 3', '[r-old] old line 4', '[r-old] old line 5', '[r-new] new line 6', '[r-old] old last words', '[r-new] new line 7'])
     assert.equal(lines.filter((l) => l === line).length, 1, `${line}: once`);
-  assert.equal(lines.length, 6);
+  assert.equal(lines.length, 8, 'a stopped replica is left after its last read');
 });

@@ -34,24 +34,39 @@ const print = (lines: readonly string[]) => {
   if (lines.length) cliIo().stdout.write(`${lines.join('\n')}\n`);
 };
 
-/** Started replicas (or just `only`), oldest first. */
-async function startedReplicas(c: ApiClient, name: string, only: string | undefined): Promise<string[]> {
-  const { replicas } = await c.call<{ replicas: { id: string; startedAt: string | null }[] }>('GET', `/deployments/${encodeURIComponent(name)}/replicas`);
+interface ReplicaState {
+  id: string;
+  startedAt: string | null;
+  stoppedAt: string | null;
+}
+
+/** The replicas to read this poll: started and running, or just `only`; a stopped one once more after it stops (its last lines). */
+async function replicasToRead(c: ApiClient, name: string, only: string | undefined, finished: Set<string>, seen: Map<string, string[]>): Promise<string[]> {
+  const { replicas } = await c.call<{ replicas: ReplicaState[] }>('GET', `/deployments/${encodeURIComponent(name)}/replicas`);
   if (only !== undefined && !replicas.some((r) => r.id === only)) throw new ApiError(404, 'not_found', `replica "${only}" not found`);
-  return replicas.filter((r) => r.startedAt !== null && (only === undefined || r.id === only)).map((r) => r.id);
+  return replicas
+    .filter((r) => r.startedAt !== null && (only === undefined || r.id === only) && !finished.has(r.id))
+    .filter((r) => {
+      if (r.stoppedAt === null || only !== undefined) return true;
+      if (seen.has(r.id)) finished.add(r.id);
+      return seen.has(r.id);
+    })
+    .map((r) => r.id);
 }
 
 /**
- * Follows until the deployment is deleted (or the process is interrupted): each replica's backlog as asked
- * (--tail, --since), then, every --interval, what each replica (new ones included) wrote since.
+ * Follows until the deployment is deleted (or the process is interrupted): each running replica's backlog as
+ * asked (--tail, --since), then, every --interval, what each replica (new ones included) wrote since; a replica
+ * that stops is read once more, then left.
  */
 async function follow(name: string, o: LogsOptions): Promise<void> {
   const c = client();
   const seen = new Map<string, string[]>();
+  const finished = new Set<string>();
   const window = Math.max(o.tail, FOLLOW_WINDOW);
   for (;;) {
     try {
-      for (const id of await startedReplicas(c, name, o.replica)) {
+      for (const id of await replicasToRead(c, name, o.replica, finished, seen)) {
         const prev = seen.get(id);
         const path = prev ? logsPath(name, { tail: window, replica: id }) : logsPath(name, { tail: o.tail, since: o.since, replica: id });
         const { lines } = await c.call<{ lines: string[] }>('GET', path);
