@@ -23,6 +23,11 @@ test('-o and -O take table, json, yaml and name; yaml says what json says', asyn
     JSON.parse((await cli(['deployment', 'events', 'chat', '-o', 'json'])).stdout),
   );
 
+  const engines = await cli(['engine', 'list']);
+  assert.match(engines.stdout, /^sim\n(.+\n)+$/, 'one engine a line, as before -o');
+  assert.equal((await cli(['engine', 'list', '-o', 'name'])).stdout, engines.stdout);
+  assert.deepEqual(JSON.parse((await cli(['engines', 'list', '-O', 'json'])).stdout)[0], { name: 'sim' });
+
   const noNames = await cli(['limits', 'gpu', '-o', 'name']);
   assert.deepEqual([noNames.code, noNames.stdout], [2, '']);
   assert.match(noNames.stderr, /^error \(invalid_argument\): output: this command prints no named objects/);
