@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dataFiles, resolveDataDir } from '../config/paths.js';
+import { notFound } from '../core/errors.js';
 import { configPath, readConfig } from './contexts.js';
 import { cliIo } from './io.js';
 
@@ -22,11 +23,17 @@ export interface ClientConfig {
 }
 
 /**
- * Which server and token, first match wins: INFERSCALE_URL (with INFERSCALE_TOKEN, else the token file in the
- * data dir; the contexts are then not read), else the current context of the config file (its token, unless
- * INFERSCALE_TOKEN is set), else http://127.0.0.1:8080 with INFERSCALE_TOKEN or the data dir's token file.
+ * Which server and token, first match wins: `--context NAME` (its URL, its token else INFERSCALE_TOKEN);
+ * INFERSCALE_URL (with INFERSCALE_TOKEN, else the token file in the data dir; contexts are then not read); the
+ * current context of the config file (its token, unless INFERSCALE_TOKEN is set); http://127.0.0.1:8080 with
+ * INFERSCALE_TOKEN or the data dir's token file.
  */
-export function clientConfig(env: NodeJS.ProcessEnv = cliIo().env): ClientConfig {
+export function clientConfig(env: NodeJS.ProcessEnv = cliIo().env, chosen: string | undefined = cliIo().context): ClientConfig {
+  if (chosen !== undefined) {
+    const named = readConfig(configPath(env)).contexts[chosen];
+    if (!named) throw notFound('context', chosen);
+    return { url: named.url.replace(/\/+$/, ''), token: named.token || env.INFERSCALE_TOKEN, context: chosen };
+  }
   if (!env.INFERSCALE_URL) {
     const config = readConfig(configPath(env));
     const current = config.currentContext ? config.contexts[config.currentContext] : undefined;

@@ -47,6 +47,12 @@ test('contexts: add, use, list, remove in a 0600 config file; INFERSCALE_URL and
   assert.equal(unreachable.code, 5);
   assert.match(unreachable.stderr, new RegExp(`cannot reach the inferscale server at ${down.url.replace(/\./g, '\\.')} \\(context gone\\)`));
 
+  const once = await ctx(['--context', 'lab', 'deployment', 'list', '-o', 'name'], { INFERSCALE_URL: down.url, INFERSCALE_TOKEN: 'ist-wrong' });
+  assert.deepEqual([once.code, once.stdout], [0, 'chat\n'], "--context wins over the environment and the current context, with the context's token");
+  assert.equal((await ctx(['deployment', 'list', '--context', 'lab', '-o', 'name'])).stdout, 'chat\n', 'after the subcommand too');
+  const noSuch = await ctx(['--context', 'nope', 'deployment', 'list']);
+  assert.deepEqual([noSuch.code, noSuch.stderr], [3, 'error (not_found): context "nope" not found\n']);
+
   const missing = await ctx(['context', 'use', 'nope']);
   assert.deepEqual([missing.code, missing.stderr], [3, 'error (not_found): context "nope" not found\n']);
   const badUrl = await ctx(['context', 'add', 'x', '--url', 'gpu-box:8080']);

@@ -9,6 +9,8 @@ export interface CliIo {
   /** progress is one rewritten line when `isTTY`, plain lines otherwise */
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** `--context NAME` for this run (the root option, set before the command's action runs) */
+  context?: string;
 }
 
 const given = new AsyncLocalStorage<CliIo>();

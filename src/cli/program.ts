@@ -46,7 +46,12 @@ function addOutputAlias(c: Command): void {
 export function buildProgram(): Command {
   const program = new Command('inferscale')
     .description('Run model-inference deployments on GPUs and scale them: by hand, to zero and back, and automatically.')
-    .version('0.1.0');
+    .version('0.1.0')
+    .option('--context <name>', 'the server of this context, for this command (wins over INFERSCALE_URL and the current context)')
+    .hook('preAction', (root) => {
+      const name = root.opts().context as string | undefined;
+      if (name !== undefined) cliIo().context = name;
+    });
   for (const command of COMMANDS) program.addCommand(command());
   const output = { writeOut: (s: string) => void cliIo().stdout.write(s), writeErr: (s: string) => void cliIo().stderr.write(s) };
   (function each(c: Command) {
@@ -75,5 +80,5 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number | undef
       return exit === EXIT.ok ? EXIT.error : exit;
     }
   };
-  return io ? withCliIo(io, run) : run();
+  return withCliIo({ ...(io ?? cliIo()) }, run); // a copy: --context is set on it for this run only
 }
