@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from './client.js';
 import { keyValues, output, outputOption, table } from './format.js';
 import type { DeploymentView } from '../service/views.js';
@@ -13,6 +13,10 @@ import { ProgressWriter, readyProgress, type ReadySample } from './progress.js';
 import { logsCommand } from './logs-command.js';
 
 const fmtOpt = () => outputOption();
+const waitTimeoutOpt = () =>
+  new Option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 90s, 5m (a bare number: seconds)')
+    .argParser(durationMs('wait-timeout'))
+    .default(600_000, '10m');
 const client = () => new ApiClient(clientConfig());
 
 function intArg(name: string) {
@@ -148,7 +152,7 @@ export function deploymentCommand(): Command {
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'label (repeatable)', collect)
     .option('--wait', 'wait until ready, showing progress')
-    .option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 90s, 5m (a bare number: seconds)', durationMs('wait-timeout'), 600_000)
+    .addOption(waitTimeoutOpt())
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const d = await client().call<DeploymentView>('POST', '/deployments', {
@@ -208,7 +212,7 @@ export function deploymentCommand(): Command {
     .command('scale <name> <replicas>')
     .description('set the number of replicas (0 stops GPU use and keeps URL and key)')
     .option('--wait', 'wait until the new count is ready')
-    .option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 90s, 5m (a bare number: seconds)', durationMs('wait-timeout'), 600_000)
+    .addOption(waitTimeoutOpt())
     .addOption(fmtOpt())
     .action(async (name: string, replicas: string, o) => {
       const n = intArg('replicas')(replicas);
@@ -241,7 +245,7 @@ export function deploymentCommand(): Command {
     .command('delete <names...>')
     .description('delete deployments (their URL and API key are lost)')
     .option('--wait', 'wait until replicas are stopped and the deployment is gone')
-    .option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 90s, 5m (a bare number: seconds)', durationMs('wait-timeout'), 600_000)
+    .addOption(waitTimeoutOpt())
     .action(async (names: string[], o) => {
       for (const name of names) {
         await client().call('DELETE', `/deployments/${name}`);

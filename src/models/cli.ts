@@ -1,6 +1,6 @@
 /** `inferscale model create|list|show|delete`: the model store from the command line. */
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from '../cli/client.js';
 import { keyValues, output, outputOption, table } from '../cli/format.js';
 import { durationMs, showDuration } from '../cli/duration-arg.js';
@@ -98,7 +98,11 @@ export function modelCommand(): Command {
     .option('--sha256 <hex>', 'expected checksum: a mismatch fails the download')
     .option('--hf-token <token>', 'Hugging Face token for gated or private models (default $HF_TOKEN)')
     .option('--no-wait', 'return at once; follow with "inferscale model show NAME"')
-    .option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 30m, 2h (a bare number: seconds)', durationMs('wait-timeout'), 3_600_000)
+    .addOption(
+      new Option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 30m, 2h (a bare number: seconds)')
+        .argParser(durationMs('wait-timeout'))
+        .default(3_600_000, '1h'),
+    )
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const hfToken = o.hfToken ?? cliIo().env.HF_TOKEN;
