@@ -41,6 +41,11 @@ import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/grpc-server.js';
 import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
+import { mountShutdownRoute, type OnExit } from './shutdown-route.js';
+import { stopLocalReplicas } from './stop-replicas.js';
+
+/** the longest a replica is given to finish what it holds when the server stops it on the way out */
+const EXIT_GRACE_MS = 30_000;
 
 export interface ServerOptions {
   host?: string;
@@ -53,6 +58,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** stop every replica process when the server stops (default: leave them for the next server to adopt) */
   stopReplicasOnExit?: boolean;
+  /** `POST /api/v1/server/shutdown` asks the program running the server to stop it (absent, or in HA mode: refused) */
+  onShutdownRequest?: (replicas: OnExit) => void;
   /** reconcile period, ms */
   tickMs?: number;
   /** the zones file (Kubernetes zones); default $INFERSCALE_ZONES; none: only `local` */
@@ -103,7 +110,8 @@ export interface RunningServer {
   coldStartMs: (deploymentId: string) => number;
   /** the KEDA external scaler's port while it is served (src/keda) */
   kedaPort(): number | undefined;
-  close(): Promise<void>;
+  /** `stopReplicas`: drain and stop the replicas too (default: the server's `stopReplicasOnExit`) */
+  close(o?: { stopReplicas?: boolean }): Promise<void>;
 }
 
 /**
@@ -236,6 +244,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
           wakes.wake,
           () => ({ identity: hostname(), url: baseUrl }),
         ),
+      (app) => mountShutdownRoute(app, o.ha ? undefined : o.onShutdownRequest, () => store.listLiveReplicas().filter((r) => r.port !== null).length),
     ],
   });
   const apiListener = getRequestListener(api.fetch);
@@ -327,7 +336,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     member: mode.member(),
     coldStartMs,
     kedaPort: () => kedaServer?.port,
-    async close() {
+    async close(closeOpts) {
       await mode.close();
       await kedaServer?.close();
       engineScraper.stop();
@@ -340,13 +349,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       await zones.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (o.stopReplicasOnExit) {
-        await Promise.all(
-          store
-            .listLiveReplicas()
-            .map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
-        );
-      }
+      if (closeOpts?.stopReplicas ?? o.stopReplicasOnExit) await stopLocalReplicas(store, provider, { maxGraceMs: EXIT_GRACE_MS });
       await routes.close();
       store.db.close();
       lock.release();
