@@ -37,7 +37,8 @@ export function downCommand(): Command {
     .action(async (o) => {
       const say = (line: string) => void cliIo().stdout.write(`${line}\n`);
       const r = await down({ dataDir: resolveDataDir(o.dataDir), timeoutMs: parseDuration(o.timeout, '--timeout') }, say);
-      const what = `${r.replicas} replica${r.replicas === 1 ? '' : 's'} stopped${r.orphans ? ` (and ${r.orphans} process${r.orphans === 1 ? '' : 'es'} no replica row named)` : ''}`;
+      const n = r.replicas + r.orphans;
+      const what = `${n} replica process${n === 1 ? '' : 'es'} stopped${r.orphans ? ` (${r.orphans} found by their environment, not by a replica row)` : ''}`;
       say(r.server !== undefined ? `server (pid ${r.server}) stopped; ${what}` : what);
       if (r.server !== undefined || r.replicas) say('deployments keep their replica counts: "inferscale server" starts their replicas again');
     });
@@ -115,7 +116,7 @@ async function stopOffline(dataDir: string, lock: DataDirLock, maxGraceMs: numbe
   const store = new Store(openDb(files.db, SCHEMA));
   const provider = new LocalProvider({ clock: systemClock, logDir: files.logs, owner: resolve(dataDir) });
   try {
-    return await stopLocalReplicas(store, provider, { maxGraceMs });
+    return await stopLocalReplicas(store, provider, { maxGraceMs, now: () => systemClock.now(), why: 'inferscale down' });
   } finally {
     provider.close();
     store.db.close();

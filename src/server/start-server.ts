@@ -349,7 +349,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       await zones.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (closeOpts?.stopReplicas ?? o.stopReplicasOnExit) await stopLocalReplicas(store, provider, { maxGraceMs: EXIT_GRACE_MS });
+      if (closeOpts?.stopReplicas ?? o.stopReplicasOnExit)
+        await stopLocalReplicas(store, provider, { maxGraceMs: EXIT_GRACE_MS, now: () => clock.now(), why: 'the server stopped with its replicas' });
       await routes.close();
       store.db.close();
       lock.release();
