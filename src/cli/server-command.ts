@@ -51,7 +51,7 @@ export function serverCommand(): Command {
     .action(async (o) => {
       const onExit = parseOnExit(o.onExit, !!o.stopReplicasOnExit);
       const dataDir = resolveDataDir(o.dataDir);
-      let stop = (_why: string, _replicas: OnExit) => undefined as void;
+      let stop: (why: string, replicas: OnExit) => void = () => undefined;
       const num = (name: string, v: string | undefined, min: number, max: number) => {
         if (v === undefined) return undefined;
         const n = Number(v);
