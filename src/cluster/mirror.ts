@@ -22,7 +22,7 @@ import {
   toResource,
   type InferenceDeploymentResource,
 } from '../providers/kubernetes/crd.js';
-import { deploymentConditions, editReason } from '../providers/kubernetes/crd-conditions.js';
+import { createRefusedConditions, deploymentConditions, editReason } from '../providers/kubernetes/crd-conditions.js';
 import { WatchedCache } from '../providers/kubernetes/informer.js';
 import type { SharedModel } from '../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from '../providers/kubernetes/labels.js';
@@ -179,7 +179,13 @@ export class DeploymentMirror {
 
   /** A resource no deployment could be made from: its status says why (written when it changes). */
   private async refuse(r: InferenceDeploymentResource, message: string): Promise<void> {
-    const status = { status: 'failed', statusDetails: `not created: ${message}` };
+    const generation = (r.metadata as { generation?: number }).generation;
+    const status = {
+      status: 'failed',
+      statusDetails: `not created: ${message}`,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions: createRefusedConditions(message, r.status?.conditions, this.now(), generation),
+    };
     if (same(r.status, status)) return;
     this.log(`mirror: InferenceDeployment ${r.metadata.name} applied in the cluster: ${status.statusDetails}`);
     await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: this.k.namespace, name: r.metadata.name, body: { ...r, status } });

@@ -82,11 +82,31 @@ function specApplied(i: ConditionInput, previous: Condition | undefined): Plain 
 
 /** The conditions to write, given those last written (`previous`, possibly absent or malformed) and `now`. */
 export function deploymentConditions(i: ConditionInput, previous: unknown, now: number): Condition[] {
+  const prev = lastWritten(previous);
+  return stamp([ready(i), progressing(i), degraded(i), specApplied(i, prev.get('SpecApplied'))], prev, now, i.generation);
+}
+
+/** The conditions of a resource applied in the cluster that no deployment could be made from (`message`: why). */
+export function createRefusedConditions(message: string, previous: unknown, now: number, generation?: number): Condition[] {
+  const refused = (type: string, status: ConditionStatus): Plain => ({ type, status, reason: 'CreateRefused', message });
+  return stamp(
+    [refused('Ready', 'False'), refused('Progressing', 'False'), refused('Degraded', 'True'), refused('SpecApplied', 'False')],
+    lastWritten(previous),
+    now,
+    generation,
+  );
+}
+
+function lastWritten(previous: unknown): Map<string, Condition> {
   const prev = Array.isArray(previous) ? (previous as Condition[]).filter((c) => c && typeof c.type === 'string') : [];
-  const byType = new Map(prev.map((c) => [c.type, c]));
-  return [ready(i), progressing(i), degraded(i), specApplied(i, byType.get('SpecApplied'))].map((c) => {
-    const before = byType.get(c.type);
+  return new Map(prev.map((c) => [c.type, c]));
+}
+
+/** A condition keeps its lastTransitionTime while its status stays the same. */
+function stamp(conditions: Plain[], previous: Map<string, Condition>, now: number, generation: number | undefined): Condition[] {
+  return conditions.map((c) => {
+    const before = previous.get(c.type);
     const lastTransitionTime = before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : new Date(now).toISOString();
-    return { ...c, lastTransitionTime, ...(i.generation !== undefined ? { observedGeneration: i.generation } : {}) };
+    return { ...c, lastTransitionTime, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
   });
 }
