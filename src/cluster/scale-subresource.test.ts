@@ -134,4 +134,13 @@ test('durations are written as text and read back from text or milliseconds', as
   assert.equal(t.deployments.get('chat').drainTimeoutMs, 45_000, 'text that is not a duration is refused');
   assert.equal(resource().spec.drainTimeout, '45s');
   assert.match(condition('SpecApplied').message, /drainTimeout: "soon" is not a duration/);
+  // the autoscale spec's delays keep their names: text is taken, milliseconds are written back
+  t.deployments.setAutoscale('chat', { minReplicas: 1, maxReplicas: 3 });
+  await sync();
+  k.cluster.mutate('inferencedeployments', k.namespace, 'chat', (r) => {
+    r.spec.autoscale.downscaleDelayMs = '2m';
+  });
+  await sync();
+  assert.equal(t.deployments.get('chat').autoscale?.downscaleDelayMs, 120_000);
+  assert.equal(resource().spec.autoscale.downscaleDelayMs, 120_000);
 });
