@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DEFAULT_AUTOSCALE, parseDuration, specFromFlagString } from '../autoscaler/spec.js';
+import { DEFAULT_AUTOSCALE, parseDuration } from '../autoscaler/spec.js';
+import { specFromFlagString } from '../autoscaler/flags.js';
 import { invalid } from '../core/errors.js';
 import { parseSimEngineParams } from '../engines/sim/params.js';
 import { parsePolicyList } from './policies.js';

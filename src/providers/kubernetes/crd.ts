@@ -8,6 +8,7 @@
 import type { V1CustomResourceDefinition, V1Secret } from '@kubernetes/client-node';
 import type { DeploymentRow } from '../../store/store.js';
 import { formatDuration, parseDuration } from '../../autoscaler/units.js';
+import { DEPLOYMENT_BOUNDS } from '../../domain/limits.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY } from './labels.js';
 
 export const CRD_GROUP = 'inferscale.dev';
@@ -265,10 +266,11 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
     zone: s.zone,
     status: st.status ?? 'creating',
     statusDetails: st.statusDetails ?? '',
-    maxOngoingRequests: s.maxOngoingRequests ?? 64,
-    maxQueuedRequests: s.maxQueuedRequests ?? 1000,
-    queueTimeoutMs: s.queueTimeoutMs ?? 300_000,
-    drainTimeoutMs: s.drainTimeoutMs ?? 120_000,
+    // a resource written without them (kubectl apply): the API's defaults, from the one limits module
+    maxOngoingRequests: s.maxOngoingRequests ?? DEPLOYMENT_BOUNDS.maxOngoingRequests.default,
+    maxQueuedRequests: s.maxQueuedRequests ?? DEPLOYMENT_BOUNDS.maxQueuedRequests.default,
+    queueTimeoutMs: s.queueTimeoutMs ?? DEPLOYMENT_BOUNDS.queueTimeoutMs.default,
+    drainTimeoutMs: s.drainTimeoutMs ?? DEPLOYMENT_BOUNDS.drainTimeoutMs.default,
     autoscale: s.autoscale ?? null,
     labels: s.labels ?? {},
     apiKeyHash: Buffer.from(hash, 'base64'),
