@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { deploymentCommand } from './deployment.js';
 import { limitsCommand } from './limits.js';
 import { serverCommand } from './server-command.js';
+import { downCommand } from './down.js';
 import { ApiError } from './client.js';
 import { InferscaleError } from '../core/errors.js';
 import { contextCommand } from './context-command.js';
@@ -19,6 +20,7 @@ import { cliIo, withCliIo, type CliIo } from './io.js';
 /** Every top-level command, each made by its module's `xCommand()` (subcommands are added by their parent). */
 const COMMANDS: readonly (() => Command)[] = [
   serverCommand,
+  downCommand,
   deploymentCommand,
   limitsCommand,
   costCommand,

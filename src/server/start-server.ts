@@ -42,6 +42,11 @@ import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/grpc-server.js';
 import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
+import { mountShutdownRoute, type OnExit } from './shutdown-route.js';
+import { stopLocalReplicas } from './stop-replicas.js';
+
+/** the longest a replica is given to finish what it holds when the server stops it on the way out */
+const EXIT_GRACE_MS = 30_000;
 
 export interface ServerOptions {
   host?: string;
@@ -54,6 +59,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** stop every replica process when the server stops (default: leave them for the next server to adopt) */
   stopReplicasOnExit?: boolean;
+  /** `POST /api/v1/server/shutdown` asks the program running the server to stop it (absent, or in HA mode: refused) */
+  onShutdownRequest?: (replicas: OnExit) => void;
   /** reconcile period, ms */
   tickMs?: number;
   /** the zones file (Kubernetes zones); default $INFERSCALE_ZONES; none: only `local` */
@@ -104,7 +111,8 @@ export interface RunningServer {
   coldStartMs: (deploymentId: string) => number;
   /** the KEDA external scaler's port while it is served (src/keda) */
   kedaPort(): number | undefined;
-  close(): Promise<void>;
+  /** `stopReplicas`: drain and stop the replicas too (default: the server's `stopReplicasOnExit`) */
+  close(o?: { stopReplicas?: boolean }): Promise<void>;
 }
 
 /**
@@ -300,7 +308,11 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     inventory,
     autoscaler,
     afterWrite: mode.afterWrite,
-    routes: [...serving.routes(), ...leading.routes()],
+    routes: [
+      ...serving.routes(),
+      ...leading.routes(),
+      (app) => mountShutdownRoute(app, o.ha ? undefined : o.onShutdownRequest, () => store.listLiveReplicas().filter((r) => r.port !== null).length),
+    ],
   });
   const apiListener = getRequestListener(api.fetch);
 
@@ -348,17 +360,12 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     member: mode.member(),
     coldStartMs,
     kedaPort: () => kedaScaler?.port(),
-    async close() {
+    async close(closeOpts) {
       await serving.stop();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (o.stopReplicasOnExit) {
-        await Promise.all(
-          store
-            .listLiveReplicas()
-            .map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
-        );
-      }
+      if (closeOpts?.stopReplicas ?? o.stopReplicasOnExit)
+        await stopLocalReplicas(store, provider, { maxGraceMs: EXIT_GRACE_MS, now: () => clock.now(), why: 'the server stopped with its replicas' });
       await routes.close();
       store.db.close();
       lock.release();
