@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { specFromFlagString } from '../../dist/autoscaler/spec.js';
+import { specFromFlagString } from '../../dist/autoscaler/flags.js';
 import { parseSimEngineParams } from '../../dist/engines/sim/params.js';
 import { diurnalTrace, flashCrowdTrace, loadTrace, longPromptTrace, onOffTrace, poissonTrace, simulate } from '../../dist/simulator/index.js';
 import { parseServeGenCsv, SERVEGEN_WINDOW_S } from '../../dist/simulator/traces/servegen.js';

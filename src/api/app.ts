@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { InferscaleError, restError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
 import { replicaView } from '../service/views.js';
+import { parseDuration } from '../autoscaler/units.js';
 import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { AutoscalerLoop } from '../controller/autoscaler-loop.js';
@@ -115,7 +116,9 @@ export function createApi(deps: ApiDeps): Hono {
   app.post('/deployments/:name/scale', async (c) => c.json(svc.scale(c.req.param('name'), await jsonBody(c))));
   app.get('/deployments/:name/logs', async (c) => {
     const tail = c.req.query('tail') === undefined ? 100 : Number(c.req.query('tail'));
-    return c.json({ lines: await svc.logs(c.req.param('name'), tail) });
+    const since = c.req.query('since');
+    const sinceMs = since === undefined ? undefined : parseDuration(since, 'since');
+    return c.json({ lines: await svc.logs(c.req.param('name'), tail, { replica: c.req.query('replica'), sinceMs }) });
   });
   app.get('/deployments/:name/replicas', (c) => {
     const d = svc.get(c.req.param('name'));

@@ -9,6 +9,7 @@ import { createSchema, scaleSchema, updateSchema } from '../domain/validation.js
 import { inputSchema as autoscaleSchema } from '../autoscaler/spec.js';
 import { createSchema as modelCreateSchema } from '../models/service.js';
 import { gatewayReportSchema } from '../cluster/signals.js';
+import { bodySchema as shutdownSchema } from '../server/shutdown-route.js';
 import { BUILD_VERSION } from '../gateway/build-info.js';
 import * as s from './openapi-schemas.js';
 
@@ -341,6 +342,21 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     errors: [400],
   },
   {
+    method: 'post',
+    path: '/server/shutdown',
+    tag: 'server',
+    auth: 'admin',
+    summary: 'Stop the server (`inferscale down`), with "stop" draining and stopping its replicas first',
+    body: { schema: shutdownSchema, example: { replicas: 'stop' } },
+    response: {
+      status: 202,
+      description: 'stopping; the caller waits for the data dir lock to be released',
+      schema: z.object({ stopping: z.literal(true), replicas: z.enum(['keep', 'stop']), localReplicas: z.number().int() }),
+      example: { stopping: true, replicas: 'stop', localReplicas: 2 },
+    },
+    errors: [400],
+  },
+  {
     method: 'get',
     path: '/cluster',
     tag: 'cluster',
@@ -369,7 +385,7 @@ export function openApiPath(honoPath: string): string {
 }
 
 const ERROR_DESCRIPTION: Record<number, string> = {
-  400: 'invalid_argument: the field at fault is named',
+  400: 'invalid_argument (the field at fault is named) or unsupported',
   401: 'unauthorized: token missing or wrong',
   404: 'not_found',
   409: 'conflict, already_exists, quota_exceeded, insufficient_capacity or autoscaling_enabled',

@@ -13,7 +13,6 @@ import { MAX_REPLICAS } from '../domain/limits.js';
 import { DEFAULT_POLICY, LIVE_POLICY_NAMES } from './policies.js';
 
 export { parseDuration, parseRate, formatDuration, formatRate } from './units.js';
-export { autoscaleSpecFromFlags, parseAutoscaleFlagString, specFromFlags, specFromFlagString } from './flags.js';
 
 /** Defaults; docs/autoscaling.md says why each value. */
 export const DEFAULT_AUTOSCALE: Readonly<AutoscaleSpec> = Object.freeze({

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ApiClient, clientConfig } from './client.js';
-import { keyValues, output } from './format.js';
+import { keyValues, output, outputOption } from './format.js';
 import { autoscaleSpecFromFlags } from '../autoscaler/flags.js';
 import { LIVE_POLICY_NAMES } from '../autoscaler/policies.js';
 import { describeSpec } from '../autoscaler/spec.js';
@@ -31,7 +31,7 @@ export function autoscaleCommand(): Command {
     .addOption(new Option('--policy <name>', 'the policy that scales (the simulator runs the same ones); default ours').choices(LIVE_POLICY_NAMES))
     .option('--target-qps-per-replica <n>', 'requests per second per replica that skyserve aims at ("off" clears)')
     .option('--off', 'turn autoscaling off (replicas stay where they are)')
-    .addOption(new Option('-O, --output <format>').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (name: string, o) => {
       const c = new ApiClient(clientConfig());
       const { output: fmt, off, ...flags } = o;

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dataFiles, resolveDataDir } from '../config/paths.js';
+import { notFound } from '../core/errors.js';
+import { configPath, readConfig } from './contexts.js';
 import { cliIo } from './io.js';
 
-/** Raised for an API error: carries the server's stable code; the CLI prints the message and exits 1. */
+/** Raised for an API error: carries the server's stable code; the CLI prints the message and exits with its code (exit-codes.ts). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -16,10 +18,27 @@ export class ApiError extends Error {
 export interface ClientConfig {
   url: string;
   token: string | undefined;
+  /** the context the URL came from, if any (named in errors) */
+  context?: string;
 }
 
-/** INFERSCALE_URL (default http://127.0.0.1:8080) and INFERSCALE_TOKEN, else the token file in the data dir. */
-export function clientConfig(env: NodeJS.ProcessEnv = cliIo().env): ClientConfig {
+/**
+ * Which server and token, first match wins: `--context NAME` (its URL, its token else INFERSCALE_TOKEN);
+ * INFERSCALE_URL (with INFERSCALE_TOKEN, else the token file in the data dir; contexts are then not read); the
+ * current context of the config file (its token, unless INFERSCALE_TOKEN is set); http://127.0.0.1:8080 with
+ * INFERSCALE_TOKEN or the data dir's token file.
+ */
+export function clientConfig(env: NodeJS.ProcessEnv = cliIo().env, chosen: string | undefined = cliIo().context): ClientConfig {
+  if (chosen !== undefined) {
+    const named = readConfig(configPath(env)).contexts[chosen];
+    if (!named) throw notFound('context', chosen);
+    return { url: named.url.replace(/\/+$/, ''), token: named.token || env.INFERSCALE_TOKEN, context: chosen };
+  }
+  if (!env.INFERSCALE_URL) {
+    const config = readConfig(configPath(env));
+    const current = config.currentContext ? config.contexts[config.currentContext] : undefined;
+    if (current) return { url: current.url.replace(/\/+$/, ''), token: env.INFERSCALE_TOKEN || current.token, context: config.currentContext ?? undefined };
+  }
   const url = (env.INFERSCALE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   let token = env.INFERSCALE_TOKEN;
   if (!token) {
@@ -47,7 +66,7 @@ export class ApiClient {
       throw new ApiError(
         0,
         'unreachable',
-        `cannot reach the inferscale server at ${this.cfg.url} (${(e as Error).cause ?? (e as Error).message}); start it with "inferscale server" or set INFERSCALE_URL`,
+        `cannot reach the inferscale server at ${this.cfg.url}${this.cfg.context ? ` (context ${this.cfg.context})` : ''} (${(e as Error).cause ?? (e as Error).message}); start it with "inferscale server" or set INFERSCALE_URL`,
       );
     }
     const text = await res.text();

@@ -65,50 +65,56 @@ test('deployment create, list, show, scale and delete: tables for people, -O jso
   ok(deleted, 'delete');
   assert.equal(deleted.stdout, 'chat: deleting\nembed: deleting\n');
   const gone = await cli(['deployment', 'show', 'chat']);
-  assert.equal(gone.code, 1);
+  assert.equal(gone.code, 3);
   assert.equal(gone.stderr, 'error (not_found): deployment "chat" not found\n');
   assert.equal(gone.stdout, '');
 });
 
-test('bad input: exit 1 and one error line naming the field and the limit; nothing is changed', async (t) => {
+test('bad input: its exit code (2 usage, 3 not found, 7 conflict) and one error line naming the field and the limit; nothing is changed', async (t) => {
   const { cli, close, store } = await cliUnderTest();
   t.after(close);
   ok(await cli(['deployment', 'create', 'chat', '--model-name', 'm', '--replicas', '0']), 'create');
   const before = storeContents(store);
-  const cases: [string[], RegExp][] = [
-    [['deployment', 'scale', 'chat', 'abc'], /^error \(invalid_argument\): replicas: must be an integer, got "abc"\n$/],
-    [['deployment', 'scale', 'chat', '1001'], /^error \(invalid_argument\): replicas: must be between 0 and 1000\n$/],
-    [['deployment', 'scale', 'chat', '200'], /^error \(quota_exceeded\): .*8/],
-    [['deployment', 'scale', 'nope', '1'], /^error \(not_found\): deployment "nope" not found\n$/],
-    [['deployment', 'create', 'x', '--model-name', 'm', '--gpu-count', '9'], /^error \(invalid_argument\): gpuCount: must be between 1 and 8\n$/],
-    [['deployment', 'create', 'x', '--model-name', 'm', '--replicas', 'two'], /^error \(invalid_argument\): replicas: must be an integer, got "two"\n$/],
-    [['deployment', 'create', 'Bad_Name', '--model-name', 'm'], /^error \(invalid_argument\): name: must be a DNS label/],
-    [['deployment', 'create', 'x', '--model-name', 'm', '--label', 'novalue'], /^error \(invalid_argument\): label: expected key=value, got "novalue"\n$/],
-    [['deployment', 'create', 'chat', '--model-name', 'm'], /^error \(already_exists\): deployment "chat" already exists\n$/],
-    [['deployment', 'update', 'chat', '--gpu-count', '2'], /^error \(immutable_field\): gpuCount: the GPU count of a deployment is fixed at creation \(1\)/],
-    [['deployment', 'create', 'x'], /required option '--model-name <model>' not specified/],
-    [['deployment', 'list', '-O', 'yaml'], /option '-O, --output <format>' argument 'yaml' is invalid. Allowed choices are table, json/],
-    [['deployment', 'frobnicate'], /unknown command 'frobnicate'/],
+  const cases: [string[], number, RegExp][] = [
+    [['deployment', 'scale', 'chat', 'abc'], 2, /^error \(invalid_argument\): replicas: must be an integer, got "abc"\n$/],
+    [['deployment', 'scale', 'chat', '1001'], 2, /^error \(invalid_argument\): replicas: must be between 0 and 1000\n$/],
+    [['deployment', 'scale', 'chat', '200'], 7, /^error \(quota_exceeded\): .*8/],
+    [['deployment', 'scale', 'nope', '1'], 3, /^error \(not_found\): deployment "nope" not found\n$/],
+    [['deployment', 'create', 'x', '--model-name', 'm', '--gpu-count', '9'], 2, /^error \(invalid_argument\): gpuCount: must be between 1 and 8\n$/],
+    [['deployment', 'create', 'x', '--model-name', 'm', '--replicas', 'two'], 2, /^error \(invalid_argument\): replicas: must be an integer, got "two"\n$/],
+    [['deployment', 'create', 'Bad_Name', '--model-name', 'm'], 2, /^error \(invalid_argument\): name: must be a DNS label/],
+    [['deployment', 'create', 'x', '--model-name', 'm', '--label', 'novalue'], 2, /^error \(invalid_argument\): label: expected key=value, got "novalue"\n$/],
+    [['deployment', 'create', 'chat', '--model-name', 'm'], 7, /^error \(already_exists\): deployment "chat" already exists\n$/],
+    [['deployment', 'update', 'chat', '--gpu-count', '2'], 2, /^error \(immutable_field\): gpuCount: the GPU count of a deployment is fixed at creation \(1\)/],
+    [['deployment', 'create', 'x'], 2, /required option '--model-name <model>' not specified/],
+    [['deployment', 'list', '-o', 'xml'], 2, /option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, json, yaml, name/],
+    [['deployment', 'list', '-O', 'xml'], 2, /option '-O <format>' argument 'xml' is invalid. Allowed choices are table, json, yaml, name/],
+    [
+      ['deployment', 'create', 'x', '--model-name', 'm', '--wait', '--wait-timeout', '5 minutes'],
+      2,
+      /^error \(invalid_argument\): wait-timeout: "5 minutes" is not a duration/,
+    ],
+    [['deployment', 'frobnicate'], 2, /unknown command 'frobnicate'/],
   ];
-  for (const [args, says] of cases) {
+  for (const [args, code, says] of cases) {
     const r = await cli(args);
-    assert.equal(r.code, 1, `${args.join(' ')}: exit 1`);
+    assert.equal(r.code, code, `${args.join(' ')}: exit ${code}`);
     assert.match(r.stderr, says, args.join(' '));
     assert.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
     assert.deepEqual(storeContents(store), before, `${args.join(' ')}: nothing changed`);
   }
 });
 
-test('a wrong token and an unreachable server: exit 1 with what to do', async (t) => {
+test('a wrong token and an unreachable server: exit 4 and 5 with what to do', async (t) => {
   const { cli, close } = await cliUnderTest();
   t.after(close);
   const denied = await cli(['deployment', 'list'], { token: 'ist-wrong' });
-  assert.equal(denied.code, 1);
+  assert.equal(denied.code, 4);
   assert.match(denied.stderr, /^error \(unauthorized\): admin token missing or wrong: set INFERSCALE_TOKEN/);
   const down = await cliUnderTest();
   await down.close();
   const unreachable = await cli(['deployment', 'list'], { url: down.url });
-  assert.equal(unreachable.code, 1);
+  assert.equal(unreachable.code, 5);
   assert.match(
     unreachable.stderr,
     new RegExp(

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from './client.js';
-import { keyValues, output, table, type OutputFormat } from './format.js';
+import { keyValues, output, outputOption, table } from './format.js';
 import type { DeploymentView } from '../service/views.js';
 import { autoscaleCommand, showAutoscaler } from './autoscale.js';
 import { showExtras } from '../history/cli.js';
@@ -8,8 +8,15 @@ import { deploymentExportCommand } from '../zones/cli.js';
 import { parseDuration } from '../autoscaler/units.js';
 import { GPU_COUNT } from '../domain/limits.js';
 import { cliIo } from './io.js';
+import { durationMs, showDuration } from './duration-arg.js';
+import { ProgressWriter, readyProgress, type ReadySample } from './progress.js';
+import { logsCommand } from './logs-command.js';
 
-const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
+const fmtOpt = () => outputOption();
+const waitTimeoutOpt = () =>
+  new Option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 90s, 5m (a bare number: seconds)')
+    .argParser(durationMs('wait-timeout'))
+    .default(600_000, '10m');
 const client = () => new ApiClient(clientConfig());
 
 function intArg(name: string) {
@@ -87,29 +94,43 @@ function engineCell(e: DeploymentView['replicaDetails'][number]['engine']): stri
   return `${e.running}/${e.waiting}/${e.kvCacheUsage === undefined ? '-' : `${Math.round(e.kvCacheUsage * 100)}%`}`;
 }
 
-/** Polls until the deployment reaches its desired state, printing each phase change to stderr. */
+/**
+ * Polls until the deployment reaches its desired state. Progress on stderr: on a TTY one line with replicas
+ * ready, elapsed time and ETA; otherwise a line per phase change.
+ */
 async function waitFor(name: string, timeoutMs: number, gone = false): Promise<DeploymentView | undefined> {
   const c = client();
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  const progress = new ProgressWriter();
+  let first: ReadySample | undefined;
   for (;;) {
     let d: DeploymentView;
     try {
       d = await c.call<DeploymentView>('GET', `/deployments/${name}`);
     } catch (e) {
       if (gone && e instanceof ApiError && e.status === 404) {
-        cliIo().stderr.write(`${name}: deleted\n`);
+        progress.done(`${name}: deleted`);
         return undefined;
       }
+      progress.done();
       throw e;
     }
-    const line = `${d.status}: ${d.statusDetails}`;
-    if (line !== last) cliIo().stderr.write(`${name}: ${line}\n`);
-    last = line;
-    if (!gone && (d.status === 'ready' || (d.status === 'stopped' && d.replicas === 0))) return d;
-    if (!gone && d.status === 'error') throw new ApiError(500, 'deployment_error', `deployment ${name} failed: ${d.statusDetails}`);
-    if (Date.now() > deadline)
-      throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (status ${d.status}: ${d.statusDetails})`);
+    const phase = `${name}: ${d.status}: ${d.statusDetails}`;
+    const now = { at: Date.now(), ready: d.readyReplicas };
+    first ??= now;
+    progress.update(`${phase} (${readyProgress(first, now, d.replicas)})`, phase);
+    if (!gone && (d.status === 'ready' || (d.status === 'stopped' && d.replicas === 0))) {
+      progress.done();
+      return d;
+    }
+    if (!gone && d.status === 'error') {
+      progress.done();
+      throw new ApiError(500, 'deployment_error', `deployment ${name} failed: ${d.statusDetails}`);
+    }
+    if (Date.now() > deadline) {
+      progress.done();
+      throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${showDuration(timeoutMs)} (status ${d.status}: ${d.statusDetails})`);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -131,7 +152,7 @@ export function deploymentCommand(): Command {
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'label (repeatable)', collect)
     .option('--wait', 'wait until ready, showing progress')
-    .option('--wait-timeout <seconds>', 'give up waiting after this long', intArg('wait-timeout'), 600)
+    .addOption(waitTimeoutOpt())
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const d = await client().call<DeploymentView>('POST', '/deployments', {
@@ -147,8 +168,8 @@ export function deploymentCommand(): Command {
         labels: labels(o.label),
       });
       let final = d;
-      if (o.wait) final = { ...((await waitFor(name, o.waitTimeout * 1000)) ?? d), apiKey: d.apiKey };
-      output(o.output as OutputFormat, final, () => showDeployment(final));
+      if (o.wait) final = { ...((await waitFor(name, o.waitTimeout)) ?? d), apiKey: d.apiKey };
+      output(o.output, final, () => showDeployment(final));
     });
 
   cmd
@@ -183,7 +204,7 @@ export function deploymentCommand(): Command {
     .action(async (name: string, o) => {
       const c = client();
       const d = await c.call<DeploymentView & { autoscaler: any }>('GET', `/deployments/${name}`);
-      const extra = o.output === 'json' ? [] : await showExtras(c, name);
+      const extra = o.output === 'table' ? await showExtras(c, name) : [];
       output(o.output, d, () => `${showDeployment(d)}${extra.length ? `\n\n${keyValues(extra)}` : ''}\n\n${showAutoscaler(d)}`);
     });
 
@@ -191,12 +212,12 @@ export function deploymentCommand(): Command {
     .command('scale <name> <replicas>')
     .description('set the number of replicas (0 stops GPU use and keeps URL and key)')
     .option('--wait', 'wait until the new count is ready')
-    .option('--wait-timeout <seconds>', 'give up waiting after this long', intArg('wait-timeout'), 600)
+    .addOption(waitTimeoutOpt())
     .addOption(fmtOpt())
     .action(async (name: string, replicas: string, o) => {
       const n = intArg('replicas')(replicas);
       let d = await client().call<DeploymentView>('POST', `/deployments/${name}/scale`, { replicas: n });
-      if (o.wait) d = (await waitFor(name, o.waitTimeout * 1000)) ?? d;
+      if (o.wait) d = (await waitFor(name, o.waitTimeout)) ?? d;
       output(o.output, d, () => showDeployment(d));
     });
 
@@ -224,22 +245,16 @@ export function deploymentCommand(): Command {
     .command('delete <names...>')
     .description('delete deployments (their URL and API key are lost)')
     .option('--wait', 'wait until replicas are stopped and the deployment is gone')
+    .addOption(waitTimeoutOpt())
     .action(async (names: string[], o) => {
       for (const name of names) {
         await client().call('DELETE', `/deployments/${name}`);
-        if (o.wait) await waitFor(name, 600_000, true);
+        if (o.wait) await waitFor(name, o.waitTimeout, true);
         else cliIo().stdout.write(`${name}: deleting\n`);
       }
     });
 
-  cmd
-    .command('logs <name>')
-    .description("show the last lines of the replicas' logs")
-    .option('--tail <n>', 'lines', intArg('tail'), 10)
-    .action(async (name: string, o) => {
-      const { lines } = await client().call<{ lines: string[] }>('GET', `/deployments/${name}/logs?tail=${o.tail}`);
-      if (lines.length) cliIo().stdout.write(`${lines.join('\n')}\n`);
-    });
+  cmd.addCommand(logsCommand());
 
   cmd
     .command('reveal-api-key <name>')
@@ -261,7 +276,7 @@ export function deploymentCommand(): Command {
         graceSeconds,
       });
       output(o.output, r, () => r.apiKey);
-      if (o.output !== 'json')
+      if (o.output === 'table')
         cliIo().stderr.write(r.previousKeyValidUntil ? `the old key works until ${r.previousKeyValidUntil}\n` : 'the old key no longer works\n');
     });
 

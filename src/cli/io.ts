@@ -6,8 +6,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+  /** progress is one rewritten line when `isTTY`, plain lines otherwise */
+  stderr: { write(s: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** `--context NAME` for this run (the root option, set before the command's action runs) */
+  context?: string;
 }
 
 const given = new AsyncLocalStorage<CliIo>();

@@ -22,7 +22,7 @@ test('limits gpu: usage as a table and JSON; a quota set, refused when not a num
   assert.deepEqual(store.getQuotas(), { a5000: 4 });
   assert.deepEqual(JSON.parse((await cli(['limits', 'gpu', '-O', 'json'])).stdout), [{ gpuType: 'a5000', used: 2, max: 4, quota: 4, inventory: 8 }]);
   const bad = await cli(['limits', 'gpu', 'set', 'a5000', 'four']);
-  assert.deepEqual(bad, { code: 1, stdout: '', stderr: 'error (invalid_argument): max: must be a non-negative integer or "unset", got "four"\n' });
+  assert.deepEqual(bad, { code: 2, stdout: '', stderr: 'error (invalid_argument): max: must be a non-negative integer or "unset", got "four"\n' });
   assert.deepEqual(store.getQuotas(), { a5000: 4 });
   assert.equal((await cli(['limits', 'gpu', 'set', 'a5000', 'unset'])).code, 0);
   assert.deepEqual(store.getQuotas(), {});

@@ -1,6 +1,6 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ApiClient, ApiError, clientConfig } from './client.js';
-import { output, table } from './format.js';
+import { output, table, outputOption } from './format.js';
 import type { GpuLimit } from '../service/deployments.js';
 import { cliIo } from './io.js';
 
@@ -9,7 +9,7 @@ export function limitsCommand(): Command {
   const gpu = cmd
     .command('gpu')
     .description('GPU usage and maximum per GPU type')
-    .addOption(new Option('-O, --output <format>').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (o) => {
       const { limits } = await new ApiClient(clientConfig()).call<{ limits: GpuLimit[] }>('GET', '/limits/gpu');
       output(o.output, limits, () =>

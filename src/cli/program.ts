@@ -1,9 +1,13 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { deploymentCommand } from './deployment.js';
 import { limitsCommand } from './limits.js';
 import { serverCommand } from './server-command.js';
+import { downCommand } from './down.js';
 import { ApiError } from './client.js';
 import { InferscaleError } from '../core/errors.js';
+import { contextCommand } from './context-command.js';
+import { completionCommand } from './completion.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { modelCommand } from '../models/cli.js';
 import { engineCommand } from '../engines/command/engine-cli.js';
 import { costCommand } from '../cost/cli.js';
@@ -16,6 +20,7 @@ import { cliIo, withCliIo, type CliIo } from './io.js';
 /** Every top-level command, each made by its module's `xCommand()` (subcommands are added by their parent). */
 const COMMANDS: readonly (() => Command)[] = [
   serverCommand,
+  downCommand,
   deploymentCommand,
   limitsCommand,
   costCommand,
@@ -25,17 +30,35 @@ const COMMANDS: readonly (() => Command)[] = [
   zoneCommand,
   clusterCommand,
   simulateCommand,
+  contextCommand,
+  completionCommand,
 ];
+
+/** `-o` and `-O` both name the output format (kubectl's and exo's habit, and this CLI's first one): the other one, hidden. */
+function addOutputAlias(c: Command): void {
+  const o = c.options.find((x) => x.long === '--output');
+  if (!o?.short) return;
+  const alias = new Option(`${o.short === '-o' ? '-O' : '-o'} <format>`).hideHelp();
+  if (o.argChoices) alias.choices(o.argChoices);
+  alias.attributeName = () => 'output';
+  c.addOption(alias);
+}
 
 /** The `inferscale` command with every subcommand; errors are thrown (CommanderError), never process.exit. */
 export function buildProgram(): Command {
   const program = new Command('inferscale')
     .description('Run model-inference deployments on GPUs and scale them: by hand, to zero and back, and automatically.')
-    .version('0.1.0');
+    .version('0.1.0')
+    .option('--context <name>', 'the server of this context, for this command (wins over INFERSCALE_URL and the current context)')
+    .hook('preAction', (root) => {
+      const name = root.opts().context as string | undefined;
+      if (name !== undefined) cliIo().context = name;
+    });
   for (const command of COMMANDS) program.addCommand(command());
   const output = { writeOut: (s: string) => void cliIo().stdout.write(s), writeErr: (s: string) => void cliIo().stderr.write(s) };
   (function each(c: Command) {
     c.exitOverride().configureOutput(output);
+    addOutputAlias(c);
     c.commands.forEach(each);
   })(program);
   return program;
@@ -43,7 +66,8 @@ export function buildProgram(): Command {
 
 /**
  * Runs the CLI on `argv` (process.argv's shape). Returns the exit code when it must exit (an error: its
- * message on stderr, code 1; commander's own exits such as --help), undefined when the command ran through.
+ * message on stderr and its code from exit-codes.ts; commander's own exits such as --help), undefined when
+ * the command ran through.
  */
 export async function runCli(argv: string[], io?: CliIo): Promise<number | undefined> {
   const run = async () => {
@@ -51,11 +75,12 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number | undef
       await buildProgram().parseAsync(argv);
       return undefined;
     } catch (e) {
-      if (e instanceof CommanderError) return e.exitCode;
+      const exit = exitCodeFor(e);
+      if (e instanceof CommanderError) return exit; // commander printed its own message
       const code = e instanceof ApiError || e instanceof InferscaleError ? ` (${e.code})` : '';
       cliIo().stderr.write(`error${code}: ${(e as Error).message}\n`);
-      return 1;
+      return exit === EXIT.ok ? EXIT.error : exit;
     }
   };
-  return io ? withCliIo(io, run) : run();
+  return withCliIo({ ...(io ?? cliIo()) }, run); // a copy: --context is set on it for this run only
 }

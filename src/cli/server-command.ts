@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolveDataDir } from '../config/paths.js';
 import { startServer } from '../server/start-server.js';
 import type { HaOptions } from '../cluster/member.js';
+import type { OnExit } from '../server/shutdown-route.js';
 import type { KedaTlsOptions } from '../keda/tls.js';
 
 export function serverCommand(): Command {
@@ -41,8 +42,16 @@ export function serverCommand(): Command {
       '--allow-private-sources',
       'let `model create --from` fetch from link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal)',
     )
-    .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
+    .option(
+      '--on-exit <keep|stop>',
+      'when the server stops (Ctrl-C, SIGTERM): keep the replicas running for the next start to adopt, or drain and stop them (`inferscale down` stops kept ones)',
+      'keep',
+    )
+    .addOption(new Option('--stop-replicas-on-exit', 'the same as --on-exit stop').hideHelp())
     .action(async (o) => {
+      const onExit = parseOnExit(o.onExit, !!o.stopReplicasOnExit);
+      const dataDir = resolveDataDir(o.dataDir);
+      let stop: (why: string, replicas: OnExit) => void = () => undefined;
       const num = (name: string, v: string | undefined, min: number, max: number) => {
         if (v === undefined) return undefined;
         const n = Number(v);
@@ -52,10 +61,11 @@ export function serverCommand(): Command {
       const s = await startServer({
         host: o.host,
         port: num('--port', o.port, 0, 65535),
-        dataDir: resolveDataDir(o.dataDir),
+        dataDir,
         virtualGpus: num('--virtual-gpus', o.virtualGpus, 0, 1024),
         virtualGpuType: o.virtualGpuType,
-        stopReplicasOnExit: !!o.stopReplicasOnExit,
+        stopReplicasOnExit: onExit === 'stop',
+        onShutdownRequest: (replicas) => stop('inferscale down', replicas),
         maxModelBytes: parseBytes('--max-model-bytes', o.maxModelBytes),
         allowPrivateSources: !!o.allowPrivateSources,
         metricsToken: o.metricsToken ?? (process.env.INFERSCALE_METRICS_TOKEN || undefined),
@@ -76,15 +86,36 @@ export function serverCommand(): Command {
             : undefined,
       });
       let closing = false;
-      const stop = (sig: string) => {
+      stop = (why, replicas) => {
         if (closing) return;
         closing = true;
-        console.log(`${sig}: stopping server${o.stopReplicasOnExit ? ' and replicas' : '; replicas keep running and are adopted at the next start'}`);
-        void s.close().then(() => process.exit(0));
+        // counted before the store closes: the replicas this machine runs (not a Kubernetes zone's pods)
+        const kept = replicas === 'keep' ? s.store.listLiveReplicas().filter((r) => r.port !== null).length : 0;
+        console.log(`${why}: stopping server${replicas === 'stop' ? ', draining and stopping its replicas' : ''}`);
+        void s.close({ stopReplicas: replicas === 'stop' }).then(() => {
+          if (kept) console.log(keptReplicasHint(kept, dataDir));
+          process.exit(0);
+        });
       };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT', onExit));
+      process.on('SIGTERM', () => stop('SIGTERM', onExit));
     });
+}
+
+/** `--on-exit keep|stop` (and the older `--stop-replicas-on-exit`, the same as `stop`). */
+export function parseOnExit(text: string, stopFlag: boolean): OnExit {
+  if (text !== 'keep' && text !== 'stop') throw new Error(`--on-exit: keep or stop, got "${text}"`);
+  return stopFlag ? 'stop' : text;
+}
+
+/** What a server stopped with `--on-exit keep` prints: its replicas still hold their GPUs, and how to stop them. */
+export function keptReplicasHint(count: number, dataDir: string): string {
+  const which = count === 1 ? '1 replica keeps' : `${count} replicas keep`;
+  return [
+    `${which} running, holding its GPUs, for the next "inferscale server" to adopt.`,
+    `To stop ${count === 1 ? 'it' : 'them'}: inferscale down --data-dir ${dataDir}`,
+    '(or start the server with --on-exit stop to stop them whenever it stops)',
+  ].join('\n');
 }
 
 /** The election timings from one number, in client-go's default proportions (15 s / 10 s / 2 s). */

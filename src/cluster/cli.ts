@@ -1,7 +1,7 @@
 /** CLI: `inferscale cluster status`: which server replica leads, and which gateways report to it. */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ApiClient, clientConfig } from '../cli/client.js';
-import { output, table } from '../cli/format.js';
+import { output, table, outputOption } from '../cli/format.js';
 import type { ClusterView } from './cluster-api.js';
 
 export function formatCluster(v: ClusterView): string {
@@ -17,7 +17,7 @@ export function clusterCommand(): Command {
   cmd
     .command('status')
     .description("this server's role, the leader, and the gateways that report their load to it")
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (o) => {
       const v = await new ApiClient(clientConfig()).call<ClusterView>('GET', '/cluster');
       output(o.output, v, () => formatCluster(v));

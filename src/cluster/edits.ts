@@ -6,7 +6,7 @@
  * changed spec) reaches the leader's next write (mirror.ts) as the spec fields that differ from what it
  * last wrote. They go through the same DeploymentService as the API, so the same checks apply and the
  * same events are recorded; an edit that is refused is recorded as an event naming the field and the
- * reason. The resource is then written from the deployment as it stands: an accepted edit stays, a
+ * reason. Durations may be text ("5m") or milliseconds. The resource is then written from the deployment as it stands: an accepted edit stays, a
  * refused one is set back.
  */
 import { InferscaleError, toInferscaleError } from '../core/errors.js';
@@ -14,7 +14,7 @@ import { createSchema, updateSchema } from '../domain/validation.js';
 import type { DeploymentService } from '../service/deployments.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { EditOutcome, SpecEdit } from './mirror.js';
-import type { InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
+import { specInMs, type InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
 
 /** spec fields fixed at creation (or written by the leader only) */
 const FIXED_FIELDS: readonly string[] = ['engine', 'zone', 'gpuType', 'gpuCount', 'generation', 'apiKeySecret'];
@@ -33,9 +33,10 @@ export interface EditDeps {
  * `POST /deployments` (then its autoscale spec, if any), or the error that refused it.
  */
 export function applySpecResource(deps: EditDeps, r: InferenceDeploymentResource, now: number): DeploymentRow | InferscaleError {
-  const spec = r.spec as Record<string, unknown>;
   const name = r.metadata.name;
+  let spec: Record<string, unknown>;
   try {
+    spec = specInMs(r.spec);
     deps.deployments.create({ name, ...Object.fromEntries(CREATE_FIELDS.filter((f) => spec[f] !== undefined && spec[f] !== null).map((f) => [f, spec[f]])) });
   } catch (e) {
     return toInferscaleError(e);
@@ -65,12 +66,15 @@ export function deleteFromCluster(deps: EditDeps, d: DeploymentRow, now: number)
 }
 
 /** Applies what it can of `edit` to deployment `d`; returns the deployment as it stands afterwards, and what happened. */
-export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, now: number): EditOutcome {
-  const fields = Object.keys(edit);
+export function applySpecEdit(deps: EditDeps, d: DeploymentRow, asEdited: SpecEdit, now: number): EditOutcome {
   const applied: string[] = [];
   let message: string;
   let refused = false;
+  let code: string | undefined;
   try {
+    // durations as text ("5m") become the milliseconds the service takes
+    const edit = specInMs(asEdited);
+    const fields = Object.keys(edit);
     const fixed = fields.find((f) => FIXED_FIELDS.includes(f));
     if (fixed)
       throw new InferscaleError('immutable_field', `${fixed}: is fixed at creation (or written by inferscale only); create a new deployment to change it`, {
@@ -99,7 +103,8 @@ export function applySpecEdit(deps: EditDeps, d: DeploymentRow, edit: SpecEdit, 
     const outcome = applied.length ? `${applied.join(', ')} applied before that, the rest set back` : 'set back';
     message = `an edit of the InferenceDeployment in the cluster was refused: ${err.message}; ${outcome}`;
     refused = true;
+    code = err.code;
     deps.store.addEvent(d.id, now, 'cluster-edit', message, { code: err.code, field: err.details.field });
   }
-  return { row: deps.deployments.get(d.name), refused, message };
+  return { row: deps.deployments.get(d.name), refused, message, ...(code ? { code } : {}) };
 }

@@ -34,6 +34,7 @@ import { CopySink, CopySource, type CopyBatch, type CopyCursor } from './copy.js
 import { ClusterMetrics } from './metrics.js';
 import type { Registry } from 'prom-client';
 import { LeaderTrust } from './leader-trust.js';
+import { drainMarks, drainStartsByReplica, writeDrainMarks } from './drain-marks.js';
 import { validSettings } from './settings.js';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
@@ -149,6 +150,8 @@ export class ClusterMember {
   private copySource?: CopySource;
   private readonly metrics: ClusterMetrics;
   private lastCopyPrune = 0;
+  /** a follower: its gateway's request log rows go to the leader (divertRequest) */
+  private diverting = false;
 
   constructor(
     private readonly o: HaOptions,
@@ -261,8 +264,18 @@ export class ClusterMember {
     await this.cluster.start(syncTimeoutMs);
     await Promise.all(this.podRoutes.map((p) => p.start(syncTimeoutMs)));
     this.reporter.start();
-    this.d.gateway.requestLog.redirect = (row) => this.reporter.addRequest(row);
+    this.diverting = true;
     await this.elector.start();
+  }
+
+  /**
+   * A request log row of this gateway (RequestLog's `divert`, through the mode): a follower sends it to the
+   * leader with its next load report (true); from the moment it becomes the leader it keeps it (false).
+   */
+  divertRequest(row: RequestRow): boolean {
+    if (!this.diverting) return false;
+    this.reporter.addRequest(row);
+    return true;
   }
 
   /** Writes the state to the cluster (after every change the API makes; serialized). No-op unless leading. */
@@ -291,6 +304,19 @@ export class ClusterMember {
     const { store } = this.d.base;
     await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.state.coldStartMs, this.d.state.clusterChanges);
     await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.state.models.sharedCatalog(), prices: this.d.state.prices.all() });
+    await this.markDrains();
+  }
+
+  /** Writes each draining replica's drain start on its pod, where a new leader finds it (drain-marks.ts). */
+  private async markDrains(): Promise<void> {
+    const { store, zones, log } = this.d.base;
+    const draining = store.listLiveReplicas().filter((r) => r.state === 'draining');
+    if (!draining.length) return;
+    for (const name of zones.names()) {
+      const k = zones.kubernetes(name);
+      if (!k) continue;
+      await writeDrainMarks(k.provider.client, drainMarks(k.provider.pods.list(), draining), log);
+    }
   }
 
   private async becomeLeader(): Promise<void> {
@@ -298,7 +324,7 @@ export class ClusterMember {
     this.role = 'becoming-leader';
     try {
       await this.reporter.stop();
-      this.d.gateway.requestLog.redirect = undefined;
+      this.diverting = false;
       this.d.gateway.requestLog.pushRows(this.reporter.takeRequests());
       await Promise.all(this.podRoutes.map((p) => p.stop()));
       // before this replica writes anything: its history copy ends here, its own rows number after it
@@ -364,10 +390,13 @@ export class ClusterMember {
     for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.state.prices.set(gpuType, null);
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();
+    const drainStarts = new Map<string, number>();
     for (const name of zones.names()) {
       const k = zones.kubernetes(name);
       if (!k) continue;
-      pods.set(name, k.provider.pods.list().map(podView));
+      const listed = k.provider.pods.list();
+      pods.set(name, listed.map(podView));
+      for (const [replicaId, at] of drainStartsByReplica(listed)) drainStarts.set(replicaId, at);
       enginePorts.set(name, k.config.enginePort);
     }
     const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
@@ -377,7 +406,7 @@ export class ClusterMember {
     const { renderDeployment } = await import('../zones/export.js');
     const plan = planRestore(
       local,
-      { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts },
+      { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts, drainStarts },
       (dep) => {
         const z = zones.kubernetes(dep.zone)?.config;
         if (!z) return undefined;

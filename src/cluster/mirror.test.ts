@@ -207,7 +207,13 @@ test('a resource someone applies becomes a deployment (or its status says why no
   assert.deepEqual(g.metadata.finalizers, ['inferscale.dev/deployment']);
   assert.equal(g.spec.replicas, 1);
   assert.ok(k.cluster.tryGet('secrets', k.namespace, 'inferscale-key-gitops'));
-  assert.deepEqual(idep('broken')!.status, { status: 'failed', statusDetails: 'not created: gpuType: zone "fake-eks" has no GPU type "nope"' });
+  const broken = idep('broken')!.status as { status: string; statusDetails: string; conditions: { type: string; status: string; reason: string }[] };
+  assert.deepEqual([broken.status, broken.statusDetails], ['failed', 'not created: gpuType: zone "fake-eks" has no GPU type "nope"']);
+  assert.deepEqual(
+    broken.conditions.map((c) => `${c.type}=${c.status} ${c.reason}`),
+    ['Ready=False CreateRefused', 'Progressing=False CreateRefused', 'Degraded=True CreateRefused', 'SpecApplied=False CreateRefused'],
+    'kubectl wait and GitOps health checks see it',
+  );
   // the next sync: gitops is a deployment now; broken is tried again (a quota may have changed) but its status is not rewritten
   const from = k.server.requests.length;
   applied.length = 0;

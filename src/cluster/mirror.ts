@@ -22,6 +22,7 @@ import {
   toResource,
   type InferenceDeploymentResource,
 } from '../providers/kubernetes/crd.js';
+import { createRefusedConditions, deploymentConditions, editReason } from '../providers/kubernetes/crd-conditions.js';
 import { WatchedCache } from '../providers/kubernetes/informer.js';
 import type { SharedModel } from '../models/service.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY, MANAGED_SELECTOR } from '../providers/kubernetes/labels.js';
@@ -61,6 +62,8 @@ export interface EditOutcome {
   row: DeploymentRow;
   refused: boolean;
   message: string;
+  /** the error code of a refused edit (`autoscaling_enabled`: a scale of an autoscaled deployment) */
+  code?: string;
 }
 
 /** What the leader does about changes made to the resources in the cluster (src/cluster/edits.ts). */
@@ -119,8 +122,8 @@ export class DeploymentMirror {
         }
         const edit = cur && ours(cur) && hooks.onEdit ? this.editOf(cur) : undefined;
         const outcome = edit ? hooks.onEdit!(d, edit) : undefined;
-        await this.write(outcome?.row ?? d, cur, ready(d.id), coldStartMs?.(d.id));
-        if (outcome && cur) await this.event(cur, outcome.refused ? 'Warning' : 'Normal', outcome.refused ? 'EditRefused' : 'EditApplied', outcome.message);
+        await this.write(outcome?.row ?? d, cur, ready(d.id), coldStartMs?.(d.id), outcome);
+        if (outcome && cur) await this.event(cur, outcome.refused ? 'Warning' : 'Normal', editReason(outcome), outcome.message);
       } catch (e) {
         this.log(`mirror: ${d.name}: ${apiMessage(e)}`);
       }
@@ -176,7 +179,13 @@ export class DeploymentMirror {
 
   /** A resource no deployment could be made from: its status says why (written when it changes). */
   private async refuse(r: InferenceDeploymentResource, message: string): Promise<void> {
-    const status = { status: 'failed', statusDetails: `not created: ${message}` };
+    const generation = (r.metadata as { generation?: number }).generation;
+    const status = {
+      status: 'failed',
+      statusDetails: `not created: ${message}`,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions: createRefusedConditions(message, r.status?.conditions, this.now(), generation),
+    };
     if (same(r.status, status)) return;
     this.log(`mirror: InferenceDeployment ${r.metadata.name} applied in the cluster: ${status.statusDetails}`);
     await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: this.k.namespace, name: r.metadata.name, body: { ...r, status } });
@@ -246,7 +255,13 @@ export class DeploymentMirror {
     }
   }
 
-  private async write(d: DeploymentRow, cur: InferenceDeploymentResource | undefined, ready: number, coldStartMs: number | undefined): Promise<void> {
+  private async write(
+    d: DeploymentRow,
+    cur: InferenceDeploymentResource | undefined,
+    ready: number,
+    coldStartMs: number | undefined,
+    edit?: EditOutcome,
+  ): Promise<void> {
     const namespace = this.k.namespace;
     const want = toResource(d, ready, coldStartMs);
     const secret = keySecret(d);
@@ -287,6 +302,14 @@ export class DeploymentMirror {
         body: { ...obj, metadata, spec: want.spec },
       })) as InferenceDeploymentResource;
     }
+    // what `kubectl wait --for=condition=Ready` and GitOps health checks read, for the generation just written
+    const generation = (obj.metadata as { generation?: number }).generation;
+    const conditions = deploymentConditions(
+      { status: d.status, statusDetails: d.statusDetails, desired: d.replicas, ready, autoscaled: !!d.autoscale, generation, edit },
+      obj.status?.conditions,
+      this.now(),
+    );
+    want.status = { ...want.status, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions };
     if (!same(obj.status, want.status)) {
       await this.k.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace, name: d.name, body: { ...obj, status: want.status } });
     }

@@ -137,3 +137,26 @@ test('a resource being deleted (kubectl delete while no leader ran) comes back a
   assert.deepEqual(plan.replicas.map((r) => r.id).sort(), ['n1', 'r1']);
   assert.deepEqual(plan.orphans, []);
 });
+
+test('a pod the previous leader was draining is restored as draining from its drain start (drain-marks.ts), not adopted as ready', () => {
+  const plan = planRestore(
+    { deployments: [], liveReplicaIds: new Set(), quotas: {} },
+    {
+      deployments: [row({ drainTimeoutMs: 60_000 })],
+      resourceNames: new Set(['chat']),
+      quotas: {},
+      enginePorts: new Map([['eks', 8000]]),
+      pods: new Map([['eks', [pod({}), pod({ name: 'chat-abc-2', replicaId: 'r2' })]]]),
+      drainStarts: new Map([['r1', 40_000]]),
+    },
+    workload,
+    45_000,
+  );
+  assert.deepEqual(
+    plan.replicas.map((r) => [r.id, r.state, r.drainStartedAt ?? null]),
+    [
+      ['r1', 'draining', 40_000],
+      ['r2', 'ready', null],
+    ],
+  );
+});

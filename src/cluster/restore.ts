@@ -7,8 +7,7 @@
  *
  * `planRestore` is pure (plain data in, plain data out); `applyRestore` writes the plan.
  */
-import type { Replica } from '../domain/types.js';
-import type { DeploymentRow, Store } from '../store/store.js';
+import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
 import type { PodView } from '../providers/kubernetes/pods.js';
 import { isLive } from '../providers/kubernetes/pods.js';
 
@@ -44,6 +43,8 @@ export interface ClusterState {
   pods: ReadonlyMap<string, readonly PodView[]>;
   /** the engine port in a zone's pods (a pod replica's port) */
   enginePorts: ReadonlyMap<string, number>;
+  /** replica id -> drain start, ms, of the pods the previous leader marked draining (drain-marks.ts) */
+  drainStarts?: ReadonlyMap<string, number>;
 }
 
 export interface LocalState {
@@ -59,7 +60,7 @@ export interface RestorePlan {
   /** local rows the cluster no longer has (deleted while this replica did not lead) */
   remove: { id: string; name: string }[];
   /** replicas to record for live pods */
-  replicas: Replica[];
+  replicas: ReplicaRow[];
   quotas: { gpuType: string; max: number | null }[];
   /** deployments that have pods but no resource any more: their Kubernetes objects are removed */
   orphans: { zone: string; deployment: string }[];
@@ -108,11 +109,14 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
         continue;
       }
       if (!p.replicaId || local.liveReplicaIds.has(p.replicaId)) continue;
+      // a pod the previous leader was draining goes on draining, its deadline counted from that leader's drain start
+      const drainStartedAt = cluster.drainStarts?.get(p.replicaId);
+      const draining = drainStartedAt !== undefined;
       plan.replicas.push({
         id: p.replicaId,
         deploymentId: d.id,
-        state: p.ready ? 'ready' : 'starting',
-        stateReason: p.ready ? 'adopted from the cluster' : 'loading model',
+        state: draining ? 'draining' : p.ready ? 'ready' : 'starting',
+        stateReason: draining ? 'draining before the failover: finishing in-flight requests' : p.ready ? 'adopted from the cluster' : 'loading model',
         gpus: [],
         pid: null,
         port: cluster.enginePorts.get(zone) ?? null,
@@ -123,6 +127,7 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
         coldStartMs: null,
         generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1,
         exitInfo: '',
+        ...(draining ? { drainStartedAt } : {}),
       });
     }
     for (const deployment of orphaned) plan.orphans.push({ zone, deployment });

@@ -87,10 +87,10 @@ test('from zero to 4 replicas on 8 concurrent streams, no overshoot, every reque
 
 test('a manual scale of an autoscaled deployment is refused with the way out; a request at zero is held, not refused', async () => {
   const r = await t.cli(['deployment', 'scale', 'auto', '2']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 7);
   assert.match(r.stderr, /autoscaling_enabled.*--min N --max M.*--off/);
   const bad = await t.cli(['deployment', 'autoscale', 'auto', '--min', '5', '--max', '2']);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /min/);
   assert.equal((await show('auto')).autoscale.maxReplicas, 4, 'a refused spec changes nothing');
   const key = (await t.cli(['deployment', 'reveal-api-key', 'auto'])).stdout.trim();

@@ -2,9 +2,9 @@
  * `inferscale cost [--by label:team] [--since 7d] [-O table|json]` and
  * `inferscale cost price [list] | set TYPE USD | set TYPE unset`.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ApiClient, ApiError, clientConfig } from '../cli/client.js';
-import { output, table, type OutputFormat } from '../cli/format.js';
+import { output, table, type OutputFormat, outputOption } from '../cli/format.js';
 import type { CostLine, CostReport, Price } from './report.js';
 
 const client = () => new ApiClient(clientConfig());
@@ -40,7 +40,7 @@ export function costCommand(): Command {
     .description('GPU cost per deployment or label: GPU-hours, cost so far, burn rate, cost per 1k requests and per 1M tokens')
     .option('--by <grouping>', 'deployment | gpu-type | label:KEY (e.g. label:team)', 'deployment')
     .option('--since <when>', 'a duration back from now (30m, 24h, 7d) or a date; default: everything')
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (o) => {
       const q = new URLSearchParams({ by: o.by });
       if (o.since) q.set('since', o.since);
@@ -51,7 +51,7 @@ export function costCommand(): Command {
   price
     .command('list', { isDefault: true })
     .description('show the price of every GPU type')
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (o) => {
       const { prices } = await client().call<{ prices: Price[] }>('GET', '/cost/prices');
       output(o.output as OutputFormat, prices, () => prices.map(priceLine).join('\n'));

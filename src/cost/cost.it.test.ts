@@ -90,7 +90,7 @@ test('cost and metrics: bad arguments are refused naming the field', async () =>
   assert.equal((await t.api('PUT', '/cost/prices/a5000', { usdPerGpuHour: -2 })).status, 400);
   assert.equal((await t.api('PUT', '/cost/prices/a5000', { usdPerGpuHour: 'two' })).status, 400);
   const cli = await t.cli(['cost', 'price', 'set', 'a5000', 'lots']);
-  assert.equal(cli.code, 1);
+  assert.equal(cli.code, 2);
   assert.match(cli.stderr, /usd: must be a non-negative number/);
   assert.equal((await t.api('GET', '/deployments/nope/metrics')).status, 404);
   assert.equal((await t.api('GET', '/deployments/chat/metrics?since=90d')).status, 400);

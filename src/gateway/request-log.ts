@@ -78,10 +78,16 @@ export type RequestRow = [
   requestId?: string | null,
 ];
 
+/** Where rows come from and go besides this gateway's file (HA mode: src/server/mode.ts). */
+export interface RequestLogRouting {
+  /** an HA follower: the row goes to the leader with the next load report (true); else it is kept here (false) */
+  divert?: (row: RequestRow) => boolean;
+  /** an HA leader: the followers' rows, written at once (not with the next 1 s flush) so their copies get them with the next answer */
+  remoteRows?: { subscribe(fn: (rows: readonly RequestRow[]) => void): void };
+}
+
 export class RequestLog {
   private pending: RequestRow[] = [];
-  /** HA followers: rows go to the leader (with the load reports) instead of this file */
-  redirect?: (row: RequestRow) => void;
   private timer?: Timer;
   private lastPrune = 0;
   /** rows dropped because the disk was full for longer than REQUEST_LOG_MAX_PENDING rows */
@@ -92,12 +98,17 @@ export class RequestLog {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly storage?: StorageStatus,
-  ) {}
+    private readonly routing: RequestLogRouting = {},
+  ) {
+    routing.remoteRows?.subscribe((rows) => {
+      this.pushRows(rows);
+      this.flush();
+    });
+  }
 
   push(deploymentId: string, at: number, promptTokens: number, completionTokens: number, ttftMs: number | undefined, status: number, requestId?: string): void {
     const row: RequestRow = [deploymentId, at, promptTokens, completionTokens, ttftMs ?? null, status, requestId ?? null];
-    if (this.redirect) this.redirect(row);
-    else this.pending.push(row);
+    if (!this.routing.divert?.(row)) this.pending.push(row);
   }
 
   /** Rows another gateway recorded (HA: a follower's, received by the leader). */

@@ -1,7 +1,7 @@
 /** `inferscale metrics NAME [--since 1h] [-O table|json]`: a deployment's metrics history as a table. */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ApiClient, clientConfig } from '../cli/client.js';
-import { output, table, type OutputFormat } from '../cli/format.js';
+import { output, table, type OutputFormat, outputOption } from '../cli/format.js';
 
 export interface MetricsResponse {
   deployment: string;
@@ -44,7 +44,7 @@ export function metricsCommand(): Command {
     .description("a deployment's metrics history: request rate, queue, TTFT, tokens/s, replicas, GPUs (1 s for 15 min, 10 s for a day, 5 min for 30 days)")
     .argument('<name>', 'deployment')
     .option('--since <when>', 'a duration back from now (15m, 6h, 7d) or a date', '15m')
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (name: string, o) => {
       const m = await new ApiClient(clientConfig()).call<MetricsResponse>(
         'GET',

@@ -149,7 +149,7 @@ describe('the KEDA scaler over TLS', () => {
     assert.equal(half.code, 1);
     assert.match(half.stderr, /--keda-tls-cert and --keda-tls-key: give both \(got --keda-tls-cert only\)/);
     const bad = await server('--keda-tls-cert', file('server.crt'), '--keda-tls-key', file('ca.crt'));
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error \(invalid_argument\): --keda-tls-key: .*ca\.crt is not a PEM private key/);
     assert.equal(existsSync(join(data, 'inferscale.db')), false, 'nothing was created');
     rmSync(data, { recursive: true, force: true });

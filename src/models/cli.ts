@@ -2,11 +2,14 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ApiClient, ApiError, clientConfig } from '../cli/client.js';
-import { keyValues, output, table, type OutputFormat } from '../cli/format.js';
+import { keyValues, output, outputOption, table } from '../cli/format.js';
+import { durationMs, showDuration } from '../cli/duration-arg.js';
+import { cliIo } from '../cli/io.js';
+import { ProgressWriter } from '../cli/progress.js';
 import { formatBytes, type ModelView } from './view.js';
 import { progressLine, type ProgressSample } from './progress-line.js';
 
-const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
+const fmtOpt = () => outputOption();
 const client = () => new ApiClient(clientConfig());
 
 /** Paths are read by the server: make relative ones absolute here, against the CLI's directory. */
@@ -46,33 +49,32 @@ export function announce(m: ModelView): string {
   return `${m.name}: ${what}, ${m.sizeBytes === null ? 'size unknown' : formatBytes(m.sizeBytes)}`;
 }
 
-/** Polls until ready; progress is one rewritten line on a TTY (bytes, rate, ETA), a line per change otherwise. */
+/** Polls until ready; progress is one rewritten line on a TTY (bytes, rate, ETA), a line every 5 s otherwise. */
 async function waitReady(name: string, timeoutMs: number): Promise<ModelView> {
   const deadline = Date.now() + timeoutMs;
-  const tty = process.stderr.isTTY === true;
-  let last = '';
+  const progress = new ProgressWriter({ plainEveryMs: 5_000 });
   let first: ProgressSample | undefined;
-  let lastPlain = 0;
   for (;;) {
     const m = await client().call<ModelView>('GET', `/models/${encodeURIComponent(name)}`);
     const now = { at: Date.now(), done: m.bytesDone };
     first ??= now;
-    if (m.state === 'downloading') {
-      const line = `${name}: ${progressLine(first, now, m.sizeBytes)}`;
-      if (tty) process.stderr.write(`\r${line.padEnd(last.length)}`);
-      else if (now.at - lastPlain >= 5_000 || last === '') {
-        process.stderr.write(`${line}\n`);
-        lastPlain = now.at;
-      }
-      last = line;
-    } else if (tty && last) process.stderr.write('\n');
+    if (m.state === 'downloading') progress.update(`${name}: ${progressLine(first, now, m.sizeBytes)}`);
     if (m.state === 'ready') {
-      process.stderr.write(`${name}: ready\n`);
+      progress.done(`${name}: ready`);
       return m;
     }
-    if (m.state === 'error') throw new ApiError(500, 'model_error', `model ${name} failed: ${m.stateDetails}`);
-    if (Date.now() > deadline)
-      throw new ApiError(504, 'timeout', `gave up waiting for ${name} after ${timeoutMs / 1000}s (${m.progressText}); the download goes on in the server`);
+    if (m.state === 'error') {
+      progress.done();
+      throw new ApiError(500, 'model_error', `model ${name} failed: ${m.stateDetails}`);
+    }
+    if (Date.now() > deadline) {
+      progress.done();
+      throw new ApiError(
+        504,
+        'timeout',
+        `gave up waiting for ${name} after ${showDuration(timeoutMs)} (${m.progressText}); the download goes on in the server`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -96,10 +98,14 @@ export function modelCommand(): Command {
     .option('--sha256 <hex>', 'expected checksum: a mismatch fails the download')
     .option('--hf-token <token>', 'Hugging Face token for gated or private models (default $HF_TOKEN)')
     .option('--no-wait', 'return at once; follow with "inferscale model show NAME"')
-    .option('--wait-timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 3600)
+    .addOption(
+      new Option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 30m, 2h (a bare number: seconds)')
+        .argParser(durationMs('wait-timeout'))
+        .default(3_600_000, '1h'),
+    )
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
-      const hfToken = o.hfToken ?? process.env.HF_TOKEN;
+      const hfToken = o.hfToken ?? cliIo().env.HF_TOKEN;
       let m = await client().call<ModelView>('POST', '/models', {
         name,
         from: sourceArg(o.from),
@@ -107,9 +113,9 @@ export function modelCommand(): Command {
         hfToken: hfToken || undefined,
         include: o.include.length ? o.include : undefined,
       });
-      process.stderr.write(`${announce(m)}\n`);
-      if (o.wait) m = await waitReady(name, o.waitTimeout * 1000);
-      output(o.output as OutputFormat, m, () => showModel(m));
+      cliIo().stderr.write(`${announce(m)}\n`);
+      if (o.wait) m = await waitReady(name, o.waitTimeout);
+      output(o.output, m, () => showModel(m));
     });
 
   cmd
@@ -141,7 +147,7 @@ export function modelCommand(): Command {
     .action(async (names: string[]) => {
       for (const name of names) {
         await client().call('DELETE', `/models/${encodeURIComponent(name)}`);
-        process.stdout.write(`${name}: deleted\n`);
+        cliIo().stdout.write(`${name}: deleted\n`);
       }
     });
   return cmd;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { downloadFile } from './download.js';
 import { fileOpener, httpOpener } from './fetch.js';
-import { startOrigin, type Origin } from './test-origin.js';
+import { startOrigin, whenWritten, type Origin } from './test-origin.js';
 
 // Downloads against a local HTTP origin: resume with Range after a dropped connection, a clean restart
 // when Range is ignored, checksum mismatch, non-retryable HTTP errors.
@@ -35,7 +35,7 @@ const get = (path: string, dest: string, extra: Partial<Parameters<typeof downlo
   });
 
 test('a dropped connection resumes with Range; the file appears only when whole and checksummed', async () => {
-  origin.files.set('/a.gguf', { data, dropFirst: 2 });
+  origin.files.set('/a.gguf', { data, dropFirst: 2, dropWhen: whenWritten(join(dir, 'a.gguf')) });
   const seen: number[] = [];
   const r = await get('/a.gguf', 'a.gguf', { expectedSha256: sha, onProgress: (d) => seen.push(d) });
   assert.deepEqual(r, { size: data.length, sha256: sha });

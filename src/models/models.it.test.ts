@@ -46,7 +46,7 @@ test('model create from a local path: ready with size and sha256, stored once un
   const shown = await t.cli(['model', 'show', 'stories']);
   assert.match(shown.stdout, /SHA256\s+270cba1bd5109f42/);
   const dup = await t.cli(['model', 'create', 'stories', '--from', STORIES]);
-  assert.equal(dup.code, 1);
+  assert.equal(dup.code, 7);
   assert.match(dup.stderr, /already_exists/);
 });
 
@@ -102,14 +102,14 @@ test('a checksum mismatch ends in "error" with nothing left that looks ready', a
 test('deleting a model in use is refused with model_in_use naming the deployments; llamacpp needs a stored model', async () => {
   for (const name of ['app-a', 'app-b']) assert.equal((await t.api('POST', '/deployments', { name, modelName: 'stories', replicas: 0 })).status, 201);
   const r = await t.cli(['model', 'delete', 'stories']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 7);
   assert.match(r.stderr, /error \(model_in_use\): model "stories" is used by deployments app-a, app-b/);
   const api = await t.api('DELETE', '/models/stories');
   assert.equal(api.status, 409);
   assert.deepEqual(api.body.error.details.deployments, ['app-a', 'app-b']);
   assert.deepEqual((await model('stories')).usedBy, ['app-a', 'app-b']);
   const missing = await t.cli(['deployment', 'create', 'x', '--engine', 'llamacpp', '--model-name', 'nope']);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2);
   assert.match(missing.stderr, /invalid_argument.*no model "nope" in the model store.*inferscale model create nope --from/);
   for (const name of ['app-a', 'app-b']) await t.api('DELETE', `/deployments/${name}`);
   await waitFor(async () => (await t.api('GET', '/deployments/app-b')).status === 404, { what: 'deployments gone' });

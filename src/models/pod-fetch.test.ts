@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startOrigin, type Origin } from './test-origin.js';
+import { startOrigin, whenWritten, type Origin } from './test-origin.js';
 import { fetchForPod, fetchRepoForPod } from './pod-fetch.js';
 import { commitSha, startFakeHub } from '../test/fake-hub.js';
 
@@ -18,8 +18,8 @@ let origin: Origin;
 let dir: string;
 before(async () => {
   origin = await startOrigin();
-  origin.files.set('/m.gguf', { data, dropFirst: 1 });
   dir = mkdtempSync(join(tmpdir(), 'pod-fetch-'));
+  origin.files.set('/m.gguf', { data, dropFirst: 1, dropWhen: whenWritten(join(dir, 'models', 'm.gguf')) });
 });
 after(async () => {
   await origin.close();

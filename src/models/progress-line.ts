@@ -6,7 +6,8 @@ export interface ProgressSample {
   done: number;
 }
 
-function duration(s: number): string {
+/** "45s", "7m52s", "1h05m"; "?" when not finite. */
+export function duration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const t = Math.round(s);
   return t >= 3600

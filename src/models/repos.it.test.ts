@@ -60,7 +60,7 @@ const model = async (name: string) => (await t.api('GET', `/models/${name}`)).bo
 test('a gated repository pinned to a revision: created, resumed after a restart, served by the fake vLLM; a second replica fetches nothing', async () => {
   // bad input first: clear errors, nothing stored
   const denied = await t.cli(['model', 'create', 'qwen', '--from', 'hf:org/qwen-tiny@v1']);
-  assert.equal(denied.code, 1);
+  assert.equal(denied.code, 4);
   assert.match(denied.stderr, /forbidden.*gated.*--hf-token/);
   const norev = await t.cli(['model', 'create', 'qwen', '--from', 'hf:org/qwen-tiny@v9', '--hf-token', 'hf_gated']);
   assert.match(norev.stderr, /not_found.*no revision "v9"/);

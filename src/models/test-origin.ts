@@ -2,13 +2,34 @@
  * A local HTTP origin for model-store tests: serves byte buffers at paths, optionally requires a bearer
  * token, can drop the connection mid-body, stall, or ignore Range; records every request it saw.
  */
+import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** An `OriginFile.dropWhen` that waits until the download's partial file `dest.partial` holds the bytes sent. */
+export function whenWritten(dest: string): (sentUpTo: number) => Promise<unknown> {
+  const size = () => {
+    try {
+      return statSync(`${dest}.partial`).size;
+    } catch {
+      return 0;
+    }
+  };
+  return async (sentUpTo) => {
+    for (const deadline = Date.now() + 5000; size() < sentUpTo && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+  };
+}
 
 export interface OriginFile {
   data: Buffer;
   token?: string;
   /** first N requests send half the body, then destroy the socket */
   dropFirst?: number;
+  /**
+   * before such a drop, wait for this (given the bytes of the file sent so far), e.g. until the client wrote
+   * them: Node 22 and later's fetch discards body chunks still queued when the connection fails, so a drop
+   * at once after the write can take back everything that was sent
+   */
+  dropWhen?: (sentUpTo: number) => Promise<unknown>;
   /** first N requests send half the body, then hang until the origin closes */
   stallFirst?: number;
   /** answer Range requests with the whole file (200) */
@@ -45,7 +66,11 @@ export async function startOrigin(): Promise<Origin> {
       ...(start > 0 ? { 'content-range': `bytes ${start}-${f.data.length - 1}/${f.data.length}` } : {}),
     });
     const half = body.subarray(0, Math.floor(body.length / 2));
-    if (n <= (f.dropFirst ?? 0)) return void res.write(half, () => res.destroy());
+    if (n <= (f.dropFirst ?? 0))
+      return void res.write(half, () => {
+        const drop = () => res.destroy();
+        f.dropWhen ? void f.dropWhen(start + half.length).then(drop, drop) : drop();
+      });
     if (n <= (f.stallFirst ?? 0)) {
       hanging.add(res);
       return void res.write(half);

@@ -115,13 +115,13 @@ test('quota and GPU-count changes are refused with clear errors and change nothi
   assert.equal(set.code, 0, set.stderr);
   const before = await show('chat');
   const r = await t.cli(['deployment', 'scale', 'chat', '3']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 7);
   assert.match(r.stderr, /quota_exceeded.*would use 6 a5000 GPUs.*quota of 4/);
   const c = await t.cli(['deployment', 'create', 'big', '--model-name', 'm', '--gpu-count', '4', '--replicas', '1']);
   assert.match(c.stderr, /quota_exceeded/);
   assert.equal((await t.api('GET', '/deployments/big')).status, 404);
   const g = await t.cli(['deployment', 'update', 'chat', '--gpu-count', '4']);
-  assert.equal(g.code, 1);
+  assert.equal(g.code, 2);
   assert.match(g.stderr, /immutable_field.*fixed at creation.*create a new deployment/);
   const after = await show('chat');
   assert.equal(after.replicas, before.replicas);
@@ -156,7 +156,7 @@ test('invalid names and values are rejected naming the field and the limit', asy
   assert.equal(dup.status, 409);
   assert.equal(dup.body.error.code, 'already_exists');
   const cliBad = await t.cli(['deployment', 'scale', 'chat', 'many']);
-  assert.equal(cliBad.code, 1);
+  assert.equal(cliBad.code, 2);
   assert.match(cliBad.stderr, /replicas: must be an integer/);
   const noAuth = await fetch(`${t.url}/api/v1/deployments`);
   assert.equal(noAuth.status, 401);

@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { ZoneRegistry } from '../zones/registry.js';
 import type { RemoteLoad, RemoteSignals } from '../cluster/signals.js';
 import type { RemoteWindow } from '../history/window.js';
-import type { RequestRow } from '../gateway/request-log.js';
+import type { RequestLogRouting, RequestRow } from '../gateway/request-log.js';
 import type { ClusterMember, ClusterMemberDeps, HaOptions, LeaderGate } from '../cluster/member.js';
 
 /** What a member needs of this server besides the mode's own parts. */
@@ -23,6 +23,8 @@ export interface ServerMode {
   clusterColdStartMs(deploymentId: string): number | undefined;
   /** this replica's part in the cluster, once it runs (HA only) */
   member(): ClusterMember | undefined;
+  /** where the gateway's request log rows go (HA: a follower's to the leader) and the followers' rows the leader receives */
+  requestLog: RequestLogRouting;
   /** after each write of the REST API: the state goes to the cluster before the API answers (HA only) */
   afterWrite?: () => Promise<void>;
   /** Runs the leader gate: alone, leads at once; HA, joins the election. */
@@ -39,18 +41,20 @@ export function singleServerMode(): ServerMode {
     takeRemote: () => NO_REMOTE,
     clusterColdStartMs: () => undefined,
     member: () => undefined,
+    requestLog: {},
     run: (gate) => gate.lead(),
     close: async () => undefined,
   };
 }
 
 /** One replica of several: the cluster's view is read from the start; the member joins the election in `run`. */
-export async function haMode(
-  ha: HaOptions,
-  base: { zones: ZoneRegistry; clock: Clock; log: (line: string) => void; keepRequests: (rows: readonly RequestRow[]) => void },
-): Promise<ServerMode> {
+export async function haMode(ha: HaOptions, base: { zones: ZoneRegistry; clock: Clock; log: (line: string) => void }): Promise<ServerMode> {
   const { ClusterMember, clusterView } = await import('../cluster/member.js');
-  const view = clusterView(ha, base.zones, base.clock, base.log, base.keepRequests);
+  // the followers' request log rows, as the leader receives them with their load reports
+  const remoteRows = new Set<(rows: readonly RequestRow[]) => void>();
+  const view = clusterView(ha, base.zones, base.clock, base.log, (rows) => {
+    for (const fn of remoteRows) fn(rows);
+  });
   const signals: RemoteSignals = view.signals;
   let member: ClusterMember | undefined;
   return {
@@ -58,6 +62,10 @@ export async function haMode(
     takeRemote: (id) => signals.take(id),
     clusterColdStartMs: (id) => view.cluster.coldStartMs(id),
     member: () => member,
+    requestLog: {
+      divert: (row) => member?.divertRequest(row) ?? false,
+      remoteRows: { subscribe: (fn) => void remoteRows.add(fn) },
+    },
     afterWrite: () => member?.flush() ?? Promise.resolve(),
     async run(gate, services) {
       member = new ClusterMember(ha, { ...services, leader: gate, view });

@@ -22,7 +22,7 @@ import { WakeFanOut } from '../gateway/wake.js';
 import { EngineScraper } from '../gateway/engine-scraper.js';
 import { Gateway } from '../gateway/gateway.js';
 import { gatewayTracerFromEnv } from '../gateway/tracing.js';
-import { RequestLog, type RequestRow } from '../gateway/request-log.js';
+import { RequestLog } from '../gateway/request-log.js';
 import { mountRequestLogRoutes } from '../api/request-log-routes.js';
 import { DeploymentService } from '../service/deployments.js';
 import { createApi } from '../api/app.js';
@@ -38,11 +38,17 @@ import { forgetDeployment } from '../cluster/copy.js';
 import { createHandler } from './handler.js';
 import { createLimitedServer } from './http-limits.js';
 import { coldStartEstimate } from './cold-start.js';
-import { haMode, singleServerMode } from './mode.js';
+import { haMode, singleServerMode, type MemberServices } from './mode.js';
+import { ModuleGroup, type ServerModule } from './modules.js';
 import { LiveKedaSource } from '../keda/source.js';
 import type { KedaScalerServer } from '../keda/grpc-server.js';
 import { checkScalerTls, type KedaTlsOptions } from '../keda/tls.js';
 import type { ClusterMember, HaOptions } from '../cluster/member.js';
+import { mountShutdownRoute, type OnExit } from './shutdown-route.js';
+import { stopLocalReplicas } from './stop-replicas.js';
+
+/** the longest a replica is given to finish what it holds when the server stops it on the way out */
+const EXIT_GRACE_MS = 30_000;
 
 export interface ServerOptions {
   host?: string;
@@ -55,6 +61,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** stop every replica process when the server stops (default: leave them for the next server to adopt) */
   stopReplicasOnExit?: boolean;
+  /** `POST /api/v1/server/shutdown` asks the program running the server to stop it (absent, or in HA mode: refused) */
+  onShutdownRequest?: (replicas: OnExit) => void;
   /** reconcile period, ms */
   tickMs?: number;
   /** the zones file (Kubernetes zones); default $INFERSCALE_ZONES; none: only `local` */
@@ -107,7 +115,8 @@ export interface RunningServer {
   coldStartMs: (deploymentId: string) => number;
   /** the KEDA external scaler's port while it is served (src/keda) */
   kedaPort(): number | undefined;
-  close(): Promise<void>;
+  /** `stopReplicas`: drain and stop the replicas too (default: the server's `stopReplicasOnExit`) */
+  close(o?: { stopReplicas?: boolean }): Promise<void>;
 }
 
 /**
@@ -144,13 +153,9 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     log,
     probe: () => store.setSetting('storage_probe', String(clock.now())),
   });
-  const requestLog = new RequestLog(store.db, clock, storage);
-  // the followers' request log rows: written at once (not with the log's next 1 s flush), so the followers' copies get them with the next answer
-  const keepRequests = (rows: readonly RequestRow[]) => {
-    requestLog.pushRows(rows);
-    requestLog.flush();
-  };
-  const mode = o.ha ? await haMode(o.ha, { zones, clock, log, keepRequests }) : singleServerMode();
+  const mode = o.ha ? await haMode(o.ha, { zones, clock, log }) : singleServerMode();
+  // HA: a follower's rows go to the leader, the leader writes the followers' rows at once (mode.requestLog)
+  const requestLog = new RequestLog(store.db, clock, storage, mode.requestLog);
   // measured cold starts, else the zone's default (Kubernetes zones add node provisioning); a follower takes the leader's
   const coldStartMs = coldStartEstimate({ store, zoneDefaultMs: (zone) => zones.defaultColdStartMs(zone), clusterMs: (id) => mode.clusterColdStartMs(id) });
   // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
@@ -220,7 +225,90 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   observability.sampler.onSample((id) => keda.changed(id));
   wakes.subscribe((id) => autoscaler.wake(id));
   wakes.subscribe((id) => keda.changed(id));
-  let kedaServer: KedaScalerServer | undefined;
+  const memberServices = (): MemberServices => ({
+    base: { zones, store, clock, log },
+    gateway: { routes, wakes, requestLog, registry: metrics.registry },
+    peers: { internalToken, url: o.ha ? advertiseUrl(o.ha, port, baseUrl) : baseUrl },
+    state: {
+      keys,
+      models,
+      podModel,
+      coldStartMs,
+      prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
+      clusterChanges: {
+        onEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
+        onApply: (r) => applySpecResource({ deployments, store }, r, clock.now()),
+        onDelete: (d) => deleteFromCluster({ deployments, store }, d, clock.now()),
+      },
+      pruneHistory: (now) => observability.history.prune(now),
+    },
+  });
+  const kedaScaler = o.kedaPort === undefined ? undefined : kedaModule(o, o.kedaPort, keda, log);
+  // what leading starts and stops, in this order (stopped in reverse): the controller, the samplers, the downloads and the KEDA scaler
+  const leading = new ModuleGroup(
+    [
+      {
+        name: 'orphan sweep',
+        // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
+        start: async () => {
+          const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
+          for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
+            log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
+          }
+        },
+        stop: () => undefined,
+      },
+      { name: 'reconciler', start: () => reconciler.start(), stop: () => reconciler.stop() },
+      { name: 'observability', routes: observability.routes, start: () => observability.start(), stop: () => observability.stop() },
+      { name: 'engine scraper', start: () => engineScraper.start(), stop: () => engineScraper.stop() },
+      // downloads interrupted by a restart or a failover resume on the leader; stopping leaves them to resume there
+      { name: 'model downloads', routes: (app) => mountModelRoutes(app, models), start: () => models.resumeInterrupted(), stop: () => models.close() },
+      ...(kedaScaler ? [kedaScaler] : []),
+    ],
+    log,
+  );
+  // what runs while the server runs, in this order (stopped in reverse); the last one is the leader gate
+  const serving = new ModuleGroup(
+    [
+      { name: 'storage status', start: () => undefined, stop: () => storage.stop() },
+      {
+        name: 'zones',
+        routes: (app) => mountZoneRoutes(app, zones, deployments, podModel),
+        start: () => undefined,
+        stop: async () => {
+          provider.close();
+          await zones.close();
+        },
+      },
+      {
+        name: 'request log',
+        routes: (app) => mountRequestLogRoutes(app, { requestLog, deployments, clock }),
+        start: () => requestLog.start(),
+        stop: async () => {
+          requestLog.stop();
+          // the spans of the last requests are exported before the server goes
+          await tracer?.shutdown();
+        },
+      },
+      {
+        name: o.ha ? 'cluster member' : 'leader',
+        routes: (app) =>
+          mountClusterRoutes(
+            app,
+            () => mode.member(),
+            wakes.wake,
+            () => ({ identity: hostname(), url: baseUrl }),
+          ),
+        start: () => mode.run({ lead: () => leading.start(), unlead: () => leading.stop() }, memberServices()),
+        // HA: the member stops leading as it closes; alone: the leading modules stop here
+        stop: async () => {
+          await mode.close();
+          await leading.stop();
+        },
+      },
+    ],
+    log,
+  );
   const api = createApi({
     deployments,
     store,
@@ -230,17 +318,9 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     autoscaler,
     afterWrite: mode.afterWrite,
     routes: [
-      observability.routes,
-      (app) => mountModelRoutes(app, models),
-      (app) => mountRequestLogRoutes(app, { requestLog, deployments, clock }),
-      (app) => mountZoneRoutes(app, zones, deployments, podModel),
-      (app) =>
-        mountClusterRoutes(
-          app,
-          () => mode.member(),
-          wakes.wake,
-          () => ({ identity: hostname(), url: baseUrl }),
-        ),
+      ...serving.routes(),
+      ...leading.routes(),
+      (app) => mountShutdownRoute(app, o.ha ? undefined : o.onShutdownRequest, () => store.listLiveReplicas().filter((r) => r.port !== null).length),
     ],
   });
   const apiListener = getRequestListener(api.fetch);
@@ -268,50 +348,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   writeFileSync(files.serverInfo, `${JSON.stringify({ url: baseUrl, pid: process.pid })}\n`, { mode: 0o600 });
   lock.listening(baseUrl, port);
-  requestLog.start();
-  // what leading starts and stops: the controller, the samplers and the KEDA scaler
-  const leader = {
-    lead: async () => {
-      // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
-      const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
-      for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
-        log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
-      }
-      reconciler.start();
-      observability.start();
-      engineScraper.start();
-      models.resumeInterrupted();
-      if (o.kedaPort !== undefined) {
-        const { startKedaScaler } = await import('../keda/grpc-server.js');
-        kedaServer = await startKedaScaler({ host: o.host ?? '127.0.0.1', port: o.kedaPort, source: keda, log, tls: o.kedaTls });
-      }
-    },
-    unlead: async () => {
-      await kedaServer?.close();
-      kedaServer = undefined;
-      engineScraper.stop();
-      await reconciler.stop();
-      await observability.stop();
-    },
-  };
-  await mode.run(leader, {
-    base: { zones, store, clock, log },
-    gateway: { routes, wakes, requestLog, registry: metrics.registry },
-    peers: { internalToken, url: o.ha ? advertiseUrl(o.ha, port, baseUrl) : baseUrl },
-    state: {
-      keys,
-      models,
-      podModel,
-      coldStartMs,
-      prices: { all: () => observability.cost.ledger.prices(), set: (gpuType, usd) => observability.cost.ledger.setPrice(gpuType, usd) },
-      clusterChanges: {
-        onEdit: (d, edit) => applySpecEdit({ deployments, store }, d, edit, clock.now()),
-        onApply: (r) => applySpecResource({ deployments, store }, r, clock.now()),
-        onDelete: (d) => deleteFromCluster({ deployments, store }, d, clock.now()),
-      },
-      pruneHistory: (now) => observability.history.prune(now),
-    },
-  });
+  await serving.start();
   started = true;
   log(`inferscale listening on ${baseUrl} (data dir ${o.dataDir}, ${inventory.length} x ${[...new Set(inventory.map((g) => g.type))].join(', ')} GPUs)`);
 
@@ -332,31 +369,35 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     api,
     member: mode.member(),
     coldStartMs,
-    kedaPort: () => kedaServer?.port,
-    async close() {
-      await mode.close();
-      await kedaServer?.close();
-      engineScraper.stop();
-      await reconciler.stop();
-      requestLog.stop();
-      await tracer?.shutdown();
-      storage.stop();
-      await models.close();
-      await observability.stop();
-      provider.close();
-      await zones.close();
+    kedaPort: () => kedaScaler?.port(),
+    async close(closeOpts) {
+      await serving.stop();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (o.stopReplicasOnExit) {
-        await Promise.all(
-          store
-            .listLiveReplicas()
-            .map((r) => (r.port !== null ? provider.stop({ replicaId: r.id, pid: r.pid, pidStart: r.pidStart, port: r.port, url: '' }, 2000) : undefined)),
-        );
-      }
+      if (closeOpts?.stopReplicas ?? o.stopReplicasOnExit)
+        await stopLocalReplicas(store, provider, { maxGraceMs: EXIT_GRACE_MS, now: () => clock.now(), why: 'the server stopped with its replicas' });
       await routes.close();
       store.db.close();
       lock.release();
+    },
+  };
+}
+
+/** The KEDA external scaler (gRPC) as a leading module: only the leader serves it. */
+function kedaModule(o: ServerOptions, port: number, source: LiveKedaSource, log: (line: string) => void): ServerModule & { port(): number | undefined } {
+  let server: KedaScalerServer | undefined;
+  return {
+    name: 'KEDA scaler',
+    port: () => server?.port,
+    start: async () => {
+      const { startKedaScaler } = await import('../keda/grpc-server.js');
+      server = await startKedaScaler({ host: o.host ?? '127.0.0.1', port, source, log, tls: o.kedaTls });
+    },
+    stop: async () => {
+      const s = server;
+      server = undefined;
+      await s?.close();
+      server = undefined;
     },
   };
 }

@@ -10,6 +10,7 @@ import { engineDriver } from '../engines/registry.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import { deploymentView, type DeploymentView } from './views.js';
+import { linesSince } from './log-window.js';
 import { buildAutoscaleSpec, describeSpec } from '../autoscaler/spec.js';
 import type { ZoneCatalog } from '../zones/registry.js';
 import type { EngineSignals } from '../engines/engine-metrics.js';
@@ -302,16 +303,20 @@ export class DeploymentService {
     return { apiKey: key, previousKeyValidUntil: until };
   }
 
-  async logs(name: string, tail: number): Promise<string[]> {
+  /** The last `tail` lines of the started replicas' logs (or of one `replica`), those from `sinceMs` ago on when given (log-window.ts). */
+  async logs(name: string, tail: number, o: { replica?: string; sinceMs?: number } = {}): Promise<string[]> {
     const d = this.get(name);
     if (!Number.isInteger(tail) || tail < 1 || tail > 10000) throw invalid('tail', 'must be between 1 and 10000');
-    const replicas = this.store
-      .listReplicas(d.id)
-      .filter((r) => r.startedAt !== null)
-      .slice(-8);
+    const all = this.store.listReplicas(d.id);
+    if (o.replica !== undefined && !all.some((r) => r.id === o.replica)) throw notFound('replica', o.replica);
+    const replicas = all.filter((r) => r.startedAt !== null && (o.replica === undefined || r.id === o.replica)).slice(-8);
     const out: string[] = [];
     const provider = this.providerOf(d.zone);
-    for (const r of replicas) for (const line of await provider.logs(d.name, r.id, tail)) out.push(`[${r.id}] ${line}`);
+    const cutoff = o.sinceMs === undefined ? undefined : this.o.clock.now() - o.sinceMs;
+    for (const r of replicas) {
+      const lines = await provider.logs(d.name, r.id, tail);
+      for (const line of cutoff === undefined ? lines : linesSince(lines, r.startedAt ?? 0, cutoff)) out.push(`[${r.id}] ${line}`);
+    }
     return out.slice(-tail);
   }
 

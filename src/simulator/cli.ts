@@ -4,7 +4,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DEFAULT_AUTOSCALE, parseDuration, specFromFlagString } from '../autoscaler/spec.js';
+import { outputOption, render } from '../cli/format.js';
+import { DEFAULT_AUTOSCALE, parseDuration } from '../autoscaler/spec.js';
+import { specFromFlagString } from '../autoscaler/flags.js';
 import { invalid } from '../core/errors.js';
 import { parseSimEngineParams } from '../engines/sim/params.js';
 import { parsePolicyList } from './policies.js';
@@ -47,7 +49,7 @@ export interface SimulateCliOptions {
   workers?: string;
   initialReplicas?: string;
   exactTicks?: boolean;
-  output: 'table' | 'json' | 'html';
+  output: 'table' | 'json' | 'yaml' | 'name' | 'html';
   out?: string;
 }
 
@@ -99,9 +101,11 @@ export async function runSimulateCli(o: SimulateCliOptions, replay?: DeploymentR
   });
 }
 
-export function renderReport(r: SimulationReport, format: 'table' | 'json' | 'html'): string {
+export function renderReport(r: SimulationReport, format: SimulateCliOptions['output']): string {
   if (format === 'json') return renderJson(r);
   if (format === 'html') return renderHtml(r);
+  if (format === 'yaml') return `${render('yaml', JSON.parse(renderJson(r)))}\n`;
+  if (format === 'name') return `${render('name', r.policies)}\n`;
   const t = r.timings ?? {};
   const total = Object.values(t).reduce((a, b) => a + b, 0);
   return (
@@ -148,7 +152,7 @@ export function simulateCommand(): Command {
     .option('--max-ongoing-requests <n>', "per-replica cap at the gateway (default: the engine's max-num-seqs)")
     .option('--idle-probe <duration>', 'at zero and quiet, ask the policy this often instead of every tick (0: every tick)', '30s')
     .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json', 'html']).default('table'))
+    .addOption(outputOption(['html']))
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--initial-replicas <n>', "replicas running at the start of each deployment (default: what the target asks for at the first minute's load)")
     .option('--workers <n>', 'worker threads for multi-deployment traces (default: up to 4 for big ones; 0 = none)')

@@ -3,7 +3,7 @@
  * processes, the real autoscaler) and through the simulator with the same spec, engine params and the
  * cold start measured live. Compares GPU-seconds, the ready-replica timeline and p50 latency.
  */
-import { specFromFlagString } from '../autoscaler/spec.js';
+import { specFromFlagString } from '../autoscaler/flags.js';
 import { parseSimEngineParams } from '../engines/sim/params.js';
 import { simulateOne } from './simulate.js';
 import type { Trace } from './traces/trace.js';

@@ -1,7 +1,8 @@
-/** CLI: `inferscale zone list` and `inferscale deployment export NAME -O yaml`. */
-import { Command, Option } from 'commander';
+/** CLI: `inferscale zone list` and `inferscale deployment export NAME -o yaml`. */
+import { Command } from 'commander';
 import { ApiClient, clientConfig } from '../cli/client.js';
-import { output, table } from '../cli/format.js';
+import { output, table, outputOption } from '../cli/format.js';
+import { cliIo } from '../cli/io.js';
 import type { ZoneView } from './registry.js';
 
 const client = () => new ApiClient(clientConfig());
@@ -28,7 +29,7 @@ export function zoneCommand(): Command {
   cmd
     .command('list')
     .description('list zones with their GPU types and capacity')
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
     .action(async (o) => {
       const { zones } = await client().call<{ zones: ZoneView[] }>('GET', '/zones');
       output(o.output, zones, () => formatZones(zones));
@@ -41,16 +42,16 @@ export function deploymentExportCommand(): Command {
   return new Command('export')
     .argument('<name>')
     .description('print the Kubernetes objects of a deployment (Deployment, headless Service, PodDisruptionBudget)')
-    .addOption(new Option('-O, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(outputOption([], 'yaml').choices(['yaml', 'json']))
     .option('-z, --zone <zone>', "render for this Kubernetes zone (default: the deployment's own zone)")
     .action(async (name: string, o: { output: 'yaml' | 'json'; zone?: string }) => {
       const q = new URLSearchParams({ format: 'json', ...(o.zone ? { zone: o.zone } : {}) });
       const list = await client().call<{ items: object[] }>('GET', `/deployments/${encodeURIComponent(name)}/export?${q}`);
       if (o.output === 'json') {
-        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        cliIo().stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
       }
       const { toYaml } = await import('./export.js');
-      process.stdout.write(toYaml(list.items));
+      cliIo().stdout.write(toYaml(list.items));
     });
 }

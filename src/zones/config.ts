@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
+import { LOCAL_COLD_START_MS } from '../domain/limits.js';
 
 const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GPU_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
@@ -99,8 +100,12 @@ const simulatedZoneSchema = z.strictObject({
     z.string().regex(GPU_TYPE_RE, 'GPU type names are 1-32 of a-z 0-9 . _ -'),
     z.strictObject({ maxGpus: z.number().int().min(0).optional() }),
   ),
-  /** from start to ready */
-  coldStartSeconds: z.number().min(0).max(3600).default(30),
+  /** from start to ready (default: a local replica's, domain/limits.ts) */
+  coldStartSeconds: z
+    .number()
+    .min(0)
+    .max(3600)
+    .default(LOCAL_COLD_START_MS / 1000),
   /** where every replica's engine answers (one shared engine); none: replicas have no address */
   engineUrl: z.string().url().optional(),
 });

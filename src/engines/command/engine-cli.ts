@@ -1,6 +1,7 @@
 /** `inferscale engine list|params ENGINE`: the engines this build knows and the params each accepts (no server needed). */
 import { Command } from 'commander';
 import { ApiError } from '../../cli/client.js';
+import { output, outputOption } from '../../cli/format.js';
 import { ENGINES, type EngineName } from '../../domain/types.js';
 import { engineDriver } from '../registry.js';
 
@@ -14,8 +15,13 @@ export function engineCommand(): Command {
   cmd
     .command('list')
     .description('list the engines')
-    .action(() => {
-      process.stdout.write(`${ENGINES.join('\n')}\n`);
+    .addOption(outputOption())
+    .action((o: { output: string }) => {
+      output(
+        o.output,
+        ENGINES.map((name) => ({ name })),
+        () => ENGINES.join('\n'),
+      );
     });
   cmd
     .command('params <engine>')

@@ -7,6 +7,8 @@
  */
 import type { V1CustomResourceDefinition, V1Secret } from '@kubernetes/client-node';
 import type { DeploymentRow } from '../../store/store.js';
+import { formatDuration, parseDuration } from '../../autoscaler/units.js';
+import { DEPLOYMENT_BOUNDS } from '../../domain/limits.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY } from './labels.js';
 
 export const CRD_GROUP = 'inferscale.dev';
@@ -23,6 +25,21 @@ export const keySecretName = (deployment: string) => `inferscale-key-${deploymen
 
 const str = { type: 'string' };
 const int = { type: 'integer' };
+/** a duration: text such as "5m" or "1h30m" (as written), or a number of milliseconds */
+const duration = { x_kubernetes_int_or_string: true, description: 'a duration such as "90s", "5m" or "1h30m", or a number of milliseconds' };
+/** `items` is written as given (no field-name mapping): plain wire names, fresh objects (no YAML anchors) */
+const condition = {
+  type: 'object',
+  required: ['type', 'status'],
+  properties: {
+    type: { type: 'string' },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+    reason: { type: 'string' },
+    message: { type: 'string' },
+    lastTransitionTime: { type: 'string', format: 'date-time' },
+    observedGeneration: { type: 'integer' },
+  },
+};
 
 export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
   return {
@@ -38,7 +55,8 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
           name: CRD_VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // `kubectl scale idep NAME --replicas N` (refused while the deployment is autoscaled: see SpecApplied)
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.readyReplicas' } },
           additionalPrinterColumns: [
             { name: 'Zone', type: 'string', jsonPath: '.spec.zone' },
             { name: 'Model', type: 'string', jsonPath: '.spec.modelName' },
@@ -46,6 +64,7 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
             { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
             { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
             { name: 'Status', type: 'string', jsonPath: '.status.status' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {
             openAPIV3Schema: {
@@ -65,6 +84,9 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
                     replicas: { ...int, minimum: 0 },
                     maxOngoingRequests: int,
                     maxQueuedRequests: int,
+                    queueTimeout: duration,
+                    drainTimeout: duration,
+                    // what resources written before durations became text hold; read, never written
                     queueTimeoutMs: int,
                     drainTimeoutMs: int,
                     generation: int,
@@ -75,7 +97,21 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
                 },
                 status: {
                   type: 'object',
-                  properties: { status: str, statusDetails: str, readyReplicas: int, everReady: { type: 'boolean' }, observedAt: str, coldStartMs: int },
+                  properties: {
+                    status: str,
+                    statusDetails: str,
+                    readyReplicas: int,
+                    everReady: { type: 'boolean' },
+                    observedAt: str,
+                    coldStartMs: int,
+                    observedGeneration: int,
+                    conditions: {
+                      type: 'array',
+                      items: condition,
+                      x_kubernetes_list_type: 'map',
+                      x_kubernetes_list_map_keys: ['type'],
+                    },
+                  },
                 },
               },
             },
@@ -114,8 +150,8 @@ export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?
     replicas: d.replicas,
     maxOngoingRequests: d.maxOngoingRequests,
     maxQueuedRequests: d.maxQueuedRequests,
-    queueTimeoutMs: d.queueTimeoutMs,
-    drainTimeoutMs: d.drainTimeoutMs,
+    queueTimeout: durationText(d.queueTimeoutMs),
+    drainTimeout: durationText(d.drainTimeoutMs),
     generation: d.generation,
     labels: d.labels,
     autoscale: d.autoscale,
@@ -139,6 +175,32 @@ export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?
       ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}),
     },
   };
+}
+
+/** A spec duration as written: "5m" where that reads back exactly, else "1234ms". */
+export function durationText(ms: number): string {
+  const text = formatDuration(ms);
+  return parseDuration(text) === ms ? text : `${Math.round(ms)}ms`;
+}
+
+/** the spec's duration fields, and the field in milliseconds each stands for (what the API and resources written before took) */
+const DURATIONS = { queueTimeout: 'queueTimeoutMs', drainTimeout: 'drainTimeoutMs' } as const;
+
+/**
+ * A spec (or an edit of one) with its durations in milliseconds, as `POST /deployments` takes them:
+ * `queueTimeout: "5m"` (or a number of ms) becomes `queueTimeoutMs: 300000`; a `queueTimeoutMs` of a resource
+ * written before stays. Text that is not a duration is an `invalid_argument` naming the field.
+ */
+export function specInMs(spec: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...spec };
+  for (const [field, msField] of Object.entries(DURATIONS)) {
+    if (!(field in out)) continue;
+    const v = out[field];
+    delete out[field];
+    if (v === null || v === undefined) continue;
+    out[msField] = typeof v === 'number' ? v : parseDuration(String(v), field);
+  }
+  return out;
 }
 
 export function keySecret(d: DeploymentRow): V1Secret {
@@ -176,7 +238,12 @@ export function appliedSpec(r: InferenceDeploymentResource): Record<string, unkn
  * the leader has accepted it.
  */
 export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): DeploymentRow | undefined {
-  const s = (appliedSpec(r) ?? r.spec) as Record<string, any>;
+  let s: Record<string, any>;
+  try {
+    s = specInMs(appliedSpec(r) ?? r.spec);
+  } catch {
+    return undefined;
+  }
   // being deleted (kubectl delete, or a deletion through the API): no longer served, its replicas drain
   const deleting = !!r.metadata.deletionTimestamp;
   const hash = secret?.data?.['key-sha256'];
@@ -199,10 +266,11 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
     zone: s.zone,
     status: st.status ?? 'creating',
     statusDetails: st.statusDetails ?? '',
-    maxOngoingRequests: s.maxOngoingRequests ?? 64,
-    maxQueuedRequests: s.maxQueuedRequests ?? 1000,
-    queueTimeoutMs: s.queueTimeoutMs ?? 300_000,
-    drainTimeoutMs: s.drainTimeoutMs ?? 120_000,
+    // a resource written without them (kubectl apply): the API's defaults, from the one limits module
+    maxOngoingRequests: s.maxOngoingRequests ?? DEPLOYMENT_BOUNDS.maxOngoingRequests.default,
+    maxQueuedRequests: s.maxQueuedRequests ?? DEPLOYMENT_BOUNDS.maxQueuedRequests.default,
+    queueTimeoutMs: s.queueTimeoutMs ?? DEPLOYMENT_BOUNDS.queueTimeoutMs.default,
+    drainTimeoutMs: s.drainTimeoutMs ?? DEPLOYMENT_BOUNDS.drainTimeoutMs.default,
     autoscale: s.autoscale ?? null,
     labels: s.labels ?? {},
     apiKeyHash: Buffer.from(hash, 'base64'),

@@ -6,9 +6,10 @@
  * Verified only against itself and @kubernetes/client-node, not against a real API server.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { alreadyExistsError, ApiStatusError, conflictError, goneError, notFoundError } from './errors.js';
 import { parseLabelSelector } from '../selectors.js';
-import { RESOURCES, resourceByPlural } from './resources.js';
+import { RESOURCES, resourceByPlural, type ResourceType } from './resources.js';
 
 export { RESOURCES, resourceByPlural, type ResourceType } from './resources.js';
 
@@ -129,7 +130,8 @@ export class FakeCluster {
       };
       if (cur.metadata.deletionTimestamp) next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
       if (r.status) next.status = structuredClone(cur.status);
-      if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec)) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+      // as the API server: a spec with its keys in another order is the same spec
+      if (!isDeepStrictEqual(next.spec, cur.spec)) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     }
     if (
       JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) ===
@@ -221,25 +223,30 @@ export class FakeCluster {
     return () => this.watchers.delete(w);
   }
 
-  /** The scale subresource of a Deployment (autoscaling/v1 Scale). */
-  getScale(namespace: string, name: string): KObj {
-    const d = this.get('deployments', namespace, name);
-    const sel = Object.entries<string>(d.spec?.selector?.matchLabels ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
+  /** The scale subresource (autoscaling/v1 Scale) of a Deployment, or of a custom resource that declares one. */
+  getScale(namespace: string, name: string, plural = 'deployments'): KObj {
+    const paths = scalePaths(plural);
+    const o = this.get(plural, namespace, name);
+    const sel = paths.labelSelectorPath
+      ? readPath(o, paths.labelSelectorPath)
+      : Object.entries<string>(o.spec?.selector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',');
     return {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
-      metadata: { name, namespace, uid: d.metadata.uid, resourceVersion: d.metadata.resourceVersion, creationTimestamp: d.metadata.creationTimestamp },
-      spec: { replicas: d.spec?.replicas ?? 1 },
-      status: { replicas: d.status?.replicas ?? 0, selector: sel },
+      metadata: { name, namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: readPath(o, paths.specReplicasPath) ?? (plural === 'deployments' ? 1 : 0) },
+      status: { replicas: readPath(o, paths.statusReplicasPath) ?? 0, ...(sel ? { selector: sel } : {}) },
     };
   }
 
-  /** Writes spec.replicas through the scale subresource (resourceVersion checked when given). */
-  replaceScale(namespace: string, name: string, scale: KObj): KObj {
-    const d = this.get('deployments', namespace, name);
-    if (scale.metadata?.resourceVersion && scale.metadata.resourceVersion !== d.metadata.resourceVersion) throw conflictError('deployments.apps', name);
+  /** Writes the replica count through the scale subresource (resourceVersion checked when given). */
+  replaceScale(namespace: string, name: string, scale: KObj, plural = 'deployments'): KObj {
+    const paths = scalePaths(plural);
+    const o = this.get(plural, namespace, name);
+    const type = resourceByPlural(plural);
+    if (scale.metadata?.resourceVersion && scale.metadata.resourceVersion !== o.metadata.resourceVersion) throw conflictError(`${plural}.${type.group}`, name);
     const replicas = scale.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0)
       throw new ApiStatusError(
@@ -247,10 +254,10 @@ export class FakeCluster {
         'Invalid',
         `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
       );
-    d.spec = { ...d.spec, replicas };
-    delete d.metadata.resourceVersion;
-    this.replace('deployments', namespace, name, d);
-    return this.getScale(namespace, name);
+    writePath(o, paths.specReplicasPath, replicas);
+    delete o.metadata.resourceVersion;
+    this.replace(plural, namespace, name, o);
+    return this.getScale(namespace, name, plural);
   }
 
   /** Forgets the event history: watches resuming from an older resource version get 410 Gone. */
@@ -298,4 +305,25 @@ export class FakeCluster {
       }
     }
   }
+}
+
+function scalePaths(plural: string): NonNullable<ResourceType['scale']> {
+  const paths = resourceByPlural(plural).scale;
+  if (!paths) throw new ApiStatusError(404, 'NotFound', `the server could not find the requested resource (${plural}/scale)`);
+  return paths;
+}
+
+/** The value at a simple JSON path such as ".spec.replicas" (what a CRD's scale subresource names). */
+function readPath(o: KObj, path: string): any {
+  return path
+    .split('.')
+    .filter(Boolean)
+    .reduce<any>((v, k) => (v && typeof v === 'object' ? v[k] : undefined), o);
+}
+
+function writePath(o: KObj, path: string, value: unknown): void {
+  const keys = path.split('.').filter(Boolean);
+  let v: any = o;
+  for (const k of keys.slice(0, -1)) v = v[k] && typeof v[k] === 'object' ? v[k] : (v[k] = {});
+  v[keys[keys.length - 1]] = value;
 }

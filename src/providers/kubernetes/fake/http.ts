@@ -162,10 +162,9 @@ export class FakeApiServer {
         .join('');
     }
     if (r.subresource === 'scale') {
-      if (r.plural !== 'deployments') throw new ApiStatusError(404, 'NotFound', `${r.plural} has no scale subresource here`);
-      if (method === 'GET') return c.getScale(ns!, r.name!);
-      if (method === 'PUT') return c.replaceScale(ns!, r.name!, body as KObj);
-      if (method === 'PATCH') return c.replaceScale(ns!, r.name!, applyPatch(contentType ?? '', c.getScale(ns!, r.name!), body) as KObj);
+      if (method === 'GET') return c.getScale(ns!, r.name!, r.plural);
+      if (method === 'PUT') return c.replaceScale(ns!, r.name!, body as KObj, r.plural);
+      if (method === 'PATCH') return c.replaceScale(ns!, r.name!, applyPatch(contentType ?? '', c.getScale(ns!, r.name!, r.plural), body) as KObj, r.plural);
     }
     const sub = r.subresource === 'status' ? 'status' : undefined;
     if (r.subresource && !sub) throw new ApiStatusError(404, 'NotFound', `no subresource ${r.subresource}`);
