@@ -9,7 +9,7 @@ import { createSchema, scaleSchema, updateSchema } from '../domain/validation.js
 import { inputSchema as autoscaleSchema } from '../autoscaler/spec.js';
 import { createSchema as modelCreateSchema } from '../models/service.js';
 import { gatewayReportSchema } from '../cluster/signals.js';
-import { bodySchema as shutdownSchema } from '../server/shutdown-route.js';
+import { bodySchema as shutdownSchema } from '../server/shutdown-body.js';
 import { BUILD_VERSION } from '../gateway/build-info.js';
 import * as s from './openapi-schemas.js';
 

@@ -6,14 +6,13 @@
  * one of several HA replicas, answers `unsupported`.
  */
 import type { Hono } from 'hono';
-import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
 import { parseInput } from '../domain/validation.js';
 import { jsonBody } from '../api/app.js';
 
-export type OnExit = 'keep' | 'stop';
+import { bodySchema, type OnExit } from './shutdown-body.js';
 
-export const bodySchema = z.strictObject({ replicas: z.enum(['keep', 'stop']).default('stop') });
+export { bodySchema, type OnExit };
 
 /** `localReplicas`: how many replica processes the server runs on this machine (answered, for `down` to report) */
 export function mountShutdownRoute(app: Hono, request: ((replicas: OnExit) => void) | undefined, localReplicas: () => number): void {
