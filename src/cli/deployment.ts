@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { CAPACITY_TYPES, describeCapacity } from '../domain/capacity.js';
 import { ApiClient, ApiError, clientConfig } from './client.js';
 import { keyValues, output, table, type OutputFormat } from './format.js';
 import type { DeploymentView } from '../service/views.js';
@@ -9,6 +10,7 @@ import { parseDuration } from '../autoscaler/units.js';
 import { GPU_COUNT } from '../domain/limits.js';
 import { cliIo } from './io.js';
 
+const capacityOpt = () => new Option('--capacity <type>', 'on-demand | spot | mixed (docs/spot.md)').choices([...CAPACITY_TYPES]);
 const fmtOpt = () => new Option('-O, --output <format>', 'output format').choices(['table', 'json']).default('table');
 const client = () => new ApiClient(clientConfig());
 
@@ -46,6 +48,7 @@ export function showDeployment(d: DeploymentView): string {
     ['Engine Params', d.engineParams],
     ['GPU Type', d.gpuType],
     ['GPU Count', d.gpuCount],
+    ['Capacity', d.capacity ? describeCapacity(d.capacity) : 'on-demand'],
     ['Replicas', `${d.readyReplicas}/${d.replicas} ready`],
     ['Total GPUs', d.totalGpus],
     ['Deployment URL', d.url],
@@ -130,6 +133,8 @@ export function deploymentCommand(): Command {
     .option('-z, --zone <zone>', 'zone (default: local; on servers in HA mode, their Kubernetes zone)')
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'label (repeatable)', collect)
+    .addOption(capacityOpt())
+    .option('--on-demand-floor <n>', 'mixed: replicas always on on-demand nodes', intArg('on-demand-floor'))
     .option('--wait', 'wait until ready, showing progress')
     .option('--wait-timeout <seconds>', 'give up waiting after this long', intArg('wait-timeout'), 600)
     .addOption(fmtOpt())
@@ -145,6 +150,8 @@ export function deploymentCommand(): Command {
         zone: o.zone,
         maxOngoingRequests: o.maxOngoingRequests,
         labels: labels(o.label),
+        capacity: o.capacity,
+        onDemandFloor: o.onDemandFloor,
       });
       let final = d;
       if (o.wait) final = { ...((await waitFor(name, o.waitTimeout * 1000)) ?? d), apiKey: d.apiKey };
@@ -208,6 +215,8 @@ export function deploymentCommand(): Command {
     .option('--gpu-count <n>', 'not allowed: fixed at creation', intArg('gpu-count'))
     .option('--max-ongoing-requests <n>', 'per-replica cap', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'replace labels (repeatable)', collect)
+    .addOption(capacityOpt())
+    .option('--on-demand-floor <n>', 'mixed: replicas always on on-demand nodes', intArg('on-demand-floor'))
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const d = await client().call<DeploymentView>('PATCH', `/deployments/${name}`, {
@@ -216,6 +225,8 @@ export function deploymentCommand(): Command {
         gpuCount: o.gpuCount,
         maxOngoingRequests: o.maxOngoingRequests,
         labels: labels(o.label),
+        capacity: o.capacity,
+        onDemandFloor: o.onDemandFloor,
       });
       output(o.output, d, () => showDeployment(d));
     });

@@ -42,6 +42,8 @@ export interface ZoneCatalog {
   providerFor(zone: string): ReplicaProvider | undefined;
   /** where a create without a zone goes */
   defaultZone?(): string;
+  /** whether the zone declares spot nodes (docs/spot.md) */
+  spotNodes?(zone: string): boolean;
 }
 
 export interface ZoneRegistryOptions {
@@ -216,6 +218,10 @@ export class ZoneRegistry implements ZoneCatalog {
 
   kubernetes(zone: string): KubeZone | undefined {
     return this.zones.get(zone)?.kubernetes;
+  }
+
+  spotNodes(zone: string): boolean {
+    return Boolean(this.kubernetes(zone)?.config.spot);
   }
 
   assertZone(zone: string): void {
