@@ -10,6 +10,7 @@ import { KeyBox } from '../security/secrets.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { DeploymentService } from './deployments.js';
 import { invalid } from '../core/errors.js';
+import { CapacityLink } from './capacity-link.js';
 
 /** A service whose zones are `local` (no spot nodes) and `spotty` (spot nodes declared), both run by the local provider. */
 function setup() {
@@ -114,4 +115,17 @@ test('deleting a deployment row drops its capacity row', () => {
   svc.create({ name: 'x', modelName: 'm', zone: 'spotty', capacity: 'spot' });
   store.deleteDeployment(svc.get('x').id);
   assert.equal((store.db.prepare('SELECT COUNT(*) AS n FROM deployment_capacity').get() as { n: number }).n, 0);
+});
+
+test('the capacity link answers a zone provider by deployment name and records each replica kind of node', () => {
+  const { svc, store } = setup();
+  const link = new CapacityLink();
+  assert.equal(link.of('mix'), undefined, 'not connected yet');
+  link.connect(store);
+  svc.create({ name: 'mix', modelName: 'm', zone: 'spotty', replicas: 2, capacity: 'mixed', onDemandFloor: 1 });
+  assert.deepEqual(link.of('mix'), { capacity: 'mixed', onDemandFloor: 1 });
+  assert.equal(link.of('nope'), undefined);
+  link.record('r1', 'mix', 'spot');
+  link.record('r2', 'gone', 'spot');
+  assert.deepEqual([...svc.capacity.replicas()], [['r1', 'spot']]);
 });

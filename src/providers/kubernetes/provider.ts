@@ -31,6 +31,8 @@ import { renderWorkload } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
 import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
+import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
+import { chooseCapacity, LABEL_CAPACITY } from './spot.js';
 
 export interface KubernetesProviderOptions {
   zone: KubernetesZoneConfig;
@@ -41,6 +43,10 @@ export interface KubernetesProviderOptions {
   podAddress?: (pod: PodView) => Target;
   /** how long a scale-down waits for the ReplicaSet to remove a pod */
   scaleDownTimeoutMs?: number;
+  /** a deployment's capacity type and on-demand floor (zones with `spot`; absent: every pod on any GPU node) */
+  capacityOf?: (deployment: string) => CapacitySpec | undefined;
+  /** told the kind of node each started replica asks for (the cost ledger charges it at that price) */
+  onCapacity?: (replicaId: string, deployment: string, capacity: NodeCapacity) => void;
 }
 
 interface Entry {
@@ -51,6 +57,8 @@ interface Entry {
   requestedAt: number;
   podName?: string;
   removal?: Promise<void>;
+  /** the kind of node asked for (zones with spot nodes) */
+  capacity?: NodeCapacity;
 }
 
 export class KubernetesProvider implements ReplicaProvider {
@@ -138,6 +146,7 @@ export class KubernetesProvider implements ReplicaProvider {
   ): Promise<ReplicaHandle> {
     if (!target) throw new InferscaleError('internal', 'the Kubernetes provider needs the replica target (GPU type, drain timeout)');
     this.adopting = false;
+    const capacity = this.capacityFor(deploymentName);
     const r = renderWorkload(this.o.zone, {
       name: deploymentName,
       driver,
@@ -149,11 +158,12 @@ export class KubernetesProvider implements ReplicaProvider {
       labels: target.labels,
       replicas: 0,
       model: target.model,
+      capacity,
     });
     await this.locks.run(r.workload, async () => {
       await this.api.ensure(r);
       await this.api.assertSoleWriter(r.workload);
-      this.entries.set(replicaId, { replicaId, deployment: deploymentName, workload: r.workload, seq: ++this.seq, requestedAt: this.o.clock.now() });
+      this.entries.set(replicaId, { replicaId, deployment: deploymentName, workload: r.workload, seq: ++this.seq, requestedAt: this.o.clock.now(), capacity });
       try {
         await this.api.setScale(r.workload, this.wanted(r.workload));
       } catch (e) {
@@ -161,9 +171,31 @@ export class KubernetesProvider implements ReplicaProvider {
         throw e;
       }
     });
+    if (capacity) this.o.onCapacity?.(replicaId, deploymentName, capacity);
     this.queueBind();
     // the port is the engine's inside the pod; the gateway asks replicaUrl for the pod's address
     return { replicaId, pid: null, port: this.o.zone.enginePort, url: '' };
+  }
+
+  /**
+   * The kind of node the deployment's next replica asks for (spot.ts chooseCapacity): undefined where the zone
+   * declares no spot nodes or the deployment's capacity is not known.
+   */
+  private capacityFor(deployment: string): NodeCapacity | undefined {
+    const spot = this.o.zone.spot;
+    const spec = spot && this.o.capacityOf?.(deployment);
+    if (!spot || !spec) return undefined;
+    const mine = [...this.entries.values()].filter((e) => e.deployment === deployment && !e.removal);
+    const now = this.o.clock.now();
+    const short = mine.filter((e) => e.capacity === 'spot' && this.viewOf(e.replicaId)?.unschedulable).map((e) => e.requestedAt);
+    return chooseCapacity({
+      spec,
+      onDemand: mine.filter((e) => e.capacity === 'on-demand').length,
+      spot: mine.filter((e) => e.capacity === 'spot').length,
+      spotShortSince: short.length ? Math.min(...short) : undefined,
+      now,
+      fallbackAfterMs: spot.fallbackAfterSeconds * 1000,
+    });
   }
 
   /** the bound pod's address: it changes when the replica is bound to another pod */
@@ -202,11 +234,13 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   adopt(h: ReplicaHandle): boolean {
-    const pod = this.pods
-      .list()
-      .map(podView)
-      .find((v) => v.replicaId === h.replicaId && isLive(v));
-    if (!pod) return false;
+    const raw = this.pods.list().find((p) => {
+      const v = podView(p);
+      return v.replicaId === h.replicaId && isLive(v);
+    });
+    if (!raw) return false;
+    const pod = podView(raw);
+    const capacity = raw.metadata?.labels?.[LABEL_CAPACITY];
     this.entries.set(h.replicaId, {
       replicaId: h.replicaId,
       deployment: pod.deployment,
@@ -214,6 +248,7 @@ export class KubernetesProvider implements ReplicaProvider {
       seq: ++this.seq,
       requestedAt: pod.createdAt,
       podName: pod.name,
+      capacity: capacity === 'spot' || capacity === 'on-demand' ? capacity : undefined,
     });
     return true;
   }
@@ -310,7 +345,7 @@ export class KubernetesProvider implements ReplicaProvider {
       const v = this.viewOf(e.replicaId);
       if (v && isLive(v)) continue;
       this.entries.delete(e.replicaId);
-      const why = !v ? 'pod deleted' : v.terminating ? 'pod terminating' : 'pod failed';
+      const why = !v ? 'pod deleted' : v.terminating ? 'pod terminating' : v.disrupted ? 'node being reclaimed (DisruptionTarget)' : 'pod failed';
       for (const l of this.listeners) l({ replicaId: e.replicaId, code: null, signal: why });
     }
   }
