@@ -27,7 +27,7 @@ import { apiMessage, KubeClient } from './client.js';
 import { WatchedCache } from './informer.js';
 import { ANNOTATION_DELETION_COST, ANNOTATION_REPLICA, MANAGED_SELECTOR } from './labels.js';
 import { describePod, isLive, podAddressOn, podView, targetUrl, type PodView, type Target } from './pods.js';
-import { renderWorkload } from './render.js';
+import { renderWorkload, type WorkloadSpec } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
 import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
@@ -59,6 +59,8 @@ interface Entry {
   removal?: Promise<void>;
   /** the kind of node asked for (zones with spot nodes) */
   capacity?: NodeCapacity;
+  /** what its workload is rendered from, without the capacity (to move it to on-demand: fallBack) */
+  spec?: WorkloadSpec;
 }
 
 export class KubernetesProvider implements ReplicaProvider {
@@ -78,6 +80,8 @@ export class KubernetesProvider implements ReplicaProvider {
   /** until the first start: pods bound to replicas not adopted yet are not free */
   private adopting = true;
   private bindQueued = false;
+  /** fallBack checks due (cancelled on close) */
+  private readonly fallbackTimers = new Set<{ cancel(): void }>();
 
   constructor(private readonly o: KubernetesProviderOptions) {
     this.client = new KubeClient(o.kubeConfig, o.zone.namespace);
@@ -134,6 +138,8 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   async close(): Promise<void> {
+    for (const t of this.fallbackTimers) t.cancel();
+    this.fallbackTimers.clear();
     await this.pods.stop();
   }
 
@@ -147,7 +153,7 @@ export class KubernetesProvider implements ReplicaProvider {
     if (!target) throw new InferscaleError('internal', 'the Kubernetes provider needs the replica target (GPU type, drain timeout)');
     this.adopting = false;
     const capacity = this.capacityFor(deploymentName);
-    const r = renderWorkload(this.o.zone, {
+    const spec: WorkloadSpec = {
       name: deploymentName,
       driver,
       modelName: launch.modelName,
@@ -158,12 +164,20 @@ export class KubernetesProvider implements ReplicaProvider {
       labels: target.labels,
       replicas: 0,
       model: target.model,
-      capacity,
-    });
+    };
+    const r = renderWorkload(this.o.zone, { ...spec, capacity });
     await this.locks.run(r.workload, async () => {
       await this.api.ensure(r);
       await this.api.assertSoleWriter(r.workload);
-      this.entries.set(replicaId, { replicaId, deployment: deploymentName, workload: r.workload, seq: ++this.seq, requestedAt: this.o.clock.now(), capacity });
+      this.entries.set(replicaId, {
+        replicaId,
+        deployment: deploymentName,
+        workload: r.workload,
+        seq: ++this.seq,
+        requestedAt: this.o.clock.now(),
+        capacity,
+        spec,
+      });
       try {
         await this.api.setScale(r.workload, this.wanted(r.workload));
       } catch (e) {
@@ -172,6 +186,16 @@ export class KubernetesProvider implements ReplicaProvider {
       }
     });
     if (capacity) this.o.onCapacity?.(replicaId, deploymentName, capacity);
+    if (capacity === 'spot' && this.o.capacityOf?.(deploymentName)?.capacity === 'mixed') {
+      const t = this.o.clock.setTimeout(
+        () => {
+          this.fallbackTimers.delete(t);
+          this.fallBack().catch((err) => this.o.log(`kubernetes: spot fallback for ${deploymentName} failed: ${apiMessage(err)}`));
+        },
+        this.o.zone.spot!.fallbackAfterSeconds * 1000 + 1000,
+      );
+      this.fallbackTimers.add(t);
+    }
     this.queueBind();
     // the port is the engine's inside the pod; the gateway asks replicaUrl for the pod's address
     return { replicaId, pid: null, port: this.o.zone.enginePort, url: '' };
@@ -196,6 +220,44 @@ export class KubernetesProvider implements ReplicaProvider {
       now,
       fallbackAfterMs: spot.fallbackAfterSeconds * 1000,
     });
+  }
+
+  /**
+   * SkyServe's dynamic fallback for replicas already asked for: a spot replica of a mixed deployment still
+   * without a node past the zone's bound moves to the on-demand workload (its pending pod goes through the
+   * usual scale-down, an on-demand pod is asked for). Runs on a timer after each spot start; returns the
+   * replicas moved.
+   */
+  async fallBack(): Promise<string[]> {
+    const spot = this.o.zone.spot;
+    if (!spot) return [];
+    const now = this.o.clock.now();
+    const moved: string[] = [];
+    for (const e of [...this.entries.values()]) {
+      if (e.capacity !== 'spot' || e.removal || !e.spec || this.o.capacityOf?.(e.deployment)?.capacity !== 'mixed') continue;
+      if (this.viewOf(e.replicaId)?.nodeName || now - e.requestedAt < spot.fallbackAfterSeconds * 1000) continue;
+      const od = renderWorkload(this.o.zone, { ...e.spec, capacity: 'on-demand' });
+      const from = { replicaId: e.replicaId, workload: e.workload, podName: e.podName };
+      const waited = Math.round((now - e.requestedAt) / 1000);
+      Object.assign(e, { workload: od.workload, capacity: 'on-demand', podName: undefined, requestedAt: now });
+      await this.locks.run(from.workload, async () => {
+        this.busy.add(from.workload);
+        try {
+          await scaleDownChoosing(this.port(), from, this.wanted(from.workload), this.o.scaleDownTimeoutMs ?? 60_000);
+        } finally {
+          this.busy.delete(from.workload);
+        }
+      });
+      await this.locks.run(od.workload, async () => {
+        await this.api.ensure(od);
+        await this.api.setScale(od.workload, this.wanted(od.workload));
+      });
+      this.o.onCapacity?.(e.replicaId, e.deployment, 'on-demand');
+      this.o.log(`kubernetes: replica ${e.replicaId} of ${e.deployment}: spot short for ${waited} s, asking for on-demand`);
+      moved.push(e.replicaId);
+    }
+    this.queueBind();
+    return moved;
   }
 
   /** the bound pod's address: it changes when the replica is bound to another pod */

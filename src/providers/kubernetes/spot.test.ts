@@ -119,8 +119,8 @@ describe('a mixed deployment against the fake API (HTTP, real client library)', 
     await until(() => !k.cluster.tryGet('nodes', undefined, 'spot-1'), 'spot-1 gone');
   });
 
-  it('spot short past the bound: the next replica asks for on-demand; spot again once spot pods schedule', async () => {
-    const { p, clock } = await setup({ capacity: 'mixed', onDemandFloor: 0 }, 60);
+  it('spot short past the bound: on-demand replaces the waiting spot replicas and the next one; spot again once it returns', async () => {
+    const { p, clock, recorded } = await setup({ capacity: 'mixed', onDemandFloor: 0 }, 60);
     const a = await p.start('fb-1', 'fb', driver, launch, target);
     await until(() => podOf('fb-1') && p.waitingForCapacity(a) && /waiting for a GPU node/.test(p.describe(a) ?? ''), 'fb-1 pending: no spot node');
     const b = await p.start('fb-2', 'fb', driver, launch, target);
@@ -129,8 +129,17 @@ describe('a mixed deployment against the fake API (HTTP, real client library)', 
     const c = await p.start('fb-3', 'fb', driver, launch, target);
     await ready(p, c);
     assert.equal(nodeOf('fb-3'), 'od-1', 'past the bound: on-demand');
-    k.controllers.addNode('spot-2', { ...KARPENTER_L4_LABELS, 'karpenter.sh/capacity-type': 'spot' }, 4, [GPU_TAINT, SPOT_TAINT]);
+    // the replicas already waiting on spot move to on-demand (the timer's work, called here on the moved clock)
+    assert.deepEqual((await p.fallBack()).sort(), ['fb-1', 'fb-2']);
     for (const h of [a, b]) await ready(p, h);
+    assert.deepEqual(['fb-1', 'fb-2'].map(nodeOf), ['od-1', 'od-1']);
+    assert.deepEqual(
+      ['fb-1', 'fb-2', 'fb-3'].map((id) => recorded.get(id)),
+      ['on-demand', 'on-demand', 'on-demand'],
+    );
+    await until(() => !k.cluster.list('pods', k.namespace).items.some((x) => x.metadata.labels?.[LABEL_CAPACITY] === 'spot'), 'the pending spot pods gone');
+    assert.deepEqual(await p.fallBack(), [], 'nothing left to move');
+    k.controllers.addNode('spot-2', { ...KARPENTER_L4_LABELS, 'karpenter.sh/capacity-type': 'spot' }, 4, [GPU_TAINT, SPOT_TAINT]);
     const d = await p.start('fb-4', 'fb', driver, launch, target);
     await ready(p, d);
     assert.equal(nodeOf('fb-4'), 'spot-2', 'spot returned: spot again');
