@@ -7,7 +7,7 @@
  * fail are reported through onExit at once, so they leave rotation. The gateway sends a replica's requests
  * straight to its pod's IP (`replicaUrl`), which follows the replica when it is bound to another pod.
  */
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
@@ -32,7 +32,7 @@ import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './s
 import { WorkloadApi } from './workload.js';
 import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
-import { chooseCapacity, LABEL_CAPACITY } from './spot.js';
+import { chooseCapacity, LABEL_CAPACITY, nodeReclaiming } from './spot.js';
 
 export interface KubernetesProviderOptions {
   zone: KubernetesZoneConfig;
@@ -68,6 +68,8 @@ export class KubernetesProvider implements ReplicaProvider {
   readonly client: KubeClient;
   readonly api: WorkloadApi;
   readonly pods: WatchedCache<V1Pod>;
+  /** zones with spot nodes: the nodes, so a pod on a node being reclaimed (taint, NotReady) leaves rotation at once */
+  readonly nodes?: WatchedCache<V1Node>;
   /** every scale-down, newest last (the last 100): which pod was chosen and which went */
   readonly scaleDowns: ScaleDownResult[] = [];
   private readonly entries = new Map<string, Entry>();
@@ -97,7 +99,20 @@ export class KubernetesProvider implements ReplicaProvider {
       what: `pods in ${ns}`,
       list: () => this.client.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
     });
-    this.pods.onChange((_t, pod) => this.onPod(podView(pod)));
+    this.pods.onChange((_t, pod) => this.onPod(this.view(pod)));
+    if (o.zone.spot) {
+      this.nodes = new WatchedCache<V1Node>({
+        kc: o.kubeConfig,
+        path: '/api/v1/nodes',
+        clock: o.clock,
+        log: o.log,
+        what: 'nodes',
+        list: () => this.client.core.listNode(),
+      });
+      this.nodes.onChange(() => {
+        for (const w of new Set([...this.entries.values()].map((e) => e.workload))) if (!this.busy.has(w)) this.checkExits(w);
+      });
+    }
     this.address = o.podAddress ?? podAddressOn(o.zone.enginePort);
     // the cluster's scheduler places pods, which fetch their model and are fenced by deploy/'s NetworkPolicy
     this.capabilities = {
@@ -133,14 +148,23 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   /** Starts the pod watch; resolves true once its first list arrived. */
-  init(timeoutMs = 10_000): Promise<boolean> {
-    return this.pods.start(timeoutMs);
+  async init(timeoutMs = 10_000): Promise<boolean> {
+    const [pods, nodes] = await Promise.all([this.pods.start(timeoutMs), this.nodes?.start(timeoutMs) ?? true]);
+    return pods && nodes;
+  }
+
+  /** A pod as the provider sees it: on a node being reclaimed, it is disrupted (out of rotation). */
+  private view(pod: V1Pod): PodView {
+    const v = podView(pod);
+    if (v.disrupted || !this.nodes || !v.nodeName) return v;
+    return nodeReclaiming(this.nodes.get(v.nodeName)) ? { ...v, disrupted: true } : v;
   }
 
   async close(): Promise<void> {
     for (const t of this.fallbackTimers) t.cancel();
     this.fallbackTimers.clear();
     await this.pods.stop();
+    await this.nodes?.stop();
   }
 
   async start(
@@ -297,11 +321,11 @@ export class KubernetesProvider implements ReplicaProvider {
 
   adopt(h: ReplicaHandle): boolean {
     const raw = this.pods.list().find((p) => {
-      const v = podView(p);
+      const v = this.view(p);
       return v.replicaId === h.replicaId && isLive(v);
     });
     if (!raw) return false;
-    const pod = podView(raw);
+    const pod = this.view(raw);
     const capacity = raw.metadata?.labels?.[LABEL_CAPACITY];
     this.entries.set(h.replicaId, {
       replicaId: h.replicaId,
@@ -324,7 +348,7 @@ export class KubernetesProvider implements ReplicaProvider {
       this.entries.get(replicaId)?.podName ??
       this.pods
         .list()
-        .map(podView)
+        .map((p) => this.view(p))
         .find((v) => v.replicaId === replicaId)?.name;
     return pod ? this.api.podLogs(pod, lines) : [];
   }
@@ -347,7 +371,7 @@ export class KubernetesProvider implements ReplicaProvider {
   private viewOf(replicaId: string): PodView | undefined {
     const name = this.entries.get(replicaId)?.podName;
     const pod = name ? this.pods.get(name, this.o.zone.namespace) : undefined;
-    return pod ? podView(pod) : undefined;
+    return pod ? this.view(pod) : undefined;
   }
 
   private async remove(e: Entry): Promise<void> {
@@ -371,12 +395,12 @@ export class KubernetesProvider implements ReplicaProvider {
     return {
       view: (name) => {
         const p = this.pods.get(name, ns);
-        return p ? podView(p) : undefined;
+        return p ? this.view(p) : undefined;
       },
       livePods: (w) =>
         this.pods
           .list()
-          .map(podView)
+          .map((p) => this.view(p))
           .filter((v) => v.workload === w && isLive(v)),
       replicaOfPod: (name) => [...this.entries.values()].find((x) => x.podName === name && !x.removal)?.replicaId,
       rebind: (name, replicaId) => {
@@ -407,7 +431,13 @@ export class KubernetesProvider implements ReplicaProvider {
       const v = this.viewOf(e.replicaId);
       if (v && isLive(v)) continue;
       this.entries.delete(e.replicaId);
-      const why = !v ? 'pod deleted' : v.terminating ? 'pod terminating' : v.disrupted ? 'node being reclaimed (DisruptionTarget)' : 'pod failed';
+      const why = !v
+        ? 'pod deleted'
+        : v.terminating
+          ? 'pod terminating'
+          : v.disrupted
+            ? 'node being reclaimed (DisruptionTarget, a reclaim taint or NotReady)'
+            : 'pod failed';
       for (const l of this.listeners) l({ replicaId: e.replicaId, code: null, signal: why });
     }
   }
@@ -426,7 +456,12 @@ export class KubernetesProvider implements ReplicaProvider {
     if (this.adopting) return;
     const waiting = [...this.entries.values()].filter((e) => !e.podName && !e.removal && !this.busy.has(e.workload)).sort((a, b) => a.seq - b.seq);
     if (waiting.length === 0) return;
-    for (const [e, pod] of choosePods(waiting, this.pods.list().map(podView), [...this.entries.values()], (id) => this.entries.has(id))) {
+    for (const [e, pod] of choosePods(
+      waiting,
+      this.pods.list().map((p) => this.view(p)),
+      [...this.entries.values()],
+      (id) => this.entries.has(id),
+    )) {
       e.podName = pod.name;
       this.api.annotatePod(pod.name, { [ANNOTATION_REPLICA]: e.replicaId, [ANNOTATION_DELETION_COST]: null }).catch((err) => {
         this.o.log(`kubernetes: cannot bind pod ${pod.name} to replica ${e.replicaId}: ${apiMessage(err)}`);

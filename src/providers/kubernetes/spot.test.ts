@@ -6,7 +6,7 @@ import { systemClock } from '../../core/clock.js';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
 import { engineDriver } from '../../engines/registry.js';
 import type { ExitInfo, ReplicaHandle } from '../types.js';
-import { markDisruptionTarget, reclaimNode } from './fake/disruption.js';
+import { markDisruptionTarget, reclaimNode, setNodeReady, taintNode } from './fake/disruption.js';
 import { KubernetesProvider } from './provider.js';
 import { renderWorkload } from './render.js';
 import { chooseCapacity, LABEL_CAPACITY } from './spot.js';
@@ -111,8 +111,15 @@ describe('a mixed deployment against the fake API (HTTP, real client library)', 
     await until(() => exits.find((e) => e.replicaId === 'mix-2'), 'mix-2 reported gone');
     assert.match(exits[0].signal ?? '', /DisruptionTarget/);
     assert.equal(p.replicaUrl({ replicaId: 'mix-2' } as never), undefined, 'no longer routed to');
+    // Karpenter's disruption taint on the node: its other pod leaves rotation too
+    taintNode(k.cluster, 'spot-1', { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' });
+    await until(() => exits.find((e) => e.replicaId === 'mix-3'), 'mix-3 reported gone');
+    assert.equal(await p.probe(hs[2]), 'gone');
     assert.equal(await p.probe(hs[0]), 'ready');
-    for (const h of [hs[0], hs[2]]) await p.stop(h, 1000);
+    // the on-demand node going NotReady takes its pod out of rotation as well
+    setNodeReady(k.cluster, 'od-1', 'False');
+    await until(() => exits.find((e) => e.replicaId === 'mix-1'), 'mix-1 reported gone');
+    setNodeReady(k.cluster, 'od-1', 'True');
     await p.removeDeployment('mix');
     await p.close();
     reclaimNode(k.cluster, 'spot-1');

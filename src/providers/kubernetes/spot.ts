@@ -5,7 +5,7 @@
  * taints. Different templates make different Kubernetes Deployments, so a mixed deployment runs two workloads
  * behind its one Service, each scaled through its scale subresource. Pure.
  */
-import type { V1NodeSelectorTerm, V1Toleration } from '@kubernetes/client-node';
+import type { V1Node, V1NodeSelectorTerm, V1Toleration } from '@kubernetes/client-node';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
 import type { SpotNodesConfig } from '../../zones/config.js';
 
@@ -59,3 +59,28 @@ export function chooseCapacity(i: CapacityChoiceInput): NodeCapacity {
 
 /** The pod condition the control plane sets when it is about to evict a pod (node drain, spot reclaim, preemption). */
 export const DISRUPTION_TARGET = 'DisruptionTarget';
+
+/**
+ * Taints that say a node is going away: Karpenter's disruption taint (v1 `karpenter.sh/disrupted`, earlier
+ * `karpenter.sh/disruption`), GKE's impending termination, the AWS node termination handler's spot notice, the
+ * cluster autoscaler's scale-down, and the node controller's unreachable / not-ready.
+ */
+export const RECLAIM_TAINTS = [
+  'karpenter.sh/disrupted',
+  'karpenter.sh/disruption',
+  'cloud.google.com/impending-node-termination',
+  'aws-node-termination-handler/spot-itn',
+  'ToBeDeletedByClusterAutoscaler',
+  'node.kubernetes.io/unreachable',
+  'node.kubernetes.io/not-ready',
+];
+
+/** Why a node's pods should leave rotation now (a reclaim taint, or Ready not True), or undefined. */
+export function nodeReclaiming(node: V1Node | undefined): string | undefined {
+  if (!node) return undefined;
+  const taint = (node.spec?.taints ?? []).find((t) => RECLAIM_TAINTS.includes(t.key));
+  if (taint) return `node ${node.metadata?.name} tainted ${taint.key}`;
+  const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  if (ready && ready.status !== 'True') return `node ${node.metadata?.name} NotReady`;
+  return undefined;
+}

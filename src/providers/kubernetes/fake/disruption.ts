@@ -42,3 +42,26 @@ export function reclaimNode(c: FakeCluster, node: string): void {
   }
   c.delete('nodes', undefined, node);
 }
+
+/** A taint added to a node (e.g. Karpenter's `karpenter.sh/disrupted:NoSchedule` when it starts disrupting it). */
+export function taintNode(c: FakeCluster, node: string, taint: { key: string; value?: string; effect: string }): void {
+  c.mutate('nodes', undefined, node, (n) => {
+    n.spec ??= {};
+    n.spec.taints = [...(n.spec.taints ?? []), taint];
+  });
+}
+
+/** The node's Ready condition as the node controller sets it (False or Unknown: NotReady). */
+export function setNodeReady(c: FakeCluster, node: string, status: 'True' | 'False' | 'Unknown'): void {
+  c.mutate(
+    'nodes',
+    undefined,
+    node,
+    (n) => {
+      n.status ??= {};
+      const others = ((n.status.conditions ?? []) as { type: string }[]).filter((x) => x.type !== 'Ready');
+      n.status.conditions = [...others, { type: 'Ready', status, lastTransitionTime: new Date(c.now()).toISOString() }];
+    },
+    'status',
+  );
+}
