@@ -82,6 +82,8 @@ export class KubernetesProvider implements ReplicaProvider {
   /** until the first start: pods bound to replicas not adopted yet are not free */
   private adopting = true;
   private bindQueued = false;
+  /** spot pods asked for beside on-demand replicas that are moving back to spot (moveBack), per workload */
+  private readonly standby = new Map<string, number>();
   /** fallBack checks due (cancelled on close) */
   private readonly fallbackTimers = new Set<{ cancel(): void }>();
 
@@ -281,6 +283,92 @@ export class KubernetesProvider implements ReplicaProvider {
       moved.push(e.replicaId);
     }
     this.queueBind();
+    if (moved.length) this.later(spot.fallbackAfterSeconds * 1000, () => this.moveBackUntilDone());
+    return moved;
+  }
+
+  private later(ms: number, fn: () => Promise<unknown>): void {
+    const t = this.o.clock.setTimeout(() => {
+      this.fallbackTimers.delete(t);
+      fn().catch((err) => this.o.log(`kubernetes: spot rebalance failed: ${apiMessage(err)}`));
+    }, ms);
+    this.fallbackTimers.add(t);
+  }
+
+  /** Tries moveBack every bound while on-demand replicas above a mixed deployment's floor remain. */
+  private async moveBackUntilDone(): Promise<void> {
+    const bound = this.o.zone.spot!.fallbackAfterSeconds * 1000;
+    await this.moveBack(bound);
+    if (this.aboveFloor().length) this.later(bound, () => this.moveBackUntilDone());
+  }
+
+  /** On-demand replicas (bound to a pod) of mixed deployments above their floor: the ones spot may take back. */
+  private aboveFloor(): Entry[] {
+    const out: Entry[] = [];
+    const seen = new Map<string, number>();
+    for (const e of [...this.entries.values()].sort((a, b) => b.seq - a.seq)) {
+      if (e.capacity !== 'on-demand' || e.removal || !e.spec || !e.podName) continue;
+      const spec = this.o.capacityOf?.(e.deployment);
+      if (spec?.capacity !== 'mixed') continue;
+      const floor = spec.onDemandFloor;
+      const onDemand = [...this.entries.values()].filter((x) => x.deployment === e.deployment && x.capacity === 'on-demand' && !x.removal).length;
+      const taken = seen.get(e.deployment) ?? 0;
+      if (onDemand - taken <= floor) continue;
+      seen.set(e.deployment, taken + 1);
+      out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * Moves on-demand replicas of mixed deployments above their floor back to spot, without a gap: a spot pod is
+   * asked for beside each; once it is ready the replica is bound to it (the gateway follows the binding) and its
+   * on-demand pod is drained away through the usual scale-down. A spot pod not ready within `waitMs` is given
+   * up (spot is still short). Returns the replicas moved.
+   */
+  async moveBack(waitMs: number): Promise<string[]> {
+    const moved: string[] = [];
+    for (const e of this.aboveFloor()) {
+      const r = renderWorkload(this.o.zone, { ...e.spec!, capacity: 'spot' });
+      const bump = (d: number) => {
+        this.standby.set(r.workload, (this.standby.get(r.workload) ?? 0) + d);
+        if (!this.standby.get(r.workload)) this.standby.delete(r.workload);
+      };
+      await this.locks.run(r.workload, async () => {
+        await this.api.ensure(r);
+        bump(1);
+        await this.api.setScale(r.workload, this.wanted(r.workload));
+      });
+      const taken = new Set([...this.entries.values()].map((x) => x.podName));
+      const pod = await this.waiters.until(
+        () =>
+          this.pods
+            .list()
+            .map((p) => this.view(p))
+            .find((v) => v.workload === r.workload && isLive(v) && v.ready && !taken.has(v.name) && (!v.replicaId || !this.entries.has(v.replicaId))),
+        waitMs,
+      );
+      bump(-1);
+      if (!pod || e.removal || !this.entries.has(e.replicaId)) {
+        await this.locks.run(r.workload, () => this.api.setScale(r.workload, this.wanted(r.workload)));
+        continue;
+      }
+      const old = { replicaId: e.replicaId, workload: e.workload, podName: e.podName };
+      Object.assign(e, { workload: r.workload, capacity: 'spot', podName: pod.name });
+      await this.api.annotatePod(pod.name, { [ANNOTATION_REPLICA]: e.replicaId, [ANNOTATION_DELETION_COST]: null });
+      await this.locks.run(old.workload, async () => {
+        this.busy.add(old.workload);
+        try {
+          await scaleDownChoosing(this.port(), old, this.wanted(old.workload), this.o.scaleDownTimeoutMs ?? 60_000);
+        } finally {
+          this.busy.delete(old.workload);
+        }
+      });
+      this.o.onCapacity?.(e.replicaId, e.deployment, 'spot');
+      this.o.log(`kubernetes: replica ${e.replicaId} of ${e.deployment} moved back to spot (pod ${pod.name})`);
+      moved.push(e.replicaId);
+    }
+    this.queueBind();
     return moved;
   }
 
@@ -363,7 +451,7 @@ export class KubernetesProvider implements ReplicaProvider {
 
   /** Replicas the controller wants of a Kubernetes Deployment: its replica count. */
   private wanted(workload: string): number {
-    let n = 0;
+    let n = this.standby.get(workload) ?? 0;
     for (const e of this.entries.values()) if (e.workload === workload && !e.removal) n++;
     return n;
   }

@@ -144,12 +144,30 @@ describe('a mixed deployment against the fake API (HTTP, real client library)', 
       ['fb-1', 'fb-2', 'fb-3'].map((id) => recorded.get(id)),
       ['on-demand', 'on-demand', 'on-demand'],
     );
-    await until(() => !k.cluster.list('pods', k.namespace).items.some((x) => x.metadata.labels?.[LABEL_CAPACITY] === 'spot'), 'the pending spot pods gone');
+    const noSpotPods = () => !k.cluster.list('pods', k.namespace).items.some((x) => x.metadata.labels?.[LABEL_CAPACITY] === 'spot');
+    await until(noSpotPods, 'the pending spot pods gone');
     assert.deepEqual(await p.fallBack(), [], 'nothing left to move');
+    // spot still short: moving back asks for a spot pod, gives it up when it does not come, and moves nothing
+    assert.deepEqual(await p.moveBack(300), []);
+    await until(noSpotPods, 'the spot pod asked for is given up');
+    assert.deepEqual(['fb-1', 'fb-2', 'fb-3'].map(nodeOf), ['od-1', 'od-1', 'od-1']);
     k.controllers.addNode('spot-2', { ...KARPENTER_L4_LABELS, 'karpenter.sh/capacity-type': 'spot' }, 4, [GPU_TAINT, SPOT_TAINT]);
     const d = await p.start('fb-4', 'fb', driver, launch, target);
     await ready(p, d);
     assert.equal(nodeOf('fb-4'), 'spot-2', 'spot returned: spot again');
+    // the fallback replicas move back to spot: a spot pod beside each, then the on-demand pod goes
+    assert.deepEqual((await p.moveBack(10_000)).sort(), ['fb-1', 'fb-2', 'fb-3']);
+    await until(() => ['fb-1', 'fb-2', 'fb-3', 'fb-4'].every((id) => nodeOf(id) === 'spot-2'), 'all on spot-2');
+    for (const h of [a, b, c, d]) assert.equal(await p.probe(h), 'ready');
+    await until(
+      () => !k.cluster.list('pods', k.namespace).items.some((x) => x.spec?.nodeName === 'od-1' && !x.metadata.deletionTimestamp),
+      'on-demand pods gone',
+    );
+    assert.deepEqual(
+      ['fb-1', 'fb-2', 'fb-3'].map((id) => recorded.get(id)),
+      ['spot', 'spot', 'spot'],
+    );
+    assert.deepEqual(await p.moveBack(1000), [], 'nothing above the floor');
     for (const h of [a, b, c, d]) await p.stop(h, 1000);
     await p.removeDeployment('fb');
     await p.close();
