@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { CAPACITY_TYPES, describeCapacity } from '../domain/capacity.js';
 import { ApiClient, ApiError, clientConfig } from './client.js';
 import { keyValues, output, outputOption, table } from './format.js';
 import type { DeploymentView } from '../service/views.js';
@@ -17,6 +18,7 @@ const waitTimeoutOpt = () =>
   new Option('--wait-timeout <duration>', 'give up waiting after this long, e.g. 90s, 5m (a bare number: seconds)')
     .argParser(durationMs('wait-timeout'))
     .default(600_000, '10m');
+const capacityOpt = () => new Option('--capacity <type>', 'on-demand | spot | mixed (docs/spot.md)').choices([...CAPACITY_TYPES]);
 const client = () => new ApiClient(clientConfig());
 
 function intArg(name: string) {
@@ -53,6 +55,7 @@ export function showDeployment(d: DeploymentView): string {
     ['Engine Params', d.engineParams],
     ['GPU Type', d.gpuType],
     ['GPU Count', d.gpuCount],
+    ['Capacity', d.capacity ? describeCapacity(d.capacity) : 'on-demand'],
     ['Replicas', `${d.readyReplicas}/${d.replicas} ready`],
     ['Total GPUs', d.totalGpus],
     ['Deployment URL', d.url],
@@ -151,6 +154,8 @@ export function deploymentCommand(): Command {
     .option('-z, --zone <zone>', 'zone (default: local; on servers in HA mode, their Kubernetes zone)')
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'label (repeatable)', collect)
+    .addOption(capacityOpt())
+    .option('--on-demand-floor <n>', 'mixed: replicas always on on-demand nodes', intArg('on-demand-floor'))
     .option('--wait', 'wait until ready, showing progress')
     .addOption(waitTimeoutOpt())
     .addOption(fmtOpt())
@@ -166,6 +171,8 @@ export function deploymentCommand(): Command {
         zone: o.zone,
         maxOngoingRequests: o.maxOngoingRequests,
         labels: labels(o.label),
+        capacity: o.capacity,
+        onDemandFloor: o.onDemandFloor,
       });
       let final = d;
       if (o.wait) final = { ...((await waitFor(name, o.waitTimeout)) ?? d), apiKey: d.apiKey };
@@ -229,6 +236,8 @@ export function deploymentCommand(): Command {
     .option('--gpu-count <n>', 'not allowed: fixed at creation', intArg('gpu-count'))
     .option('--max-ongoing-requests <n>', 'per-replica cap', intArg('max-ongoing-requests'))
     .option('--label <key=value>', 'replace labels (repeatable)', collect)
+    .addOption(capacityOpt())
+    .option('--on-demand-floor <n>', 'mixed: replicas always on on-demand nodes', intArg('on-demand-floor'))
     .addOption(fmtOpt())
     .action(async (name: string, o) => {
       const d = await client().call<DeploymentView>('PATCH', `/deployments/${name}`, {
@@ -237,6 +246,8 @@ export function deploymentCommand(): Command {
         gpuCount: o.gpuCount,
         maxOngoingRequests: o.maxOngoingRequests,
         labels: labels(o.label),
+        capacity: o.capacity,
+        onDemandFloor: o.onDemandFloor,
       });
       output(o.output, d, () => showDeployment(d));
     });

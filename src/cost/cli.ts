@@ -14,7 +14,8 @@ const money = (x: number | null, digits?: number) => (x === null ? '-' : `$${x.t
 export function priceLine(p: Price): string {
   const note =
     p.source === 'set' ? '' : p.source === 'default-virtual' ? ' (default for virtual GPUs)' : ' (no price set: "inferscale cost price set TYPE USD")';
-  return `${p.gpuType}: $${p.usdPerGpuHour.toFixed(2)} per GPU-hour${note}`;
+  const spot = p.spotUsdPerGpuHour === undefined ? '' : `, spot $${p.spotUsdPerGpuHour.toFixed(2)}`;
+  return `${p.gpuType}: $${p.usdPerGpuHour.toFixed(2)} per GPU-hour${spot}${note}`;
 }
 
 export function costTable(r: CostReport): string {
@@ -32,7 +33,9 @@ export function costTable(r: CostReport): string {
   const rows = r.lines.map((l) => row(l, l.deleted ? `${l.key} (deleted)` : l.key));
   rows.push(row(r.total, 'TOTAL'));
   const body = table([head, 'GPU-HOURS', 'COST', 'BURN/H', 'REQUESTS', 'PER 1K REQ', 'TOKENS', 'PER 1M TOK'], rows);
-  return `${body}\n\n${r.since ? `since ${r.since}` : 'since the first replica'} until ${r.until}\n${r.prices.map(priceLine).join('\n')}`;
+  const savings =
+    r.total.spotGpuHours > 0 ? `\nspot: ${r.total.spotGpuHours.toFixed(3)} GPU-hours saved ${money(r.total.spotSavingsUsd)} against on-demand` : '';
+  return `${body}${savings}\n\n${r.since ? `since ${r.since}` : 'since the first replica'} until ${r.until}\n${r.prices.map(priceLine).join('\n')}`;
 }
 
 export function costCommand(): Command {
@@ -59,11 +62,16 @@ export function costCommand(): Command {
   price
     .command('set <type> <usd>')
     .description('set the price of a GPU type in USD per GPU-hour ("unset" removes it)')
-    .action(async (type: string, usd: string) => {
-      if (usd !== 'unset' && !/^\d+(\.\d+)?$/.test(usd))
-        throw new ApiError(400, 'invalid_argument', `usd: must be a non-negative number of USD per GPU-hour or "unset", got "${usd}"`);
+    .option('--spot <usd>', 'the spot price per GPU-hour ("unset" removes it); absent: kept')
+    .action(async (type: string, usd: string, o: { spot?: string }) => {
+      const amount = (v: string, what: string) => {
+        if (v !== 'unset' && !/^\d+(\.\d+)?$/.test(v))
+          throw new ApiError(400, 'invalid_argument', `${what}: must be a non-negative number of USD per GPU-hour or "unset", got "${v}"`);
+        return v === 'unset' ? null : Number(v);
+      };
       const { prices } = await client().call<{ prices: Price[] }>('PUT', `/cost/prices/${encodeURIComponent(type)}`, {
-        usdPerGpuHour: usd === 'unset' ? null : Number(usd),
+        usdPerGpuHour: amount(usd, 'usd'),
+        spotUsdPerGpuHour: o.spot === undefined ? undefined : amount(o.spot, 'spot'),
       });
       const p = prices.find((x) => x.gpuType === type);
       process.stdout.write(`${p ? priceLine(p) : `${type}: price removed`}\n`);

@@ -8,6 +8,7 @@
 import type { Db } from '../store/db.js';
 import type { ModuleMigrations } from '../store/db.js';
 import type { Store } from '../store/store.js';
+import type { NodeCapacity } from '../domain/capacity.js';
 
 /** The cost ledger's tables (module "cost" of src/store/schema.ts). */
 export const COST_MIGRATIONS: ModuleMigrations = {
@@ -42,6 +43,8 @@ export interface UsageRow {
   gpuCount: number;
   startedAt: number;
   stoppedAt: number | null;
+  /** the kind of node it ran on (module "capacity"'s replica_capacity; absent: on-demand) */
+  capacity?: NodeCapacity;
 }
 
 const toUsage = (r: any): UsageRow => ({
@@ -53,6 +56,7 @@ const toUsage = (r: any): UsageRow => ({
   gpuCount: r.gpu_count,
   startedAt: r.started_at,
   stoppedAt: r.stopped_at,
+  ...(r.capacity ? { capacity: r.capacity } : {}),
 });
 
 /** Ledger rows stopped longer ago than this are dropped by `sync`. */
@@ -104,7 +108,12 @@ export class CostLedger {
 
   /** Rows that overlap [sinceMs, now]. */
   usage(sinceMs: number): UsageRow[] {
-    return this.db.prepare('SELECT * FROM cost_usage WHERE stopped_at IS NULL OR stopped_at > ? ORDER BY started_at').all(sinceMs).map(toUsage);
+    return this.db
+      .prepare(
+        'SELECT u.*, c.capacity FROM cost_usage u LEFT JOIN replica_capacity c ON c.replica_id = u.replica_id WHERE u.stopped_at IS NULL OR u.stopped_at > ? ORDER BY u.started_at',
+      )
+      .all(sinceMs)
+      .map(toUsage);
   }
 
   prices(): Record<string, number> {

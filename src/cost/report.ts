@@ -4,6 +4,7 @@
  */
 import { gpuSeconds, gpusHeld, usd } from './meter.js';
 import type { UsageRow } from './ledger.js';
+import { priceOn, savingPerGpuHour } from './spot-price.js';
 
 export type PriceSource = 'set' | 'default-virtual' | 'unset';
 
@@ -11,6 +12,8 @@ export interface Price {
   gpuType: string;
   usdPerGpuHour: number;
   source: PriceSource;
+  /** what replicas on spot nodes pay (absent: the on-demand price) */
+  spotUsdPerGpuHour?: number;
 }
 
 export interface CostLine {
@@ -29,6 +32,9 @@ export interface CostLine {
   costPerMillionTokensUsd: number | null;
   /** for `by=deployment`: true when the deployment no longer exists */
   deleted?: boolean;
+  /** GPU-hours on spot nodes, and what they saved against the on-demand price (src/cost/spot-price.ts) */
+  spotGpuHours: number;
+  spotSavingsUsd: number;
 }
 
 export interface CostReport {
@@ -60,11 +66,16 @@ function line(key: string, rows: readonly UsageRow[], ids: Set<string>, names: S
   let cost = 0;
   let burn = 0;
   let held = 0;
+  let spotSecs = 0;
+  let saved = 0;
   for (const r of rows) {
     const s = gpuSeconds([r], inp.now, inp.sinceMs);
-    const p = inp.price(r.gpuType).usdPerGpuHour;
+    const price = inp.price(r.gpuType);
+    const p = priceOn(price, r.capacity);
     secs += s;
     cost += usd(s, p);
+    if (r.capacity === 'spot') spotSecs += s;
+    saved += usd(s, savingPerGpuHour(price, r.capacity));
     const h = gpusHeld([r], inp.now);
     held += h;
     burn += h * p;
@@ -88,6 +99,8 @@ function line(key: string, rows: readonly UsageRow[], ids: Set<string>, names: S
     tokens,
     costPer1kRequestsUsd: requests ? round((cost / requests) * 1000, 6) : null,
     costPerMillionTokensUsd: tokens ? round((cost / tokens) * 1e6, 6) : null,
+    spotGpuHours: round(spotSecs / 3600, 6),
+    spotSavingsUsd: round(saved, 6),
   };
 }
 

@@ -11,6 +11,8 @@ import type { HistoryStore } from '../history/store.js';
 import { CostLedger } from './ledger.js';
 import { parseSince } from './meter.js';
 import { costReport, validBy, type CostReport, type Price } from './report.js';
+import { CapacityStore } from '../service/capacity-store.js';
+import { checkSpotPrice } from './spot-price.js';
 
 export const DEFAULT_VIRTUAL_USD_PER_GPU_HOUR = 1;
 export const MAX_USD_PER_GPU_HOUR = 10_000;
@@ -24,9 +26,12 @@ export interface CostServiceOptions {
 
 export class CostService {
   readonly ledger: CostLedger;
+  /** spot prices (module "capacity") */
+  private readonly spot: CapacityStore;
 
   constructor(private readonly o: CostServiceOptions) {
     this.ledger = new CostLedger(o.store.db, o.store);
+    this.spot = new CapacityStore(o.store.db);
   }
 
   /** Mirrors replica start/stop times into the ledger (the sampler calls this every second). */
@@ -34,8 +39,9 @@ export class CostService {
     this.ledger.sync(now);
   }
 
-  price(gpuType: string, set = this.ledger.prices()): Price {
-    if (set[gpuType] !== undefined) return { gpuType, usdPerGpuHour: set[gpuType], source: 'set' };
+  price(gpuType: string, set = this.ledger.prices(), spot = this.spot.spotPrices()): Price {
+    if (set[gpuType] !== undefined)
+      return { gpuType, usdPerGpuHour: set[gpuType], source: 'set', ...(spot[gpuType] !== undefined ? { spotUsdPerGpuHour: spot[gpuType] } : {}) };
     if (this.o.inventory.some((g) => g.type === gpuType && g.virtual))
       return { gpuType, usdPerGpuHour: DEFAULT_VIRTUAL_USD_PER_GPU_HOUR, source: 'default-virtual' };
     return { gpuType, usdPerGpuHour: 0, source: 'unset' };
@@ -44,13 +50,24 @@ export class CostService {
   /** Every GPU type in the inventory or with a price set. */
   prices(): Price[] {
     const set = this.ledger.prices();
+    const spot = this.spot.spotPrices();
     const types = [...new Set([...this.o.inventory.map((g) => g.type), ...Object.keys(set)])].sort();
-    return types.map((t) => this.price(t, set));
+    return types.map((t) => this.price(t, set, spot));
   }
 
-  setPrice(gpuType: string, usdPerGpuHour: number | null): Price[] {
+  /**
+   * Sets a GPU type's on-demand price and, when `spotUsdPerGpuHour` is given, its spot price (null removes
+   * it; undefined keeps it). A spot price above the on-demand one is refused and nothing changes; removing
+   * the on-demand price removes the spot price too.
+   */
+  setPrice(gpuType: string, usdPerGpuHour: number | null, spotUsdPerGpuHour?: number | null): Price[] {
     checkGpuPrice(gpuType, usdPerGpuHour);
-    this.ledger.setPrice(gpuType, usdPerGpuHour);
+    const spot = spotUsdPerGpuHour === undefined ? (this.spot.spotPrices()[gpuType] ?? null) : spotUsdPerGpuHour;
+    if (usdPerGpuHour !== null) checkSpotPrice(gpuType, usdPerGpuHour, spot);
+    this.o.store.db.transaction(() => {
+      this.ledger.setPrice(gpuType, usdPerGpuHour);
+      this.spot.setSpotPrice(gpuType, usdPerGpuHour === null ? null : spot);
+    })();
     return this.prices();
   }
 
@@ -66,6 +83,7 @@ export class CostService {
     }
     this.sync(now);
     const set = this.ledger.prices();
+    const spot = this.spot.spotPrices();
     const from = sinceMs ?? 0;
     return costReport({
       now,
@@ -73,7 +91,7 @@ export class CostService {
       by,
       usage: this.ledger.usage(from),
       live: this.o.store.listDeployments().filter((d) => !d.deleting),
-      price: (t) => this.price(t, set),
+      price: (t) => this.price(t, set, spot),
       totals: (id) => this.o.history.totals(id, from, now),
     });
   }

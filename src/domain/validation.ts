@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
 import { ENGINES } from './types.js';
+import { capacityField, floorField } from './capacity.js';
 import { DEPLOYMENT_BOUNDS, GPU_COUNT, MAX_REPLICAS, type FieldBound } from './limits.js';
 
 /** DNS label: lowercase letters, digits and '-', starts with a letter, ends alphanumeric, 1-63 chars. */
@@ -32,6 +33,9 @@ export const createSchema = z.strictObject({
   queueTimeoutMs: bounded(DEPLOYMENT_BOUNDS.queueTimeoutMs),
   drainTimeoutMs: bounded(DEPLOYMENT_BOUNDS.drainTimeoutMs),
   labels: z.record(labelKey, z.string().max(63, 'label values are at most 63 characters')).default({}),
+  /** on-demand (default), spot or mixed (src/domain/capacity.ts) */
+  capacity: capacityField.optional(),
+  onDemandFloor: floorField.optional(),
 });
 export type CreateInput = z.infer<typeof createSchema>;
 
@@ -45,6 +49,8 @@ export const updateSchema = z.strictObject({
   labels: createSchema.shape.labels.unwrap().optional(),
   gpuCount: z.unknown().optional(),
   gpuType: z.unknown().optional(),
+  capacity: capacityField.optional(),
+  onDemandFloor: floorField.optional(),
 });
 export type UpdateInput = z.infer<typeof updateSchema>;
 

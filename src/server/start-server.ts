@@ -31,6 +31,7 @@ import { createObservability, type Observability } from '../dashboard/mount.js';
 import { ModelService } from '../models/service.js';
 import { mountModelRoutes } from '../models/models-api.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
+import { CapacityLink } from '../service/capacity-link.js';
 import { mountZoneRoutes } from '../zones/zones-api.js';
 import { mountClusterRoutes } from '../cluster/cluster-api.js';
 import { applySpecEdit, applySpecResource, deleteFromCluster } from '../cluster/edits.js';
@@ -142,12 +143,14 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const limits = { http: httpLimits(o.http), gateway: gatewayLimits(o.gateway) };
   const inventory = await gpuInventory(o, log);
   const provider = new LocalProvider({ clock, logDir: files.logs, owner: resolve(o.dataDir), inventory });
-  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, local: provider, ...o.zones });
+  const capacity = new CapacityLink();
+  const zones = await ZoneRegistry.open({ path: o.zonesFile ?? process.env.INFERSCALE_ZONES, clock, log, inventory, local: provider, capacity, ...o.zones });
   const { adminToken, keys } = await serverSecrets(o, zones, files);
   // the servers' calls to each other (HA: a follower's load reports): the same on every replica, never the admin token
   const internalToken = `isi-${keys.derive('internal-token')}`;
   if (o.ha) zones.useHaZone(o.ha.zone);
   const store = new Store((o.openDb ?? openDb)(files.db, SCHEMA));
+  capacity.connect(store);
   const storage = new StorageStatus({
     clock,
     log,

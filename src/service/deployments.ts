@@ -14,6 +14,8 @@ import { linesSince } from './log-window.js';
 import { buildAutoscaleSpec, describeSpec } from '../autoscaler/spec.js';
 import type { ZoneCatalog } from '../zones/registry.js';
 import type { EngineSignals } from '../engines/engine-metrics.js';
+import { assertCapacity, type CapacitySpec, DEFAULT_CAPACITY, mergeCapacity } from '../domain/capacity.js';
+import { CapacityStore } from './capacity-store.js';
 
 export interface DeploymentServiceOptions {
   store: Store;
@@ -58,7 +60,12 @@ export interface GpuLimit {
  * request changes nothing.
  */
 export class DeploymentService {
-  constructor(private readonly o: DeploymentServiceOptions) {}
+  /** each deployment's capacity type and on-demand floor (issue #17) */
+  readonly capacity: CapacityStore;
+
+  constructor(private readonly o: DeploymentServiceOptions) {
+    this.capacity = new CapacityStore(o.store.db);
+  }
 
   private get store(): Store {
     return this.o.store;
@@ -66,7 +73,8 @@ export class DeploymentService {
 
   view(d: DeploymentRow, apiKey?: string): DeploymentView {
     const signals = this.o.engineSignals;
-    return deploymentView(d, this.store.listReplicas(d.id), this.o.baseUrl(), apiKey, signals && ((id) => signals(d.name, id)));
+    const v = deploymentView(d, this.store.listReplicas(d.id), this.o.baseUrl(), apiKey, signals && ((id) => signals(d.name, id)));
+    return { ...v, capacity: this.capacity.get(d.id) };
   }
 
   get(name: string): DeploymentRow {
@@ -87,6 +95,8 @@ export class DeploymentService {
     const gpuType = this.providerOf(c.zone).gpuTypeFor(c.gpuType, c.engine);
     engineDriver(c.engine).validateParams(c.engineParams);
     this.assertModel(c.zone, c.engine, c.modelName);
+    const capacity = mergeCapacity(DEFAULT_CAPACITY, c);
+    this.assertCapacity(capacity, c.zone, null, c.replicas);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
     this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas, c.zone);
     const now = this.o.clock.now();
@@ -119,6 +129,7 @@ export class DeploymentService {
     };
     this.store.durableTransaction(() => {
       this.store.insertDeployment(d);
+      if (capacity !== DEFAULT_CAPACITY) this.capacity.set(d.id, capacity);
       this.store.addEvent(d.id, now, 'created', `created: ${c.replicas} x ${c.gpuCount} ${gpuType}, engine ${c.engine}, model ${c.modelName}`);
     });
     this.o.kick();
@@ -194,6 +205,8 @@ export class DeploymentService {
     }
     if (u.engineParams !== undefined) engineDriver(d.engine).validateParams(u.engineParams);
     if (u.modelName !== undefined) this.assertModel(d.zone, d.engine, u.modelName);
+    const capacity = u.capacity !== undefined || u.onDemandFloor !== undefined ? mergeCapacity(this.capacity.get(d.id), u) : undefined;
+    if (capacity) this.assertCapacity(capacity, d.zone, d.autoscale?.maxReplicas ?? null, d.replicas);
     const patch: Partial<DeploymentRow> = {};
     const rolling = (u.engineParams !== undefined && u.engineParams !== d.engineParams) || (u.modelName !== undefined && u.modelName !== d.modelName);
     for (const k of ['engineParams', 'modelName', 'maxOngoingRequests', 'maxQueuedRequests', 'queueTimeoutMs', 'drainTimeoutMs', 'labels'] as const) {
@@ -208,11 +221,12 @@ export class DeploymentService {
     patch.updatedAt = now;
     this.store.transaction(() => {
       this.store.updateDeployment(d.id, patch);
+      if (capacity) this.capacity.set(d.id, capacity);
       this.store.addEvent(
         d.id,
         now,
         'update',
-        `updated ${Object.keys(patch)
+        `updated ${[...Object.keys(patch), ...(capacity ? ['capacity'] : [])]
           .filter((k) => k !== 'updatedAt' && k !== 'generation')
           .join(', ')}${rolling ? ': rolling replicas one at a time' : ''}`,
       );
@@ -238,6 +252,7 @@ export class DeploymentService {
   setAutoscale(name: string, input: unknown): DeploymentView {
     const d = this.get(name);
     const spec = buildAutoscaleSpec(input, d.autoscale ?? undefined);
+    this.assertCapacity(this.capacity.get(d.id), d.zone, spec.maxReplicas, d.replicas);
     const limit = this.placeableReplicas(d);
     const now = this.o.clock.now();
     this.store.transaction(() => {
@@ -369,6 +384,11 @@ export class DeploymentService {
     }
     const v = quotaViolation({ ...q, wanted });
     if (v) throw new InferscaleError('quota_exceeded', v, { field: 'replicas', gpuType, wanted, limit: q.quota ?? q.inventory, used: q.usedByOthers });
+  }
+
+  /** Throws when a capacity cannot hold: a floor above the max (or the manual replicas), spot where no spot nodes are declared. */
+  private assertCapacity(spec: CapacitySpec, zone: string, maxReplicas: number | null, replicas: number): void {
+    assertCapacity(spec, { zone, zoneHasSpot: this.o.zones?.spotNodes?.(zone) ?? false, maxReplicas, replicas });
   }
 
   /** The provider that runs a zone's replicas: what it can do is in its capabilities. */

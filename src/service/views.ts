@@ -1,6 +1,7 @@
 import type { Replica } from '../domain/types.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { EngineSignals } from '../engines/engine-metrics.js';
+import type { CapacitySpec } from '../domain/capacity.js';
 
 export interface ReplicaView {
   id: string;
@@ -44,6 +45,8 @@ export interface DeploymentView {
   updatedAt: string;
   replicaDetails: ReplicaView[];
   apiKey?: string;
+  /** on-demand, spot or mixed, and the on-demand floor (src/domain/capacity.ts); absent in views built without the service */
+  capacity?: CapacitySpec;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -10,6 +10,7 @@ import { HISTORY_MIGRATIONS } from '../history/store.js';
 import { MODEL_MIGRATIONS } from '../models/model-store.js';
 import { COST_MIGRATIONS } from '../cost/ledger.js';
 import { COPY_MIGRATIONS } from '../cluster/copy.js';
+import { CAPACITY_MIGRATIONS } from '../service/capacity-store.js';
 
 /** The core tables: deployments, replicas, events, quotas, settings (migrations.ts). */
 export const CORE_MIGRATIONS: ModuleMigrations = { module: 'core', scripts: MIGRATIONS };
@@ -22,4 +23,5 @@ export const SCHEMA: Migrations = [
   MODEL_MIGRATIONS,
   COST_MIGRATIONS,
   COPY_MIGRATIONS,
+  CAPACITY_MIGRATIONS,
 ];

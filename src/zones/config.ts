@@ -57,6 +57,64 @@ const modelCacheSchema = z.discriminatedUnion('type', [
 ]);
 export type ModelCacheConfig = z.infer<typeof modelCacheSchema>;
 
+/**
+ * How a zone's spot nodes are told apart from its on-demand ones (issue #17, docs/spot.md). `preset` fills the
+ * label and taints of a known provisioner; each may be written out instead, for any label. On-demand nodes are
+ * those whose label has `onDemandValue`, or, when none is given, those without the spot value (GKE and AKS
+ * label only their spot nodes).
+ */
+export const SPOT_PRESETS = {
+  karpenter: { labelKey: 'karpenter.sh/capacity-type', spotValue: 'spot', onDemandValue: 'on-demand', taints: [] },
+  gke: {
+    labelKey: 'cloud.google.com/gke-spot',
+    spotValue: 'true',
+    onDemandValue: undefined,
+    taints: [{ key: 'cloud.google.com/gke-spot', value: 'true', effect: 'NoSchedule' }],
+  },
+  aks: {
+    labelKey: 'kubernetes.azure.com/scalesetpriority',
+    spotValue: 'spot',
+    onDemandValue: undefined,
+    taints: [{ key: 'kubernetes.azure.com/scalesetpriority', value: 'spot', effect: 'NoSchedule' }],
+  },
+} as const;
+export type SpotPreset = keyof typeof SPOT_PRESETS;
+
+const spotTaint = z.strictObject({
+  key: labelKey,
+  value: z.string().max(63).optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+const spotSchema = z
+  .strictObject({
+    preset: z.enum(Object.keys(SPOT_PRESETS) as [SpotPreset, ...SpotPreset[]]).optional(),
+    labelKey: labelKey.optional(),
+    spotValue: z.string().max(63).optional(),
+    onDemandValue: z.string().max(63).optional(),
+    /** the taints spot nodes carry, tolerated by spot pods only */
+    taints: z.array(spotTaint).max(8).optional(),
+    /** how long spot may be short before a replica asks for on-demand instead (SkyServe's dynamic fallback) */
+    fallbackAfterSeconds: z.number().int().min(0).max(86_400).default(300),
+  })
+  .transform((s, ctx) => {
+    const p = s.preset ? SPOT_PRESETS[s.preset] : undefined;
+    const labelKey = s.labelKey ?? p?.labelKey;
+    const spotValue = s.spotValue ?? p?.spotValue;
+    if (!labelKey || !spotValue) {
+      ctx.addIssue({ code: 'custom', message: 'needs a preset (karpenter, gke, aks) or a labelKey and spotValue' });
+      return z.NEVER;
+    }
+    return {
+      labelKey,
+      spotValue,
+      onDemandValue: s.onDemandValue ?? p?.onDemandValue,
+      taints: s.taints ?? p?.taints.map((t) => ({ ...t })) ?? [],
+      fallbackAfterSeconds: s.fallbackAfterSeconds,
+    };
+  });
+export type SpotNodesConfig = z.output<typeof spotSchema>;
+
 export const kubernetesZoneSchema = z.strictObject({
   name: z.string().regex(NAME_RE, 'must be a DNS label'),
   type: z.literal('kubernetes'),
@@ -86,6 +144,8 @@ export const kubernetesZoneSchema = z.strictObject({
     .strictObject({ name: z.string().regex(NAME_RE, 'must be a DNS label'), key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key') })
     .default({ name: 'hf-token', key: 'token' }),
   modelCache: modelCacheSchema.default({ type: 'pod' }),
+  /** how spot nodes are told apart and tolerated; absent: the zone has no spot nodes (docs/spot.md) */
+  spot: spotSchema.optional(),
 });
 export type KubernetesZoneConfig = z.infer<typeof kubernetesZoneSchema>;
 export type GpuTypeMapping = KubernetesZoneConfig['gpuTypes'][string];

@@ -8,9 +8,15 @@ import type { PodModel } from '../models/pod-fetch.js';
 import { assertValidObjects } from '../providers/kubernetes/validate.js';
 import type { KubernetesZoneConfig } from './config.js';
 import type { ZoneRegistry } from './registry.js';
+import { type CapacitySpec, type NodeCapacity, splitReplicas } from '../domain/capacity.js';
 
 /** A deployment's objects in a zone, as the provider creates them (the same template hash). */
-export function renderDeployment(zone: KubernetesZoneConfig, d: DeploymentRow, model: PodModel | undefined): RenderedWorkload {
+export function renderDeployment(
+  zone: KubernetesZoneConfig,
+  d: DeploymentRow,
+  model: PodModel | undefined,
+  on?: { capacity: NodeCapacity; replicas: number },
+): RenderedWorkload {
   return renderWorkload(zone, {
     name: d.name,
     driver: engineDriver(d.engine),
@@ -20,14 +26,25 @@ export function renderDeployment(zone: KubernetesZoneConfig, d: DeploymentRow, m
     gpuCount: d.gpuCount,
     drainTimeoutMs: d.drainTimeoutMs,
     labels: d.labels,
-    replicas: d.replicas,
+    replicas: on?.replicas ?? d.replicas,
     model,
+    capacity: on?.capacity,
   });
 }
 
-export function exportObjects(d: DeploymentRow, zone: KubernetesZoneConfig, model?: PodModel): object[] {
+/**
+ * In a zone with spot nodes, one workload per capacity type the deployment uses (a mixed one: its floor on
+ * on-demand and the rest on spot, src/domain/capacity.ts), behind the one Service.
+ */
+export function exportObjects(d: DeploymentRow, zone: KubernetesZoneConfig, model?: PodModel, capacity?: CapacitySpec): object[] {
   const r = renderDeployment(zone, d, model);
-  const objs = [r.deployment, r.service, r.pdb];
+  let workloads: object[] = [r.deployment];
+  if (zone.spot && capacity) {
+    const split = splitReplicas(capacity, d.replicas);
+    const kinds: NodeCapacity[] = capacity.capacity === 'mixed' ? ['on-demand', 'spot'] : [capacity.capacity];
+    workloads = kinds.map((k) => renderDeployment(zone, d, model, { capacity: k, replicas: k === 'spot' ? split.spot : split.onDemand }).deployment);
+  }
+  const objs = [...workloads, r.service, r.pdb];
   assertValidObjects(objs as never);
   return objs;
 }

@@ -4,6 +4,7 @@
  * type is one `registerZoneType`). Answers what the API and the controller ask of a zone: which provider runs it (what it
  * can do is in the provider's capabilities), and how it lists itself.
  */
+import type { CapacityLink } from '../service/capacity-link.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import { InferscaleError, invalid } from '../core/errors.js';
@@ -42,6 +43,8 @@ export interface ZoneCatalog {
   providerFor(zone: string): ReplicaProvider | undefined;
   /** where a create without a zone goes */
   defaultZone?(): string;
+  /** whether the zone declares spot nodes (docs/spot.md) */
+  spotNodes?(zone: string): boolean;
 }
 
 export interface ZoneRegistryOptions {
@@ -54,6 +57,8 @@ export interface ZoneRegistryOptions {
   /** test seam: the kubeconfig for a zone (default: its kubeconfig file, in-cluster credentials, or ~/.kube/config) */
   kubeConfigFor?: (zone: KubernetesZoneConfig) => KubeConfig;
   podAddress?: (pod: PodView) => Target;
+  /** each deployment's capacity type, for zones with spot nodes (src/service/capacity-link.ts) */
+  capacity?: Pick<CapacityLink, 'of' | 'record'>;
 }
 
 type KubeZone = { config: KubernetesZoneConfig; provider: KubernetesProvider; kc: KubeConfig };
@@ -95,7 +100,15 @@ registerZoneType<KubernetesZoneConfig>('kubernetes', async (z, o) => {
       { field: 'zones' },
     );
   }
-  const provider = new KubernetesProvider({ zone: z, kubeConfig: kc, clock: o.clock, log: (l) => o.log(`zone ${z.name}: ${l}`), podAddress: o.podAddress });
+  const provider = new KubernetesProvider({
+    zone: z,
+    kubeConfig: kc,
+    clock: o.clock,
+    log: (l) => o.log(`zone ${z.name}: ${l}`),
+    podAddress: o.podAddress,
+    capacityOf: o.capacity && ((d) => o.capacity!.of(d)),
+    onCapacity: o.capacity && ((r, d, c) => o.capacity!.record(r, d, c)),
+  });
   const where = () => `${kc.getCurrentCluster()?.server ?? '?'}`;
   return {
     name: z.name,
@@ -216,6 +229,10 @@ export class ZoneRegistry implements ZoneCatalog {
 
   kubernetes(zone: string): KubeZone | undefined {
     return this.zones.get(zone)?.kubernetes;
+  }
+
+  spotNodes(zone: string): boolean {
+    return Boolean(this.kubernetes(zone)?.config.spot);
   }
 
   assertZone(zone: string): void {

@@ -14,7 +14,7 @@ export function mountZoneRoutes(app: Hono, zones: ZoneRegistry, deployments: Dep
     const format = c.req.query('format') ?? 'yaml';
     if (format !== 'yaml' && format !== 'json') throw invalid('format', 'must be yaml or json');
     const d = deployments.get(c.req.param('name'));
-    const objs = exportObjects(d, exportZone(zones, d, c.req.query('zone')), podModel(d));
+    const objs = exportObjects(d, exportZone(zones, d, c.req.query('zone')), podModel(d), deployments.capacity.get(d.id));
     if (format === 'json') return c.json({ apiVersion: 'v1', kind: 'List', items: objs });
     return c.text(toYaml(objs), 200, { 'content-type': 'application/yaml; charset=utf-8' });
   });

@@ -137,6 +137,7 @@ export function deploymentPage(root, name) {
       h('div', { class: 'meta-item grow' }, h('span', { class: 'meta-label' }, 'Endpoint'), h('code', { class: 'url' }, d.url), copyButton(d.url)),
       h('div', { class: 'meta-item' }, h('span', { class: 'meta-label' }, 'Model'), h('span', {}, d.modelName)),
       h('div', { class: 'meta-item' }, h('span', { class: 'meta-label' }, 'Engine'), h('span', {}, d.engine)),
+      h('div', { class: 'meta-item' }, h('span', { class: 'meta-label' }, 'Capacity'), h('span', { dataset: { testid: 'capacity' } }, d.capacity?.capacity === 'mixed' ? `mixed, on-demand floor ${d.capacity.onDemandFloor}` : (d.capacity?.capacity ?? 'on-demand'))),
       h('div', { class: 'meta-item' }, h('span', { class: 'meta-label' }, 'Labels'), Object.keys(d.labels).length ? Object.entries(d.labels).map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`)) : h('span', { class: 'muted' }, 'none')),
     );
     markers = ev.events.filter((e) => e.kind === 'scale' || e.kind === 'autoscale').map((e) => ({ t: Date.parse(e.at) / 1000, text: e.message, kind: e.kind }));

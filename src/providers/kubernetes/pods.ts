@@ -15,6 +15,8 @@ export interface PodView {
   terminating: boolean;
   /** phase Failed or Succeeded: will not serve again */
   finished: boolean;
+  /** the DisruptionTarget condition: its node is being reclaimed or drained; out of rotation at once (spot.ts) */
+  disrupted?: boolean;
   nodeName: string | undefined;
   /** the scheduler found no node: waiting for one to be provisioned */
   unschedulable: string | undefined;
@@ -53,6 +55,7 @@ export function podView(p: V1Pod): PodView {
     ready: conds.some((c) => c.type === 'Ready' && c.status === 'True'),
     terminating: !!p.metadata?.deletionTimestamp,
     finished: p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded',
+    disrupted: conds.some((c) => c.type === 'DisruptionTarget' && c.status === 'True'),
     nodeName: p.spec?.nodeName ?? undefined,
     unschedulable: !p.spec?.nodeName && sched?.status === 'False' ? (sched.message ?? sched.reason ?? 'unschedulable') : undefined,
     createdAt: toMs(p.metadata?.creationTimestamp) ?? 0,
@@ -61,7 +64,7 @@ export function podView(p: V1Pod): PodView {
   };
 }
 
-export const isLive = (v: PodView) => !v.terminating && !v.finished;
+export const isLive = (v: PodView) => !v.terminating && !v.finished && !v.disrupted;
 
 /** Where a pod's engine listens (undefined until the pod has an IP). */
 export type Target = { host: string; port: number } | undefined;

@@ -9,6 +9,8 @@ import type { EngineDriver } from '../../engines/types.js';
 import type { GpuTypeMapping, KubernetesZoneConfig } from '../../zones/config.js';
 import { engineContainer, modelFetchContainer, modelVolume } from './container.js';
 import type { PodModel } from '../../domain/pod-model.js';
+import type { NodeCapacity } from '../../domain/capacity.js';
+import { LABEL_CAPACITY, spotTolerations, termsOn } from './spot.js';
 import {
   ANNOTATION_DO_NOT_DISRUPT,
   LABEL_DEPLOYMENT,
@@ -35,6 +37,8 @@ export interface WorkloadSpec {
   replicas: number;
   /** fetched into the pod's model volume by an init container before the engine starts (llamacpp) */
   model?: PodModel;
+  /** the kind of node the pods run on, when the zone tells spot nodes apart (spot.ts); absent: any GPU node */
+  capacity?: NodeCapacity;
 }
 
 export interface RenderedWorkload {
@@ -79,9 +83,11 @@ export function commonLabels(spec: Pick<WorkloadSpec, 'name' | 'labels' | 'gpuTy
 function podTemplate(zone: KubernetesZoneConfig, spec: WorkloadSpec): V1PodTemplateSpec {
   const m = gpuMapping(zone, spec.gpuType);
   const drainSeconds = Math.ceil(spec.drainTimeoutMs / 1000);
+  const spot = spec.capacity && zone.spot;
+  const terms = spot ? termsOn(nodeSelectorTerms(m), spot, spec.capacity!) : nodeSelectorTerms(m);
   return {
     metadata: {
-      labels: commonLabels(spec),
+      labels: spot ? { ...commonLabels(spec), [LABEL_CAPACITY]: spec.capacity! } : commonLabels(spec),
       annotations: zone.doNotDisrupt ? { [ANNOTATION_DO_NOT_DISRUPT]: 'true' } : undefined,
     },
     spec: {
@@ -89,8 +95,8 @@ function podTemplate(zone: KubernetesZoneConfig, spec: WorkloadSpec): V1PodTempl
       containers: [engineContainer(zone, spec)],
       // longer than the preStop wait plus the longest stream, so a drained engine is never cut off
       terminationGracePeriodSeconds: zone.preStopSeconds + drainSeconds + 15,
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: nodeSelectorTerms(m) } } },
-      tolerations: tolerations(zone, m),
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } },
+      tolerations: spot ? [...tolerations(zone, m), ...spotTolerations(spot, spec.capacity!)] : tolerations(zone, m),
       volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }, ...(spec.model ? [modelVolume(zone)] : [])],
       serviceAccountName: zone.serviceAccountName,
       imagePullSecrets: zone.imagePullSecrets.length ? zone.imagePullSecrets.map((name) => ({ name })) : undefined,

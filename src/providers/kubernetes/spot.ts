@@ -1,0 +1,86 @@
+/**
+ * Spot and on-demand pods of a Kubernetes zone (issue #17, docs/spot.md). A replica's capacity type adds one
+ * requirement to every node selector term of its pod (the zone's spot label, `In` the spot value, or for
+ * on-demand `In` the on-demand value, else `NotIn` the spot value) and, for spot, tolerations of the spot
+ * taints. Different templates make different Kubernetes Deployments, so a mixed deployment runs two workloads
+ * behind its one Service, each scaled through its scale subresource. Pure.
+ */
+import type { V1Node, V1NodeSelectorTerm, V1Toleration } from '@kubernetes/client-node';
+import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
+import type { SpotNodesConfig } from '../../zones/config.js';
+
+/** on a pod template: the capacity type its pods run on */
+export const LABEL_CAPACITY = 'inferscale.dev/capacity-type';
+
+export function capacityRequirement(spot: SpotNodesConfig, capacity: NodeCapacity): { key: string; operator: string; values: string[] } {
+  if (capacity === 'spot') return { key: spot.labelKey, operator: 'In', values: [spot.spotValue] };
+  return spot.onDemandValue !== undefined
+    ? { key: spot.labelKey, operator: 'In', values: [spot.onDemandValue] }
+    : { key: spot.labelKey, operator: 'NotIn', values: [spot.spotValue] };
+}
+
+/** The GPU type's terms, each narrowed to nodes of `capacity`. */
+export function termsOn(terms: V1NodeSelectorTerm[], spot: SpotNodesConfig, capacity: NodeCapacity): V1NodeSelectorTerm[] {
+  const req = capacityRequirement(spot, capacity);
+  return terms.map((t) => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), { ...req, values: [...req.values] }] }));
+}
+
+/** Spot pods tolerate the zone's spot taints; on-demand pods do not, so they never land on spot nodes. */
+export function spotTolerations(spot: SpotNodesConfig, capacity: NodeCapacity): V1Toleration[] {
+  if (capacity !== 'spot') return [];
+  return spot.taints.map((t) =>
+    t.value === undefined ? { key: t.key, operator: 'Exists', effect: t.effect } : { key: t.key, operator: 'Equal', value: t.value, effect: t.effect },
+  );
+}
+
+export interface CapacityChoiceInput {
+  spec: CapacitySpec;
+  /** the deployment's replicas (not being removed) on each capacity type now */
+  onDemand: number;
+  spot: number;
+  /** since when the deployment's spot pods have waited unschedulable (none: spot is not short) */
+  spotShortSince: number | undefined;
+  now: number;
+  /** the zone's fallback bound (spot.fallbackAfterSeconds) in ms */
+  fallbackAfterMs: number;
+}
+
+/**
+ * The capacity type of the next replica: on-demand below the floor; for mixed above it spot, unless spot has
+ * been short for longer than the bound, when it falls back to on-demand (SkyServe's dynamic fallback).
+ */
+export function chooseCapacity(i: CapacityChoiceInput): NodeCapacity {
+  if (i.spec.capacity === 'on-demand') return 'on-demand';
+  if (i.spec.capacity === 'spot') return 'spot';
+  if (i.onDemand < i.spec.onDemandFloor) return 'on-demand';
+  if (i.spotShortSince !== undefined && i.now - i.spotShortSince >= i.fallbackAfterMs) return 'on-demand';
+  return 'spot';
+}
+
+/** The pod condition the control plane sets when it is about to evict a pod (node drain, spot reclaim, preemption). */
+export const DISRUPTION_TARGET = 'DisruptionTarget';
+
+/**
+ * Taints that say a node is going away: Karpenter's disruption taint (v1 `karpenter.sh/disrupted`, earlier
+ * `karpenter.sh/disruption`), GKE's impending termination, the AWS node termination handler's spot notice, the
+ * cluster autoscaler's scale-down, and the node controller's unreachable / not-ready.
+ */
+export const RECLAIM_TAINTS = [
+  'karpenter.sh/disrupted',
+  'karpenter.sh/disruption',
+  'cloud.google.com/impending-node-termination',
+  'aws-node-termination-handler/spot-itn',
+  'ToBeDeletedByClusterAutoscaler',
+  'node.kubernetes.io/unreachable',
+  'node.kubernetes.io/not-ready',
+];
+
+/** Why a node's pods should leave rotation now (a reclaim taint, or Ready not True), or undefined. */
+export function nodeReclaiming(node: V1Node | undefined): string | undefined {
+  if (!node) return undefined;
+  const taint = (node.spec?.taints ?? []).find((t) => RECLAIM_TAINTS.includes(t.key));
+  if (taint) return `node ${node.metadata?.name} tainted ${taint.key}`;
+  const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  if (ready && ready.status !== 'True') return `node ${node.metadata?.name} NotReady`;
+  return undefined;
+}
