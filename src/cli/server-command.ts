@@ -41,6 +41,7 @@ export function serverCommand(): Command {
       '--allow-private-sources',
       'let `model create --from` fetch from link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal)',
     )
+    .option('--sleep-ram <size>', 'host RAM sleeping replicas may hold together, e.g. 64Gi; past it the least recently used stop (default half the RAM)')
     .option('--stop-replicas-on-exit', 'stop replica processes when the server stops (default: keep them for the next start to adopt)')
     .action(async (o) => {
       const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -57,6 +58,7 @@ export function serverCommand(): Command {
         virtualGpuType: o.virtualGpuType,
         stopReplicasOnExit: !!o.stopReplicasOnExit,
         maxModelBytes: parseBytes('--max-model-bytes', o.maxModelBytes),
+        sleepRamBytes: o.sleepRam === undefined ? undefined : parseBytes('--sleep-ram', o.sleepRam),
         allowPrivateSources: !!o.allowPrivateSources,
         metricsToken: o.metricsToken ?? (process.env.INFERSCALE_METRICS_TOKEN || undefined),
         zonesFile: o.zones,

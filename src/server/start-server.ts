@@ -13,6 +13,7 @@ import { SCHEMA } from '../store/schema.js';
 import { StorageStatus } from '../store/storage-status.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
+import { defaultSleepRamBytes } from '../controller/sleepers.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   stopReplicasOnExit?: boolean;
   /** reconcile period, ms */
   tickMs?: number;
+  /** host RAM sleeping replicas may hold together (default: DEFAULT_SLEEP_RAM_SHARE of this machine's) */
+  sleepRamBytes?: number;
   /** the zones file (Kubernetes zones); default $INFERSCALE_ZONES; none: only `local` */
   zonesFile?: string;
   /** zones given directly (tests: a parsed file, a kubeconfig per zone, pod addresses) */
@@ -177,6 +180,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     tickMs: o.tickMs,
     engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
+    sleepRamBytes: o.sleepRamBytes ?? defaultSleepRamBytes(),
     onDeleted: (d) => {
       requestLog.flush();
       forgetDeployment(store.db, d.id, clock.now());
