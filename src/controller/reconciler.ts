@@ -437,9 +437,10 @@ export class Reconciler {
       held,
       want,
     );
-    for (const b of blocked) await this.stopSleeper(d, provider, b, 'its GPUs were given to another replica while it slept: replaced by a new one');
+    const row = (x: { id: string }) => rows.find((r) => r.id === x.id)!;
+    for (const b of blocked) await this.stopSleeper(d, provider, row(b), 'its GPUs were given to another replica while it slept: replaced by a new one');
     let woken = 0;
-    for (const r of wake) if (this.startWake(d, provider, r, now)) woken++;
+    for (const r of wake) if (this.startWake(d, provider, row(r), now)) woken++;
     return woken;
   }
 
