@@ -224,7 +224,7 @@ export function describeSpec(spec: AutoscaleSpec): string[] {
   );
   for (const r of spec.schedules) lines.push(`schedule: ${formatScheduleRule(r)} (${spec.timeZone})`);
   lines.push(`forecast pre-warming ${spec.forecast ? 'on' : 'off'}`);
-  lines.push(idleLine(spec));
+  lines.push(...idleLines(spec));
   return lines;
 }
 
@@ -233,12 +233,11 @@ function describeBaseline(spec: AutoscaleSpec, policy: string): string[] {
   const lines = [`policy ${policy} (its project's own windows and delays)`, `replicas ${spec.minReplicas} to ${spec.maxReplicas}`];
   if (policy === 'skyserve' && spec.targetQpsPerReplica !== undefined) lines.push(`target ${spec.targetQpsPerReplica} requests per second per replica`);
   else lines.push(`target ${spec.targetOngoingRequests} ongoing requests per replica`);
-  lines.push(idleLine(spec));
+  lines.push(...idleLines(spec));
   return lines;
 }
 
-function idleLine(spec: AutoscaleSpec): string {
-  return spec.idle === 'sleep'
-    ? 'replicas taken down sleep (process kept, weights off the GPU: a wake instead of a cold start) where the engine can'
-    : 'replicas taken down stop';
+/** said only where replicas sleep (stopping is the default, and every spec from before) */
+function idleLines(spec: AutoscaleSpec): string[] {
+  return spec.idle === 'sleep' ? ['replicas taken down sleep (process kept, weights off the GPU: a wake instead of a cold start) where the engine can'] : [];
 }
