@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import type { ReplicaView } from '../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../test/harness.js';
 
 // Sleeping replicas live: a real server on 2 virtual GPUs, engine-simulator processes, the openai client.
@@ -15,7 +16,7 @@ after(async () => {
 });
 
 const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)).body;
-const liveReplicas = async (name: string) => (await show(name)).replicaDetails.filter((r: any) => !['stopped', 'failed'].includes(r.state));
+const liveReplicas = async (name: string) => ((await show(name)).replicaDetails as ReplicaView[]).filter((r) => !['stopped', 'failed'].includes(r.state));
 /** a cold start of 6 s, a wake of 0.5 s: a wake is told from a cold start by the time alone too */
 const STARTUP_S = 6;
 
@@ -60,8 +61,8 @@ test('--idle sleep: idle replica sleeps and frees its GPU; the next request wake
     },
     { timeoutMs: 30_000, what: 'the replica asleep' },
   );
-  assert.deepEqual([asleep.id, asleep.pid], [first.id, first.pid], 'the same replica and process sleep');
-  assert.ok(pidAlive(first.pid), 'its process lives on');
+  assert.deepEqual([asleep?.id, asleep?.pid], [first.id, first.pid], 'the same replica and process sleep');
+  assert.ok(pidAlive(first.pid!), 'its process lives on');
   const lines = (await t.api('GET', '/deployments/sleepy/logs?tail=200')).body.lines as string[];
   assert.ok(
     lines.some((l) => /asleep \(level 1\)/.test(l)),

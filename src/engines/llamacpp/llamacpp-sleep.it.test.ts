@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import type { ReplicaView } from '../../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../../test/harness.js';
 
 // Sleeping replicas with the real llama.cpp engine on CPU: the tiny stories260K model (read from ../shared)
@@ -19,7 +20,7 @@ after(async () => {
 });
 
 const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)).body;
-const live = async () => (await show('tiny')).replicaDetails.filter((r: any) => !['stopped', 'failed'].includes(r.state));
+const live = async () => ((await show('tiny')).replicaDetails as ReplicaView[]).filter((r) => !['stopped', 'failed'].includes(r.state));
 
 test('llamacpp --idle sleep: the model is unloaded while asleep and loaded again in the same process by the next request', async () => {
   assert.equal((await t.cli(['model', 'create', 'stories', '--from', STORIES, '--wait-timeout', '60'])).code, 0);
@@ -69,8 +70,8 @@ test('llamacpp --idle sleep: the model is unloaded while asleep and loaded again
     },
     { timeoutMs: 60_000, what: 'the replica asleep' },
   );
-  assert.deepEqual([asleep.id, asleep.pid], [first.id, first.pid]);
-  assert.ok(pidAlive(first.pid), 'the engine process lives on while asleep');
+  assert.deepEqual([asleep?.id, asleep?.pid], [first.id, first.pid]);
+  assert.ok(pidAlive(first.pid!), 'the engine process lives on while asleep');
   const logs = async () => ((await t.api('GET', '/deployments/tiny/logs?tail=200')).body.lines as string[]).join('\n');
   assert.match(await logs(), /asleep: model unloaded in \d+ms/, 'the model was really unloaded');
 
