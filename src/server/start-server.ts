@@ -14,6 +14,7 @@ import { StorageStatus } from '../store/storage-status.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
 import { defaultSleepRamBytes } from '../controller/sleepers.js';
+import { sleepTier } from '../controller/policy-input.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
@@ -155,7 +156,9 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
   const wakes = new WakeFanOut();
   const engineKey = (replicaId: string) => `ise-${keys.derive(`engine-key:${replicaId}`)}`;
-  const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs });
+  // a deployment whose replicas sleep is a wake away: its held requests are told the measured wake (policy-input.ts)
+  const wakeMs = (id: string) => sleepTier(store.listReplicas(id), true, coldStartMs(id)).wakeMs ?? coldStartMs(id);
+  const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs, wakeMs });
   const metrics = routes.metrics;
   let baseUrl = '';
   const models = new ModelService({
