@@ -99,3 +99,47 @@ test('--idle sleep: idle replica sleeps and frees its GPU; the next request wake
   assert.ok(wakeS >= 0.5 && wakeS < STARTUP_S, `measured wake ${wakeS} s`);
   assert.equal(events.filter((m) => / created \(pending\)/.test(m)).length, 1, 'no second replica was created');
 });
+
+test('a sleeping replica outlives a server restart: the next server adopts it and wakes the same process', async () => {
+  const created = await t.api('POST', '/deployments', {
+    name: 'nap',
+    modelName: 'm',
+    replicas: 1,
+    engineParams: `--startup-seconds ${STARTUP_S} --wake-seconds 0.3 --ttft-ms 5 --itl-ms 2 --jitter 0`,
+  });
+  assert.equal(created.status, 201);
+  const a = await t.cli([
+    'deployment',
+    'autoscale',
+    'nap',
+    '--min',
+    '0',
+    '--max',
+    '1',
+    '--scale-to-zero-after',
+    '2s',
+    '--downscale-delay',
+    '2s',
+    '--idle',
+    'sleep',
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  await waitFor(async () => (await show('nap')).readyReplicas === 1, { timeoutMs: 30_000, what: 'ready' });
+  const client = new OpenAI({ baseURL: `${t.url}/d/nap/v1`, apiKey: created.body.apiKey, maxRetries: 0, timeout: 60_000 });
+  await client.completions.create({ model: 'm', prompt: 'hi', max_tokens: 2 });
+  const asleep = await waitFor(
+    async () => {
+      const [x] = await liveReplicas('nap');
+      return x?.state === 'sleeping' ? x : undefined;
+    },
+    { timeoutMs: 30_000, what: 'asleep' },
+  );
+  await t.restart();
+  assert.ok(pidAlive(asleep!.pid!), 'the restart swept no sleeping process');
+  // a kept-alive socket to the old server fails once ("other side closed"): one retry, as the harness does
+  const again = new OpenAI({ baseURL: `${t.url}/d/nap/v1`, apiKey: created.body.apiKey, maxRetries: 1, timeout: 60_000 });
+  const c = await again.completions.create({ model: 'm', prompt: 'hi', max_tokens: 2 });
+  assert.equal(c.usage?.completion_tokens, 2);
+  const [now] = await liveReplicas('nap');
+  assert.deepEqual([now.id, now.pid, now.state], [asleep!.id, asleep!.pid, 'ready'], 'woken after the restart, not replaced');
+});

@@ -276,6 +276,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     lead: async () => {
       // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
       const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
+      // sleeping replicas keep their processes too: adopted by the reconciler, not swept
+      for (const d of store.listDeployments()) for (const r of store.listReplicas(d.id, ['sleeping'])) live.set(r.id, r.pid);
       for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
         log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
       }
