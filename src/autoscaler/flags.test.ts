@@ -99,3 +99,12 @@ describe('autoscale flags', () => {
     failsOn(() => specFromFlags({ targetQpsPerReplica: 'off' }, sky), '--target-qps-per-replica', /requests per second/);
   });
 });
+
+describe('--idle', () => {
+  it('takes sleep or stop over the spec in force; another word names the flag', () => {
+    const s = autoscaleSpecFromFlags({ min: '0', idle: 'sleep' });
+    assert.equal(s.idle, 'sleep');
+    assert.equal(specFromFlagString('--min 0 --idle SLEEP').idle, 'sleep');
+    assert.throws(() => specFromFlagString('--idle nap'), /must be sleep or stop/);
+  });
+});

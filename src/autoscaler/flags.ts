@@ -5,6 +5,7 @@
  *   [--upscale-delay 0s] [--downscale-delay 5m] [--scale-to-zero-after 5m] [--max-scale-up-rate 4/min]
  *   [--schedule "weekdays 08:00-18:00 at least 3"]... (or "none") [--time-zone Europe/Zurich] [--forecast on|off]
  *   [--policy ours|kpa|ray|hpa|keda|skyserve] [--target-qps-per-replica N|off] (SkyServe's target)
+ *   [--idle sleep|stop] (what a replica taken down becomes)
  */
 import { InferscaleError, invalid } from '../core/errors.js';
 import type { AutoscaleInput } from './spec.js';
@@ -31,6 +32,7 @@ export const AUTOSCALE_FLAGS: Readonly<Record<string, keyof AutoscaleSpec>> = {
   forecast: 'forecast',
   policy: 'policy',
   targetQpsPerReplica: 'targetQpsPerReplica',
+  idle: 'idle',
 };
 
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -81,6 +83,9 @@ export function autoscaleSpecFromFlags(flags: FlagValues, base?: AutoscaleSpec, 
         input[field] = OFF.has(s.trim().toLowerCase()) ? null : numberFlag(key, s);
         break;
       }
+      case 'idle':
+        input.idle = one(key, v).trim().toLowerCase();
+        break;
       case 'policy':
         input.policy = one(key, v).trim().toLowerCase();
         break;

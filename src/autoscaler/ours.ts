@@ -29,6 +29,7 @@ import { forecastPeak } from './forecast.js';
 import { firstAfter } from './pieces/average.js';
 import { capToPlaceable, ceilReplicas } from './pieces/clamp.js';
 import { MIN_GAP_MS, planIdle, recordGap, setLastBurst, type GapSample } from './pieces/idle-gaps.js';
+import { wayBack } from './tiers.js';
 import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-limit.js';
 import { isActive, scaleToZeroGate } from './pieces/scale-to-zero.js';
 import { recordRun, runExtreme, runQuantile, type Recommendation } from './pieces/stabilize.js';
@@ -311,6 +312,10 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   }
   trackActivity(state, input);
   const notes: Array<() => string> = [];
+  // the three tiers: scale-to-zero and pre-warm plan with the way back of the next replica (a wake where
+  // replicas sleep, else a cold start); scaling up under load keeps the cold start (tiers.ts)
+  const back = wayBack(input);
+  const tiered: PolicyInput = back.ms === input.coldStartMs ? input : { ...input, coldStartMs: back.ms };
 
   // 1. reactive
   const sig = readSignals(input, state.readyChangedAt, spec.ttftP95Ms !== undefined);
@@ -401,7 +406,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   }
   let forecastFloor = 0;
   if (spec.forecast && input.history.length) {
-    const horizon = Math.max(0, input.coldStartMs) + DEMAND_BUCKET_MS;
+    const horizon = Math.max(0, back.ms) + DEMAND_BUCKET_MS;
     const peak = forecastPeak(input.history, now, now + horizon, { timeZone: spec.timeZone, now });
     if (peak) {
       forecastFloor = ceilReplicas(peak.concurrency / spec.targetOngoingRequests);
@@ -420,7 +425,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   if (!noFloor && current > 0 && spec.minReplicas === 0 && boundIdleMs >= spec.scaleToZeroAfterMs && upT.replicas === 0) {
     notes.push(() => `idle ${formatDuration(boundIdleMs)}, kept by the ${hardFloor > 0 ? 'schedule' : 'forecast'}`);
   }
-  const plan = noFloor ? currentPlan(spec, state, input) : undefined;
+  const plan = noFloor ? currentPlan(spec, state, tiered) : undefined;
   const planned = plan !== undefined && plan.candidates > 0 ? plan : undefined;
   const wantsZero = candidate === 0 || pastBound || (candidate === 1 && current <= 1 && noFloor);
   if (wantsZero && current > 0) {
@@ -439,13 +444,15 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
         if (pastBound && !(idleMs >= planned.dropAt && idleMs < planned.prewarmAt)) {
           // the plan wanted the replica kept: the bound drops it, and one comes back a cold start before the
           // shortest recorded gap that is still possible ends (if that is still ahead)
-          state.boundPrewarmAt = boundPrewarm(state, idleMs, input.coldStartMs);
-          notes.push(() => `idle ${formatDuration(boundIdleMs)} >= scale-to-zero-after ${formatDuration(spec.scaleToZeroAfterMs)}: scale to zero`);
-        } else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: scale to zero`);
+          state.boundPrewarmAt = boundPrewarm(state, idleMs, back.ms);
+          notes.push(
+            () => `idle ${formatDuration(boundIdleMs)} >= scale-to-zero-after ${formatDuration(spec.scaleToZeroAfterMs)}: scale to zero, ${back.text}`,
+          );
+        } else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, back.ms)}: scale to zero, ${back.text}`);
       } else {
         candidate = Math.max(candidate, 1);
         if (!gate.allowed) notes.push(() => `not to zero: ${gate.reason}`);
-        else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, input.coldStartMs)}: keep`);
+        else notes.push(() => `idle ${formatDuration(idleMs)}: ${planText(planned, back.ms)}: keep, ${back.text}`);
       }
     } else {
       const idleSince = Math.max(state.lastActiveAt, state.readyRoseAt);
@@ -460,7 +467,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
       });
       if (gate.allowed) {
         candidate = 0;
-        notes.push(() => `idle ${formatDuration(gate.idleMs)}: scale to zero`);
+        notes.push(() => `idle ${formatDuration(gate.idleMs)}: scale to zero, ${back.text}`);
       } else {
         candidate = Math.max(candidate, 1);
         if (gate.reason === 'not idle long enough') {
@@ -476,8 +483,8 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
     candidate = 1;
     prewarm = true;
     state.prewarmedSpell = state.lastActiveAt;
-    const why = planned ? planText(planned, input.coldStartMs) : `the shortest recorded gap this long ends within a cold start`;
-    notes.push(() => `idle ${formatDuration(idleMs)}: ${why}: pre-warm`);
+    const why = planned ? planText(planned, back.ms) : `the shortest recorded gap this long ends within a ${back.tier === 'sleeping' ? 'wake' : 'cold start'}`;
+    notes.push(() => `idle ${formatDuration(idleMs)}: ${why}: pre-warm, ${back.text}`);
   }
 
   // 4. limits

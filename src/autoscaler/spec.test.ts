@@ -136,3 +136,20 @@ describe('buildAutoscaleSpec', () => {
     ]);
   });
 });
+
+describe('idle: sleep or stop', () => {
+  it('defaults to stop and is not stored; sleep is stored, kept by later changes, said by describeSpec; anything else is refused', () => {
+    assert.equal(buildAutoscaleSpec({}).idle, undefined);
+    const s = buildAutoscaleSpec({ minReplicas: 0, idle: 'sleep' });
+    assert.equal(s.idle, 'sleep');
+    assert.equal(buildAutoscaleSpec({ maxReplicas: 6 }, s).idle, 'sleep', 'a later change keeps it');
+    assert.equal(buildAutoscaleSpec({ idle: 'stop' }, s).idle, undefined);
+    assert.ok(describeSpec(s).some((l) => /taken down sleep/.test(l)));
+    assert.equal(
+      describeSpec(buildAutoscaleSpec({})).some((l) => /taken down/.test(l)),
+      false,
+      'stop, the default, is not said',
+    );
+    fails(() => buildAutoscaleSpec({ idle: 'nap' }), 'idle', /must be sleep or stop/);
+  });
+});

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { InferscaleError, invalid } from '../core/errors.js';
 import { formatScheduleRule, parseScheduleRule } from './schedule.js';
 import { isValidTimeZone } from './timezone.js';
-import type { AutoscaleSpec, ScheduleRule } from './types.js';
+import { IDLE_MODES, type AutoscaleSpec, type ScheduleRule } from './types.js';
 import { formatDuration, formatRate, parseDuration, parseRate } from './units.js';
 import { MAX_REPLICAS } from '../domain/limits.js';
 import { DEFAULT_POLICY, LIVE_POLICY_NAMES } from './policies.js';
@@ -59,6 +59,8 @@ export interface AutoscaleInput {
   policy?: string;
   /** SkyServe's target requests per second per replica; null clears it */
   targetQpsPerReplica?: number | null;
+  /** what a replica taken down becomes: sleep or stop (the default) */
+  idle?: string;
 }
 
 const count = (max: number, min: number) =>
@@ -82,6 +84,7 @@ export const inputSchema = z.strictObject(
     forecast: z.boolean({ error: 'must be true or false' }).optional(),
     policy: z.string({ error: 'must be a policy name' }).optional(),
     targetQpsPerReplica: z.union([positive(LIMITS.targetQpsPerReplica), z.null()]).optional(),
+    idle: z.string({ error: 'must be sleep or stop' }).optional(),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field` : undefined) },
 );
@@ -157,6 +160,11 @@ export function buildAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
     throw invalid('targetQpsPerReplica', 'skyserve scales on requests per second: give a target per replica (> 0)');
   }
 
+  const idle = i.idle ?? from.idle ?? 'stop';
+  if (!(IDLE_MODES as readonly string[]).includes(idle)) throw invalid('idle', `"${idle}" must be sleep or stop`);
+  // the default is not stored, like the policy: a spec from before stops its idle replicas
+  if (idle === 'sleep') spec.idle = 'sleep';
+
   within('upscaleDelayMs', spec.upscaleDelayMs, 0, LIMITS.upscaleDelayMs);
   within('downscaleDelayMs', spec.downscaleDelayMs, 0, LIMITS.downscaleDelayMs);
   within('scaleToZeroAfterMs', spec.scaleToZeroAfterMs, 0, LIMITS.scaleToZeroAfterMs);
@@ -184,12 +192,13 @@ export function checkAutoscaleSpec(input: unknown, base?: AutoscaleSpec): Autosc
 
 /** The spec as input again (schedules as texts): for merging flags over a spec in force. */
 export function specToInput(spec: AutoscaleSpec): AutoscaleInput {
-  const { schedules, ttftP95Ms, targetQueueLength, policy, targetQpsPerReplica, ...rest } = spec;
+  const { schedules, ttftP95Ms, targetQueueLength, policy, targetQpsPerReplica, idle, ...rest } = spec;
   const out: AutoscaleInput = { ...rest, schedules: schedules.map((r) => r.text) };
   if (ttftP95Ms !== undefined) out.ttftP95Ms = ttftP95Ms;
   if (targetQueueLength !== undefined) out.targetQueueLength = targetQueueLength;
   if (policy !== undefined) out.policy = policy;
   if (targetQpsPerReplica !== undefined) out.targetQpsPerReplica = targetQpsPerReplica;
+  if (idle !== undefined) out.idle = idle;
   return out;
 }
 
@@ -214,6 +223,7 @@ export function describeSpec(spec: AutoscaleSpec): string[] {
   );
   for (const r of spec.schedules) lines.push(`schedule: ${formatScheduleRule(r)} (${spec.timeZone})`);
   lines.push(`forecast pre-warming ${spec.forecast ? 'on' : 'off'}`);
+  lines.push(...idleLines(spec));
   return lines;
 }
 
@@ -222,5 +232,11 @@ function describeBaseline(spec: AutoscaleSpec, policy: string): string[] {
   const lines = [`policy ${policy} (its project's own windows and delays)`, `replicas ${spec.minReplicas} to ${spec.maxReplicas}`];
   if (policy === 'skyserve' && spec.targetQpsPerReplica !== undefined) lines.push(`target ${spec.targetQpsPerReplica} requests per second per replica`);
   else lines.push(`target ${spec.targetOngoingRequests} ongoing requests per replica`);
+  lines.push(...idleLines(spec));
   return lines;
+}
+
+/** said only where replicas sleep (stopping is the default, and every spec from before) */
+function idleLines(spec: AutoscaleSpec): string[] {
+  return spec.idle === 'sleep' ? ['replicas taken down sleep (process kept, weights off the GPU: a wake instead of a cold start) where the engine can'] : [];
 }

@@ -60,6 +60,12 @@ export interface PolicyInput {
   replicas: ReplicaCounts;
   /** measured cold-start time of this deployment (median of recent replica starts), or a default */
   coldStartMs: number;
+  /**
+   * the three tiers: replicas asleep (process kept, weights off the GPU: a wake away) and the measured wake
+   * time (median of recent wakes, or an estimate). Absent or 0 sleeping: every replica not running is a cold start away.
+   */
+  sleeping?: number;
+  wakeMs?: number;
   /** requests held at the gateway because there is no replica (scale-from-zero signal) */
   heldAtZero: number;
   /** long-term demand history for forecasting, oldest first (may be empty) */
@@ -156,4 +162,13 @@ export interface AutoscaleSpec {
   policy?: string;
   /** SkyServe's target requests per second per replica (needed when policy is skyserve) */
   targetQpsPerReplica?: number;
+  /**
+   * what a replica taken down becomes: 'sleep' keeps its process with its weights off the GPU (a wake away,
+   * where its engine and provider can sleep), 'stop' ends it (a cold start away); absent: stop
+   */
+  idle?: IdleMode;
 }
+
+/** What a replica the autoscaler takes down becomes (src/controller/sleep.ts). */
+export type IdleMode = 'sleep' | 'stop';
+export const IDLE_MODES: readonly IdleMode[] = ['sleep', 'stop'];

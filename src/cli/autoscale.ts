@@ -30,6 +30,7 @@ export function autoscaleCommand(): Command {
     .option('--forecast <on|off>', 'pre-warm from the learned daily/weekly demand')
     .addOption(new Option('--policy <name>', 'the policy that scales (the simulator runs the same ones); default ours').choices(LIVE_POLICY_NAMES))
     .option('--target-qps-per-replica <n>', 'requests per second per replica that skyserve aims at ("off" clears)')
+    .addOption(new Option('--idle <mode>', 'what a replica taken down becomes: sleep (a wake away, where the engine can) or stop').choices(['sleep', 'stop']))
     .option('--off', 'turn autoscaling off (replicas stay where they are)')
     .addOption(outputOption())
     .action(async (name: string, o) => {

@@ -48,6 +48,7 @@ export function serverCommand(): Command {
       'keep',
     )
     .addOption(new Option('--stop-replicas-on-exit', 'the same as --on-exit stop').hideHelp())
+    .option('--sleep-ram <size>', 'host RAM sleeping replicas may hold together, e.g. 64Gi; past it the least recently used stop (default half the RAM)')
     .action(async (o) => {
       const onExit = parseOnExit(o.onExit, !!o.stopReplicasOnExit);
       const dataDir = resolveDataDir(o.dataDir);
@@ -67,6 +68,7 @@ export function serverCommand(): Command {
         stopReplicasOnExit: onExit === 'stop',
         onShutdownRequest: (replicas) => stop('inferscale down', replicas),
         maxModelBytes: parseBytes('--max-model-bytes', o.maxModelBytes),
+        sleepRamBytes: o.sleepRam === undefined ? undefined : parseBytes('--sleep-ram', o.sleepRam),
         allowPrivateSources: !!o.allowPrivateSources,
         metricsToken: o.metricsToken ?? (process.env.INFERSCALE_METRICS_TOKEN || undefined),
         zonesFile: o.zones,

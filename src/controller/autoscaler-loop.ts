@@ -5,7 +5,7 @@ import type { AutoscaleSpec, DemandPoint, LoadSample, ScalingPolicy } from '../a
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { RouteTable } from '../gateway/route-table.js';
 import type { DeploymentService } from '../service/deployments.js';
-import { buildPolicyInput } from './policy-input.js';
+import { buildPolicyInput, deploymentSleeps, sleepTier } from './policy-input.js';
 
 /** Where the loop gets its 1 s samples (the metrics history's sampler, the one reader of the gateway). */
 export interface SampleSource {
@@ -139,6 +139,7 @@ export class AutoscalerLoop {
       queued: ready === 0 ? (this.o.routes.getById(id)?.admission.queued ?? 0) + (this.o.remote?.(id).queued ?? 0) : 0,
       history: d.autoscale.forecast ? this.o.demand.history(id, s.at) : [],
       placeableReplicas: this.o.deployments.placeableReplicas(d),
+      ...sleepTier(replicas, deploymentSleeps(d), this.o.coldStartMs(id)),
     });
     const r = e.policy.decide(input, e.state);
     e.state = r.state;

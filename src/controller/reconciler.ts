@@ -4,7 +4,9 @@ import type { DeploymentRow, ReplicaRow } from '../store/store.js';
 import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
-import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, type ReplicaAction } from './replica-machine.js';
+import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, sleepAllowed, sleeperMustStop, type ReplicaAction } from './replica-machine.js';
+import { evictForRam, pickWakes } from './sleepers.js';
+import { sleepEndpoints } from '../engines/sleep-mode.js';
 import { HealthProber } from './health-prober.js';
 import { createReplica, startReplica, type ReplicaStartOptions } from './replica-start.js';
 import { isStorageFull, type StorageStatus } from '../store/storage-status.js';
@@ -20,8 +22,11 @@ const EVENTS_PRUNE_EVERY_MS = 60_000;
 export type RoutedReplica = Replica & { url?: string; engineKey?: boolean };
 
 export interface RouteSink {
-  /** `comingReplicas`: pending and starting replicas, capacity on its way */
-  sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas?: number): void;
+  /**
+   * `comingReplicas`: pending and starting replicas, capacity on its way; `sleepingReplicas`: replicas asleep,
+   * a wake away (a deployment whose replicas all sleep holds its requests and wakes one, like one at zero)
+   */
+  sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas?: number, sleepingReplicas?: number): void;
   /** a replica taken out of rotation after failures passed its health check again */
   readmit(replicaId: string): void;
   remove(deploymentId: string): void;
@@ -45,6 +50,8 @@ export interface ReconcilerOptions extends ReplicaStartOptions {
   stopGraceMs?: number;
   /** after a deployment's row is deleted (its replicas are gone): drop what other modules keep about it */
   onDeleted?: (d: DeploymentRow) => void;
+  /** host RAM that sleeping replicas may hold together (`server --sleep-ram`); past it the least recently slept stop. Default: no bound */
+  sleepRamBytes?: number;
 }
 
 /** whether a replica's row is still the one read earlier, every column */
@@ -76,6 +83,8 @@ export class Reconciler {
   private readonly eventsPrunedAt = new Map<string, number>();
   /** deployments whose zone no provider serves (its zone left the zones file), said once each */
   private readonly unserved = new Set<string>();
+  /** replicas waking from sleep now (their provider's wake in flight): not probed, they turn ready when it resolves */
+  private readonly waking = new Set<string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.tickMs = o.tickMs ?? 500;
@@ -104,6 +113,13 @@ export class Reconciler {
           `replica ${r.id} was gone after the server restarted (no process of its own at pid ${r.pid}); replacing it`,
         );
       }
+    }
+    for (const { d, r } of this.sleepers()) {
+      // a sleeper left by an earlier server: kept if its process is still its own, else it is gone
+      const provider = this.o.providers.get(d.zone);
+      const handle = provider && this.handle(provider, r);
+      if (provider && handle && provider.adopt(handle)) this.o.log(`adopted sleeping replica ${r.id} (pid ${r.pid})`);
+      else this.o.store.updateReplica(r.id, { state: 'stopped', stateReason: 'process gone after server restart (was asleep)', stoppedAt: now, gpus: [] });
     }
     for (const d of this.o.store.listDeployments()) {
       const p = this.o.providers.get(d.zone);
@@ -189,7 +205,8 @@ export class Reconciler {
       inflight: (id) => this.o.routes.inflight(id),
       mayCreate: !bo || bo.until <= now,
     });
-    for (let i = 0; i < plan.create; i++) createReplica(store, d, now);
+    const woken = plan.create > 0 ? await this.wakeSleepers(d, provider, plan.create, now) : 0;
+    for (let i = woken; i < plan.create; i++) createReplica(store, d, now);
     const planned = new Map(active.map((r) => [r.id, r]));
     for (const r of plan.remove) {
       const row = planned.get(r.id);
@@ -205,6 +222,7 @@ export class Reconciler {
       if (r.state === 'pending') await this.startPending(d, provider, r);
       else await this.step(d, provider, r, now);
     }
+    await this.stopStaleSleepers(d, provider, now);
 
     if (now - (this.eventsPrunedAt.get(d.id) ?? 0) >= EVENTS_PRUNE_EVERY_MS) {
       this.eventsPrunedAt.set(d.id, now);
@@ -228,6 +246,8 @@ export class Reconciler {
       generation: d.generation,
       deleting: d.deleting,
     });
+    const asleep = after.filter((r) => r.state === 'sleeping').length;
+    if (asleep > 0) st.details += `; ${asleep} asleep (a wake away)`;
     const fresh = store.getDeployment(d.id);
     if (!fresh || fresh.updatedAt !== d.updatedAt) {
       // changed by the API during this pass: the next pass derives the status from the new desired state
@@ -239,7 +259,7 @@ export class Reconciler {
       if (st.status !== d.status) store.addEvent(d.id, now, 'status', `${d.status} -> ${st.status}: ${st.details}`);
     }
     const coming = after.filter((r) => r.state === 'pending' || r.state === 'starting').length;
-    this.o.routes.sync({ ...d, status: st.status, everReady }, this.routed(provider, routed), coming);
+    this.o.routes.sync({ ...d, status: st.status, everReady }, this.routed(provider, routed), coming, asleep);
     if (this.o.store.listReplicas(d.id, ['stopped', 'failed']).length > 60) store.pruneReplicas(d.id);
   }
 
@@ -286,14 +306,22 @@ export class Reconciler {
         store.updateReplica(r.id, { drainStartedAt: now });
         r = { ...r, drainStartedAt: now };
       }
-      return { action: decideDraining(r, { inflight: this.o.routes.inflight(r.id), drainTimeoutMs: d.drainTimeoutMs }, now), row: r };
+      const maySleep = sleepAllowed({
+        idle: d.autoscale?.idle,
+        deleting: d.deleting,
+        current: r.generation === d.generation,
+        providerSleeps: !!provider.capabilities.sleep && !!provider.sleep,
+        engineSleeps: !!sleepEndpoints(d.engine),
+        engine: d.engine,
+      });
+      return { action: decideDraining(r, { inflight: this.o.routes.inflight(r.id), drainTimeoutMs: d.drainTimeoutMs, maySleep }, now), row: r };
     }
     const h = this.handle(provider, r);
     if (r.state === 'ready') {
       if (!this.health.due(r.id, now, this.o.routes.ejected(r.id)) || !h) return undefined;
       return { action: decideReady(await this.health.check(provider, h, engineDriver(d.engine), now)), row: r };
     }
-    if (!h) return undefined;
+    if (!h || this.waking.has(r.id)) return undefined;
     const probe = await provider.probe(h, engineDriver(d.engine));
     // waiting for a node (Karpenter) is not a failed start: the startup timeout counts from when capacity came
     const waiting = provider.waitingForCapacity(h);
@@ -331,6 +359,10 @@ export class Reconciler {
         if (a.stopFirst && h) await this.stopReplica(provider, h, 1000);
         this.fail(d, r, a.why);
         return;
+      case 'sleep':
+        if (h && (await this.sleepReplica(d, provider, h, r, a.reason))) return;
+        await this.execute(d, provider, r, { kind: 'stop', reason: 'drained (could not sleep)', event: ' after draining (it could not sleep)' });
+        return;
       case 'stop': {
         if (h) await this.stopReplica(provider, h, this.o.stopGraceMs ?? 10_000);
         const t = clock.now();
@@ -340,6 +372,134 @@ export class Reconciler {
         return;
       }
     }
+  }
+
+  /** Every sleeping replica, across deployments, with its deployment. */
+  private sleepers(): { d: DeploymentRow; r: ReplicaRow }[] {
+    return this.o.store.listDeployments().flatMap((d) => this.o.store.listReplicas(d.id, ['sleeping']).map((r) => ({ d, r })));
+  }
+
+  private engineKeyOf(provider: ReplicaProvider, replicaId: string): string | undefined {
+    return provider.capabilities.engineKey ? this.o.engineKey?.(replicaId) : undefined;
+  }
+
+  /**
+   * Puts a drained replica to sleep: its process stays, its GPUs are free for others in placement. False when
+   * it could not (the caller stops it). Sleepers past the host-RAM budget stop, least recently slept first.
+   */
+  private async sleepReplica(d: DeploymentRow, provider: ReplicaProvider, h: ReplicaHandle, r: ReplicaRow, why: string): Promise<boolean> {
+    const { store, clock } = this.o;
+    let ram: number;
+    try {
+      ram = (await provider.sleep!(h, engineDriver(d.engine), this.engineKeyOf(provider, r.id))).hostRamBytes ?? 0;
+    } catch (e) {
+      store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} could not sleep (${(e as Error).message}); stopping it`);
+      return false;
+    }
+    // an exit reported meanwhile changed the row: that report wins
+    if (!this.unchanged(r)) return true;
+    const t = clock.now();
+    store.updateReplica(r.id, { state: 'sleeping', stateReason: `asleep: ${why}`, sleptAt: t, sleepRamBytes: ram, drainStartedAt: null });
+    const where = r.gpus.length ? `GPUs ${r.gpus.join(',')} free for others` : 'its capacity free for others';
+    store.addEvent(d.id, t, 'replica', `replica ${r.id} asleep after draining (${where}; ${(ram / 2 ** 30).toFixed(1)} GiB of host RAM)`);
+    this.forget(r.id);
+    await this.evictOverBudget();
+    return true;
+  }
+
+  /** Stops the least recently slept sleepers while all sleepers together hold more host RAM than the budget. */
+  private async evictOverBudget(): Promise<void> {
+    const budget = this.o.sleepRamBytes;
+    if (budget === undefined) return;
+    const all = this.sleepers();
+    const victims = evictForRam(
+      all.map(({ r }) => ({ id: r.id, sleptAt: r.sleptAt ?? 0, ramBytes: r.sleepRamBytes ?? 0, gpus: r.gpus })),
+      budget,
+    );
+    for (const v of victims) {
+      const { d, r } = all.find((x) => x.r.id === v.id)!;
+      const provider = this.o.providers.get(d.zone);
+      if (provider)
+        await this.stopSleeper(d, provider, r, `host RAM for sleeping replicas over the budget (${(budget / 2 ** 30).toFixed(1)} GiB): least recently used`);
+    }
+  }
+
+  /**
+   * Wakes up to `want` sleepers of `d` instead of creating replicas (a wake, not a cold start); a sleeper whose
+   * GPUs another replica took meanwhile cannot wake there and is stopped. Returns how many wake.
+   */
+  private async wakeSleepers(d: DeploymentRow, provider: ReplicaProvider, want: number, now: number): Promise<number> {
+    const rows = this.o.store.listReplicas(d.id, ['sleeping']);
+    if (rows.length === 0 || !provider.wake) return 0;
+    const held = new Set(this.o.store.listLiveReplicas().flatMap((r) => r.gpus));
+    const { wake, blocked } = pickWakes(
+      rows.map((r) => ({ ...r, sleptAt: r.sleptAt ?? 0, ramBytes: r.sleepRamBytes ?? 0 })),
+      held,
+      want,
+    );
+    const row = (x: { id: string }) => rows.find((r) => r.id === x.id)!;
+    for (const b of blocked) await this.stopSleeper(d, provider, row(b), 'its GPUs were given to another replica while it slept: replaced by a new one');
+    let woken = 0;
+    for (const r of wake) if (this.startWake(d, provider, row(r), now)) woken++;
+    return woken;
+  }
+
+  /** Marks a sleeper waking (starting, its GPUs held again) and asks its provider to wake it; ready when that resolves. */
+  private startWake(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, now: number): boolean {
+    const { store } = this.o;
+    const h = this.handle(provider, r);
+    if (!h || !this.unchanged(r)) return false;
+    store.updateReplica(r.id, { state: 'starting', stateReason: 'waking from sleep', startedAt: now });
+    store.addEvent(d.id, now, 'replica', `replica ${r.id} waking from sleep (asleep ${((now - (r.sleptAt ?? now)) / 1000).toFixed(0)} s; pid ${r.pid})`);
+    this.waking.add(r.id);
+    provider.wake!(h, engineDriver(d.engine), this.engineKeyOf(provider, r.id)).then(
+      () => this.woke(d.id, r.id, now),
+      (e: Error) => void this.wakeFailed(d.id, provider, r.id, e),
+    );
+    return true;
+  }
+
+  private woke(deploymentId: string, id: string, since: number): void {
+    if (!this.waking.delete(id)) return;
+    const { store, clock } = this.o;
+    const row = store.listReplicas(deploymentId).find((x) => x.id === id);
+    if (row?.state !== 'starting') return;
+    const t = clock.now();
+    store.updateReplica(id, { state: 'ready', stateReason: '', readyAt: t, wakeMs: t - since });
+    store.addEvent(
+      deploymentId,
+      t,
+      'replica',
+      `replica ${id} ready after a ${((t - since) / 1000).toFixed(1)} s wake (same process, pid ${row.pid}: no cold start)`,
+    );
+    this.kick();
+  }
+
+  private async wakeFailed(deploymentId: string, provider: ReplicaProvider, id: string, e: Error): Promise<void> {
+    if (!this.waking.delete(id)) return;
+    const row = this.o.store.listReplicas(deploymentId).find((x) => x.id === id);
+    const d = this.o.store.getDeployment(deploymentId);
+    if (row?.state !== 'starting' || !d) return;
+    const h = this.handle(provider, row);
+    if (h) await this.stopReplica(provider, h, 1000);
+    this.fail(d, row, `wake failed: ${e.message}`);
+  }
+
+  /** Stops the sleepers of `d` that may not sleep any more (deleted, rolled to a new generation, idle by stop). */
+  private async stopStaleSleepers(d: DeploymentRow, provider: ReplicaProvider, _now: number): Promise<void> {
+    for (const r of this.o.store.listReplicas(d.id, ['sleeping'])) {
+      const why = sleeperMustStop({ idle: d.autoscale?.idle, deleting: d.deleting, current: r.generation === d.generation });
+      if (why) await this.stopSleeper(d, provider, r, why);
+    }
+  }
+
+  private async stopSleeper(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow, why: string): Promise<void> {
+    const h = this.handle(provider, r);
+    if (h) await this.stopReplica(provider, h, this.o.stopGraceMs ?? 10_000);
+    const t = this.o.clock.now();
+    this.o.store.updateReplica(r.id, { state: 'stopped', stateReason: `stopped while asleep: ${why}`, stoppedAt: t, gpus: [] });
+    this.o.store.addEvent(d.id, t, 'replica', `replica ${r.id} stopped while asleep (${why})`);
+    this.forget(r.id);
   }
 
   /** Stops a replica's process; an exit its provider reports meanwhile is this stop's, not a crash. */
@@ -390,11 +550,20 @@ export class Reconciler {
 
   private onExit(info: ExitInfo): void {
     if (this.stopped) return;
+    if (this.stopping.has(info.replicaId)) return;
+    const asleep = this.sleepers().find((x) => x.r.id === info.replicaId);
+    if (asleep) {
+      const t = this.o.clock.now();
+      this.o.store.updateReplica(asleep.r.id, { state: 'stopped', stateReason: 'process exited while asleep', stoppedAt: t, gpus: [] });
+      this.o.store.addEvent(asleep.d.id, t, 'replica', `replica ${asleep.r.id} exited while asleep; the next replica starts cold`);
+      return;
+    }
     const r = this.o.store.listLiveReplicas().find((x) => x.id === info.replicaId);
     if (!r || this.stopping.has(r.id)) return;
     const d = this.o.store.getDeployment(r.deploymentId);
     if (!d) return;
     if (r.state === 'starting' || r.state === 'ready' || r.state === 'draining') {
+      this.waking.delete(r.id);
       this.fail(d, r, `process exited (${info.signal ? `signal ${info.signal}` : `code ${info.code}`})`);
     }
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaRow } from '../store/store.js';
-import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, HEALTH_FAILURES } from './replica-machine.js';
+import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, HEALTH_FAILURES, sleepAllowed, sleeperMustStop } from './replica-machine.js';
 
 const row = (o: Partial<ReplicaRow> = {}): ReplicaRow => ({
   id: 'r1',
@@ -64,4 +64,25 @@ test('crash backoff from the rows: the newest failure counts until a replica tur
   assert.equal(crashBackoff([f1, f2, row({ id: 'c', state: 'ready', readyAt: 800 })]), undefined, 'a replica ready since ended the streak');
   assert.deepEqual(crashBackoff([f1, f2, row({ id: 'c', state: 'ready', readyAt: 50 })]), { failures: 2, until: 1700 });
   assert.deepEqual([1, 2, 3, 8, 20].map(backoffMs), [500, 1000, 2000, 60_000, 60_000]);
+});
+
+test('draining with sleep allowed: a drained replica that served sleeps; one cut at its deadline or never ready stops', () => {
+  const maySleep = sleepAllowed({ idle: 'sleep', deleting: false, current: true, providerSleeps: true, engineSleeps: true, engine: 'sim' });
+  assert.match(maySleep!, /idle by sleep/);
+  const drained = row({ state: 'draining', readyAt: 500, drainStartedAt: 1000 });
+  assert.equal(decideDraining(drained, { inflight: 0, drainTimeoutMs: 5000, maySleep }, 1500).kind, 'sleep');
+  assert.equal(decideDraining(drained, { inflight: 2, drainTimeoutMs: 5000, maySleep }, 7000).kind, 'stop', 'cut at its deadline: stops');
+  assert.equal(decideDraining(row({ state: 'draining', readyAt: null }), { inflight: 0, drainTimeoutMs: 5000, maySleep }, 1500).kind, 'stop');
+  assert.equal(decideDraining(drained, { inflight: 0, drainTimeoutMs: 5000 }, 1500).kind, 'stop', 'no reason to sleep: stops');
+  const base = { idle: 'sleep' as const, deleting: false, current: true, providerSleeps: true, engineSleeps: true, engine: 'sglang' };
+  for (const no of [{ idle: 'stop' as const }, { deleting: true }, { current: false }, { providerSleeps: false }, { engineSleeps: false }]) {
+    assert.equal(sleepAllowed({ ...base, ...no }), undefined, JSON.stringify(no));
+  }
+});
+
+test('a sleeper stops when its deployment is deleted, rolled to a new generation or no longer idles by sleep', () => {
+  assert.equal(sleeperMustStop({ idle: 'sleep', deleting: false, current: true }), undefined);
+  assert.equal(sleeperMustStop({ idle: 'sleep', deleting: true, current: true }), 'deployment deleted');
+  assert.match(sleeperMustStop({ idle: 'sleep', deleting: false, current: false })!, /engine parameters changed/);
+  assert.match(sleeperMustStop({ idle: undefined, deleting: false, current: true })!, /no longer idles by sleep/);
 });

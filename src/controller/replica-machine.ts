@@ -20,7 +20,9 @@ export type ReplicaAction =
   /** failed and replaced (after the crash backoff); `stopFirst`: its process may still run */
   | { kind: 'fail'; why: string; stopFirst: boolean }
   /** a draining replica is done (nothing in flight, or its drain deadline passed): stop it */
-  | { kind: 'stop'; reason: string; event: string };
+  | { kind: 'stop'; reason: string; event: string }
+  /** a draining replica is done with nothing in flight and its deployment idles by sleep: put it to sleep (it stops where it cannot) */
+  | { kind: 'sleep'; reason: string };
 
 export interface StartingFacts {
   probe: ProbeResult;
@@ -41,6 +43,8 @@ export interface ReadyFacts {
 export interface DrainingFacts {
   inflight: number;
   drainTimeoutMs: number;
+  /** why it may sleep instead of stopping (its deployment idles by sleep, its provider and engine can); undefined: it stops */
+  maySleep?: string;
 }
 
 /** A starting replica: ready when healthy, failed when gone or not healthy within the startup timeout. */
@@ -65,11 +69,14 @@ export function decideReady(f: ReadyFacts): ReplicaAction {
 
 /**
  * A draining replica: stopped once nothing is in flight, or when its drain deadline (drainStartedAt + the
- * deployment's drain timeout, from its row) passed. A row without a drain start counts from `now`.
+ * deployment's drain timeout, from its row) passed; put to sleep instead where `maySleep` says why it may
+ * and it drained (it served before). A row without a drain start counts from `now`.
  */
 export function decideDraining(r: ReplicaRow, f: DrainingFacts, now: number): ReplicaAction {
   const since = r.drainStartedAt ?? now;
   if (f.inflight > 0 && now - since < f.drainTimeoutMs) return { kind: 'wait' };
+  // a replica that never turned ready has no weights worth keeping; one cut at its drain deadline is stopped
+  if (f.inflight === 0 && f.maySleep && r.readyAt != null) return { kind: 'sleep', reason: f.maySleep };
   return f.inflight > 0
     ? { kind: 'stop', reason: `drain timeout with ${f.inflight} in flight`, event: ` after drain timeout (${f.inflight} in flight)` }
     : { kind: 'stop', reason: 'drained', event: ' after draining' };
@@ -90,4 +97,27 @@ export function crashBackoff(rows: readonly ReplicaRow[]): { failures: number; u
 /** How long a deployment waits before replacing its `failures`-th failed replica in a row: 0.5 s doubling, at most a minute. */
 export function backoffMs(failures: number): number {
   return Math.min(60_000, 500 * 2 ** (failures - 1));
+}
+
+/** Why a replica of a deployment may sleep instead of stopping; undefined: it stops. */
+export function sleepAllowed(f: {
+  idle: 'sleep' | 'stop' | undefined;
+  deleting: boolean;
+  /** the replica runs the deployment's current generation (an older one is rolled, not kept) */
+  current: boolean;
+  providerSleeps: boolean;
+  engineSleeps: boolean;
+  engine: string;
+}): string | undefined {
+  if (f.idle !== 'sleep' || f.deleting || !f.current) return undefined;
+  if (!f.providerSleeps || !f.engineSleeps) return undefined;
+  return `idle by sleep: the ${f.engine} engine keeps its process, weights off the GPU (a wake instead of a cold start)`;
+}
+
+/** A sleeping replica that must stop: its deployment is deleted, changed generation, or no longer idles by sleep. */
+export function sleeperMustStop(f: { idle: 'sleep' | 'stop' | undefined; deleting: boolean; current: boolean }): string | undefined {
+  if (f.deleting) return 'deployment deleted';
+  if (!f.current) return 'its engine parameters changed';
+  if (f.idle !== 'sleep') return 'the deployment no longer idles by sleep';
+  return undefined;
 }

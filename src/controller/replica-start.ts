@@ -93,6 +93,7 @@ export async function startReplica(
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
         apiKey: caps.engineKey ? o.engineKey?.(r.id) : undefined,
+        sleepMode: d.autoscale?.idle === 'sleep' && !!caps.sleep,
       },
       {
         zone: d.zone,

@@ -4,7 +4,8 @@ export const ENGINES = ['sim', 'llamacpp', 'vllm', 'sglang', 'command'] as const
 export type EngineName = (typeof ENGINES)[number];
 
 export type DeploymentStatus = 'creating' | 'deploying' | 'ready' | 'scaling' | 'updating' | 'stopped' | 'error' | 'deleting';
-export type ReplicaState = 'pending' | 'starting' | 'ready' | 'draining' | 'stopped' | 'failed';
+/** 'sleeping': the process lives with its weights off the GPU (a wake away); it holds no GPU in placement */
+export type ReplicaState = 'pending' | 'starting' | 'ready' | 'draining' | 'sleeping' | 'stopped' | 'failed';
 
 /** Replica states that hold or wait for capacity and count toward the desired replica count. */
 export const ACTIVE_STATES: readonly ReplicaState[] = ['pending', 'starting', 'ready'];

@@ -13,6 +13,8 @@ export interface EngineLaunch {
   gpuCount: number;
   /** the replica's engine key (engine-key.ts): the engine must refuse inference requests without it */
   apiKey?: string;
+  /** start with sleep mode on (its deployment's idle replicas sleep: src/engines/sleep-mode.ts) */
+  sleepMode?: boolean;
 }
 
 export interface EngineCommand {

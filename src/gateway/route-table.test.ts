@@ -138,3 +138,16 @@ test('a rotated key: the new one opens the deployment at once, the old one until
   assert.equal(t.byKey('newer').has(route), true);
   await t.close();
 });
+
+test('a deployment whose replicas all sleep holds requests like one at zero, and a held request is told a wake, not a cold start', () => {
+  const t = new RouteTable(new FakeClock(), { coldStartMs: () => 60_000, wakeMs: () => 2_000 });
+  const auto = { ...dep, autoscale: { minReplicas: 1, idle: 'sleep' } } as unknown as DeploymentRow;
+  t.sync(auto, [], 0, 0);
+  assert.equal(t.get('chat')!.holdAtZero, false, 'min 1 and nothing asleep: nothing to wake');
+  assert.equal(t.get('chat')!.coldStartSeconds, 60);
+  t.sync(auto, [], 0, 1);
+  assert.equal(t.get('chat')!.holdAtZero, true, 'one asleep: held, and a wake is asked for');
+  assert.equal(t.get('chat')!.coldStartSeconds, 2);
+  t.sync({ ...auto, deleting: true } as DeploymentRow, [], 0, 1);
+  assert.equal(t.get('chat')!.holdAtZero, false, 'deleting: never held');
+});

@@ -148,6 +148,8 @@ export interface RouteTableOptions {
   wake?: (deploymentId: string) => void;
   /** the cold start a deployment's next replica is expected to take, ms: a request held at zero is told to retry after it (default: LOCAL_COLD_START_MS) */
   coldStartMs?: (deploymentId: string) => number;
+  /** the wake a deployment's sleeping replica is expected to take, ms (default: the cold start) */
+  wakeMs?: (deploymentId: string) => number;
   /** a local replica's engine key, sent with each request to it (src/engines/engine-key.ts) */
   engineKey?: (replicaId: string) => string;
 }
@@ -237,9 +239,10 @@ export class RouteTable implements RouteSink {
     }
   }
 
-  sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0): void {
+  sync(d: DeploymentRow, replicas: readonly RoutedReplica[], comingReplicas = 0, sleepingReplicas = 0): void {
     let route = this.byId.get(d.id);
-    const coldStartSeconds = (this.o.coldStartMs?.(d.id) ?? LOCAL_COLD_START_MS) / 1000;
+    // a deployment whose replicas sleep is a wake away, not a cold start: held requests are told so
+    const coldStartSeconds = (sleepingReplicas > 0 && this.o.wakeMs ? this.o.wakeMs(d.id) : (this.o.coldStartMs?.(d.id) ?? LOCAL_COLD_START_MS)) / 1000;
     if (!route) {
       route = new DeploymentRoute(d.id, d.name, d, this.clock, this.metrics, coldStartSeconds, () => this.o.wake?.(d.id));
       this.byId.set(d.id, route);
@@ -256,7 +259,8 @@ export class RouteTable implements RouteSink {
     route.status = d.status;
     // deleting: the URL is gone at once; requests waiting in its queue are told so now, not at their timeout
     if (d.deleting) route.admission.close(deletedError(d.name));
-    route.holdAtZero = !!d.autoscale && d.autoscale.minReplicas === 0 && !d.deleting;
+    // replicas asleep: nothing ready but one wakes on the first request, like a deployment at zero
+    route.holdAtZero = !!d.autoscale && (d.autoscale.minReplicas === 0 || sleepingReplicas > 0) && !d.deleting;
     route.comingReplicas = comingReplicas;
     route.coldStartSeconds = coldStartSeconds;
     const seen = new Set<string>();

@@ -44,6 +44,18 @@ export interface ProviderCapabilities {
   waitsForCapacity: boolean;
   /** the cold start to expect before one was measured (ms): engine start, plus node provisioning where there is one */
   defaultColdStartMs: number;
+  /**
+   * true: the provider has `sleep` and `wake` (a replica keeps its process with its weights off the GPU, where
+   * its engine can: src/engines/sleep-mode.ts). Absent: it cannot (Kubernetes: a pod's GPU is its node's, and
+   * a sleeping pod would keep it); its idle replicas stop.
+   */
+  sleep?: boolean;
+}
+
+/** What a replica put to sleep says about itself. */
+export interface SleepResult {
+  /** host RAM its weights take while it sleeps, where the engine says (vLLM level 1 keeps them there) */
+  hostRamBytes?: number;
 }
 
 /**
@@ -88,6 +100,14 @@ export interface ReplicaProvider {
   waitingForCapacity(handle: ReplicaHandle): boolean;
   /** removes what the provider created for a deleted deployment (idempotent; nothing for providers that keep nothing) */
   removeDeployment(deploymentName: string): Promise<void>;
+  /**
+   * Where `capabilities.sleep`: puts a ready replica with nothing in flight to sleep (its process stays, its
+   * weights leave the GPU). Throws (InferscaleError 'unsupported' or the engine's refusal) when it cannot: the
+   * caller stops the replica instead. `apiKey`: the replica's engine key, where its engine takes one.
+   */
+  sleep?(handle: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<SleepResult>;
+  /** Wakes a sleeping replica; resolves once it serves again (seconds), throws when it cannot (then it is stopped). */
+  wake?(handle: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<void>;
 }
 
 /** What `replicaUrl` is asked about: a replica and the port its row records. */

@@ -14,6 +14,8 @@ import { SCHEMA } from '../store/schema.js';
 import { StorageStatus } from '../store/storage-status.js';
 import { Store, type DeploymentRow } from '../store/store.js';
 import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secrets.js';
+import { defaultSleepRamBytes } from '../controller/sleepers.js';
+import { sleepTier } from '../controller/policy-input.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
@@ -66,6 +68,8 @@ export interface ServerOptions {
   onShutdownRequest?: (replicas: OnExit) => void;
   /** reconcile period, ms */
   tickMs?: number;
+  /** host RAM sleeping replicas may hold together (default: DEFAULT_SLEEP_RAM_SHARE of this machine's) */
+  sleepRamBytes?: number;
   /** the zones file (Kubernetes zones); default $INFERSCALE_ZONES; none: only `local` */
   zonesFile?: string;
   /** zones given directly (tests: a parsed file, a kubeconfig per zone, pod addresses) */
@@ -164,7 +168,9 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   // a request held at zero: the autoscaler decides now, and KEDA's StreamIsActive hears of it now
   const wakes = new WakeFanOut();
   const engineKey = (replicaId: string) => `ise-${keys.derive(`engine-key:${replicaId}`)}`;
-  const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs });
+  // a deployment whose replicas sleep is a wake away: its held requests are told the measured wake (policy-input.ts)
+  const wakeMs = (id: string) => sleepTier(store.listReplicas(id), true, coldStartMs(id)).wakeMs ?? coldStartMs(id);
+  const routes = new RouteTable(clock, { engineKey, wake: wakes.wake, coldStartMs, wakeMs });
   const metrics = routes.metrics;
   let baseUrl = '';
   const models = new ModelService({
@@ -189,6 +195,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     tickMs: o.tickMs,
     engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
+    sleepRamBytes: o.sleepRamBytes ?? defaultSleepRamBytes(),
     onDeleted: (d) => {
       requestLog.flush();
       forgetDeployment(store.db, d.id, clock.now());
@@ -255,6 +262,8 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
         // replica processes of this data dir that no live row owns (a crash between spawn and saving the pid)
         start: async () => {
           const live = new Map(store.listLiveReplicas().map((r) => [r.id, r.pid]));
+          // sleeping replicas keep their processes too: adopted by the reconciler, not swept
+          for (const d of store.listDeployments()) for (const r of store.listReplicas(d.id, ['sleeping'])) live.set(r.id, r.pid);
           for (const x of await provider.sweepOrphans((id, pid) => live.get(id) === pid, 5000)) {
             log(`stopped orphan replica process ${x.pid} (${x.replicaId}): no live replica row owns it`);
           }

@@ -11,6 +11,7 @@ import { MODEL_MIGRATIONS } from '../models/model-store.js';
 import { COST_MIGRATIONS } from '../cost/ledger.js';
 import { COPY_MIGRATIONS } from '../cluster/copy.js';
 import { CAPACITY_MIGRATIONS } from '../service/capacity-store.js';
+import { SLEEP_MIGRATIONS } from '../controller/sleep-migrations.js';
 
 /** The core tables: deployments, replicas, events, quotas, settings (migrations.ts). */
 export const CORE_MIGRATIONS: ModuleMigrations = { module: 'core', scripts: MIGRATIONS };
@@ -24,4 +25,5 @@ export const SCHEMA: Migrations = [
   COST_MIGRATIONS,
   COPY_MIGRATIONS,
   CAPACITY_MIGRATIONS,
+  SLEEP_MIGRATIONS,
 ];

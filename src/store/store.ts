@@ -16,6 +16,10 @@ export interface ReplicaRow extends Replica {
   failureStreak?: number | null;
   /** a failed replica: no replacement is created before this time (crash backoff) */
   retryAt?: number | null;
+  /** sleeping replicas (src/controller/sleepers.ts): when it went to sleep, the host RAM it holds, its last wake (ms) */
+  sleptAt?: number | null;
+  sleepRamBytes?: number | null;
+  wakeMs?: number | null;
 }
 
 export interface EventRow {
@@ -75,6 +79,9 @@ const toReplica = (r: any): ReplicaRow => ({
   drainStartedAt: r.drain_started_at ?? null,
   failureStreak: r.failure_streak ?? null,
   retryAt: r.retry_at ?? null,
+  sleptAt: r.slept_at ?? null,
+  sleepRamBytes: r.sleep_ram_bytes ?? null,
+  wakeMs: r.wake_ms ?? null,
 });
 
 const DEPLOYMENT_COLUMNS: Record<string, string> = {
@@ -114,6 +121,9 @@ const REPLICA_COLUMNS: Record<string, string> = {
   drainStartedAt: 'drain_started_at',
   failureStreak: 'failure_streak',
   retryAt: 'retry_at',
+  sleptAt: 'slept_at',
+  sleepRamBytes: 'sleep_ram_bytes',
+  wakeMs: 'wake_ms',
 };
 
 function encode(v: unknown): unknown {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderTemplate } from './template.js';
+import { renderTemplate, VLLM_SLEEP_FLAG, withSleepMode } from './template.js';
 import { commandDriver, sglangDriver, splitCommandParams, vllmDriver } from './drivers.js';
 
 const launch = {
@@ -134,4 +134,15 @@ test('command params with quotes, backslashes and empty words reach the command 
     c.args.filter((_, i) => c.args[i - 1] === '--x'),
     words,
   );
+});
+
+test("vLLM's sleep mode: a launch that asks for it gets --enable-sleep-mode once and VLLM_SERVER_DEV_MODE=1; other engines unchanged", () => {
+  const cmd = vllmDriver.command(launch);
+  const asleep = withSleepMode('vllm', cmd);
+  assert.deepEqual(asleep.args.slice(-1), [VLLM_SLEEP_FLAG]);
+  assert.equal(asleep.env.VLLM_SERVER_DEV_MODE, '1');
+  assert.equal(cmd.args.includes(VLLM_SLEEP_FLAG), false, 'the plain launch has no sleep mode');
+  assert.deepEqual(withSleepMode('vllm', asleep).args, asleep.args, 'given once');
+  const sg = sglangDriver.command(launch);
+  assert.equal(withSleepMode('sglang', sg), sg);
 });

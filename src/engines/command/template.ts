@@ -47,3 +47,17 @@ export function renderTemplate(template: string, vars: TemplateVars, bin?: strin
   if (bin) out[0] = bin;
   return out;
 }
+
+/** vLLM's sleep mode: the flag that enables it and the variable that opens its /sleep and /wake_up endpoints. */
+export const VLLM_SLEEP_FLAG = '--enable-sleep-mode';
+export const VLLM_SLEEP_ENV = { VLLM_SERVER_DEV_MODE: '1' } as const;
+
+/**
+ * A vLLM command with sleep mode on (for deployments whose idle replicas sleep): the flag once, the dev-mode
+ * variable set. Other engines' commands are returned as they are (sim and llamacpp always serve sleep).
+ */
+export function withSleepMode<C extends { args: string[]; env: Record<string, string> }>(engine: string, cmd: C): C {
+  if (engine !== 'vllm') return cmd;
+  const args = cmd.args.includes(VLLM_SLEEP_FLAG) ? cmd.args : [...cmd.args, VLLM_SLEEP_FLAG];
+  return { ...cmd, args, env: { ...cmd.env, ...VLLM_SLEEP_ENV } };
+}

@@ -2,7 +2,8 @@
  * The llama.cpp engine's HTTP server: the engine simulator's endpoints on a real model. GET /health
  * (503 until the model is loaded), GET /v1/models, GET /metrics (vLLM gauge names), POST
  * /v1/chat/completions and /v1/completions (streaming or not). Generation goes through a LlamaRuntime,
- * so tests can drive the server with a fake one.
+ * so tests can drive the server with a fake one. Sleep mode (sleep.ts, where `load` is given): POST /sleep?level=1
+ * unloads the model, POST /wake_up loads it again, GET /is_sleeping.
  */
 import { engineKeyCheck } from '../engine-key.js';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import type { LlamaCppParams } from './params.js';
 import { parseChat, parseCompletion, type GenerateInput, type Sampling } from './requests.js';
 import { body, chunk, modelsList, usageChunk, type Finish, type Meta } from './responses.js';
 import { Slots } from './slots.js';
+import { LlamaSleep } from './sleep.js';
 
 export interface GenerateResult {
   text: string;
@@ -40,6 +42,8 @@ export interface LlamaServerOptions {
   log?: (line: string) => void;
   /** requests other than /health and /metrics must carry `Authorization: Bearer <apiKey>` (engine-key.ts); none: open */
   apiKey?: string;
+  /** loads the model again after a sleep (sleep.ts); absent: the engine has no sleep mode (404) */
+  load?: () => Promise<LlamaRuntime>;
 }
 
 const SSE_HEADERS = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' };
@@ -56,6 +60,22 @@ export function createLlamaServer(o: LlamaServerOptions) {
   let draining = false;
   let active = 0;
   const idle: Array<() => void> = [];
+  const sleep = o.load
+    ? new LlamaSleep({
+        runtime: () => runtime,
+        setRuntime: (rt) => {
+          runtime = rt;
+        },
+        load: o.load,
+        busy: () => slots.running + slots.waiting,
+        log,
+      })
+    : undefined;
+  /** the 503 of a model that is not loaded: asleep or waking (sleep.ts), else still loading */
+  const notLoaded = () =>
+    sleep && sleep.state !== 'awake'
+      ? new OpenAIError(503, `model ${o.modelName} is ${sleep.state === 'asleep' ? 'asleep' : 'waking up'}`, 'server_error', 'model_sleeping')
+      : new OpenAIError(503, `model ${o.modelName} is still loading`, 'server_error', 'model_loading');
 
   const metrics = () => {
     const m = `model_name="${escapeLabelValue(o.modelName)}"`;
@@ -89,7 +109,7 @@ export function createLlamaServer(o: LlamaServerOptions) {
 
   async function complete(req: http.IncomingMessage, res: http.ServerResponse, kind: 'chat' | 'completion'): Promise<void> {
     const rt = runtime;
-    if (!rt) throw new OpenAIError(503, `model ${o.modelName} is still loading`, 'server_error', 'model_loading');
+    if (!rt) throw notLoaded();
     if (draining) throw new OpenAIError(503, 'engine is shutting down', 'server_error', 'engine_draining');
     const json = parseJsonBody(await readBody(req));
     const r = kind === 'chat' ? parseChat(json, rt.contextSize, o.params.defaultMaxTokens) : parseCompletion(json, rt.contextSize, o.params.defaultMaxTokens);
@@ -146,7 +166,7 @@ export function createLlamaServer(o: LlamaServerOptions) {
 
   async function embeddings(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const rt = runtime;
-    if (!rt) throw new OpenAIError(503, `model ${o.modelName} is still loading`, 'server_error', 'model_loading');
+    if (!rt) throw notLoaded();
     if (draining) throw new OpenAIError(503, 'engine is shutting down', 'server_error', 'engine_draining');
     const e = parseEmbeddings(parseJsonBody(await readBody(req)));
     const out = await rt.embed(e.inputs);
@@ -160,10 +180,13 @@ export function createLlamaServer(o: LlamaServerOptions) {
     const want = (m: string) => {
       if (method !== m) throw new OpenAIError(405, `${method} not allowed on ${path}`, 'invalid_request_error', 'method_not_allowed');
     };
+    if (sleep && (await sleep.route(method, path, new URL(req.url ?? '/', 'http://x').searchParams, res))) return;
     switch (path) {
       case '/health': {
         want('GET');
-        const status = draining ? 'draining' : runtime ? 'ok' : 'loading';
+        // asleep is healthy (vLLM's /health says 200 too): the process lives and wakes on request
+        const status = draining ? 'draining' : runtime ? 'ok' : sleep && sleep.state !== 'awake' ? 'sleeping' : 'loading';
+        if (status === 'sleeping') return sendJson(res, 200, JSON.stringify({ status }));
         return sendJson(res, status === 'ok' ? 200 : 503, JSON.stringify({ status }));
       }
       case '/v1/models':
@@ -209,7 +232,17 @@ export function createLlamaServer(o: LlamaServerOptions) {
     setRuntime(rt: LlamaRuntime) {
       runtime = rt;
     },
-    state: () => ({ loaded: !!runtime, draining, running: slots.running, waiting: slots.waiting, activeRequests: active, ...c }),
+    /** the loaded model now (undefined while loading or asleep) */
+    runtime: () => runtime,
+    state: () => ({
+      loaded: !!runtime,
+      sleep: sleep?.state ?? 'awake',
+      draining,
+      running: slots.running,
+      waiting: slots.waiting,
+      activeRequests: active,
+      ...c,
+    }),
     /** Refuses new generation work and resolves once no request is in flight. */
     drain(): Promise<void> {
       draining = true;

@@ -53,8 +53,13 @@ export function runMain(argv: readonly string[]): void {
     process.stderr.write(`${(e as Error).message}\nengine params:\n  ${LLAMACPP_PARAM_HELP.join('\n  ')}\n`);
     process.exit(2);
   }
-  const s = createLlamaServer({ modelName: args.modelName, params: args.params, log: out, apiKey: process.env[ENGINE_KEY_ENV] || undefined });
-  let runtime: LlamaRuntime | undefined;
+  // node-llama-cpp is loaded only here, so the server and its tests never pay for it
+  const load = (): Promise<LlamaRuntime> =>
+    import('./runtime.js').then((m) =>
+      m.loadRuntime({ modelPath: args.modelPath, params: args.params, visibleDevices: process.env.CUDA_VISIBLE_DEVICES, log: out }),
+    );
+  // load again: a wake from sleep (POST /wake_up) loads the same file with the same parameters
+  const s = createLlamaServer({ modelName: args.modelName, params: args.params, log: out, apiKey: process.env[ENGINE_KEY_ENV] || undefined, load });
   s.server.on('error', (e) => {
     process.stderr.write(`llamacpp server error: ${e.message}\n`);
     process.exit(1);
@@ -66,13 +71,8 @@ export function runMain(argv: readonly string[]): void {
       `llamacpp engine: model=${args.modelName} path=${args.modelPath} CUDA_VISIBLE_DEVICES=${process.env.CUDA_VISIBLE_DEVICES ?? '(unset)'} params=${JSON.stringify(args.params)}`,
     );
   });
-  // node-llama-cpp is loaded only here, so the server and its tests never pay for it
-  void import('./runtime.js')
-    .then((m) => m.loadRuntime({ modelPath: args.modelPath, params: args.params, visibleDevices: process.env.CUDA_VISIBLE_DEVICES, log: out }))
-    .then((rt) => {
-      runtime = rt;
-      s.setRuntime(rt);
-    })
+  void load()
+    .then((rt) => s.setRuntime(rt))
     .catch((e: unknown) => {
       process.stderr.write(`cannot load model ${args.modelPath}: ${(e as Error).message}\n`);
       process.exit(1);
@@ -87,7 +87,7 @@ export function runMain(argv: readonly string[]): void {
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
     void s
       .drain()
-      .then(() => runtime?.close())
+      .then(() => s.runtime()?.close())
       .catch(() => undefined)
       .then(() => {
         out('drained: exiting');

@@ -23,6 +23,10 @@ export interface SimEngineParams {
   jitter: number;
   /** Output length when a request gives no max_tokens. */
   defaultMaxTokens: number;
+  /** Seconds a wake from sleep takes (POST /wake_up, sleep.ts). */
+  wakeSeconds: number;
+  /** Host RAM the weights take while asleep (vLLM level 1 offloads them there), GiB; reported by POST /sleep. */
+  sleepRamGib: number;
 }
 
 /** The feel of a small model on one GPU. */
@@ -36,6 +40,8 @@ export const DEFAULT_SIM_PARAMS: SimEngineParams = Object.freeze({
   slowdownPerSeq: 0.03,
   jitter: 0.1,
   defaultMaxTokens: 16,
+  wakeSeconds: 1,
+  sleepRamGib: 0,
 });
 
 interface ParamSpec {
@@ -57,6 +63,8 @@ const SPECS: ParamSpec[] = [
   { key: 'slowdownPerSeq', flag: '--slowdown-per-seq', description: 'relative slowdown per extra running sequence', min: 0, max: 10, integer: false },
   { key: 'jitter', flag: '--jitter', description: 'relative uniform noise on every delay', min: 0, max: 1, integer: false },
   { key: 'defaultMaxTokens', flag: '--default-max-tokens', description: 'output tokens when max_tokens is not given', min: 1, max: 32768, integer: true },
+  { key: 'wakeSeconds', flag: '--wake-seconds', description: 'seconds a wake from sleep takes', min: 0, max: 3600, integer: false },
+  { key: 'sleepRamGib', flag: '--sleep-ram-gib', description: 'host RAM the weights take while asleep, GiB', min: 0, max: 4096, integer: false },
 ];
 
 /** One row per flag, for `--help` output and the UI. */

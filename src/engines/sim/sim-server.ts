@@ -4,7 +4,7 @@
  * injected clock: loading (startupSeconds after creation), prefill and inter-token delays.
  *
  * Endpoints: GET /health, GET /v1/models, POST /v1/chat/completions, POST /v1/completions,
- * POST /v1/embeddings, GET /metrics.
+ * POST /v1/embeddings, GET /metrics; sleep mode (sleep.ts): POST /sleep?level=1, POST /wake_up, GET /is_sleeping.
  */
 import { engineKeyCheck } from '../engine-key.js';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { OpenAIError, parseEmbeddingRequest, parseJsonBody } from './openai-requ
 import { embeddingsBody, modelsBody } from './openai-responses.js';
 import type { SimEngineParams } from './params.js';
 import { SimScheduler } from './scheduler.js';
+import { SimSleep } from './sleep.js';
 import { embeddingOf } from './synthetic-output.js';
 
 export interface SimServerOptions {
@@ -75,6 +76,7 @@ export function createSimServer(opts: SimServerOptions): SimServer {
 
   const counters = new SimCounters();
   const scheduler = new SimScheduler(params, clock);
+  const sleep = new SimSleep(clock, params.wakeSeconds, params.sleepRamGib, log);
   const ctx: SimContext = {
     params,
     modelName,
@@ -123,7 +125,10 @@ export function createSimServer(opts: SimServerOptions): SimServer {
     });
   });
 
-  server.on('close', () => loadTimer?.cancel());
+  server.on('close', () => {
+    loadTimer?.cancel();
+    sleep.close();
+  });
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
     checkKey(req, path);
@@ -131,6 +136,8 @@ export function createSimServer(opts: SimServerOptions): SimServer {
     const want = (m: string) => {
       if (method !== m) throw new OpenAIError(405, `${method} not allowed on ${path}`, 'invalid_request_error', 'method_not_allowed');
     };
+    if (await sleep.route(method, path, new URL(req.url ?? '/', 'http://x').searchParams, res, scheduler.running + scheduler.waiting)) return;
+    if (path.startsWith('/v1/') && path !== '/v1/models') sleep.assertAwake();
     switch (path) {
       case '/health': {
         want('GET');

@@ -14,7 +14,10 @@ import {
   type ReplicaAddress,
   type ReplicaHandle,
   type ReplicaProvider,
+  type SleepResult,
 } from '../types.js';
+import { withSleepMode } from '../../engines/command/template.js';
+import { sleepReplica, wakeReplica } from './sleep.js';
 import { freePort } from './ports.js';
 import { replicaEnv } from './replica-env.js';
 import { tailFile } from './logs.js';
@@ -42,6 +45,7 @@ const LOCAL_CAPABILITIES: ProviderCapabilities = {
   engineKey: true,
   waitsForCapacity: false,
   defaultColdStartMs: LOCAL_COLD_START_MS,
+  sleep: true,
 };
 
 function alive(pid: number): boolean {
@@ -80,7 +84,8 @@ export class LocalProvider implements ReplicaProvider {
 
   async start(replicaId: string, deploymentName: string, driver: EngineDriver, launch: Parameters<ReplicaProvider['start']>[3]): Promise<ReplicaHandle> {
     const port = await freePort(this.host);
-    const cmd = driver.command({ ...launch, host: this.host, port });
+    const plain = driver.command({ ...launch, host: this.host, port });
+    const cmd = launch.sleepMode ? withSleepMode(driver.name, plain) : plain;
     const dir = join(this.opts.logDir, deploymentName);
     mkdirSync(dir, { recursive: true });
     const fd = openSync(join(dir, `${replicaId}.log`), 'a');
@@ -168,6 +173,17 @@ export class LocalProvider implements ReplicaProvider {
     while (alive(pid) && this.opts.clock.now() < deadline) await this.opts.clock.sleep(50);
     if (alive(pid)) signal('SIGKILL');
     while (alive(pid)) await this.opts.clock.sleep(20);
+  }
+
+  /** the engine's own sleep endpoint (sleep.ts); a replica whose process is not ours cannot sleep */
+  sleep(h: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<SleepResult> {
+    if (!this.owns(h)) return Promise.reject(invalid('replica', `replica ${h.replicaId} has no process of its own to put to sleep`));
+    return sleepReplica(h, driver, apiKey);
+  }
+
+  wake(h: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<void> {
+    if (!this.owns(h)) return Promise.reject(invalid('replica', `replica ${h.replicaId} has no process of its own to wake`));
+    return wakeReplica(h, driver, apiKey);
   }
 
   adopt(h: ReplicaHandle): boolean {

@@ -1,0 +1,214 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../core/clock.js';
+import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
+import { Store } from '../store/store.js';
+import { virtualGpus } from '../placement/inventory.js';
+import { deploymentRow } from '../test/rows.js';
+import { buildAutoscaleSpec } from '../autoscaler/spec.js';
+import type { ExitInfo, ProbeResult, ProviderCapabilities, ReplicaHandle, ReplicaProvider, SleepResult } from '../providers/types.js';
+import { Reconciler, type RouteSink } from './reconciler.js';
+
+const GiB = 2 ** 30;
+
+/** A provider whose replicas sleep and wake when the test says; records every call. */
+class SleepingProvider implements ReplicaProvider {
+  readonly capabilities: ProviderCapabilities = {
+    placement: 'local-gpus',
+    model: 'stored-file',
+    engineKey: false,
+    waitsForCapacity: false,
+    defaultColdStartMs: 1000,
+    sleep: true,
+  };
+  health = new Map<string, ProbeResult>();
+  started: string[] = [];
+  stopped: string[] = [];
+  slept: string[] = [];
+  woken: string[] = [];
+  ramBytes = 10 * GiB;
+  refuseSleep = false;
+  private wakes = new Map<string, () => void>();
+  async start(replicaId: string): Promise<ReplicaHandle> {
+    this.started.push(replicaId);
+    this.health.set(replicaId, 'starting');
+    return { replicaId, pid: null, port: 1000 + this.started.length, url: '' };
+  }
+  async probe(h: ReplicaHandle): Promise<ProbeResult> {
+    return this.health.get(h.replicaId) ?? 'gone';
+  }
+  async stop(h: ReplicaHandle): Promise<void> {
+    this.stopped.push(h.replicaId);
+    this.health.set(h.replicaId, 'gone');
+  }
+  async sleep(h: ReplicaHandle): Promise<SleepResult> {
+    if (this.refuseSleep) throw new Error('engine refused: 404');
+    this.slept.push(h.replicaId);
+    return { hostRamBytes: this.ramBytes };
+  }
+  wake(h: ReplicaHandle): Promise<void> {
+    this.woken.push(h.replicaId);
+    return new Promise((resolve) => this.wakes.set(h.replicaId, resolve));
+  }
+  /** the engine finished waking */
+  awake(id: string): void {
+    this.wakes.get(id)!();
+  }
+  adopt(): boolean {
+    return true;
+  }
+  onExit(_l: (i: ExitInfo) => void): void {}
+  async logs(): Promise<string[]> {
+    return [];
+  }
+  replicaUrl(r: { port: number | null }): string | undefined {
+    return r.port === null ? undefined : `http://127.0.0.1:${r.port}`;
+  }
+  capacity(): number {
+    return 2;
+  }
+  gpuTypeFor(requested: string | undefined): string {
+    return requested ?? 'a5000';
+  }
+  describe(): string | undefined {
+    return undefined;
+  }
+  waitingForCapacity(): boolean {
+    return false;
+  }
+  async removeDeployment(): Promise<void> {}
+}
+
+class Routes implements RouteSink {
+  sleeping = new Map<string, number>();
+  sync(d: { id: string }, _r: unknown, _coming?: number, sleeping?: number): void {
+    this.sleeping.set(d.id, sleeping ?? 0);
+  }
+  remove(): void {}
+  readmit(): void {}
+  inflight(): number {
+    return 0;
+  }
+  ejected(): boolean {
+    return false;
+  }
+}
+
+const sleepy = buildAutoscaleSpec({ minReplicas: 0, idle: 'sleep' });
+
+function setup(o: { sleepRamBytes?: number } = {}) {
+  const clock = new FakeClock(1_000_000);
+  const store = new Store(openDb(':memory:', SCHEMA));
+  const provider = new SleepingProvider();
+  const routes = new Routes();
+  const rec = new Reconciler({
+    store,
+    providers: new Map([['local', provider]]),
+    clock,
+    inventory: virtualGpus(2, 'a5000'),
+    routes,
+    log: () => {},
+    tickMs: 1_000_000,
+    sleepRamBytes: o.sleepRamBytes,
+  });
+  const scale = (id: string, n: number) => store.updateDeployment(id, { replicas: n, updatedAt: clock.now() });
+  const row = (id: string) => store.listReplicas(id).find((r) => r.state !== 'stopped' && r.state !== 'failed');
+  /** starts `id`'s replica and makes it ready */
+  const ready = async (id: string) => {
+    await rec.tick();
+    provider.health.set(row(id)!.id, 'ready');
+    await rec.tick();
+    assert.equal(row(id)!.state, 'ready');
+    return row(id)!.id;
+  };
+  return { clock, store, provider, routes, rec, scale, row, ready };
+}
+
+test('idle by sleep: a drained replica sleeps, holds no GPU, and a scale up wakes it (measured) instead of starting a new one', async () => {
+  const { clock, store, provider, routes, rec, scale, row, ready } = setup();
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  assert.deepEqual(provider.slept, [id]);
+  assert.deepEqual(provider.stopped, []);
+  assert.deepEqual(row('d1')!.gpus, [0], 'the row keeps the GPU its process is bound to');
+  assert.deepEqual(
+    store.listLiveReplicas().flatMap((r) => r.gpus),
+    [],
+    'but placement sees it free',
+  );
+  assert.equal(row('d1')!.sleepRamBytes, 10 * GiB);
+  assert.equal(routes.sleeping.get('d1'), 1, 'the gateway is told one replica sleeps');
+  assert.match(store.getDeployment('d1')!.statusDetails, /1 asleep/);
+
+  clock.advance(60_000);
+  scale('d1', 1);
+  await rec.tick();
+  assert.deepEqual(provider.woken, [id]);
+  assert.equal(provider.started.length, 1, 'no new replica started');
+  assert.deepEqual([row('d1')!.state, row('d1')!.stateReason], ['starting', 'waking from sleep']);
+  clock.advance(1500);
+  provider.awake(id);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(row('d1')!.state, 'ready');
+  assert.equal(row('d1')!.wakeMs, 1500);
+  assert.equal(row('d1')!.id, id);
+});
+
+test('a sleeper whose GPU another deployment took is stopped at its wake and replaced by a cold start', async () => {
+  const { store, provider, rec, scale, row, ready } = setup();
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  store.insertDeployment(deploymentRow({ id: 'd2', name: 'big', gpuCount: 2 }));
+  await ready('d2');
+  assert.deepEqual(row('d2')!.gpus, [0, 1], 'its GPU was free for a 2-GPU replica');
+  scale('d1', 1);
+  await rec.tick();
+  assert.deepEqual(provider.woken, []);
+  assert.ok(provider.stopped.includes(id), 'the sleeper stopped');
+  assert.match(store.listReplicas('d1').find((r) => r.id === id)!.stateReason, /GPUs were given to another replica/);
+  assert.notEqual(row('d1')!.id, id, 'a new replica instead');
+  assert.equal(row('d1')!.state, 'pending', 'waiting for a GPU like any new replica');
+});
+
+test('host RAM over the budget stops the least recently slept sleeper; a refused sleep stops the replica', async () => {
+  const { clock, store, provider, rec, scale, row } = setup({ sleepRamBytes: 15 * GiB });
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'a', gpuCount: 1, autoscale: sleepy }));
+  store.insertDeployment(deploymentRow({ id: 'd2', name: 'b', gpuCount: 1, autoscale: sleepy }));
+  await rec.tick();
+  for (const r of store.listReplicas('d1').concat(store.listReplicas('d2'))) provider.health.set(r.id, 'ready');
+  await rec.tick();
+  const a = row('d1')!.id;
+  const b = row('d2')!.id;
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  clock.advance(1000);
+  scale('d2', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d2')!.state, 'sleeping');
+  assert.equal(row('d1'), undefined, 'the older sleeper stopped');
+  assert.match(store.listReplicas('d1')[0].stateReason, /host RAM for sleeping replicas over the budget/);
+  assert.deepEqual(provider.stopped, [a]);
+
+  provider.refuseSleep = true;
+  scale('d2', 1);
+  await rec.tick();
+  provider.awake(b);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(row('d2')!.state, 'ready');
+  scale('d2', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d2'), undefined);
+  assert.equal(store.listReplicas('d2')[0].state, 'stopped');
+});
