@@ -3,6 +3,7 @@ import { resolveDataDir } from '../config/paths.js';
 import { startServer } from '../server/start-server.js';
 import type { HaOptions } from '../cluster/member.js';
 import type { KedaTlsOptions } from '../keda/tls.js';
+import { gpuSharing } from '../placement/server-flags.js';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -12,6 +13,8 @@ export function serverCommand(): Command {
     .option('--data-dir <dir>', 'state directory (default $INFERSCALE_DATA_DIR or ~/.inferscale)')
     .option('--virtual-gpus <n>', 'offer N virtual GPU slots instead of detecting NVIDIA GPUs')
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
+    .option('--virtual-gpu-memory <size>', 'memory of each virtual GPU, e.g. 80Gi (lets --gpu-memory deployments share them)')
+    .option('--packing <policy>', 'fractional replicas onto GPUs: binpack (fullest that fits) or spread (emptiest)', 'binpack')
     .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
     .option(
       '--ha <zone>',
@@ -55,6 +58,7 @@ export function serverCommand(): Command {
         dataDir: resolveDataDir(o.dataDir),
         virtualGpus: num('--virtual-gpus', o.virtualGpus, 0, 1024),
         virtualGpuType: o.virtualGpuType,
+        ...gpuSharing(o.virtualGpuMemory, o.packing),
         stopReplicasOnExit: !!o.stopReplicasOnExit,
         maxModelBytes: parseBytes('--max-model-bytes', o.maxModelBytes),
         allowPrivateSources: !!o.allowPrivateSources,

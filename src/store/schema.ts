@@ -10,8 +10,9 @@ import { HISTORY_MIGRATIONS } from '../history/store.js';
 import { MODEL_MIGRATIONS } from '../models/model-store.js';
 import { COST_MIGRATIONS } from '../cost/ledger.js';
 import { COPY_MIGRATIONS } from '../cluster/copy.js';
+import { PLACEMENT_MIGRATIONS } from '../placement/memory-column.js';
 
 /** The core tables: deployments, replicas, events, quotas, settings (migrations.ts). */
 export const CORE_MIGRATIONS: ModuleMigrations = { module: 'core', scripts: MIGRATIONS };
 
-export const SCHEMA: Migrations = [CORE_MIGRATIONS, REQUEST_LOG_MIGRATIONS, HISTORY_MIGRATIONS, MODEL_MIGRATIONS, COST_MIGRATIONS, COPY_MIGRATIONS];
+export const SCHEMA: Migrations = [CORE_MIGRATIONS, REQUEST_LOG_MIGRATIONS, HISTORY_MIGRATIONS, MODEL_MIGRATIONS, COST_MIGRATIONS, COPY_MIGRATIONS, PLACEMENT_MIGRATIONS];

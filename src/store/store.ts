@@ -35,6 +35,7 @@ const toDeployment = (r: any): DeploymentRow => ({
   engineParams: r.engine_params,
   gpuType: r.gpu_type,
   gpuCount: r.gpu_count,
+  gpuMemoryMb: r.gpu_memory_mb ?? null,
   replicas: r.replicas,
   zone: r.zone,
   status: r.status,

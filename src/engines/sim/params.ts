@@ -23,6 +23,8 @@ export interface SimEngineParams {
   jitter: number;
   /** Output length when a request gives no max_tokens. */
   defaultMaxTokens: number;
+  /** GPU memory the model and its KV cache take, GiB; a replica given a smaller share fails to start (0: fits any share). */
+  modelMemoryGib: number;
 }
 
 /** The feel of a small model on one GPU. */
@@ -36,6 +38,7 @@ export const DEFAULT_SIM_PARAMS: SimEngineParams = Object.freeze({
   slowdownPerSeq: 0.03,
   jitter: 0.1,
   defaultMaxTokens: 16,
+  modelMemoryGib: 0,
 });
 
 interface ParamSpec {
@@ -57,6 +60,14 @@ const SPECS: ParamSpec[] = [
   { key: 'slowdownPerSeq', flag: '--slowdown-per-seq', description: 'relative slowdown per extra running sequence', min: 0, max: 10, integer: false },
   { key: 'jitter', flag: '--jitter', description: 'relative uniform noise on every delay', min: 0, max: 1, integer: false },
   { key: 'defaultMaxTokens', flag: '--default-max-tokens', description: 'output tokens when max_tokens is not given', min: 1, max: 32768, integer: true },
+  {
+    key: 'modelMemoryGib',
+    flag: '--model-memory-gib',
+    description: 'GPU memory the model needs, GiB; more than a fractional replica\'s share fails the start like an OOM (0: any)',
+    min: 0,
+    max: 4096,
+    integer: false,
+  },
 ];
 
 /** One row per flag, for `--help` output and the UI. */
