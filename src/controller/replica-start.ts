@@ -10,7 +10,8 @@ import type { PodModel } from '../domain/pod-model.js';
 import type { Replica } from '../domain/types.js';
 import { engineDriver } from '../engines/registry.js';
 import type { GpuDevice } from '../placement/inventory.js';
-import { placeOnGpus, type GpuHold, type PackingPolicy } from '../placement/placement.js';
+import { placeOnGpus, type PackingPolicy } from '../placement/placement.js';
+import { gpuHolds } from '../placement/holds.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import { formatMemory } from '../placement/size.js';
 import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
@@ -50,22 +51,6 @@ export function createReplica(store: Store, d: DeploymentRow, now: number): void
   };
   store.insertReplica(r);
   store.addEvent(d.id, now, 'replica', `replica ${r.id} created (pending)`);
-}
-
-/** What each live replica holds: whole GPUs, or its deployment's memory on its one GPU. */
-export function gpuHolds(store: Store): GpuHold[] {
-  const memory = new Map<string, number | null>();
-  const memoryOf = (id: string) => {
-    if (!memory.has(id)) memory.set(id, store.getDeployment(id)?.gpuMemoryMb ?? null);
-    return memory.get(id);
-  };
-  return store
-    .listLiveReplicas()
-    .filter((r) => r.gpus.length > 0)
-    .map((r) => {
-      const mb = memoryOf(r.deploymentId);
-      return mb ? { replicaId: r.id, gpus: r.gpus, memoryMb: mb } : { replicaId: r.id, gpus: r.gpus };
-    });
 }
 
 /** A fractional replica's share of the GPU it was placed on (undefined for whole GPUs or unknown memory). */
