@@ -90,7 +90,7 @@ export class DeploymentService {
     const gpuMemoryMb = this.gpuMemoryOf(input, c.gpuMemory, gpuType, c.zone);
     this.assertModel(c.zone, c.engine, c.modelName);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
-    this.checkQuota(undefined, gpuType, this.perReplica({ gpuCount: c.gpuCount, gpuMemoryMb }, gpuType) * c.replicas, c.zone);
+    this.checkQuota(undefined, gpuType, this.perReplica({ gpuCount: c.gpuCount, gpuMemoryMb }, gpuType) * c.replicas, c.zone, !!gpuMemoryMb);
     const now = this.o.clock.now();
     const apiKey = generateApiKey();
     const d: DeploymentRow = {
@@ -141,7 +141,7 @@ export class DeploymentService {
       );
     }
     if (replicas === d.replicas) return this.view(d);
-    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, this.perReplica(d, d.gpuType) * replicas);
+    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, this.perReplica(d, d.gpuType) * replicas, d.zone, !!d.gpuMemoryMb);
     this.writeReplicas(d, replicas, 'scale', `scaled ${d.replicas} -> ${replicas}`);
     return this.view(this.get(name));
   }
@@ -361,8 +361,14 @@ export class DeploymentService {
     return { gpuType, quota, inventory, usedByOthers };
   }
 
-  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number, zone = d?.zone ?? 'local'): void {
+  /**
+   * Refuses wanting more GPUs than the quota (or, with none set, the inventory) allows. A fractional
+   * deployment without a quota is bounded by memory at placement instead: its replicas wait, with the
+   * memory in their reason, until a GPU has room.
+   */
+  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number, zone = d?.zone ?? 'local', fractional = false): void {
     const q = this.quotaInput(d, gpuType, zone);
+    if (fractional && q.quota === undefined && q.inventory > 0) return;
     if (q.inventory === 0 && wanted > 0) {
       const types = [...new Set(this.o.inventory.map((g) => g.type))];
       throw new InferscaleError('insufficient_capacity', `gpuType: no ${gpuType} GPU on this server (has: ${types.join(', ') || 'none'})`, {
