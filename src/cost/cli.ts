@@ -32,7 +32,8 @@ export function costTable(r: CostReport): string {
   const rows = r.lines.map((l) => row(l, l.deleted ? `${l.key} (deleted)` : l.key));
   rows.push(row(r.total, 'TOTAL'));
   const body = table([head, 'GPU-HOURS', 'COST', 'BURN/H', 'REQUESTS', 'PER 1K REQ', 'TOKENS', 'PER 1M TOK'], rows);
-  return `${body}\n\n${r.since ? `since ${r.since}` : 'since the first replica'} until ${r.until}\n${r.prices.map(priceLine).join('\n')}`;
+  const shares = (r.shares ?? []).map((s) => `${s.deployment}: each replica is charged ${s.gpus} of a GPU (its share of the GPU's memory)`);
+  return `${body}\n\n${r.since ? `since ${r.since}` : 'since the first replica'} until ${r.until}\n${[...r.prices.map(priceLine), ...shares].join('\n')}`;
 }
 
 export function costCommand(): Command {

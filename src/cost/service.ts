@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { HistoryStore } from '../history/store.js';
 import { CostLedger } from './ledger.js';
+import { gpusPerReplica, typeMemoryMb } from '../placement/placement.js';
 import { parseSince } from './meter.js';
 import { costReport, validBy, type CostReport, type Price } from './report.js';
 
@@ -26,7 +27,7 @@ export class CostService {
   readonly ledger: CostLedger;
 
   constructor(private readonly o: CostServiceOptions) {
-    this.ledger = new CostLedger(o.store.db, o.store);
+    this.ledger = new CostLedger(o.store.db, o.store, (d) => gpusPerReplica(d, typeMemoryMb(o.inventory, d.gpuType)));
   }
 
   /** Mirrors replica start/stop times into the ledger (the sampler calls this every second). */

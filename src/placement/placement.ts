@@ -97,6 +97,11 @@ export function placeReplica(devices: readonly GpuDevice[], held: ReadonlySet<nu
   );
 }
 
+/** The memory of the GPUs of a type (the largest of them; 0 when unknown or none). */
+export function typeMemoryMb(devices: readonly GpuDevice[], gpuType: string): number {
+  return Math.max(0, ...devices.filter((g) => g.type === gpuType).map((g) => g.memoryMb));
+}
+
 /** What one replica of a deployment counts toward its GPU quota: its GPUs, or its memory's share of one GPU. */
 export function gpusPerReplica(d: { gpuCount: number; gpuMemoryMb?: number | null }, typeMemoryMb: number): number {
   if (!d.gpuMemoryMb) return d.gpuCount;

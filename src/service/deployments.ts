@@ -4,7 +4,7 @@ import { InferscaleError, invalid, notFound } from '../core/errors.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import { createSchema, parseInput, scaleSchema, updateSchema } from '../domain/validation.js';
 import type { GpuDevice } from '../placement/inventory.js';
-import { gpusPerReplica, placeableReplicas, quotaViolation } from '../placement/placement.js';
+import { gpusPerReplica, placeableReplicas, quotaViolation, typeMemoryMb } from '../placement/placement.js';
 import { setGpuMemory } from '../placement/memory-column.js';
 import { formatMemory, parseMemorySize } from '../placement/size.js';
 import { capDecision } from '../domain/limits.js';
@@ -381,7 +381,7 @@ export class DeploymentService {
 
   /** The memory of this machine's GPUs of a type (the largest; 0 when unknown or none). */
   private typeMemoryMb(gpuType: string): number {
-    return Math.max(0, ...this.o.inventory.filter((g) => g.type === gpuType).map((g) => g.memoryMb));
+    return typeMemoryMb(this.o.inventory, gpuType);
   }
 
   /** GPUs one replica counts toward quota: its GPU count, or its memory's share of one GPU. */
