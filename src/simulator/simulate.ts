@@ -46,6 +46,8 @@ export interface SimulateOptions {
    * target asks for at the first minute's load (see warmReplicas), as if the deployment ran before the trace
    */
   initialReplicas?: number;
+  /** sleeping replicas instead of stopped ones (see SimOptions.sleep); default off */
+  sleep?: SimOptions['sleep'];
 }
 
 export interface SimulationReport {
@@ -87,6 +89,7 @@ function prepare(o: SimulateOptions): Prepared {
     idleProbeMs: o.idleProbeMs ?? DEFAULT_SIM_OPTIONS.idleProbeMs,
     tickFloorMs: o.tickFloorMs,
     initialReplicas: o.initialReplicas,
+    sleep: o.sleep,
   };
   return {
     parts,

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Timeline } from './engine/replica.js';
+import { replayPool, type PoolSpec } from './pool-model.js';
+
+const H = 3_600_000;
+
+/** A deployment whose replica count follows [t (h), count] steps. */
+function deployment(steps: Array<[number, number]>, sleeping?: { t: number[]; n: number[] }) {
+  const timeline = new Timeline();
+  for (const [t, n] of steps) timeline.record(t * H, n, 0);
+  return { timeline, sleeping };
+}
+
+const spec: PoolSpec = { gpus: 2, gpuMemoryMb: 80 * 1024, replicaMemoryMb: 16 * 1024, policy: 'binpack' };
+
+test('packed: five 16 GB replicas share one 80 GB GPU, so the pool powers one GPU, not five', () => {
+  const five = Array.from({ length: 5 }, () => deployment([[0, 1], [2, 0]]));
+  const r = replayPool(five, spec, 4 * H);
+  assert.equal(r.gpuHours, 2);
+  assert.equal(r.replicaHours, 10);
+  assert.equal(r.peakGpus, 1);
+  assert.equal(r.peakReplicas, 5);
+  assert.equal(r.unplaced, 0);
+  const spread = replayPool(five, { ...spec, policy: 'spread' }, 4 * H);
+  assert.equal(spread.peakGpus, 2, 'spread powers both GPUs');
+  assert.equal(spread.gpuHours, 4);
+});
+
+test('a GPU stays powered while any replica is on it; replicas beyond the pool are counted unplaced', () => {
+  const long = deployment([[0, 1], [3, 0]]);
+  const short = Array.from({ length: 4 }, () => deployment([[0, 1], [1, 0]]));
+  const r = replayPool([long, ...short], spec, 4 * H);
+  assert.equal(r.gpuHours, 3, 'the long replica keeps its GPU on after the others leave');
+  const crowd = Array.from({ length: 11 }, () => deployment([[0, 1], [1, 0]]));
+  const full = replayPool(crowd, spec, 2 * H);
+  assert.equal(full.unplaced, 1, '10 fit on 2 x 80 GB');
+  assert.equal(full.gpuHours, 2);
+  // held to the end of the simulation when still up
+  assert.equal(replayPool([deployment([[1, 2]])], spec, 3 * H).gpuHours, 2);
+});
+
+test('the most sleepers at once over all deployments', () => {
+  const a = deployment([[0, 0]], { t: [0, 2 * H], n: [1, 0] });
+  const b = deployment([[0, 0]], { t: [H, 3 * H], n: [1, 0] });
+  assert.equal(replayPool([a, b], spec, 4 * H).peakSleepers, 2);
+});
