@@ -35,8 +35,10 @@ export interface GpuUsage {
 
 /** Each GPU with the replicas on it (a whole holder, or the fractional replicas sharing it). */
 export function gpuUsage(devices: readonly GpuDevice[], holds: readonly GpuHold[]): GpuUsage[] {
+  const byGpu = new Map<number, GpuHold[]>();
+  for (const h of holds) for (const g of h.gpus) byGpu.get(g)?.push(h) ?? byGpu.set(g, [h]);
   return devices.map((d) => {
-    const on = holds.filter((h) => h.gpus.includes(d.index));
+    const on = byGpu.get(d.index) ?? [];
     const whole = on.some((h) => h.memoryMb === undefined);
     const usedMb = whole ? d.memoryMb : on.reduce((s, h) => s + (h.memoryMb ?? 0), 0);
     return {
@@ -77,7 +79,10 @@ export function placeOnGpus(devices: readonly GpuDevice[], holds: readonly GpuHo
   const want = need.memoryMb;
   const largest = Math.max(...ofType.map((g) => g.memoryMb));
   if (largest <= 0)
-    return { ok: false, reason: `needs ${formatMemory(want)} on one ${need.gpuType}, but the memory of its GPUs is unknown (virtual GPUs: --virtual-gpu-memory)` };
+    return {
+      ok: false,
+      reason: `needs ${formatMemory(want)} on one ${need.gpuType}, but the memory of its GPUs is unknown (virtual GPUs: --virtual-gpu-memory)`,
+    };
   const fits = ofType.filter((g) => !g.whole && g.freeMb >= want);
   if (fits.length === 0) {
     const most = Math.max(0, ...ofType.filter((g) => !g.whole).map((g) => g.freeMb));

@@ -132,3 +132,9 @@ export function replayPool(results: readonly Pick<DeploymentResult, 'timeline' |
     peakSleepers: peakSleepers(results),
   };
 }
+
+/** The result with its hours rounded for a report. */
+export function roundPool(r: PoolResult): PoolResult {
+  const h = (x: number) => Math.round(x * 10_000) / 10_000;
+  return { ...r, gpuHours: h(r.gpuHours), replicaHours: h(r.replicaHours) };
+}
