@@ -19,9 +19,11 @@ export function gpuHolds(store: Store): GpuHold[] {
     });
 }
 
-
 /** Each GPU of the inventory with its memory in use and the replicas on it (the API's /gpus, `limits gpu`). */
-export function gpuReport(inventory: readonly GpuDevice[], store: Store): Array<GpuDevice & Omit<GpuUsage, 'index' | 'type' | 'memoryMb'> & { heldBy: string | null }> {
+export function gpuReport(
+  inventory: readonly GpuDevice[],
+  store: Store,
+): Array<GpuDevice & Omit<GpuUsage, 'index' | 'type' | 'memoryMb'> & { heldBy: string | null }> {
   const usage = gpuUsage(inventory, gpuHolds(store));
   return inventory.map((g, i) => {
     const { whole, usedMb, freeMb, replicas } = usage[i];

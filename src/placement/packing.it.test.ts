@@ -86,10 +86,10 @@ test('bad input is refused with a clear error and creates nothing', async () => 
 test('a model larger than its share fails to start, as a real engine runs out of memory', async () => {
   const r = await t.api('POST', '/deployments', { name: 'oom', modelName: 'm', gpuMemory: '4Gi', engineParams: `${FAST_SIM} --model-memory-gib 8` });
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  const failed = await waitFor(
-    async () => (await show('oom')).replicaDetails.find((x: any) => x.state === 'failed'),
-    { what: 'oom replica failed', timeoutMs: 20_000 },
-  );
+  const failed = await waitFor(async () => (await show('oom')).replicaDetails.find((x: any) => x.state === 'failed'), {
+    what: 'oom replica failed',
+    timeoutMs: 20_000,
+  });
   assert.ok(failed);
   const logs = await t.cli(['deployment', 'logs', 'oom']);
   assert.match(logs.stdout, /CUDA out of memory: the model needs 8192 MiB of GPU memory, this replica's share is 4096 MiB/);

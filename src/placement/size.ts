@@ -9,8 +9,7 @@ const UNITS: Record<string, number> = { mi: 1, mib: 1, gi: 1024, gib: 1024, ti: 
 export function parseMemorySize(text: string, field: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(text);
   const factor = m ? UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || factor === undefined)
-    throw invalid(field, `"${text}" is not a memory size: give a number and a unit of Mi, Gi or Ti (e.g. 6Gi, 512Mi)`);
+  if (!m || factor === undefined) throw invalid(field, `"${text}" is not a memory size: give a number and a unit of Mi, Gi or Ti (e.g. 6Gi, 512Mi)`);
   const mb = Math.round(Number(m[1]) * factor);
   if (mb < 1) throw invalid(field, `"${text}" is not a memory size: it must be at least 1Mi`);
   return mb;

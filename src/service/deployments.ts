@@ -402,7 +402,10 @@ export class DeploymentService {
       throw invalid('gpuMemory', `zone ${zone} places replicas itself: fractional GPU deployments run on this server's GPUs (zone local)`);
     const largest = this.typeMemoryMb(gpuType);
     if (largest === 0)
-      throw invalid('gpuMemory', `the memory of this server's ${gpuType} GPUs is unknown (virtual GPUs: start the server with --virtual-gpu-memory, e.g. 80Gi)`);
+      throw invalid(
+        'gpuMemory',
+        `the memory of this server's ${gpuType} GPUs is unknown (virtual GPUs: start the server with --virtual-gpu-memory, e.g. 80Gi)`,
+      );
     if (mb > largest) throw invalid('gpuMemory', `${formatMemory(mb)} is more than any ${gpuType} GPU here has (${formatMemory(largest)})`);
     return mb;
   }

@@ -15,4 +15,12 @@ import { PLACEMENT_MIGRATIONS } from '../placement/memory-column.js';
 /** The core tables: deployments, replicas, events, quotas, settings (migrations.ts). */
 export const CORE_MIGRATIONS: ModuleMigrations = { module: 'core', scripts: MIGRATIONS };
 
-export const SCHEMA: Migrations = [CORE_MIGRATIONS, REQUEST_LOG_MIGRATIONS, HISTORY_MIGRATIONS, MODEL_MIGRATIONS, COST_MIGRATIONS, COPY_MIGRATIONS, PLACEMENT_MIGRATIONS];
+export const SCHEMA: Migrations = [
+  CORE_MIGRATIONS,
+  REQUEST_LOG_MIGRATIONS,
+  HISTORY_MIGRATIONS,
+  MODEL_MIGRATIONS,
+  COST_MIGRATIONS,
+  COPY_MIGRATIONS,
+  PLACEMENT_MIGRATIONS,
+];

@@ -63,7 +63,7 @@ const SPECS: ParamSpec[] = [
   {
     key: 'modelMemoryGib',
     flag: '--model-memory-gib',
-    description: 'GPU memory the model needs, GiB; more than a fractional replica\'s share fails the start like an OOM (0: any)',
+    description: "GPU memory the model needs, GiB; more than a fractional replica's share fails the start like an OOM (0: any)",
     min: 0,
     max: 4096,
     integer: false,
