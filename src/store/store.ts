@@ -35,7 +35,7 @@ const toDeployment = (r: any): DeploymentRow => ({
   engineParams: r.engine_params,
   gpuType: r.gpu_type,
   gpuCount: r.gpu_count,
-  gpuMemoryMb: r.gpu_memory_mb ?? null,
+  ...(r.gpu_memory_mb ? { gpuMemoryMb: r.gpu_memory_mb } : {}),
   replicas: r.replicas,
   zone: r.zone,
   status: r.status,

@@ -22,13 +22,14 @@ test('empty text gives the defaults', () => {
     slowdownPerSeq: 0.03,
     jitter: 0.1,
     defaultMaxTokens: 16,
+    modelMemoryGib: 0,
   });
 });
 
 test('parses every flag, space and = forms, string and argv', () => {
   const text =
     '--startup-seconds 0.2 --ttft-ms 50 --prefill-ms-per-token=0.1 --itl-ms 8 --max-num-seqs 4 ' +
-    '--max-waiting 50 --slowdown-per-seq 0.05 --jitter 0 --default-max-tokens=32';
+    '--max-waiting 50 --slowdown-per-seq 0.05 --jitter 0 --default-max-tokens=32 --model-memory-gib 16';
   const want = {
     startupSeconds: 0.2,
     ttftMs: 50,
@@ -39,6 +40,7 @@ test('parses every flag, space and = forms, string and argv', () => {
     slowdownPerSeq: 0.05,
     jitter: 0,
     defaultMaxTokens: 32,
+    modelMemoryGib: 16,
   };
   assert.deepEqual(parseSimEngineParams(text), want);
   assert.deepEqual(parseSimEngineParams(text.split(' ')), want);
