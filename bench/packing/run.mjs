@@ -45,6 +45,7 @@ const r2 = (x) => Math.round(x * 100) / 100;
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
+  const facts = machineFacts();
   const trace = loadTrace(join(TRACES, 'azure-functions-500-invocations.csv'), { seed: SETTINGS.seed });
   const profile = PROFILES.a100;
   const common = { engine: parseSimEngineParams(profile.engineFlags), spec: specFromFlagString(profile.autoscaleFlags), ...SETTINGS, workers: 0 };
@@ -85,7 +86,7 @@ async function main() {
     rows.push(row);
     console.log(JSON.stringify(row));
   }
-  const run = { ...machineFacts(), wallS: r2((performance.now() - t0) / 1000), requests: trace.at.length, hours: r2(trace.durationMs / 3_600_000) };
+  const run = { ...facts, wallS: r2((performance.now() - t0) / 1000), requests: trace.at.length, hours: r2(trace.durationMs / 3_600_000) };
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'packing.json'),
@@ -115,7 +116,7 @@ export function sectionMarkdown(run, rows) {
       `${x(ours.dedicated.coldStarts, Math.max(ours.packedSleep.coldStarts, 1))}x fewer cold starts (${ours.dedicated.coldStarts} -> ${ours.packedSleep.coldStarts}, plus ${ours.packedSleep.wakes} wakes of ${WAKE_MS / 1000} s), ` +
       `attainment ${pct(ours.dedicated.attainment)} -> ${pct(ours.packedSleep.attainment)}.`
     : '';
-  return `Command: \`npm run bench:packing\` (bench/packing/run.mjs; results in bench/packing/results/packing.json). Run ${run.date} on ${run.nproc} cores (${run.cpu}), Node ${run.node}, load average at start ${run.load} (shared machine); ${run.wallS} s in all.
+  return `Command: \`npm run bench:packing\` (bench/packing/run.mjs; results in bench/packing/results/packing.json). Run ${run.date} on ${run.nproc} cores (${run.cpu}), Node ${run.node}, load average ${run.load} (a machine shared with other work, so wall times are upper bounds); ${run.wallS} s in all.
 
 The 500 Azure functions (${run.requests} invocations, ${run.hours} h), each a deployment of a 16 GB model (A100 profile, ${SETTINGS.coldStartMs / 1000} s cold start, TTFT SLO ${SETTINGS.sloTtftMs / 1000} s), under ours and three peers:
 - **dedicated**: one GPU per replica, scale to zero (today); GPU-hours are replica-hours.
