@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { gpuReport } from '../placement/holds.js';
 import { timingSafeEqual } from 'node:crypto';
 import { InferscaleError, restError, toInferscaleError } from '../core/errors.js';
 import type { DeploymentService } from '../service/deployments.js';
@@ -148,11 +149,7 @@ export function createApi(deps: ApiDeps): Hono {
       throw new InferscaleError('invalid_argument', 'max: must be a number (or null to remove the quota)', { field: 'max' });
     return c.json({ limits: svc.setGpuQuota(c.req.param('type'), body.max as number | null) });
   });
-  app.get('/gpus', (c) => {
-    const holders = new Map<number, string>();
-    for (const r of deps.store.listLiveReplicas()) for (const g of r.gpus) holders.set(g, r.id);
-    return c.json({ gpus: deps.inventory.map((g) => ({ ...g, heldBy: holders.get(g.index) ?? null })) });
-  });
+  app.get('/gpus', (c) => c.json({ gpus: gpuReport(deps.inventory, deps.store) }));
   for (const mount of deps.routes ?? []) mount(app);
   return app;
 }

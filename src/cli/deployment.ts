@@ -56,6 +56,7 @@ export function showDeployment(d: DeploymentView): string {
     ['GPU Type', d.gpuType],
     ['GPU Count', d.gpuCount],
     ['Capacity', d.capacity ? describeCapacity(d.capacity) : 'on-demand'],
+    ...(d.gpuMemory ? [['GPU Memory', `${d.gpuMemory} of one GPU per replica`] as [string, string]] : []),
     ['Replicas', `${d.readyReplicas}/${d.replicas} ready`],
     ['Total GPUs', d.totalGpus],
     ['Deployment URL', d.url],
@@ -150,6 +151,7 @@ export function deploymentCommand(): Command {
     .option('--inference-engine-params <params>', 'alias of --engine-params')
     .option('--gpu-type <type>', 'GPU type (default: the only type on this server)')
     .option('--gpu-count <n>', `GPUs per replica, ${GPU_COUNT.min}-${GPU_COUNT.max}, fixed after creation`, intArg('gpu-count'))
+    .option('--gpu-memory <size>', 'instead of --gpu-count: each replica needs this much memory on one GPU, shared with others (e.g. 6Gi; docs/gpus.md)')
     .option('--replicas <n>', 'replicas (0 allowed)', intArg('replicas'))
     .option('-z, --zone <zone>', 'zone (default: local; on servers in HA mode, their Kubernetes zone)')
     .option('--max-ongoing-requests <n>', 'per-replica cap on outstanding requests at the gateway', intArg('max-ongoing-requests'))
@@ -167,6 +169,7 @@ export function deploymentCommand(): Command {
         engineParams: o.engineParams ?? o.inferenceEngineParams,
         gpuType: o.gpuType,
         gpuCount: o.gpuCount,
+        gpuMemory: o.gpuMemory,
         replicas: o.replicas,
         zone: o.zone,
         maxOngoingRequests: o.maxOngoingRequests,

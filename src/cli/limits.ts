@@ -3,6 +3,17 @@ import { ApiClient, ApiError, clientConfig } from './client.js';
 import { output, table, outputOption } from './format.js';
 import type { GpuLimit } from '../service/deployments.js';
 import { cliIo } from './io.js';
+import { formatMemory } from '../placement/size.js';
+
+type GpuMemoryRow = { index: number; type: string; memoryMb: number; usedMb: number; freeMb: number; whole: boolean; replicas: string[] };
+
+const limitRow = (l: GpuLimit) => [l.gpuType, Number(l.used.toFixed(2)), l.max, l.quota ?? 'unset (inventory)', l.inventory];
+
+/** One GPU: its memory, what is used and free, and who holds it (whole, or the replicas sharing it). */
+function gpuRow(g: GpuMemoryRow): Array<string | number> {
+  const holders = g.replicas.length === 0 ? '-' : g.whole ? `${g.replicas.join(', ')} (whole)` : g.replicas.join(', ');
+  return [g.index, g.type, formatMemory(g.memoryMb), formatMemory(g.usedMb), formatMemory(g.freeMb), holders];
+}
 
 export function limitsCommand(): Command {
   const cmd = new Command('limits').description('GPU usage and quotas');
@@ -11,13 +22,14 @@ export function limitsCommand(): Command {
     .description('GPU usage and maximum per GPU type')
     .addOption(outputOption())
     .action(async (o) => {
-      const { limits } = await new ApiClient(clientConfig()).call<{ limits: GpuLimit[] }>('GET', '/limits/gpu');
-      output(o.output, limits, () =>
-        table(
-          ['GPU TYPE', 'USED', 'MAX', 'QUOTA', 'INVENTORY'],
-          limits.map((l) => [l.gpuType, l.used, l.max, l.quota ?? 'unset (inventory)', l.inventory]),
-        ),
-      );
+      const api = new ApiClient(clientConfig());
+      const { limits } = await api.call<{ limits: GpuLimit[] }>('GET', '/limits/gpu');
+      output(o.output, limits, () => table(['GPU TYPE', 'USED', 'MAX', 'QUOTA', 'INVENTORY'], limits.map(limitRow)));
+      if (o.output !== 'table') return;
+      // memory per GPU and the replicas sharing it, where the server knows its GPUs' memory
+      const { gpus } = await api.call<{ gpus: GpuMemoryRow[] }>('GET', '/gpus');
+      if (!gpus.some((g) => g.memoryMb > 0)) return;
+      cliIo().stdout.write(`\n${table(['GPU', 'TYPE', 'MEMORY', 'USED', 'FREE', 'REPLICAS'], gpus.map(gpuRow))}\n`);
     });
   gpu
     .command('set <type> <max>')

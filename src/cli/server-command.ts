@@ -4,6 +4,7 @@ import { startServer } from '../server/start-server.js';
 import type { HaOptions } from '../cluster/member.js';
 import type { OnExit } from '../server/shutdown-route.js';
 import type { KedaTlsOptions } from '../keda/tls.js';
+import { gpuSharing } from '../placement/server-flags.js';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -13,6 +14,8 @@ export function serverCommand(): Command {
     .option('--data-dir <dir>', 'state directory (default $INFERSCALE_DATA_DIR or ~/.inferscale)')
     .option('--virtual-gpus <n>', 'offer N virtual GPU slots instead of detecting NVIDIA GPUs')
     .option('--virtual-gpu-type <name>', 'type name of the virtual GPUs', 'vgpu')
+    .option('--virtual-gpu-memory <size>', 'memory of each virtual GPU, e.g. 80Gi (lets --gpu-memory deployments share them)')
+    .option('--packing <policy>', 'fractional replicas onto GPUs: binpack (fullest that fits) or spread (emptiest)', 'binpack')
     .option('--zones <file>', 'zones config (Kubernetes clusters); default $INFERSCALE_ZONES, else only the local zone')
     .option(
       '--ha <zone>',
@@ -65,6 +68,7 @@ export function serverCommand(): Command {
         dataDir,
         virtualGpus: num('--virtual-gpus', o.virtualGpus, 0, 1024),
         virtualGpuType: o.virtualGpuType,
+        ...gpuSharing(o.virtualGpuMemory, o.packing),
         stopReplicasOnExit: onExit === 'stop',
         onShutdownRequest: (replicas) => stop('inferscale down', replicas),
         maxModelBytes: parseBytes('--max-model-bytes', o.maxModelBytes),

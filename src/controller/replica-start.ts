@@ -10,8 +10,10 @@ import type { PodModel } from '../domain/pod-model.js';
 import type { Replica } from '../domain/types.js';
 import { engineDriver } from '../engines/registry.js';
 import type { GpuDevice } from '../placement/inventory.js';
-import { placeReplica } from '../placement/placement.js';
+import { placeOnGpus, type PackingPolicy } from '../placement/placement.js';
+import { gpuHolds } from '../placement/holds.js';
 import type { ReplicaProvider } from '../providers/types.js';
+import { formatMemory } from '../placement/size.js';
 import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
 
 export interface ReplicaStartOptions {
@@ -19,6 +21,8 @@ export interface ReplicaStartOptions {
   clock: Clock;
   /** this machine's GPUs, where replicas of providers that place on local GPUs go */
   inventory: readonly GpuDevice[];
+  /** how fractional replicas are packed onto the GPUs (default binpack) */
+  packing?: PackingPolicy;
   /** a local replica's engine key (src/engines/engine-key.ts); absent: replicas take requests without one */
   engineKey?: (replicaId: string) => string;
   /** the stored model file a replica loads (model store); throws when the model cannot be served now */
@@ -49,10 +53,10 @@ export function createReplica(store: Store, d: DeploymentRow, now: number): void
   store.addEvent(d.id, now, 'replica', `replica ${r.id} created (pending)`);
 }
 
-function heldGpus(store: Store): Set<number> {
-  const held = new Set<number>();
-  for (const r of store.listLiveReplicas()) for (const g of r.gpus) held.add(g);
-  return held;
+/** A fractional replica's share of the GPU it was placed on (undefined for whole GPUs or unknown memory). */
+function shareOf(inventory: readonly GpuDevice[], d: DeploymentRow, gpus: number[]): { shareMb: number; totalMb: number } | undefined {
+  const totalMb = inventory.find((g) => g.index === gpus[0])?.memoryMb ?? 0;
+  return d.gpuMemoryMb && totalMb > 0 ? { shareMb: d.gpuMemoryMb, totalMb } : undefined;
 }
 
 /**
@@ -70,7 +74,9 @@ export async function startReplica(
   const { store, clock } = o;
   const caps = provider.capabilities;
   const placed =
-    caps.placement === 'platform' ? { ok: true as const, gpus: [] as number[] } : placeReplica(o.inventory, heldGpus(store), d.gpuType, d.gpuCount);
+    caps.placement === 'platform'
+      ? { ok: true as const, gpus: [] as number[] }
+      : placeOnGpus(o.inventory, gpuHolds(store), { gpuType: d.gpuType, gpuCount: d.gpuCount, memoryMb: d.gpuMemoryMb ?? undefined }, o.packing);
   if (!placed.ok) {
     if (r.stateReason !== placed.reason && unchanged(r)) {
       store.updateReplica(r.id, { stateReason: placed.reason });
@@ -92,6 +98,7 @@ export async function startReplica(
         engineParams: d.engineParams,
         gpus: placed.gpus,
         gpuCount: d.gpuCount,
+        gpuMemory: shareOf(o.inventory, d, placed.gpus),
         apiKey: caps.engineKey ? o.engineKey?.(r.id) : undefined,
         sleepMode: d.autoscale?.idle === 'sleep' && !!caps.sleep,
       },
@@ -104,8 +111,11 @@ export async function startReplica(
       },
     );
     store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
+    const share = d.gpuMemoryMb ? ` (${formatMemory(d.gpuMemoryMb)} of it)` : '';
     const where =
-      caps.placement === 'platform' ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})` : `on GPUs ${placed.gpus.join(',')} (pid ${h.pid}, port ${h.port})`;
+      caps.placement === 'platform'
+        ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})`
+        : `on GPU${placed.gpus.length > 1 ? 's' : ''} ${placed.gpus.join(',')}${share} (pid ${h.pid}, port ${h.port})`;
     store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
     return undefined;
   } catch (e) {

@@ -35,7 +35,8 @@ export function costTable(r: CostReport): string {
   const body = table([head, 'GPU-HOURS', 'COST', 'BURN/H', 'REQUESTS', 'PER 1K REQ', 'TOKENS', 'PER 1M TOK'], rows);
   const savings =
     r.total.spotGpuHours > 0 ? `\nspot: ${r.total.spotGpuHours.toFixed(3)} GPU-hours saved ${money(r.total.spotSavingsUsd)} against on-demand` : '';
-  return `${body}${savings}\n\n${r.since ? `since ${r.since}` : 'since the first replica'} until ${r.until}\n${r.prices.map(priceLine).join('\n')}`;
+  const shares = (r.shares ?? []).map((s) => `${s.deployment}: each replica is charged ${s.gpus} of a GPU (its share of the GPU's memory)`);
+  return `${body}${savings}\n\n${r.since ? `since ${r.since}` : 'since the first replica'} until ${r.until}\n${[...r.prices.map(priceLine), ...shares].join('\n')}`;
 }
 
 export function costCommand(): Command {

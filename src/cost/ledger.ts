@@ -7,7 +7,7 @@
  */
 import type { Db } from '../store/db.js';
 import type { ModuleMigrations } from '../store/db.js';
-import type { Store } from '../store/store.js';
+import type { DeploymentRow, Store } from '../store/store.js';
 import type { NodeCapacity } from '../domain/capacity.js';
 
 /** The cost ledger's tables (module "cost" of src/store/schema.ts). */
@@ -40,6 +40,7 @@ export interface UsageRow {
   deploymentName: string;
   labels: Record<string, string>;
   gpuType: string;
+  /** GPUs charged per replica: a fraction for a fractional deployment */
   gpuCount: number;
   startedAt: number;
   stoppedAt: number | null;
@@ -66,9 +67,14 @@ export class CostLedger {
   /** stopped replicas already mirrored by this process (skipped on later syncs) */
   private readonly done = new Set<string>();
 
+  /**
+   * `gpusOf`: the GPUs one replica of a deployment is charged: its gpuCount, or for a fractional deployment
+   * its memory's share of one GPU (a fraction, kept as a REAL in gpu_count).
+   */
   constructor(
     private readonly db: Db,
     private readonly store: Pick<Store, 'listDeployments' | 'listReplicas'>,
+    private readonly gpusOf: (d: DeploymentRow) => number = (d) => d.gpuCount,
   ) {}
 
   /** Mirrors replica start/stop times from the store into the ledger. */
@@ -94,7 +100,7 @@ export class CostLedger {
           if (o) {
             if (r.stoppedAt !== null) close.run(r.stoppedAt, r.id);
           } else if (r.stoppedAt === null || r.stoppedAt >= now - LEDGER_KEEP_MS) {
-            insert.run(r.id, d.id, d.name, JSON.stringify(d.labels), d.gpuType, d.gpuCount, r.startedAt, r.stoppedAt, now);
+            insert.run(r.id, d.id, d.name, JSON.stringify(d.labels), d.gpuType, this.gpusOf(d), r.startedAt, r.stoppedAt, now);
           }
         }
       }

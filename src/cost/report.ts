@@ -45,6 +45,8 @@ export interface CostReport {
   lines: CostLine[];
   total: CostLine;
   prices: Price[];
+  /** fractional deployments: each replica is charged its memory's share of one GPU (`gpus`, e.g. 0.25) */
+  shares: Array<{ deployment: string; gpus: number }>;
 }
 
 export interface CostInput {
@@ -153,5 +155,13 @@ export function costReport(inp: CostInput): CostReport {
     lines,
     total: line('total', inp.usage, allIds, allNames, inp),
     prices: types.map((t) => inp.price(t)),
+    shares: fractionalShares(inp.usage, (r) => live.get(r.deploymentId)?.name ?? r.deploymentName),
   };
+}
+
+/** The deployments charged a fraction of a GPU per replica, with that fraction (the newest replica's). */
+function fractionalShares(usage: readonly UsageRow[], nameOf: (r: UsageRow) => string): Array<{ deployment: string; gpus: number }> {
+  const out = new Map<string, number>();
+  for (const r of usage) if (!Number.isInteger(r.gpuCount)) out.set(nameOf(r), round(r.gpuCount, 4));
+  return [...out].sort(([a], [b]) => a.localeCompare(b)).map(([deployment, gpus]) => ({ deployment, gpus }));
 }

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { HistoryStore } from '../history/store.js';
 import { CostLedger } from './ledger.js';
+import { gpusPerReplica, typeMemoryMb } from '../placement/placement.js';
 import { parseSince } from './meter.js';
 import { costReport, validBy, type CostReport, type Price } from './report.js';
 import { CapacityStore } from '../service/capacity-store.js';
@@ -30,7 +31,7 @@ export class CostService {
   private readonly spot: CapacityStore;
 
   constructor(private readonly o: CostServiceOptions) {
-    this.ledger = new CostLedger(o.store.db, o.store);
+    this.ledger = new CostLedger(o.store.db, o.store, (d) => gpusPerReplica(d, typeMemoryMb(o.inventory, d.gpuType)));
     this.spot = new CapacityStore(o.store.db);
   }
 

@@ -18,6 +18,8 @@ export interface Deployment {
   engineParams: string;
   gpuType: string;
   gpuCount: number;
+  /** a fractional deployment: each replica needs this much memory (MiB) on one GPU of its type, and gpuCount is 1; null: whole GPUs */
+  gpuMemoryMb?: number | null;
   /** desired replicas (set by hand, or by the autoscaler when autoscaling is on) */
   replicas: number;
   zone: string;

@@ -25,6 +25,8 @@ export const createSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be 1-32 of a-z 0-9 . _ - (e.g. a100, h100, rtx4090)')
     .optional(),
   gpuCount: bounded({ min: GPU_COUNT.min, max: GPU_COUNT.max, default: 1 }),
+  /** a fractional deployment: memory on one GPU per replica, e.g. "6Gi" (instead of gpuCount) */
+  gpuMemory: z.string().max(32, 'must be a size such as 6Gi').optional(),
   replicas: bounded({ min: 0, max: MAX_REPLICAS, default: 1 }),
   /** default: the server's default zone (local; in HA mode its Kubernetes zone) */
   zone: z.string().optional(),
@@ -51,6 +53,7 @@ export const updateSchema = z.strictObject({
   gpuType: z.unknown().optional(),
   capacity: capacityField.optional(),
   onDemandFloor: floorField.optional(),
+  gpuMemory: z.unknown().optional(),
 });
 export type UpdateInput = z.infer<typeof updateSchema>;
 

@@ -4,7 +4,7 @@ import { splitArgs } from '../core/argv.js';
 import type { EngineName } from '../domain/types.js';
 import type { EngineDriver } from './types.js';
 import { ENGINE_KEY_ENV } from './engine-key.js';
-import { keyEnv } from './command/drivers.js';
+import { keyEnv, memoryEnv } from './command/drivers.js';
 import { parseSimEngineParams, SIM_PARAM_HELP } from './sim/params.js';
 import { llamaCppDriver } from './llamacpp/driver.js';
 import { commandDriver, sglangDriver, vllmDriver } from './command/drivers.js';
@@ -22,7 +22,7 @@ const simDriver: EngineDriver = {
     return {
       command: process.execPath,
       args: [SIM_MAIN, '--host', l.host, '--port', String(l.port), '--model-name', l.modelName, ...splitArgs(l.engineParams)],
-      env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...keyEnv(l, ENGINE_KEY_ENV) },
+      env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...memoryEnv(l), ...keyEnv(l, ENGINE_KEY_ENV) },
     };
   },
   paramHelp: () => SIM_PARAM_HELP.map((p) => `${p.flag}  ${p.description} (default ${p.default}, ${p.min}..${p.max})`),

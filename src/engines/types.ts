@@ -11,6 +11,8 @@ export interface EngineLaunch {
   /** GPU indices this replica holds (becomes CUDA_VISIBLE_DEVICES) */
   gpus: number[];
   gpuCount: number;
+  /** a fractional replica: its share of its one GPU's memory (MiB) and that GPU's memory; the engine keeps within the share */
+  gpuMemory?: { shareMb: number; totalMb: number };
   /** the replica's engine key (engine-key.ts): the engine must refuse inference requests without it */
   apiKey?: string;
   /** start with sleep mode on (its deployment's idle replicas sleep: src/engines/sleep-mode.ts) */

@@ -37,8 +37,9 @@ export function parseNvidiaSmi(out: string): GpuDevice[] {
     .filter((d) => Number.isInteger(d.index));
 }
 
-export function virtualGpus(count: number, type: string): GpuDevice[] {
-  return Array.from({ length: count }, (_, index) => ({ index, type, product: 'virtual', memoryMb: 0, virtual: true }));
+/** `count` virtual GPUs of `type`, each with `memoryMb` of memory (0: unknown, so no fractional replica fits). */
+export function virtualGpus(count: number, type: string, memoryMb = 0): GpuDevice[] {
+  return Array.from({ length: count }, (_, index) => ({ index, type, product: 'virtual', memoryMb, virtual: true }));
 }
 
 /** Detects NVIDIA GPUs; returns [] when nvidia-smi is missing or fails. */

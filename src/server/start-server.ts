@@ -17,6 +17,7 @@ import { KeyBox, generateToken, readOrCreateSecretFile } from '../security/secre
 import { defaultSleepRamBytes } from '../controller/sleepers.js';
 import { sleepTier } from '../controller/policy-input.js';
 import { detectNvidiaGpus, virtualGpus, type GpuDevice } from '../placement/inventory.js';
+import type { PackingPolicy } from '../placement/placement.js';
 import { LocalProvider } from '../providers/local/provider.js';
 import { Reconciler } from '../controller/reconciler.js';
 import { RouteTable } from '../gateway/route-table.js';
@@ -60,6 +61,9 @@ export interface ServerOptions {
   /** virtual GPU slots to offer; default: detected NVIDIA GPUs, else 8 virtual ones */
   virtualGpus?: number;
   virtualGpuType?: string;
+  /** memory of each virtual GPU, MiB (0 or absent: unknown, no fractional replicas); and how fractional replicas are packed */
+  virtualGpuMemoryMb?: number;
+  packing?: PackingPolicy;
   clock?: Clock;
   log?: (line: string) => void;
   /** stop every replica process when the server stops (default: leave them for the next server to adopt) */
@@ -193,6 +197,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     routes,
     log,
     tickMs: o.tickMs,
+    packing: o.packing,
     engineKey,
     modelPath: (d) => models.launchPath(d.engine, d.modelName),
     sleepRamBytes: o.sleepRamBytes ?? defaultSleepRamBytes(),
@@ -421,11 +426,11 @@ function advertiseUrl(ha: HaOptions, port: number, baseUrl: string): string {
 
 /** GPUs to offer: as given, else the detected NVIDIA GPUs, else 8 virtual ones. */
 async function gpuInventory(o: ServerOptions, log: (line: string) => void): Promise<GpuDevice[]> {
-  if (o.virtualGpus !== undefined) return virtualGpus(o.virtualGpus, o.virtualGpuType ?? 'vgpu');
+  if (o.virtualGpus !== undefined) return virtualGpus(o.virtualGpus, o.virtualGpuType ?? 'vgpu', o.virtualGpuMemoryMb);
   const found = await detectNvidiaGpus();
   if (found.length) return found;
   log('no NVIDIA GPU found: offering 8 virtual GPUs of type "vgpu" (set --virtual-gpus N --virtual-gpu-type NAME)');
-  return virtualGpus(8, o.virtualGpuType ?? 'vgpu');
+  return virtualGpus(8, o.virtualGpuType ?? 'vgpu', o.virtualGpuMemoryMb);
 }
 
 /**

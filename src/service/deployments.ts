@@ -4,7 +4,9 @@ import { InferscaleError, invalid, notFound } from '../core/errors.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import { createSchema, parseInput, scaleSchema, updateSchema } from '../domain/validation.js';
 import type { GpuDevice } from '../placement/inventory.js';
-import { placeableReplicas, quotaViolation } from '../placement/placement.js';
+import { gpusPerReplica, placeableReplicas, quotaViolation, typeMemoryMb } from '../placement/placement.js';
+import { setGpuMemory } from '../placement/memory-column.js';
+import { formatMemory, parseMemorySize } from '../placement/size.js';
 import { capDecision } from '../domain/limits.js';
 import { engineDriver } from '../engines/registry.js';
 import { generateApiKey, hashKey, type KeyBox } from '../security/secrets.js';
@@ -94,11 +96,12 @@ export class DeploymentService {
     else if (c.zone !== 'local') throw invalid('zone', `unknown zone "${c.zone}" (available: local)`);
     const gpuType = this.providerOf(c.zone).gpuTypeFor(c.gpuType, c.engine);
     engineDriver(c.engine).validateParams(c.engineParams);
+    const gpuMemoryMb = this.gpuMemoryOf(input, c.gpuMemory, gpuType, c.zone);
     this.assertModel(c.zone, c.engine, c.modelName);
     const capacity = mergeCapacity(DEFAULT_CAPACITY, c);
     this.assertCapacity(capacity, c.zone, null, c.replicas);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
-    this.checkQuota(undefined, gpuType, c.gpuCount * c.replicas, c.zone);
+    this.checkQuota(undefined, gpuType, this.perReplica({ gpuCount: c.gpuCount, gpuMemoryMb }, gpuType) * c.replicas, c.zone, !!gpuMemoryMb);
     const now = this.o.clock.now();
     const apiKey = generateApiKey();
     const d: DeploymentRow = {
@@ -109,6 +112,7 @@ export class DeploymentService {
       engineParams: c.engineParams,
       gpuType,
       gpuCount: c.gpuCount,
+      gpuMemoryMb,
       replicas: c.replicas,
       zone: c.zone,
       status: c.replicas === 0 ? 'stopped' : 'creating',
@@ -128,9 +132,12 @@ export class DeploymentService {
       updatedAt: now,
     };
     this.store.durableTransaction(() => {
-      this.store.insertDeployment(d);
+      const { gpuMemoryMb: _, ...row } = d;
+      this.store.insertDeployment(row);
+      if (gpuMemoryMb) setGpuMemory(this.store.db, d.id, gpuMemoryMb);
       if (capacity !== DEFAULT_CAPACITY) this.capacity.set(d.id, capacity);
-      this.store.addEvent(d.id, now, 'created', `created: ${c.replicas} x ${c.gpuCount} ${gpuType}, engine ${c.engine}, model ${c.modelName}`);
+      const size = gpuMemoryMb ? `${formatMemory(gpuMemoryMb)} of one` : c.gpuCount;
+      this.store.addEvent(d.id, now, 'created', `created: ${c.replicas} x ${size} ${gpuType}, engine ${c.engine}, model ${c.modelName}`);
     });
     this.o.kick();
     return this.view(d, apiKey);
@@ -146,7 +153,7 @@ export class DeploymentService {
       );
     }
     if (replicas === d.replicas) return this.view(d);
-    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, d.gpuCount * replicas);
+    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, this.perReplica(d, d.gpuType) * replicas, d.zone, !!d.gpuMemoryMb);
     this.writeReplicas(d, replicas, 'scale', `scaled ${d.replicas} -> ${replicas}`);
     return this.view(this.get(name));
   }
@@ -343,7 +350,7 @@ export class DeploymentService {
       const used = this.store
         .listDeployments()
         .filter((d) => d.gpuType === gpuType)
-        .reduce((s, d) => s + d.gpuCount * d.replicas, 0);
+        .reduce((s, d) => s + this.perReplica(d, gpuType) * d.replicas, 0);
       const quota = quotas[gpuType] ?? null;
       return { gpuType, used, max: quota ?? inventory, quota, inventory };
     });
@@ -361,7 +368,7 @@ export class DeploymentService {
   }
 
   private placeable(d: DeploymentRow): { replicas: number; why: string } {
-    return placeableReplicas(this.quotaInput(d, d.gpuType), d.gpuCount);
+    return placeableReplicas(this.quotaInput(d, d.gpuType), this.perReplica(d, d.gpuType));
   }
 
   private quotaInput(d: DeploymentRow | undefined, gpuType: string, zone = d?.zone ?? 'local') {
@@ -370,12 +377,18 @@ export class DeploymentService {
     const usedByOthers = this.store
       .listDeployments()
       .filter((x) => x.gpuType === gpuType && x.id !== d?.id && x.zone === zone)
-      .reduce((s, x) => s + x.gpuCount * x.replicas, 0);
+      .reduce((s, x) => s + this.perReplica(x, gpuType) * x.replicas, 0);
     return { gpuType, quota, inventory, usedByOthers };
   }
 
-  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number, zone = d?.zone ?? 'local'): void {
+  /**
+   * Refuses wanting more GPUs than the quota (or, with none set, the inventory) allows. A fractional
+   * deployment without a quota is bounded by memory at placement instead: its replicas wait, with the
+   * memory in their reason, until a GPU has room.
+   */
+  private checkQuota(d: DeploymentRow | undefined, gpuType: string, wanted: number, zone = d?.zone ?? 'local', fractional = false): void {
     const q = this.quotaInput(d, gpuType, zone);
+    if (fractional && q.quota === undefined && q.inventory > 0) return;
     if (q.inventory === 0 && wanted > 0) {
       const types = [...new Set(this.o.inventory.map((g) => g.type))];
       throw new InferscaleError('insufficient_capacity', `gpuType: no ${gpuType} GPU on this server (has: ${types.join(', ') || 'none'})`, {
@@ -389,6 +402,37 @@ export class DeploymentService {
   /** Throws when a capacity cannot hold: a floor above the max (or the manual replicas), spot where no spot nodes are declared. */
   private assertCapacity(spec: CapacitySpec, zone: string, maxReplicas: number | null, replicas: number): void {
     assertCapacity(spec, { zone, zoneHasSpot: this.o.zones?.spotNodes?.(zone) ?? false, maxReplicas, replicas });
+  }
+
+  /** The memory of this machine's GPUs of a type (the largest; 0 when unknown or none). */
+  private typeMemoryMb(gpuType: string): number {
+    return typeMemoryMb(this.o.inventory, gpuType);
+  }
+
+  /** GPUs one replica counts toward quota: its GPU count, or its memory's share of one GPU. */
+  private perReplica(d: { gpuCount: number; gpuMemoryMb?: number | null }, gpuType: string): number {
+    return gpusPerReplica(d, this.typeMemoryMb(gpuType));
+  }
+
+  /**
+   * A fractional deployment's memory per replica (MiB), or null for whole GPUs. Refused: both gpuMemory and
+   * gpuCount, a text that is not a size, more than any GPU of the type has, and zones whose platform places replicas.
+   */
+  private gpuMemoryOf(input: unknown, text: string | undefined, gpuType: string, zone: string): number | null {
+    if (text === undefined) return null;
+    if ((input as { gpuCount?: unknown }).gpuCount !== undefined)
+      throw invalid('gpuMemory', 'give either gpuMemory (a share of one GPU) or gpuCount (whole GPUs), not both');
+    const mb = parseMemorySize(text, 'gpuMemory');
+    if (this.providerOf(zone).capabilities.placement === 'platform')
+      throw invalid('gpuMemory', `zone ${zone} places replicas itself: fractional GPU deployments run on this server's GPUs (zone local)`);
+    const largest = this.typeMemoryMb(gpuType);
+    if (largest === 0)
+      throw invalid(
+        'gpuMemory',
+        `the memory of this server's ${gpuType} GPUs is unknown (virtual GPUs: start the server with --virtual-gpu-memory, e.g. 80Gi)`,
+      );
+    if (mb > largest) throw invalid('gpuMemory', `${formatMemory(mb)} is more than any ${gpuType} GPU here has (${formatMemory(largest)})`);
+    return mb;
   }
 
   /** The provider that runs a zone's replicas: what it can do is in its capabilities. */

@@ -1,4 +1,5 @@
 import type { Replica } from '../domain/types.js';
+import { formatMemory } from '../placement/size.js';
 import type { DeploymentRow } from '../store/store.js';
 import type { EngineSignals } from '../engines/engine-metrics.js';
 import type { CapacitySpec } from '../domain/capacity.js';
@@ -30,6 +31,8 @@ export interface DeploymentView {
   engineParams: string;
   gpuType: string;
   gpuCount: number;
+  /** a fractional deployment: memory per replica on one GPU, e.g. "10Gi"; null: whole GPUs */
+  gpuMemory: string | null;
   replicas: number;
   readyReplicas: number;
   totalGpus: number;
@@ -88,6 +91,7 @@ export function deploymentView(
     engineParams: d.engineParams,
     gpuType: d.gpuType,
     gpuCount: d.gpuCount,
+    gpuMemory: d.gpuMemoryMb ? formatMemory(d.gpuMemoryMb) : null,
     replicas: d.replicas,
     readyReplicas: live.filter((r) => r.state === 'ready').length,
     totalGpus: d.gpuCount * d.replicas,

@@ -2,6 +2,8 @@
  * `inferscale simulate`: replay a trace against autoscaling policies and report GPU-hours, cost and SLO
  * attainment. src/cli/main.ts lists `simulateCommand` with the other commands.
  */
+import { parseMemorySize } from '../placement/size.js';
+import { PACKING_POLICIES, type PackingPolicy } from '../placement/placement.js';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { outputOption, render } from '../cli/format.js';
@@ -12,7 +14,7 @@ import { parseSimEngineParams } from '../engines/sim/params.js';
 import { parsePolicyList } from './policies.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderTable } from './report/table.js';
-import { DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulationReport } from './simulate.js';
+import { DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulateOptions, type SimulationReport } from './simulate.js';
 import { loadTrace, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } from './traces/load.js';
 import { parseTokenDistribution } from './traces/tokens.js';
 import { loadDeploymentReplay, type DeploymentReplay } from './from-deployment.js';
@@ -49,6 +51,12 @@ export interface SimulateCliOptions {
   workers?: string;
   initialReplicas?: string;
   exactTicks?: boolean;
+  /** the pool model: `16x80Gi`, each replica `replicaMemory`, packed by `packing` */
+  pool?: string;
+  replicaMemory?: string;
+  packing?: string;
+  idle?: string;
+  wakeSeconds?: string;
   output: 'table' | 'json' | 'yaml' | 'name' | 'html';
   out?: string;
 }
@@ -98,6 +106,7 @@ export async function runSimulateCli(o: SimulateCliOptions, replay?: DeploymentR
     tickFloorMs: o.exactTicks ? 0 : undefined,
     workers: o.workers === undefined ? undefined : num('--workers', o.workers, { int: true, min: 0 }),
     initialReplicas: o.initialReplicas === undefined ? undefined : num('--initial-replicas', o.initialReplicas, { int: true, min: 0 }),
+    ...poolOptions(o),
   });
 }
 
@@ -151,6 +160,11 @@ export function simulateCommand(): Command {
     .option('--max-queued <n>', 'gateway queue bound', '10000')
     .option('--max-ongoing-requests <n>', "per-replica cap at the gateway (default: the engine's max-num-seqs)")
     .option('--idle-probe <duration>', 'at zero and quiet, ask the policy this often instead of every tick (0: every tick)', '30s')
+    .option('--pool <GPUSxSIZE>', "also pack each policy's replicas onto a pool of GPUs, e.g. 16x80Gi (with --replica-memory; docs/gpus.md)")
+    .option('--replica-memory <size>', 'with --pool: GPU memory of one replica, e.g. 16Gi')
+    .option('--packing <policy>', 'with --pool: binpack or spread', 'binpack')
+    .option('--idle <what>', 'what a replica the policy takes down does: stop, or sleep (wakes in --wake-seconds)', 'stop')
+    .option('--wake-seconds <s>', 'with --idle sleep: time to wake a sleeping replica', '3')
     .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
     .addOption(outputOption(['html']))
     .option('--out <file>', 'write the output to a file instead of stdout')
@@ -165,4 +179,28 @@ export function simulateCommand(): Command {
         process.stderr.write(`wrote ${opts.out}\n`);
       } else process.stdout.write(text);
     });
+}
+
+/** `--pool 16x80Gi --replica-memory 16Gi --packing binpack` and `--idle sleep --wake-seconds 3` as simulate() options. */
+export function poolOptions(
+  o: Pick<SimulateCliOptions, 'pool' | 'replicaMemory' | 'packing' | 'idle' | 'wakeSeconds'>,
+): Pick<SimulateOptions, 'pool' | 'sleep'> {
+  const out: Pick<SimulateOptions, 'pool' | 'sleep'> = {};
+  const idle = o.idle ?? 'stop';
+  if (idle !== 'stop' && idle !== 'sleep') throw invalid('--idle', `must be stop or sleep, got "${idle}"`);
+  if (idle === 'sleep') out.sleep = { wakeMs: num('--wake-seconds', o.wakeSeconds ?? '3', { min: 0 }) * 1000, maxSleepers: 1 };
+  if (o.pool === undefined) {
+    if (o.replicaMemory !== undefined) throw invalid('--replica-memory', 'goes with --pool');
+    return out;
+  }
+  const m = /^(\d+)x(.+)$/.exec(o.pool);
+  if (!m || Number(m[1]) < 1) throw invalid('--pool', `must be GPUSxSIZE, e.g. 16x80Gi, got "${o.pool}"`);
+  if (o.replicaMemory === undefined) throw invalid('--replica-memory', 'is required with --pool (e.g. 16Gi)');
+  const gpuMemoryMb = parseMemorySize(m[2], '--pool');
+  const replicaMemoryMb = parseMemorySize(o.replicaMemory, '--replica-memory');
+  if (replicaMemoryMb > gpuMemoryMb) throw invalid('--replica-memory', `${o.replicaMemory} is more than a GPU of the pool has (${m[2]})`);
+  const packing = (o.packing ?? 'binpack') as PackingPolicy;
+  if (!PACKING_POLICIES.includes(packing)) throw invalid('--packing', `must be one of ${PACKING_POLICIES.join(', ')}`);
+  out.pool = { gpus: Number(m[1]), gpuMemoryMb, replicaMemoryMb, policy: packing };
+  return out;
 }

@@ -3,6 +3,7 @@
  * policies and the references; `simulateOne` runs one policy and also returns the ready-replica timeline
  * and raw totals (for the fidelity test against the live system).
  */
+import { replayPool, roundPool, type PoolSpec } from './pool-model.js';
 import { DEFAULT_AUTOSCALE } from '../autoscaler/spec.js';
 import type { AutoscaleSpec } from '../autoscaler/types.js';
 import { DEFAULT_SIM_PARAMS, type SimEngineParams } from '../engines/sim/params.js';
@@ -46,6 +47,10 @@ export interface SimulateOptions {
    * target asks for at the first minute's load (see warmReplicas), as if the deployment ran before the trace
    */
   initialReplicas?: number;
+  /** sleeping replicas instead of stopped ones (see SimOptions.sleep); default off */
+  sleep?: SimOptions['sleep'];
+  /** also replay each policy's replicas onto this pool of GPUs (src/simulator/pool-model.ts) */
+  pool?: PoolSpec;
 }
 
 export interface SimulationReport {
@@ -87,6 +92,7 @@ function prepare(o: SimulateOptions): Prepared {
     idleProbeMs: o.idleProbeMs ?? DEFAULT_SIM_OPTIONS.idleProbeMs,
     tickFloorMs: o.tickFloorMs,
     initialReplicas: o.initialReplicas,
+    sleep: o.sleep,
   };
   return {
     parts,
@@ -128,6 +134,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulationReport> {
       const res = pool ? await pool.run(name, sim, setup, prep.parts.length) : runPolicy(prep, name, o.baselineMinReplicas);
       timings[name] = (performance.now() - t) / 1000;
       const s = summarize(name, res, sim.sloTtftMs, price, refs);
+      if (o.sleep) s.report.wakes = res.reduce((n, r) => n + (r.wakes ?? 0), 0);
+      if (o.pool) s.report.pool = roundPool(replayPool(res, o.pool, o.trace.durationMs));
       policies.push(s.report);
       plots.addPolicy(name, res, s.ttftCdf);
     }

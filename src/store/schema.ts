@@ -12,6 +12,7 @@ import { COST_MIGRATIONS } from '../cost/ledger.js';
 import { COPY_MIGRATIONS } from '../cluster/copy.js';
 import { CAPACITY_MIGRATIONS } from '../service/capacity-store.js';
 import { SLEEP_MIGRATIONS } from '../controller/sleep-migrations.js';
+import { PLACEMENT_MIGRATIONS } from '../placement/memory-column.js';
 
 /** The core tables: deployments, replicas, events, quotas, settings (migrations.ts). */
 export const CORE_MIGRATIONS: ModuleMigrations = { module: 'core', scripts: MIGRATIONS };
@@ -26,4 +27,5 @@ export const SCHEMA: Migrations = [
   COPY_MIGRATIONS,
   CAPACITY_MIGRATIONS,
   SLEEP_MIGRATIONS,
+  PLACEMENT_MIGRATIONS,
 ];

@@ -39,6 +39,7 @@ const toDeployment = (r: any): DeploymentRow => ({
   engineParams: r.engine_params,
   gpuType: r.gpu_type,
   gpuCount: r.gpu_count,
+  ...(r.gpu_memory_mb ? { gpuMemoryMb: r.gpu_memory_mb } : {}),
   replicas: r.replicas,
   zone: r.zone,
   status: r.status,

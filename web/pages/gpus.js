@@ -2,13 +2,30 @@
 import { h, setChildren, fmt, colorFor } from '../lib/dom.js';
 import { api, poll } from '../lib/api.js';
 
-function gpuCard(g, owner) {
-  const holder = owner ? h('a', { class: 'gpu-holder', href: `#/d/${owner.deployment}` }, owner.deployment) : h('span', { class: 'gpu-free' }, 'free');
+const gib = (mb) => `${Number((mb / 1024).toFixed(1))} GiB`;
+
+// A GPU shared by fractional replicas: its memory in use, and each replica on it with its deployment.
+function sharedBlock(g, owners) {
+  const fill = h('span', { class: 'meter-fill' });
+  fill.style.width = `${g.memoryMb ? Math.min(100, (g.usedMb / g.memoryMb) * 100) : 0}%`;
+  return h('div', { class: 'gpu-shared', dataset: { testid: 'gpu-shared' } },
+    h('div', { class: 'replicas-cell' }, h('span', { class: 'mono' }, `${gib(g.usedMb)} / ${gib(g.memoryMb)}`), h('span', { class: 'meter' }, fill)),
+    ...g.replicas.map((id) => {
+      const o = owners.get(id);
+      return h('div', { class: 'sub mono' }, o ? h('a', { href: `#/d/${o.deployment}` }, o.deployment) : null, ` ${id}`);
+    }),
+  );
+}
+
+function gpuCard(g, owner, owners) {
+  const shared = !g.whole && (g.replicas ?? []).length > 0;
+  const holder = owner ? h('a', { class: 'gpu-holder', href: `#/d/${owner.deployment}` }, shared ? `shared by ${g.replicas.length}` : owner.deployment) : h('span', { class: 'gpu-free' }, 'free');
+  const memory = g.memoryMb ? ` · ${gib(g.memoryMb)}` : '';
   const card = h('div', { class: `gpu ${owner ? 'gpu-held' : ''}`, dataset: { gpu: String(g.index) } },
     h('div', { class: 'gpu-top' }, h('span', { class: 'gpu-index' }, `GPU ${g.index}`), h('span', { class: 'chip' }, g.type)),
-    h('div', { class: 'gpu-product' }, g.virtual ? 'virtual slot' : `${g.product}${g.memoryMb ? ` · ${Math.round(g.memoryMb / 1024)} GiB` : ''}`),
+    h('div', { class: 'gpu-product' }, g.virtual ? `virtual slot${memory}` : `${g.product}${memory}`),
     holder,
-    owner ? h('div', { class: 'sub mono' }, `${owner.replica} · ${owner.state}`) : h('div', { class: 'sub' }, ' '),
+    shared ? sharedBlock(g, owners) : owner ? h('div', { class: 'sub mono' }, `${owner.replica} · ${owner.state}`) : h('div', { class: 'sub' }, ' '),
   );
   if (owner) card.style.setProperty('--holder', colorFor(owner.deployment));
   return card;
@@ -51,7 +68,7 @@ export function gpusPage(root) {
     const priceOf = new Map(prices.prices.map((p) => [p.gpuType, p]));
     const held = gpus.filter((g) => g.heldBy).length;
     summary.textContent = `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} on this server · ${held} held · ${gpus.length - held} free`;
-    setChildren(grid, gpus.map((g) => gpuCard(g, g.heldBy ? owners.get(g.heldBy) ?? { deployment: g.heldBy.replace(/-[0-9a-f]{6}$/, ''), replica: g.heldBy, state: 'live' } : undefined)));
+    setChildren(grid, gpus.map((g) => gpuCard(g, g.heldBy ? owners.get(g.heldBy) ?? { deployment: g.heldBy.replace(/-[0-9a-f]{6}$/, ''), replica: g.heldBy, state: 'live' } : undefined, owners)));
     setChildren(quota, limits.map((l) => quotaRow(l, priceOf.get(l.gpuType))));
   });
 }

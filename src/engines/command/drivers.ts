@@ -30,6 +30,19 @@ export function keyEnv(l: EngineLaunch, name: string): Record<string, string> {
   return l.apiKey ? { [name]: l.apiKey } : {};
 }
 
+/** The environment variable that tells an engine its share of GPU memory (MiB), for a fractional replica. */
+export const GPU_MEMORY_ENV = 'INFERSCALE_GPU_MEMORY_MIB';
+
+/** A fractional replica's share of its GPU's memory as an environment variable (none for whole GPUs). */
+export function memoryEnv(l: Pick<EngineLaunch, 'gpuMemory'>): Record<string, string> {
+  return l.gpuMemory ? { [GPU_MEMORY_ENV]: String(l.gpuMemory.shareMb) } : {};
+}
+
+/** The share as a fraction of the GPU, rounded down to 0.001 so the engine stays within it. */
+export function memoryFraction(m: { shareMb: number; totalMb: number }): string {
+  return String(Math.max(0.001, Math.floor((m.shareMb / m.totalMb) * 1000) / 1000));
+}
+
 /**
  * A model from the store is a local path ({model}): the engine must not go to the Hub for it (nor for its
  * tokenizer), so a replica started from zero downloads nothing. A model given by name is the engine's to fetch.
@@ -74,7 +87,15 @@ function vars(l: EngineLaunch, params: string) {
  */
 type KeyDelivery = { env: string } | { flag: string };
 
-function templateDriver(name: EngineName, template: string, binEnv: string, reserved: string[], help: string[], key: KeyDelivery): EngineDriver {
+function templateDriver(
+  name: EngineName,
+  template: string,
+  binEnv: string,
+  reserved: string[],
+  help: string[],
+  key: KeyDelivery,
+  memoryFlag?: string,
+): EngineDriver {
   return {
     name,
     healthPath: '/health',
@@ -84,8 +105,10 @@ function templateDriver(name: EngineName, template: string, binEnv: string, rese
     },
     command(l) {
       const [command, ...args] = renderTemplate(template, vars(l, l.engineParams), process.env[binEnv] || undefined);
-      const env = { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...('env' in key ? keyEnv(l, key.env) : {}) };
-      return { command, args: 'flag' in key && l.apiKey ? [...args, key.flag, l.apiKey] : args, env };
+      const env = { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...memoryEnv(l), ...('env' in key ? keyEnv(l, key.env) : {}) };
+      // a fractional replica's share comes last, so it wins over the same flag in the params
+      const share = memoryFlag && l.gpuMemory ? [memoryFlag, memoryFraction(l.gpuMemory)] : [];
+      return { command, args: [...args, ...share, ...('flag' in key && l.apiKey ? [key.flag, l.apiKey] : [])], env };
     },
     paramHelp: () => [
       ...help,
@@ -103,6 +126,7 @@ export const vllmDriver = templateDriver(
   ['--host', '--port', '--tensor-parallel-size', '-tp', '--served-model-name', '--api-key'],
   ['any "vllm serve" flag, e.g. --max-model-len 8192 --gpu-memory-utilization 0.9 --dtype auto --max-num-seqs 64'],
   { env: VLLM_KEY_ENV },
+  '--gpu-memory-utilization',
 );
 
 export const sglangDriver = templateDriver(
@@ -112,6 +136,7 @@ export const sglangDriver = templateDriver(
   ['--model-path', '--host', '--port', '--tp', '--tp-size', '--served-model-name', '--api-key'],
   ['any "sglang.launch_server" flag, e.g. --context-length 8192 --mem-fraction-static 0.85 --max-running-requests 64'],
   { flag: '--api-key' },
+  '--mem-fraction-static',
 );
 
 /** `--command "TEMPLATE"` out of the params; the other words become {params}. */
@@ -143,7 +168,7 @@ export const commandDriver: EngineDriver = {
     const { template, rest } = splitCommandParams(l.engineParams);
     const [command, ...args] = renderTemplate(template, vars(l, rest));
     if (!command) throw new InferscaleError('invalid_argument', 'the command template is empty', { field: FIELD });
-    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...keyEnv(l, ENGINE_KEY_ENV) } };
+    return { command, args, env: { CUDA_VISIBLE_DEVICES: l.gpus.join(','), ...offlineEnv(l), ...memoryEnv(l), ...keyEnv(l, ENGINE_KEY_ENV) } };
   },
   paramHelp: () => [
     '--command "TEMPLATE"  the command that starts one replica (required); it must serve OpenAI endpoints and GET /health on {port}',

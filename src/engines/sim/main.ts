@@ -14,6 +14,8 @@ import { systemClock } from '../../core/clock.js';
 import { InferscaleError, invalid } from '../../core/errors.js';
 import { parseSimEngineParams, SIM_PARAM_HELP, type SimEngineParams } from './params.js';
 import { createSimServer } from './sim-server.js';
+import { GPU_MEMORY_ENV } from '../command/drivers.js';
+import { memoryShortfall } from './memory.js';
 
 export const SHUTDOWN_GRACE_MS = 30_000;
 export const LISTENING_PREFIX = 'INFERSCALE_SIM_LISTENING';
@@ -74,6 +76,11 @@ export function runSimMain(argv: readonly string[]): void {
   if (args.help) {
     out(usage());
     return;
+  }
+  const oom = memoryShortfall(params.modelMemoryGib, process.env[GPU_MEMORY_ENV]);
+  if (oom) {
+    process.stderr.write(`${oom}\n`);
+    process.exit(1);
   }
 
   const sim = createSimServer({ params, modelName: args.modelName, clock: systemClock, log: out, apiKey: process.env[ENGINE_KEY_ENV] || undefined });

@@ -24,13 +24,14 @@ test('empty text gives the defaults', () => {
     defaultMaxTokens: 16,
     wakeSeconds: 1,
     sleepRamGib: 0,
+    modelMemoryGib: 0,
   });
 });
 
 test('parses every flag, space and = forms, string and argv', () => {
   const text =
     '--startup-seconds 0.2 --ttft-ms 50 --prefill-ms-per-token=0.1 --itl-ms 8 --max-num-seqs 4 ' +
-    '--max-waiting 50 --slowdown-per-seq 0.05 --jitter 0 --default-max-tokens=32 --wake-seconds 2.5 --sleep-ram-gib=16';
+    '--max-waiting 50 --slowdown-per-seq 0.05 --jitter 0 --default-max-tokens=32 --wake-seconds 2.5 --sleep-ram-gib=16 --model-memory-gib 16';
   const want = {
     startupSeconds: 0.2,
     ttftMs: 50,
@@ -43,6 +44,7 @@ test('parses every flag, space and = forms, string and argv', () => {
     defaultMaxTokens: 32,
     wakeSeconds: 2.5,
     sleepRamGib: 16,
+    modelMemoryGib: 16,
   };
   assert.deepEqual(parseSimEngineParams(text), want);
   assert.deepEqual(parseSimEngineParams(text.split(' ')), want);

@@ -27,6 +27,8 @@ export interface SimEngineParams {
   wakeSeconds: number;
   /** Host RAM the weights take while asleep (vLLM level 1 offloads them there), GiB; reported by POST /sleep. */
   sleepRamGib: number;
+  /** GPU memory the model and its KV cache take, GiB; a replica given a smaller share fails to start (0: fits any share). */
+  modelMemoryGib: number;
 }
 
 /** The feel of a small model on one GPU. */
@@ -42,6 +44,7 @@ export const DEFAULT_SIM_PARAMS: SimEngineParams = Object.freeze({
   defaultMaxTokens: 16,
   wakeSeconds: 1,
   sleepRamGib: 0,
+  modelMemoryGib: 0,
 });
 
 interface ParamSpec {
@@ -65,6 +68,14 @@ const SPECS: ParamSpec[] = [
   { key: 'defaultMaxTokens', flag: '--default-max-tokens', description: 'output tokens when max_tokens is not given', min: 1, max: 32768, integer: true },
   { key: 'wakeSeconds', flag: '--wake-seconds', description: 'seconds a wake from sleep takes', min: 0, max: 3600, integer: false },
   { key: 'sleepRamGib', flag: '--sleep-ram-gib', description: 'host RAM the weights take while asleep, GiB', min: 0, max: 4096, integer: false },
+  {
+    key: 'modelMemoryGib',
+    flag: '--model-memory-gib',
+    description: "GPU memory the model needs, GiB; more than a fractional replica's share fails the start like an OOM (0: any)",
+    min: 0,
+    max: 4096,
+    integer: false,
+  },
 ];
 
 /** One row per flag, for `--help` output and the UI. */

@@ -65,6 +65,7 @@ export class DeploymentSim {
     this.rand = mulberry32(deriveSeed(o.seed, hashString(trace.name)));
     this.tracker = new LoadTracker(this.t0, SAMPLE_MS);
     this.set = new ReplicaSet(this.clock, this.t0, o.gpuCount, () => o.coldStartMs);
+    if (o.sleep) this.set.sleep = { wakeMs: o.sleep.wakeMs, maxSleepers: o.sleep.maxSleepers ?? 1 };
     const n = trace.at.length;
     this.ttft = new Float64Array(n);
     this.e2e = new Float64Array(n);
@@ -166,6 +167,7 @@ export class DeploymentSim {
       failedRejected: this.failedRejected,
       gpuMs: this.set.gpuMs,
       coldStarts: this.set.coldStarts,
+      ...(o.sleep ? { wakes: this.set.wakes, sleeping: this.set.sleeping } : {}),
       scalingActions: this.set.scalingActions,
       heldAtZero: this.heldAtZero,
       timeline: this.set.timeline,

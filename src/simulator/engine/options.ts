@@ -41,6 +41,13 @@ export interface SimOptions {
    * second, so Ray's 100 ms loop is asked every second); 0 = exactly every policy.tickMs.
    */
   tickFloorMs?: number;
+  /**
+   * Sleeping replicas (`--idle sleep`): a replica the policy takes down, once drained, goes to sleep (its
+   * weights leave the GPU, its process stays) instead of stopping, and a later scale-up wakes a sleeper in
+   * `wakeMs` instead of a cold start. Sleepers hold no GPU (not billed); at most `maxSleepers` per
+   * deployment (default 1). Absent: replicas stop, as today.
+   */
+  sleep?: { wakeMs: number; maxSleepers?: number };
 }
 
 export const DEFAULT_SIM_OPTIONS = {
@@ -67,6 +74,10 @@ export interface DeploymentResult {
   gpuMs: number;
   /** replicas started (each pays a cold start) */
   coldStarts: number;
+  /** replicas woken from sleep (each pays the wake time instead of a cold start) */
+  wakes?: number;
+  /** sleeping replicas over time (t: trace ms from the start), when sleep is on */
+  sleeping?: { t: number[]; n: number[] };
   /** decisions that changed the replica count */
   scalingActions: number;
   /** requests that waited for a replica because none was ready */

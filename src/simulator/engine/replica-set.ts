@@ -26,6 +26,12 @@ export class ReplicaSet {
   desired = 0;
   gpuMs = 0;
   coldStarts = 0;
+  wakes = 0;
+  /** sleeping replicas (sleep on), and their count over time */
+  sleepers = 0;
+  readonly sleeping = { t: [] as number[], n: [] as number[] };
+  /** sleep on: a drained replica sleeps (at most this many per deployment) and a scale-up wakes one in wakeMs */
+  sleep: { wakeMs: number; maxSleepers: number } | undefined;
   scalingActions = 0;
   private nextId = 0;
   onReadyChange: (list: SimReplica[]) => void = () => {};
@@ -94,7 +100,14 @@ export class ReplicaSet {
     if (r.state !== DRAINING) return;
     this.draining--;
     this.stopBilling(r, now);
+    if (this.sleep && this.sleepers < this.sleep.maxSleepers) this.setSleepers(this.sleepers + 1, now);
     this.record(now);
+  }
+
+  private setSleepers(n: number, now: number): void {
+    this.sleepers = n;
+    this.sleeping.t.push(now - this.t0);
+    this.sleeping.n.push(n);
   }
 
   /** End of the simulation: everything stops (billing ends) at `end`. */
@@ -118,10 +131,15 @@ export class ReplicaSet {
       this.onReadyChange(this.readyList);
       return;
     }
-    this.coldStarts++;
+    let loadMs = coldStartMs;
+    if (this.sleep && this.sleepers > 0) {
+      this.setSleepers(this.sleepers - 1, now);
+      this.wakes++;
+      loadMs = this.sleep.wakeMs;
+    } else this.coldStarts++;
     this.starting++;
     this.startingList.push(r);
-    r.readyEvent = this.clock.push(now + coldStartMs, EV_READY_KIND, r, 0);
+    r.readyEvent = this.clock.push(now + loadMs, EV_READY_KIND, r, 0);
   }
 
   private stopBilling(r: SimReplica, now: number): void {

@@ -1,4 +1,5 @@
 /** One policy's numbers from its per-deployment results. */
+import type { PoolResult } from '../pool-model.js';
 import type { DeploymentResult } from '../engine/options.js';
 import type { References } from '../references.js';
 import { cdfPoints, finiteValues, fractionAtOrUnder, percentileOf, round, selectPercentiles, sortedFinite } from '../stats.js';
@@ -31,6 +32,10 @@ export interface PolicyReport {
   /** gpuHours / the work bound and / the foresight reference */
   vsWorkBound: number;
   vsForesight: number;
+  /** sleeping replicas on: replicas woken instead of cold-started */
+  wakes?: number;
+  /** a pool given: the replicas replayed onto it (GPU-hours of powered GPUs) */
+  pool?: PoolResult;
 }
 
 export interface Summary {

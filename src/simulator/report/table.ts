@@ -57,11 +57,25 @@ export function renderTable(r: SimulationReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.slice(r.policies.length).map(line),
   ];
-  return `${out.join('\n')}\n`;
+  return `${out.join('\n')}\n${poolLines(r)}`;
 }
 
 /** The report as JSON: without plot series and timings, so the same seed gives the same bytes. */
 export function renderJson(r: SimulationReport): string {
   const { plots: _plots, timings: _timings, ...rest } = r;
   return `${JSON.stringify(rest, null, 2)}\n`;
+}
+
+/** With a pool or sleeping replicas: per policy, the pool's GPU-hours and what did not fit, cold starts and wakes. */
+function poolLines(r: SimulationReport): string {
+  const withPool = r.policies.filter((p) => p.pool || p.wakes !== undefined);
+  if (withPool.length === 0) return '';
+  const lines = withPool.map((p) => {
+    const pool = p.pool
+      ? `pool ${fmt(p.pool.gpuHours, 3)} GPU-h (replicas ${fmt(p.pool.replicaHours, 3)} h, peak ${p.pool.peakGpus} GPUs, ${p.pool.unplaced} starts found no room)`
+      : '';
+    const wakes = p.wakes === undefined ? '' : `${p.coldStarts} cold starts, ${p.wakes} wakes, peak ${p.pool?.peakSleepers ?? '?'} asleep`;
+    return `  ${p.name}: ${[pool, wakes].filter(Boolean).join('; ')}`;
+  });
+  return `\npacked onto the pool (a GPU counts while any replica is on it):\n${lines.join('\n')}\n`;
 }
