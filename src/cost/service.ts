@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
+import { MAX_USD_PER_GPU_HOUR } from '../domain/limits.js';
 import type { Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { HistoryStore } from '../history/store.js';
@@ -16,7 +17,6 @@ import { CapacityStore } from '../service/capacity-store.js';
 import { checkSpotPrice } from './spot-price.js';
 
 export const DEFAULT_VIRTUAL_USD_PER_GPU_HOUR = 1;
-export const MAX_USD_PER_GPU_HOUR = 10_000;
 
 export interface CostServiceOptions {
   store: Pick<Store, 'db' | 'listDeployments' | 'listReplicas'>;

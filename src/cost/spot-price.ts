@@ -5,7 +5,7 @@
  */
 import { InferscaleError } from '../core/errors.js';
 import type { NodeCapacity } from '../domain/capacity.js';
-import { MAX_USD_PER_GPU_HOUR } from './service.js';
+import { MAX_USD_PER_GPU_HOUR } from '../domain/limits.js';
 
 export interface CapacityPrice {
   usdPerGpuHour: number;

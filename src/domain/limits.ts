@@ -36,6 +36,9 @@ export const DEPLOYMENT_BOUNDS = {
  */
 export const LOCAL_COLD_START_MS = 30_000;
 
+/** the highest GPU-hour price the cost ledger takes, on-demand or spot (USD) */
+export const MAX_USD_PER_GPU_HOUR = 10_000;
+
 /** What the gateway bounds (docs/reliability.md says why each default is what it is). */
 export interface GatewayLimits {
   /** the largest request body, bytes (413 payload_too_large above it) */

@@ -18,23 +18,9 @@ import { parseChat, parseCompletion, type GenerateInput, type Sampling } from '.
 import { body, chunk, modelsList, usageChunk, type Finish, type Meta } from './responses.js';
 import { Slots } from './slots.js';
 import { LlamaSleep } from './sleep.js';
+import type { LlamaRuntime } from './runtime-contract.js';
 
-export interface GenerateResult {
-  text: string;
-  promptTokens: number;
-  completionTokens: number;
-  finish: Finish;
-}
-
-/** A loaded model with `parallel` sequences; the server never calls generate more than that at once. */
-export interface LlamaRuntime {
-  /** context tokens of one sequence */
-  readonly contextSize: number;
-  generate(input: GenerateInput & Sampling, o: { signal: AbortSignal; onText: (text: string) => void }): Promise<GenerateResult>;
-  /** One vector per text, in order, from an embedding context the runtime creates on first use. */
-  embed(texts: string[]): Promise<{ vectors: number[][]; promptTokens: number }>;
-  close(): Promise<void>;
-}
+export type { GenerateResult, LlamaRuntime } from './runtime-contract.js';
 
 export interface LlamaServerOptions {
   modelName: string;

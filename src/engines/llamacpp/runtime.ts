@@ -17,7 +17,7 @@ import {
 import { OpenAIError } from '../sim/openai-requests.js';
 import type { LlamaCppParams } from './params.js';
 import type { ChatMessage, GenerateInput, Sampling } from './requests.js';
-import type { GenerateResult, LlamaRuntime } from './llamacpp-server.js';
+import type { GenerateResult, LlamaRuntime } from './runtime-contract.js';
 
 export interface LoadOptions {
   modelPath: string;

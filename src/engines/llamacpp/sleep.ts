@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { sendJson } from '../sim/http-io.js';
 import { OpenAIError } from '../sim/openai-requests.js';
-import type { LlamaRuntime } from './llamacpp-server.js';
+import type { LlamaRuntime } from './runtime-contract.js';
 
 export type LlamaSleepPhase = 'awake' | 'asleep' | 'waking';
 
