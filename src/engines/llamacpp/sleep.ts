@@ -4,11 +4,11 @@
  * GET /is_sleeping says which. Both are a real unload and load of the model, not a flag.
  */
 import type http from 'node:http';
-import { sendJson } from '../sim/http-io.js';
+import { checkSleepLevel, routeSleep, type SleepPhase } from '../sleep-endpoints.js';
 import { OpenAIError } from '../sim/openai-requests.js';
 import type { LlamaRuntime } from './runtime-contract.js';
 
-export type LlamaSleepPhase = 'awake' | 'asleep' | 'waking';
+export type LlamaSleepPhase = SleepPhase;
 
 export interface LlamaSleepHost {
   runtime(): LlamaRuntime | undefined;
@@ -31,7 +31,7 @@ export class LlamaSleep {
   }
 
   async sleep(level: number): Promise<void> {
-    if (level !== 1 && level !== 2) throw new OpenAIError(400, `level must be 1 or 2 (got ${level})`, 'invalid_request_error', 'invalid_level', 'level');
+    checkSleepLevel(level);
     if (this.phase === 'asleep') return;
     if (this.phase === 'waking') throw new OpenAIError(409, 'the engine is waking up', 'invalid_request_error', 'engine_busy');
     const rt = this.host.runtime();
@@ -69,29 +69,10 @@ export class LlamaSleep {
     return this.waking;
   }
 
-  /** Serves /sleep, /wake_up and /is_sleeping; false: not one of them. */
-  async route(method: string, path: string, query: URLSearchParams, res: http.ServerResponse): Promise<boolean> {
-    const want = (m: string) => {
-      if (method !== m) throw new OpenAIError(405, `${method} not allowed on ${path}`, 'invalid_request_error', 'method_not_allowed');
-    };
-    switch (path) {
-      case '/sleep':
-        want('POST');
-        await this.sleep(Number(query.get('level') ?? '1'));
-        // the weights are unloaded, not kept in host RAM: nothing held beyond the page cache
-        sendJson(res, 200, JSON.stringify({ is_sleeping: true, host_ram_bytes: 0 }));
-        return true;
-      case '/wake_up':
-        want('POST');
-        await this.wake();
-        sendJson(res, 200, JSON.stringify({ is_sleeping: false }));
-        return true;
-      case '/is_sleeping':
-        want('GET');
-        sendJson(res, 200, JSON.stringify({ is_sleeping: this.phase !== 'awake', phase: this.phase }));
-        return true;
-      default:
-        return false;
-    }
+  /** Serves /sleep, /wake_up and /is_sleeping (src/engines/sleep-endpoints.ts); false: not one of them. */
+  route(method: string, path: string, query: URLSearchParams, res: http.ServerResponse): Promise<boolean> {
+    // the weights are unloaded, not kept in host RAM: nothing held beyond the page cache
+    const engine = { phase: () => this.phase, sleep: async (level: number) => (await this.sleep(level), 0), wake: () => this.wake() };
+    return routeSleep(engine, method, path, query, res);
   }
 }

@@ -6,10 +6,10 @@
  */
 import type http from 'node:http';
 import type { Clock, Timer } from '../../core/clock.js';
-import { sendJson } from './http-io.js';
+import { checkSleepLevel, routeSleep, type SleepPhase } from '../sleep-endpoints.js';
 import { OpenAIError } from './openai-requests.js';
 
-export type SleepPhase = 'awake' | 'asleep' | 'waking';
+export type { SleepPhase };
 
 export class SimSleep {
   private phase: SleepPhase = 'awake';
@@ -34,7 +34,7 @@ export class SimSleep {
 
   /** Goes to sleep (idempotent); `busy`: requests in flight, which a sleep must not cut. */
   sleep(level: number, busy: number): void {
-    if (level !== 1 && level !== 2) throw new OpenAIError(400, `level must be 1 or 2 (got ${level})`, 'invalid_request_error', 'invalid_level', 'level');
+    checkSleepLevel(level);
     if (busy > 0) throw new OpenAIError(409, `${busy} requests in flight: drain before sleeping`, 'invalid_request_error', 'engine_busy');
     this.wakeTimer?.cancel();
     this.wakeTimer = undefined;
@@ -74,29 +74,16 @@ export class SimSleep {
     for (const f of w) f();
   }
 
-  /** Serves /sleep, /wake_up and /is_sleeping; false: not one of them. `busy`: generation requests in flight. */
-  async route(method: string, path: string, query: URLSearchParams, res: http.ServerResponse, busy: number): Promise<boolean> {
-    const want = (m: string) => {
-      if (method !== m) throw new OpenAIError(405, `${method} not allowed on ${path}`, 'invalid_request_error', 'method_not_allowed');
+  /** Serves /sleep, /wake_up and /is_sleeping (src/engines/sleep-endpoints.ts); false: not one of them. `busy`: generation requests in flight. */
+  route(method: string, path: string, query: URLSearchParams, res: http.ServerResponse, busy: number): Promise<boolean> {
+    const engine = {
+      phase: () => this.phase,
+      sleep: async (level: number) => {
+        this.sleep(level, busy);
+        return Math.round(this.ramGib * 2 ** 30);
+      },
+      wake: () => this.wake(),
     };
-    switch (path) {
-      case '/sleep': {
-        want('POST');
-        this.sleep(Number(query.get('level') ?? '1'), busy);
-        sendJson(res, 200, JSON.stringify({ is_sleeping: true, host_ram_bytes: Math.round(this.ramGib * 2 ** 30) }));
-        return true;
-      }
-      case '/wake_up':
-        want('POST');
-        await this.wake();
-        sendJson(res, 200, JSON.stringify({ is_sleeping: false }));
-        return true;
-      case '/is_sleeping':
-        want('GET');
-        sendJson(res, 200, JSON.stringify({ is_sleeping: this.phase !== 'awake', phase: this.phase }));
-        return true;
-      default:
-        return false;
-    }
+    return routeSleep(engine, method, path, query, res);
   }
 }
