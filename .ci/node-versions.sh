@@ -47,7 +47,8 @@ for major in $VERSIONS; do
   tree=$dir/tree
   rm -rf "$tree" && mkdir -p "$tree/node_modules"
   for e in "$ROOT"/*; do
-    case "$(basename "$e")" in node_modules|dist) ;; *) ln -s "$e" "$tree/$(basename "$e")" ;; esac
+    # what the package ships is copied (npm pack leaves symbolic links out: src/published-files.test.ts packs it)
+    case "$(basename "$e")" in node_modules|dist) ;; bin|proto|web) cp -r "$e" "$tree/" ;; *) ln -s "$e" "$tree/$(basename "$e")" ;; esac
   done
   cp -r dist "$tree/dist"
   for p in "$ROOT"/node_modules/* "$ROOT"/node_modules/.bin; do
