@@ -88,7 +88,7 @@ export type WindowSample = LoadSample & { ttftMs: number[] };
  * becomes a sample: the history sampler (through `loadSample`) and the simulator's LoadTracker both call it.
  */
 export function intervalSample(w: Window, at: number, ongoing: number, queued: number): LoadSample {
-  const s: LoadSample = { at, ongoing, queued, arrivals: w.arrivals, completions: w.completions };
+  const s = emptySample(at, ongoing, queued, w.arrivals, w.completions);
   const ttft = quantile(w.ttftMs, 0.95);
   if (ttft !== undefined) s.ttftP95Ms = ttft;
   const wait = quantile(w.waitMs, 0.95);
@@ -100,6 +100,27 @@ export function intervalSample(w: Window, at: number, ongoing: number, queued: n
   if (w.completions) s.serviceMs = w.serviceMs / w.completions;
   if (w.itlRequests) s.itlMs = w.itlMs / w.itlRequests;
   return s;
+}
+
+/**
+ * A sample with every field in one order (the measured ones undefined until set): policies read thousands of
+ * samples a second in the simulator, and objects of one shape keep those reads fast (a shape per combination
+ * of fields present made them about 3x slower on the 500 Azure functions).
+ */
+export function emptySample(at: number, ongoing: number, queued: number, arrivals: number, completions: number): LoadSample {
+  return {
+    at,
+    ongoing,
+    queued,
+    arrivals,
+    completions,
+    ttftP95Ms: undefined,
+    waitP95Ms: undefined,
+    prefillMs: undefined,
+    promptTokens: undefined,
+    serviceMs: undefined,
+    itlMs: undefined,
+  };
 }
 
 /** intervalSample with the window's raw TTFT values (the history keeps them in a histogram). */

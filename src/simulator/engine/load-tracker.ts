@@ -10,7 +10,7 @@
 import { DemandHistory } from '../../autoscaler/window.js';
 import type { LoadSample } from '../../autoscaler/types.js';
 import { emptyWindow, recordCompletion, recordFirstToken, WINDOW_TOTALS } from '../../gateway/window-stats.js';
-import { intervalSample } from '../../history/window.js';
+import { emptySample, intervalSample } from '../../history/window.js';
 
 export class LoadTracker {
   /** oldest first; appended to, and replaced by a shorter copy (never spliced) when it grows past 2x keep */
@@ -89,8 +89,8 @@ export class LoadTracker {
     const step = this.intervalMs;
     let t = firstAt;
     const keepFrom = lastAt - (this.keep - 1) * step;
-    for (; t < keepFrom; t += step) this.history.record({ at: t, ongoing: 0, queued: 0, arrivals: 0 });
-    for (; t <= lastAt; t += step) this.push({ at: t, ongoing: 0, queued: 0, arrivals: 0 });
+    for (; t < keepFrom; t += step) this.history.record(emptySample(t, 0, 0, 0, 0));
+    for (; t <= lastAt; t += step) this.push(emptySample(t, 0, 0, 0, 0));
     this.area = 0;
     this.arrivals = 0;
     this.lastT = lastAt;
