@@ -1,10 +1,11 @@
 /**
  * `simulate --deployment NAME --since 7d`: replays a live deployment's own recorded traffic (the
  * gateway's request log: arrival, tokens; never content) with its own autoscale spec, engine params and
- * measured cold start, so "what would this config have cost last week" needs no trace file.
+ * measured cold start (estimated as the live autoscaler does), so "what would this config have cost last week" needs no trace file.
  */
 import type { ApiClient } from '../cli/client.js';
 import { InferscaleError } from '../core/errors.js';
+import { estimateColdStartMs } from '../autoscaler/coldstart.js';
 import type { AutoscaleSpec } from '../autoscaler/types.js';
 import { traceFromRequestLog, type Trace } from './traces/trace.js';
 
@@ -36,15 +37,14 @@ export async function loadDeploymentReplay(client: ApiClient, name: string, sinc
     log.rows.map(([at, promptTokens, completionTokens]) => ({ at, promptTokens, completionTokens })),
     name,
   );
-  const colds = d.replicaDetails
-    .map((r) => r.coldStartMs)
-    .filter((x): x is number => x !== null)
-    .sort((a, b) => a - b);
+  const colds = d.replicaDetails.map((r) => r.coldStartMs).filter((x): x is number => x !== null);
+  // the live autoscaler's own estimate (median of the last starts), so the replay pre-warms as live does
+  const coldStartMs = estimateColdStartMs(colds, Number.NaN);
   return {
     trace,
     spec: d.autoscale,
     engineParams: d.engine === 'sim' ? d.engineParams : null,
-    coldStartMs: colds.length ? colds[colds.length >> 1] : null,
+    coldStartMs: Number.isNaN(coldStartMs) ? null : coldStartMs,
     gpuCount: d.gpuCount,
   };
 }
