@@ -19,14 +19,23 @@ export interface ApiAnswer<T = Json> {
   headers: Headers;
 }
 
-export function apiUnderTest(o: { gpus?: number } & Partial<Pick<ApiDeps, 'routes' | 'afterWrite' | 'internalToken'>> = {}) {
-  const { gpus = 8, ...deps } = o;
+type Service = ReturnType<typeof inProcessService>;
+
+export interface ApiUnderTestOptions extends Partial<Pick<ApiDeps, 'afterWrite' | 'internalToken'>> {
+  gpus?: number;
+  /** other modules' routes, or a function making them over the service under test (its store, clock) */
+  routes?: ApiDeps['routes'] | ((service: Service) => ApiDeps['routes']);
+}
+
+export function apiUnderTest(o: ApiUnderTestOptions = {}) {
+  const { gpus = 8, routes, ...deps } = o;
   const service = inProcessService(gpus);
   const app: Hono = createApi({
     deployments: service.deployments,
     store: service.store,
     adminToken: ADMIN_TOKEN,
     inventory: virtualGpus(gpus, 'a5000'),
+    routes: typeof routes === 'function' ? routes(service) : routes,
     ...deps,
   });
   /** `token`: the bearer token sent (default the admin token; null: no authorization header) */

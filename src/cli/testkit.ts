@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { ADMIN_TOKEN, apiUnderTest } from '../api/testkit.js';
+import { ADMIN_TOKEN, apiUnderTest, type ApiUnderTestOptions } from '../api/testkit.js';
 import { runCli } from './program.js';
 
 export interface CliRun {
@@ -13,8 +13,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function cliUnderTest() {
-  const api = apiUnderTest();
+export async function cliUnderTest(o: ApiUnderTestOptions = {}) {
+  const api = apiUnderTest(o);
   const server = createAdaptorServer({ fetch: api.app.fetch });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

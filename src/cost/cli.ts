@@ -3,6 +3,7 @@
  * `inferscale cost price [list] | set TYPE USD | set TYPE unset`.
  */
 import { Command } from 'commander';
+import { cliIo } from '../cli/io.js';
 import { ApiClient, ApiError, clientConfig } from '../cli/client.js';
 import { output, table, type OutputFormat, outputOption } from '../cli/format.js';
 import type { CostLine, CostReport, Price } from './report.js';
@@ -75,7 +76,7 @@ export function costCommand(): Command {
         spotUsdPerGpuHour: o.spot === undefined ? undefined : amount(o.spot, 'spot'),
       });
       const p = prices.find((x) => x.gpuType === type);
-      process.stdout.write(`${p ? priceLine(p) : `${type}: price removed`}\n`);
+      cliIo().stdout.write(`${p ? priceLine(p) : `${type}: price removed`}\n`);
     });
   return cmd;
 }
