@@ -40,8 +40,10 @@ test('least outstanding routing spreads concurrent streams evenly over replicas'
 });
 
 test('the queue bound and timeout hold: 503 with a stable code and Retry-After, never a hang', async () => {
-  const { url, key } = await deploy('tight', 1, { maxOngoingRequests: 1, maxQueuedRequests: 2, queueTimeoutMs: 300 });
-  const long = chat(url, key, { stream: true, maxTokens: 60 });
+  // the queued pair must be seen (by polling /metrics) and the third refused within the queue timeout, and the
+  // long stream must outlast it: 2 s and 5 s leave room on a loaded machine
+  const { url, key } = await deploy('tight', 1, { maxOngoingRequests: 1, maxQueuedRequests: 2, queueTimeoutMs: 2000 });
+  const long = chat(url, key, { stream: true, maxTokens: 250 });
   await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_ongoing', (l) => l.includes('tight')) === 1);
   const queued = [chat(url, key), chat(url, key)];
   await waitFor(async () => sumMetric(await metrics(), 'inferscale_gateway_requests_queued', (l) => l.includes('tight')) === 2);

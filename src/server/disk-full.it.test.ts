@@ -33,7 +33,12 @@ test('disk full: requests keep being served, /healthz says degraded, one log lin
       },
       { timeoutMs: 15_000, what: 'both periodic writers failing' },
     );
-    assert.ok(during.length >= 3 && during.every((s) => s === 200), `served while full: ${during.join(',')}`);
+    // a loaded machine may see both writers fail after one request: serve a few more while still full
+    while (during.length < 3) during.push((await chat(url, key, { model: 'm', maxTokens: 2 })).status);
+    assert.ok(
+      during.every((s) => s === 200),
+      `served while full: ${during.join(',')}`,
+    );
     const h = await healthz();
     assert.equal(h.status, 200);
     assert.equal(h.body.status, 'degraded');
