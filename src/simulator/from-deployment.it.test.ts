@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateColdStartMs } from '../autoscaler/coldstart.js';
 import { startTestServer, FAST_SIM, type TestServer } from '../test/harness.js';
+import { chat } from '../test/load.js';
 
 // `simulate --deployment NAME`: a real server records real traffic through the gateway, and the real CLI
 // replays that request log with the deployment's own spec, engine params and measured cold start.
@@ -14,32 +15,16 @@ after(async () => {
 });
 
 test('simulate --deployment replays the recorded requests with the deployment own settings', async () => {
-  const c = await t.cli([
-    'deployment',
-    'create',
-    'replayed',
-    '--model-name',
-    'm',
-    '--gpu-count',
-    '2',
-    '--replicas',
-    '2',
-    '--engine-params',
-    FAST_SIM,
-    '--wait',
-  ]);
+  const create = 'deployment create replayed --model-name m --gpu-count 2 --replicas 2 --wait --engine-params'.split(' ');
+  const c = await t.cli([...create, FAST_SIM]);
   assert.equal(c.code, 0, c.stderr);
   const auto = await t.cli(['deployment', 'autoscale', 'replayed', '--min', '1', '--max', '3', '--target-ongoing-requests', '5']);
   assert.equal(auto.code, 0, auto.stderr);
   const key = (await t.cli(['deployment', 'reveal-api-key', 'replayed'])).stdout.trim();
   const maxTokens = [3, 5, 7, 9, 11];
   for (const n of maxTokens) {
-    const r = await fetch(`${t.url}/d/replayed/v1/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', prompt: 'hello there', max_tokens: n }),
-    });
-    assert.equal(r.status, 200, await r.text());
+    const r = await chat(`${t.url}/d/replayed/v1`, key, { maxTokens: n });
+    assert.equal(r.status, 200, r.body);
   }
 
   const out = await t.cli(['simulate', '--deployment', 'replayed', '--since', '1h', '--policy', 'ours,hpa', '-o', 'json']);
