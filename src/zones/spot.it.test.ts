@@ -107,17 +107,20 @@ describe('a mixed deployment in a Kubernetes zone with spot nodes (fake API, one
     };
     const clients = [loop(true), loop(true), loop(false), loop(false)];
     const spot = engines.onNode('spot-1');
-    await waitFor(() => outcomes.length >= 40 && spot.every((e) => e.served > 0), { what: 'load flowing, the spot engines serving', timeoutMs: 20_000 });
-
-    // the notice; a new spot node comes as the old one goes (Karpenter), replacements land there
-    const reclaim = reclaimNodeWithNotice(k.cluster, 'spot-1', { noticeMs: NOTICE_MS });
-    k.controllers.addNode('spot-2', node('spot'), 4, [GPU_TAINT]);
-    await reclaim;
-    await waitFor(async () => (await ready()) === 3, { what: 'replacements ready', timeoutMs: 30_000 });
-    const during = outcomes.length;
-    await waitFor(() => outcomes.length >= during + 40, { what: 'load after the reclaim', timeoutMs: 20_000 });
-    stop = true;
-    await Promise.all(clients);
+    try {
+      await waitFor(() => outcomes.length >= 40 && spot.every((e) => e.served > 0), { what: 'load flowing, the spot engines serving', timeoutMs: 20_000 });
+      // the notice; a new spot node comes as the old one goes (Karpenter), replacements land there
+      const reclaim = reclaimNodeWithNotice(k.cluster, 'spot-1', { noticeMs: NOTICE_MS, terminateTimeoutMs: 10_000 });
+      k.controllers.addNode('spot-2', node('spot'), 4, [GPU_TAINT]);
+      await reclaim;
+      await waitFor(async () => (await ready()) === 3, { what: 'replacements ready', timeoutMs: 30_000 });
+      const during = outcomes.length;
+      await waitFor(() => outcomes.length >= during + 40, { what: 'load after the reclaim', timeoutMs: 20_000 });
+    } finally {
+      // stopped on failure too, so no client keeps looping against a closed server
+      stop = true;
+      await Promise.all(clients);
+    }
 
     assert.deepEqual(nodesOfPods(), ['od-1', 'spot-2', 'spot-2']);
     const failed = outcomes.filter((o) => o !== 'ok');
@@ -163,7 +166,7 @@ describe('a mixed deployment in a Kubernetes zone with spot nodes (fake API, one
     const spot = engines.onNode('spot-2');
     await waitFor(async () => (await Promise.all(spot.map(running))).every((n) => n === 2), { what: 'a stream and a plain request on each spot engine' });
 
-    const reclaim = reclaimNodeWithNotice(k.cluster, 'spot-2', { noticeMs: NOTICE_MS });
+    const reclaim = reclaimNodeWithNotice(k.cluster, 'spot-2', { noticeMs: NOTICE_MS, terminateTimeoutMs: 10_000 });
     k.controllers.addNode('spot-3', node('spot'), 4, [GPU_TAINT]);
     await reclaim;
     const s = await Promise.all(streams);
