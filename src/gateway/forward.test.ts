@@ -111,3 +111,54 @@ test('a client that leaves a stream unread for longer than the idle timeout is c
   client.destroy();
   await replica.pool.close();
 });
+
+/**
+ * An upstream that answers 200 with `head` (after writing the headers) and then dies: its socket is destroyed,
+ * as when a reclaimed pod's engine is killed. Returns what the client saw and the outcome.
+ */
+async function dying(streaming: boolean, head: string): Promise<{ result: ForwardResult; status: number; text: string }> {
+  const upstream = await listen((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': streaming ? 'text/event-stream' : 'application/json' });
+    res.flushHeaders();
+    if (head) res.write(head);
+    setTimeout(() => res.socket?.destroy(), 50);
+  });
+  const replica = new ReplicaRoute('r1', upstream, 'd', new GatewayMetrics());
+  let result!: ForwardResult;
+  const front = await listen((_req, res) => {
+    forwardToReplica(
+      { res, replica, path: '/v1/completions', body: Buffer.from('{}'), streaming, clock: systemClock, start: systemClock.now(), ...TIMEOUTS },
+      (r) => {
+        result = r;
+        if (r.kind === 'refused') res.writeHead(299).end('retried elsewhere');
+      },
+    );
+  });
+  const res = await fetch(`${front}/`, { method: 'POST', body: '{}' });
+  const text = await res.text().catch((e: Error) => `client error: ${e.message}`);
+  await replica.pool.close();
+  return { result, status: res.status, text };
+}
+
+test('a stream whose engine dies after its headers but before its first event: nothing reached the client, a refusal to retry elsewhere', async () => {
+  const r = await dying(true, '');
+  assert.deepEqual(r.result, { kind: 'refused', status: 502 });
+  assert.deepEqual([r.status, r.text], [299, 'retried elsewhere']);
+});
+
+test('a non-streamed answer whose engine dies after its headers, before its end: a refusal to retry elsewhere', async () => {
+  const r = await dying(false, '{"choices":[');
+  assert.deepEqual(r.result, { kind: 'refused', status: 502 });
+  assert.deepEqual([r.status, r.text], [299, 'retried elsewhere']);
+});
+
+test('a stream whose engine dies mid-answer: the events sent so far, then an error event naming the cut; the outcome says cut', async () => {
+  const events = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[{"delta":{"content":"b"}}]}\n\n';
+  const r = await dying(true, events);
+  assert.deepEqual([r.result.kind, r.result.cut, r.status], ['failed', true, 200]);
+  assert.ok(r.text.startsWith(events), r.text);
+  const last = JSON.parse(r.text.slice(events.length).replace(/^data: /, ''));
+  assert.equal(last.error.code, 'upstream_error');
+  assert.match(last.error.message, /^replica r1: the stream ended early: its engine went away after 2 events \(\w+\); the answer is incomplete$/);
+});

@@ -8,16 +8,19 @@ import { StreamUsage, lastUsage, type Usage } from './usage.js';
 
 export type ForwardResult = {
   /**
-   * ok: answered; refused: no byte sent to the client and the replica did no work (connection refused, or a
-   * 503 saying it is shutting down or still loading), safe to retry elsewhere; aborted: client left; failed:
-   * broke mid-response (a stream that went silent ends with an error event); timeout: the replica sent no
-   * response headers within the headers timeout (or went silent before any byte reached the client)
+   * ok: answered; refused: no byte sent to the client (the connection was refused or broke before the
+   * answer's first byte, or a 503 said the replica is shutting down or still loading), safe to retry
+   * elsewhere; aborted: client left; failed: the replica failed (before answering: nothing was sent, the
+   * gateway answers; after the first byte reached the client: `cut`); timeout: the replica sent no response
+   * headers within the headers timeout (or went silent before any byte reached the client)
    */
   kind: 'ok' | 'refused' | 'aborted' | 'failed' | 'timeout';
   status: number;
   ttftMs?: number;
   promptTokens?: number;
   completionTokens?: number;
+  /** failed after the answer had begun: a stream ended with an error event, a non-streamed answer was cut */
+  cut?: boolean;
 };
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -74,6 +77,11 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private scanned = 0;
   /** a 503 is held (headers and body) until its end shows whether it is a refusal to retry elsewhere */
   private held503?: { headers: Record<string, string | string[]>; body: Buffer[] };
+  /**
+   * the answer's status and headers, written with its first byte (a stream's first event, a JSON answer's
+   * end): until then nothing has reached the client and a broken connection is retried elsewhere
+   */
+  private head?: { status: number; headers: Record<string, string | string[]> };
   private finished = false;
   private clientGone = false;
   /** runs while the client does not read (upstream paused): a client that never reads gives its slot back */
@@ -132,8 +140,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       out['x-accel-buffering'] = 'no';
       this.tail = new StreamUsage(this.f.stripUsage === true);
     } else this.scan = [];
-    this.f.res.writeHead(statusCode, out);
-    if (this.f.streaming) this.f.res.flushHeaders();
+    this.head = { status: statusCode, headers: out };
+  }
+
+  /** Writes the held status and headers, once, just before the answer's first byte. */
+  private begin(): void {
+    if (!this.head) return;
+    this.f.res.writeHead(this.head.status, this.head.headers);
+    this.head = undefined;
   }
 
   onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -150,12 +164,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.events += countEvents(chunk);
       chunk = this.tail!.push(chunk);
       if (!chunk.length) return;
+      this.begin();
     } else if (this.scan && this.scanned < MAX_SCAN) {
       // a small JSON answer is held and sent whole at the end with its headers: one write, not three
       this.scan.push(chunk);
       this.scanned += chunk.length;
       return;
     } else if (this.scan) {
+      this.begin();
       for (const held of this.scan) f.res.write(held);
       this.tail = new StreamUsage(false);
       this.tail.push(this.scan[this.scan.length - 1]);
@@ -175,6 +191,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.held503) return this.endHeld503(this.held503);
     let usage: Usage | undefined;
+    this.begin();
     if (this.scan) {
       const body = this.scan.length === 1 ? this.scan[0] : Buffer.concat(this.scan);
       this.f.res.end(body);
@@ -210,14 +227,18 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       // nothing reached the client: the gateway may answer, or try another replica
       return this.finish({ kind: timedOut ? 'timeout' : RETRYABLE.has(code) ? 'refused' : 'failed', status: timedOut ? 504 : 502 });
     }
-    if (timedOut && this.f.streaming) {
-      const e = new InferscaleError(
-        'upstream_timeout',
-        `replica ${this.f.replica.id} sent nothing for ${Math.round(this.f.idleTimeoutMs / 1000)} s; the stream ends here`,
-      );
-      res.end(openAIErrorEvent(e));
-    } else res.destroy();
-    this.finish({ kind: 'failed', status: this.status, ttftMs: this.ttftMs });
+    // the answer has begun: a stream ends with an error event the client's SDK raises, a JSON answer is cut
+    if (this.f.streaming) res.end(openAIErrorEvent(this.brokenStream(timedOut, code, err)));
+    else res.destroy();
+    this.finish({ kind: 'failed', status: this.status, ttftMs: this.ttftMs, cut: true });
+  }
+
+  private brokenStream(timedOut: boolean, code: string, err: Error): InferscaleError {
+    const id = this.f.replica.id;
+    if (timedOut)
+      return new InferscaleError('upstream_timeout', `replica ${id} sent nothing for ${Math.round(this.f.idleTimeoutMs / 1000)} s; the stream ends here`);
+    const why = RETRYABLE.has(code) ? `its engine went away after ${this.events} events (${code})` : `after ${this.events} events: ${err.message}`;
+    return new InferscaleError('upstream_error', `replica ${id}: the stream ended early: ${why}; the answer is incomplete`);
   }
 
   private finish(r: ForwardResult): void {

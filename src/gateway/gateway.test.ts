@@ -225,6 +225,51 @@ test('a stream that goes silent longer than the idle timeout ends with an upstre
   assert.equal(routes.get('slow')!.admission.ongoing, 0);
 });
 
+/** A replica that sends its stream's headers and `events` SSE events, then dies (its socket destroyed, as a killed engine's). */
+async function dying(events: number): Promise<{ url: string; got: number }> {
+  const r = { url: '', got: 0 };
+  r.url = await listen((req, res) => {
+    r.got++;
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    for (let i = 0; i < events; i++) res.write(`data: {"choices":[{"delta":{"content":"t${i}"}}]}\n\n`);
+    setTimeout(() => res.socket?.destroy(), 50);
+  });
+  return r;
+}
+
+test('a stream whose replica dies mid-answer ends with an upstream_error event, counted as cut and as a 502 of the replica', async () => {
+  const { routes, metrics, url } = await gatewayFor();
+  const dead = await dying(2);
+  routes.sync(row('chat'), [at('dead', dead.url)]);
+  const r = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, { messages: [], stream: true });
+  assert.equal(r.status, 200);
+  const events = r.text.split('\n\n').filter(Boolean);
+  assert.equal(events.length, 3, r.text);
+  assert.match(events[1], /"t1"/, 'what the replica sent reached the client');
+  const last = JSON.parse(events[2].slice('data: '.length));
+  assert.deepEqual([last.error.code, last.error.type], ['upstream_error', 'server_error']);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /inferscale_gateway_responses_cut_total\{deployment="chat"\} 1/);
+  assert.match(text, /inferscale_gateway_requests_total\{deployment="chat",replica="dead",code="502"\} 1/);
+  assert.doesNotMatch(text, /replica="dead",code="200"/);
+});
+
+test('a stream whose replica dies after its headers, before its first event, is retried on another replica (nothing had reached the client)', async () => {
+  const { routes, metrics, url } = await gatewayFor();
+  const dead = await dying(0);
+  const good = await answering();
+  // the first listed replica gets the first request (least outstanding, ties from the start of the rotation)
+  routes.sync(row('chat'), [at('dead', dead.url), at('good', good.url)]);
+  const r = await post(url, '/d/chat/v1/chat/completions', KEYS.chat, { messages: [], stream: true });
+  assert.deepEqual([r.status, r.text], [200, ANSWER]);
+  assert.deepEqual([dead.got, good.got], [1, 1]);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /inferscale_gateway_retries_total\{deployment="chat"\} 1/);
+  assert.doesNotMatch(text, /inferscale_gateway_responses_cut_total\{/, 'nothing cut');
+});
+
 test('a request that finishes on a replica after it left the deployment brings none of its metric series back', async () => {
   const { routes, metrics, url } = await gatewayFor();
   let release!: () => void;

@@ -204,9 +204,12 @@ export class Gateway {
           } else if (r.kind === 'failed' && !res.headersSent && !res.destroyed) {
             sendOpenAIError(res, new InferscaleError('upstream_error', `replica ${replica.id} failed before answering`));
           }
+          // counted on the deployment: the replica may already be retired (a reclaimed node's engine dying mid-stream)
+          if (r.cut) route.series.responsesCut.inc();
+          const status = r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : r.kind === 'aborted' ? 499 : 502;
           if (!replica.retired) {
             const s = replica.series;
-            s.requests(r.kind === 'refused' ? '502' : r.kind === 'aborted' ? '499' : r.kind === 'timeout' ? '504' : String(r.status)).inc();
+            s.requests(String(status)).inc();
             if (r.ttftMs !== undefined) s.ttft.observe(r.ttftMs / 1000);
             s.latency.observe((end - start) / 1000);
           }
@@ -217,7 +220,6 @@ export class Gateway {
           }
           if (r.promptTokens) route.series.promptTokens.inc(r.promptTokens);
           if (r.completionTokens) route.series.completionTokens.inc(r.completionTokens);
-          const status = r.kind === 'ok' ? r.status : r.kind === 'timeout' ? 504 : r.kind === 'aborted' ? 499 : 502;
           record({ status, inputTokens: r.promptTokens ?? promptEstimate, outputTokens: r.completionTokens ?? wantedTokens }, r.ttftMs);
         });
       }, exclude);

@@ -14,6 +14,8 @@ export interface DeploymentSeries {
   promptTokens: client.Counter.Internal;
   completionTokens: client.Counter.Internal;
   retries: client.Counter.Internal;
+  /** answers cut short after their first byte reached the client (the replica failed mid-answer) */
+  responsesCut: client.Counter.Internal;
   timePerOutputToken: client.Histogram.Internal<string>;
   /** requests answered without a replica (refused, timed out) */
   rejected: ReplicaSeries;
@@ -142,6 +144,12 @@ export class GatewayMetrics {
     labelNames: ['deployment'],
     registers: [this.registry],
   });
+  readonly responsesCut = new client.Counter({
+    name: 'inferscale_gateway_responses_cut_total',
+    help: 'Answers cut short after their first byte reached the client: the replica failed or went silent mid-answer (a stream ends with an error event, a non-streamed answer is cut); too late to retry.',
+    labelNames: ['deployment'],
+    registers: [this.registry],
+  });
   readonly replicas = new client.Gauge({
     name: 'inferscale_deployment_replicas',
     help: 'Replicas by state.',
@@ -178,6 +186,7 @@ export class GatewayMetrics {
       promptTokens: this.promptTokens.labels(l),
       completionTokens: this.completionTokens.labels(l),
       retries: this.retries.labels(l),
+      responsesCut: this.responsesCut.labels(l),
       timePerOutputToken: this.timePerOutputToken.labels(l),
       rejected: this.replicaSeries(deployment, 'none'),
     };
@@ -202,7 +211,17 @@ export class GatewayMetrics {
 
   /** Drops the series of a deleted deployment and of its replicas. */
   forget(deployment: string, replicas: readonly string[], codes: readonly string[]): void {
-    for (const m of [this.ongoing, this.queued, this.queueWait, this.promptTokens, this.completionTokens, this.retries, this.timePerOutputToken, this.desired])
+    for (const m of [
+      this.ongoing,
+      this.queued,
+      this.queueWait,
+      this.promptTokens,
+      this.completionTokens,
+      this.retries,
+      this.responsesCut,
+      this.timePerOutputToken,
+      this.desired,
+    ])
       m.remove({ deployment });
     for (const state of ['pending', 'starting', 'ready', 'draining']) this.replicas.remove({ deployment, state });
     for (const replica of replicas) this.forgetReplica(deployment, replica, codes);

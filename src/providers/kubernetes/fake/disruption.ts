@@ -65,3 +65,32 @@ export function setNodeReady(c: FakeCluster, node: string, status: 'True' | 'Fal
     'status',
   );
 }
+
+export interface ReclaimNotice {
+  /** from the notice to the deletion of the node's pods (a cloud's spot notice is 2 minutes; tests use seconds) */
+  noticeMs: number;
+  /** the taint put on the node with the notice (default Karpenter's `karpenter.sh/disrupted:NoSchedule`) */
+  taint?: { key: string; value?: string; effect: string };
+  /** the longest the node's pods may take to terminate once deleted (default 60 s); past it the helper throws */
+  terminateTimeoutMs?: number;
+}
+
+/**
+ * A spot node reclaimed with notice, in order and in real time: the node is tainted and each of its pods gets
+ * the DisruptionTarget condition; after `noticeMs` the pods are deleted with their own grace period (the fake
+ * kubelet, e.g. `PodEngines`, stops their engines and removes them); once all are gone the node is deleted.
+ * Resolves when the node is gone.
+ */
+export async function reclaimNodeWithNotice(c: FakeCluster, node: string, o: ReclaimNotice): Promise<void> {
+  taintNode(c, node, o.taint ?? { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' });
+  const pods = podsOnNode(c, node);
+  for (const p of pods) markDisruptionTarget(c, p.namespace, p.name);
+  await new Promise((r) => setTimeout(r, o.noticeMs));
+  for (const p of pods) if (c.tryGet('pods', p.namespace, p.name)) c.delete('pods', p.namespace, p.name);
+  const deadline = Date.now() + (o.terminateTimeoutMs ?? 60_000);
+  while (podsOnNode(c, node).length) {
+    if (Date.now() > deadline) throw new Error(`pods on ${node} still terminating ${o.terminateTimeoutMs ?? 60_000} ms after their deletion`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  c.delete('nodes', undefined, node);
+}
