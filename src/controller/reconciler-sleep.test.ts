@@ -159,24 +159,50 @@ test('idle by sleep: a drained replica sleeps, holds no GPU, and a scale up wake
   assert.equal(row('d1')!.id, id);
 });
 
-test('a sleeper whose GPU another deployment took is stopped at its wake and replaced by a cold start', async () => {
+test('a replica that fits elsewhere leaves a sleeper its GPU, and the sleeper wakes there', async () => {
   const { store, provider, rec, scale, row, ready } = setup();
   store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
   const id = await ready('d1');
   scale('d1', 0);
   await rec.tick();
   await rec.tick();
-  assert.equal(row('d1')!.state, 'sleeping');
-  store.insertDeployment(deploymentRow({ id: 'd2', name: 'big', gpuCount: 2 }));
+  assert.deepEqual([row('d1')!.state, row('d1')!.gpus], ['sleeping', [0]]);
+  store.insertDeployment(deploymentRow({ id: 'd2', name: 'other', gpuCount: 1 }));
   await ready('d2');
-  assert.deepEqual(row('d2')!.gpus, [0, 1], 'its GPU was free for a 2-GPU replica');
+  assert.deepEqual(row('d2')!.gpus, [1], 'the GPU no sleeper is bound to');
+  scale('d1', 1);
+  await rec.tick();
+  assert.deepEqual(provider.woken, [id]);
+  assert.deepEqual(provider.stopped, []);
+});
+
+test('a replica whose only room is a sleeper GPU stops that sleeper first (an event naming the replica) and is placed', async () => {
+  const { clock, store, provider, rec, scale, row, ready } = setup();
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  clock.advance(30_000);
+  store.insertDeployment(deploymentRow({ id: 'd2', name: 'big', gpuCount: 2 }));
+  const big = await ready('d2');
+  assert.deepEqual(row('d2')!.gpus, [0, 1], 'placed in the same pass, not left pending');
+  assert.deepEqual(provider.stopped, [id], 'the sleeper stopped before the 2-GPU replica started');
+  const stopped = store.listReplicas('d1').find((r) => r.id === id)!;
+  assert.equal(stopped.state, 'stopped');
+  assert.match(stopped.stateReason, new RegExp(`its room was needed to place replica ${big} of big: .*${id} \\(asleep 30 s\\)`));
+  const events = store.listEvents('d2').map((e) => e.message);
+  assert.ok(
+    events.some((m) => m.includes(`after stopping sleeping ${id} for room`)),
+    events.join('\n'),
+  );
+  // the deployment that slept comes back by a cold start, pending like any new replica while the GPUs are taken
   scale('d1', 1);
   await rec.tick();
   assert.deepEqual(provider.woken, []);
-  assert.ok(provider.stopped.includes(id), 'the sleeper stopped');
-  assert.match(store.listReplicas('d1').find((r) => r.id === id)!.stateReason, /GPUs were given to another replica/);
-  assert.notEqual(row('d1')!.id, id, 'a new replica instead');
-  assert.equal(row('d1')!.state, 'pending', 'waiting for a GPU like any new replica');
+  assert.notEqual(row('d1')!.id, id);
+  assert.equal(row('d1')!.state, 'pending');
 });
 
 test('host RAM over the budget stops the least recently slept sleeper; a refused sleep stops the replica', async () => {
