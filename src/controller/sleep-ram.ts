@@ -34,8 +34,10 @@ const FROM: Record<NonNullable<SleepResult['hostRamFrom']>, string> = {
   'gpu-memory': 'at most: estimated from the GPU memory it held',
 };
 
-/** "12.0 GiB of host RAM, estimated: the stored model's weight files", for the sleep event. */
+/** "12.0 GiB of host RAM, estimated: the stored model's weight files", for the sleep event (MiB below 1 GiB). */
 export function sleptRamNote(r: SleepResult): string {
   if (r.hostRamBytes === undefined) return 'host RAM unknown (neither the engine nor an estimate says): counted as 0';
-  return `${(r.hostRamBytes / 2 ** 30).toFixed(1)} GiB of host RAM, ${FROM[r.hostRamFrom ?? 'engine']}`;
+  const b = r.hostRamBytes;
+  const size = b > 0 && b < 2 ** 30 ? `${(b / MiB).toFixed(1)} MiB` : `${(b / 2 ** 30).toFixed(1)} GiB`;
+  return `${size} of host RAM, ${FROM[r.hostRamFrom ?? 'engine']}`;
 }
