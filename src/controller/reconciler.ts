@@ -8,7 +8,7 @@ import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, s
 import { evictForRam, pickWakes } from './sleepers.js';
 import { gpuHolds } from '../placement/holds.js';
 import type { SleeperBinding } from '../placement/sleeper-placement.js';
-import { sleepHint, sleptRamNote } from './sleep-ram.js';
+import { formatRam, sleepHint, sleptRamNote } from './sleep-ram.js';
 import { sleepEndpoints } from '../engines/sleep-mode.js';
 import { HealthProber } from './health-prober.js';
 import { createReplica, startReplica, type ReplicaStartOptions } from './replica-start.js';
@@ -441,8 +441,7 @@ export class Reconciler {
     for (const v of victims) {
       const { d, r } = all.find((x) => x.r.id === v.id)!;
       const provider = this.o.providers.get(d.zone);
-      if (provider)
-        await this.stopSleeper(d, provider, r, `host RAM for sleeping replicas over the budget (${(budget / 2 ** 30).toFixed(1)} GiB): least recently used`);
+      if (provider) await this.stopSleeper(d, provider, r, `host RAM for sleeping replicas over the budget (${formatRam(budget)}): least recently used`);
     }
   }
 

@@ -37,7 +37,10 @@ const FROM: Record<NonNullable<SleepResult['hostRamFrom']>, string> = {
 /** "12.0 GiB of host RAM, estimated: the stored model's weight files", for the sleep event (MiB below 1 GiB). */
 export function sleptRamNote(r: SleepResult): string {
   if (r.hostRamBytes === undefined) return 'host RAM unknown (neither the engine nor an estimate says): counted as 0';
-  const b = r.hostRamBytes;
-  const size = b > 0 && b < 2 ** 30 ? `${(b / MiB).toFixed(1)} MiB` : `${(b / 2 ** 30).toFixed(1)} GiB`;
-  return `${size} of host RAM, ${FROM[r.hostRamFrom ?? 'engine']}`;
+  return `${formatRam(r.hostRamBytes)} of host RAM, ${FROM[r.hostRamFrom ?? 'engine']}`;
+}
+
+/** 12.0 GiB, or MiB below 1 GiB (a small model's weights, a test's budget). */
+export function formatRam(bytes: number): string {
+  return bytes > 0 && bytes < 2 ** 30 ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
