@@ -7,7 +7,7 @@ import { Store } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { deploymentRow } from '../test/rows.js';
 import { buildAutoscaleSpec } from '../autoscaler/spec.js';
-import type { ExitInfo, ProbeResult, ProviderCapabilities, ReplicaHandle, ReplicaProvider, SleepResult } from '../providers/types.js';
+import type { ExitInfo, ProbeResult, ProviderCapabilities, ReplicaHandle, ReplicaProvider, SleepHint, SleepResult } from '../providers/types.js';
 import { Reconciler, type RouteSink } from './reconciler.js';
 
 const GiB = 2 ** 30;
@@ -42,10 +42,14 @@ class SleepingProvider implements ReplicaProvider {
     this.stopped.push(h.replicaId);
     this.health.set(h.replicaId, 'gone');
   }
-  async sleep(h: ReplicaHandle): Promise<SleepResult> {
+  hints: (SleepHint | undefined)[] = [];
+  /** what its sleep answers, as a provider that estimated it would */
+  sleepResult: () => SleepResult = () => ({ hostRamBytes: this.ramBytes, hostRamFrom: 'engine' });
+  async sleep(h: ReplicaHandle, _driver: unknown, _key?: string, hint?: SleepHint): Promise<SleepResult> {
     if (this.refuseSleep) throw new Error('engine refused: 404');
     this.slept.push(h.replicaId);
-    return { hostRamBytes: this.ramBytes };
+    this.hints.push(hint);
+    return this.sleepResult();
   }
   wake(h: ReplicaHandle): Promise<void> {
     this.woken.push(h.replicaId);
@@ -97,7 +101,7 @@ class Routes implements RouteSink {
 
 const sleepy = buildAutoscaleSpec({ minReplicas: 0, idle: 'sleep' });
 
-function setup(o: { sleepRamBytes?: number } = {}) {
+function setup(o: { sleepRamBytes?: number; gpuMemoryMb?: number; modelPath?: string } = {}) {
   const clock = new FakeClock(1_000_000);
   const store = new Store(openDb(':memory:', SCHEMA));
   const provider = new SleepingProvider();
@@ -106,7 +110,8 @@ function setup(o: { sleepRamBytes?: number } = {}) {
     store,
     providers: new Map([['local', provider]]),
     clock,
-    inventory: virtualGpus(2, 'a5000'),
+    inventory: virtualGpus(2, 'a5000', o.gpuMemoryMb),
+    modelPath: () => o.modelPath,
     routes,
     log: () => {},
     tickMs: 1_000_000,
@@ -237,4 +242,22 @@ test('host RAM over the budget stops the least recently slept sleeper; a refused
   await rec.tick();
   assert.equal(row('d2'), undefined);
   assert.equal(store.listReplicas('d2')[0].state, 'stopped');
+});
+
+test('the provider is told what to estimate host RAM from (stored model, GPU memory held), and the event says where the figure came from', async () => {
+  const { store, provider, rec, scale, row, ready } = setup({ gpuMemoryMb: 24 * 1024, modelPath: '/models/m/repo' });
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  provider.sleepResult = () => ({ hostRamBytes: 24 * GiB, hostRamFrom: 'gpu-memory' });
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  assert.deepEqual(provider.hints, [{ modelPath: '/models/m/repo', gpuMemoryBytes: 24 * GiB }]);
+  assert.equal(row('d1')!.sleepRamBytes, 24 * GiB);
+  const said = store
+    .listEvents('d1')
+    .map((e) => e.message)
+    .find((m) => m.includes(`replica ${id} asleep`));
+  assert.match(said ?? '', /24\.0 GiB of host RAM, at most: estimated from the GPU memory it held/);
 });
