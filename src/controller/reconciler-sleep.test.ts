@@ -261,3 +261,20 @@ test('the provider is told what to estimate host RAM from (stored model, GPU mem
     .find((m) => m.includes(`replica ${id} asleep`));
   assert.match(said ?? '', /24\.0 GiB of host RAM, at most: estimated from the GPU memory it held/);
 });
+
+test('a sleeper of an older generation is stopped, not woken, when its deployment scales up after a change', async () => {
+  const { clock, store, provider, rec, scale, row, ready } = setup();
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  store.updateDeployment('d1', { generation: 2, replicas: 1, updatedAt: clock.now() });
+  await rec.tick();
+  assert.deepEqual(provider.woken, []);
+  assert.deepEqual(provider.stopped, [id]);
+  assert.match(store.listReplicas('d1').find((r) => r.id === id)!.stateReason, /engine parameters changed/);
+  assert.notEqual(row('d1')!.id, id);
+  assert.equal(row('d1')!.generation, 2);
+});

@@ -195,6 +195,8 @@ export class Reconciler {
     }
     this.unserved.delete(d.id);
     const now = clock.now();
+    // first, so that a stale sleeper is neither woken nor left holding room a pending replica would stop another sleeper for
+    await this.stopStaleSleepers(d, provider, now);
     const all = store.listReplicas(d.id);
     const live = all.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
     const active = live.filter((r) => ACTIVE_STATES.includes(r.state));
@@ -225,7 +227,6 @@ export class Reconciler {
       if (r.state === 'pending') await this.startPending(d, provider, r);
       else await this.step(d, provider, r, now);
     }
-    await this.stopStaleSleepers(d, provider, now);
 
     if (now - (this.eventsPrunedAt.get(d.id) ?? 0) >= EVENTS_PRUNE_EVERY_MS) {
       this.eventsPrunedAt.set(d.id, now);
