@@ -7,7 +7,7 @@ import { Store } from '../store/store.js';
 import { virtualGpus } from '../placement/inventory.js';
 import { deploymentRow } from '../test/rows.js';
 import { buildAutoscaleSpec } from '../autoscaler/spec.js';
-import type { ExitInfo, ProbeResult, ProviderCapabilities, ReplicaHandle, ReplicaProvider, SleepResult } from '../providers/types.js';
+import type { ExitInfo, ProbeResult, ProviderCapabilities, ReplicaHandle, ReplicaProvider, SleepHint, SleepResult } from '../providers/types.js';
 import { Reconciler, type RouteSink } from './reconciler.js';
 
 const GiB = 2 ** 30;
@@ -42,10 +42,14 @@ class SleepingProvider implements ReplicaProvider {
     this.stopped.push(h.replicaId);
     this.health.set(h.replicaId, 'gone');
   }
-  async sleep(h: ReplicaHandle): Promise<SleepResult> {
+  hints: (SleepHint | undefined)[] = [];
+  /** what its sleep answers, as a provider that estimated it would */
+  sleepResult: () => SleepResult = () => ({ hostRamBytes: this.ramBytes, hostRamFrom: 'engine' });
+  async sleep(h: ReplicaHandle, _driver: unknown, _key?: string, hint?: SleepHint): Promise<SleepResult> {
     if (this.refuseSleep) throw new Error('engine refused: 404');
     this.slept.push(h.replicaId);
-    return { hostRamBytes: this.ramBytes };
+    this.hints.push(hint);
+    return this.sleepResult();
   }
   wake(h: ReplicaHandle): Promise<void> {
     this.woken.push(h.replicaId);
@@ -97,7 +101,7 @@ class Routes implements RouteSink {
 
 const sleepy = buildAutoscaleSpec({ minReplicas: 0, idle: 'sleep' });
 
-function setup(o: { sleepRamBytes?: number } = {}) {
+function setup(o: { sleepRamBytes?: number; gpuMemoryMb?: number; modelPath?: string } = {}) {
   const clock = new FakeClock(1_000_000);
   const store = new Store(openDb(':memory:', SCHEMA));
   const provider = new SleepingProvider();
@@ -106,7 +110,8 @@ function setup(o: { sleepRamBytes?: number } = {}) {
     store,
     providers: new Map([['local', provider]]),
     clock,
-    inventory: virtualGpus(2, 'a5000'),
+    inventory: virtualGpus(2, 'a5000', o.gpuMemoryMb),
+    modelPath: () => o.modelPath,
     routes,
     log: () => {},
     tickMs: 1_000_000,
@@ -159,24 +164,50 @@ test('idle by sleep: a drained replica sleeps, holds no GPU, and a scale up wake
   assert.equal(row('d1')!.id, id);
 });
 
-test('a sleeper whose GPU another deployment took is stopped at its wake and replaced by a cold start', async () => {
+test('a replica that fits elsewhere leaves a sleeper its GPU, and the sleeper wakes there', async () => {
   const { store, provider, rec, scale, row, ready } = setup();
   store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
   const id = await ready('d1');
   scale('d1', 0);
   await rec.tick();
   await rec.tick();
-  assert.equal(row('d1')!.state, 'sleeping');
-  store.insertDeployment(deploymentRow({ id: 'd2', name: 'big', gpuCount: 2 }));
+  assert.deepEqual([row('d1')!.state, row('d1')!.gpus], ['sleeping', [0]]);
+  store.insertDeployment(deploymentRow({ id: 'd2', name: 'other', gpuCount: 1 }));
   await ready('d2');
-  assert.deepEqual(row('d2')!.gpus, [0, 1], 'its GPU was free for a 2-GPU replica');
+  assert.deepEqual(row('d2')!.gpus, [1], 'the GPU no sleeper is bound to');
+  scale('d1', 1);
+  await rec.tick();
+  assert.deepEqual(provider.woken, [id]);
+  assert.deepEqual(provider.stopped, []);
+});
+
+test('a replica whose only room is a sleeper GPU stops that sleeper first (an event naming the replica) and is placed', async () => {
+  const { clock, store, provider, rec, scale, row, ready } = setup();
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  clock.advance(30_000);
+  store.insertDeployment(deploymentRow({ id: 'd2', name: 'big', gpuCount: 2 }));
+  const big = await ready('d2');
+  assert.deepEqual(row('d2')!.gpus, [0, 1], 'placed in the same pass, not left pending');
+  assert.deepEqual(provider.stopped, [id], 'the sleeper stopped before the 2-GPU replica started');
+  const stopped = store.listReplicas('d1').find((r) => r.id === id)!;
+  assert.equal(stopped.state, 'stopped');
+  assert.match(stopped.stateReason, new RegExp(`its room was needed to place replica ${big} of big: .*${id} \\(asleep 30 s\\)`));
+  const events = store.listEvents('d2').map((e) => e.message);
+  assert.ok(
+    events.some((m) => m.includes(`after stopping sleeping ${id} for room`)),
+    events.join('\n'),
+  );
+  // the deployment that slept comes back by a cold start, pending like any new replica while the GPUs are taken
   scale('d1', 1);
   await rec.tick();
   assert.deepEqual(provider.woken, []);
-  assert.ok(provider.stopped.includes(id), 'the sleeper stopped');
-  assert.match(store.listReplicas('d1').find((r) => r.id === id)!.stateReason, /GPUs were given to another replica/);
-  assert.notEqual(row('d1')!.id, id, 'a new replica instead');
-  assert.equal(row('d1')!.state, 'pending', 'waiting for a GPU like any new replica');
+  assert.notEqual(row('d1')!.id, id);
+  assert.equal(row('d1')!.state, 'pending');
 });
 
 test('host RAM over the budget stops the least recently slept sleeper; a refused sleep stops the replica', async () => {
@@ -211,4 +242,39 @@ test('host RAM over the budget stops the least recently slept sleeper; a refused
   await rec.tick();
   assert.equal(row('d2'), undefined);
   assert.equal(store.listReplicas('d2')[0].state, 'stopped');
+});
+
+test('the provider is told what to estimate host RAM from (stored model, GPU memory held), and the event says where the figure came from', async () => {
+  const { store, provider, rec, scale, row, ready } = setup({ gpuMemoryMb: 24 * 1024, modelPath: '/models/m/repo' });
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  provider.sleepResult = () => ({ hostRamBytes: 24 * GiB, hostRamFrom: 'gpu-memory' });
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  assert.deepEqual(provider.hints, [{ modelPath: '/models/m/repo', gpuMemoryBytes: 24 * GiB }]);
+  assert.equal(row('d1')!.sleepRamBytes, 24 * GiB);
+  const said = store
+    .listEvents('d1')
+    .map((e) => e.message)
+    .find((m) => m.includes(`replica ${id} asleep`));
+  assert.match(said ?? '', /24\.0 GiB of host RAM, at most: estimated from the GPU memory it held/);
+});
+
+test('a sleeper of an older generation is stopped, not woken, when its deployment scales up after a change', async () => {
+  const { clock, store, provider, rec, scale, row, ready } = setup();
+  store.insertDeployment(deploymentRow({ id: 'd1', name: 'chat', gpuCount: 1, autoscale: sleepy }));
+  const id = await ready('d1');
+  scale('d1', 0);
+  await rec.tick();
+  await rec.tick();
+  assert.equal(row('d1')!.state, 'sleeping');
+  store.updateDeployment('d1', { generation: 2, replicas: 1, updatedAt: clock.now() });
+  await rec.tick();
+  assert.deepEqual(provider.woken, []);
+  assert.deepEqual(provider.stopped, [id]);
+  assert.match(store.listReplicas('d1').find((r) => r.id === id)!.stateReason, /engine parameters changed/);
+  assert.notEqual(row('d1')!.id, id);
+  assert.equal(row('d1')!.generation, 2);
 });

@@ -1,11 +1,14 @@
 import { ACTIVE_STATES, type Replica } from '../domain/types.js';
 import { deriveStatus } from '../domain/status.js';
 import type { DeploymentRow, ReplicaRow } from '../store/store.js';
-import type { ExitInfo, ReplicaHandle, ReplicaProvider } from '../providers/types.js';
+import type { ExitInfo, ReplicaHandle, ReplicaProvider, SleepResult } from '../providers/types.js';
 import { engineDriver } from '../engines/registry.js';
 import { planReplicas } from './plan.js';
 import { backoffMs, crashBackoff, decideDraining, decideReady, decideStarting, sleepAllowed, sleeperMustStop, type ReplicaAction } from './replica-machine.js';
 import { evictForRam, pickWakes } from './sleepers.js';
+import { gpuHolds } from '../placement/holds.js';
+import type { SleeperBinding } from '../placement/sleeper-placement.js';
+import { formatRam, sleepHint, sleptRamNote } from './sleep-ram.js';
 import { sleepEndpoints } from '../engines/sleep-mode.js';
 import { HealthProber } from './health-prober.js';
 import { createReplica, startReplica, type ReplicaStartOptions } from './replica-start.js';
@@ -192,6 +195,8 @@ export class Reconciler {
     }
     this.unserved.delete(d.id);
     const now = clock.now();
+    // first, so that a stale sleeper is neither woken nor left holding room a pending replica would stop another sleeper for
+    await this.stopStaleSleepers(d, provider, now);
     const all = store.listReplicas(d.id);
     const live = all.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
     const active = live.filter((r) => ACTIVE_STATES.includes(r.state));
@@ -222,7 +227,6 @@ export class Reconciler {
       if (r.state === 'pending') await this.startPending(d, provider, r);
       else await this.step(d, provider, r, now);
     }
-    await this.stopStaleSleepers(d, provider, now);
 
     if (now - (this.eventsPrunedAt.get(d.id) ?? 0) >= EVENTS_PRUNE_EVERY_MS) {
       this.eventsPrunedAt.set(d.id, now);
@@ -278,8 +282,26 @@ export class Reconciler {
 
   /** Places and starts a pending replica when its row is still the one read this pass; a start that throws fails it. */
   private async startPending(d: DeploymentRow, provider: ReplicaProvider, r: ReplicaRow): Promise<void> {
-    const failed = await startReplica(this.o, d, provider, r, (row) => !!this.unchanged(row));
+    const failed = await startReplica(
+      this.o,
+      d,
+      provider,
+      r,
+      (row) => !!this.unchanged(row),
+      (evict, why, forReplica, forDeployment) => this.stopSleepersForRoom(evict, why, forReplica, forDeployment),
+    );
     if (failed) this.fail(d, r, failed);
+  }
+
+  /** Stops the sleepers placement chose to make room for a pending replica, each still asleep as it was read. */
+  private async stopSleepersForRoom(evict: readonly SleeperBinding[], why: string, forReplica: string, forDeployment: string): Promise<void> {
+    const all = this.sleepers();
+    for (const s of evict) {
+      const found = all.find((x) => x.r.id === s.replicaId);
+      const provider = found && this.o.providers.get(found.d.zone);
+      if (!found || !provider || !this.unchanged(found.r)) continue;
+      await this.stopSleeper(found.d, provider, found.r, `its room was needed to place replica ${forReplica} of ${forDeployment}: ${why}`);
+    }
   }
 
   /** Gathers a started replica's facts, asks the state machine, and runs its answer on the row it was decided on. */
@@ -389,9 +411,9 @@ export class Reconciler {
    */
   private async sleepReplica(d: DeploymentRow, provider: ReplicaProvider, h: ReplicaHandle, r: ReplicaRow, why: string): Promise<boolean> {
     const { store, clock } = this.o;
-    let ram: number;
+    let slept: SleepResult;
     try {
-      ram = (await provider.sleep!(h, engineDriver(d.engine), this.engineKeyOf(provider, r.id))).hostRamBytes ?? 0;
+      slept = await provider.sleep!(h, engineDriver(d.engine), this.engineKeyOf(provider, r.id), sleepHint(this.o, d, provider, r.gpus));
     } catch (e) {
       store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} could not sleep (${(e as Error).message}); stopping it`);
       return false;
@@ -399,9 +421,10 @@ export class Reconciler {
     // an exit reported meanwhile changed the row: that report wins
     if (!this.unchanged(r)) return true;
     const t = clock.now();
+    const ram = slept.hostRamBytes ?? 0;
     store.updateReplica(r.id, { state: 'sleeping', stateReason: `asleep: ${why}`, sleptAt: t, sleepRamBytes: ram, drainStartedAt: null });
     const where = r.gpus.length ? `GPUs ${r.gpus.join(',')} free for others` : 'its capacity free for others';
-    store.addEvent(d.id, t, 'replica', `replica ${r.id} asleep after draining (${where}; ${(ram / 2 ** 30).toFixed(1)} GiB of host RAM)`);
+    store.addEvent(d.id, t, 'replica', `replica ${r.id} asleep after draining (${where}; ${sleptRamNote(slept)})`);
     this.forget(r.id);
     await this.evictOverBudget();
     return true;
@@ -419,8 +442,7 @@ export class Reconciler {
     for (const v of victims) {
       const { d, r } = all.find((x) => x.r.id === v.id)!;
       const provider = this.o.providers.get(d.zone);
-      if (provider)
-        await this.stopSleeper(d, provider, r, `host RAM for sleeping replicas over the budget (${(budget / 2 ** 30).toFixed(1)} GiB): least recently used`);
+      if (provider) await this.stopSleeper(d, provider, r, `host RAM for sleeping replicas over the budget (${formatRam(budget)}): least recently used`);
     }
   }
 
@@ -431,14 +453,15 @@ export class Reconciler {
   private async wakeSleepers(d: DeploymentRow, provider: ReplicaProvider, want: number, now: number): Promise<number> {
     const rows = this.o.store.listReplicas(d.id, ['sleeping']);
     if (rows.length === 0 || !provider.wake) return 0;
-    const held = new Set(this.o.store.listLiveReplicas().flatMap((r) => r.gpus));
+    const memoryMb = d.gpuMemoryMb ?? undefined;
     const { wake, blocked } = pickWakes(
-      rows.map((r) => ({ ...r, sleptAt: r.sleptAt ?? 0, ramBytes: r.sleepRamBytes ?? 0 })),
-      held,
+      rows.map((r) => ({ ...r, sleptAt: r.sleptAt ?? 0, ramBytes: r.sleepRamBytes ?? 0, memoryMb })),
+      this.o.inventory,
+      gpuHolds(this.o.store),
       want,
     );
     const row = (x: { id: string }) => rows.find((r) => r.id === x.id)!;
-    for (const b of blocked) await this.stopSleeper(d, provider, row(b), 'its GPUs were given to another replica while it slept: replaced by a new one');
+    for (const b of blocked) await this.stopSleeper(d, provider, row(b), 'its GPUs have no room for it now: replaced by a new one');
     let woken = 0;
     for (const r of wake) if (this.startWake(d, provider, row(r), now)) woken++;
     return woken;

@@ -10,8 +10,9 @@ import type { PodModel } from '../domain/pod-model.js';
 import type { Replica } from '../domain/types.js';
 import { engineDriver } from '../engines/registry.js';
 import type { GpuDevice } from '../placement/inventory.js';
-import { placeOnGpus, type PackingPolicy } from '../placement/placement.js';
-import { gpuHolds } from '../placement/holds.js';
+import type { PackingPolicy } from '../placement/placement.js';
+import { gpuHolds, sleeperBindings } from '../placement/holds.js';
+import { placeBesideSleepers, type SleeperAwarePlacement, type SleeperBinding } from '../placement/sleeper-placement.js';
 import type { ReplicaProvider } from '../providers/types.js';
 import { formatMemory } from '../placement/size.js';
 import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
@@ -60,8 +61,23 @@ function shareOf(inventory: readonly GpuDevice[], d: DeploymentRow, gpus: number
 }
 
 /**
+ * Stops sleeping replicas to make room for replica `forReplica` of `forDeployment` (`why`: the placement's
+ * reason); resolves once they are stopped.
+ */
+export type StopSleepersForRoom = (sleepers: readonly SleeperBinding[], why: string, forReplica: string, forDeployment: string) => Promise<void>;
+
+/** Where a pending replica of `d` goes on this machine's GPUs now, beside its sleepers (or by its platform). */
+function placeNow(o: ReplicaStartOptions, d: DeploymentRow, provider: ReplicaProvider): SleeperAwarePlacement {
+  if (provider.capabilities.placement === 'platform') return { ok: true, gpus: [], evict: [], reason: '' };
+  const need = { gpuType: d.gpuType, gpuCount: d.gpuCount, memoryMb: d.gpuMemoryMb ?? undefined };
+  return placeBesideSleepers(o.inventory, gpuHolds(o.store), sleeperBindings(o.store), need, o.packing ?? 'binpack', o.clock.now());
+}
+
+/**
  * Places a pending replica and starts it. Each write happens only while `unchanged(r)` says its row is the
  * one read this pass. Short capacity leaves it pending with the reason in its row (an event once per reason).
+ * Where its only room is held by sleeping replicas, `stopSleepers` stops them first and the placement is made
+ * again on what is left (plan, validate, execute): a pending replica is never left waiting on sleepers.
  * Returns why the start failed (the caller fails the replica), undefined otherwise.
  */
 export async function startReplica(
@@ -70,19 +86,25 @@ export async function startReplica(
   provider: ReplicaProvider,
   r: ReplicaRow,
   unchanged: (r: ReplicaRow) => boolean,
+  stopSleepers: StopSleepersForRoom,
 ): Promise<string | undefined> {
   const { store, clock } = o;
   const caps = provider.capabilities;
-  const placed =
-    caps.placement === 'platform'
-      ? { ok: true as const, gpus: [] as number[] }
-      : placeOnGpus(o.inventory, gpuHolds(store), { gpuType: d.gpuType, gpuCount: d.gpuCount, memoryMb: d.gpuMemoryMb ?? undefined }, o.packing);
+  let placed = placeNow(o, d, provider);
   if (!placed.ok) {
     if (r.stateReason !== placed.reason && unchanged(r)) {
       store.updateReplica(r.id, { stateReason: placed.reason });
       store.addEvent(d.id, clock.now(), 'replica', `replica ${r.id} pending: ${placed.reason}`);
     }
     return undefined;
+  }
+  const stoppedSleepers = placed.evict.map((s) => s.replicaId);
+  if (placed.evict.length > 0) {
+    if (!unchanged(r)) return undefined;
+    await stopSleepers(placed.evict, placed.reason, r.id, d.name);
+    // validated again on what is left: room that is not free now waits for the next pass
+    placed = placeNow(o, d, provider);
+    if (!placed.ok || placed.evict.length > 0) return undefined;
   }
   if (!unchanged(r)) return undefined;
   const startedAt = clock.now();
@@ -112,10 +134,11 @@ export async function startReplica(
     );
     store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });
     const share = d.gpuMemoryMb ? ` (${formatMemory(d.gpuMemoryMb)} of it)` : '';
+    const room = stoppedSleepers.length ? `, after stopping sleeping ${stoppedSleepers.join(', ')} for room` : '';
     const where =
       caps.placement === 'platform'
         ? `in zone ${d.zone} (${d.gpuCount} x ${d.gpuType})`
-        : `on GPU${placed.gpus.length > 1 ? 's' : ''} ${placed.gpus.join(',')}${share} (pid ${h.pid}, port ${h.port})`;
+        : `on GPU${placed.gpus.length > 1 ? 's' : ''} ${placed.gpus.join(',')}${share} (pid ${h.pid}, port ${h.port}${room})`;
     store.addEvent(d.id, startedAt, 'replica', `replica ${r.id} starting ${where}`);
     return undefined;
   } catch (e) {

@@ -5,8 +5,9 @@ import type { ReplicaView } from '../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../test/harness.js';
 
 // Sleeping replicas live: a real server on 2 virtual GPUs, engine-simulator processes, the openai client.
-// An idle deployment with --idle sleep goes to sleep (its process stays, its GPU is free for another
-// deployment), and its next request is served by the same process after a wake, not a cold start.
+// An idle deployment with --idle sleep goes to sleep (its process stays; another deployment is placed on the
+// GPU no sleeper is bound to), and its next request is served by the same process after a wake, not a cold
+// start. sleep-evict.it.test.ts: a replica whose only room is a sleeper's stops that sleeper.
 let t: TestServer;
 before(async () => {
   t = await startTestServer({ virtualGpus: 2 });
@@ -76,13 +77,15 @@ test('--idle sleep: idle replica sleeps and frees its GPU; the next request wake
   );
   assert.match((await show('sleepy')).statusDetails, /1 asleep/);
 
-  // its GPU is free for another deployment: a 2-GPU replica is placed on both GPUs while it sleeps
-  const big = await t.api('POST', '/deployments', { name: 'big', modelName: 'm', replicas: 1, gpuCount: 2, engineParams: '--startup-seconds 0.2' });
-  assert.equal(big.status, 201);
-  await waitFor(async () => (await show('big')).readyReplicas === 1, { timeoutMs: 30_000, what: 'the 2-GPU deployment ready' });
-  assert.deepEqual((await liveReplicas('big'))[0].gpus.sort(), [0, 1]);
-  assert.equal((await t.api('DELETE', '/deployments/big')).status < 300, true);
-  await waitFor(async () => (await t.api('GET', '/deployments/big')).status === 404, { timeoutMs: 30_000, what: 'big deleted' });
+  // a replica that fits elsewhere goes to the GPU no sleeper is bound to: the sleeper's stays free for its wake
+  const other = await t.api('POST', '/deployments', { name: 'other', modelName: 'm', replicas: 1, engineParams: '--startup-seconds 0.2' });
+  assert.equal(other.status, 201);
+  await waitFor(async () => (await show('other')).readyReplicas === 1, { timeoutMs: 30_000, what: 'the other deployment ready' });
+  const otherGpus = (await liveReplicas('other'))[0].gpus;
+  assert.deepEqual(otherGpus, first.gpus[0] === 0 ? [1] : [0], 'placed beside the sleeper, not on its GPU');
+  assert.ok(pidAlive(first.pid!), 'the sleeper was left alone');
+  assert.equal((await t.api('DELETE', '/deployments/other')).status < 300, true);
+  await waitFor(async () => (await t.api('GET', '/deployments/other')).status === 404, { timeoutMs: 30_000, what: 'other deleted' });
 
   // the next request wakes it: served by the same process, in well under a cold start
   const started = Date.now();

@@ -1,10 +1,14 @@
 /**
  * Sleeping replicas, as decisions on plain data: which sleeper wakes when a deployment needs a replica, and
  * which sleepers stop when the server's host-RAM budget for sleepers is exceeded (least recently slept first).
- * A sleeper holds no GPU in placement, but its process stays bound to the GPUs it ran on (CUDA_VISIBLE_DEVICES):
- * it can wake only while they are free; one whose GPUs were given to others is stopped and replaced by a cold start.
+ * A sleeper holds no GPU in the store, but its process stays bound to the GPUs it ran on (CUDA_VISIBLE_DEVICES):
+ * placement keeps its room free (src/placement/sleeper-placement.ts) and stops it only when a pending replica
+ * has no other room, so it can wake there.
  */
 import { totalmem } from 'node:os';
+import type { GpuDevice } from '../placement/inventory.js';
+import type { GpuHold } from '../placement/placement.js';
+import { roomToWake } from '../placement/sleeper-placement.js';
 
 /** the share of this machine's RAM that sleeping replicas may hold when `server --sleep-ram` is not given */
 export const DEFAULT_SLEEP_RAM_SHARE = 0.5;
@@ -21,6 +25,8 @@ export interface Sleeper {
   ramBytes: number;
   /** the GPUs its process is bound to */
   gpus: readonly number[];
+  /** a fractional replica: its share of its one GPU, MiB (absent: whole GPUs) */
+  memoryMb?: number;
 }
 
 /** The sleepers to stop so that the rest fit in `budgetBytes`: the least recently slept first. */
@@ -37,21 +43,29 @@ export function evictForRam<S extends Sleeper>(sleepers: readonly S[], budgetByt
 
 /**
  * Up to `want` sleepers of one deployment to wake: the most recently slept first (warmest page cache), among
- * those whose GPUs no running replica holds (`held`, GPUs taken meanwhile by wakes chosen here too). `blocked`:
- * sleepers whose GPUs another replica holds now, which can never wake there.
+ * those with room where their process is bound, beside what live replicas hold (`holds`) and the wakes chosen
+ * here (src/placement/sleeper-placement.ts, roomToWake). `blocked`: sleepers without room beside the live
+ * replicas alone, which cannot wake there now (placement leaves a sleeper's room free, so only a sleeper left
+ * by an older server or one whose GPU left the inventory is).
  */
-export function pickWakes<S extends Sleeper>(sleepers: readonly S[], held: ReadonlySet<number>, want: number): { wake: S[]; blocked: S[] } {
-  const taken = new Set(held);
+export function pickWakes<S extends Sleeper>(
+  sleepers: readonly S[],
+  devices: readonly GpuDevice[],
+  holds: readonly GpuHold[],
+  want: number,
+): { wake: S[]; blocked: S[] } {
+  const taken: GpuHold[] = [...holds];
   const wake: S[] = [];
   const blocked: S[] = [];
   for (const s of [...sleepers].sort((a, b) => b.sleptAt - a.sleptAt || (a.id < b.id ? -1 : 1))) {
-    if (s.gpus.some((g) => taken.has(g))) {
-      if (s.gpus.some((g) => held.has(g))) blocked.push(s);
+    const bound = { replicaId: s.id, gpus: s.gpus, ...(s.memoryMb ? { memoryMb: s.memoryMb } : {}) };
+    if (!roomToWake(devices, taken, bound)) {
+      if (!roomToWake(devices, holds, bound)) blocked.push(s);
       continue;
     }
     if (wake.length >= want) continue;
     wake.push(s);
-    for (const g of s.gpus) taken.add(g);
+    taken.push(bound);
   }
   return { wake, blocked };
 }

@@ -54,8 +54,18 @@ export interface ProviderCapabilities {
 
 /** What a replica put to sleep says about itself. */
 export interface SleepResult {
-  /** host RAM its weights take while it sleeps, where the engine says (vLLM level 1 keeps them there) */
+  /** host RAM its weights take while it sleeps (vLLM level 1 keeps them there); absent: unknown */
   hostRamBytes?: number;
+  /** where that figure comes from: the engine's answer, the stored model's weight files, or the replica's GPU memory (an upper bound) */
+  hostRamFrom?: 'engine' | 'model-weights' | 'gpu-memory';
+}
+
+/** What a provider's `sleep` may estimate host RAM from where the engine does not say (vLLM answers an empty 200). */
+export interface SleepHint {
+  /** the stored model file or repository directory the replica loaded */
+  modelPath?: string;
+  /** the GPU memory the replica held awake (its share, or its whole GPUs), bytes; 0 or absent: unknown */
+  gpuMemoryBytes?: number;
 }
 
 /**
@@ -103,9 +113,10 @@ export interface ReplicaProvider {
   /**
    * Where `capabilities.sleep`: puts a ready replica with nothing in flight to sleep (its process stays, its
    * weights leave the GPU). Throws (InferscaleError 'unsupported' or the engine's refusal) when it cannot: the
-   * caller stops the replica instead. `apiKey`: the replica's engine key, where its engine takes one.
+   * caller stops the replica instead. `apiKey`: the replica's engine key, where its engine takes one. `hint`:
+   * what the host RAM may be estimated from where the engine does not report it (`hostRamFrom` says which).
    */
-  sleep?(handle: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<SleepResult>;
+  sleep?(handle: ReplicaHandle, driver: EngineDriver, apiKey?: string, hint?: SleepHint): Promise<SleepResult>;
   /** Wakes a sleeping replica; resolves once it serves again (seconds), throws when it cannot (then it is stopped). */
   wake?(handle: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<void>;
 }

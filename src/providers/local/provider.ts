@@ -14,8 +14,10 @@ import {
   type ReplicaAddress,
   type ReplicaHandle,
   type ReplicaProvider,
+  type SleepHint,
   type SleepResult,
 } from '../types.js';
+import { hostRamOfSleep } from './sleep-ram.js';
 import { withSleepMode } from '../../engines/command/template.js';
 import { sleepReplica, wakeReplica } from './sleep.js';
 import { freePort } from './ports.js';
@@ -175,10 +177,13 @@ export class LocalProvider implements ReplicaProvider {
     while (alive(pid)) await this.opts.clock.sleep(20);
   }
 
-  /** the engine's own sleep endpoint (sleep.ts); a replica whose process is not ours cannot sleep */
-  sleep(h: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<SleepResult> {
-    if (!this.owns(h)) return Promise.reject(invalid('replica', `replica ${h.replicaId} has no process of its own to put to sleep`));
-    return sleepReplica(h, driver, apiKey);
+  /**
+   * The engine's own sleep endpoint (sleep.ts); a replica whose process is not ours cannot sleep. Host RAM: the
+   * engine's figure, else an estimate from `hint` (sleep-ram.ts: vLLM says nothing).
+   */
+  async sleep(h: ReplicaHandle, driver: EngineDriver, apiKey?: string, hint?: SleepHint): Promise<SleepResult> {
+    if (!this.owns(h)) throw invalid('replica', `replica ${h.replicaId} has no process of its own to put to sleep`);
+    return hostRamOfSleep(await sleepReplica(h, driver, apiKey), hint);
   }
 
   wake(h: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<void> {

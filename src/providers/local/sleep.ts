@@ -35,7 +35,7 @@ async function call(h: ReplicaHandle, driver: EngineDriver, what: 'sleep' | 'wak
 
 export async function sleepReplica(h: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<SleepResult> {
   const body = (await call(h, driver, 'sleep', apiKey)) as { host_ram_bytes?: unknown };
-  return typeof body.host_ram_bytes === 'number' && body.host_ram_bytes >= 0 ? { hostRamBytes: body.host_ram_bytes } : {};
+  return typeof body.host_ram_bytes === 'number' && body.host_ram_bytes >= 0 ? { hostRamBytes: body.host_ram_bytes, hostRamFrom: 'engine' } : {};
 }
 
 export async function wakeReplica(h: ReplicaHandle, driver: EngineDriver, apiKey?: string): Promise<void> {
