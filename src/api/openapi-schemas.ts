@@ -117,6 +117,13 @@ export const gpuDevice = z.object({
   memoryMb: z.number(),
   virtual: z.boolean(),
   heldBy: z.string().nullable().meta({ description: 'the replica holding it' }),
+  whole: z.boolean().meta({ description: 'held whole by one replica (not shared by fractional ones)' }),
+  usedMb: z.number(),
+  freeMb: z.number(),
+  replicas: z.array(z.string()).meta({ description: 'the replicas on it' }),
+  sleepers: z
+    .array(z.string())
+    .meta({ description: 'sleeping replicas bound to it: they hold none of its memory; placement keeps their room while another GPU fits' }),
 });
 
 export const modelView = z

@@ -69,12 +69,18 @@ test('--idle sleep: idle replica sleeps and frees its GPU; the next request wake
     lines.some((l) => /asleep \(level 1\)/.test(l)),
     `the engine itself was put to sleep: ${lines.slice(-5).join(' | ')}`,
   );
-  const gpus = (await t.api('GET', '/gpus')).body.gpus as { index: number; heldBy: string | null }[];
+  const gpus = (await t.api('GET', '/gpus')).body.gpus as { index: number; heldBy: string | null; sleepers: string[] }[];
   assert.deepEqual(
     gpus.map((g) => g.heldBy),
     [null, null],
     'a sleeping replica holds no GPU',
   );
+  assert.deepEqual(
+    gpus.map((g) => g.sleepers),
+    gpus.map((g) => (g.index === first.gpus[0] ? [first.id] : [])),
+    'but /gpus says which GPU it is bound to',
+  );
+  assert.match((await t.cli(['limits', 'gpu'])).stdout, new RegExp(`${first.id} \\(asleep\\)`), '`limits gpu` shows the sleeper');
   assert.match((await show('sleepy')).statusDetails, /1 asleep/);
 
   // a replica that fits elsewhere goes to the GPU no sleeper is bound to: the sleeper's stays free for its wake

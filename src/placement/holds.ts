@@ -35,14 +35,20 @@ export function sleeperBindings(store: Store): SleeperBinding[] {
     .map((r) => ({ ...holdOf(r, memoryOf(r.deploymentId)), sleptAt: r.sleptAt ?? 0 }));
 }
 
-/** Each GPU of the inventory with its memory in use and the replicas on it (the API's /gpus, `limits gpu`). */
+/**
+ * Each GPU of the inventory with its memory in use, the replicas on it, and the sleeping replicas bound to it
+ * (they hold none of its memory, but placement keeps their room while another GPU fits: the API's /gpus,
+ * `limits gpu`, the dashboard's GPU page).
+ */
 export function gpuReport(
   inventory: readonly GpuDevice[],
   store: Store,
-): Array<GpuDevice & Omit<GpuUsage, 'index' | 'type' | 'memoryMb'> & { heldBy: string | null }> {
+): Array<GpuDevice & Omit<GpuUsage, 'index' | 'type' | 'memoryMb'> & { heldBy: string | null; sleepers: string[] }> {
   const usage = gpuUsage(inventory, gpuHolds(store));
+  const asleep = sleeperBindings(store);
   return inventory.map((g, i) => {
     const { whole, usedMb, freeMb, replicas } = usage[i];
-    return { ...g, heldBy: replicas[0] ?? null, whole, usedMb, freeMb, replicas };
+    const sleepers = asleep.filter((s) => s.gpus.includes(g.index)).map((s) => s.replicaId);
+    return { ...g, heldBy: replicas[0] ?? null, whole, usedMb, freeMb, replicas, sleepers };
   });
 }

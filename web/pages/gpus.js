@@ -26,6 +26,10 @@ function gpuCard(g, owner, owners) {
     h('div', { class: 'gpu-product' }, g.virtual ? `virtual slot${memory}` : `${g.product}${memory}`),
     holder,
     shared ? sharedBlock(g, owners) : owner ? h('div', { class: 'sub mono' }, `${owner.replica} · ${owner.state}`) : h('div', { class: 'sub' }, ' '),
+    ...(g.sleepers ?? []).map((id) => {
+      const o = owners.get(id);
+      return h('div', { class: 'sub mono gpu-sleeper', dataset: { testid: 'gpu-sleeper' } }, o ? h('a', { href: `#/d/${o.deployment}` }, o.deployment) : null, ` ${id} · asleep`);
+    }),
   );
   if (owner) card.style.setProperty('--holder', colorFor(owner.deployment));
   return card;
