@@ -71,7 +71,9 @@ const sameRow = (a: ReplicaRow, b: ReplicaRow | undefined) => !!b && JSON.string
  */
 export class Reconciler {
   private timer?: { cancel(): void };
-  private running = false;
+  /** the pass in progress, and the one asked for while it runs (coalesced) */
+  private pass: Promise<void> | undefined;
+  private follow: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   /** replicas being stopped now (their provider's exit report is ours, not a crash) */
@@ -131,16 +133,16 @@ export class Reconciler {
     this.schedule(0);
   }
 
-  /** Stops the loop and waits for a pass in progress to finish. */
+  /** Stops the loop and waits for a pass in progress to finish (not on the clock: a fake one may never move). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    while (this.running) await this.o.clock.sleep(10);
+    while (this.pass || this.follow) await (this.follow ?? this.pass);
   }
 
   /** Runs a reconcile pass soon (coalesced), e.g. after an API change. */
   kick(): void {
-    if (this.running) {
+    if (this.pass) {
       this.again = true;
       return;
     }
@@ -153,13 +155,26 @@ export class Reconciler {
     this.timer = this.o.clock.setTimeout(() => void this.tick(), ms);
   }
 
-  /** One pass over every deployment. Exposed for tests. */
-  async tick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return;
+  /**
+   * One pass over every deployment; resolves once a whole pass has run after this call. Called while a pass
+   * runs, it runs one more after it (shared by every such call) and resolves when that one ends.
+   */
+  tick(): Promise<void> {
+    if (this.pass) {
+      this.follow ??= this.pass.then(() => {
+        this.follow = undefined;
+        return this.stopped ? undefined : this.tick();
+      });
+      return this.follow;
     }
-    this.running = true;
+    const pass: Promise<void> = this.runPass().finally(() => {
+      if (this.pass === pass) this.pass = undefined;
+    });
+    this.pass = pass;
+    return pass;
+  }
+
+  private async runPass(): Promise<void> {
     try {
       for (const d of this.o.store.listDeployments()) {
         try {
@@ -171,7 +186,6 @@ export class Reconciler {
         }
       }
     } finally {
-      this.running = false;
       const again = this.again;
       this.again = false;
       this.schedule(again ? 0 : this.tickMs);
