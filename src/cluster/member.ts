@@ -36,6 +36,7 @@ import type { Registry } from 'prom-client';
 import { LeaderTrust } from './leader-trust.js';
 import { drainMarks, drainStartsByReplica, writeDrainMarks } from './drain-marks.js';
 import { validSettings } from './settings.js';
+import { CapacityStore } from '../service/capacity-store.js';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
 const COPY_PRUNE_EVERY_MS = 10 * 60_000;
@@ -162,7 +163,12 @@ export class ClusterMember {
     this.client = z.provider.client;
     this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
     this.signals = d.view.signals;
-    this.mirror = new DeploymentMirror(this.client, d.base.log, { now: () => d.base.clock.now(), secretSeen: (name) => !!this.cluster.secrets.get(name) });
+    const capacities = new CapacityStore(d.base.store.db);
+    this.mirror = new DeploymentMirror(this.client, d.base.log, {
+      now: () => d.base.clock.now(),
+      secretSeen: (name) => !!this.cluster.secrets.get(name),
+      capacityOf: (id) => capacities.get(id),
+    });
     this.cluster = d.view.cluster;
     this.podRoutes = d.base.zones.names().flatMap((name) => {
       const k = d.base.zones.kubernetes(name);
@@ -399,7 +405,9 @@ export class ClusterMember {
       for (const [replicaId, at] of drainStartsByReplica(listed)) drainStarts.set(replicaId, at);
       enginePorts.set(name, k.config.enginePort);
     }
-    const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
+    const capacities = new CapacityStore(store.db);
+    const deployments = store.listDeployments().map((x) => ({ ...x, capacity: capacities.get(x.id) }));
+    const local = { deployments, liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
     // models first: the render of a llamacpp deployment's pods needs its model's URL and hash
     const adopted = this.d.state.models.adoptShared(settings.models);
     if (adopted.length) this.d.base.log(`cluster: took over model(s) ${adopted.join(', ')} from the cluster catalog; fetching local copies`);

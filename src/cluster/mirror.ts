@@ -21,7 +21,9 @@ import {
   keySecretName,
   toResource,
   type InferenceDeploymentResource,
+  type MirroredDeployment,
 } from '../providers/kubernetes/crd.js';
+import type { CapacitySpec } from '../domain/capacity.js';
 import { createRefusedConditions, deploymentConditions, editReason } from '../providers/kubernetes/crd-conditions.js';
 import { WatchedCache } from '../providers/kubernetes/informer.js';
 import type { SharedModel } from '../models/service.js';
@@ -52,6 +54,8 @@ export interface MirrorOptions {
   now?: () => number;
   /** whether a watch still sees this key Secret (absent: it is checked again at once) */
   secretSeen?: (name: string) => boolean;
+  /** a deployment's capacity type and on-demand floor (by id), written into its spec (absent: on-demand) */
+  capacityOf?: (deploymentId: string) => CapacitySpec;
 }
 
 /** A change someone made to a resource's spec (e.g. `kubectl edit`): the fields that differ from what the leader last wrote. */
@@ -263,7 +267,7 @@ export class DeploymentMirror {
     edit?: EditOutcome,
   ): Promise<void> {
     const namespace = this.k.namespace;
-    const want = toResource(d, ready, coldStartMs);
+    const want = toResource(d, ready, coldStartMs, this.o.capacityOf?.(d.id));
     const secret = keySecret(d);
     const name = secret.metadata!.name!;
     const known = this.secrets.get(name);
@@ -349,12 +353,12 @@ export async function readSettings(k: KubeClient, log?: (line: string) => void):
 export async function readClusterDeployments(
   k: KubeClient,
   newKey: () => { hash: Buffer; sealed: string },
-): Promise<{ rows: DeploymentRow[]; names: Set<string>; rekeyed: string[] }> {
+): Promise<{ rows: MirroredDeployment[]; names: Set<string>; rekeyed: string[] }> {
   const namespace = k.namespace;
   const list = (await k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
   const secrets = await k.core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR });
   const byDeployment = new Map(secrets.items.map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
-  const rows: DeploymentRow[] = [];
+  const rows: MirroredDeployment[] = [];
   const rekeyed: string[] = [];
   for (const r of list.items) {
     let row = fromResource(r, byDeployment.get(r.metadata.name));
@@ -417,11 +421,11 @@ export class ClusterDeployments {
   }
 
   /** The deployments gateways serve: complete resources that are not being deleted. */
-  rows(): DeploymentRow[] {
+  rows(): MirroredDeployment[] {
     const secrets = new Map(this.secrets.list().map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
     return this.resources
       .list()
       .map((r) => fromResource(r, secrets.get(r.metadata.name)))
-      .filter((d): d is DeploymentRow => !!d && !d.deleting);
+      .filter((d): d is MirroredDeployment => !!d && !d.deleting);
   }
 }
