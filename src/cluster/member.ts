@@ -37,6 +37,8 @@ import { LeaderTrust } from './leader-trust.js';
 import { drainMarks, drainStartsByReplica, writeDrainMarks } from './drain-marks.js';
 import { validSettings } from './settings.js';
 import { CapacityStore } from '../service/capacity-store.js';
+import { DEFAULT_CAPACITY, type NodeCapacity } from '../domain/capacity.js';
+import { rendersWithoutSpot } from '../providers/kubernetes/spot.js';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
 const COPY_PRUNE_EVERY_MS = 10 * 60_000;
@@ -417,11 +419,18 @@ export class ClusterMember {
       { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts, drainStarts },
       (dep) => {
         const z = zones.kubernetes(dep.zone)?.config;
-        if (!z) return undefined;
+        if (!z) return [];
+        const capacity = dep.capacity ?? DEFAULT_CAPACITY;
+        // a deployment that uses spot runs one template per kind of node (export.ts); others one
+        const kinds: (NodeCapacity | undefined)[] = rendersWithoutSpot(z.spot, capacity.capacity)
+          ? [undefined]
+          : capacity.capacity === 'mixed'
+            ? ['on-demand', 'spot']
+            : [capacity.capacity];
         try {
-          return renderDeployment(z, dep, this.d.state.podModel(dep)).workload;
+          return kinds.map((kind) => renderDeployment(z, dep, this.d.state.podModel(dep), kind && { capacity: kind, replicas: 0 }).workload);
         } catch {
-          return undefined; // its model is gone: its pods count as an older template and are rolled
+          return []; // its model is gone: its pods count as an older template and are rolled
         }
       },
       clock.now(),

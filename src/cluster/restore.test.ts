@@ -47,7 +47,7 @@ const pod = (over: Partial<PodView>): PodView => ({
   restarts: 0,
   ...over,
 });
-const workload = () => 'chat-abc';
+const workload = () => ['chat-abc'];
 
 test('an empty leader takes every deployment from the cluster and adopts the running pods with their replica ids', () => {
   const plan = planRestore(

@@ -79,10 +79,16 @@ export interface RestorePlan {
 const same = (a: unknown, b: unknown) => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : JSON.stringify(a) === JSON.stringify(b));
 
 /**
- * @param currentWorkload the Kubernetes Deployment name a deployment's current pod template renders to
- *   (pods of another template are recorded as an older generation, so the controller rolls them)
+ * @param currentWorkloads the Kubernetes Deployment names a deployment's current pod templates render to (one
+ *   per kind of node a deployment that uses spot runs on); pods of another template are recorded as an older
+ *   generation, so the controller rolls them
  */
-export function planRestore(local: LocalState, cluster: ClusterState, currentWorkload: (d: DeploymentRow) => string | undefined, now: number): RestorePlan {
+export function planRestore(
+  local: LocalState,
+  cluster: ClusterState,
+  currentWorkloads: (d: RestoredDeployment) => readonly string[],
+  now: number,
+): RestorePlan {
   const plan: RestorePlan = { insert: [], update: [], remove: [], replicas: [], quotas: [], orphans: [] };
   const localById = new Map(local.deployments.map((d) => [d.id, d]));
   const clusterIds = new Set(cluster.deployments.map((d) => d.id));
@@ -136,7 +142,7 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
         readyAt: p.ready ? now : null,
         stoppedAt: null,
         coldStartMs: null,
-        generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1,
+        generation: currentWorkloads(d).includes(p.workload) ? d.generation : d.generation - 1,
         exitInfo: '',
         ...(draining ? { drainStartedAt } : {}),
       });
