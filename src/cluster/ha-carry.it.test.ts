@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 import type { ServerOptions } from '../server/start-server.js';
+import { CapacityStore } from '../service/capacity-store.js';
 
 const SHARED = 'nvidia.com/gpu.shared';
 const GPU_TAINT = { key: 'nvidia.com/gpu', effect: 'NoSchedule' };
@@ -116,6 +117,15 @@ describe('HA: a failover keeps the GPU memory and the capacity of a deployment',
       [row.generation, row.generation],
     );
 
+    // the kind of node of each adopted replica, for the cost ledger (read from its pod's label at adoption)
+    const kinds = new CapacityStore(b.server.store.db).replicas();
+    assert.deepEqual(
+      b.server.store
+        .listReplicas(row.id, ['ready'])
+        .map((x) => kinds.get(x.id))
+        .sort(),
+      ['on-demand', 'spot'],
+    );
     // the new leader's checks know the capacity it restored: a floor above the replicas is refused
     const floor = await b.api('PATCH', '/deployments/frac', { onDemandFloor: 3 });
     assert.equal(floor.status, 400, JSON.stringify(floor.body));

@@ -431,6 +431,8 @@ export class KubernetesProvider implements ReplicaProvider {
       podName: pod.name,
       capacity: capacity === 'spot' || capacity === 'on-demand' ? capacity : undefined,
     });
+    // a new leader (HA) or a restarted server: the ledger charges the adopted replica at its node's price
+    if (capacity === 'spot' || capacity === 'on-demand') this.o.onCapacity?.(h.replicaId, pod.deployment, capacity);
     return true;
   }
 
