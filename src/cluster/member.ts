@@ -35,7 +35,7 @@ import { ClusterMetrics } from './metrics.js';
 import type { Registry } from 'prom-client';
 import { LeaderTrust } from './leader-trust.js';
 import { drainMarks, drainStartsByReplica, writeDrainMarks } from './drain-marks.js';
-import { validSettings } from './settings.js';
+import { applyPrices, spotPriceTable, validSettings } from './settings.js';
 import { CapacityStore } from '../service/capacity-store.js';
 import { DEFAULT_CAPACITY, type NodeCapacity } from '../domain/capacity.js';
 import { rendersWithoutSpot } from '../providers/kubernetes/spot.js';
@@ -311,7 +311,12 @@ export class ClusterMember {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
     const { store } = this.d.base;
     await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.state.coldStartMs, this.d.state.clusterChanges);
-    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.state.models.sharedCatalog(), prices: this.d.state.prices.all() });
+    await this.mirror.syncSettings({
+      quotas: store.getQuotas(),
+      models: this.d.state.models.sharedCatalog(),
+      prices: this.d.state.prices.all(),
+      spotPrices: new CapacityStore(store.db).spotPrices(),
+    });
     await this.markDrains();
   }
 
@@ -393,9 +398,7 @@ export class ClusterMember {
     for (const name of rekeyed)
       this.d.base.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
     const settings = validSettings(await readSettings(this.client, this.d.base.log), this.d.base.log);
-    const prices = this.d.state.prices.all();
-    for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.state.prices.set(gpuType, usd);
-    for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.state.prices.set(gpuType, null);
+    applyPrices(settings, this.d.state.prices, spotPriceTable(new CapacityStore(store.db)));
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();
     const drainStarts = new Map<string, number>();

@@ -35,6 +35,7 @@ export const SETTINGS_CONFIGMAP = 'inferscale-settings';
 const QUOTAS_KEY = 'gpu-quotas.json';
 const MODELS_KEY = 'models.json';
 const PRICES_KEY = 'gpu-prices.json';
+const SPOT_PRICES_KEY = 'gpu-spot-prices.json';
 
 /** What the settings ConfigMap holds (models: those pods can fetch, src/models SharedModel). */
 export interface ClusterSettings {
@@ -42,6 +43,8 @@ export interface ClusterSettings {
   models: SharedModel[];
   /** USD per GPU-hour by GPU type (`cost prices`) */
   prices: Record<string, number>;
+  /** USD per GPU-hour on spot nodes by GPU type (`cost price set TYPE USD --spot USD`) */
+  spotPrices?: Record<string, number>;
 }
 /** Equal as JSON, whatever the key order (the API server returns a resource's keys sorted) and without undefined fields. */
 const plain = (a: unknown): unknown => (a === undefined ? undefined : JSON.parse(JSON.stringify(a)));
@@ -238,13 +241,14 @@ export class DeploymentMirror {
     return edit;
   }
 
-  /** Writes the GPU quotas (`limits gpu`), the model catalog and the GPU prices into the settings ConfigMap when they changed. */
+  /** Writes the GPU quotas (`limits gpu`), the model catalog and the GPU prices (on-demand and spot) into the settings ConfigMap when they changed. */
   async syncSettings(s: ClusterSettings): Promise<void> {
     const namespace = this.k.namespace;
     const data = {
       [QUOTAS_KEY]: sortedJson(s.quotas),
       [MODELS_KEY]: JSON.stringify([...s.models].sort((a, b) => a.name.localeCompare(b.name))),
       [PRICES_KEY]: sortedJson(s.prices),
+      [SPOT_PRICES_KEY]: sortedJson(s.spotPrices ?? {}),
     };
     try {
       const cm = await this.k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace });
@@ -338,9 +342,9 @@ export async function readSettings(k: KubeClient, log?: (line: string) => void):
         return none;
       }
     };
-    return { quotas: read(QUOTAS_KEY, {}), models: read(MODELS_KEY, []), prices: read(PRICES_KEY, {}) };
+    return { quotas: read(QUOTAS_KEY, {}), models: read(MODELS_KEY, []), prices: read(PRICES_KEY, {}), spotPrices: read(SPOT_PRICES_KEY, {}) };
   } catch (e) {
-    if (isNotFound(e)) return { quotas: {}, models: [], prices: {} };
+    if (isNotFound(e)) return { quotas: {}, models: [], prices: {}, spotPrices: {} };
     throw e;
   }
 }
