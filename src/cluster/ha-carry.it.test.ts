@@ -131,7 +131,9 @@ describe('HA: a failover keeps the GPU memory and the capacity of a deployment',
     assert.equal(floor.status, 400, JSON.stringify(floor.body));
     assert.equal(floor.body.error.details.reason, 'floor_above_replicas');
     // a capacity edit in the cluster (kubectl edit) goes through it and is written back
-    k.cluster.mutate('inferencedeployments', k.namespace, 'frac', (o) => void (o.spec.onDemandFloor = 2));
+    k.cluster.mutate('inferencedeployments', k.namespace, 'frac', (o) => {
+      o.spec.onDemandFloor = 2;
+    });
     await waitFor(async () => (await b.api('GET', '/deployments/frac')).body.capacity.onDemandFloor === 2, { what: 'the edit applied' });
   });
 });
