@@ -65,3 +65,13 @@ test('refused edits change nothing when checked up front, and say what was appli
     'an edit of the InferenceDeployment in the cluster was refused: deployment "chat" is autoscaled; labels applied before that, the rest set back',
   );
 });
+
+test('capacity fields removed from the spec ask for their defaults; gpuMemory is fixed at creation', () => {
+  const t = deps();
+  applySpecEdit(t.deps, t.d, { capacity: null, onDemandFloor: null }, 5);
+  assert.deepEqual(t.calls, ['update {"capacity":"on-demand","onDemandFloor":0}']);
+  const mem = deps();
+  applySpecEdit(mem.deps, mem.d, { gpuMemory: '20Gi' }, 5);
+  assert.deepEqual(mem.calls, []);
+  assert.deepEqual(mem.events[0].data, { code: 'immutable_field', field: 'gpuMemory' });
+});

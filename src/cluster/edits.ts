@@ -15,9 +15,12 @@ import type { DeploymentService } from '../service/deployments.js';
 import type { DeploymentRow, Store } from '../store/store.js';
 import type { EditOutcome, SpecEdit } from './mirror.js';
 import { specInMs, type InferenceDeploymentResource } from '../providers/kubernetes/crd.js';
+import { DEFAULT_CAPACITY } from '../domain/capacity.js';
 
 /** spec fields fixed at creation (or written by the leader only) */
-const FIXED_FIELDS: readonly string[] = ['engine', 'zone', 'gpuType', 'gpuCount', 'generation', 'apiKeySecret'];
+const FIXED_FIELDS: readonly string[] = ['engine', 'zone', 'gpuType', 'gpuCount', 'gpuMemory', 'generation', 'apiKeySecret'];
+/** spec fields written only where they differ from their default: removing one from the spec asks for the default */
+const DEFAULTED_FIELDS: Readonly<Record<string, unknown>> = { capacity: DEFAULT_CAPACITY.capacity, onDemandFloor: DEFAULT_CAPACITY.onDemandFloor };
 /** spec fields an edit changes through DeploymentService.update: those its schema takes, less the fixed ones it only refuses */
 const UPDATE_FIELDS = Object.keys(updateSchema.shape).filter((f) => !FIXED_FIELDS.includes(f));
 /** spec fields a new resource may give: those `POST /deployments` takes (the rest of a copied resource's spec, e.g. generation, is ignored) */
@@ -74,6 +77,7 @@ export function applySpecEdit(deps: EditDeps, d: DeploymentRow, asEdited: SpecEd
   try {
     // durations as text ("5m") become the milliseconds the service takes
     const edit = specInMs(asEdited);
+    for (const [f, v] of Object.entries(DEFAULTED_FIELDS)) if (edit[f] === null) edit[f] = v;
     const fields = Object.keys(edit);
     const fixed = fields.find((f) => FIXED_FIELDS.includes(f));
     if (fixed)

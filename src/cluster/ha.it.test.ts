@@ -277,7 +277,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   it('when the leader stops, the follower takes over without restarting a pod, and keeps the key', async () => {
     const limits = await b.api('PUT', '/limits/gpu/h100', { max: 6 });
     assert.equal(limits.status, 200, JSON.stringify(limits.body));
-    assert.equal((await b.api('PUT', '/cost/prices/h100', { usdPerGpuHour: 3.25 })).status, 200);
+    assert.equal((await b.api('PUT', '/cost/prices/h100', { usdPerGpuHour: 3.25, spotUsdPerGpuHour: 1.25 })).status, 200);
     // the follower holds a copy of what only the leader records (copy.ts), sent with the answers to its reports
     const sharedId = a.server.store.getDeploymentByName('shared')!.id;
     const rowsOf = (t: TestServer, table: string) => t.server.store.db.prepare(`SELECT * FROM ${table} WHERE deployment_id = ? ORDER BY 1, 2`).all(sharedId);
@@ -328,8 +328,9 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     assert.equal(key.body.apiKey, apiKey);
     const quota = (await b.api('GET', '/limits/gpu')).body.limits.find((l: { gpuType: string }) => l.gpuType === 'h100');
     assert.equal(quota.quota, 6, JSON.stringify(quota));
-    const prices = (await b.api('GET', '/cost/prices')).body.prices as { gpuType: string; usdPerGpuHour: number }[];
-    assert.equal(prices.find((p) => p.gpuType === 'h100')?.usdPerGpuHour, 3.25, JSON.stringify(prices));
+    const prices = (await b.api('GET', '/cost/prices')).body.prices as { gpuType: string; usdPerGpuHour: number; spotUsdPerGpuHour?: number }[];
+    const h100 = prices.find((p) => p.gpuType === 'h100');
+    assert.deepEqual([h100?.usdPerGpuHour, h100?.spotUsdPerGpuHour], [3.25, 1.25], JSON.stringify(prices));
     const client = new OpenAI({ baseURL: `${b.url}/d/shared/v1`, apiKey, maxRetries: 0 });
     const r = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'still there?' }], max_tokens: 2 });
     assert.equal(r.choices.length, 1);

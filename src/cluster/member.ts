@@ -35,7 +35,10 @@ import { ClusterMetrics } from './metrics.js';
 import type { Registry } from 'prom-client';
 import { LeaderTrust } from './leader-trust.js';
 import { drainMarks, drainStartsByReplica, writeDrainMarks } from './drain-marks.js';
-import { validSettings } from './settings.js';
+import { applyPrices, spotPriceTable, validSettings } from './settings.js';
+import { CapacityStore } from '../service/capacity-store.js';
+import { DEFAULT_CAPACITY, type NodeCapacity } from '../domain/capacity.js';
+import { rendersWithoutSpot } from '../providers/kubernetes/spot.js';
 
 /** how often a follower prunes its history copy by age (the leader's sampler prunes its own) */
 const COPY_PRUNE_EVERY_MS = 10 * 60_000;
@@ -162,7 +165,12 @@ export class ClusterMember {
     this.client = z.provider.client;
     this.identity = o.identity ?? process.env.POD_NAME ?? hostname();
     this.signals = d.view.signals;
-    this.mirror = new DeploymentMirror(this.client, d.base.log, { now: () => d.base.clock.now(), secretSeen: (name) => !!this.cluster.secrets.get(name) });
+    const capacities = new CapacityStore(d.base.store.db);
+    this.mirror = new DeploymentMirror(this.client, d.base.log, {
+      now: () => d.base.clock.now(),
+      secretSeen: (name) => !!this.cluster.secrets.get(name),
+      capacityOf: (id) => capacities.get(id),
+    });
     this.cluster = d.view.cluster;
     this.podRoutes = d.base.zones.names().flatMap((name) => {
       const k = d.base.zones.kubernetes(name);
@@ -303,7 +311,12 @@ export class ClusterMember {
     if (this.role !== 'leader' || !this.elector.isLeader) return;
     const { store } = this.d.base;
     await this.mirror.sync(store.listDeployments(), (id) => store.listReplicas(id, ['ready']).length, this.d.state.coldStartMs, this.d.state.clusterChanges);
-    await this.mirror.syncSettings({ quotas: store.getQuotas(), models: this.d.state.models.sharedCatalog(), prices: this.d.state.prices.all() });
+    await this.mirror.syncSettings({
+      quotas: store.getQuotas(),
+      models: this.d.state.models.sharedCatalog(),
+      prices: this.d.state.prices.all(),
+      spotPrices: new CapacityStore(store.db).spotPrices(),
+    });
     await this.markDrains();
   }
 
@@ -385,9 +398,7 @@ export class ClusterMember {
     for (const name of rekeyed)
       this.d.base.log(`cluster: the key Secret of deployment ${name} was missing: it has a new API key (inferscale deployment reveal-api-key ${name})`);
     const settings = validSettings(await readSettings(this.client, this.d.base.log), this.d.base.log);
-    const prices = this.d.state.prices.all();
-    for (const [gpuType, usd] of Object.entries(settings.prices)) if (prices[gpuType] !== usd) this.d.state.prices.set(gpuType, usd);
-    for (const gpuType of Object.keys(prices)) if (!(gpuType in settings.prices)) this.d.state.prices.set(gpuType, null);
+    applyPrices(settings, this.d.state.prices, spotPriceTable(new CapacityStore(store.db)));
     const pods = new Map<string, PodView[]>();
     const enginePorts = new Map<string, number>();
     const drainStarts = new Map<string, number>();
@@ -399,7 +410,9 @@ export class ClusterMember {
       for (const [replicaId, at] of drainStartsByReplica(listed)) drainStarts.set(replicaId, at);
       enginePorts.set(name, k.config.enginePort);
     }
-    const local = { deployments: store.listDeployments(), liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
+    const capacities = new CapacityStore(store.db);
+    const deployments = store.listDeployments().map((x) => ({ ...x, capacity: capacities.get(x.id) }));
+    const local = { deployments, liveReplicaIds: new Set(store.listLiveReplicas().map((r) => r.id)), quotas: store.getQuotas() };
     // models first: the render of a llamacpp deployment's pods needs its model's URL and hash
     const adopted = this.d.state.models.adoptShared(settings.models);
     if (adopted.length) this.d.base.log(`cluster: took over model(s) ${adopted.join(', ')} from the cluster catalog; fetching local copies`);
@@ -409,11 +422,18 @@ export class ClusterMember {
       { deployments: rows, resourceNames: names, quotas: settings.quotas, pods, enginePorts, drainStarts },
       (dep) => {
         const z = zones.kubernetes(dep.zone)?.config;
-        if (!z) return undefined;
+        if (!z) return [];
+        const capacity = dep.capacity ?? DEFAULT_CAPACITY;
+        // a deployment that uses spot runs one template per kind of node (export.ts); others one
+        const kinds: (NodeCapacity | undefined)[] = rendersWithoutSpot(z.spot, capacity.capacity)
+          ? [undefined]
+          : capacity.capacity === 'mixed'
+            ? ['on-demand', 'spot']
+            : [capacity.capacity];
         try {
-          return renderDeployment(z, dep, this.d.state.podModel(dep)).workload;
+          return kinds.map((kind) => renderDeployment(z, dep, this.d.state.podModel(dep), kind && { capacity: kind, replicas: 0 }).workload);
         } catch {
-          return undefined; // its model is gone: its pods count as an older template and are rolled
+          return []; // its model is gone: its pods count as an older template and are rolled
         }
       },
       clock.now(),

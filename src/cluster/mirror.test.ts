@@ -89,10 +89,10 @@ test('a resource whose key Secret was deleted by hand is kept, with a new key, n
 });
 
 test('settings: quotas, the model catalog and GPU prices, empty before anything was written', async () => {
-  assert.deepEqual(await readSettings(client), { quotas: {}, models: [], prices: {} });
+  assert.deepEqual(await readSettings(client), { quotas: {}, models: [], prices: {}, spotPrices: {} });
   const m = { name: 'tiny', source: 'https://x/t.gguf', kind: 'url' as const, location: 'https://x/t.gguf', fileName: 't.gguf', sha256: 'ab'.repeat(32) };
   await new DeploymentMirror(client, () => undefined).syncSettings({ quotas: { h100: 8 }, models: [m], prices: { h100: 2.5 } });
-  assert.deepEqual(await readSettings(client), { quotas: { h100: 8 }, models: [m], prices: { h100: 2.5 } });
+  assert.deepEqual(await readSettings(client), { quotas: { h100: 8 }, models: [m], prices: { h100: 2.5 }, spotPrices: {} });
   await new DeploymentMirror(client, () => undefined).syncSettings({ quotas: { h100: 8 }, models: [m], prices: {} });
   assert.deepEqual((await readSettings(client)).prices, {});
 });

@@ -21,7 +21,9 @@ import {
   keySecretName,
   toResource,
   type InferenceDeploymentResource,
+  type MirroredDeployment,
 } from '../providers/kubernetes/crd.js';
+import type { CapacitySpec } from '../domain/capacity.js';
 import { createRefusedConditions, deploymentConditions, editReason } from '../providers/kubernetes/crd-conditions.js';
 import { WatchedCache } from '../providers/kubernetes/informer.js';
 import type { SharedModel } from '../models/service.js';
@@ -33,6 +35,7 @@ export const SETTINGS_CONFIGMAP = 'inferscale-settings';
 const QUOTAS_KEY = 'gpu-quotas.json';
 const MODELS_KEY = 'models.json';
 const PRICES_KEY = 'gpu-prices.json';
+const SPOT_PRICES_KEY = 'gpu-spot-prices.json';
 
 /** What the settings ConfigMap holds (models: those pods can fetch, src/models SharedModel). */
 export interface ClusterSettings {
@@ -40,6 +43,8 @@ export interface ClusterSettings {
   models: SharedModel[];
   /** USD per GPU-hour by GPU type (`cost prices`) */
   prices: Record<string, number>;
+  /** USD per GPU-hour on spot nodes by GPU type (`cost price set TYPE USD --spot USD`) */
+  spotPrices?: Record<string, number>;
 }
 /** Equal as JSON, whatever the key order (the API server returns a resource's keys sorted) and without undefined fields. */
 const plain = (a: unknown): unknown => (a === undefined ? undefined : JSON.parse(JSON.stringify(a)));
@@ -52,6 +57,8 @@ export interface MirrorOptions {
   now?: () => number;
   /** whether a watch still sees this key Secret (absent: it is checked again at once) */
   secretSeen?: (name: string) => boolean;
+  /** a deployment's capacity type and on-demand floor (by id), written into its spec (absent: on-demand) */
+  capacityOf?: (deploymentId: string) => CapacitySpec;
 }
 
 /** A change someone made to a resource's spec (e.g. `kubectl edit`): the fields that differ from what the leader last wrote. */
@@ -234,13 +241,14 @@ export class DeploymentMirror {
     return edit;
   }
 
-  /** Writes the GPU quotas (`limits gpu`), the model catalog and the GPU prices into the settings ConfigMap when they changed. */
+  /** Writes the GPU quotas (`limits gpu`), the model catalog and the GPU prices (on-demand and spot) into the settings ConfigMap when they changed. */
   async syncSettings(s: ClusterSettings): Promise<void> {
     const namespace = this.k.namespace;
     const data = {
       [QUOTAS_KEY]: sortedJson(s.quotas),
       [MODELS_KEY]: JSON.stringify([...s.models].sort((a, b) => a.name.localeCompare(b.name))),
       [PRICES_KEY]: sortedJson(s.prices),
+      [SPOT_PRICES_KEY]: sortedJson(s.spotPrices ?? {}),
     };
     try {
       const cm = await this.k.core.readNamespacedConfigMap({ name: SETTINGS_CONFIGMAP, namespace });
@@ -263,7 +271,7 @@ export class DeploymentMirror {
     edit?: EditOutcome,
   ): Promise<void> {
     const namespace = this.k.namespace;
-    const want = toResource(d, ready, coldStartMs);
+    const want = toResource(d, ready, coldStartMs, this.o.capacityOf?.(d.id));
     const secret = keySecret(d);
     const name = secret.metadata!.name!;
     const known = this.secrets.get(name);
@@ -334,9 +342,9 @@ export async function readSettings(k: KubeClient, log?: (line: string) => void):
         return none;
       }
     };
-    return { quotas: read(QUOTAS_KEY, {}), models: read(MODELS_KEY, []), prices: read(PRICES_KEY, {}) };
+    return { quotas: read(QUOTAS_KEY, {}), models: read(MODELS_KEY, []), prices: read(PRICES_KEY, {}), spotPrices: read(SPOT_PRICES_KEY, {}) };
   } catch (e) {
-    if (isNotFound(e)) return { quotas: {}, models: [], prices: {} };
+    if (isNotFound(e)) return { quotas: {}, models: [], prices: {}, spotPrices: {} };
     throw e;
   }
 }
@@ -349,12 +357,12 @@ export async function readSettings(k: KubeClient, log?: (line: string) => void):
 export async function readClusterDeployments(
   k: KubeClient,
   newKey: () => { hash: Buffer; sealed: string },
-): Promise<{ rows: DeploymentRow[]; names: Set<string>; rekeyed: string[] }> {
+): Promise<{ rows: MirroredDeployment[]; names: Set<string>; rekeyed: string[] }> {
   const namespace = k.namespace;
   const list = (await k.custom.listNamespacedCustomObject({ ...crd, namespace, labelSelector: MANAGED_SELECTOR })) as { items: InferenceDeploymentResource[] };
   const secrets = await k.core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR });
   const byDeployment = new Map(secrets.items.map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
-  const rows: DeploymentRow[] = [];
+  const rows: MirroredDeployment[] = [];
   const rekeyed: string[] = [];
   for (const r of list.items) {
     let row = fromResource(r, byDeployment.get(r.metadata.name));
@@ -417,11 +425,11 @@ export class ClusterDeployments {
   }
 
   /** The deployments gateways serve: complete resources that are not being deleted. */
-  rows(): DeploymentRow[] {
+  rows(): MirroredDeployment[] {
     const secrets = new Map(this.secrets.list().map((s) => [s.metadata?.labels?.[LABEL_DEPLOYMENT], s]));
     return this.resources
       .list()
       .map((r) => fromResource(r, secrets.get(r.metadata.name)))
-      .filter((d): d is DeploymentRow => !!d && !d.deleting);
+      .filter((d): d is MirroredDeployment => !!d && !d.deleting);
   }
 }

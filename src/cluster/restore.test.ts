@@ -2,9 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeploymentRow } from '../store/store.js';
 import type { PodView } from '../providers/kubernetes/pods.js';
-import { planRestore } from './restore.js';
+import { applyRestore, planRestore, type RestoredDeployment } from './restore.js';
+import { Store } from '../store/store.js';
+import { openDb } from '../store/db.js';
+import { SCHEMA } from '../store/schema.js';
+import { CapacityStore } from '../service/capacity-store.js';
 
-const row = (over: Partial<DeploymentRow>): DeploymentRow => ({
+const row = (over: Partial<RestoredDeployment>): RestoredDeployment => ({
   id: 'id-chat',
   name: 'chat',
   modelName: 'm',
@@ -47,7 +51,7 @@ const pod = (over: Partial<PodView>): PodView => ({
   restarts: 0,
   ...over,
 });
-const workload = () => 'chat-abc';
+const workload = () => ['chat-abc'];
 
 test('an empty leader takes every deployment from the cluster and adopts the running pods with their replica ids', () => {
   const plan = planRestore(
@@ -159,4 +163,37 @@ test('a pod the previous leader was draining is restored as draining from its dr
       ['r2', 'ready', null],
     ],
   );
+});
+
+test('what a deployment keeps beside its row (GPU memory, capacity and floor) is restored: inserted with it, updated where it differs', () => {
+  const store = new Store(openDb(':memory:', SCHEMA));
+  const capacities = new CapacityStore(store.db);
+  const local = { deployments: [] as RestoredDeployment[], liveReplicaIds: new Set<string>(), quotas: {} };
+  const mixed = { capacity: 'mixed' as const, onDemandFloor: 1 };
+  const cluster = (rows: RestoredDeployment[]) => ({
+    // as read from the cluster: no previous key
+    deployments: rows.map((d) => ({ ...d, previousKeyHash: null, previousKeyUntil: null })),
+    resourceNames: new Set(['chat']),
+    quotas: {},
+    pods: new Map(),
+    enginePorts: new Map(),
+  });
+  const first = planRestore(local, cluster([row({ gpuMemoryMb: 10_240, capacity: mixed })]), workload, 1000);
+  return applyRestore(first, { store, removeOrphan: async () => undefined, identity: 'b', now: 1000, log: () => undefined }).then(async () => {
+    assert.equal(store.getDeployment('id-chat')?.gpuMemoryMb, 10_240);
+    assert.deepEqual(capacities.get('id-chat'), mixed);
+    const mine = store.listDeployments().map((d) => ({ ...d, capacity: capacities.get(d.id) }));
+    const same = planRestore({ ...local, deployments: mine }, cluster([row({ gpuMemoryMb: 10_240, capacity: mixed })]), workload, 2000);
+    assert.deepEqual(same.update, [], 'nothing differs');
+    const edited = planRestore(
+      { ...local, deployments: mine },
+      cluster([row({ gpuMemoryMb: 10_240, capacity: { capacity: 'on-demand', onDemandFloor: 0 } })]),
+      workload,
+      2000,
+    );
+    assert.deepEqual(edited.update[0].patch, { capacity: { capacity: 'on-demand', onDemandFloor: 0 }, updatedAt: 2000 });
+    await applyRestore(edited, { store, removeOrphan: async () => undefined, identity: 'b', now: 2000, log: () => undefined });
+    assert.deepEqual(capacities.get('id-chat'), { capacity: 'on-demand', onDemandFloor: 0 });
+    assert.equal(store.getDeployment('id-chat')?.gpuMemoryMb, 10_240);
+  });
 });

@@ -8,6 +8,9 @@
  * `planRestore` is pure (plain data in, plain data out); `applyRestore` writes the plan.
  */
 import type { DeploymentRow, ReplicaRow, Store } from '../store/store.js';
+import { type CapacitySpec, DEFAULT_CAPACITY } from '../domain/capacity.js';
+import { CapacityStore } from '../service/capacity-store.js';
+import { setGpuMemory } from '../placement/memory-column.js';
 import type { PodView } from '../providers/kubernetes/pods.js';
 import { isLive } from '../providers/kubernetes/pods.js';
 
@@ -19,6 +22,7 @@ const SPEC_FIELDS = [
   'engineParams',
   'gpuType',
   'gpuCount',
+  'gpuMemoryMb',
   'replicas',
   'zone',
   'maxOngoingRequests',
@@ -34,8 +38,14 @@ const SPEC_FIELDS = [
   'everReady',
 ] as const satisfies readonly (keyof DeploymentRow)[];
 
+/**
+ * A deployment with what it keeps beside its row (its capacity type and on-demand floor, src/service/capacity-store.ts);
+ * absent: on-demand.
+ */
+export type RestoredDeployment = DeploymentRow & { capacity?: CapacitySpec };
+
 export interface ClusterState {
-  deployments: readonly DeploymentRow[];
+  deployments: readonly RestoredDeployment[];
   /** the name of every InferenceDeployment resource, complete or not: only pods of none of them are orphans */
   resourceNames: ReadonlySet<string>;
   quotas: Readonly<Record<string, number>>;
@@ -48,15 +58,15 @@ export interface ClusterState {
 }
 
 export interface LocalState {
-  deployments: readonly DeploymentRow[];
+  deployments: readonly RestoredDeployment[];
   /** live replica ids (pending, starting, ready, draining) */
   liveReplicaIds: ReadonlySet<string>;
   quotas: Readonly<Record<string, number>>;
 }
 
 export interface RestorePlan {
-  insert: DeploymentRow[];
-  update: { id: string; name: string; patch: Partial<DeploymentRow> }[];
+  insert: RestoredDeployment[];
+  update: { id: string; name: string; patch: Partial<RestoredDeployment> }[];
   /** local rows the cluster no longer has (deleted while this replica did not lead) */
   remove: { id: string; name: string }[];
   /** replicas to record for live pods */
@@ -69,10 +79,16 @@ export interface RestorePlan {
 const same = (a: unknown, b: unknown) => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : JSON.stringify(a) === JSON.stringify(b));
 
 /**
- * @param currentWorkload the Kubernetes Deployment name a deployment's current pod template renders to
- *   (pods of another template are recorded as an older generation, so the controller rolls them)
+ * @param currentWorkloads the Kubernetes Deployment names a deployment's current pod templates render to (one
+ *   per kind of node a deployment that uses spot runs on); pods of another template are recorded as an older
+ *   generation, so the controller rolls them
  */
-export function planRestore(local: LocalState, cluster: ClusterState, currentWorkload: (d: DeploymentRow) => string | undefined, now: number): RestorePlan {
+export function planRestore(
+  local: LocalState,
+  cluster: ClusterState,
+  currentWorkloads: (d: RestoredDeployment) => readonly string[],
+  now: number,
+): RestorePlan {
   const plan: RestorePlan = { insert: [], update: [], remove: [], replicas: [], quotas: [], orphans: [] };
   const localById = new Map(local.deployments.map((d) => [d.id, d]));
   const clusterIds = new Set(cluster.deployments.map((d) => d.id));
@@ -89,8 +105,9 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
         ...(c.deleting ? { status: 'deleting', statusDetails: 'stopping replicas' } : {}),
       });
     else {
-      const patch: Partial<DeploymentRow> = {};
+      const patch: Partial<RestoredDeployment> = {};
       for (const k of SPEC_FIELDS) if (!same(mine[k], c[k])) (patch as Record<string, unknown>)[k] = c[k];
+      if (!same(mine.capacity ?? DEFAULT_CAPACITY, c.capacity ?? DEFAULT_CAPACITY)) patch.capacity = c.capacity ?? DEFAULT_CAPACITY;
       // a resource written before sealed keys were mirrored keeps the local sealed key
       if (c.apiKeySealed && c.apiKeySealed !== mine.apiKeySealed) patch.apiKeySealed = c.apiKeySealed;
       if (mine.deleting !== c.deleting) patch.deleting = c.deleting;
@@ -125,7 +142,7 @@ export function planRestore(local: LocalState, cluster: ClusterState, currentWor
         readyAt: p.ready ? now : null,
         stoppedAt: null,
         coldStartMs: null,
-        generation: p.workload === currentWorkload(d) ? d.generation : d.generation - 1,
+        generation: currentWorkloads(d).includes(p.workload) ? d.generation : d.generation - 1,
         exitInfo: '',
         ...(draining ? { drainStartedAt } : {}),
       });
@@ -148,16 +165,25 @@ export interface ApplyRestoreOptions {
 
 export async function applyRestore(plan: RestorePlan, o: ApplyRestoreOptions): Promise<void> {
   const { store, now } = o;
+  const capacities = new CapacityStore(store.db);
+  // the memory of a fractional deployment and its capacity are kept beside its row
+  const besideRow = (id: string, d: Partial<RestoredDeployment>) => {
+    if (d.gpuMemoryMb) setGpuMemory(store.db, id, d.gpuMemoryMb);
+    if (d.capacity) capacities.set(id, d.capacity);
+  };
   store.transaction(() => {
     for (const r of plan.remove) store.deleteDeployment(r.id);
     for (const d of plan.insert) {
       const clash = store.getDeploymentByName(d.name);
       if (clash) store.deleteDeployment(clash.id);
-      store.insertDeployment(d);
+      const { capacity: _c, gpuMemoryMb: _m, ...row } = d;
+      store.insertDeployment(row);
+      besideRow(d.id, d);
       store.addEvent(d.id, now, 'cluster', `restored from the cluster by ${o.identity}`);
     }
     for (const u of plan.update) {
       store.updateDeployment(u.id, u.patch);
+      besideRow(u.id, u.patch);
       store.addEvent(
         u.id,
         now,

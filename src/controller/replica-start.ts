@@ -130,6 +130,7 @@ export async function startReplica(
         drainTimeoutMs: d.drainTimeoutMs,
         labels: d.labels,
         model: caps.model === 'fetched-by-replica' ? o.podModel?.(d) : undefined,
+        gpuMemoryMb: caps.placement === 'platform' ? (d.gpuMemoryMb ?? undefined) : undefined,
       },
     );
     store.updateReplica(r.id, { pid: h.pid, pidStart: h.pidStart ?? null, port: h.port, stateReason: 'loading model' });

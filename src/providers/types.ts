@@ -104,6 +104,11 @@ export interface ReplicaProvider {
    * Throws invalid_argument (or insufficient_capacity) naming what the provider has.
    */
   gpuTypeFor(requested: string | undefined, engine: string): string;
+  /**
+   * Providers whose platform places replicas and can still run a fractional one (a share of one GPU): throws
+   * (field gpuMemory) when `memoryMb` on one `gpuType` GPU cannot run here. Absent: whole GPUs only.
+   */
+  checkGpuMemory?(gpuType: string, memoryMb: number): void;
   /** why a replica is not ready yet, e.g. "waiting for a GPU node (Karpenter) for 2m10s: ..."; undefined: nothing to say */
   describe(handle: ReplicaHandle): string | undefined;
   /** true while a replica waits for capacity (a node being provisioned): not a failed start, no startup timeout */
@@ -142,4 +147,6 @@ export interface ReplicaTarget {
   labels: Record<string, string>;
   /** the model file a pod fetches before its engine starts (engines that load a file: llamacpp) */
   model?: PodModel;
+  /** a fractional replica's memory on one GPU (MiB), for providers whose platform places it (checkGpuMemory) */
+  gpuMemoryMb?: number;
 }

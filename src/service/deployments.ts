@@ -423,8 +423,13 @@ export class DeploymentService {
     if ((input as { gpuCount?: unknown }).gpuCount !== undefined)
       throw invalid('gpuMemory', 'give either gpuMemory (a share of one GPU) or gpuCount (whole GPUs), not both');
     const mb = parseMemorySize(text, 'gpuMemory');
-    if (this.providerOf(zone).capabilities.placement === 'platform')
-      throw invalid('gpuMemory', `zone ${zone} places replicas itself: fractional GPU deployments run on this server's GPUs (zone local)`);
+    const provider = this.providerOf(zone);
+    if (provider.capabilities.placement === 'platform') {
+      if (!provider.checkGpuMemory)
+        throw invalid('gpuMemory', `zone ${zone} places replicas itself: fractional GPU deployments run on this server's GPUs (zone local)`);
+      provider.checkGpuMemory(gpuType, mb);
+      return mb;
+    }
     const largest = this.typeMemoryMb(gpuType);
     if (largest === 0)
       throw invalid(

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { InferscaleError } from '../core/errors.js';
 import { LOCAL_COLD_START_MS } from '../domain/limits.js';
+import { parseMemorySize } from '../placement/size.js';
 
 const NAME_RE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GPU_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
@@ -14,6 +15,22 @@ const GPU_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 const LABEL_KEY_RE = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 
 const labelKey = z.string().regex(LABEL_KEY_RE, 'must be a Kubernetes label key, e.g. nvidia.com/gpu.product');
+/** an extended resource name: a domain prefix, then a name (nvidia.com/gpu.shared, nvidia.com/gpumem) */
+const extendedResource = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+    'must be an extended resource name such as nvidia.com/gpu.shared',
+  );
+/** a MIG profile as the GPU operator names it: compute slices, then memory in GB (1g.10gb, 3g.40gb) */
+const MIG_PROFILE_RE = /^[1-7]g\.\d{1,3}gb$/;
+const memorySize = z.string().refine((t) => {
+  try {
+    return parseMemorySize(t, 'memory') > 0;
+  } catch {
+    return false;
+  }
+}, 'must be a memory size such as 80Gi');
 
 /**
  * One way to find nodes with this GPU: every label listed must match (a value in the list, or any value
@@ -29,6 +46,10 @@ const gpuTypeSchema = z.strictObject({
   resource: z.string().default('nvidia.com/gpu'),
   /** per-replica CPU and memory requests, e.g. { cpu: "8", memory: "64Gi" } */
   requests: z.partialRecord(z.enum(['cpu', 'memory', 'ephemeral-storage']), z.string()).default({}),
+  /** the memory of one GPU of this type, e.g. "80Gi": what a fractional replica's share is measured against (fractionalGpus) */
+  memory: memorySize.optional(),
+  /** the MIG profiles the nodes of this type offer (fractionalGpus mode mig), e.g. ["1g.10gb", "2g.20gb", "3g.40gb"] */
+  migProfiles: z.array(z.string().regex(MIG_PROFILE_RE, 'must be a MIG profile such as 1g.10gb')).min(1).max(16).optional(),
 });
 
 const toleration = z.strictObject({
@@ -115,6 +136,39 @@ const spotSchema = z
   });
 export type SpotNodesConfig = z.output<typeof spotSchema>;
 
+/**
+ * How a fractional replica (`--gpu-memory`) asks for its share of a GPU in a Kubernetes zone, which has no
+ * fractional `nvidia.com/gpu` (docs/kubernetes.md, "Fractional GPUs"):
+ * - `time-slicing`: the NVIDIA GPU operator's time-slicing, with the shared resource renamed (each pod one
+ *   slice); no memory isolation: the engine flag alone keeps a replica within its share. `slicesPerGpu`, when
+ *   given, refuses a share above the GPU's memory divided by the slices (a full GPU of such replicas would not fit).
+ * - `mps`: the operator's MPS sharing (same resource form); each client is limited to memory / slices, so `slicesPerGpu` is required.
+ * - `hami`: HAMi's `nvidia.com/gpu: 1` plus `nvidia.com/gpumem` in MiB (enforced in the container by HAMi-core).
+ * - `mig`: the smallest MIG profile of the GPU type (`gpuTypes.<type>.migProfiles`) that holds the memory, as
+ *   `nvidia.com/mig-<profile>` (the device plugin's mixed strategy).
+ */
+const fractionalSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('time-slicing'),
+    resource: extendedResource.default('nvidia.com/gpu.shared'),
+    slicesPerGpu: z.number().int().min(2).max(64).optional(),
+  }),
+  z.strictObject({ mode: z.literal('mps'), resource: extendedResource.default('nvidia.com/gpu.shared'), slicesPerGpu: z.number().int().min(2).max(48) }),
+  z.strictObject({
+    mode: z.literal('hami'),
+    resource: extendedResource.default('nvidia.com/gpu'),
+    memoryResource: extendedResource.default('nvidia.com/gpumem'),
+  }),
+  z.strictObject({
+    mode: z.literal('mig'),
+    resourcePrefix: z
+      .string()
+      .regex(/^[a-z0-9.-]+\/[a-z0-9-]*$/, 'must be a resource prefix such as nvidia.com/mig-')
+      .default('nvidia.com/mig-'),
+  }),
+]);
+export type FractionalGpusConfig = z.output<typeof fractionalSchema>;
+
 export const kubernetesZoneSchema = z.strictObject({
   name: z.string().regex(NAME_RE, 'must be a DNS label'),
   type: z.literal('kubernetes'),
@@ -146,6 +200,8 @@ export const kubernetesZoneSchema = z.strictObject({
   modelCache: modelCacheSchema.default({ type: 'pod' }),
   /** how spot nodes are told apart and tolerated; absent: the zone has no spot nodes (docs/spot.md) */
   spot: spotSchema.optional(),
+  /** how fractional replicas (`--gpu-memory`) ask for a share of a GPU; absent: the zone runs whole GPUs only */
+  fractionalGpus: fractionalSchema.optional(),
 });
 export type KubernetesZoneConfig = z.infer<typeof kubernetesZoneSchema>;
 export type GpuTypeMapping = KubernetesZoneConfig['gpuTypes'][string];

@@ -9,6 +9,7 @@ import { assertValidObjects } from '../providers/kubernetes/validate.js';
 import type { KubernetesZoneConfig } from './config.js';
 import type { ZoneRegistry } from './registry.js';
 import { type CapacitySpec, type NodeCapacity, splitReplicas } from '../domain/capacity.js';
+import { rendersWithoutSpot } from '../providers/kubernetes/spot.js';
 
 /** A deployment's objects in a zone, as the provider creates them (the same template hash). */
 export function renderDeployment(
@@ -24,6 +25,7 @@ export function renderDeployment(
     engineParams: d.engineParams,
     gpuType: d.gpuType,
     gpuCount: d.gpuCount,
+    gpuMemoryMb: d.gpuMemoryMb ?? undefined,
     drainTimeoutMs: d.drainTimeoutMs,
     labels: d.labels,
     replicas: on?.replicas ?? d.replicas,
@@ -39,7 +41,7 @@ export function renderDeployment(
 export function exportObjects(d: DeploymentRow, zone: KubernetesZoneConfig, model?: PodModel, capacity?: CapacitySpec): object[] {
   const r = renderDeployment(zone, d, model);
   let workloads: object[] = [r.deployment];
-  if (zone.spot && capacity) {
+  if (capacity && !rendersWithoutSpot(zone.spot, capacity.capacity)) {
     const split = splitReplicas(capacity, d.replicas);
     const kinds: NodeCapacity[] = capacity.capacity === 'mixed' ? ['on-demand', 'spot'] : [capacity.capacity];
     workloads = kinds.map((k) => renderDeployment(zone, d, model, { capacity: k, replicas: k === 'spot' ? split.spot : split.onDemand }).deployment);

@@ -5,6 +5,7 @@ import { InferscaleError } from '../../core/errors.js';
 import type { EngineDriver } from '../../engines/types.js';
 import type { KubernetesZoneConfig } from '../../zones/config.js';
 import { POD_MODEL_DIR, type PodModel } from '../../domain/pod-model.js';
+import { fractionalRequest } from './fractional.js';
 
 /** Where the inferscale package lives in its image (deploy/Dockerfile copies it there). */
 export const IMAGE_APP_DIR = '/app';
@@ -16,6 +17,8 @@ export interface EngineContainerInput {
   engineParams: string;
   gpuCount: number;
   gpuType: string;
+  /** a fractional replica's memory on one GPU (MiB; fractional.ts); absent: whole GPUs */
+  gpuMemoryMb?: number;
   model?: PodModel;
 }
 
@@ -92,6 +95,7 @@ export function engineImage(zone: KubernetesZoneConfig, engine: string): string 
 
 export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerInput): V1Container {
   const mapping = zone.gpuTypes[e.gpuType];
+  const fraction = e.gpuMemoryMb ? fractionalRequest(zone, e.gpuType, e.gpuMemoryMb) : undefined;
   const cmd = e.driver.command({
     modelName: e.modelName,
     modelPath: e.model ? modelPathIn(zone, e.model) : undefined,
@@ -100,6 +104,8 @@ export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerIn
     port: zone.enginePort,
     gpus: [],
     gpuCount: e.gpuCount,
+    // the engine's share of what its device shows (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static)
+    ...(fraction ? { gpuMemory: fraction.share } : {}),
   });
   const { command, args } = inImage(cmd.command, cmd.args);
   // the device plugin picks the GPUs: CUDA_VISIBLE_DEVICES from the local launcher would hide them
@@ -107,8 +113,7 @@ export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerIn
     .filter(([k]) => k !== 'CUDA_VISIBLE_DEVICES')
     .map(([name, value]) => ({ name, value }));
   env.push({ name: 'INFERSCALE_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-  const gpus = String(e.gpuCount);
-  const resource = mapping?.resource ?? 'nvidia.com/gpu';
+  const gpus: Record<string, string> = fraction?.resources ?? { [mapping?.resource ?? 'nvidia.com/gpu']: String(e.gpuCount) };
   return {
     name: 'engine',
     image: engineImage(zone, e.driver.name),
@@ -117,8 +122,8 @@ export function engineContainer(zone: KubernetesZoneConfig, e: EngineContainerIn
     env,
     ports: [{ name: 'http', containerPort: zone.enginePort, protocol: 'TCP' }],
     resources: {
-      requests: { ...(mapping?.requests ?? {}), [resource]: gpus },
-      limits: { [resource]: gpus },
+      requests: { ...(mapping?.requests ?? {}), ...gpus },
+      limits: { ...gpus },
     },
     // ready: serves requests now; startup: model loading may take minutes; liveness: a hung engine restarts
     readinessProbe: httpProbe(e.driver.healthPath, 5, 2, 3),

@@ -71,3 +71,50 @@ test('a resource written before durations became text still reads back', () => {
   assert.deepEqual([back?.queueTimeoutMs, back?.drainTimeoutMs], [120_000, 30_000]);
   assert.deepEqual([fromResource(r, keySecret(d))?.queueTimeoutMs, fromResource(r, keySecret(d))?.drainTimeoutMs], [120_000, 30_000]);
 });
+
+test('gpuMemory, capacity and onDemandFloor: in the schema with the API bounds, written only where not the default, read back', () => {
+  const props = wire().spec.versions[0].schema.openAPIV3Schema.properties.spec.properties;
+  // read back into the library's model, whose field for `enum` is `_enum` (the YAML says enum: the first test)
+  assert.deepEqual(props.capacity._enum, ['on-demand', 'spot', 'mixed']);
+  assert.deepEqual([props.onDemandFloor.minimum, props.onDemandFloor.maximum], [0, 1000]);
+  const sizes = new RegExp(props.gpuMemory.pattern);
+  assert.deepEqual(
+    ['10Gi', '512Mi', '1.5Ti', '6GiB', '10', '10GB', 'lots'].map((t) => sizes.test(t)),
+    [true, true, true, true, false, false, false],
+  );
+  const d = {
+    id: 'id-frac',
+    name: 'frac',
+    modelName: 'm',
+    engine: 'sim',
+    engineParams: '',
+    gpuType: 'h100',
+    gpuCount: 1,
+    replicas: 3,
+    zone: 'z',
+    status: 'ready',
+    statusDetails: '',
+    maxOngoingRequests: 8,
+    maxQueuedRequests: 10,
+    queueTimeoutMs: 120_000,
+    drainTimeoutMs: 30_000,
+    autoscale: null,
+    labels: {},
+    apiKeyHash: Buffer.alloc(32, 1),
+    apiKeySealed: 's',
+    previousKeyHash: null,
+    previousKeyUntil: null,
+    createdAt: 0,
+    updatedAt: 0,
+    generation: 1,
+    everReady: true,
+    deleting: false,
+  } as DeploymentRow;
+  const plain = toResource(d, 0);
+  assert.ok(!['gpuMemory', 'capacity', 'onDemandFloor'].some((f) => f in plain.spec), 'a whole-GPU on-demand deployment: its spec as before');
+  assert.deepEqual(fromResource(plain, keySecret(d))?.capacity, { capacity: 'on-demand', onDemandFloor: 0 });
+  const r = toResource({ ...d, gpuMemoryMb: 10_240 }, 0, undefined, { capacity: 'mixed', onDemandFloor: 1 });
+  assert.deepEqual([r.spec.gpuMemory, r.spec.capacity, r.spec.onDemandFloor], ['10Gi', 'mixed', 1]);
+  const back = fromResource(r, keySecret(d));
+  assert.deepEqual([back?.gpuMemoryMb, back?.capacity], [10_240, { capacity: 'mixed', onDemandFloor: 1 }]);
+});

@@ -10,6 +10,8 @@ import type { DeploymentRow } from '../../store/store.js';
 import { formatDuration, parseDuration } from '../../autoscaler/units.js';
 import { DEPLOYMENT_BOUNDS } from '../../domain/limits.js';
 import { LABEL_DEPLOYMENT, LABEL_MANAGED_BY, MANAGED_BY } from './labels.js';
+import { CAPACITY_TYPES, type CapacitySpec, type CapacityType, DEFAULT_CAPACITY, floorField } from '../../domain/capacity.js';
+import { formatMemory, parseMemorySize } from '../../placement/size.js';
 
 export const CRD_GROUP = 'inferscale.dev';
 export const CRD_VERSION = 'v1alpha1';
@@ -24,6 +26,10 @@ export const ANNOTATION_APPLIED_SPEC = 'inferscale.dev/applied-spec';
 export const keySecretName = (deployment: string) => `inferscale-key-${deployment}`;
 
 const str = { type: 'string' };
+/** what parseMemorySize takes: a number and Mi, Gi or Ti (any case, optional B) */
+const GPU_MEMORY_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*[MmGgTt][Ii][Bb]?\\s*$';
+/** the on-demand floor's upper bound, as the API checks it (src/domain/capacity.ts) */
+const FLOOR_MAX = floorField.maxValue!;
 const int = { type: 'integer' };
 /** a duration: text such as "5m" or "1h30m" (as written), or a number of milliseconds */
 const duration = { x_kubernetes_int_or_string: true, description: 'a duration such as "90s", "5m" or "1h30m", or a number of milliseconds' };
@@ -81,6 +87,11 @@ export function inferenceDeploymentCrd(): V1CustomResourceDefinition {
                     zone: str,
                     gpuType: str,
                     gpuCount: { ...int, minimum: 1 },
+                    // a fractional deployment: its replicas' memory on one GPU, as the API takes it ("10Gi")
+                    gpuMemory: { ...str, maxLength: 32, pattern: GPU_MEMORY_PATTERN },
+                    // the capacity type and the on-demand floor (issue #17), with the API's bounds
+                    capacity: { ...str, _enum: [...CAPACITY_TYPES] },
+                    onDemandFloor: { ...int, minimum: 0, maximum: FLOOR_MAX },
                     replicas: { ...int, minimum: 0 },
                     maxOngoingRequests: int,
                     maxQueuedRequests: int,
@@ -138,8 +149,24 @@ export interface InferenceDeploymentResource {
   status?: Record<string, unknown>;
 }
 
-/** `coldStartMs`: the leader's estimate (measured cold starts, else the zone's default), for followers' Retry-After */
-export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?: number): InferenceDeploymentResource {
+/** A deployment as the cluster carries it: the row, with its capacity type and on-demand floor (kept apart from the row locally). */
+export type MirroredDeployment = DeploymentRow & { capacity: CapacitySpec };
+
+/** The spec fields of what a deployment keeps beside its row: written only where they differ from the defaults, so older resources read the same. */
+function extraSpec(d: DeploymentRow, capacity: CapacitySpec | undefined): Record<string, unknown> {
+  const c = capacity ?? DEFAULT_CAPACITY;
+  return {
+    ...(d.gpuMemoryMb ? { gpuMemory: formatMemory(d.gpuMemoryMb) } : {}),
+    ...(c.capacity !== DEFAULT_CAPACITY.capacity ? { capacity: c.capacity } : {}),
+    ...(c.onDemandFloor !== DEFAULT_CAPACITY.onDemandFloor ? { onDemandFloor: c.onDemandFloor } : {}),
+  };
+}
+
+/**
+ * `coldStartMs`: the leader's estimate (measured cold starts, else the zone's default), for followers'
+ * Retry-After; `capacity`: the deployment's capacity type and floor (absent: on-demand).
+ */
+export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?: number, capacity?: CapacitySpec): InferenceDeploymentResource {
   const spec = {
     modelName: d.modelName,
     engine: d.engine,
@@ -147,6 +174,7 @@ export function toResource(d: DeploymentRow, readyReplicas: number, coldStartMs?
     zone: d.zone,
     gpuType: d.gpuType,
     gpuCount: d.gpuCount,
+    ...extraSpec(d, capacity),
     replicas: d.replicas,
     maxOngoingRequests: d.maxOngoingRequests,
     maxQueuedRequests: d.maxQueuedRequests,
@@ -237,10 +265,12 @@ export function appliedSpec(r: InferenceDeploymentResource): Record<string, unkn
  * incomplete). The spec is the one the leader last wrote: an edit made in the cluster counts only once
  * the leader has accepted it.
  */
-export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): DeploymentRow | undefined {
+export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | undefined): MirroredDeployment | undefined {
   let s: Record<string, any>;
+  let gpuMemoryMb: number | undefined;
   try {
     s = specInMs(appliedSpec(r) ?? r.spec);
+    gpuMemoryMb = typeof s.gpuMemory === 'string' ? parseMemorySize(s.gpuMemory, 'gpuMemory') : undefined;
   } catch {
     return undefined;
   }
@@ -262,6 +292,8 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
     engineParams: s.engineParams ?? '',
     gpuType: s.gpuType,
     gpuCount: s.gpuCount,
+    ...(gpuMemoryMb ? { gpuMemoryMb } : {}),
+    capacity: capacityOf(s),
     replicas: deleting ? 0 : s.replicas,
     zone: s.zone,
     status: st.status ?? 'creating',
@@ -283,4 +315,11 @@ export function fromResource(r: InferenceDeploymentResource, secret: V1Secret | 
     everReady: !!st.everReady,
     deleting,
   };
+}
+
+/** A spec's capacity type and floor; values the schema would refuse (a resource written without it) read as the defaults. */
+function capacityOf(s: Record<string, unknown>): CapacitySpec {
+  const capacity = CAPACITY_TYPES.includes(s.capacity as CapacityType) ? (s.capacity as CapacityType) : DEFAULT_CAPACITY.capacity;
+  const floor = floorField.safeParse(s.onDemandFloor);
+  return { capacity, onDemandFloor: floor.success ? floor.data : DEFAULT_CAPACITY.onDemandFloor };
 }

@@ -30,9 +30,10 @@ import { describePod, isLive, podAddressOn, podView, targetUrl, type PodView, ty
 import { renderWorkload, type WorkloadSpec } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
+import { fractionalRequest } from './fractional.js';
 import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
-import { chooseCapacity, LABEL_CAPACITY, nodeReclaiming } from './spot.js';
+import { chooseCapacity, LABEL_CAPACITY, nodeReclaiming, rendersWithoutSpot } from './spot.js';
 
 export interface KubernetesProviderOptions {
   zone: KubernetesZoneConfig;
@@ -145,6 +146,11 @@ export class KubernetesProvider implements ReplicaProvider {
     return t;
   }
 
+  /** A fractional replica runs where the zone declares fractionalGpus and its memory fits (fractional.ts). */
+  checkGpuMemory(gpuType: string, memoryMb: number): void {
+    fractionalRequest(this.o.zone, gpuType, memoryMb);
+  }
+
   get zoneName(): string {
     return this.o.zone.name;
   }
@@ -190,6 +196,7 @@ export class KubernetesProvider implements ReplicaProvider {
       labels: target.labels,
       replicas: 0,
       model: target.model,
+      gpuMemoryMb: target.gpuMemoryMb,
     };
     const r = renderWorkload(this.o.zone, { ...spec, capacity });
     await this.locks.run(r.workload, async () => {
@@ -234,7 +241,7 @@ export class KubernetesProvider implements ReplicaProvider {
   private capacityFor(deployment: string): NodeCapacity | undefined {
     const spot = this.o.zone.spot;
     const spec = spot && this.o.capacityOf?.(deployment);
-    if (!spot || !spec) return undefined;
+    if (!spot || !spec || rendersWithoutSpot(spot, spec.capacity)) return undefined;
     const mine = [...this.entries.values()].filter((e) => e.deployment === deployment && !e.removal);
     const now = this.o.clock.now();
     const short = mine.filter((e) => e.capacity === 'spot' && this.viewOf(e.replicaId)?.unschedulable).map((e) => e.requestedAt);
@@ -424,6 +431,8 @@ export class KubernetesProvider implements ReplicaProvider {
       podName: pod.name,
       capacity: capacity === 'spot' || capacity === 'on-demand' ? capacity : undefined,
     });
+    // a new leader (HA) or a restarted server: the ledger charges the adopted replica at its node's price
+    if (capacity === 'spot' || capacity === 'on-demand') this.o.onCapacity?.(h.replicaId, pod.deployment, capacity);
     return true;
   }
 

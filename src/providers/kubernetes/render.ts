@@ -31,6 +31,8 @@ export interface WorkloadSpec {
   engineParams: string;
   gpuType: string;
   gpuCount: number;
+  /** a fractional replica's memory on one GPU (MiB): its pod asks for a share as the zone's fractionalGpus says */
+  gpuMemoryMb?: number;
   /** the longest a request may stream after the replica leaves rotation */
   drainTimeoutMs: number;
   labels: Record<string, string>;

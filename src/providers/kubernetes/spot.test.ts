@@ -9,7 +9,7 @@ import type { ExitInfo, ReplicaHandle } from '../types.js';
 import { markDisruptionTarget, reclaimNode, setNodeReady, taintNode } from './fake/disruption.js';
 import { KubernetesProvider } from './provider.js';
 import { renderWorkload } from './render.js';
-import { chooseCapacity, LABEL_CAPACITY } from './spot.js';
+import { chooseCapacity, LABEL_CAPACITY, rendersWithoutSpot } from './spot.js';
 import { KARPENTER_L4_LABELS, startFakeKube, testZone, until, type FakeKube } from './testkit.js';
 
 const driver = engineDriver('sim');
@@ -170,6 +170,42 @@ describe('a mixed deployment against the fake API (HTTP, real client library)', 
     assert.deepEqual(await p.moveBack(1000), [], 'nothing above the floor');
     for (const h of [a, b, c, d]) await p.stop(h, 1000);
     await p.removeDeployment('fb');
+    await p.close();
+  });
+
+  it('a zone that gains tainted spot nodes keeps the template (and the Kubernetes Deployment) of an on-demand deployment: its replicas do not roll', async () => {
+    const onDemand: CapacitySpec = { capacity: 'on-demand', onDemandFloor: 0 };
+    const workloadsOf = (name: string) =>
+      k.cluster
+        .list('deployments', k.namespace)
+        .items.filter((x) => x.metadata.labels?.['inferscale.dev/deployment'] === name)
+        .map((x) => x.metadata.name);
+    const before = new KubernetesProvider({ zone: testZone(), kubeConfig: k.kc, clock: systemClock, log: () => undefined, scaleDownTimeoutMs: 5000 });
+    assert.equal(await before.init(), true);
+    const h = await before.start('od-a', 'steady', driver, launch, target);
+    await ready(before, h);
+    const [workload] = workloadsOf('steady');
+    await before.close();
+    // the same server after the zones file declares spot nodes (a spot taint): a new replica of the deployment
+    const { p, recorded } = await setup(onDemand);
+    assert.equal(p.adopt(h), true);
+    const h2 = await p.start('od-b', 'steady', driver, launch, target);
+    await ready(p, h2);
+    assert.deepEqual(workloadsOf('steady'), [workload], 'the same Kubernetes Deployment, scaled to 2; no second template');
+    assert.deepEqual(
+      ['od-a', 'od-b'].map((id) => podOf(id)?.metadata.labels?.['inferscale.dev/template']),
+      [workload.split('-').at(-1), workload.split('-').at(-1)],
+    );
+    assert.equal(recorded.size, 0, 'no capacity to record: the deployment does not use spot');
+    // where spot nodes carry no taint (Karpenter's label only), the on-demand requirement is what keeps its pods off them
+    const untainted = testZone({
+      spot: { labelKey: 'karpenter.sh/capacity-type', spotValue: 'spot', onDemandValue: 'on-demand', taints: [], fallbackAfterSeconds: 60 },
+    });
+    assert.equal(rendersWithoutSpot(untainted.spot, 'on-demand'), false);
+    assert.equal(rendersWithoutSpot(spotZone().spot, 'on-demand'), true);
+    assert.equal(rendersWithoutSpot(spotZone().spot, 'mixed'), false);
+    for (const x of [h, h2]) await p.stop(x, 1000);
+    await p.removeDeployment('steady');
     await p.close();
   });
 });

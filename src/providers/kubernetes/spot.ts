@@ -25,6 +25,19 @@ export function termsOn(terms: V1NodeSelectorTerm[], spot: SpotNodesConfig, capa
   return terms.map((t) => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), { ...req, values: [...req.values] }] }));
 }
 
+/**
+ * Whether a deployment of capacity type `capacity` renders its pods as in a zone without spot nodes: an
+ * on-demand deployment in a zone whose spot nodes carry a NoSchedule or NoExecute taint (GKE, AKS, or taints
+ * declared) is kept off them by the taint alone, so its pod template (and its hash, the name of its
+ * Kubernetes Deployment) stays what it was before the zone declared spot nodes, and adding `spot` to a zone
+ * rolls none of its replicas. Where spot nodes are not tainted (Karpenter's capacity-type label only), the
+ * on-demand requirement is what keeps such pods off spot nodes, so the template has it.
+ */
+export function rendersWithoutSpot(spot: SpotNodesConfig | undefined, capacity: CapacitySpec['capacity']): boolean {
+  if (!spot) return true;
+  return capacity === 'on-demand' && spot.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+}
+
 /** Spot pods tolerate the zone's spot taints; on-demand pods do not, so they never land on spot nodes. */
 export function spotTolerations(spot: SpotNodesConfig, capacity: NodeCapacity): V1Toleration[] {
   if (capacity !== 'spot') return [];

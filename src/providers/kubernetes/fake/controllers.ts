@@ -20,8 +20,14 @@ export interface FakeControllerOptions {
 
 const GPU = 'nvidia.com/gpu';
 
-function podGpus(p: KObj): number {
-  return (p.spec?.containers ?? []).reduce((s: number, c: any) => s + Number(c.resources?.limits?.[GPU] ?? c.resources?.requests?.[GPU] ?? 0), 0);
+/** The extended resources a pod asks for (nvidia.com/gpu, a shared GPU slice, a MIG profile, HAMi's gpumem): each its limit, else its request. */
+function podResources(p: KObj): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of p.spec?.containers ?? []) {
+    const r = { ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) } as Record<string, string>;
+    for (const [k, v] of Object.entries(r)) if (k.includes('/')) out.set(k, (out.get(k) ?? 0) + Number(v));
+  }
+  return out;
 }
 
 const owned = (o: KObj, uid: string | undefined) => !!uid && (o.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.controller);
@@ -67,13 +73,16 @@ export class FakeControllers {
     labels: Record<string, string>,
     gpus: number,
     taints: { key: string; value?: string; effect: string }[] = [{ key: GPU, effect: 'NoSchedule' }],
+    /** other extended resources the node offers, e.g. { 'nvidia.com/gpu.shared': 4 } (time-slicing) */
+    extra: Record<string, number> = {},
   ): void {
+    const more = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)]));
     this.c.create('nodes', undefined, {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
       spec: { taints },
-      status: { allocatable: { [GPU]: String(gpus), cpu: '96', memory: '1Ti' }, capacity: { [GPU]: String(gpus) } },
+      status: { allocatable: { [GPU]: String(gpus), ...more, cpu: '96', memory: '1Ti' }, capacity: { [GPU]: String(gpus), ...more } },
     });
   }
 
@@ -181,26 +190,26 @@ export class FakeControllers {
   private schedule(): void {
     const nodes = this.c.list('nodes').items.filter((n) => !n.spec?.unschedulable);
     const pods = this.c.list('pods').items;
-    const used = new Map<string, number>();
-    for (const p of pods)
-      if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
-        used.set(p.spec.nodeName, (used.get(p.spec.nodeName) ?? 0) + podGpus(p));
+    const used = new Map<string, Map<string, number>>();
+    const add = (node: string, want: Map<string, number>) => {
+      const u = used.get(node) ?? new Map<string, number>();
+      for (const [k, v] of want) u.set(k, (u.get(k) ?? 0) + v);
+      used.set(node, u);
+    };
+    const fits = (n: KObj, want: Map<string, number>) =>
+      [...want].every(([k, v]) => Number(n.status?.allocatable?.[k] ?? 0) - (used.get(n.metadata.name)?.get(k) ?? 0) >= v);
+    for (const p of pods) if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') add(p.spec.nodeName, podResources(p));
     for (const p of pods) {
       if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
-      const want = podGpus(p);
-      const fit = nodes.find(
-        (n) =>
-          nodeMatches(p.spec, n.metadata.labels) &&
-          toleratesTaints(p.spec, n.spec?.taints ?? []) &&
-          Number(n.status?.allocatable?.[GPU] ?? 0) - (used.get(n.metadata.name) ?? 0) >= want,
-      );
+      const want = podResources(p);
+      const fit = nodes.find((n) => nodeMatches(p.spec, n.metadata.labels) && toleratesTaints(p.spec, n.spec?.taints ?? []) && fits(n, want));
       if (fit) {
-        used.set(fit.metadata.name, (used.get(fit.metadata.name) ?? 0) + want);
+        add(fit.metadata.name, want);
         this.c.mutate('pods', p.metadata.namespace, p.metadata.name, (x) => void (x.spec.nodeName = fit.metadata.name));
         this.c.mutate('pods', p.metadata.namespace, p.metadata.name, (x) => setCondition(x, 'PodScheduled', 'True', '', '', this.c.now()), 'status');
         continue;
       }
-      const message = `0/${nodes.length} nodes are available: ${nodes.length === 0 ? 'no nodes' : `${nodes.length} node(s) didn't match Pod's node affinity/selector, had untolerated taints or had insufficient ${GPU}`}. preemption: 0/${nodes.length} nodes are available.`;
+      const message = `0/${nodes.length} nodes are available: ${nodes.length === 0 ? 'no nodes' : `${nodes.length} node(s) didn't match Pod's node affinity/selector, had untolerated taints or had insufficient ${[...want.keys()].join(', ') || GPU}`}. preemption: 0/${nodes.length} nodes are available.`;
       this.c.mutate(
         'pods',
         p.metadata.namespace,
