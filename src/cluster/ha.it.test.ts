@@ -4,19 +4,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { startOrigin, type Origin } from '../models/test-origin.js';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { chromiumMissing, launchChromium, loggedInPage } from '../test/browser.js';
 import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { deniedRequests, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
 import type { ServerOptions } from '../server/start-server.js';
 
 const LEASE = 'inferscale-controller';
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('HA: two server replicas, one leading controller, state in the cluster', () => {
   let k: FakeKube;
@@ -205,16 +204,13 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   });
 
   it("the dashboard served by the follower shows the leader's deployments and which replica it is (real Chromium)", {
-    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not found`,
+    skip: chromiumMissing,
   }, async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
       const problems: string[] = [];
+      const page = await loggedInPage(browser, b.url, b.server.adminToken);
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.goto(`${b.url}/`);
-      await page.fill('#login-token', b.server.adminToken);
-      await page.click('#login-submit');
       await page.waitForFunction(() => document.querySelector('[data-deployment="shared"] [data-testid="list-replicas"]')?.textContent === '2/2', null, {
         timeout: 15_000,
       });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import type { ReplicaView } from '../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../test/harness.js';
+import { chromiumMissing, launchChromium, loggedInPage } from '../test/browser.js';
 
 // Sleeping replicas live: a real server on 2 virtual GPUs, engine-simulator processes, the openai client.
 // An idle deployment with --idle sleep goes to sleep (its process stays; another deployment is placed on the
@@ -20,6 +21,30 @@ const show = async (name: string) => (await t.api('GET', `/deployments/${name}`)
 const liveReplicas = async (name: string) => ((await show(name)).replicaDetails as ReplicaView[]).filter((r) => !['stopped', 'failed'].includes(r.state));
 /** a cold start of 6 s, a wake of 0.5 s: a wake is told from a cold start by the time alone too */
 const STARTUP_S = 6;
+
+/** The dashboard's GPU page (real Chromium) lists the sleeper under the GPU it is bound to, linked to its deployment. */
+async function dashboardShowsSleeper(replicaId: string, gpu: number): Promise<void> {
+  if (chromiumMissing) {
+    console.log(`# dashboard part skipped: ${chromiumMissing}`);
+    return;
+  }
+  const browser = await launchChromium();
+  try {
+    const problems: string[] = [];
+    const page = await loggedInPage(browser, t.url, t.server.adminToken);
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.click('[data-nav=gpus]');
+    const sleeper = page.locator('[data-testid="gpu-sleeper"]');
+    await sleeper.waitFor({ timeout: 15_000 });
+    assert.equal(await sleeper.count(), 1, 'one sleeper listed');
+    assert.match((await sleeper.textContent()) ?? '', new RegExp(`sleepy ${replicaId} · asleep`));
+    assert.equal(await sleeper.locator('a').getAttribute('href'), '#/d/sleepy');
+    assert.equal(await page.locator(`.gpu[data-gpu="${gpu}"] [data-testid="gpu-sleeper"]`).count(), 1, `listed under GPU ${gpu}`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+}
 
 test('--idle sleep: idle replica sleeps and frees its GPU; the next request wakes the same process in seconds', async () => {
   const created = await t.api('POST', '/deployments', {
@@ -82,6 +107,7 @@ test('--idle sleep: idle replica sleeps and frees its GPU; the next request wake
   );
   assert.match((await t.cli(['limits', 'gpu'])).stdout, new RegExp(`${first.id} \\(asleep\\)`), '`limits gpu` shows the sleeper');
   assert.match((await show('sleepy')).statusDetails, /1 asleep/);
+  await dashboardShowsSleeper(first.id, first.gpus[0]);
 
   // a replica that fits elsewhere goes to the GPU no sleeper is bound to: the sleeper's stays free for its wake
   const other = await t.api('POST', '/deployments', { name: 'other', modelName: 'm', replicas: 1, engineParams: '--startup-seconds 0.2' });

@@ -1,22 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startTestServer, FAST_SIM, waitFor } from '../test/harness.js';
+import { chromiumMissing, launchChromium } from '../test/browser.js';
 
 // The web dashboard in real Chromium: log in, create a deployment, scale it, watch the page follow.
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Chromium (apt-get install -y chromium) to run the dashboard browser test`;
+const skip = chromiumMissing;
 
 test('dashboard: log in, create a deployment, scale it, see replicas and charts follow', { skip, timeout: 180_000 }, async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const t = await startTestServer();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   let load: Promise<void> | undefined;
   let loading = true;
   try {
