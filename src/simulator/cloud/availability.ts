@@ -32,8 +32,8 @@ const HOUR_MS = 3_600_000;
 export const AVAILABILITY_PRESETS: readonly AvailabilityParams[] = [
   // the longest measured up-run, the shortest down-run: obtainable 0.93, 15 preemptions/week
   { name: 'calm', upMeanH: 10.4, downMeanH: 0.8 },
-  // the preemption trace's rate (41/week) with the middle down-run: obtainable 0.68
-  { name: 'typical', upMeanH: 2.8, downMeanH: 1.3 },
+  // the preemption trace's lower rate (42/week) with a middle down-run: obtainable 0.70
+  { name: 'typical', upMeanH: 2.8, downMeanH: 1.2 },
   // the preemption trace's highest rate (60/week), short down-runs: obtainable 0.71
   { name: 'churny', upMeanH: 2.0, downMeanH: 0.8 },
   // the shortest up-run, the longest down-run: obtainable 0.16, 39 preemptions/week

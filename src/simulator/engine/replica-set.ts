@@ -77,7 +77,10 @@ export class ReplicaSet {
   readyUp(r: SimReplica, now: number): void {
     if (r.state !== STARTING) return;
     r.readyEvent = null;
-    if (r.cloud?.extra) return this.cloud?.extraReady(r, now);
+    if (r.cloud?.extra) {
+      this.cloud?.extraReady(r, now);
+      return;
+    }
     const i = this.startingList.indexOf(r);
     if (i >= 0) this.startingList.splice(i, 1);
     r.state = READY;
@@ -119,10 +122,16 @@ export class ReplicaSet {
 
   private startOne(now: number, warm: boolean, coldStartMs: number): void {
     const r = new SimReplica(`r${this.nextId++}`, now);
-    if (warm && !this.cloud) return this.addReady(r);
+    if (warm && !this.cloud) {
+      this.addReady(r);
+      return;
+    }
     if (this.cloud) {
       const launchMs = this.cloud.place(r, now, warm);
-      if (warm && launchMs === 0) return this.addReady(r);
+      if (warm && launchMs === 0) {
+        this.addReady(r);
+        return;
+      }
       this.coldStarts++;
       this.starting++;
       this.startingList.push(r);
