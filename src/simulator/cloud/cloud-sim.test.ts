@@ -109,11 +109,24 @@ test('mixed: spot short past the bound falls back to on-demand, and moves back t
   assert.equal(s.preemptions, 1);
   assert.equal(s.fallbacks, 1);
   assert.equal(s.movesBack, 1);
-  // on-demand: the floor 0-1500 s, the fallback from 180 s (60 s + the bound) until its spot mover is ready (1000 + 20 + 10 s)
-  assert.ok(Math.abs(s.onDemandHours - (1500 + 850) / 3600) < 1e-9, `on-demand h ${s.onDemandHours}`);
-  // spot: the first 0-60 s, the mover from its launch at 1000 s to the end
-  assert.ok(Math.abs(s.spotHours - (60 + 500) / 3600) < 1e-9, `spot h ${s.spotHours}`);
-  // spot only waits instead: no on-demand at all, and the second replica is missing 60-1030 s
+  // on-demand: the floor 0-1500 s, the fallback from 180 s (60 s + the bound) until its spot mover, launched a
+  // bound after spot returned (1000 + 120 s), is ready (+ 20 s launch + 10 s cold start)
+  assert.ok(Math.abs(s.onDemandHours - (1500 + 970) / 3600) < 1e-9, `on-demand h ${s.onDemandHours}`);
+  // spot: the first 0-60 s, the mover from its launch at 1120 s to the end
+  assert.ok(Math.abs(s.spotHours - (60 + 380) / 3600) < 1e-9, `spot h ${s.spotHours}`);
+  // spot back for less than the bound: no move back
+  const flap = [
+    {
+      zone: 'a',
+      down: [
+        [60_000, 1_000_000],
+        [1_060_000, 1_500_000],
+      ] as [number, number][],
+    },
+  ];
+  const f = new DeploymentSim(trace, fixed(2), opts({ ...c, zones: flap }, { initialReplicas: 2 })).run();
+  assert.equal(f.cloud?.movesBack, 0);
+  // spot only waits instead: no on-demand at all
   const spot = new DeploymentSim(trace, fixed(2), opts(cloud('spot', c.zones), { initialReplicas: 2 })).run();
   assert.equal(spot.cloud?.onDemandHours, 0);
   assert.equal(spot.cloud?.fallbacks, 0);

@@ -7,8 +7,8 @@
  *
  * Capacity policies: `on-demand`, `spot` (a replica waits while no zone has spot), `mixed` (ours: the shared
  * chooseCapacity of the live provider: the floor on on-demand, the rest on spot, on-demand once spot has been
- * short past the bound, moved back to spot when it returns, a spot replica beside each before the on-demand one
- * drains), `skyserve` (spot target T - B, on-demand B + max(0, (T - B) - readySpot): on-demand covers while spot
+ * short past the bound, moved back to spot once a zone has had spot for the bound again, a spot replica beside
+ * each before the on-demand one drains), `skyserve` (spot target T - B, on-demand B + max(0, (T - B) - readySpot): on-demand covers while spot
  * is not ready; SpotHedge zones).
  */
 import { chooseCapacity } from '../../domain/capacity-choice.js';
@@ -20,7 +20,7 @@ import type { Rand } from '../random.js';
 import { replicaUsdPerHour } from './catalog.js';
 import { type CloudOptions, type CloudStats, emptyStats } from './options.js';
 import { drawLaunchMs } from './provisioning.js';
-import { skyServeOnDemand, spotHedgeZone, spreadZone } from './zone-choice.js';
+import { markPreempted, skyServeOnDemand, spotHedgeZone, spreadZone } from './zone-choice.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -40,6 +40,8 @@ const placement = (): CloudPlacement => ({
 export class CloudSim implements CapacityHooks {
   readonly stats: CloudStats = emptyStats();
   private readonly up: boolean[];
+  /** times each zone came up (a move back waits for the zone to stay up a bound) */
+  private readonly upEpoch: number[];
   /** SpotHedge's marks (skyserve) */
   private active: boolean[];
   /** replicas with a node or waiting for one (the count's and the extras) */
@@ -59,6 +61,7 @@ export class CloudSim implements CapacityHooks {
   ) {
     this.up = o.zones.map((z) => !(z.down.length > 0 && z.down[0][0] <= 0));
     this.active = o.zones.map(() => true);
+    this.upEpoch = o.zones.map(() => 0);
     o.zones.forEach((z, k) => {
       for (const [a, b] of z.down) {
         if (a > 0) clock.push(t0 + a, 0, null, 0, () => this.zoneDown(k, t0 + a));
@@ -245,12 +248,12 @@ export class CloudSim implements CapacityHooks {
 
   private zoneDown(k: number, now: number): void {
     this.up[k] = false;
-    if (this.o.capacity === 'skyserve') this.active = this.active.map((a, j) => a && j !== k);
-    if (this.o.capacity === 'skyserve' && this.active.filter(Boolean).length <= 1) this.active = this.active.map(() => true);
+    let preempted = 0;
     for (const r of [...this.live]) {
       const c = r.cloud as CloudPlacement;
       if (c.capacity !== 'spot' || c.zone !== k || c.reclaimed || r.state === STOPPED) continue;
       this.stats.preemptions++;
+      preempted++;
       c.reclaimed = true;
       if (c.extra) {
         this.set.retireExtra(r, now);
@@ -260,6 +263,8 @@ export class CloudSim implements CapacityHooks {
       this.set.reclaim(r, now);
       if (wasReady && r.state !== STOPPED) this.clock.push(now + this.o.noticeMs, 0, null, 0, () => r.state !== STOPPED && this.abort(r, this.clock.now()));
     }
+    // SpotHedge learns of the zone only from a preemption there
+    if (this.o.capacity === 'skyserve' && preempted > 0) this.active = markPreempted(this.active, k);
     this.changed(now);
   }
 
@@ -272,7 +277,10 @@ export class CloudSim implements CapacityHooks {
       this.assign(r, 'spot', zone, now);
       this.set.launch(r, now, drawLaunchMs(this.o.launch, this.rand));
     }
-    if (this.o.capacity === 'mixed') this.moveBack(now);
+    // as the live provider: the move back is tried a bound after spot returned, if it is still there
+    const epoch = ++this.upEpoch[k];
+    if (this.o.capacity === 'mixed')
+      this.clock.push(now + this.o.fallbackAfterMs, 0, null, 0, () => this.up[k] && this.upEpoch[k] === epoch && this.moveBack(this.clock.now()));
     this.changed(now);
   }
 
