@@ -20,6 +20,7 @@ import { parseTokenDistribution } from './traces/tokens.js';
 import { loadDeploymentReplay, type DeploymentReplay } from './from-deployment.js';
 import { ApiClient, clientConfig } from '../cli/client.js';
 import { addCloudOptions, cloudOptions, type CloudCliOptions } from './cloud/cli-options.js';
+import { cloudLines } from './cloud/report.js';
 
 export interface SimulateCliOptions extends CloudCliOptions {
   trace?: string;
@@ -123,6 +124,7 @@ export function renderReport(r: SimulationReport, format: SimulateCliOptions['ou
   const total = Object.values(t).reduce((a, b) => a + b, 0);
   return (
     renderTable(r) +
+    cloudLines(r.policies) +
     `\nsimulated in ${total.toFixed(2)} s (${Object.entries(t)
       .map(([k, v]) => `${k} ${v.toFixed(2)}`)
       .join(', ')})\n`

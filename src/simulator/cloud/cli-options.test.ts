@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runSimulateCli, type SimulateCliOptions } from '../cli.js';
+import { renderReport, runSimulateCli, type SimulateCliOptions } from '../cli.js';
 import { cloudOptions } from './cli-options.js';
 
 const H = 3_600_000;
@@ -62,5 +62,6 @@ test('simulate --capacity: spot costs less than on-demand at the catalog prices;
     (spot.settings.cloud as { zones: unknown[] }).zones.map((z) => (z as { zone: string }).zone),
     ['z1', 'z2'],
   );
+  assert.match(renderReport(spot, 'table'), /ours: \$[0-9.]+ \(on-demand 0\.00 h, spot [0-9.]+ h\), preemptions \d+, requests retried 0, lost 0/);
   await assert.rejects(runSimulateCli({ ...base, capacity: 'mixed', idle: 'sleep' }), /--idle: sleep does not go with --capacity/);
 });

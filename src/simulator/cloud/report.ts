@@ -16,3 +16,14 @@ export function sumCloudStats(res: readonly DeploymentResult[]): CloudReport | u
   }
   return { ...s, costUsd: round(s.costUsd, 2), onDemandHours: round(s.onDemandHours, 4), spotHours: round(s.spotHours, 4) };
 }
+
+/** Lines under the table: each policy's cloud numbers (none without the cloud model). */
+export function cloudLines(policies: readonly { name: string; cloud?: CloudReport }[]): string {
+  return policies
+    .filter((p) => p.cloud)
+    .map((p) => {
+      const c = p.cloud as CloudReport;
+      return `${p.name}: $${c.costUsd.toFixed(2)} (on-demand ${c.onDemandHours.toFixed(2)} h, spot ${c.spotHours.toFixed(2)} h), preemptions ${c.preemptions}, requests retried ${c.retried}, lost ${c.lost}, fallbacks ${c.fallbacks}, moves back ${c.movesBack}\n`;
+    })
+    .join('');
+}
