@@ -132,6 +132,26 @@ test('mixed: spot short past the bound falls back to on-demand, and moves back t
   assert.equal(spot.cloud?.fallbacks, 0);
 });
 
+test('mixed: one zone holds at most its share of the spot replicas, so its preemption takes only that share', () => {
+  // 7 replicas, floor 1, 3 zones; only zone a has spot, until 500 s: a share is ceil(6 / 3) = 2 spot replicas
+  const trace = traceFromArrivals([], { durationMs: 1_000_000 });
+  const never: [number, number][] = [[0, 1_000_000]];
+  const zones = [
+    { zone: 'a', down: [[500_000, 1_000_000]] as [number, number][] },
+    { zone: 'b', down: never },
+    { zone: 'c', down: never },
+  ];
+  const s = new DeploymentSim(trace, fixed(7), opts(cloud('mixed', zones, { onDemandFloor: 1 }), { initialReplicas: 7 })).run().cloud;
+  assert.ok(s);
+  assert.equal(s.preemptions, 2, 'only the share in zone a is preempted');
+  // 4 on on-demand beyond the share, the 2 replacements after waiting the bound (no zone up)
+  assert.equal(s.fallbacks, 6);
+  assert.ok(Math.abs(s.spotHours - 1000 / 3600) < 1e-9, `spot h ${s.spotHours}`);
+  // floor and 4 beyond the share 0-1000 s; the replacements from 620 s (500 + the bound)
+  assert.ok(Math.abs(s.onDemandHours - (5 * 1000 + 2 * 380) / 3600) < 1e-9, `on-demand h ${s.onDemandHours}`);
+  assert.equal(s.movesBack, 0);
+});
+
 test("SkyServe's rule: on-demand covers while spot replicas are not ready, retired once they are", () => {
   const trace = traceFromArrivals([], { durationMs: 1_500_000 });
   const c = cloud('skyserve', [{ zone: 'a', down: [[60_000, 1_000_000]] }]);

@@ -8,7 +8,8 @@
  * Capacity policies: `on-demand`, `spot` (a replica waits while no zone has spot), `mixed` (ours: the shared
  * chooseCapacity of the live provider: the floor on on-demand, the rest on spot, on-demand once spot has been
  * short past the bound, moved back to spot once a zone has had spot for the bound again, a spot replica beside
- * each before the on-demand one drains), `skyserve` (spot target T - B, on-demand B + max(0, (T - B) - readySpot): on-demand covers while spot
+ * each before the on-demand one drains; no zone holds more than its share of the spot replicas, the ones
+ * beyond run on on-demand until a zone has room), `skyserve` (spot target T - B, on-demand B + max(0, (T - B) - readySpot): on-demand covers while spot
  * is not ready; SpotHedge zones).
  */
 import { chooseCapacity } from '../../domain/capacity-choice.js';
@@ -20,7 +21,7 @@ import type { Rand } from '../random.js';
 import { replicaUsdPerHour } from './catalog.js';
 import { type CloudOptions, type CloudStats, emptyStats } from './options.js';
 import { drawLaunchMs } from './provisioning.js';
-import { markPreempted, skyServeOnDemand, spotHedgeZone, spreadZone } from './zone-choice.js';
+import { markPreempted, skyServeOnDemand, spotHedgeZone, spreadZone, zoneShareCap } from './zone-choice.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -88,6 +89,14 @@ export class CloudSim implements CapacityHooks {
       return launch();
     }
     const zone = this.spotZone();
+    if (zone < 0 && this.capped()) {
+      // spot is there but each zone up holds its share: on-demand now, moved back once a zone has room
+      c.fallback = true;
+      this.stats.fallbacks++;
+      this.assign(r, 'on-demand', -1, now);
+      this.clock.push(now + this.o.fallbackAfterMs, 0, null, 0, () => this.moveBack(this.clock.now()));
+      return launch();
+    }
     if (zone < 0) {
       c.pendingSince = now;
       this.pending.push(r);
@@ -189,8 +198,14 @@ export class CloudSim implements CapacityHooks {
     return n;
   }
 
+  /** mixed: a zone has spot, but every zone with spot holds its share of the spot replicas */
+  private capped(): boolean {
+    return this.o.capacity === 'mixed' && this.up.some(Boolean);
+  }
+
   private spotZone(): number {
     const per = this.spotPerZone();
+    if (this.o.capacity === 'mixed') return spreadZone(this.up, per, zoneShareCap(this.set.desired - this.o.onDemandFloor, this.up.length));
     if (this.o.capacity !== 'skyserve') return spreadZone(this.up, per);
     const { zone, active } = spotHedgeZone(this.active, this.up, per);
     this.active = active;
@@ -211,11 +226,16 @@ export class CloudSim implements CapacityHooks {
     for (const r of [...this.pending]) {
       if (this.wants(now) !== 'on-demand') return;
       this.pending.splice(this.pending.indexOf(r), 1);
-      (r.cloud as CloudPlacement).fallback = true;
-      this.stats.fallbacks++;
-      this.assign(r, 'on-demand', -1, now);
-      this.set.launch(r, now, drawLaunchMs(this.o.launch, this.rand));
+      this.toOnDemand(r, now);
     }
+  }
+
+  /** a replica that waited for spot launches on on-demand, to be moved back (counted a fallback) */
+  private toOnDemand(r: SimReplica, now: number): void {
+    (r.cloud as CloudPlacement).fallback = true;
+    this.stats.fallbacks++;
+    this.assign(r, 'on-demand', -1, now);
+    this.set.launch(r, now, drawLaunchMs(this.o.launch, this.rand));
   }
 
   /** an extra replica outside the count, launched now */
@@ -272,7 +292,11 @@ export class CloudSim implements CapacityHooks {
     this.up[k] = true;
     while (this.pending.length > 0) {
       const zone = this.spotZone();
-      if (zone < 0) break;
+      if (zone < 0) {
+        // the zones up hold their shares: the rest go on on-demand now (moved back below once there is room)
+        if (this.capped()) for (const r of this.pending.splice(0)) this.toOnDemand(r, now);
+        break;
+      }
       const r = this.pending.shift() as SimReplica;
       this.assign(r, 'spot', zone, now);
       this.set.launch(r, now, drawLaunchMs(this.o.launch, this.rand));

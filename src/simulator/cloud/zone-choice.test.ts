@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { markPreempted, skyServeOnDemand, spotHedgeZone, spreadZone } from './zone-choice.js';
+import { markPreempted, skyServeOnDemand, spotHedgeZone, spreadZone, zoneShareCap } from './zone-choice.js';
 
 test('spreadZone: the up zone with the fewest spot replicas; -1 when none is up', () => {
   assert.equal(spreadZone([true, true, true], [2, 1, 1]), 1);
   assert.equal(spreadZone([true, false, true], [2, 0, 3]), 0);
   assert.equal(spreadZone([false, false], [0, 0]), -1);
+});
+
+test('zone share: a zone below its share of the spot replicas takes the next; none when every zone up is full', () => {
+  assert.equal(zoneShareCap(6, 3), 2);
+  assert.equal(zoneShareCap(7, 3), 3);
+  assert.equal(zoneShareCap(0, 3), 1, 'a first spot replica always has room');
+  assert.equal(spreadZone([true, true, true], [2, 2, 1], 2), 2);
+  assert.equal(spreadZone([true, false, false], [1, 0, 0], 2), 0);
+  assert.equal(spreadZone([true, false, false], [2, 0, 0], 2), -1, 'the only zone up holds its share: none');
 });
 
 test('SpotHedge: a zone found without spot is marked PREEMPTED; at most one ACTIVE left resets all', () => {

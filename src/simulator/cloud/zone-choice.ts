@@ -2,18 +2,29 @@
  * Where a new spot replica goes, and how many on-demand replicas SkyServe's rule runs. Pure.
  *
  * Ours: the node provisioner (Karpenter) finds a zone that has spot, and inferscale spreads: the zone, among
- * those with spot now, with the fewest of the deployment's spot replicas (ties: the lowest index).
+ * those with spot now, with the fewest of the deployment's spot replicas (ties: the lowest index), each zone
+ * holding at most its share (zoneShareCap).
  * SkyServe (sky/serve/spot_placers.py, SpotHedge): the ACTIVE zone with the fewest spot replicas; a zone where a
  * replica is preempted (or, here, where a launch finds no spot) is marked PREEMPTED and avoided; when at most
  * one zone is still ACTIVE, every zone is ACTIVE again. SkyServe does not know which zones have spot: it
  * learns by trying.
  */
 
-/** The up zone with the fewest spot replicas, or -1 when no zone has spot. */
-export function spreadZone(up: readonly boolean[], spotPerZone: readonly number[]): number {
+/** The up zone with the fewest spot replicas and fewer than `cap` of them, or -1 when there is none. */
+export function spreadZone(up: readonly boolean[], spotPerZone: readonly number[], cap = Infinity): number {
   let best = -1;
-  for (let k = 0; k < up.length; k++) if (up[k] && (best < 0 || spotPerZone[k] < spotPerZone[best])) best = k;
+  for (let k = 0; k < up.length; k++) if (up[k] && spotPerZone[k] < cap && (best < 0 || spotPerZone[k] < spotPerZone[best])) best = k;
   return best;
+}
+
+/**
+ * Ours' zone share (mixed): one zone holds at most ceil(spotWanted / zones) of the deployment's spot replicas,
+ * so a zone going down takes at most its share of them at once, whatever the other zones do; the replicas
+ * beyond it run on on-demand until a zone has room. Without it, spread over the zones up at the time, every
+ * spot replica lands in the one zone up and its preemption takes them all (docs/spot.md).
+ */
+export function zoneShareCap(spotWanted: number, zones: number): number {
+  return Math.ceil(Math.max(1, spotWanted) / Math.max(1, zones));
 }
 
 /** SpotHedge's zone marks: true = ACTIVE. Marks `zone` PREEMPTED, then resets all when at most one is ACTIVE. */
