@@ -82,7 +82,7 @@ export function sectionMarkdown({ summary, run }) {
   const s = summary;
   const lines = [];
   lines.push(
-    `The ServeGen mix (the autoscaling corpus's \`servegen-mix\`: m-small clients 2, 7, 13, 16, 21, 24 as one deployment, day 9, 24 h, A100 profile, ours' autoscale spec) under the simulator's cloud model (docs/spot.md, "The simulator's cloud model"): replicas on 1 GPU of a \`p4d.24xlarge\` (8x A100 40 GB, $21.96/h on-demand, $5.33/h spot: the middle of SkyPilot's catalog range), node launch lognormal (median 120 s), a 2-minute notice, ${ZONES} spot zones each following the two-state model of the row's availability preset, floor ${FLOOR} on-demand replica for mixed and SkyServe. Each cell: the median over seeds ${SEEDS.join(', ')} (the seed draws the zones, the launch times and the service jitter), the worst in brackets (highest cost, lowest attainment, most of the rest). \`skyserve-rule\`: ours' replica count placed by SkyServe's rule; \`skyserve\`: SkyServe's own autoscaler and rule.`,
+    `The ServeGen mix (the autoscaling corpus's \`servegen-mix\`: m-small clients 2, 7, 13, 16, 21, 24 as one deployment, day 9, 24 h, A100 profile, ours' autoscale spec) under the simulator's cloud model (docs/spot.md, "The simulator's cloud model"): replicas on 1 GPU of a \`p4d.24xlarge\` (8x A100 40 GB, $21.96/h on-demand, $5.33/h spot: the middle of SkyPilot's catalog range), node launch lognormal (median 120 s), a 2-minute notice, ${ZONES} spot zones each following the two-state model of the row's availability preset, floor ${FLOOR} on-demand replica for mixed and SkyServe; mixed puts at most its share (ceil(spot replicas wanted / ${ZONES})) of the spot replicas in one zone. Each cell: the median over seeds ${SEEDS.join(', ')} (the seed draws the zones, the launch times and the service jitter), the worst in brackets (highest cost, lowest attainment, most of the rest). \`skyserve-rule\`: ours' replica count placed by SkyServe's rule; \`skyserve\`: SkyServe's own autoscaler and rule.`,
   );
   lines.push('');
   lines.push(`    ${run.command}`);
@@ -117,8 +117,9 @@ export function sectionMarkdown({ summary, run }) {
     for (const a of p.aims)
       lines.push(`| ${p.preset} | ${a.seed} | ${pct(a.saving, 1)} | ${a.gapPoints.toFixed(2)} | ${a.cheaper ? 'yes' : 'no'} | ${a.aboveSpot ? 'yes' : 'no'} |`);
   lines.push('');
+  const perPreset = s.presets.map((p) => `${p.preset} ${p.aims.filter((a) => a.cheaper && a.aboveSpot).length} of ${p.aims.length}`).join(', ');
   lines.push(
-    `Met on ${ag.both} of ${ag.cases} (cheaper at the same attainment: ${ag.cheaper}, above spot only: ${ag.aboveSpot}). Worst saving ${pct(ag.worstSaving.saving, 1)} (${ag.worstSaving.preset}, seed ${ag.worstSaving.seed}); worst attainment gap ${ag.worstGap.gapPoints.toFixed(2)} points (${ag.worstGap.preset}, seed ${ag.worstGap.seed}).`,
+    `Met on ${ag.both} of ${ag.cases} (${perPreset}; cheaper at the same attainment: ${ag.cheaper}, above spot only: ${ag.aboveSpot}). Worst saving ${pct(ag.worstSaving.saving, 1)} (${ag.worstSaving.preset}, seed ${ag.worstSaving.seed}); worst attainment gap ${ag.worstGap.gapPoints.toFixed(2)} points (${ag.worstGap.preset}, seed ${ag.worstGap.seed}).`,
   );
   return lines.join('\n');
 }
