@@ -19,8 +19,10 @@ import { loadTrace, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } fro
 import { parseTokenDistribution } from './traces/tokens.js';
 import { loadDeploymentReplay, type DeploymentReplay } from './from-deployment.js';
 import { ApiClient, clientConfig } from '../cli/client.js';
+import { addCloudOptions, cloudOptions, type CloudCliOptions } from './cloud/cli-options.js';
+import { cloudLines } from './cloud/report.js';
 
-export interface SimulateCliOptions {
+export interface SimulateCliOptions extends CloudCliOptions {
   trace?: string;
   /** replay this deployment's recorded traffic instead of a trace file */
   deployment?: string;
@@ -87,6 +89,8 @@ export async function runSimulateCli(o: SimulateCliOptions, replay?: DeploymentR
     tokens: o.tokens === undefined ? undefined : parseTokenDistribution(o.tokens),
   };
   const trace = replay ? replay.trace : loadTrace(o.trace!, load);
+  const cloud = cloudOptions(o, trace.durationMs, seed);
+  if (cloud && o.idle === 'sleep') throw invalid('--idle', 'sleep does not go with --capacity (the cloud model has no sleeping replicas)');
   const baselineMin = o.baselineMin === 'own' ? undefined : num('--baseline-min', o.baselineMin, { int: true, min: 0 });
   return simulate({
     trace,
@@ -107,6 +111,7 @@ export async function runSimulateCli(o: SimulateCliOptions, replay?: DeploymentR
     workers: o.workers === undefined ? undefined : num('--workers', o.workers, { int: true, min: 0 }),
     initialReplicas: o.initialReplicas === undefined ? undefined : num('--initial-replicas', o.initialReplicas, { int: true, min: 0 }),
     ...poolOptions(o),
+    ...(cloud ? { cloud } : {}),
   });
 }
 
@@ -119,6 +124,7 @@ export function renderReport(r: SimulationReport, format: SimulateCliOptions['ou
   const total = Object.values(t).reduce((a, b) => a + b, 0);
   return (
     renderTable(r) +
+    cloudLines(r.policies) +
     `\nsimulated in ${total.toFixed(2)} s (${Object.entries(t)
       .map(([k, v]) => `${k} ${v.toFixed(2)}`)
       .join(', ')})\n`
@@ -126,7 +132,7 @@ export function renderReport(r: SimulationReport, format: SimulateCliOptions['ou
 }
 
 export function simulateCommand(): Command {
-  return new Command('simulate')
+  return addCloudOptions(new Command('simulate'))
     .description('Replay a request trace against autoscaling policies: GPU-hours, cost and TTFT SLO attainment, before paying for them')
     .option('--trace <path>', 'trace file, or a directory of ServeGen chunk-N-trace.csv files')
     .option('--deployment <name>', "replay this deployment's recorded traffic with its own autoscale spec, engine params and measured cold start")

@@ -16,6 +16,8 @@ import { foresightSchedule, idealLoad, referencesFromLoads, type IdealLoad } fro
 import { PlotCollector, type PlotData } from './report/plots.js';
 import { summarize, type PolicyReport } from './report/summary.js';
 import { round } from './stats.js';
+import { describeCloud } from './cloud/describe.js';
+import type { CloudOptions } from './cloud/options.js';
 import { splitByDeployment, type Trace } from './traces/trace.js';
 
 export interface SimulateOptions {
@@ -51,6 +53,8 @@ export interface SimulateOptions {
   sleep?: SimOptions['sleep'];
   /** also replay each policy's replicas onto this pool of GPUs (src/simulator/pool-model.ts) */
   pool?: PoolSpec;
+  /** the cloud model: capacity types, zones, spot preemptions, prices (src/simulator/cloud/); absent: none */
+  cloud?: CloudOptions;
 }
 
 export interface SimulationReport {
@@ -93,6 +97,7 @@ function prepare(o: SimulateOptions): Prepared {
     tickFloorMs: o.tickFloorMs,
     initialReplicas: o.initialReplicas,
     sleep: o.sleep,
+    ...(o.cloud ? { cloud: o.cloud } : {}),
   };
   return {
     parts,
@@ -163,6 +168,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationReport> {
       maxQueued: sim.maxQueued,
       queueTimeoutS: sim.queueTimeoutMs / 1000,
       idleProbeS: (sim.idleProbeMs ?? 0) / 1000,
+      ...(o.cloud ? { cloud: describeCloud(o.cloud, o.trace.durationMs) } : {}),
     },
     references: {
       workBound: { gpuHours: round(refs.workBound.gpuHours, 4), costUsd: round(refs.workBound.gpuHours * price, 2) },

@@ -6,7 +6,7 @@
  * behind its one Service, each scaled through its scale subresource. Pure.
  */
 import type { V1Node, V1NodeSelectorTerm, V1Toleration } from '@kubernetes/client-node';
-import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
+import type { NodeCapacity } from '../../domain/capacity.js';
 import type { SpotNodesConfig } from '../../zones/config.js';
 
 /** on a pod template: the capacity type its pods run on */
@@ -46,29 +46,7 @@ export function spotTolerations(spot: SpotNodesConfig, capacity: NodeCapacity): 
   );
 }
 
-export interface CapacityChoiceInput {
-  spec: CapacitySpec;
-  /** the deployment's replicas (not being removed) on each capacity type now */
-  onDemand: number;
-  spot: number;
-  /** since when the deployment's spot pods have waited unschedulable (none: spot is not short) */
-  spotShortSince: number | undefined;
-  now: number;
-  /** the zone's fallback bound (spot.fallbackAfterSeconds) in ms */
-  fallbackAfterMs: number;
-}
-
-/**
- * The capacity type of the next replica: on-demand below the floor; for mixed above it spot, unless spot has
- * been short for longer than the bound, when it falls back to on-demand (SkyServe's dynamic fallback).
- */
-export function chooseCapacity(i: CapacityChoiceInput): NodeCapacity {
-  if (i.spec.capacity === 'on-demand') return 'on-demand';
-  if (i.spec.capacity === 'spot') return 'spot';
-  if (i.onDemand < i.spec.onDemandFloor) return 'on-demand';
-  if (i.spotShortSince !== undefined && i.now - i.spotShortSince >= i.fallbackAfterMs) return 'on-demand';
-  return 'spot';
-}
+export { chooseCapacity, type CapacityChoiceInput } from '../../domain/capacity-choice.js';
 
 /** The pod condition the control plane sets when it is about to evict a pod (node drain, spot reclaim, preemption). */
 export const DISRUPTION_TARGET = 'DisruptionTarget';

@@ -11,7 +11,9 @@
  * changes during its decode do not re-time it: a documented simplification for speed).
  */
 import type { InferscaleError } from '../../core/errors.js';
+import { CloudSim } from '../cloud/cloud-sim.js';
 import { interTokenMs, prefillMs } from '../../engines/sim/service-model.js';
+import type { SimEvent } from './event-clock.js';
 import type { ScalingPolicy } from '../../autoscaler/types.js';
 import { buildPolicyInput } from '../../controller/policy-input.js';
 import { Admission } from '../../gateway/admission.js';
@@ -52,6 +54,9 @@ export class DeploymentSim {
   private failedQueueFull = 0;
   private failedRejected = 0;
   private heldAtZero = 0;
+  /** the cloud model (capacity types, zones, preemptions), when on; requests it sent back to the gateway */
+  private readonly cloud: CloudSim | undefined;
+  private readonly retried = new Set<number>();
 
   constructor(
     private readonly trace: Trace,
@@ -65,6 +70,11 @@ export class DeploymentSim {
     this.rand = mulberry32(deriveSeed(o.seed, hashString(trace.name)));
     this.tracker = new LoadTracker(this.t0, SAMPLE_MS);
     this.set = new ReplicaSet(this.clock, this.t0, o.gpuCount, () => o.coldStartMs);
+    if (o.cloud) {
+      this.cloud = new CloudSim(o.cloud, this.clock, this.set, this.t0, o.gpuCount, mulberry32(deriveSeed(o.seed, hashString(trace.name) ^ 0xc10d)));
+      this.cloud.abort = (r, now) => this.abortOn(r, now);
+      this.set.cloud = this.cloud;
+    }
     if (o.sleep) this.set.sleep = { wakeMs: o.sleep.wakeMs, maxSleepers: o.sleep.maxSleepers ?? 1 };
     const n = trace.at.length;
     this.ttft = new Float64Array(n);
@@ -132,7 +142,7 @@ export class DeploymentSim {
         if (!ev) continue;
         clock.advanceTo(ev.at);
         tracker.integrate(ev.at, this.totalRunning);
-        if (ev.kind === EV_DONE) this.finish(ev.ref as SimReplica);
+        if (ev.kind === EV_DONE) this.finish(ev.ref as SimReplica, ev);
         else if (ev.kind === EV_READY) this.set.readyUp(ev.ref as SimReplica, ev.at);
         else if (ev.kind === EV_WAKE) {
           this.wakePending = false;
@@ -172,6 +182,7 @@ export class DeploymentSim {
       heldAtZero: this.heldAtZero,
       timeline: this.set.timeline,
       endMs: end - t0,
+      ...(this.cloud ? { cloud: this.cloud.stats } : {}),
     };
   }
 
@@ -189,6 +200,7 @@ export class DeploymentSim {
   private fail(i: number, err: InferscaleError): void {
     this.ttft[i] = Infinity;
     this.e2e[i] = Infinity;
+    if (this.cloud && this.retried.has(i)) this.cloud.stats.lost++;
     if (err.code === 'queue_timeout') this.failedQueueTimeout++;
     else if (err.code === 'queue_full') this.failedQueueFull++;
     else this.failedRejected++;
@@ -225,10 +237,12 @@ export class DeploymentSim {
     this.e2e[i] = done - arrival;
     this.tracker.firstToken(first, first - arrival, now - arrival, this.trace.promptTokens[i]);
     this.tracker.completion(done, done - now, c, done - first);
-    this.clock.push(done, EV_DONE, r, i);
+    const ev = this.clock.push(done, EV_DONE, r, i);
+    r.runs?.add(ev);
   }
 
-  private finish(r: SimReplica): void {
+  private finish(r: SimReplica, ev: SimEvent): void {
+    r.runs?.delete(ev);
     r.running--;
     this.totalRunning--;
     if (r.engineWaiting > 0) {
@@ -237,6 +251,41 @@ export class DeploymentSim {
     }
     this.admission.release(r);
     if (r.state === DRAINING && r.inflight === 0) this.set.stop(r, this.clock.now());
+  }
+
+  /**
+   * A reclaimed replica dies at its notice's end: requests still waiting for their first token go back through
+   * the gateway queue (TTFT still from their arrival); those already streaming are cut (lost).
+   */
+  private abortOn(r: SimReplica, now: number): void {
+    const stats = (this.cloud as CloudSim).stats;
+    for (const ev of r.runs ?? []) {
+      ev.cancel();
+      r.running--;
+      this.totalRunning--;
+      this.admission.release(r);
+      const i = ev.n;
+      if (this.t0 + this.trace.at[i] + this.ttft[i] > now) this.retry(i);
+      else {
+        this.ttft[i] = Infinity;
+        this.e2e[i] = Infinity;
+        stats.cut++;
+        stats.lost++;
+      }
+    }
+    r.runs?.clear();
+    while (r.engineWaiting > 0) {
+      this.engineWaiting--;
+      this.admission.release(r);
+      this.retry(r.shiftWaiting());
+    }
+    this.set.stop(r, now);
+  }
+
+  private retry(i: number): void {
+    (this.cloud as CloudSim).stats.retried++;
+    this.retried.add(i);
+    this.admission.acquire((err, r) => (err ? this.fail(i, err) : this.start(i, r as SimReplica)));
   }
 
   private wake(): void {

@@ -1,5 +1,6 @@
 /** Options of one simulation run and what it returns per deployment. */
 import type { SimEngineParams } from '../../engines/sim/params.js';
+import type { CloudOptions, CloudStats } from '../cloud/options.js';
 import type { Timeline } from './replica.js';
 
 export interface SimOptions {
@@ -48,6 +49,8 @@ export interface SimOptions {
    * deployment (default 1). Absent: replicas stop, as today.
    */
   sleep?: { wakeMs: number; maxSleepers?: number };
+  /** the cloud model (src/simulator/cloud/): capacity types, zones, spot preemptions, prices; absent: none */
+  cloud?: CloudOptions;
 }
 
 export const DEFAULT_SIM_OPTIONS = {
@@ -85,4 +88,6 @@ export interface DeploymentResult {
   timeline: Timeline;
   /** end of the simulated time, trace ms */
   endMs: number;
+  /** the cloud model's numbers, when on */
+  cloud?: CloudStats;
 }

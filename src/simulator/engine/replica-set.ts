@@ -6,6 +6,7 @@
  */
 import { victimOrder, type VictimFacts } from '../../controller/victims.js';
 import type { EventClock } from './event-clock.js';
+import type { CapacityHooks } from './capacity-hooks.js';
 import { DRAINING, READY, SimReplica, STARTING, STOPPED, Timeline } from './replica.js';
 
 export const EV_READY_KIND = 2;
@@ -35,6 +36,8 @@ export class ReplicaSet {
   scalingActions = 0;
   private nextId = 0;
   onReadyChange: (list: SimReplica[]) => void = () => {};
+  /** the cloud model (capacity types, zones, prices), when on */
+  cloud: CapacityHooks | undefined;
 
   constructor(
     private readonly clock: EventClock,
@@ -58,32 +61,26 @@ export class ReplicaSet {
     if (desired > capacity) {
       for (let k = capacity; k < desired; k++) this.startOne(now, warm, coldStartMs);
     } else {
-      const victims = victimOrder([...this.startingList, ...this.readyList], victimFacts).slice(0, capacity - desired);
+      const readyOnes = this.cloud ? this.readyList.filter((r) => !r.cloud?.extra) : this.readyList;
+      const victims = victimOrder([...this.startingList, ...readyOnes], victimFacts).slice(0, capacity - desired);
       for (const r of victims) {
-        if (r.state === STARTING) {
-          this.startingList.splice(this.startingList.indexOf(r), 1);
-          r.readyEvent?.cancel();
-          r.readyEvent = null;
-          this.starting--;
-          this.stopBilling(r, now);
-        } else {
-          this.readyList.splice(this.readyList.indexOf(r), 1);
-          r.routable = false;
-          r.state = DRAINING;
-          this.ready--;
-          this.draining++;
-          if (r.inflight === 0) this.stop(r, now);
-        }
+        if (r.state === STARTING) this.dropStarting(r, now);
+        else this.drainReady(r, now);
       }
       this.onReadyChange(this.readyList);
     }
     this.record(now);
+    this.cloud?.changed(now);
   }
 
   /** A starting replica finished loading. */
   readyUp(r: SimReplica, now: number): void {
     if (r.state !== STARTING) return;
     r.readyEvent = null;
+    if (r.cloud?.extra) {
+      this.cloud?.extraReady(r, now);
+      return;
+    }
     const i = this.startingList.indexOf(r);
     if (i >= 0) this.startingList.splice(i, 1);
     r.state = READY;
@@ -93,6 +90,7 @@ export class ReplicaSet {
     this.readyList.push(r);
     this.onReadyChange(this.readyList);
     this.record(now);
+    this.cloud?.changed(now);
   }
 
   /** A draining replica with nothing left in flight stops. */
@@ -114,6 +112,7 @@ export class ReplicaSet {
   stopAll(end: number): void {
     for (const r of this.readyList) this.stopBilling(r, end);
     for (const r of this.startingList) this.stopBilling(r, end);
+    for (const r of this.cloud?.startingExtras() ?? []) this.stopBilling(r, end);
     this.readyList.length = 0;
     this.startingList.length = 0;
     this.ready = 0;
@@ -123,12 +122,20 @@ export class ReplicaSet {
 
   private startOne(now: number, warm: boolean, coldStartMs: number): void {
     const r = new SimReplica(`r${this.nextId++}`, now);
-    if (warm) {
-      r.state = READY;
-      r.routable = true;
-      this.ready++;
-      this.readyList.push(r);
-      this.onReadyChange(this.readyList);
+    if (warm && !this.cloud) {
+      this.addReady(r);
+      return;
+    }
+    if (this.cloud) {
+      const launchMs = this.cloud.place(r, now, warm);
+      if (warm && launchMs === 0) {
+        this.addReady(r);
+        return;
+      }
+      this.coldStarts++;
+      this.starting++;
+      this.startingList.push(r);
+      if (launchMs < Infinity) r.readyEvent = this.clock.push(now + launchMs + coldStartMs, EV_READY_KIND, r, 0);
       return;
     }
     let loadMs = coldStartMs;
@@ -142,10 +149,95 @@ export class ReplicaSet {
     r.readyEvent = this.clock.push(now + loadMs, EV_READY_KIND, r, 0);
   }
 
+  private addReady(r: SimReplica): void {
+    r.state = READY;
+    r.routable = true;
+    this.ready++;
+    this.readyList.push(r);
+    this.onReadyChange(this.readyList);
+  }
+
   private stopBilling(r: SimReplica, now: number): void {
     r.state = STOPPED;
     r.stoppedAt = now;
-    this.gpuMs += (now - r.startedAt) * this.gpuCount;
+    this.gpuMs += (this.cloud ? this.cloud.stopped(r, now) : now - r.startedAt) * this.gpuCount;
+  }
+
+  // ---- the cloud model's moves (src/simulator/cloud/cloud-sim.ts); each keeps the counts above consistent
+
+  /** A replica waiting for spot got a node: it is ready after the launch and the cold start. */
+  launch(r: SimReplica, now: number, launchMs: number): void {
+    if (r.state === STARTING) r.readyEvent = this.clock.push(now + launchMs + this.coldStartMs(), EV_READY_KIND, r, 0);
+  }
+
+  /**
+   * A replica's node is being reclaimed: out of rotation at once (a ready one drains until it stops or the
+   * notice ends; a starting one is dropped), and a replacement is asked for at once.
+   */
+  reclaim(r: SimReplica, now: number): void {
+    if (r.state === STARTING) this.dropStarting(r, now);
+    else if (r.state === READY) {
+      this.drainReady(r, now);
+      this.onReadyChange(this.readyList);
+    } else return;
+    const coldStartMs = this.coldStartMs();
+    for (let k = this.ready + this.starting; k < this.desired; k++) this.startOne(now, false, coldStartMs);
+    this.record(now);
+  }
+
+  /** A replica outside the count (see CloudPlacement.extra), ready after `launchMs` and the cold start. */
+  startExtra(r: SimReplica, now: number, launchMs: number): void {
+    r.readyEvent = this.clock.push(now + launchMs + this.coldStartMs(), EV_READY_KIND, r, 0);
+  }
+
+  /** An extra replica takes traffic without counting as one of the deployment's replicas. */
+  routeExtra(r: SimReplica): void {
+    r.state = READY;
+    r.routable = true;
+    this.readyList.push(r);
+    this.onReadyChange(this.readyList);
+  }
+
+  /** An extra replica is no longer wanted: dropped while starting, drained when ready. */
+  retireExtra(r: SimReplica, now: number): void {
+    if (r.state === STARTING) {
+      r.readyEvent?.cancel();
+      r.readyEvent = null;
+      this.stopBilling(r, now);
+    } else if (r.state === READY) {
+      this.ready++; // not counted: drainReady takes one off
+      this.drainReady(r, now);
+      this.onReadyChange(this.readyList);
+    }
+  }
+
+  /** A ready extra replica takes `old`'s place in the count; `old` drains (or is dropped while starting). */
+  swapIn(r: SimReplica, old: SimReplica, now: number): void {
+    this.addReady(r);
+    if (old.state === STARTING) this.dropStarting(old, now);
+    else {
+      this.drainReady(old, now);
+      this.onReadyChange(this.readyList);
+    }
+    this.record(now);
+  }
+
+  private dropStarting(r: SimReplica, now: number): void {
+    this.startingList.splice(this.startingList.indexOf(r), 1);
+    r.readyEvent?.cancel();
+    r.readyEvent = null;
+    this.starting--;
+    this.stopBilling(r, now);
+  }
+
+  /** Out of rotation, draining; stops at once with nothing in flight. The caller tells Admission. */
+  private drainReady(r: SimReplica, now: number): void {
+    this.readyList.splice(this.readyList.indexOf(r), 1);
+    r.routable = false;
+    r.state = DRAINING;
+    this.ready--;
+    this.draining++;
+    if (r.inflight === 0) this.stop(r, now);
   }
 
   private record(now: number): void {

@@ -5,6 +5,27 @@
 import type { RoutableReplica } from '../../gateway/balancer.js';
 import type { SimEvent } from './event-clock.js';
 
+/** Where a replica runs under the cloud model; absent without one. */
+export interface CloudPlacement {
+  capacity: 'on-demand' | 'spot' | undefined;
+  /** zone index (spot), -1 for on-demand or not placed yet */
+  zone: number;
+  usdPerHour: number;
+  /** when its node was launched (billing starts), -1 while it waits for spot */
+  billFrom: number;
+  /** spot asked for and no zone has it yet: since when */
+  pendingSince: number;
+  /** outside the deployment's count: a SkyServe on-demand cover, or a spot replica moving in for `replaces` */
+  extra: boolean;
+  replaces: SimReplica | null;
+  /** on-demand because spot was short past the bound (mixed): moved back to spot when it returns */
+  fallback: boolean;
+  /** the spot replica moving in for it */
+  mover: SimReplica | null;
+  /** its zone was reclaimed: out of rotation, dies at the notice's end */
+  reclaimed: boolean;
+}
+
 export const STARTING = 0;
 export const READY = 1;
 export const DRAINING = 2;
@@ -22,6 +43,10 @@ export class SimReplica implements RoutableReplica {
   waitHead = 0;
   stoppedAt = -1;
   readyEvent: SimEvent | null = null;
+  /** with a cloud model (src/simulator/cloud/): where it runs and its state there */
+  cloud: CloudPlacement | null = null;
+  /** with a cloud model: the completion events of the requests running on it (aborted at a reclaim) */
+  runs: Set<SimEvent> | null = null;
 
   constructor(
     readonly id: string,

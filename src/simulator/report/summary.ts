@@ -2,6 +2,7 @@
 import type { PoolResult } from '../pool-model.js';
 import type { DeploymentResult } from '../engine/options.js';
 import type { References } from '../references.js';
+import { sumCloudStats, type CloudReport } from '../cloud/report.js';
 import { cdfPoints, finiteValues, fractionAtOrUnder, percentileOf, round, selectPercentiles, sortedFinite } from '../stats.js';
 
 export interface PolicyReport {
@@ -36,6 +37,8 @@ export interface PolicyReport {
   wakes?: number;
   /** a pool given: the replicas replayed onto it (GPU-hours of powered GPUs) */
   pool?: PoolResult;
+  /** the cloud model on: cost by capacity type, preemptions, retried and lost requests (costUsd is its cost) */
+  cloud?: CloudReport;
 }
 
 export interface Summary {
@@ -95,5 +98,11 @@ export function summarize(name: string, res: readonly DeploymentResult[], sloTtf
     vsWorkBound: ratio(refs.workBound.gpuHours),
     vsForesight: ratio(refs.foresight.gpuHours),
   };
+  const cloud = sumCloudStats(res);
+  if (cloud) {
+    report.cloud = cloud;
+    report.costUsd = cloud.costUsd;
+    report.failed += cloud.cut;
+  }
   return { report, ttftCdf: cdfPoints(st, total, 200) };
 }
