@@ -6,7 +6,7 @@
  * behind its one Service, each scaled through its scale subresource. Pure.
  */
 import type { V1Node, V1NodeSelectorTerm, V1Toleration } from '@kubernetes/client-node';
-import type { NodeCapacity } from '../../domain/capacity.js';
+import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
 import type { SpotNodesConfig } from '../../zones/config.js';
 
 /** on a pod template: the capacity type its pods run on */
