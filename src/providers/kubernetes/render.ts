@@ -10,7 +10,7 @@ import type { GpuTypeMapping, KubernetesZoneConfig } from '../../zones/config.js
 import { engineContainer, modelFetchContainer, modelVolume } from './container.js';
 import type { PodModel } from '../../domain/pod-model.js';
 import type { NodeCapacity } from '../../domain/capacity.js';
-import { LABEL_CAPACITY, spotTolerations, termsOn } from './spot.js';
+import { LABEL_CAPACITY, spotSpread, spotTolerations, termsOn } from './spot.js';
 import {
   ANNOTATION_DO_NOT_DISRUPT,
   LABEL_DEPLOYMENT,
@@ -87,6 +87,8 @@ function podTemplate(zone: KubernetesZoneConfig, spec: WorkloadSpec): V1PodTempl
   const drainSeconds = Math.ceil(spec.drainTimeoutMs / 1000);
   const spot = spec.capacity && zone.spot;
   const terms = spot ? termsOn(nodeSelectorTerms(m), spot, spec.capacity!) : nodeSelectorTerms(m);
+  // none on other pods, so their template (and workload name) is what it was before spot was declared
+  const spread = spot ? spotSpread(spec.capacity!, { [LABEL_DEPLOYMENT]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY }) : [];
   return {
     metadata: {
       labels: spot ? { ...commonLabels(spec), [LABEL_CAPACITY]: spec.capacity! } : commonLabels(spec),
@@ -99,6 +101,7 @@ function podTemplate(zone: KubernetesZoneConfig, spec: WorkloadSpec): V1PodTempl
       terminationGracePeriodSeconds: zone.preStopSeconds + drainSeconds + 15,
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } },
       tolerations: spot ? [...tolerations(zone, m), ...spotTolerations(spot, spec.capacity!)] : tolerations(zone, m),
+      topologySpreadConstraints: spread.length ? spread : undefined,
       volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory' } }, ...(spec.model ? [modelVolume(zone)] : [])],
       serviceAccountName: zone.serviceAccountName,
       imagePullSecrets: zone.imagePullSecrets.length ? zone.imagePullSecrets.map((name) => ({ name })) : undefined,

@@ -45,6 +45,17 @@ test('render: spot pods select spot nodes and tolerate the spot taint; on-demand
   assert.ok(spot.deployment.spec!.template.spec!.tolerations!.some((t) => t.key === 'example.com/spot' && t.value === 'true'));
   assert.ok(!od.deployment.spec!.template.spec!.tolerations!.some((t) => t.key === 'example.com/spot'));
   assert.equal(spot.deployment.spec!.template.metadata!.labels![LABEL_CAPACITY], 'spot');
+  // spot pods spread over zones (a preference), selecting every spot pod of the deployment; on-demand pods do not
+  const spread = spot.deployment.spec!.template.spec!.topologySpreadConstraints;
+  assert.deepEqual(spread, [
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { 'inferscale.dev/deployment': 'chat', 'app.kubernetes.io/managed-by': 'inferscale', [LABEL_CAPACITY]: 'spot' } },
+    },
+  ]);
+  assert.equal(od.deployment.spec!.template.spec!.topologySpreadConstraints, undefined);
   const gke = testZone({ spot: { labelKey: 'cloud.google.com/gke-spot', spotValue: 'true', onDemandValue: undefined, taints: [], fallbackAfterSeconds: 60 } });
   assert.deepEqual(exprs(renderWorkload(gke, { ...spec, capacity: 'on-demand' }))?.at(-1), {
     key: 'cloud.google.com/gke-spot',

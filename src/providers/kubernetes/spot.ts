@@ -5,7 +5,7 @@
  * taints. Different templates make different Kubernetes Deployments, so a mixed deployment runs two workloads
  * behind its one Service, each scaled through its scale subresource. Pure.
  */
-import type { V1Node, V1NodeSelectorTerm, V1Toleration } from '@kubernetes/client-node';
+import type { V1Node, V1NodeSelectorTerm, V1Toleration, V1TopologySpreadConstraint } from '@kubernetes/client-node';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
 import type { SpotNodesConfig } from '../../zones/config.js';
 
@@ -44,6 +44,28 @@ export function spotTolerations(spot: SpotNodesConfig, capacity: NodeCapacity): 
   return spot.taints.map((t) =>
     t.value === undefined ? { key: t.key, operator: 'Exists', effect: t.effect } : { key: t.key, operator: 'Equal', value: t.value, effect: t.effect },
   );
+}
+
+/** the well-known node label of a node's zone (availability zone) */
+export const ZONE_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
+
+/**
+ * Spot pods of a deployment spread over zones (skew at most 1, a preference: a pod still schedules where only
+ * one zone has spot): one zone's reclaim then takes a share of its spot replicas, not all of them. Measured in
+ * the simulator's cloud model, where holding every spot replica in the one zone that had spot made mixed cost
+ * more than on-demand under scarce spot (docs/spot.md). Karpenter and the scheduler both honour it.
+ * `podLabels` selects every spot pod of the deployment, whatever its template.
+ */
+export function spotSpread(capacity: NodeCapacity, podLabels: Record<string, string>): V1TopologySpreadConstraint[] {
+  if (capacity !== 'spot') return [];
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: ZONE_TOPOLOGY_KEY,
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...podLabels, [LABEL_CAPACITY]: 'spot' } },
+    },
+  ];
 }
 
 export { chooseCapacity, type CapacityChoiceInput } from '../../domain/capacity-choice.js';
