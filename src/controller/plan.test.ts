@@ -42,6 +42,43 @@ test('scale down takes pending, then starting (newest first), then the ready rep
   assert.equal(plan.create, 0);
 });
 
+test("a mixed deployment's scale-down takes its on-demand floor last: the floor's best replicas are kept, on-demand ones above it are not", () => {
+  const od1 = rep('ready'),
+    od2 = rep('ready'),
+    s1 = rep('ready'),
+    s2 = rep('ready');
+  // the on-demand ones have the fewest in flight: without the floor they would go first
+  const inflight = (id: string) => (id === od1.id || id === od2.id ? 0 : 3);
+  const onDemand = (id: string) => id === od1.id || id === od2.id;
+  const active = [od1, od2, s1, s2];
+  const base = { generation: 1, active, inflight, mayCreate: true };
+  assert.deepEqual(
+    planReplicas({ ...base, desired: 3 }).remove.map((r) => r.id),
+    [od1.id],
+    'no floor: the least loaded',
+  );
+  // floor 1: one on-demand replica is kept (the one taken last: od2, the younger of two equals), the other may go
+  const floor1 = { onDemandFloor: 1, onDemand };
+  assert.deepEqual(
+    planReplicas({ ...base, desired: 3, floor: floor1 }).remove.map((r) => r.id),
+    [od1.id],
+  );
+  assert.deepEqual(
+    planReplicas({ ...base, desired: 2, floor: floor1 }).remove.map((r) => r.id),
+    [od1.id, s1.id],
+  );
+  // floor 2: both on-demand replicas stay while spot ones are left to take
+  assert.deepEqual(
+    planReplicas({ ...base, desired: 2, floor: { onDemandFloor: 2, onDemand } }).remove.map((r) => r.id),
+    [s1.id, s2.id],
+  );
+  // down to zero everything goes, the floor last
+  assert.deepEqual(
+    planReplicas({ ...base, desired: 0, floor: floor1 }).remove.map((r) => r.id),
+    [od1.id, s1.id, s2.id, od2.id],
+  );
+});
+
 test('a rolling update surges one new replica and drains an old ready one only once a new one is ready', () => {
   const o1 = rep('ready', 1),
     o2 = rep('ready', 1);

@@ -1,5 +1,5 @@
 import type { Replica } from '../domain/types.js';
-import { victimOrder, type VictimStage } from './victims.js';
+import { floorKeepers, victimOrder, type VictimFacts, type VictimStage } from './victims.js';
 
 export interface ReplicaPlan {
   /** new replicas to create (pending) at the current generation */
@@ -14,7 +14,7 @@ export interface ReplicaPlan {
  * Pure: how to converge a deployment's active replicas (pending, starting, ready) to `desired`, rolling
  * replicas of older generations one at a time with a surge of one (a new one becomes ready before an
  * old ready one is drained). Victims in the shared victim order (victims.ts): pending first, then starting
- * (newest first), then ready with the fewest in-flight requests.
+ * (newest first), then ready with the fewest in-flight requests; a mixed deployment's on-demand floor last.
  */
 export function planReplicas(input: {
   desired: number;
@@ -23,6 +23,8 @@ export function planReplicas(input: {
   inflight: (replicaId: string) => number;
   /** false while a crash backoff holds new replicas back */
   mayCreate: boolean;
+  /** a mixed deployment's on-demand floor, and which replicas run on on-demand nodes (issue #17) */
+  floor?: { onDemandFloor: number; onDemand: (replicaId: string) => boolean };
 }): ReplicaPlan {
   const { desired, generation, active } = input;
   const old = active.filter((r) => r.generation < generation);
@@ -36,8 +38,14 @@ export function planReplicas(input: {
   const remove: Replica[] = [];
   if (excess > 0) {
     const readyTotal = active.filter((r) => r.state === 'ready').length;
-    const order = (list: readonly Replica[]) =>
-      victimOrder(list, (r) => ({ stage: r.state as VictimStage, inflight: r.state === 'ready' ? input.inflight(r.id) : 0, createdAt: r.createdAt }));
+    const facts = (r: Replica): VictimFacts => ({
+      stage: r.state as VictimStage,
+      inflight: r.state === 'ready' ? input.inflight(r.id) : 0,
+      createdAt: r.createdAt,
+    });
+    const f = input.floor;
+    const kept = f ? floorKeepers(active, f.onDemandFloor, (r) => f.onDemand(r.id), facts) : new Set<Replica>();
+    const order = (list: readonly Replica[]) => victimOrder(list, (r) => ({ ...facts(r), keep: kept.has(r) }));
     const candidates = updating ? order(old) : [...order(old), ...order(fresh)];
     let readyLeft = readyTotal;
     for (const r of candidates) {

@@ -55,6 +55,11 @@ export interface ReconcilerOptions extends ReplicaStartOptions {
   onDeleted?: (d: DeploymentRow) => void;
   /** host RAM that sleeping replicas may hold together (`server --sleep-ram`); past it the least recently slept stop. Default: no bound */
   sleepRamBytes?: number;
+  /**
+   * A mixed deployment's on-demand floor and which of its replicas run on on-demand nodes (issue #17), so a
+   * scale-down takes the floor's replicas last; undefined: no floor to keep
+   */
+  onDemandFloor?: (deploymentId: string) => { onDemandFloor: number; onDemand: (replicaId: string) => boolean } | undefined;
 }
 
 /** whether a replica's row is still the one read earlier, every column */
@@ -223,6 +228,7 @@ export class Reconciler {
       active: d.deleting ? active.map((r) => ({ ...r, generation: d.generation })) : active,
       inflight: (id) => this.o.routes.inflight(id),
       mayCreate: !bo || bo.until <= now,
+      floor: this.o.onDemandFloor?.(d.id),
     });
     const woken = plan.create > 0 ? await this.wakeSleepers(d, provider, plan.create, now) : 0;
     for (let i = woken; i < plan.create; i++) createReplica(store, d, now);

@@ -35,6 +35,7 @@ import { ModelService } from '../models/service.js';
 import { mountModelRoutes } from '../models/models-api.js';
 import { ZoneRegistry, type ZoneRegistryOptions } from '../zones/registry.js';
 import { CapacityLink } from '../service/capacity-link.js';
+import { CapacityStore, onDemandFloor } from '../service/capacity-store.js';
 import { mountZoneRoutes } from '../zones/zones-api.js';
 import { mountClusterRoutes } from '../cluster/cluster-api.js';
 import { applySpecEdit, applySpecResource, deleteFromCluster } from '../cluster/edits.js';
@@ -188,6 +189,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
     allowPrivateSources: o.allowPrivateSources,
   });
   const podModel = (d: DeploymentRow) => models.podModel(d.engine, d.modelName);
+  const capacities = new CapacityStore(store.db);
   const reconciler = new Reconciler({
     store,
     storage,
@@ -206,6 +208,7 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
       forgetDeployment(store.db, d.id, clock.now());
     },
     podModel,
+    onDemandFloor: (id) => onDemandFloor(capacities, id),
   });
   const deployments = new DeploymentService({
     store,

@@ -53,6 +53,15 @@ export class CapacityStore {
     return new Map(rows.map((r) => [r.replica_id, r.capacity]));
   }
 
+  /** The kind of node of each replica of one deployment recorded (absent: not known yet). */
+  replicasOf(deploymentId: string): Map<string, NodeCapacity> {
+    const rows = this.db.prepare('SELECT replica_id, capacity FROM replica_capacity WHERE deployment_id = ?').all(deploymentId) as {
+      replica_id: string;
+      capacity: NodeCapacity;
+    }[];
+    return new Map(rows.map((r) => [r.replica_id, r.capacity]));
+  }
+
   spotPrices(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of this.db.prepare('SELECT gpu_type, usd_per_gpu_hour FROM spot_prices').all() as { gpu_type: string; usd_per_gpu_hour: number }[])
@@ -70,4 +79,18 @@ export class CapacityStore {
         )
         .run(gpuType, usdPerGpuHour);
   }
+}
+
+/**
+ * What the reconciler keeps of a mixed deployment's on-demand floor: the floor and whether a replica runs on
+ * an on-demand node (as its provider recorded it); undefined where there is no floor to keep.
+ */
+export function onDemandFloor(
+  capacities: CapacityStore,
+  deploymentId: string,
+): { onDemandFloor: number; onDemand: (replicaId: string) => boolean } | undefined {
+  const spec = capacities.get(deploymentId);
+  if (spec.capacity !== 'mixed' || spec.onDemandFloor <= 0) return undefined;
+  const kinds = capacities.replicasOf(deploymentId);
+  return { onDemandFloor: spec.onDemandFloor, onDemand: (id) => kinds.get(id) === 'on-demand' };
 }

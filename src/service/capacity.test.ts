@@ -11,6 +11,7 @@ import { LocalProvider } from '../providers/local/provider.js';
 import { DeploymentService } from './deployments.js';
 import { invalid } from '../core/errors.js';
 import { CapacityLink } from './capacity-link.js';
+import { CapacityStore, onDemandFloor } from './capacity-store.js';
 
 /** A service whose zones are `local` (no spot nodes) and `spotty` (spot nodes declared), both run by the local provider. */
 function setup() {
@@ -128,4 +129,21 @@ test('the capacity link answers a zone provider by deployment name and records e
   link.record('r1', 'mix', 'spot');
   link.record('r2', 'gone', 'spot');
   assert.deepEqual([...svc.capacity.replicas()], [['r1', 'spot']]);
+});
+
+test("onDemandFloor: a mixed deployment's floor with the kind of node each of its replicas recorded; none for other capacities or floor 0", () => {
+  const { svc, store } = setup();
+  const mixed = svc.create({ name: 'mix', modelName: 'm', zone: 'spotty', replicas: 3, capacity: 'mixed', onDemandFloor: 1 }).id;
+  const zero = svc.create({ name: 'zero', modelName: 'm', zone: 'spotty', replicas: 3, capacity: 'mixed', onDemandFloor: 0 }).id;
+  const spot = svc.create({ name: 'spot', modelName: 'm', zone: 'spotty', capacity: 'spot' }).id;
+  const caps = new CapacityStore(store.db);
+  caps.setReplica('r-od', mixed, 'on-demand');
+  caps.setReplica('r-spot', mixed, 'spot');
+  caps.setReplica('r-other', spot, 'on-demand');
+  const f = onDemandFloor(caps, mixed)!;
+  assert.equal(f.onDemandFloor, 1);
+  assert.deepEqual(['r-od', 'r-spot', 'r-other', 'r-unknown'].map(f.onDemand), [true, false, false, false]);
+  assert.equal(onDemandFloor(caps, zero), undefined);
+  assert.equal(onDemandFloor(caps, spot), undefined);
+  assert.equal(onDemandFloor(caps, 'd-none'), undefined, 'no capacity row: on-demand, no floor');
 });

@@ -152,6 +152,22 @@ test('mixed: one zone holds at most its share of the spot replicas, so its preem
   assert.equal(s.movesBack, 0);
 });
 
+test('mixed: a scale-down takes the on-demand floor last, as live', () => {
+  // floor 1 of 3 (1 on-demand, 2 spot, spot up throughout), then 1 from 100 s: the floor's replica stays
+  const trace = traceFromArrivals([], { durationMs: 1_000_000 });
+  const step: ScalingPolicy<number> = {
+    name: 'step',
+    tickMs: 1000,
+    init: (now) => now,
+    decide: (i, t0) => ({ desired: i.now - t0 < 100_000 ? 3 : 1, reason: 'step', state: t0 }),
+  };
+  const s = new DeploymentSim(trace, step, opts(cloud('mixed', [{ zone: 'a', down: [] }], { onDemandFloor: 1 }), { initialReplicas: 3 })).run().cloud;
+  assert.ok(s);
+  // without the floor kept last the oldest idle replica (the floor's) would go first, and 2 spot would stay
+  assert.ok(Math.abs(s.onDemandHours - 1000 / 3600) < 0.01, `on-demand h ${s.onDemandHours}`);
+  assert.ok(s.spotHours < (2 * 101) / 3600, `spot h ${s.spotHours}`);
+});
+
 test("SkyServe's rule: on-demand covers while spot replicas are not ready, retired once they are", () => {
   const trace = traceFromArrivals([], { durationMs: 1_500_000 });
   const c = cloud('skyserve', [{ zone: 'a', down: [[60_000, 1_000_000]] }]);

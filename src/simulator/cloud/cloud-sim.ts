@@ -107,6 +107,10 @@ export class CloudSim implements CapacityHooks {
     return launch();
   }
 
+  onDemandFloor(): number {
+    return this.o.capacity === 'mixed' ? this.o.onDemandFloor : 0;
+  }
+
   stopped(r: SimReplica, now: number): number {
     const c = r.cloud;
     this.live.delete(r);

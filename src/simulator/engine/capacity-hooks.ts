@@ -14,6 +14,8 @@ export interface CapacityHooks {
   extraReady(r: SimReplica, now: number): void;
   /** The replica counts changed (a decision applied, a replica ready). */
   changed(now: number): void;
+  /** the on-demand replicas a scale-down takes last (a mixed deployment's floor, as live); 0: none */
+  onDemandFloor(): number;
   /** extra replicas still starting (billed at the end) */
   startingExtras(): Iterable<SimReplica>;
 }

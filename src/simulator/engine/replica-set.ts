@@ -4,7 +4,7 @@
  * order (src/controller/victims.ts): starting replicas first (newest first), then ready replicas with the
  * fewest requests in flight, which drain (they finish what they have, then stop). Billing runs from a replica's start to its stop, times gpuCount.
  */
-import { victimOrder, type VictimFacts } from '../../controller/victims.js';
+import { floorKeepers, victimOrder, type VictimFacts } from '../../controller/victims.js';
 import type { EventClock } from './event-clock.js';
 import type { CapacityHooks } from './capacity-hooks.js';
 import { DRAINING, READY, SimReplica, STARTING, STOPPED, Timeline } from './replica.js';
@@ -62,7 +62,10 @@ export class ReplicaSet {
       for (let k = capacity; k < desired; k++) this.startOne(now, warm, coldStartMs);
     } else {
       const readyOnes = this.cloud ? this.readyList.filter((r) => !r.cloud?.extra) : this.readyList;
-      const victims = victimOrder([...this.startingList, ...readyOnes], victimFacts).slice(0, capacity - desired);
+      const list = [...this.startingList, ...readyOnes];
+      // a mixed deployment's on-demand floor goes last, as live (src/controller/plan.ts)
+      const kept = floorKeepers(list, this.cloud?.onDemandFloor() ?? 0, (r) => r.cloud?.capacity === 'on-demand', victimFacts);
+      const victims = victimOrder(list, kept.size ? (r) => ({ ...victimFacts(r), keep: kept.has(r) }) : victimFacts).slice(0, capacity - desired);
       for (const r of victims) {
         if (r.state === STARTING) this.dropStarting(r, now);
         else this.drainReady(r, now);
