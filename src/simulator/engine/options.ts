@@ -1,5 +1,6 @@
 /** Options of one simulation run and what it returns per deployment. */
 import type { SimEngineParams } from '../../engines/sim/params.js';
+import type { PoolConstraints } from '../pool/constraints.js';
 import type { Timeline } from './replica.js';
 
 export interface SimOptions {
@@ -48,6 +49,8 @@ export interface SimOptions {
    * deployment (default 1). Absent: replicas stop, as today.
    */
   sleep?: { wakeMs: number; maxSleepers?: number };
+  /** a pool replay's verdicts for this deployment (src/simulator/pool/feedback.ts): waits for room, evictions */
+  pool?: PoolConstraints;
 }
 
 export const DEFAULT_SIM_OPTIONS = {
@@ -78,6 +81,10 @@ export interface DeploymentResult {
   wakes?: number;
   /** sleeping replicas over time (t: trace ms from the start), when sleep is on */
   sleeping?: { t: number[]; n: number[] };
+  /** sleeps (+1) and wakes (-1) in time order (trace ms), when sleep is on; evictions are not in it */
+  sleepLog?: { t: number[]; d: number[] };
+  /** sleepers stopped by the pool's evictions (pool constraints given) */
+  evictions?: number;
   /** decisions that changed the replica count */
   scalingActions: number;
   /** requests that waited for a replica because none was ready */
