@@ -29,7 +29,7 @@ import { forecastPeak } from './forecast.js';
 import { firstAfter } from './pieces/average.js';
 import { capToPlaceable, ceilReplicas } from './pieces/clamp.js';
 import { MIN_GAP_MS, planIdle, recordGap, setLastBurst, type GapSample } from './pieces/idle-gaps.js';
-import { wayBack } from './tiers.js';
+import { missCostMs, wayBack } from './tiers.js';
 import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-limit.js';
 import { isActive, scaleToZeroGate } from './pieces/scale-to-zero.js';
 import { recordRun, runExtreme, runQuantile, type Recommendation } from './pieces/stabilize.js';
@@ -228,7 +228,8 @@ function currentPlan(spec: AutoscaleSpec, state: OurState, input: PolicyInput): 
   if (p && p.activeAt === state.lastActiveAt && idle < p.validTo) return p;
   let validTo = Infinity;
   for (const g of state.gaps) if (g.gap > idle && g.gap < validTo) validTo = g.gap;
-  const plan = planIdle(state.gaps, idle, input.coldStartMs, spec.scaleToZeroAfterMs);
+  // a miss costs the user's bound, or only the wake where a wake meets the TTFT SLO (tiers.ts)
+  const plan = planIdle(state.gaps, idle, input.coldStartMs, missCostMs(wayBack(input), spec));
   // a plan to keep the replica may wait a little for its next look (dropping a few seconds late costs a
   // few seconds); a plan to drop is made again at every recorded gap it passes before it acts
   if (validTo < Infinity && (!plan || plan.dropAt === Infinity)) validTo = Math.max(validTo, idle + Math.max(TUNING.replanMs, idle / 4));

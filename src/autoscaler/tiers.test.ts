@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createOurPolicy } from './ours.js';
 import { buildAutoscaleSpec } from './spec.js';
 import { input, MIN, runScenario, SEC, type InputParts } from './testkit.js';
-import { wayBack } from './tiers.js';
+import { missCostMs, wayBack } from './tiers.js';
 import type { PolicyInput, ScalingPolicy } from './types.js';
 
 const spec = (idle: 'sleep' | 'stop') => buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 4, targetOngoingRequests: 4, scaleToZeroAfterMs: 30 * SEC, idle });
@@ -63,5 +63,15 @@ describe('three tiers: running, sleeping (a wake away), stopped (a cold start aw
     assert.match(warm.reason, /pre-warm, back by a wake \(3s, 1 asleep\)/);
     assert.ok(cold.lead >= MIN, `started a cold start ahead of the call (${cold.lead} ms)`);
     assert.ok(warm.lead >= 3 * SEC && warm.lead < 10 * SEC, `woken a wake ahead of the call (${warm.lead} ms), not a cold start`);
+  });
+
+  it('a miss costs the user bound unless the way back is a wake within the TTFT SLO, which costs only the wake', () => {
+    const bound = { scaleToZeroAfterMs: 5 * MIN };
+    const wake = (ms: number) => wayBack(input({ now: 0, coldStartMs: MIN, wakeMs: ms, sleeping: 1 }));
+    const cold = wayBack(input({ now: 0, coldStartMs: MIN }));
+    assert.equal(missCostMs(wake(1 * SEC), { ...bound, ttftP95Ms: 2 * SEC }), 1 * SEC, 'a 1 s wake meets a 2 s SLO: sleeping early costs no attainment');
+    assert.equal(missCostMs(wake(3 * SEC), { ...bound, ttftP95Ms: 2 * SEC }), 5 * MIN, 'a 3 s wake misses a 2 s SLO like a cold start');
+    assert.equal(missCostMs(wake(1 * SEC), bound), 5 * MIN, 'no SLO in the spec: the policy cannot tell');
+    assert.equal(missCostMs(cold, { ...bound, ttftP95Ms: 10 * MIN }), 5 * MIN, 'a cold start keeps the bound whatever the SLO');
   });
 });
