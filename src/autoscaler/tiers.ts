@@ -31,16 +31,25 @@ export function wayBack(input: Pick<PolicyInput, 'coldStartMs' | 'wakeMs' | 'sle
   return { tier: 'stopped', ms: coldStartMs, text: `back by a cold start (${formatDuration(coldStartMs)}, ${why})` };
 }
 
+/** How ours plans a quiet spell (when to drop, when to pre-warm) with the way back: its time and a miss's cost. */
+export interface IdleTerms {
+  /** the time back that the idle plan counts, ms */
+  ms: number;
+  /** what a miss (a spell that ends with no replica up) costs the plan, GPU-ms */
+  missCostMs: number;
+}
+
 /**
- * What a miss (a quiet spell that ends with no replica up) costs the idle planner, in GPU-ms: the user's
- * scale-to-zero-after (keeping a replica that long is worth one miss) while the way back misses the TTFT
- * SLO, as a cold start does and as a wake longer than the SLO does (the requests it holds miss alike: a 3 s
- * wake against a 2 s SLO is no better for attainment than a cold start, only shorter). Where the way back is
- * a wake within the SLO (`ttftP95Ms` set, wake + nothing else under it), a miss costs no attainment, only the
- * wake's own GPU time: then sleeping early is free, and the planner drops as soon as a recorded gap allows.
- * Without an SLO in the spec the policy cannot tell, and keeps the cold start's miss cost.
+ * The idle plan's terms for the way back. A wake within the TTFT SLO (`ttftP95Ms` set and the wake under
+ * it) costs a miss no attainment, only the wake's own GPU time: the plan counts the wake and drops as soon
+ * as a recorded gap allows (sleeping early is free). A wake above the SLO makes the requests it holds miss
+ * it, as a cold start does: the plan is the one a stopped replica gets (the cold start's time, a miss worth
+ * the user's scale-to-zero-after), so the tier changes how long the way back takes, not how often it is
+ * taken; planned with the shorter wake instead, ours dropped more often and lost attainment against
+ * dedicated (docs/benchmarks.md, "When to sleep"). Without an SLO in the spec the policy cannot tell, and
+ * plans as for a cold start.
  */
-export function missCostMs(back: WayBack, spec: Pick<AutoscaleSpec, 'ttftP95Ms' | 'scaleToZeroAfterMs'>): number {
-  if (back.tier === 'sleeping' && spec.ttftP95Ms !== undefined && back.ms < spec.ttftP95Ms) return back.ms;
-  return spec.scaleToZeroAfterMs;
+export function idleTerms(back: WayBack, coldStartMs: number, spec: Pick<AutoscaleSpec, 'ttftP95Ms' | 'scaleToZeroAfterMs'>): IdleTerms {
+  if (back.tier === 'sleeping' && spec.ttftP95Ms !== undefined && back.ms < spec.ttftP95Ms) return { ms: back.ms, missCostMs: back.ms };
+  return { ms: coldStartMs, missCostMs: spec.scaleToZeroAfterMs };
 }
