@@ -146,6 +146,14 @@ test('simulate --pool 2x80Gi --replica-memory 16Gi --idle sleep: each policy rep
   assert.throws(() => poolOptions({ pool: '2x80GB', replicaMemory: '16Gi' }), /not a memory size/);
   assert.throws(() => poolOptions({ pool: '2x80Gi' }), /--replica-memory: is required with --pool/);
   assert.throws(() => poolOptions({ idle: 'nap' }), /--idle: must be stop or sleep/);
+  const ram = poolOptions({ pool: '16x80Gi', replicaMemory: '16Gi', idle: 'sleep', sleepRam: '512Gi', gpusPerHost: '8', poolRounds: '2' });
+  assert.equal(ram.pool?.sleepRamPerHostMb, 512 * 1024);
+  assert.equal(ram.pool?.gpusPerHost, 8);
+  assert.equal(ram.poolRounds, 2);
+  assert.throws(() => poolOptions({ pool: '16x80Gi', replicaMemory: '16Gi', sleepRam: '512Gi' }), /--sleep-ram: goes with --idle sleep/);
+  assert.throws(() => poolOptions({ pool: '16x80Gi', replicaMemory: '16Gi', idle: 'sleep', sleepRam: '8Gi' }), /--sleep-ram: 8Gi holds no sleeper/);
+  assert.throws(() => poolOptions({ sleepRam: '512Gi', idle: 'sleep' }), /--sleep-ram: goes with --pool/);
+  assert.throws(() => poolOptions({ pool: '16x80Gi', replicaMemory: '16Gi', idle: 'sleep', sleepRam: '512Gi', gpusPerHost: '0' }), /--gpus-per-host/);
   const trace = traceFromArrivals(
     [0, 3_600_000].map((at) => ({ at, promptTokens: 10, completionTokens: 11 })),
     { durationMs: 3_700_000 },
