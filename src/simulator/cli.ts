@@ -14,7 +14,7 @@ import { parseSimEngineParams } from '../engines/sim/params.js';
 import { parsePolicyList } from './policies.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderTable } from './report/table.js';
-import { DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulateOptions, type SimulationReport } from './simulate.js';
+import { DEFAULT_POOL_ROUNDS, DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulateOptions, type SimulationReport } from './simulate.js';
 import { loadTrace, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } from './traces/load.js';
 import { parseTokenDistribution } from './traces/tokens.js';
 import { loadDeploymentReplay, type DeploymentReplay } from './from-deployment.js';
@@ -174,7 +174,11 @@ export function simulateCommand(): Command {
       'with --pool: host RAM for sleepers per host (server --sleep-ram), e.g. 512Gi; least recently slept evicted first (default: not bounded)',
     )
     .option('--gpus-per-host <n>', 'with --pool: GPUs per host, for --sleep-ram', '8')
-    .option('--pool-rounds <n>', "with --pool: rounds of feeding the pool's verdicts (waits for room, evictions) back into the deployments", '3')
+    .option(
+      '--pool-rounds <n>',
+      "with --pool: rounds of feeding the pool's verdicts (waits for room, evictions) back into the deployments",
+      String(DEFAULT_POOL_ROUNDS),
+    )
     .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
     .addOption(outputOption(['html']))
     .option('--out <file>', 'write the output to a file instead of stdout')

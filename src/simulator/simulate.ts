@@ -4,7 +4,7 @@
  * and raw totals (for the fidelity test against the live system).
  */
 import { roundPool, type PoolSpec } from './pool-model.js';
-import { feedBack } from './pool/feedback.js';
+import { feedBack, type ReplayObserver } from './pool/feedback.js';
 import { DEFAULT_AUTOSCALE } from '../autoscaler/spec.js';
 import type { AutoscaleSpec } from '../autoscaler/types.js';
 import { DEFAULT_SIM_PARAMS, type SimEngineParams } from '../engines/sim/params.js';
@@ -200,8 +200,48 @@ function onPool(
 ) {
   const setup = { spec: prep.spec, baselineMinReplicas: o.baselineMinReplicas };
   const again = (k: number, pool: PoolConstraints) => runDeployment(prep.parts[k], prep.loads[k], policy, { ...prep.sim, pool }, setup);
-  const fed = feedBack(first, again, spec, o.trace.durationMs, o.poolRounds ?? DEFAULT_POOL_ROUNDS);
-  return { deployments: fed.deployments, pool: { ...roundPool(fed.pool), rounds: fed.rounds, stillChanging: fed.stillChanging }, resimulated: fed.resimulated };
+  const trail: PoolRound[] = [];
+  const observe: ReplayObserver = (round, res, replay, changed) => {
+    const p = replay.result;
+    trail.push({
+      round,
+      changed,
+      attainment: attainmentOf(res, prep.sim.sloTtftMs),
+      unplaced: p.unplaced,
+      pendingHours: p.pendingHours,
+      evictions: p.evictions,
+    });
+  };
+  const fed = feedBack(first, again, spec, o.trace.durationMs, o.poolRounds ?? DEFAULT_POOL_ROUNDS, observe);
+  return {
+    deployments: fed.deployments,
+    pool: { ...roundPool(fed.pool), rounds: fed.rounds, stillChanging: fed.stillChanging },
+    resimulated: fed.resimulated,
+    trail,
+  };
+}
+
+/** What one replay of the pool found (round 0: the deployments simulated without its verdicts). */
+export interface PoolRound {
+  round: number;
+  /** deployments whose verdicts this replay changed */
+  changed: number;
+  /** SLO attainment of the deployments as replayed (under the previous round's verdicts) */
+  attainment: number;
+  unplaced: number;
+  pendingHours: number;
+  evictions: number;
+}
+
+/** The share of all requests whose TTFT met the SLO (failed requests miss it). */
+function attainmentOf(res: readonly DeploymentResult[], sloTtftMs: number): number {
+  let met = 0;
+  let total = 0;
+  for (const r of res) {
+    total += r.requests;
+    for (const x of r.ttftMs) if (x <= sloTtftMs) met++;
+  }
+  return total === 0 ? 1 : met / total;
 }
 
 /**
@@ -214,12 +254,12 @@ export function simulateOnPool(
   first: DeploymentResult[],
   pool: PoolSpec,
   o: Omit<SimulateOptions, 'trace' | 'policies' | 'pool'> = {},
-): SimulateOneResult & { resimulated: number[] } {
+): SimulateOneResult & { resimulated: number[]; trail: PoolRound[] } {
   const prep = prepare({ ...o, trace });
   const fed = onPool(prep, policy, { ...o, trace }, first, pool);
   const out = reportOne(prep, policy, fed.deployments);
   out.report.pool = fed.pool;
-  return { ...out, resimulated: fed.resimulated };
+  return { ...out, resimulated: fed.resimulated, trail: fed.trail };
 }
 
 export interface SimulateOneResult {

@@ -5,7 +5,8 @@ import { buildAutoscaleSpec } from '../../autoscaler/spec.js';
 import type { PolicyInput } from '../../autoscaler/types.js';
 import { DEFAULT_SIM_PARAMS } from '../../engines/sim/params.js';
 import { DeploymentSim } from '../engine/deployment-sim.js';
-import type { SimOptions } from '../engine/options.js';
+import type { DeploymentResult, SimOptions } from '../engine/options.js';
+import { Timeline } from '../engine/replica.js';
 import { traceFromArrivals } from '../traces/trace.js';
 import { PoolVerdicts, type PoolConstraints } from './constraints.js';
 import { feedBack } from './feedback.js';
@@ -84,7 +85,10 @@ test('the simulator passes the tiers to the policy: replicas asleep and the wake
   const ours = createPolicy('ours', { spec });
   const spy = {
     ...ours,
-    decide: (input: PolicyInput, state: unknown) => (seen.push({ sleeping: input.sleeping, wakeMs: input.wakeMs }), ours.decide(input, state)),
+    decide: (input: PolicyInput, state: unknown) => {
+      seen.push({ sleeping: input.sleeping, wakeMs: input.wakeMs });
+      return ours.decide(input, state);
+    },
   };
   new DeploymentSim(requests([0, H], H + 100_000), spy, opts({ sleep: { wakeMs: 1_500 } })).run();
   assert.ok(seen.every((s) => s.wakeMs === 1_500));
@@ -116,4 +120,81 @@ test('feedback: on a one-GPU pool two deployments share, the second waits for ro
   assert.ok(first[1].ttftMs[0] < 11_000, 'alone, B is served after its cold start');
   assert.ok(bTtft > first[1].ttftMs[0] + 60_000, `on the shared GPU, B waits for A to go: ttft ${bTtft}`);
   assert.equal(fed.deployments[0].ttftMs[0], first[0].ttftMs[0], 'A, placed first, is unchanged');
+});
+
+test('feedback: a replica that waits for room past the queue timeout fails its requests in the re-simulation', () => {
+  const a = requests(
+    Array.from({ length: 60 }, (_, i) => i * 10_000),
+    1_800_000,
+  );
+  const b = requests([120_000], 1_800_000);
+  const traces = [a, b];
+  const sim = (k: number, pool?: PoolConstraints) =>
+    new DeploymentSim(traces[k], createPolicy('ours', { spec }), opts({ initialReplicas: 0, queueTimeoutMs: 60_000, pool })).run();
+  const first = [sim(0), sim(1)];
+  assert.ok(Number.isFinite(first[1].ttftMs[0]), 'alone, B serves its request');
+  const fed = feedBack(first, sim, { gpus: 1, gpuMemoryMb: 16 * 1024, replicaMemoryMb: 16 * 1024, policy: 'binpack' }, 1_800_000, 4);
+  assert.equal(fed.deployments[1].ttftMs[0], Infinity, 'on the shared GPU, B waits for room longer than its request may queue');
+  assert.equal(fed.deployments[1].failedQueueTimeout, 1);
+});
+
+test('feedback: the least recently slept sleeper is evicted for host RAM, so its deployment cold-starts where it would have woken', () => {
+  // A and B each take a request at 0 and 30 min, then one at 2 h: both go to sleep between. Host RAM holds
+  // one 16 GB sleeper: B's sleep evicts A's (slept first), so A's 2 h request finds a cold start, B's a wake
+  const a = requests([0, 2 * H], 2 * H + 60_000);
+  const b = requests([30 * 60_000, 2 * H], 2 * H + 60_000);
+  const traces = [a, b];
+  const sim = (k: number, pool?: PoolConstraints) =>
+    new DeploymentSim(traces[k], createPolicy('ours', { spec }), opts({ initialReplicas: 0, sleep: { wakeMs: 1_000 }, pool })).run();
+  const first = [sim(0), sim(1)];
+  assert.deepEqual(
+    first.map((d) => [d.coldStarts, d.wakes]),
+    [
+      [1, 1],
+      [1, 1],
+    ],
+    'without a RAM budget both wake at 2 h',
+  );
+  const pool = { gpus: 1, gpuMemoryMb: 80 * 1024, replicaMemoryMb: 16 * 1024, policy: 'binpack' as const, sleepRamPerHostMb: 16 * 1024 };
+  const fed = feedBack(first, sim, pool, 2 * H + 60_000, 4);
+  assert.equal(fed.pool.evictions, 1);
+  assert.equal(fed.stillChanging, 0);
+  assert.deepEqual([fed.deployments[0].coldStarts, fed.deployments[0].wakes, fed.deployments[0].evictions], [2, 0, 1], 'A: evicted, a cold start at 2 h');
+  assert.ok(fed.deployments[0].ttftMs[1] >= 10_000, `A's 2 h request waits for the cold start: ${fed.deployments[0].ttftMs[1]}`);
+  assert.deepEqual([fed.deployments[1].coldStarts, fed.deployments[1].wakes], [1, 1], 'B slept last: kept, and woken');
+  assert.ok(fed.deployments[1].ttftMs[1] < 2_000, `B's 2 h request waits for the wake only: ${fed.deployments[1].ttftMs[1]}`);
+});
+
+/** A stand-in for a simulated deployment: only what the pool replay reads. */
+const shape = (steps: Array<[number, number]>): DeploymentResult => {
+  const timeline = new Timeline();
+  for (const [t, n] of steps) timeline.record(t, n, 0);
+  return { timeline } as unknown as DeploymentResult;
+};
+
+test('feedback rounds: stop as soon as a replay changes nothing; at the cap, say how many still changed', () => {
+  const one = { gpus: 1, gpuMemoryMb: 16 * 1024, replicaMemoryMb: 16 * 1024, policy: 'binpack' as const };
+  const a = shape([
+    [0, 1],
+    [1_000, 0],
+  ]);
+  const b = shape([
+    [500, 1],
+    [2_000, 0],
+  ]);
+  let calls = 0;
+  // the re-simulation does not change the replica counts: the second replay gives the same verdicts
+  const counted = (k: number) => {
+    calls++;
+    return [a, b][k];
+  };
+  const same = feedBack([a, b], counted, one, 3_000, 5);
+  assert.deepEqual([same.rounds, same.resimulated, same.stillChanging, calls], [1, [1], 0, 1], 'b re-simulated once, then nothing changed');
+  calls = 0;
+  const free = feedBack([a, shape([[1_000, 1]])], counted, one, 3_000, 5);
+  assert.deepEqual([free.rounds, free.stillChanging, calls], [0, 0, 0], 'nothing waited: no round');
+  // a re-simulation that moves its ask every time never settles: the cap ends it and says so
+  let shift = 0;
+  const moving = feedBack([a, b], (k) => (k === 1 ? shape([[500 + ++shift, 1]]) : a), one, 3_000, 3);
+  assert.deepEqual([moving.rounds, moving.resimulated, moving.stillChanging], [3, [1, 1, 1], 1]);
 });

@@ -8,7 +8,7 @@
  * in the last replay (0: a fixed point; otherwise the last simulations ran under the previous verdicts).
  */
 import type { DeploymentResult } from '../engine/options.js';
-import { replayPoolVerdicts, type PoolResult, type PoolSpec } from '../pool-model.js';
+import { replayPoolVerdicts, type PoolReplay, type PoolResult, type PoolSpec } from '../pool-model.js';
 import { NO_CONSTRAINTS, sameConstraints, type PoolConstraints } from './constraints.js';
 
 export interface FeedbackResult {
@@ -22,6 +22,9 @@ export interface FeedbackResult {
   stillChanging: number;
 }
 
+/** Called after each replay (round 0: of the first simulations) with the deployments as then and how many it changed. */
+export type ReplayObserver = (round: number, results: readonly DeploymentResult[], replay: PoolReplay, changed: number) => void;
+
 /**
  * `simulate(k, c)`: deployment k simulated under constraints c. `first`: the deployments simulated without
  * constraints.
@@ -32,6 +35,7 @@ export function feedBack(
   spec: PoolSpec,
   endMs: number,
   maxRounds: number,
+  observe?: ReplayObserver,
 ): FeedbackResult {
   const results = [...first];
   const given: PoolConstraints[] = results.map(() => NO_CONSTRAINTS);
@@ -42,6 +46,7 @@ export function feedBack(
     replay.constraints.forEach((c, k) => {
       if (!sameConstraints(c, given[k])) changed.push(k);
     });
+    observe?.(resimulated.length, results, replay, changed.length);
     if (changed.length === 0 || resimulated.length >= maxRounds) {
       return { deployments: results, pool: replay.result, rounds: resimulated.length, resimulated, stillChanging: changed.length };
     }
