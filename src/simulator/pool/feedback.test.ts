@@ -188,8 +188,17 @@ test('feedback rounds: stop as soon as a replay changes nothing; at the cap, say
     calls++;
     return [a, b][k];
   };
-  const same = feedBack([a, b], counted, one, 3_000, 5);
+  const seen: Array<[number, number, number]> = [];
+  const same = feedBack([a, b], counted, one, 3_000, 5, (round, _res, replay, changed) => seen.push([round, changed, replay.result.pendingHours * 3_600_000]));
   assert.deepEqual([same.rounds, same.resimulated, same.stillChanging, calls], [1, [1], 0, 1], 'b re-simulated once, then nothing changed');
+  assert.deepEqual(
+    seen,
+    [
+      [0, 1, 500],
+      [1, 0, 500],
+    ],
+    'each replay observed: b waited 500 ms for a to leave',
+  );
   calls = 0;
   const free = feedBack([a, shape([[1_000, 1]])], counted, one, 3_000, 5);
   assert.deepEqual([free.rounds, free.stillChanging, calls], [0, 0, 0], 'nothing waited: no round');
