@@ -38,6 +38,8 @@ export class ReplicaSet {
   /** sleeps (+1) and wakes (-1) in time order (trace ms), evictions left out: what a pool replay follows */
   readonly sleepLog = { t: [] as number[], d: [] as number[] };
   evictions = 0;
+  /** woken sleepers whose start waits for room on the pool, with when the wait ends */
+  private readonly wakingPending = new Map<SimReplica, number>();
   scalingActions = 0;
   private nextId = 0;
   onReadyChange: (list: SimReplica[]) => void = () => {};
@@ -72,6 +74,7 @@ export class ReplicaSet {
           r.readyEvent = null;
           this.starting--;
           this.stopBilling(r, now);
+          this.backToSleep(r, now);
         } else {
           this.readyList.splice(this.readyList.indexOf(r), 1);
           r.routable = false;
@@ -94,6 +97,7 @@ export class ReplicaSet {
     if (i >= 0) this.startingList.splice(i, 1);
     r.state = READY;
     r.routable = true;
+    this.wakingPending.delete(r);
     this.starting--;
     this.ready++;
     this.readyList.push(r);
@@ -158,7 +162,8 @@ export class ReplicaSet {
     }
     let loadMs = coldStartMs;
     this.syncEvictions(now);
-    if (this.sleep && this.sleepers > 0) {
+    const woke = this.sleep !== undefined && this.sleepers > 0;
+    if (this.sleep && woke) {
       this.setSleepers(this.sleepers - 1, now);
       this.logSleep(now, -1);
       this.wakes++;
@@ -168,7 +173,19 @@ export class ReplicaSet {
     this.startingList.push(r);
     // on a full pool the replica waits (pending) for room before it loads
     const from = this.verdicts ? this.t0 + this.verdicts.startAt(now - this.t0) : now;
+    if (woke && from > now) this.wakingPending.set(r, from);
     r.readyEvent = this.clock.push(from + loadMs, EV_READY_KIND, r, 0);
+  }
+
+  /** A woken sleeper taken down while it still waited for room never left host RAM: it sleeps again. */
+  private backToSleep(r: SimReplica, now: number): void {
+    const until = this.wakingPending.get(r);
+    if (until === undefined) return;
+    this.wakingPending.delete(r);
+    if (now < until && this.sleep && this.sleepers < this.sleep.maxSleepers) {
+      this.setSleepers(this.sleepers + 1, now);
+      this.logSleep(now, 1);
+    }
   }
 
   private stopBilling(r: SimReplica, now: number): void {

@@ -207,3 +207,15 @@ test('feedback rounds: stop as soon as a replay changes nothing; at the cap, say
   const moving = feedBack([a, b], (k) => (k === 1 ? shape([[500 + ++shift, 1]]) : a), one, 3_000, 3);
   assert.deepEqual([moving.rounds, moving.resimulated, moving.stillChanging], [3, [1, 1, 1], 1]);
 });
+
+test('a woken sleeper taken down while its start still waits for room sleeps again: the next scale-up is a wake, not a cold start', () => {
+  const trace = requests([0, H, 2 * H], 2 * H + 60_000);
+  const run = (pool?: PoolConstraints) =>
+    new DeploymentSim(trace, createPolicy('kpa', { spec }), opts({ initialReplicas: 0, queueTimeoutMs: 60_000, sleep: { wakeMs: 1_000 }, pool })).run();
+  // no room from 1 h for 40 min: the 1 h request times out, and kpa gives the waiting replica up (ours keeps it)
+  const r = run({ evictAt: [], pending: [[H, H + 40 * 60_000]] });
+  assert.equal(r.ttftMs[1], Infinity, 'the 1 h request waited for room past its timeout');
+  assert.equal(r.coldStarts, 1, 'only the first start is cold');
+  assert.ok(Math.abs(r.ttftMs[2] - 1_000) < 1, `the 2 h request is served after a wake: ttft ${r.ttftMs[2]}`);
+  assert.deepEqual(r.sleepLog?.d, [1, -1, 1, -1], 'slept, woken into the wait, asleep again when given up, woken at 2 h');
+});
