@@ -246,7 +246,7 @@ ${lines.join('\n')}
 
 ${aim}
 
-What the figures are. Deployments are simulated alone, so the pool is replayed after the fact and its verdicts (waits for room, evicted sleepers) are fed back by simulating the deployments they changed again (src/simulator/pool/feedback.ts), ${run.rounds} round(s) here. Each figure above is from the last round: the deployments as simulated under the verdicts of the replay before it, the pool's figures from the replay of those. On an overloaded pool this is not an exact fixed point (a deployment counts as still changing when any of its waits moved by a millisecond): the waits grow round after round, ever less, and the attainment settles; it does not oscillate. Attainment by round (round 0: no verdicts fed back, the replay only):
+What the figures are. Deployments are simulated alone, so the pool is replayed after the fact and its verdicts (waits for room, evicted sleepers) are fed back by simulating the deployments they changed again (src/simulator/pool/feedback.ts), ${run.rounds} round(s) here. Each figure above is from the last round: the deployments as simulated under the verdicts of the replay before it, the pool's figures from the replay of those. On an overloaded pool this is not an exact fixed point (a deployment counts as still changing when any of its waits moved by a millisecond). ${settled(rows)} Attainment by round (round 0: no verdicts fed back, the replay only):
 
 | policy | attainment by round; deployments re-simulated; still changing after the last |
 |---|---|
@@ -259,27 +259,57 @@ ${studyMarkdown()}
 How the pool model works and what it leaves out: docs/gpus.md.`;
 }
 
+/** Which columns' attainment still moved by more than a point in their last round, said plainly. */
+function settled(rows) {
+  const moving = [];
+  const still = [];
+  for (const r of rows) {
+    for (const [name, c] of [
+      ['packed, 16 x 80 GB', r.packed],
+      ['packed + sleeping, 16 x 80 GB', r.packedSleep],
+      ['packed + sleeping, elastic', r.elasticSleep],
+    ]) {
+      const t = c?.trail;
+      if (!t || t.length < 3) continue;
+      const d = Math.abs(t[t.length - 1].attainment - t[t.length - 2].attainment) * 100;
+      (d > 1 ? moving : still).push(`${r.policy} ${name} (${d.toFixed(1)})`);
+    }
+  }
+  if (moving.length === 0 && still.length === 0) return '';
+  return (
+    `In the last round the attainment moved by at most a point (points in parentheses) for ${still.join(', ') || 'none'}` +
+    (moving.length
+      ? `; by more for ${moving.join(', ')}: not settled. There the total is mostly one function's (the busiest holds ${pct(rows[0].packed?.heaviest?.share ?? 0)} of the requests), and which deployment gets freed room first decides whether it waits, so it can swing from round to round; read those figures as one round's, not as a converged value.`
+      : '.')
+  );
+}
+
 /** The rounds study (rounds-study.mjs), from its results when they are there. */
 function roundsStudyMarkdown() {
   const p = join(here, 'results', 'rounds.json');
   if (!existsSync(p)) return '';
   const { run, pool, rows } = JSON.parse(readFileSync(p, 'utf8'));
+  const fp = join(here, 'results', 'rounds-ray-full.json');
+  const full = existsSync(fp) ? JSON.parse(readFileSync(fp, 'utf8')) : undefined;
+  const fullText = full
+    ? `\n\nRay on all 500 functions and 16 x 80 GB, packed, ${full.rows[0].rounds.length - 1} rounds: attainment ${full.rows[0].rounds.map((t) => pct(t.attainment)).join(' -> ')}, with ${full.rows[0].rounds.map((t) => t.changed).join(', ')} deployments changed (\`node bench/packing/rounds-study.mjs --step 1 --policies ray --packed-only --rounds ${full.rows[0].rounds.length - 1} --out rounds-ray-full.json\`, run ${full.run.date}, commit ${full.run.commit}, ${Math.round(full.run.wallS)} s). Few deployments change, but the busiest function is among them, and its waits swing with who gets freed room first: this does not converge, and more rounds would not make the 16 x 80 GB figures for ray more than one round's. Damping (e.g. keeping the longer of two rounds' waits) would make it settle, but on a value that no single replay of the pool produces, so it is not applied: the figures for a pool this overloaded are one round's, with every round's attainment shown above.`
+    : '';
   const n = Math.max(...rows.map((r) => r.rounds.length)) - 1;
   const cols = Array.from({ length: n + 1 }, (_, i) => i);
   /** the most any row's attainment at round i is off from its last round's, in points */
   const gap = (i) => Math.max(...rows.map((r) => Math.abs(r.rounds[i].attainment - r.rounds[n].attainment) * 100)).toFixed(2);
   const line = (r) =>
     `| ${r.policy} | ${r.way} | ${cols.map((i) => (r.rounds[i] ? `${pct(r.rounds[i].attainment)}, ${Math.round(r.rounds[i].pendingHours)} h, ${r.rounds[i].changed}` : '')).join(' | ')} |`;
-  return `How many rounds: \`node bench/packing/rounds-study.mjs --step ${run.step} --rounds ${n}\` (results in bench/packing/results/rounds.json; run ${run.date}, commit ${run.commit}, ${Math.round(run.wallS)} s): every ${run.step}th of the 500 functions (${rows[0].deployments}) on ${pool.gpus} x 80 GB (the same GPUs per function as 16 x 80 GB), ${n} rounds. Per round: attainment, hours waited for room, deployments the replay changed (of ${rows[0].deployments}).
+  return `How many rounds: \`node bench/packing/rounds-study.mjs --step ${run.step} --rounds ${n}\` (results in bench/packing/results/rounds.json; run ${run.date}, commit ${run.commit}, ${Math.round(run.wallS)} s): every ${run.step}th of the 500 functions (${rows[0].deployments}) on ${pool.gpus} x 80 GB (the same GPUs per function as 16 x 80 GB), ${n} rounds. Per round: attainment, hours waited for room, deployments the replay changed (of ${rows[0].deployments}).${run.busiestIn === false ? ` The busiest of the 500 (${pct(run.busiestShare)} of all requests) is not among them: this shows how the waits of many deployments settle, not the swings of that one function (below).` : ''}
 
 | policy | way | ${cols.map((i) => `round ${i}`).join(' | ')} |
 |---|---|${cols.map(() => '---:').join('|')}|
 ${rows.map(line).join('\n')}
 
-Against round ${n}: round 1 (the earlier run of this benchmark) was off by up to ${gap(1)} point, round 2 by up to ${gap(2)}${n > 3 ? `, round 3 by up to ${gap(3)}` : ''}; so this benchmark runs ${ROUNDS} rounds (to stay near 15 min) and \`simulate --pool\` ${DEFAULT_POOL_ROUNDS} by default (\`--pool-rounds\`). The waits still grow a little each round (ours: ${rows
+Against round ${n}: on this subset round 1 (the earlier run of this benchmark) was off by up to ${gap(1)} point, round 2 by up to ${gap(2)}${n > 3 ? `, round 3 by up to ${gap(3)}` : ''}; so this benchmark runs ${ROUNDS} rounds (to stay near 15 min) and \`simulate --pool\` ${DEFAULT_POOL_ROUNDS} by default (\`--pool-rounds\`). The waits still grow a little each round (ours: ${rows
     .filter((r) => r.policy === 'ours')
     .map((r) => r.rounds.map((t) => Math.round(t.pendingHours)).join(' -> '))
-    .join('; ')} h), so the 16 x 80 GB attainment is, if anything, still slightly optimistic.`;
+    .join('; ')} h), so the 16 x 80 GB attainment is, if anything, still slightly optimistic.${fullText}`;
 }
 
 /** The when-to-sleep study (tiers-study.mjs), from its results when they are there. */
