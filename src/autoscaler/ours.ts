@@ -29,7 +29,7 @@ import { forecastPeak } from './forecast.js';
 import { firstAfter } from './pieces/average.js';
 import { capToPlaceable, ceilReplicas } from './pieces/clamp.js';
 import { MIN_GAP_MS, planIdle, recordGap, setLastBurst, type GapSample } from './pieces/idle-gaps.js';
-import { wayBack } from './tiers.js';
+import { idleTerms, wayBack, type IdleTerms } from './tiers.js';
 import { limitScaleUp, recordScaleEvent, type ScaleEvent } from './pieces/rate-limit.js';
 import { isActive, scaleToZeroGate } from './pieces/scale-to-zero.js';
 import { recordRun, runExtreme, runQuantile, type Recommendation } from './pieces/stabilize.js';
@@ -221,14 +221,14 @@ function trackActivity(state: OurState, input: PolicyInput): void {
 }
 
 /** The zero plan for the current quiet spell, made again when the spell passes a recorded gap. */
-function currentPlan(spec: AutoscaleSpec, state: OurState, input: PolicyInput): ZeroPlan | undefined {
+function currentPlan(spec: AutoscaleSpec, state: OurState, input: PolicyInput, terms: IdleTerms): ZeroPlan | undefined {
   const idle = input.now - state.lastActiveAt;
   if (!TUNING.zeroPlanner || spec.minReplicas > 0 || idle < MIN_GAP_MS || input.heldAtZero > 0) return undefined;
   const p = state.plan;
   if (p && p.activeAt === state.lastActiveAt && idle < p.validTo) return p;
   let validTo = Infinity;
   for (const g of state.gaps) if (g.gap > idle && g.gap < validTo) validTo = g.gap;
-  const plan = planIdle(state.gaps, idle, input.coldStartMs, spec.scaleToZeroAfterMs);
+  const plan = planIdle(state.gaps, idle, terms.ms, terms.missCostMs);
   // a plan to keep the replica may wait a little for its next look (dropping a few seconds late costs a
   // few seconds); a plan to drop is made again at every recorded gap it passes before it acts
   if (validTo < Infinity && (!plan || plan.dropAt === Infinity)) validTo = Math.max(validTo, idle + Math.max(TUNING.replanMs, idle / 4));
@@ -313,9 +313,10 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   trackActivity(state, input);
   const notes: Array<() => string> = [];
   // the three tiers: scale-to-zero and pre-warm plan with the way back of the next replica (a wake where
-  // replicas sleep, else a cold start); scaling up under load keeps the cold start (tiers.ts)
+  // replicas sleep and the wake meets the TTFT SLO, else as for a cold start); scaling up under load keeps
+  // the cold start (tiers.ts)
   const back = wayBack(input);
-  const tiered: PolicyInput = back.ms === input.coldStartMs ? input : { ...input, coldStartMs: back.ms };
+  const idleWay = idleTerms(back, input.coldStartMs, spec);
 
   // 1. reactive
   const sig = readSignals(input, state.readyChangedAt, spec.ttftP95Ms !== undefined);
@@ -425,7 +426,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
   if (!noFloor && current > 0 && spec.minReplicas === 0 && boundIdleMs >= spec.scaleToZeroAfterMs && upT.replicas === 0) {
     notes.push(() => `idle ${formatDuration(boundIdleMs)}, kept by the ${hardFloor > 0 ? 'schedule' : 'forecast'}`);
   }
-  const plan = noFloor ? currentPlan(spec, state, tiered) : undefined;
+  const plan = noFloor ? currentPlan(spec, state, input, idleWay) : undefined;
   const planned = plan !== undefined && plan.candidates > 0 ? plan : undefined;
   const wantsZero = candidate === 0 || pastBound || (candidate === 1 && current <= 1 && noFloor);
   if (wantsZero && current > 0) {
@@ -444,7 +445,7 @@ function decide(spec: AutoscaleSpec, tolTarget: number, input: PolicyInput, prev
         if (pastBound && !(idleMs >= planned.dropAt && idleMs < planned.prewarmAt)) {
           // the plan wanted the replica kept: the bound drops it, and one comes back a cold start before the
           // shortest recorded gap that is still possible ends (if that is still ahead)
-          state.boundPrewarmAt = boundPrewarm(state, idleMs, back.ms);
+          state.boundPrewarmAt = boundPrewarm(state, idleMs, idleWay.ms);
           notes.push(
             () => `idle ${formatDuration(boundIdleMs)} >= scale-to-zero-after ${formatDuration(spec.scaleToZeroAfterMs)}: scale to zero, ${back.text}`,
           );

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createOurPolicy } from './ours.js';
 import { buildAutoscaleSpec } from './spec.js';
 import { input, MIN, runScenario, SEC, type InputParts } from './testkit.js';
-import { wayBack } from './tiers.js';
+import { idleTerms, wayBack } from './tiers.js';
 import type { PolicyInput, ScalingPolicy } from './types.js';
 
 const spec = (idle: 'sleep' | 'stop') => buildAutoscaleSpec({ minReplicas: 0, maxReplicas: 4, targetOngoingRequests: 4, scaleToZeroAfterMs: 30 * SEC, idle });
@@ -35,7 +35,7 @@ describe('three tiers: running, sleeping (a wake away), stopped (a cold start aw
     assert.match(stopped.reason, /scale to zero, back by a cold start \(1m, replicas taken down stop\)/);
   });
 
-  it('a call every 10 minutes: with sleeping replicas the pre-warm comes a wake ahead of the call, not a cold start', () => {
+  it('a call every 10 minutes: with sleeping replicas whose wake meets the SLO the pre-warm comes a wake ahead of the call; above the SLO, a cold start ahead', () => {
     /** feeds the policy the sleeping tier, as the live loop does for a deployment idle by sleep */
     const sleeping = (p: ScalingPolicy<unknown>, wakeMs: number): ScalingPolicy<unknown> => ({
       ...p,
@@ -58,10 +58,32 @@ describe('three tiers: running, sleeping (a wake away), stopped (a cold start aw
       return { lead: (10 * MIN + 5 * SEC - (s.at % (10 * MIN))) % (10 * MIN), reason: s.reason };
     };
     const cold = prewarmAt(run(createOurPolicy(spec('stop'))));
-    const warm = prewarmAt(run(sleeping(createOurPolicy(spec('sleep')), 3 * SEC)));
+    const withSlo = (ms: number) => ({ ...spec('sleep'), ttftP95Ms: ms });
+    const warm = prewarmAt(run(sleeping(createOurPolicy(withSlo(5 * SEC)), 3 * SEC)));
+    const slow = prewarmAt(run(sleeping(createOurPolicy(withSlo(2 * SEC)), 3 * SEC)));
     assert.match(cold.reason, /pre-warm, back by a cold start/);
     assert.match(warm.reason, /pre-warm, back by a wake \(3s, 1 asleep\)/);
     assert.ok(cold.lead >= MIN, `started a cold start ahead of the call (${cold.lead} ms)`);
-    assert.ok(warm.lead >= 3 * SEC && warm.lead < 10 * SEC, `woken a wake ahead of the call (${warm.lead} ms), not a cold start`);
+    assert.ok(warm.lead >= 3 * SEC && warm.lead < 10 * SEC, `a 3 s wake within a 5 s SLO: woken a wake ahead of the call (${warm.lead} ms), not a cold start`);
+    assert.match(slow.reason, /pre-warm, back by a wake \(3s, 1 asleep\)/);
+    assert.ok(slow.lead >= MIN, `a 3 s wake above a 2 s SLO: planned as a cold start (${slow.lead} ms ahead)`);
+  });
+
+  it('a quiet spell is planned with the wake only where the wake meets the TTFT SLO; else as for a cold start', () => {
+    const bound = { scaleToZeroAfterMs: 5 * MIN };
+    const wake = (ms: number) => wayBack(input({ now: 0, coldStartMs: MIN, wakeMs: ms, sleeping: 1 }));
+    const cold = wayBack(input({ now: 0, coldStartMs: MIN }));
+    assert.deepEqual(
+      idleTerms(wake(1 * SEC), MIN, { ...bound, ttftP95Ms: 2 * SEC }),
+      { ms: 1 * SEC, missCostMs: 1 * SEC },
+      'a 1 s wake meets a 2 s SLO: a miss costs only the wake',
+    );
+    assert.deepEqual(
+      idleTerms(wake(3 * SEC), MIN, { ...bound, ttftP95Ms: 2 * SEC }),
+      { ms: MIN, missCostMs: 5 * MIN },
+      'a 3 s wake misses a 2 s SLO as a cold start does',
+    );
+    assert.deepEqual(idleTerms(wake(1 * SEC), MIN, bound), { ms: MIN, missCostMs: 5 * MIN }, 'no SLO in the spec: the policy cannot tell');
+    assert.deepEqual(idleTerms(cold, MIN, { ...bound, ttftP95Ms: 10 * MIN }), { ms: MIN, missCostMs: 5 * MIN }, 'a cold start keeps its plan whatever the SLO');
   });
 });

@@ -3,7 +3,7 @@
  * a wake away) and stopped (a cold start away). The way back for the next replica, as a value: ours plans
  * scale-to-zero and pre-warm with it instead of the cold start where replicas sleep.
  */
-import type { PolicyInput } from './types.js';
+import type { AutoscaleSpec, PolicyInput } from './types.js';
 import { formatDuration } from './units.js';
 
 export interface WayBack {
@@ -29,4 +29,27 @@ export function wayBack(input: Pick<PolicyInput, 'coldStartMs' | 'wakeMs' | 'sle
   }
   const why = wakeMs === undefined ? 'replicas taken down stop' : 'none asleep';
   return { tier: 'stopped', ms: coldStartMs, text: `back by a cold start (${formatDuration(coldStartMs)}, ${why})` };
+}
+
+/** How ours plans a quiet spell (when to drop, when to pre-warm) with the way back: its time and a miss's cost. */
+export interface IdleTerms {
+  /** the time back that the idle plan counts, ms */
+  ms: number;
+  /** what a miss (a spell that ends with no replica up) costs the plan, GPU-ms */
+  missCostMs: number;
+}
+
+/**
+ * The idle plan's terms for the way back. A wake within the TTFT SLO (`ttftP95Ms` set and the wake under
+ * it) costs a miss no attainment, only the wake's own GPU time: the plan counts the wake and drops as soon
+ * as a recorded gap allows (sleeping early is free). A wake above the SLO makes the requests it holds miss
+ * it, as a cold start does: the plan is the one a stopped replica gets (the cold start's time, a miss worth
+ * the user's scale-to-zero-after), so the tier changes how long the way back takes, not how often it is
+ * taken; planned with the shorter wake instead, ours dropped more often and lost attainment against
+ * dedicated (docs/benchmarks.md, "When to sleep"). Without an SLO in the spec the policy cannot tell, and
+ * plans as for a cold start.
+ */
+export function idleTerms(back: WayBack, coldStartMs: number, spec: Pick<AutoscaleSpec, 'ttftP95Ms' | 'scaleToZeroAfterMs'>): IdleTerms {
+  if (back.tier === 'sleeping' && spec.ttftP95Ms !== undefined && back.ms < spec.ttftP95Ms) return { ms: back.ms, missCostMs: back.ms };
+  return { ms: coldStartMs, missCostMs: spec.scaleToZeroAfterMs };
 }

@@ -14,7 +14,7 @@ import { parseSimEngineParams } from '../engines/sim/params.js';
 import { parsePolicyList } from './policies.js';
 import { renderHtml } from './report/html.js';
 import { renderJson, renderTable } from './report/table.js';
-import { DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulateOptions, type SimulationReport } from './simulate.js';
+import { DEFAULT_POOL_ROUNDS, DEFAULT_PRICE_PER_GPU_HOUR, simulate, type SimulateOptions, type SimulationReport } from './simulate.js';
 import { loadTrace, TRACE_FORMATS, type LoadTraceOptions, type TraceFormat } from './traces/load.js';
 import { parseTokenDistribution } from './traces/tokens.js';
 import { loadDeploymentReplay, type DeploymentReplay } from './from-deployment.js';
@@ -59,6 +59,10 @@ export interface SimulateCliOptions extends CloudCliOptions {
   packing?: string;
   idle?: string;
   wakeSeconds?: string;
+  /** with --pool and --idle sleep: host RAM for sleepers per host of `gpusPerHost` GPUs */
+  sleepRam?: string;
+  gpusPerHost?: string;
+  poolRounds?: string;
   output: 'table' | 'json' | 'yaml' | 'name' | 'html';
   out?: string;
 }
@@ -171,6 +175,16 @@ export function simulateCommand(): Command {
     .option('--packing <policy>', 'with --pool: binpack or spread', 'binpack')
     .option('--idle <what>', 'what a replica the policy takes down does: stop, or sleep (wakes in --wake-seconds)', 'stop')
     .option('--wake-seconds <s>', 'with --idle sleep: time to wake a sleeping replica', '3')
+    .option(
+      '--sleep-ram <size>',
+      'with --pool: host RAM for sleepers per host (server --sleep-ram), e.g. 512Gi; least recently slept evicted first (default: not bounded)',
+    )
+    .option('--gpus-per-host <n>', 'with --pool: GPUs per host, for --sleep-ram', '8')
+    .option(
+      '--pool-rounds <n>',
+      "with --pool: rounds of feeding the pool's verdicts (waits for room, evictions) back into the deployments",
+      String(DEFAULT_POOL_ROUNDS),
+    )
     .option('--exact-ticks', 'ask policies at their own tick even below 1 s (Ray: 100 ms; slower)')
     .addOption(outputOption(['html']))
     .option('--out <file>', 'write the output to a file instead of stdout')
@@ -187,16 +201,20 @@ export function simulateCommand(): Command {
     });
 }
 
-/** `--pool 16x80Gi --replica-memory 16Gi --packing binpack` and `--idle sleep --wake-seconds 3` as simulate() options. */
+/**
+ * `--pool 16x80Gi --replica-memory 16Gi --packing binpack [--sleep-ram 512Gi --gpus-per-host 8] [--pool-rounds 3]`
+ * and `--idle sleep --wake-seconds 3` as simulate() options.
+ */
 export function poolOptions(
-  o: Pick<SimulateCliOptions, 'pool' | 'replicaMemory' | 'packing' | 'idle' | 'wakeSeconds'>,
-): Pick<SimulateOptions, 'pool' | 'sleep'> {
-  const out: Pick<SimulateOptions, 'pool' | 'sleep'> = {};
+  o: Pick<SimulateCliOptions, 'pool' | 'replicaMemory' | 'packing' | 'idle' | 'wakeSeconds' | 'sleepRam' | 'gpusPerHost' | 'poolRounds'>,
+): Pick<SimulateOptions, 'pool' | 'sleep' | 'poolRounds'> {
+  const out: Pick<SimulateOptions, 'pool' | 'sleep' | 'poolRounds'> = {};
   const idle = o.idle ?? 'stop';
   if (idle !== 'stop' && idle !== 'sleep') throw invalid('--idle', `must be stop or sleep, got "${idle}"`);
   if (idle === 'sleep') out.sleep = { wakeMs: num('--wake-seconds', o.wakeSeconds ?? '3', { min: 0 }) * 1000, maxSleepers: 1 };
   if (o.pool === undefined) {
     if (o.replicaMemory !== undefined) throw invalid('--replica-memory', 'goes with --pool');
+    if (o.sleepRam !== undefined) throw invalid('--sleep-ram', 'goes with --pool');
     return out;
   }
   const m = /^(\d+)x(.+)$/.exec(o.pool);
@@ -208,5 +226,13 @@ export function poolOptions(
   const packing = (o.packing ?? 'binpack') as PackingPolicy;
   if (!PACKING_POLICIES.includes(packing)) throw invalid('--packing', `must be one of ${PACKING_POLICIES.join(', ')}`);
   out.pool = { gpus: Number(m[1]), gpuMemoryMb, replicaMemoryMb, policy: packing };
+  if (o.sleepRam !== undefined) {
+    if (idle !== 'sleep') throw invalid('--sleep-ram', 'goes with --idle sleep');
+    const ram = parseMemorySize(o.sleepRam, '--sleep-ram');
+    if (ram < replicaMemoryMb) throw invalid('--sleep-ram', `${o.sleepRam} holds no sleeper of --replica-memory ${o.replicaMemory}`);
+    out.pool.sleepRamPerHostMb = ram;
+    out.pool.gpusPerHost = num('--gpus-per-host', o.gpusPerHost ?? '8', { int: true, min: 1 });
+  }
+  if (o.poolRounds !== undefined) out.poolRounds = num('--pool-rounds', o.poolRounds, { int: true, min: 0 });
   return out;
 }

@@ -3,7 +3,8 @@
  * policies and the references; `simulateOne` runs one policy and also returns the ready-replica timeline
  * and raw totals (for the fidelity test against the live system).
  */
-import { replayPool, roundPool, type PoolSpec } from './pool-model.js';
+import { roundPool, type PoolSpec } from './pool-model.js';
+import { feedBack, type ReplayObserver } from './pool/feedback.js';
 import { DEFAULT_AUTOSCALE } from '../autoscaler/spec.js';
 import type { AutoscaleSpec } from '../autoscaler/types.js';
 import { DEFAULT_SIM_PARAMS, type SimEngineParams } from '../engines/sim/params.js';
@@ -19,6 +20,7 @@ import { round } from './stats.js';
 import { describeCloud } from './cloud/describe.js';
 import type { CloudOptions } from './cloud/options.js';
 import { splitByDeployment, type Trace } from './traces/trace.js';
+import type { PoolConstraints } from './pool/constraints.js';
 
 export interface SimulateOptions {
   trace: Trace;
@@ -51,11 +53,19 @@ export interface SimulateOptions {
   initialReplicas?: number;
   /** sleeping replicas instead of stopped ones (see SimOptions.sleep); default off */
   sleep?: SimOptions['sleep'];
-  /** also replay each policy's replicas onto this pool of GPUs (src/simulator/pool-model.ts) */
+  /**
+   * also replay each policy's replicas onto this pool of GPUs (src/simulator/pool-model.ts), feeding its
+   * verdicts (waits for room, evicted sleepers) back into the deployments' simulations (pool/feedback.ts)
+   */
   pool?: PoolSpec;
   /** the cloud model: capacity types, zones, spot preemptions, prices (src/simulator/cloud/); absent: none */
   cloud?: CloudOptions;
+  /** with a pool: at most this many rounds of simulations again; default DEFAULT_POOL_ROUNDS */
+  poolRounds?: number;
 }
+
+/** rounds of the pool's feedback: on the 500 Azure functions the deployments still changing fall off by round 3 (docs/gpus.md) */
+export const DEFAULT_POOL_ROUNDS = 3;
 
 export interface SimulationReport {
   trace: { name: string; description: string; requests: number; deployments: number; durationS: number };
@@ -136,11 +146,13 @@ export async function simulate(o: SimulateOptions): Promise<SimulationReport> {
   try {
     for (const name of names) {
       const t = performance.now();
-      const res = pool ? await pool.run(name, sim, setup, prep.parts.length) : runPolicy(prep, name, o.baselineMinReplicas);
+      let res = pool ? await pool.run(name, sim, setup, prep.parts.length) : runPolicy(prep, name, o.baselineMinReplicas);
+      const fed = o.pool ? onPool(prep, name, o, res, o.pool) : undefined;
+      if (fed) res = fed.deployments;
       timings[name] = (performance.now() - t) / 1000;
       const s = summarize(name, res, sim.sloTtftMs, price, refs);
       if (o.sleep) s.report.wakes = res.reduce((n, r) => n + (r.wakes ?? 0), 0);
-      if (o.pool) s.report.pool = roundPool(replayPool(res, o.pool, o.trace.durationMs));
+      if (fed) s.report.pool = fed.pool;
       policies.push(s.report);
       plots.addPolicy(name, res, s.ttftCdf);
     }
@@ -184,6 +196,78 @@ export async function simulate(o: SimulateOptions): Promise<SimulationReport> {
   };
 }
 
+/** The pool's verdicts fed back into the deployments (re-simulated in-process), with the pool's result. */
+function onPool(
+  prep: Prepared,
+  policy: PolicyChoice,
+  o: Pick<SimulateOptions, 'baselineMinReplicas' | 'poolRounds' | 'trace'>,
+  first: DeploymentResult[],
+  spec: PoolSpec,
+) {
+  const setup = { spec: prep.spec, baselineMinReplicas: o.baselineMinReplicas };
+  const again = (k: number, pool: PoolConstraints) => runDeployment(prep.parts[k], prep.loads[k], policy, { ...prep.sim, pool }, setup);
+  const trail: PoolRound[] = [];
+  const observe: ReplayObserver = (round, res, replay, changed) => {
+    const p = replay.result;
+    trail.push({
+      round,
+      changed,
+      attainment: attainmentOf(res, prep.sim.sloTtftMs),
+      unplaced: p.unplaced,
+      pendingHours: p.pendingHours,
+      evictions: p.evictions,
+    });
+  };
+  const fed = feedBack(first, again, spec, o.trace.durationMs, o.poolRounds ?? DEFAULT_POOL_ROUNDS, observe);
+  return {
+    deployments: fed.deployments,
+    pool: { ...roundPool(fed.pool), rounds: fed.rounds, stillChanging: fed.stillChanging },
+    resimulated: fed.resimulated,
+    trail,
+  };
+}
+
+/** What one replay of the pool found (round 0: the deployments simulated without its verdicts). */
+export interface PoolRound {
+  round: number;
+  /** deployments whose verdicts this replay changed */
+  changed: number;
+  /** SLO attainment of the deployments as replayed (under the previous round's verdicts) */
+  attainment: number;
+  unplaced: number;
+  pendingHours: number;
+  evictions: number;
+}
+
+/** The share of all requests whose TTFT met the SLO (failed requests miss it). */
+function attainmentOf(res: readonly DeploymentResult[], sloTtftMs: number): number {
+  let met = 0;
+  let total = 0;
+  for (const r of res) {
+    total += r.requests;
+    for (const x of r.ttftMs) if (x <= sloTtftMs) met++;
+  }
+  return total === 0 ? 1 : met / total;
+}
+
+/**
+ * One policy's deployments, already simulated without a pool (`first`, e.g. simulateOne's), put onto a pool
+ * with its verdicts fed back: the report then counts what the pool did (waits for room, evicted sleepers).
+ */
+export function simulateOnPool(
+  trace: Trace,
+  policy: PolicyChoice,
+  first: DeploymentResult[],
+  pool: PoolSpec,
+  o: Omit<SimulateOptions, 'trace' | 'policies' | 'pool'> = {},
+): SimulateOneResult & { resimulated: number[]; trail: PoolRound[] } {
+  const prep = prepare({ ...o, trace });
+  const fed = onPool(prep, policy, { ...o, trace }, first, pool);
+  const out = reportOne(prep, policy, fed.deployments);
+  out.report.pool = fed.pool;
+  return { ...out, resimulated: fed.resimulated, trail: fed.trail };
+}
+
 export interface SimulateOneResult {
   report: PolicyReport;
   gpuSeconds: number;
@@ -201,8 +285,16 @@ export function simulateOne(trace: Trace, policy: PolicyChoice, o: Omit<Simulate
   if (typeof policy === 'object' && prep.parts.length > 1) {
     throw new TypeError('simulateOne: pass a policy name or a factory for a multi-deployment trace (one policy instance per deployment)');
   }
-  const refs = referencesFromLoads(prep.loads, prep.sim.engine, prep.sim.coldStartMs, prep.sim.gpuCount);
   const res = runPolicy(prep, policy, o.baselineMinReplicas);
+  if (!o.pool) return reportOne(prep, policy, res);
+  const fed = onPool(prep, policy, { ...o, trace }, res, o.pool);
+  const out = reportOne(prep, policy, fed.deployments);
+  out.report.pool = fed.pool;
+  return out;
+}
+
+function reportOne(prep: Prepared, policy: PolicyChoice, res: DeploymentResult[]): SimulateOneResult {
+  const refs = referencesFromLoads(prep.loads, prep.sim.engine, prep.sim.coldStartMs, prep.sim.gpuCount);
   const name = typeof policy === 'string' ? policy : typeof policy === 'function' ? 'custom' : policy.name;
   const report = summarize(name, res, prep.sim.sloTtftMs, prep.price, refs).report;
   let gpuMs = 0;

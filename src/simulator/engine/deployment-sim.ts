@@ -21,6 +21,7 @@ import { deriveSeed, hashString, mulberry32, type Rand } from '../random.js';
 import type { Trace } from '../traces/trace.js';
 import { EventClock } from './event-clock.js';
 import { LoadTracker } from './load-tracker.js';
+import { PoolVerdicts } from '../pool/constraints.js';
 import type { DeploymentResult, SimOptions } from './options.js';
 import { DRAINING, type SimReplica } from './replica.js';
 import { EV_READY_KIND, ReplicaSet } from './replica-set.js';
@@ -76,6 +77,7 @@ export class DeploymentSim {
       this.set.cloud = this.cloud;
     }
     if (o.sleep) this.set.sleep = { wakeMs: o.sleep.wakeMs, maxSleepers: o.sleep.maxSleepers ?? 1 };
+    if (o.pool) this.set.verdicts = new PoolVerdicts(o.pool);
     const n = trace.at.length;
     this.ttft = new Float64Array(n);
     this.e2e = new Float64Array(n);
@@ -177,7 +179,8 @@ export class DeploymentSim {
       failedRejected: this.failedRejected,
       gpuMs: this.set.gpuMs,
       coldStarts: this.set.coldStarts,
-      ...(o.sleep ? { wakes: this.set.wakes, sleeping: this.set.sleeping } : {}),
+      ...(o.sleep ? { wakes: this.set.wakes, sleeping: this.set.sleeping, sleepLog: this.set.sleepLog } : {}),
+      ...(o.pool ? { evictions: this.set.evictions } : {}),
       scalingActions: this.set.scalingActions,
       heldAtZero: this.heldAtZero,
       timeline: this.set.timeline,
@@ -296,6 +299,7 @@ export class DeploymentSim {
 
   private decide(now: number, warm: boolean): void {
     const set = this.set;
+    set.syncEvictions(now);
     const input = buildPolicyInput({
       now,
       samples: this.tracker.samples,
@@ -307,6 +311,8 @@ export class DeploymentSim {
       queued: this.admission.queued,
       history: this.tracker.history.history(),
       // no quota or GPU inventory here: placeableReplicas stays unbounded
+      // the three tiers, as live (sleepTier): replicas asleep and the wake time where replicas sleep
+      ...(this.o.sleep ? { sleeping: set.sleepers, wakeMs: this.o.sleep.wakeMs } : {}),
     });
     const res = this.policy.decide(input, this.policyState);
     this.policyState = res.state;

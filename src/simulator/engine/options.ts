@@ -1,6 +1,7 @@
 /** Options of one simulation run and what it returns per deployment. */
 import type { SimEngineParams } from '../../engines/sim/params.js';
 import type { CloudOptions, CloudStats } from '../cloud/options.js';
+import type { PoolConstraints } from '../pool/constraints.js';
 import type { Timeline } from './replica.js';
 
 export interface SimOptions {
@@ -51,6 +52,8 @@ export interface SimOptions {
   sleep?: { wakeMs: number; maxSleepers?: number };
   /** the cloud model (src/simulator/cloud/): capacity types, zones, spot preemptions, prices; absent: none */
   cloud?: CloudOptions;
+  /** a pool replay's verdicts for this deployment (src/simulator/pool/feedback.ts): waits for room, evictions */
+  pool?: PoolConstraints;
 }
 
 export const DEFAULT_SIM_OPTIONS = {
@@ -81,6 +84,10 @@ export interface DeploymentResult {
   wakes?: number;
   /** sleeping replicas over time (t: trace ms from the start), when sleep is on */
   sleeping?: { t: number[]; n: number[] };
+  /** sleeps (+1) and wakes (-1) in time order (trace ms), when sleep is on; evictions are not in it */
+  sleepLog?: { t: number[]; d: number[] };
+  /** sleepers stopped by the pool's evictions (pool constraints given) */
+  evictions?: number;
   /** decisions that changed the replica count */
   scalingActions: number;
   /** requests that waited for a replica because none was ready */

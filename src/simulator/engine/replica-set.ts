@@ -5,6 +5,7 @@
  * fewest requests in flight, which drain (they finish what they have, then stop). Billing runs from a replica's start to its stop, times gpuCount.
  */
 import { floorKeepers, victimOrder, type VictimFacts } from '../../controller/victims.js';
+import type { PoolVerdicts } from '../pool/constraints.js';
 import type { EventClock } from './event-clock.js';
 import type { CapacityHooks } from './capacity-hooks.js';
 import { DRAINING, READY, SimReplica, STARTING, STOPPED, Timeline } from './replica.js';
@@ -33,6 +34,13 @@ export class ReplicaSet {
   readonly sleeping = { t: [] as number[], n: [] as number[] };
   /** sleep on: a drained replica sleeps (at most this many per deployment) and a scale-up wakes one in wakeMs */
   sleep: { wakeMs: number; maxSleepers: number } | undefined;
+  /** a pool replay's verdicts (src/simulator/pool): starts that wait for room, sleepers evicted */
+  verdicts: PoolVerdicts | undefined;
+  /** sleeps (+1) and wakes (-1) in time order (trace ms), evictions left out: what a pool replay follows */
+  readonly sleepLog = { t: [] as number[], d: [] as number[] };
+  evictions = 0;
+  /** woken sleepers whose start waits for room on the pool, with when the wait ends */
+  private readonly wakingPending = new Map<SimReplica, number>();
   scalingActions = 0;
   private nextId = 0;
   onReadyChange: (list: SimReplica[]) => void = () => {};
@@ -67,8 +75,10 @@ export class ReplicaSet {
       const kept = floorKeepers(list, this.cloud?.onDemandFloor() ?? 0, (r) => r.cloud?.capacity === 'on-demand', victimFacts);
       const victims = victimOrder(list, kept.size ? (r) => ({ ...victimFacts(r), keep: kept.has(r) }) : victimFacts).slice(0, capacity - desired);
       for (const r of victims) {
-        if (r.state === STARTING) this.dropStarting(r, now);
-        else this.drainReady(r, now);
+        if (r.state === STARTING) {
+          this.dropStarting(r, now);
+          this.backToSleep(r, now);
+        } else this.drainReady(r, now);
       }
       this.onReadyChange(this.readyList);
     }
@@ -88,6 +98,7 @@ export class ReplicaSet {
     if (i >= 0) this.startingList.splice(i, 1);
     r.state = READY;
     r.routable = true;
+    this.wakingPending.delete(r);
     this.starting--;
     this.ready++;
     this.readyList.push(r);
@@ -101,8 +112,27 @@ export class ReplicaSet {
     if (r.state !== DRAINING) return;
     this.draining--;
     this.stopBilling(r, now);
-    if (this.sleep && this.sleepers < this.sleep.maxSleepers) this.setSleepers(this.sleepers + 1, now);
+    this.syncEvictions(now);
+    if (this.sleep && this.sleepers < this.sleep.maxSleepers) {
+      this.setSleepers(this.sleepers + 1, now);
+      this.logSleep(now, 1);
+    }
     this.record(now);
+  }
+
+  /** Applies the pool's evictions due by `now` (each stops a sleeper, if one sleeps then). */
+  syncEvictions(now: number): void {
+    if (!this.verdicts) return;
+    for (const t of this.verdicts.takeEvictions(now - this.t0)) {
+      if (this.sleepers === 0) continue;
+      this.evictions++;
+      this.setSleepers(this.sleepers - 1, t + this.t0);
+    }
+  }
+
+  private logSleep(now: number, d: number): void {
+    this.sleepLog.t.push(now - this.t0);
+    this.sleepLog.d.push(d);
   }
 
   private setSleepers(n: number, now: number): void {
@@ -142,14 +172,31 @@ export class ReplicaSet {
       return;
     }
     let loadMs = coldStartMs;
-    if (this.sleep && this.sleepers > 0) {
+    this.syncEvictions(now);
+    const woke = this.sleep !== undefined && this.sleepers > 0;
+    if (this.sleep && woke) {
       this.setSleepers(this.sleepers - 1, now);
+      this.logSleep(now, -1);
       this.wakes++;
       loadMs = this.sleep.wakeMs;
     } else this.coldStarts++;
     this.starting++;
     this.startingList.push(r);
-    r.readyEvent = this.clock.push(now + loadMs, EV_READY_KIND, r, 0);
+    // on a full pool the replica waits (pending) for room before it loads
+    const from = this.verdicts ? this.t0 + this.verdicts.startAt(now - this.t0) : now;
+    if (woke && from > now) this.wakingPending.set(r, from);
+    r.readyEvent = this.clock.push(from + loadMs, EV_READY_KIND, r, 0);
+  }
+
+  /** A woken sleeper taken down while it still waited for room never left host RAM: it sleeps again. */
+  private backToSleep(r: SimReplica, now: number): void {
+    const until = this.wakingPending.get(r);
+    if (until === undefined) return;
+    this.wakingPending.delete(r);
+    if (now < until && this.sleep && this.sleepers < this.sleep.maxSleepers) {
+      this.setSleepers(this.sleepers + 1, now);
+      this.logSleep(now, 1);
+    }
   }
 
   private addReady(r: SimReplica): void {
