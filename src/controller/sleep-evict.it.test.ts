@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import type { ReplicaView } from '../service/views.js';
 import { startTestServer, waitFor, pidAlive, FAST_SIM, type TestServer } from '../test/harness.js';
+import { sleepWhenIdle, untilAsleep } from '../test/sleep.js';
 
 // Sleepers and placement live: a real server on one virtual a100 of 40Gi, engine-simulator processes, real
 // HTTP and the openai client. Two 20Gi deployments sleep on it, one after the other; a third 20Gi deployment
@@ -31,32 +32,11 @@ async function sleepingDeployment(name: string): Promise<{ replica: ReplicaView;
     engineParams: `--startup-seconds ${STARTUP_S} --wake-seconds 0.3 --sleep-ram-gib 1 --ttft-ms 5 --itl-ms 2 --jitter 0`,
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  const a = await t.cli([
-    'deployment',
-    'autoscale',
-    name,
-    '--min',
-    '0',
-    '--max',
-    '1',
-    '--scale-to-zero-after',
-    '2s',
-    '--downscale-delay',
-    '2s',
-    '--idle',
-    'sleep',
-  ]);
-  assert.equal(a.code, 0, a.stderr);
+  await sleepWhenIdle(t, name);
   await waitFor(async () => (await show(name)).readyReplicas === 1, { timeoutMs: 30_000, what: `${name} ready` });
   const client = new OpenAI({ baseURL: `${t.url}/d/${name}/v1`, apiKey: created.body.apiKey, maxRetries: 0, timeout: 60_000 });
   await client.completions.create({ model: 'm', prompt: 'hi', max_tokens: 2 });
-  const replica = await waitFor(
-    async () => {
-      const [x] = await live(name);
-      return x?.state === 'sleeping' ? x : undefined;
-    },
-    { timeoutMs: 30_000, what: `${name} asleep` },
-  );
+  const replica = await untilAsleep(t, name, 30_000);
   return { replica: replica!, apiKey: created.body.apiKey };
 }
 

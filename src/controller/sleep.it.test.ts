@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import type { ReplicaView } from '../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../test/harness.js';
+import { sleepWhenIdle, untilAsleep } from '../test/sleep.js';
 import { chromiumMissing, launchChromium, loggedInPage } from '../test/browser.js';
 
 // Sleeping replicas live: a real server on 2 virtual GPUs, engine-simulator processes, the openai client.
@@ -80,13 +81,7 @@ test('--idle sleep: idle replica sleeps and frees its GPU; the next request wake
   assert.equal(first.gpus.length, 1);
 
   // idle: the autoscaler takes it down, and it sleeps instead of stopping
-  const asleep = await waitFor(
-    async () => {
-      const [x] = await liveReplicas('sleepy');
-      return x?.state === 'sleeping' ? x : undefined;
-    },
-    { timeoutMs: 30_000, what: 'the replica asleep' },
-  );
+  const asleep = await untilAsleep(t, 'sleepy', 30_000);
   assert.deepEqual([asleep?.id, asleep?.pid], [first.id, first.pid], 'the same replica and process sleep');
   assert.ok(pidAlive(first.pid!), 'its process lives on');
   const lines = (await t.api('GET', '/deployments/sleepy/logs?tail=200')).body.lines as string[];
@@ -143,32 +138,11 @@ test('a sleeping replica outlives a server restart: the next server adopts it an
     engineParams: `--startup-seconds ${STARTUP_S} --wake-seconds 0.3 --ttft-ms 5 --itl-ms 2 --jitter 0`,
   });
   assert.equal(created.status, 201);
-  const a = await t.cli([
-    'deployment',
-    'autoscale',
-    'nap',
-    '--min',
-    '0',
-    '--max',
-    '1',
-    '--scale-to-zero-after',
-    '2s',
-    '--downscale-delay',
-    '2s',
-    '--idle',
-    'sleep',
-  ]);
-  assert.equal(a.code, 0, a.stderr);
+  await sleepWhenIdle(t, 'nap');
   await waitFor(async () => (await show('nap')).readyReplicas === 1, { timeoutMs: 30_000, what: 'ready' });
   const client = new OpenAI({ baseURL: `${t.url}/d/nap/v1`, apiKey: created.body.apiKey, maxRetries: 0, timeout: 60_000 });
   await client.completions.create({ model: 'm', prompt: 'hi', max_tokens: 2 });
-  const asleep = await waitFor(
-    async () => {
-      const [x] = await liveReplicas('nap');
-      return x?.state === 'sleeping' ? x : undefined;
-    },
-    { timeoutMs: 30_000, what: 'asleep' },
-  );
+  const asleep = await untilAsleep(t, 'nap', 30_000);
   await t.restart();
   assert.ok(pidAlive(asleep!.pid!), 'the restart swept no sleeping process');
   // a kept-alive socket to the old server fails once ("other side closed"): one retry, as the harness does

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import type { ReplicaView } from '../../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../../test/harness.js';
+import { sleepWhenIdle, untilAsleep } from '../../test/sleep.js';
 
 // Issue #16's live scenario with the real llama.cpp engine on CPU and the tiny stories260K model (../shared):
 // 4 virtual a100 GPUs of 40Gi; six 10Gi deployments share 2 of them, a 2-GPU deployment takes the 2 left
@@ -80,29 +81,8 @@ test('llamacpp: six 10Gi replicas on 2 GPUs, a 2-GPU one on the 2 left whole, 30
   const ask = async () => (await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 8, temperature: 0 })).choices[0].text;
   const before = await ask();
   const usedBefore = (await gpus())[gpu].usedMb;
-  const a = await t.cli([
-    'deployment',
-    'autoscale',
-    name,
-    '--min',
-    '0',
-    '--max',
-    '1',
-    '--scale-to-zero-after',
-    '2s',
-    '--downscale-delay',
-    '2s',
-    '--idle',
-    'sleep',
-  ]);
-  assert.equal(a.code, 0, a.stderr);
-  await waitFor(
-    async () => {
-      const [x] = await live(name);
-      return x?.state === 'sleeping';
-    },
-    { timeoutMs: 60_000, what: `${name} asleep` },
-  );
+  await sleepWhenIdle(t, name);
+  await untilAsleep(t, name, 60_000);
   assert.ok(pidAlive(first.pid!), 'the engine process lives on while asleep');
   const lines = ((await t.api('GET', `/deployments/${name}/logs?tail=200`)).body.lines as string[]).join('\n');
   assert.match(lines, /asleep: model unloaded in \d+ms/, 'the model was really unloaded');

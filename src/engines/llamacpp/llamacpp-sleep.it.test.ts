@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import type { ReplicaView } from '../../service/views.js';
-import { startTestServer, waitFor, pidAlive, type TestServer } from '../../test/harness.js';
+import { startTestServer, pidAlive, type TestServer } from '../../test/harness.js';
+import { sleepWhenIdle, untilAsleep } from '../../test/sleep.js';
 
 // Sleeping replicas with the real llama.cpp engine on CPU: the tiny stories260K model (read from ../shared)
 // is really unloaded when its idle replica sleeps and loaded again when a request through the gateway wakes it,
@@ -42,34 +43,13 @@ test('llamacpp --idle sleep: the model is unloaded while asleep and loaded again
   ]);
   assert.equal(r.code, 0, r.stderr);
   const key = JSON.parse(r.stdout).apiKey;
-  const a = await t.cli([
-    'deployment',
-    'autoscale',
-    'tiny',
-    '--min',
-    '0',
-    '--max',
-    '1',
-    '--scale-to-zero-after',
-    '2s',
-    '--downscale-delay',
-    '2s',
-    '--idle',
-    'sleep',
-  ]);
-  assert.equal(a.code, 0, a.stderr);
+  await sleepWhenIdle(t, 'tiny');
   const client = new OpenAI({ baseURL: `${t.url}/d/tiny/v1`, apiKey: key, maxRetries: 0, timeout: 60_000 });
   const ask = async () => (await client.completions.create({ model: 'stories', prompt: 'Once upon a time', max_tokens: 8, temperature: 0 })).choices[0].text;
   const before = await ask();
   const [first] = await live();
 
-  const asleep = await waitFor(
-    async () => {
-      const [x] = await live();
-      return x?.state === 'sleeping' ? x : undefined;
-    },
-    { timeoutMs: 60_000, what: 'the replica asleep' },
-  );
+  const asleep = await untilAsleep(t, 'tiny', 60_000);
   assert.deepEqual([asleep?.id, asleep?.pid], [first.id, first.pid]);
   assert.ok(pidAlive(first.pid!), 'the engine process lives on while asleep');
   const logs = async () => ((await t.api('GET', '/deployments/tiny/logs?tail=200')).body.lines as string[]).join('\n');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { ReplicaView } from '../../service/views.js';
 import { startTestServer, waitFor, pidAlive, type TestServer } from '../../test/harness.js';
+import { sleepWhenIdle, untilAsleep } from '../../test/sleep.js';
 
 // vLLM's host RAM while asleep, live: a real server whose sleepers may hold 5 MiB of host RAM together, and a
 // FAKE `vllm` (a node script written here) with vLLM's sleep mode as the real one serves it: /sleep, /wake_up
@@ -83,31 +84,10 @@ const events = async (name: string) => ((await t.api('GET', `/deployments/${name
 async function sleepingVllm(name: string): Promise<{ replica: ReplicaView; apiKey: string }> {
   const created = await t.api('POST', '/deployments', { name, engine: 'vllm', modelName: 'weights', replicas: 0 });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  const a = await t.cli([
-    'deployment',
-    'autoscale',
-    name,
-    '--min',
-    '0',
-    '--max',
-    '1',
-    '--scale-to-zero-after',
-    '2s',
-    '--downscale-delay',
-    '2s',
-    '--idle',
-    'sleep',
-  ]);
-  assert.equal(a.code, 0, a.stderr);
+  await sleepWhenIdle(t, name);
   const client = new OpenAI({ baseURL: `${t.url}/d/${name}/v1`, apiKey: created.body.apiKey, maxRetries: 0, timeout: 30_000 });
   await client.completions.create({ model: 'weights', prompt: 'hi', max_tokens: 2 });
-  const replica = await waitFor(
-    async () => {
-      const [x] = await live(name);
-      return x?.state === 'sleeping' ? x : undefined;
-    },
-    { timeoutMs: 30_000, what: `${name} asleep` },
-  ).catch(async (e) => {
+  const replica = await untilAsleep(t, name, 30_000).catch(async (e) => {
     throw new Error(`${e.message}: ${(await events(name)).join('\n')}`);
   });
   return { replica: replica!, apiKey: created.body.apiKey };
