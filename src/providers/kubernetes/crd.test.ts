@@ -4,6 +4,7 @@ import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import type { DeploymentRow } from '../../store/store.js';
 import { durationText, fromResource, inferenceDeploymentCrd, keySecret, specInMs, toResource } from './crd.js';
 import { validateObject } from './validate.js';
+import { deploymentRow } from '../../test/rows.js';
 
 /** the CRD as deploy/base/crd.yaml holds it, read back as the manifests test reads it */
 const wire = (): any => JSON.parse(JSON.stringify(loadYaml(dumpYaml(inferenceDeploymentCrd()))));
@@ -82,34 +83,18 @@ test('gpuMemory, capacity and onDemandFloor: in the schema with the API bounds, 
     ['10Gi', '512Mi', '1.5Ti', '6GiB', '10', '10GB', 'lots'].map((t) => sizes.test(t)),
     [true, true, true, true, false, false, false],
   );
-  const d = {
+  const d = deploymentRow({
     id: 'id-frac',
     name: 'frac',
-    modelName: 'm',
-    engine: 'sim',
-    engineParams: '',
     gpuType: 'h100',
     gpuCount: 1,
     replicas: 3,
     zone: 'z',
     status: 'ready',
-    statusDetails: '',
-    maxOngoingRequests: 8,
-    maxQueuedRequests: 10,
-    queueTimeoutMs: 120_000,
-    drainTimeoutMs: 30_000,
-    autoscale: null,
-    labels: {},
     apiKeyHash: Buffer.alloc(32, 1),
     apiKeySealed: 's',
-    previousKeyHash: null,
-    previousKeyUntil: null,
-    createdAt: 0,
-    updatedAt: 0,
-    generation: 1,
     everReady: true,
-    deleting: false,
-  } as DeploymentRow;
+  });
   const plain = toResource(d, 0);
   assert.ok(!['gpuMemory', 'capacity', 'onDemandFloor'].some((f) => f in plain.spec), 'a whole-GPU on-demand deployment: its spec as before');
   assert.deepEqual(fromResource(plain, keySecret(d))?.capacity, { capacity: 'on-demand', onDemandFloor: 0 });
