@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import { invalid } from '../core/errors.js';
 import { MAX_USD_PER_GPU_HOUR } from '../domain/limits.js';
-import type { Store } from '../store/store.js';
+import type { DeploymentRow, Store } from '../store/store.js';
 import type { GpuDevice } from '../placement/inventory.js';
 import type { HistoryStore } from '../history/store.js';
 import { CostLedger } from './ledger.js';
@@ -23,6 +23,8 @@ export interface CostServiceOptions {
   history: Pick<HistoryStore, 'totals'>;
   clock: Clock;
   inventory: readonly GpuDevice[];
+  /** GPUs one replica of a deployment is charged (DeploymentService.gpusPerReplica); default: from the inventory */
+  gpusPerReplica?: (d: DeploymentRow) => number;
 }
 
 export class CostService {
@@ -31,7 +33,7 @@ export class CostService {
   private readonly spot: CapacityStore;
 
   constructor(private readonly o: CostServiceOptions) {
-    this.ledger = new CostLedger(o.store.db, o.store, (d) => gpusPerReplica(d, typeMemoryMb(o.inventory, d.gpuType)));
+    this.ledger = new CostLedger(o.store.db, o.store, o.gpusPerReplica ?? ((d) => gpusPerReplica(d, typeMemoryMb(o.inventory, d.gpuType))));
     this.spot = new CapacityStore(o.store.db);
   }
 

@@ -12,7 +12,7 @@ import type { GpuDevice } from '../placement/inventory.js';
 import { HistoryStore } from '../history/store.js';
 import { HistorySampler, tokenCounter, type HistorySamplerOptions } from '../history/sampler.js';
 import { historyRoutes } from '../history/history-api.js';
-import { CostService } from '../cost/service.js';
+import { CostService, type CostServiceOptions } from '../cost/service.js';
 import { costRoutes } from '../cost/cost-api.js';
 import { serveDashboard } from './static.js';
 import type { MountRoutes } from '../api/app.js';
@@ -27,6 +27,8 @@ export interface ObservabilityOptions {
   /** other gateways' load (HA mode: the followers' reports) */
   remote?: HistorySamplerOptions['remote'];
   storage?: HistorySamplerOptions['storage'];
+  /** GPUs one replica of a deployment is charged (DeploymentService.gpusPerReplica) */
+  gpusPerReplica?: CostServiceOptions['gpusPerReplica'];
 }
 
 export interface Observability {
@@ -53,7 +55,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     remote: o.remote,
     storage: o.storage,
   });
-  const cost = new CostService({ store: o.store, history, clock: o.clock, inventory: o.inventory });
+  const cost = new CostService({ store: o.store, history, clock: o.clock, inventory: o.inventory, gpusPerReplica: o.gpusPerReplica });
   sampler.onTick((now) => cost.sync(now));
   return {
     history,

@@ -109,6 +109,8 @@ export interface ReplicaProvider {
    * (field gpuMemory) when `memoryMb` on one `gpuType` GPU cannot run here. Absent: whole GPUs only.
    */
   checkGpuMemory?(gpuType: string, memoryMb: number): void;
+  /** With checkGpuMemory: the share of one GPU such a replica holds here (0-1), what its quota and cost count. */
+  gpuShare?(gpuType: string, memoryMb: number): number;
   /** why a replica is not ready yet, e.g. "waiting for a GPU node (Karpenter) for 2m10s: ..."; undefined: nothing to say */
   describe(handle: ReplicaHandle): string | undefined;
   /** true while a replica waits for capacity (a node being provisioned): not a failed start, no startup timeout */

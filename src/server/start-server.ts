@@ -227,7 +227,17 @@ async function startLocked(o: ServerOptions, log: (line: string) => void, lock: 
   const engineScraper = new EngineScraper({ clock, replicas: () => routes.replicas() });
   const tracer = gatewayTracerFromEnv(process.env);
   const gateway = new Gateway({ routes, clock, requestLog, limits: limits.gateway, tracer });
-  const observability = createObservability({ store, storage, routes, metrics, clock, inventory, log, remote: (id) => mode.takeRemote(id) });
+  const observability = createObservability({
+    store,
+    storage,
+    routes,
+    metrics,
+    clock,
+    inventory,
+    log,
+    remote: (id) => mode.takeRemote(id),
+    gpusPerReplica: (d) => deployments.gpusPerReplica(d),
+  });
   const autoscaler = new AutoscalerLoop({
     store,
     routes,

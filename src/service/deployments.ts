@@ -101,7 +101,7 @@ export class DeploymentService {
     const capacity = mergeCapacity(DEFAULT_CAPACITY, c);
     this.assertCapacity(capacity, c.zone, null, c.replicas);
     if (this.store.getDeploymentByName(c.name)) throw new InferscaleError('already_exists', `deployment "${c.name}" already exists`, { field: 'name' });
-    this.checkQuota(undefined, gpuType, this.perReplica({ gpuCount: c.gpuCount, gpuMemoryMb }, gpuType) * c.replicas, c.zone, !!gpuMemoryMb);
+    this.checkQuota(undefined, gpuType, this.perReplica({ gpuCount: c.gpuCount, gpuMemoryMb }, gpuType, c.zone) * c.replicas, c.zone, !!gpuMemoryMb);
     const now = this.o.clock.now();
     const apiKey = generateApiKey();
     const d: DeploymentRow = {
@@ -153,7 +153,7 @@ export class DeploymentService {
       );
     }
     if (replicas === d.replicas) return this.view(d);
-    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, this.perReplica(d, d.gpuType) * replicas, d.zone, !!d.gpuMemoryMb);
+    if (replicas > d.replicas) this.checkQuota(d, d.gpuType, this.perReplica(d, d.gpuType, d.zone) * replicas, d.zone, !!d.gpuMemoryMb);
     this.writeReplicas(d, replicas, 'scale', `scaled ${d.replicas} -> ${replicas}`);
     return this.view(this.get(name));
   }
@@ -350,7 +350,7 @@ export class DeploymentService {
       const used = this.store
         .listDeployments()
         .filter((d) => d.gpuType === gpuType)
-        .reduce((s, d) => s + this.perReplica(d, gpuType) * d.replicas, 0);
+        .reduce((s, d) => s + this.perReplica(d, gpuType, d.zone) * d.replicas, 0);
       const quota = quotas[gpuType] ?? null;
       return { gpuType, used, max: quota ?? inventory, quota, inventory };
     });
@@ -368,7 +368,7 @@ export class DeploymentService {
   }
 
   private placeable(d: DeploymentRow): { replicas: number; why: string } {
-    return placeableReplicas(this.quotaInput(d, d.gpuType), this.perReplica(d, d.gpuType));
+    return placeableReplicas(this.quotaInput(d, d.gpuType), this.perReplica(d, d.gpuType, d.zone));
   }
 
   private quotaInput(d: DeploymentRow | undefined, gpuType: string, zone = d?.zone ?? 'local') {
@@ -377,7 +377,7 @@ export class DeploymentService {
     const usedByOthers = this.store
       .listDeployments()
       .filter((x) => x.gpuType === gpuType && x.id !== d?.id && x.zone === zone)
-      .reduce((s, x) => s + this.perReplica(x, gpuType) * x.replicas, 0);
+      .reduce((s, x) => s + this.perReplica(x, gpuType, x.zone) * x.replicas, 0);
     return { gpuType, quota, inventory, usedByOthers };
   }
 
@@ -409,9 +409,26 @@ export class DeploymentService {
     return typeMemoryMb(this.o.inventory, gpuType);
   }
 
-  /** GPUs one replica counts toward quota: its GPU count, or its memory's share of one GPU. */
-  private perReplica(d: { gpuCount: number; gpuMemoryMb?: number | null }, gpuType: string): number {
+  /**
+   * GPUs one replica counts toward quota and is charged: its GPU count, or its share of one GPU: its memory's
+   * share of this machine's GPU, or where the zone's platform places it, what the zone says it holds (a MIG
+   * profile's slices, one time-slicing slice). A zone that can no longer say counts a whole GPU.
+   */
+  private perReplica(d: { gpuCount: number; gpuMemoryMb?: number | null }, gpuType: string, zone: string): number {
+    const provider = this.providerOf(zone);
+    if (d.gpuMemoryMb && provider.capabilities.placement === 'platform') {
+      try {
+        return provider.gpuShare?.(gpuType, d.gpuMemoryMb) ?? 1;
+      } catch {
+        return 1;
+      }
+    }
     return gpusPerReplica(d, this.typeMemoryMb(gpuType));
+  }
+
+  /** What one replica of a stored deployment counts toward quota and is charged (the cost ledger's figure). */
+  gpusPerReplica(d: DeploymentRow): number {
+    return this.perReplica(d, d.gpuType, d.zone);
   }
 
   /**

@@ -78,6 +78,15 @@ describe('fractional GPU deployments in Kubernetes zones (fake API)', () => {
     });
     assert.equal(res.status, 200, await res.clone().text());
     await res.arrayBuffer();
+    // each replica holds one of the GPU's 4 slices: the cost ledger charges it a quarter of a GPU
+    const shares = await waitFor(
+      async () => {
+        const got = (await t.api('GET', '/cost?since=1h')).body.shares as { deployment: string; gpus: number }[];
+        return got.length ? got : undefined;
+      },
+      { what: 'the fractional share in the cost report' },
+    );
+    assert.deepEqual(shares, [{ deployment: 'frac', gpus: 0.25 }]);
 
     assert.equal((await t.api('POST', '/deployments/frac/scale', { replicas: 5 })).status, 200);
     const waiting = await waitFor(

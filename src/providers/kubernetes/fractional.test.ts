@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineDriver } from '../../engines/registry.js';
 import { validateZonesFile, type KubernetesZoneConfig } from '../../zones/config.js';
-import { fractionalRequest, migProfileMb, smallestMigProfile } from './fractional.js';
+import { fractionalRequest, fractionalShare, migProfileMb, smallestMigProfile } from './fractional.js';
 import { renderWorkload, type WorkloadSpec } from './render.js';
 import { validateObject } from './validate.js';
 import { testZone } from './testkit.js';
@@ -44,6 +44,19 @@ const engineOf = (z: KubernetesZoneConfig, s: WorkloadSpec) => {
   return r.deployment.spec!.template.spec!.containers[0];
 };
 const argAfter = (args: string[] | undefined, flag: string) => args?.[args.indexOf(flag) + 1];
+
+describe('the share of one GPU a fractional replica holds (its quota and cost)', () => {
+  it("MIG: the profile's compute slices of 7; time-slicing or MPS: one slice; HAMi or unsliced time-slicing: its memory of the GPU", () => {
+    const mig = parsedZone({ mode: 'mig' }, { memory: '80Gi', migProfiles: MIG_80GB });
+    assert.equal(fractionalShare(mig, 'h100', 8 * 1024), 1 / 7, '1g.10gb');
+    assert.equal(fractionalShare(mig, 'h100', 30 * 1024), 3 / 7, '3g.40gb');
+    assert.equal(fractionalShare(parsedZone({ mode: 'time-slicing', slicesPerGpu: 4 }), 'h100', 10 * 1024), 0.25);
+    assert.equal(fractionalShare(parsedZone({ mode: 'mps', slicesPerGpu: 8 }), 'h100', 10 * 1024), 0.125);
+    assert.equal(fractionalShare(parsedZone({ mode: 'hami' }), 'h100', 20 * 1024), 0.25);
+    assert.equal(fractionalShare(parsedZone({ mode: 'time-slicing' }), 'h100', 40 * 1024), 0.5);
+    assert.throws(() => fractionalShare(parsedZone(undefined), 'h100', 10 * 1024), { code: 'unsupported', message: /runs whole GPUs only/ });
+  });
+});
 
 describe('MIG profiles', () => {
   it('reads the memory in the name as decimal GB, at or under what the slice has', () => {

@@ -43,6 +43,9 @@ export function smallestMigProfile(profiles: readonly string[], memoryMb: number
     .sort((a, b) => migProfileMb(a) - migProfileMb(b) || slices(a) - slices(b) || a.localeCompare(b))[0];
 }
 
+/** compute slices of a MIG-capable GPU (A100, H100, H200): a profile `Ng.*` holds N of them */
+const MIG_SLICES = 7;
+
 /** The declared memory of one GPU of a type in the zone (MiB), or a refusal naming the zones file field. */
 function gpuMemoryMb(zone: KubernetesZoneConfig, gpuType: string): number {
   const text = zone.gpuTypes[gpuType]?.memory;
@@ -110,4 +113,21 @@ export function fractionalRequest(zone: KubernetesZoneConfig, gpuType: string, m
       );
   }
   return { resources: { [f.resource]: '1' }, share: { shareMb: memoryMb, totalMb }, what: `one ${f.mode} slice of a ${gpuType} GPU (${size} of it)` };
+}
+
+/**
+ * The share of one GPU a fractional replica holds in `zone`, what its quota and its cost count: one MIG
+ * profile's compute slices of the GPU's 7 (`1g.10gb`: 1/7, as clouds price MIG), one of `slicesPerGpu`
+ * time-slicing or MPS slices, else its memory over the GPU's declared memory (HAMi). Throws as
+ * fractionalRequest does.
+ */
+export function fractionalShare(zone: KubernetesZoneConfig, gpuType: string, memoryMb: number): number {
+  const r = fractionalRequest(zone, gpuType, memoryMb);
+  const f = zone.fractionalGpus!;
+  if (f.mode === 'mig') {
+    const profile = Object.keys(r.resources)[0].slice(f.resourcePrefix.length);
+    return Math.min(1, Number(/^(\d+)g\./.exec(profile)?.[1] ?? MIG_SLICES) / MIG_SLICES);
+  }
+  if (f.mode !== 'hami' && f.slicesPerGpu !== undefined) return 1 / f.slicesPerGpu;
+  return Math.min(1, memoryMb / gpuMemoryMb(zone, gpuType));
 }

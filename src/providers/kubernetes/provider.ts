@@ -30,7 +30,7 @@ import { describePod, isLive, podAddressOn, podView, targetUrl, type PodView, ty
 import { renderWorkload, type WorkloadSpec } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
-import { fractionalRequest } from './fractional.js';
+import { fractionalRequest, fractionalShare } from './fractional.js';
 import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
 import { chooseCapacity, LABEL_CAPACITY, nodeReclaiming, rendersWithoutSpot } from './spot.js';
@@ -149,6 +149,10 @@ export class KubernetesProvider implements ReplicaProvider {
   /** A fractional replica runs where the zone declares fractionalGpus and its memory fits (fractional.ts). */
   checkGpuMemory(gpuType: string, memoryMb: number): void {
     fractionalRequest(this.o.zone, gpuType, memoryMb);
+  }
+
+  gpuShare(gpuType: string, memoryMb: number): number {
+    return fractionalShare(this.o.zone, gpuType, memoryMb);
   }
 
   get zoneName(): string {
