@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimEngine, startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { addServerPod, haServerOptions } from '../test/ha-options.js';
 import { H100_NODE_LABELS, startFakeKube, testZone, type FakeKube } from '../providers/kubernetes/testkit.js';
 import type { ServerOptions } from '../server/start-server.js';
 import { CapacityStore } from '../service/capacity-store.js';
@@ -18,21 +19,7 @@ describe('HA: a failover keeps the GPU memory and the capacity of a deployment',
   let b: TestServer;
   let engine: { port: number; kill(): void };
   let zones: NonNullable<ServerOptions['zones']>;
-  const ha = (identity: string): Partial<ServerOptions> => ({
-    virtualGpus: 0,
-    kedaPort: 0,
-    zones,
-    ha: {
-      zone: 'fake-eks',
-      identity,
-      podName: identity,
-      leaseDurationMs: 3_000,
-      renewDeadlineMs: 2_000,
-      retryPeriodMs: 200,
-      mirrorPeriodMs: 300,
-      onLostLeadership: () => undefined,
-    },
-  });
+  const ha = (identity: string) => haServerOptions(zones, identity);
   const role = (t: TestServer) => t.server.member?.currentRole;
   const pods = () =>
     k.cluster
@@ -51,14 +38,7 @@ describe('HA: a failover keeps the GPU memory and the capacity of a deployment',
       [GPU_TAINT, { key: 'cloud.google.com/gke-spot', value: 'true', effect: 'NoSchedule' }],
       { [SHARED]: 4 },
     );
-    for (const name of ['server-a', 'server-b'])
-      k.cluster.create('pods', k.namespace, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } },
-        spec: { containers: [{ name: 'server', image: 'inferscale' }] },
-        status: { podIP: '127.0.0.1' },
-      });
+    for (const name of ['server-a', 'server-b']) addServerPod(k, name);
     engine = await startSimEngine();
     const zone = testZone({
       fractionalGpus: { mode: 'time-slicing', resource: SHARED },

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { startOrigin, type Origin } from '../models/test-origin.js';
 import { startTestServer, waitFor, type TestServer } from '../test/harness.js';
+import { addServerPod, haServerOptions } from '../test/ha-options.js';
 import { chromiumMissing, launchChromium, loggedInPage } from '../test/browser.js';
 import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { loadAllYaml } from '@kubernetes/client-node';
@@ -24,21 +25,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
   let origin: Origin;
   let b: TestServer;
   const lost: string[] = [];
-  const ha = (identity: string): Partial<ServerOptions> => ({
-    virtualGpus: 0,
-    kedaPort: 0,
-    zones: fz.zones,
-    ha: {
-      zone: 'fake-eks',
-      identity,
-      podName: identity,
-      leaseDurationMs: 3_000,
-      renewDeadlineMs: 2_000,
-      retryPeriodMs: 200,
-      mirrorPeriodMs: 300,
-      onLostLeadership: () => lost.push(identity),
-    },
-  });
+  const ha = (identity: string) => haServerOptions(fz.zones, identity, () => lost.push(identity));
   const pods = () =>
     k.cluster
       .list('pods', k.namespace, 'app.kubernetes.io/managed-by=inferscale')
@@ -65,15 +52,7 @@ describe('HA: two server replicas, one leading controller, state in the cluster'
     fz = await startFakeZone({ itlMs: 20, withLlamacpp: true });
     k = fz.k;
     // the server replicas' own pods (labelled while they lead)
-    for (const name of ['server-a', 'server-b']) {
-      k.cluster.create('pods', k.namespace, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } },
-        spec: { containers: [{ name: 'server', image: 'inferscale' }] },
-        status: { podIP: '127.0.0.1' },
-      });
-    }
+    for (const name of ['server-a', 'server-b']) addServerPod(k, name);
     origin = await startOrigin();
     a = await startTestServer(ha('server-a'));
     await waitFor(() => role(a) === 'leader', { what: 'a leads' });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { freePort } from '../providers/local/ports.js';
 import { H100_NODE_LABELS, startFakeKube, type FakeKube } from '../providers/kubernetes/testkit.js';
 import { CLI, startSimEngine } from './harness.js';
+import { addServerPod } from './ha-options.js';
 
 export interface HaReplica {
   name: string;
@@ -85,15 +86,7 @@ export async function startHaCluster(o: { leaseSeconds: number; itlMs?: number }
         .map((p) => p.metadata.name)
         .sort(),
     async start(name) {
-      if (!k.cluster.tryGet('pods', k.namespace, name)) {
-        k.cluster.create('pods', k.namespace, {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name, labels: { 'app.kubernetes.io/name': 'inferscale' } },
-          spec: { containers: [{ name: 'server', image: 'inferscale' }] },
-          status: { podIP: '127.0.0.1' },
-        });
-      }
+      addServerPod(k, name);
       const port = await freePort('127.0.0.1');
       const out = openSync(join(dir, `${name}.log`), 'a');
       const child = spawn(
