@@ -14,7 +14,6 @@ import { chromiumMissing, launchChromium, loggedInPage } from '../test/browser.j
 import { startFakeZone, type FakeZone } from '../test/fake-zone.js';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { deniedRequests, type FakeKube, type RbacRule } from '../providers/kubernetes/testkit.js';
-import type { ServerOptions } from '../server/start-server.js';
 
 const LEASE = 'inferscale-controller';
 
