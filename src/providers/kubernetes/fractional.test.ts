@@ -2,7 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineDriver } from '../../engines/registry.js';
 import { validateZonesFile, type KubernetesZoneConfig } from '../../zones/config.js';
-import { fractionalRequest, fractionalShare, migProfileMb, smallestMigProfile } from './fractional.js';
+import { fractionalRequest, migProfileMb, smallestMigProfile } from './fractional.js';
+
+const fractionalShare = (z: KubernetesZoneConfig, gpuType: string, memoryMb: number) => fractionalRequest(z, gpuType, memoryMb).gpus;
 import { renderWorkload, type WorkloadSpec } from './render.js';
 import { validateObject } from './validate.js';
 import { testZone } from './testkit.js';

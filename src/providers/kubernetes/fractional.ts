@@ -16,6 +16,12 @@ export interface FractionalRequest {
   share: { shareMb: number; totalMb: number };
   /** what the pod asks for, in words (events, describe) */
   what: string;
+  /**
+   * the share of one GPU it holds, what its quota and cost count: a MIG profile's compute slices of the GPU's
+   * 7 (`1g.10gb`: 1/7, as clouds price MIG), one of `slicesPerGpu` time-slicing or MPS slices, else its memory
+   * over the GPU's declared memory (HAMi, time-slicing without slices)
+   */
+  gpus: number;
 }
 
 /** The stable reasons (`details.reason`) of a refused fractional deployment in a Kubernetes zone. */
@@ -90,7 +96,12 @@ export function fractionalRequest(zone: KubernetesZoneConfig, gpuType: string, m
       );
     }
     const totalMb = migProfileMb(profile);
-    return { resources: { [`${f.resourcePrefix}${profile}`]: '1' }, share: { shareMb: memoryMb, totalMb }, what: `MIG ${profile}` };
+    return {
+      resources: { [`${f.resourcePrefix}${profile}`]: '1' },
+      share: { shareMb: memoryMb, totalMb },
+      what: `MIG ${profile}`,
+      gpus: Math.min(1, Number(/^(\d+)g\./.exec(profile)?.[1] ?? MIG_SLICES) / MIG_SLICES),
+    };
   }
   const totalMb = gpuMemoryMb(zone, gpuType);
   if (memoryMb > totalMb)
@@ -101,6 +112,7 @@ export function fractionalRequest(zone: KubernetesZoneConfig, gpuType: string, m
       resources: { [f.resource]: '1', [f.memoryResource]: String(memoryMb) },
       share: { shareMb: memoryMb, totalMb: memoryMb },
       what: `${size} of one GPU (HAMi)`,
+      gpus: memoryMb / totalMb,
     };
   }
   if (f.slicesPerGpu !== undefined) {
@@ -112,22 +124,10 @@ export function fractionalRequest(zone: KubernetesZoneConfig, gpuType: string, m
         `${size} is more than one of the ${f.slicesPerGpu} ${f.mode} slices of a ${gpuType} GPU in zone "${zone.name}" (${formatMemory(slice)}): a GPU full of such replicas would not fit`,
       );
   }
-  return { resources: { [f.resource]: '1' }, share: { shareMb: memoryMb, totalMb }, what: `one ${f.mode} slice of a ${gpuType} GPU (${size} of it)` };
-}
-
-/**
- * The share of one GPU a fractional replica holds in `zone`, what its quota and its cost count: one MIG
- * profile's compute slices of the GPU's 7 (`1g.10gb`: 1/7, as clouds price MIG), one of `slicesPerGpu`
- * time-slicing or MPS slices, else its memory over the GPU's declared memory (HAMi). Throws as
- * fractionalRequest does.
- */
-export function fractionalShare(zone: KubernetesZoneConfig, gpuType: string, memoryMb: number): number {
-  const r = fractionalRequest(zone, gpuType, memoryMb);
-  const f = zone.fractionalGpus!;
-  if (f.mode === 'mig') {
-    const profile = Object.keys(r.resources)[0].slice(f.resourcePrefix.length);
-    return Math.min(1, Number(/^(\d+)g\./.exec(profile)?.[1] ?? MIG_SLICES) / MIG_SLICES);
-  }
-  if (f.mode !== 'hami' && f.slicesPerGpu !== undefined) return 1 / f.slicesPerGpu;
-  return Math.min(1, memoryMb / gpuMemoryMb(zone, gpuType));
+  return {
+    resources: { [f.resource]: '1' },
+    share: { shareMb: memoryMb, totalMb },
+    what: `one ${f.mode} slice of a ${gpuType} GPU (${size} of it)`,
+    gpus: f.slicesPerGpu !== undefined ? 1 / f.slicesPerGpu : memoryMb / totalMb,
+  };
 }

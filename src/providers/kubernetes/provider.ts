@@ -30,7 +30,7 @@ import { describePod, isLive, podAddressOn, podView, targetUrl, type PodView, ty
 import { renderWorkload, type WorkloadSpec } from './render.js';
 import { scaleDownChoosing, type ScaleDownPort, type ScaleDownResult } from './scale-down.js';
 import { WorkloadApi } from './workload.js';
-import { fractionalRequest, fractionalShare } from './fractional.js';
+import { fractionalRequest } from './fractional.js';
 import { ChangeWaiters, choosePods, KeyedLock } from './bindings.js';
 import type { CapacitySpec, NodeCapacity } from '../../domain/capacity.js';
 import { chooseCapacity, LABEL_CAPACITY, nodeReclaiming, rendersWithoutSpot } from './spot.js';
@@ -152,7 +152,7 @@ export class KubernetesProvider implements ReplicaProvider {
   }
 
   gpuShare(gpuType: string, memoryMb: number): number {
-    return fractionalShare(this.o.zone, gpuType, memoryMb);
+    return fractionalRequest(this.o.zone, gpuType, memoryMb).gpus;
   }
 
   get zoneName(): string {
