@@ -58,7 +58,7 @@ test("a mixed deployment's scale-down takes its on-demand floor last: the floor'
     'no floor: the least loaded',
   );
   // floor 1: one on-demand replica is kept (the one taken last: od2, the younger of two equals), the other may go
-  const floor1 = { onDemandFloor: 1, onDemand };
+  const floor1 = () => ({ onDemandFloor: 1, onDemand });
   assert.deepEqual(
     planReplicas({ ...base, desired: 3, floor: floor1 }).remove.map((r) => r.id),
     [od1.id],
@@ -69,7 +69,7 @@ test("a mixed deployment's scale-down takes its on-demand floor last: the floor'
   );
   // floor 2: both on-demand replicas stay while spot ones are left to take
   assert.deepEqual(
-    planReplicas({ ...base, desired: 2, floor: { onDemandFloor: 2, onDemand } }).remove.map((r) => r.id),
+    planReplicas({ ...base, desired: 2, floor: () => ({ onDemandFloor: 2, onDemand }) }).remove.map((r) => r.id),
     [s1.id, s2.id],
   );
   // down to zero everything goes, the floor last

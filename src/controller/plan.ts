@@ -23,8 +23,11 @@ export function planReplicas(input: {
   inflight: (replicaId: string) => number;
   /** false while a crash backoff holds new replicas back */
   mayCreate: boolean;
-  /** a mixed deployment's on-demand floor, and which replicas run on on-demand nodes (issue #17) */
-  floor?: { onDemandFloor: number; onDemand: (replicaId: string) => boolean };
+  /**
+   * a mixed deployment's on-demand floor, and which replicas run on on-demand nodes (issue #17); read only when
+   * replicas are to be removed
+   */
+  floor?: () => { onDemandFloor: number; onDemand: (replicaId: string) => boolean } | undefined;
 }): ReplicaPlan {
   const { desired, generation, active } = input;
   const old = active.filter((r) => r.generation < generation);
@@ -43,7 +46,7 @@ export function planReplicas(input: {
       inflight: r.state === 'ready' ? input.inflight(r.id) : 0,
       createdAt: r.createdAt,
     });
-    const f = input.floor;
+    const f = input.floor?.();
     const kept = f ? floorKeepers(active, f.onDemandFloor, (r) => f.onDemand(r.id), facts) : new Set<Replica>();
     const order = (list: readonly Replica[]) => victimOrder(list, (r) => ({ ...facts(r), keep: kept.has(r) }));
     const candidates = updating ? order(old) : [...order(old), ...order(fresh)];

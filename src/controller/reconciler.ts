@@ -228,7 +228,7 @@ export class Reconciler {
       active: d.deleting ? active.map((r) => ({ ...r, generation: d.generation })) : active,
       inflight: (id) => this.o.routes.inflight(id),
       mayCreate: !bo || bo.until <= now,
-      floor: this.o.onDemandFloor?.(d.id),
+      floor: () => this.o.onDemandFloor?.(d.id),
     });
     const woken = plan.create > 0 ? await this.wakeSleepers(d, provider, plan.create, now) : 0;
     for (let i = woken; i < plan.create; i++) createReplica(store, d, now);
